@@ -1,0 +1,1 @@
+"""Medspa Desk central API (FastAPI)."""

@@ -1,0 +1,1 @@
+"""Medspa Desk client core. Never imports Qt."""

@@ -1,0 +1,186 @@
+"""Wire models shared by the workstation sync engine and the central API.
+
+Writes travel as *mutations*: commands with their own id, so a push that is
+retried after a lost response is applied once. The server answers each one
+applied, conflict or rejected. Reads travel as *changes* after a cursor, in
+server sequence order.
+
+Kinds of mutation and their payloads:
+
+- ``client.create``: the full client (``Client.to_json()``).
+- ``client.update``: ``{"changes": {field: new}, "base": {field: old}}`` with
+  ``base_version``; the server merges field by field.
+- ``appointment.book``: the full appointment.
+- ``appointment.reschedule``: ``{"starts_at", "ends_at", "provider_id", "room_id"}``.
+- ``appointment.cancel``: ``{"reason"}``.
+- ``appointment.set_status``: ``{"status", "reason"}``.
+- ``intake.submit``, ``consent.sign``, ``consent_template.publish``: the full
+  record, insert-only, checked against its content hash.
+- ``treatment.save``: the full unsigned record (a draft may be saved again);
+  ``treatment.sign``: ``{"signed_at", "content_sha256"}``;
+  ``treatment.addendum``: one ``Addendum``.
+- ``reference.upsert``: a location, provider, shift, room, service or product
+  (managers and admins).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from medspa_desk.records import AuditEvent, AwareDatetime, Role
+
+PROTOCOL_MIN = 1
+PROTOCOL_MAX = 1
+PROTOCOL_HEADER = "X-Medspa-Protocol"
+MAX_CLOCK_SKEW_S = 300
+MAX_PUSH_BATCH = 500
+MAX_PULL_PAGE = 5000
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MutationKind(StrEnum):
+    CLIENT_CREATE = "client.create"
+    CLIENT_UPDATE = "client.update"
+    APPOINTMENT_BOOK = "appointment.book"
+    APPOINTMENT_RESCHEDULE = "appointment.reschedule"
+    APPOINTMENT_CANCEL = "appointment.cancel"
+    APPOINTMENT_SET_STATUS = "appointment.set_status"
+    INTAKE_SUBMIT = "intake.submit"
+    CONSENT_SIGN = "consent.sign"
+    CONSENT_TEMPLATE_PUBLISH = "consent_template.publish"
+    TREATMENT_SAVE = "treatment.save"
+    TREATMENT_SIGN = "treatment.sign"
+    TREATMENT_ADDENDUM = "treatment.addendum"
+    REFERENCE_UPSERT = "reference.upsert"
+
+
+class Mutation(Wire):
+    id: UUID
+    kind: MutationKind
+    entity: Annotated[str, Field(max_length=40)]
+    entity_id: UUID
+    base_version: int | None = Field(default=None, ge=0)
+    payload: dict[str, Any]
+    created_at: AwareDatetime
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class MutationResult(Wire):
+    mutation_id: UUID
+    outcome: Outcome
+    entity: str
+    entity_id: UUID
+    version: int | None = None
+    seq: int | None = None
+    # On conflict: the record as the server holds it (and, for a double
+    # booking, the appointment that holds the slot under "holder").
+    current: dict[str, Any] | None = None
+    # Fields merged in and fields sent to review, for client.update.
+    review_fields: tuple[str, ...] = ()
+    code: Annotated[str, Field(max_length=60)] = ""
+    reason: Annotated[str, Field(max_length=1000)] = ""
+
+
+class PushRequest(Wire):
+    device_id: UUID
+    client_time: AwareDatetime
+    mutations: Annotated[list[Mutation], Field(max_length=MAX_PUSH_BATCH)] = Field(default_factory=list)
+    audit_events: Annotated[list[AuditEvent], Field(max_length=5000)] = Field(default_factory=list)
+
+
+class PushResponse(Wire):
+    results: list[MutationResult]
+    audit_stored: int
+    server_time: datetime
+
+
+class Change(Wire):
+    seq: int
+    entity: str
+    entity_id: UUID
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = None
+
+
+class PullResponse(Wire):
+    changes: list[Change]
+    cursor: int  # the seq to ask after next time
+    has_more: bool
+    remaining: int  # changes after ``cursor`` still to fetch, for a progress bar
+    server_time: datetime
+
+
+class ChangesSince(Wire):
+    """The cheap check before a pull: is there anything after my cursor?"""
+
+    latest_seq: int
+    changed: bool
+
+
+# --- Sign-in -----------------------------------------------------------------
+
+
+class LoginRequest(Wire):
+    tenant: Annotated[str, Field(min_length=1, max_length=64)]
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    totp: Annotated[str, Field(pattern=r"^\d{6}$")] | None = None
+    device_id: UUID | None = None
+    device_name: Annotated[str, Field(max_length=100)] = ""
+
+
+class UserInfo(Wire):
+    id: UUID
+    username: str
+    display_name: str
+    role: Role
+    provider_id: UUID | None = None
+
+
+class TokenResponse(Wire):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "bearer"  # noqa: S105 (OAuth token type, not a secret)
+    tenant_id: UUID
+    device_id: UUID
+    user: UserInfo
+    server_time: datetime
+
+
+class RefreshRequest(Wire):
+    refresh_token: Annotated[str, Field(min_length=16, max_length=512)]
+    device_id: UUID
+
+
+class EscrowDeposit(Wire):
+    """The device's data key, wrapped for escrow (base64), deposited once per device."""
+
+    wrapped_key: Annotated[str, Field(min_length=16, max_length=4096)]
+    vault_id: UUID
+
+
+class EscrowRelease(Wire):
+    wrapped_key: str
+    vault_id: UUID
+
+
+class ErrorBody(Wire):
+    """Every error the API returns: a code a program can test and words a person can act on."""
+
+    code: str
+    message: str

@@ -1,0 +1,634 @@
+"""The records a med spa keeps, shared by the workstation core and the server.
+
+Every record is an immutable pydantic model: building one validates it, so a
+record that exists is a record that makes sense (an appointment ends after it
+starts, a time carries its zone). Ids are UUIDv7 (time-ordered, so indexes stay
+compact); ``version`` counts the record's changes and ``seq`` is the server
+sequence it was last changed at (0 until the server has seen it).
+
+Times are stored as UTC-aware datetimes; the location's ``time_zone`` decides
+which day an appointment falls on and how the schedule is drawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from itertools import pairwise
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Self
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import uuid6
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def new_id() -> UUID:
+    """A fresh UUIDv7: unique, and sortable by creation time."""
+    return uuid6.uuid7()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("time must carry a time zone")
+    return value.astimezone(UTC)
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _zone_name(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/New_York") from exc
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_zone_name)]
+ShortText = Annotated[str, Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+
+class Record(BaseModel):
+    """Fields every synced record has."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    entity: ClassVar[str] = ""
+    id: UUID = Field(default_factory=new_id)
+    version: int = Field(default=1, ge=1)
+    seq: int = Field(default=0, ge=0)
+    updated_at: AwareDatetime = Field(default_factory=utc_now)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        return cls.model_validate(data)
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    """SHA-256 of a canonical JSON form: what a signed form's integrity is checked against."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- People and places -------------------------------------------------------
+
+
+class Role(StrEnum):
+    FRONT_DESK = "front_desk"
+    PROVIDER = "provider"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class User(Record):
+    entity: ClassVar[str] = "user"
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+    display_name: ShortText
+    role: Role
+    provider_id: UUID | None = None
+    active: bool = True
+
+
+class OpeningHours(BaseModel):
+    """One opening period on a weekday (0 = Monday), local to the location."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    weekday: int = Field(ge=0, le=6)
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> Self:
+        if self.closes <= self.opens:
+            raise ValueError("closing time must be after opening time")
+        return self
+
+
+class Location(Record):
+    entity: ClassVar[str] = "location"
+    name: ShortText
+    time_zone: TimeZoneName
+    address: ShortText = ""
+    phone: ShortText = ""
+    opening_hours: tuple[OpeningHours, ...] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class ProviderKind(StrEnum):
+    INJECTOR = "injector"
+    AESTHETICIAN = "aesthetician"
+    LASER_TECHNICIAN = "laser_technician"
+    IV_NURSE = "iv_nurse"
+
+
+class Provider(Record):
+    entity: ClassVar[str] = "provider"
+    display_name: ShortText
+    credentials: Annotated[str, Field(max_length=20)] = ""  # NP, RN, PA, MD, LE…
+    kind: ProviderKind
+    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#4a7bd0"
+    user_id: UUID | None = None
+    active: bool = True
+
+
+class Shift(Record):
+    """A provider's recurring working hours on a weekday at a location (local time)."""
+
+    entity: ClassVar[str] = "shift"
+    provider_id: UUID
+    location_id: UUID
+    weekday: int = Field(ge=0, le=6)
+    starts: time
+    ends: time
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends <= self.starts:
+            raise ValueError("a shift must end after it starts")
+        return self
+
+
+class Room(Record):
+    entity: ClassVar[str] = "room"
+    location_id: UUID
+    name: ShortText
+    kind: ShortText = "treatment"  # treatment, laser, iv lounge…
+    active: bool = True
+
+
+# --- Services ----------------------------------------------------------------
+
+
+class ServiceCategory(StrEnum):
+    NEUROTOXIN = "neurotoxin"
+    DERMAL_FILLER = "dermal_filler"
+    LASER = "laser"  # laser hair removal, resurfacing
+    IPL = "ipl"
+    CHEMICAL_PEEL = "chemical_peel"
+    MICRONEEDLING = "microneedling"
+    IV_THERAPY = "iv_therapy"
+    FACIAL = "facial"
+    CONSULTATION = "consultation"
+
+
+class ConsentRequirement(BaseModel):
+    """A consent a service needs, and how many days a signature stays good for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    template_key: Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=64)]
+    valid_days: int = Field(default=365, ge=1, le=3650)
+
+
+class Service(Record):
+    entity: ClassVar[str] = "service"
+    name: ShortText
+    category: ServiceCategory
+    duration_min: int = Field(ge=5, le=600)
+    buffer_before_min: int = Field(default=0, ge=0, le=120)
+    buffer_after_min: int = Field(default=0, ge=0, le=120)
+    room_kinds: tuple[str, ...] = ()  # empty: any room
+    provider_kinds: tuple[ProviderKind, ...] = ()  # empty: any provider
+    consents: tuple[ConsentRequirement, ...] = ()
+    requires_intake: bool = True
+    price_cents: int = Field(default=0, ge=0)
+    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#7a8ca8"
+    active: bool = True
+
+
+# --- Clients -----------------------------------------------------------------
+
+_PHONE_DIGITS = re.compile(r"\D+")
+
+
+def phone_digits(phone: str) -> str:
+    return _PHONE_DIGITS.sub("", phone)
+
+
+class Client(Record):
+    entity: ClassVar[str] = "client"
+    # Demographic fields merged field by field on sync; identity and safety
+    # fields changed on both sides go to review instead of last-writer-wins.
+    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"first_name", "last_name", "birth_date"})
+    SAFETY_FIELDS: ClassVar[frozenset[str]] = frozenset({"allergies", "alerts"})
+
+    first_name: Annotated[str, Field(min_length=1, max_length=100)]
+    last_name: Annotated[str, Field(min_length=1, max_length=100)]
+    preferred_name: Annotated[str, Field(max_length=100)] = ""
+    birth_date: date
+    phone: Annotated[str, Field(max_length=40)] = ""
+    email: Annotated[str, Field(max_length=254)] = ""
+    address: Annotated[str, Field(max_length=400)] = ""
+    emergency_contact: Annotated[str, Field(max_length=200)] = ""
+    allergies: Annotated[str, Field(max_length=2000)] = ""
+    alerts: Annotated[str, Field(max_length=2000)] = ""  # safety flags the desk must see
+    notes: Annotated[str, Field(max_length=4000)] = ""
+    sms_opt_in: bool = False
+    email_opt_in: bool = False
+    deleted: bool = False
+
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible_birth_date(cls, value: date) -> date:
+        if value.year < 1900 or value > date.today():
+            raise ValueError("birth date must be between 1900 and today")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("email address looks wrong; it should be like name@example.com")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_shape(cls, value: str) -> str:
+        if value and not 7 <= len(phone_digits(value)) <= 15:
+            raise ValueError("phone number should have 7 to 15 digits")
+        return value
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.first_name[:1]}{self.last_name[:1]}".upper()
+
+
+# --- Appointments ------------------------------------------------------------
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    ARRIVED = "arrived"
+    IN_ROOM = "in_room"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+S = AppointmentStatus
+ALLOWED_TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
+    S.BOOKED: frozenset({S.CONFIRMED, S.ARRIVED, S.CANCELLED, S.NO_SHOW}),
+    S.CONFIRMED: frozenset({S.BOOKED, S.ARRIVED, S.CANCELLED, S.NO_SHOW}),
+    S.ARRIVED: frozenset({S.CONFIRMED, S.IN_ROOM, S.COMPLETED, S.CANCELLED}),
+    S.IN_ROOM: frozenset({S.ARRIVED, S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.NO_SHOW: frozenset({S.BOOKED}),
+}
+# Statuses whose appointment still holds its provider and room.
+HOLDS_SLOT: frozenset[AppointmentStatus] = frozenset({S.BOOKED, S.CONFIRMED, S.ARRIVED, S.IN_ROOM, S.COMPLETED})
+del S
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    status: AppointmentStatus
+    at: AwareDatetime
+    by_user_id: UUID
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class InvalidTransition(ValueError):
+    """An appointment status change the clinic's workflow does not allow."""
+
+
+class Appointment(Record):
+    entity: ClassVar[str] = "appointment"
+    location_id: UUID
+    client_id: UUID
+    provider_id: UUID
+    room_id: UUID | None = None
+    service_id: UUID
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    # The blocked interval, buffers included, is what overlaps are checked on.
+    buffer_before_min: int = Field(default=0, ge=0, le=120)
+    buffer_after_min: int = Field(default=0, ge=0, le=120)
+    status: AppointmentStatus = AppointmentStatus.BOOKED
+    history: tuple[StatusChange, ...] = ()
+    notes: Annotated[str, Field(max_length=2000)] = ""
+    cancel_reason: Annotated[str, Field(max_length=500)] = ""
+    booked_by: UUID | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("an appointment must end after it starts")
+        if self.status is AppointmentStatus.CANCELLED and not self.cancel_reason:
+            raise ValueError("a cancellation needs a reason")
+        return self
+
+    @property
+    def holds_slot(self) -> bool:
+        return self.status in HOLDS_SLOT
+
+    def with_status(self, status: AppointmentStatus, *, by_user_id: UUID, at: datetime | None = None,
+                    reason: str = "") -> Appointment:
+        """The appointment moved to ``status``, with who and when recorded."""
+        if status not in ALLOWED_TRANSITIONS[self.status]:
+            raise InvalidTransition(f"an appointment that is {self.status.value.replace('_', ' ')} "
+                                    f"cannot become {status.value.replace('_', ' ')}")
+        if status is AppointmentStatus.CANCELLED and not reason.strip():
+            raise InvalidTransition("say why the appointment is cancelled")
+        when = at or utc_now()
+        change = StatusChange(status=status, at=when, by_user_id=by_user_id, reason=reason)
+        return self.model_copy(update={
+            "status": status,
+            "history": (*self.history, change),
+            "cancel_reason": reason if status is AppointmentStatus.CANCELLED else self.cancel_reason,
+            "version": self.version + 1,
+            "updated_at": when,
+        })
+
+
+# --- Intake and consent ------------------------------------------------------
+
+
+class Signature(BaseModel):
+    """Pen strokes in the pad's own coordinates: each stroke a list of (x, y) points."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    width: float = Field(gt=0)
+    height: float = Field(gt=0)
+    strokes: tuple[tuple[tuple[float, float], ...], ...]
+
+    @property
+    def ink_length(self) -> float:
+        total = 0.0
+        for stroke in self.strokes:
+            for (x0, y0), (x1, y1) in pairwise(stroke):
+                total += ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+        return total
+
+
+class IntakeForm(Record):
+    """A completed health questionnaire: never edited once submitted; a change is a new form."""
+
+    entity: ClassVar[str] = "intake"
+    client_id: UUID
+    questionnaire_id: ShortText
+    questionnaire_version: int = Field(ge=1)
+    answers: dict[str, Any]
+    submitted_at: AwareDatetime
+    signer_name: ShortText
+    signature: Signature | None = None
+    content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+    def signed_content(self) -> dict[str, Any]:
+        return {
+            "client_id": str(self.client_id),
+            "questionnaire_id": self.questionnaire_id,
+            "questionnaire_version": self.questionnaire_version,
+            "answers": self.answers,
+            "submitted_at": self.submitted_at.isoformat(),
+            "signer_name": self.signer_name,
+            "signature": self.signature.model_dump(mode="json") if self.signature else None,
+        }
+
+    @property
+    def is_intact(self) -> bool:
+        return content_hash(self.signed_content()) == self.content_sha256
+
+
+class ConsentTemplate(Record):
+    """One version of a consent text. Publishing new text makes a new version; old ones stay."""
+
+    entity: ClassVar[str] = "consent_template"
+    key: Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=64)]
+    template_version: int = Field(ge=1)
+    title: ShortText
+    body: Annotated[str, Field(min_length=1, max_length=100_000)]
+    requires_witness: bool = False
+    published_by: UUID | None = None
+
+
+class SignedConsent(Record):
+    """A consent as signed: it keeps the exact text and version the client agreed to."""
+
+    entity: ClassVar[str] = "consent"
+    client_id: UUID
+    appointment_id: UUID | None = None
+    template_id: UUID
+    template_key: ShortText
+    template_version: int = Field(ge=1)
+    title: ShortText
+    body: Annotated[str, Field(min_length=1, max_length=100_000)]
+    signer_name: ShortText
+    signature: Signature
+    signed_at: AwareDatetime
+    witness_user_id: UUID | None = None
+    witness_name: ShortText = ""
+    content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+    def signed_content(self) -> dict[str, Any]:
+        return {
+            "client_id": str(self.client_id),
+            "template_key": self.template_key,
+            "template_version": self.template_version,
+            "title": self.title,
+            "body": self.body,
+            "signer_name": self.signer_name,
+            "signature": self.signature.model_dump(mode="json"),
+            "signed_at": self.signed_at.isoformat(),
+            "witness_name": self.witness_name,
+        }
+
+    @property
+    def is_intact(self) -> bool:
+        return content_hash(self.signed_content()) == self.content_sha256
+
+
+# --- Treatments --------------------------------------------------------------
+
+
+class ProductUnit(StrEnum):
+    UNITS = "units"  # neurotoxins
+    ML = "mL"  # fillers, IV
+    SYRINGE = "syringe"
+
+
+class Product(Record):
+    """An item in the practice's catalog (Botox, Juvederm Ultra XC, …)."""
+
+    entity: ClassVar[str] = "product"
+    name: ShortText
+    manufacturer: ShortText = ""
+    category: ServiceCategory
+    unit: ProductUnit
+    active: bool = True
+
+
+class ProductUse(BaseModel):
+    """What went in, from which lot, where."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    product_id: UUID
+    product_name: ShortText
+    lot: Annotated[str, Field(min_length=1, max_length=64)]
+    expiry: date
+    amount: float = Field(gt=0, le=1000)
+    unit: ProductUnit
+    area: ShortText
+
+
+class ChartView(StrEnum):
+    FRONT = "front"
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class ChartPoint(BaseModel):
+    """A point on the face chart, in 0..1 coordinates of the chosen view."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    view: ChartView
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    area: ShortText
+    product_id: UUID
+    lot: Annotated[str, Field(max_length=64)] = ""
+    amount: float = Field(gt=0, le=1000)
+
+
+class LaserSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    device: ShortText = ""
+    wavelength_nm: float | None = Field(default=None, gt=0, le=20_000)
+    fluence_j_cm2: float | None = Field(default=None, gt=0, le=1000)
+    spot_size_mm: float | None = Field(default=None, gt=0, le=100)
+    pulse_ms: float | None = Field(default=None, gt=0, le=10_000)
+    pulses: int | None = Field(default=None, ge=0, le=100_000)
+    passes: int | None = Field(default=None, ge=0, le=100)
+    area: ShortText = ""
+
+
+class Addendum(BaseModel):
+    """A signed, dated correction or note added after a treatment record was signed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: UUID = Field(default_factory=new_id)
+    author_user_id: UUID
+    author_name: ShortText
+    written_at: AwareDatetime
+    text: Annotated[str, Field(min_length=1, max_length=10_000)]
+    content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class TreatmentRecord(Record):
+    entity: ClassVar[str] = "treatment"
+    client_id: UUID
+    appointment_id: UUID | None = None
+    provider_id: UUID
+    service_id: UUID
+    performed_at: AwareDatetime
+    products: tuple[ProductUse, ...] = ()
+    points: tuple[ChartPoint, ...] = ()
+    laser: tuple[LaserSettings, ...] = ()
+    clinical_notes: LongText = ""
+    post_care: LongText = ""
+    photo_ids: tuple[UUID, ...] = ()
+    signed_at: AwareDatetime | None = None
+    signed_by: UUID | None = None
+    content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    addenda: tuple[Addendum, ...] = ()
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    def signed_content(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"version", "seq", "updated_at", "signed_at",
+                                                      "signed_by", "content_sha256", "addenda"})
+        return data
+
+
+# --- Audit -------------------------------------------------------------------
+
+
+class AuditAction(StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    SIGN = "sign"
+    PRINT = "print"
+    EXPORT = "export"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    UNLOCK_FAILED = "unlock_failed"
+    OVERRIDE = "override"
+    RESOLVE_CONFLICT = "resolve_conflict"
+    ACCESS_DENIED = "access_denied"
+    DEVICE = "device"
+
+
+class AuditEvent(BaseModel):
+    """Who did what to which record, when: ids only, never PHI values."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: UUID = Field(default_factory=new_id)
+    at: AwareDatetime = Field(default_factory=utc_now)
+    actor_user_id: UUID | None
+    device_id: UUID | None = None
+    action: AuditAction
+    entity: Annotated[str, Field(max_length=40)] = ""
+    entity_id: UUID | None = None
+    outcome: Annotated[str, Field(max_length=40)] = "ok"
+    # Non-PHI detail only: a reason code, a count, a field *name*.
+    detail: Annotated[str, Field(max_length=500)] = ""
+
+
+# --- Conflict inbox ----------------------------------------------------------
+
+
+class ConflictKind(StrEnum):
+    DOUBLE_BOOKING = "double_booking"
+    FIELD_CONFLICT = "field_conflict"
+    REJECTED = "rejected"
+
+
+class Conflict(BaseModel):
+    """Something sync could not settle alone; a person picks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: UUID = Field(default_factory=new_id)
+    kind: ConflictKind
+    entity: Annotated[str, Field(max_length=40)]
+    entity_id: UUID
+    mutation_id: UUID | None = None
+    reason: Annotated[str, Field(max_length=1000)]
+    # For a field conflict: {"field": ..., "mine": ..., "theirs": ...}; for a
+    # double booking: the refused booking and the one that holds the slot.
+    detail: dict[str, Any] = Field(default_factory=dict)
+    created_at: AwareDatetime = Field(default_factory=utc_now)
+    resolved_at: AwareDatetime | None = None
+    resolution: Annotated[str, Field(max_length=200)] = ""
+
+
+SYNCED_RECORDS: dict[str, type[Record]] = {
+    cls.entity: cls
+    for cls in (User, Location, Provider, Shift, Room, Service, Client, Appointment, IntakeForm,
+                ConsentTemplate, SignedConsent, Product, TreatmentRecord)
+}

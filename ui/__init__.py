@@ -1,0 +1,1 @@
+"""PySide6 views over the medspa_desk core."""
