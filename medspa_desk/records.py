@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from itertools import pairwise
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

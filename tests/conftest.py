@@ -1,0 +1,7 @@
+"""Fixtures every test directory may use."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
