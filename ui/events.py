@@ -43,6 +43,20 @@ class EventBus(QObject):
 
     privacy_mode_did_change = Signal(bool)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._privacy_mode = False
+
+    @property
+    def privacy_mode(self) -> bool:
+        """Names shown as initials on public-facing views (Ctrl+Shift+P)."""
+        return self._privacy_mode
+
+    def set_privacy_mode(self, on: bool) -> None:
+        if on != self._privacy_mode:
+            self._privacy_mode = on
+            self.privacy_mode_did_change.emit(on)
+
 
 class _GuiThreadCaller(QObject):
     """Runs callables on the thread this object lives in (the GUI thread)."""
