@@ -1,0 +1,313 @@
+"""The day schedule screen: navigation, the grid, the legend and the flow board.
+
+Reads go through ``QueryOp`` (one trip for the whole day), writes through
+``CollectionOp``; the view redraws when a write or a sync names its day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from medspa_desk.records import Appointment, utc_now
+from medspa_desk.scheduling import local_datetime
+from ui.events import bus
+from ui.operations import CollectionOp, QueryOp, describe_error
+from ui.qt import (
+    QButtonGroup,
+    QDate,
+    QDateEdit,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTimer,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.schedule.arrivals import ArrivalsBoard
+from ui.schedule.cancel import CancelReasonDialog
+from ui.schedule.canvas import ScheduleCanvas
+from ui.schedule.legend import StatusLegend
+from ui.schedule.loading import load_schedule_day
+from ui.schedule.model import ColumnMode, ScheduleDay
+
+MESSAGE_SECONDS = 15
+
+
+class DayScheduleView(QWidget):
+    """One location's day. ``session`` gives ``.location`` and ``.actor`` (a DeskSession)."""
+
+    day_did_load = Signal(object)  # ScheduleDay
+    appointment_opened = Signal(object)  # UUID, after the view opened it
+
+    def __init__(self, session: Any, parent: QWidget | None = None, *, day: date | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Schedule")
+        self._session = session
+        self._zone = session.location.zone
+        self._day = day or self.today()
+        self._shown: ScheduleDay | None = None
+        self._request = 0
+        self._build()
+        self._connect()
+        self.reload()
+
+    # --- building ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        nav = QHBoxLayout()
+        self.previous_button = QPushButton("◀ Previous")
+        self.previous_button.setAccessibleName("Previous day")
+        self.previous_button.setToolTip("Previous day (Ctrl+Left)")
+        self.today_button = QPushButton("Today")
+        self.today_button.setAccessibleName("Today")
+        self.today_button.setToolTip("Go to today (T)")
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setAccessibleName("Next day")
+        self.next_button.setToolTip("Next day (Ctrl+Right)")
+        self.date_picker = QDateEdit()
+        self.date_picker.setCalendarPopup(True)
+        self.date_picker.setDisplayFormat("ddd d MMM yyyy")
+        self.date_picker.setAccessibleName("Go to date")
+        self.day_label = QLabel()
+        self.day_label.setAccessibleName("Day shown")
+        font = self.day_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.day_label.setFont(font)
+        self.by_provider = QToolButton()
+        self.by_provider.setText("By provider")
+        self.by_provider.setAccessibleName("Columns by provider")
+        self.by_room = QToolButton()
+        self.by_room.setText("By room")
+        self.by_room.setAccessibleName("Columns by room")
+        self.mode_group = QButtonGroup(self)
+        for button in (self.by_provider, self.by_room):
+            button.setCheckable(True)
+            self.mode_group.addButton(button)
+        self.by_provider.setChecked(True)
+        self.book_button = QPushButton("New booking…")
+        self.book_button.setAccessibleName("New booking")
+        self.book_button.setToolTip("Book an appointment (Ctrl+N)")
+        for widget in (self.previous_button, self.today_button, self.next_button, self.date_picker):
+            nav.addWidget(widget)
+        nav.addSpacing(12)
+        nav.addWidget(self.day_label, 1)
+        nav.addWidget(self.by_provider)
+        nav.addWidget(self.by_room)
+        nav.addSpacing(12)
+        nav.addWidget(self.book_button)
+        layout.addLayout(nav)
+
+        self.message = QLabel()
+        self.message.setAccessibleName("Schedule message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("QLabel { background: #fff4d6; color: #3b2a00; border: 1px solid #c99a00;"
+                                   " padding: 6px; }")
+        self.message.hide()
+        layout.addWidget(self.message)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message.hide)
+
+        self.canvas = ScheduleCanvas()
+        self.arrivals = ArrivalsBoard()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.canvas)
+        self.splitter.addWidget(self.arrivals)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
+        self.legend = StatusLegend()
+        layout.addWidget(self.legend)
+        self.setTabOrder(self.previous_button, self.today_button)
+        self.setTabOrder(self.today_button, self.next_button)
+        self.setTabOrder(self.next_button, self.date_picker)
+        self.setTabOrder(self.date_picker, self.by_provider)
+        self.setTabOrder(self.by_provider, self.by_room)
+        self.setTabOrder(self.by_room, self.book_button)
+        self.setTabOrder(self.book_button, self.canvas)
+        self.setTabOrder(self.canvas, self.arrivals.table)
+
+    def _connect(self) -> None:
+        self.previous_button.clicked.connect(lambda: self.go_to(self._day - timedelta(days=1)))
+        self.next_button.clicked.connect(lambda: self.go_to(self._day + timedelta(days=1)))
+        self.today_button.clicked.connect(lambda: self.go_to(self.today()))
+        self.date_picker.dateChanged.connect(lambda d: self.go_to(date(d.year(), d.month(), d.day())))
+        self.by_provider.toggled.connect(lambda on: on and self.set_mode(ColumnMode.PROVIDERS))
+        self.by_room.toggled.connect(lambda on: on and self.set_mode(ColumnMode.ROOMS))
+        self.book_button.clicked.connect(lambda: self.new_booking())
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, action in ((QKeySequence("Ctrl+Left"), lambda: self.go_to(self._day - timedelta(days=1))),
+                             (QKeySequence("Ctrl+Right"), lambda: self.go_to(self._day + timedelta(days=1))),
+                             (QKeySequence("Ctrl+N"), lambda: self.new_booking())):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(context)
+            shortcut.activated.connect(action)
+        # T is a plain letter, so it belongs to the grid only (never steals typing in a field).
+        today = QShortcut(QKeySequence("T"), self.canvas)
+        today.setContext(Qt.ShortcutContext.WidgetShortcut)
+        today.activated.connect(lambda: self.go_to(self.today()))
+        self.canvas.appointment_opened.connect(self.open_appointment)
+        self.arrivals.appointment_opened.connect(self.open_appointment)
+        self.canvas.slot_opened.connect(self._book_at)
+        self.canvas.move_requested.connect(self.move_appointment)
+        self.canvas.move_refused.connect(self.show_message)
+        self.canvas.cancel_requested.connect(self.ask_to_cancel)
+        bus.operation_did_execute.connect(self._on_changes)
+        bus.changes_did_arrive.connect(self._on_sync_changes)
+        bus.privacy_mode_did_change.connect(self.set_privacy)
+        self.set_privacy(bus.privacy_mode)
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def today(self) -> date:
+        return utc_now().astimezone(self._zone).date()
+
+    @property
+    def day(self) -> date:
+        return self._day
+
+    @property
+    def shown(self) -> ScheduleDay | None:
+        return self._shown
+
+    def go_to(self, day: date) -> None:
+        if day == self._day and self._shown is not None:
+            return
+        self._day = day
+        self.reload()
+
+    def set_mode(self, mode: ColumnMode) -> None:
+        self.canvas.set_mode(mode)
+        (self.by_room if mode is ColumnMode.ROOMS else self.by_provider).setChecked(True)
+
+    def set_privacy(self, on: bool) -> None:
+        self.canvas.set_privacy(on)
+        self.arrivals.set_privacy(on)
+
+    def reload(self) -> None:
+        self._request += 1
+        request, day = self._request, self._day
+        self._show_day_heading(day)
+        location, actor = self._session.location, self._session.actor
+        QueryOp(self, body=lambda store: load_schedule_day(store, location=location, day=day, actor=actor),
+                success=lambda loaded: self._show(loaded, request=request),
+                failure=self._load_failed).run()
+
+    def _show_day_heading(self, day: date) -> None:
+        suffix = " (today)" if day == self.today() else ""
+        self.day_label.setText(f"{day:%A}, {day:%B} {day.day}, {day.year}{suffix}")
+        blocker_state = self.date_picker.blockSignals(True)
+        self.date_picker.setDate(QDate(day.year, day.month, day.day))
+        self.date_picker.blockSignals(blocker_state)
+
+    def _show(self, loaded: ScheduleDay, *, request: int) -> None:
+        if request != self._request:
+            return  # a later day was asked for meanwhile
+        first_load = self._shown is None or self._shown.day != loaded.day
+        self._shown = loaded
+        self.canvas.set_day(loaded)
+        self.arrivals.set_day(loaded)
+        if first_load:
+            self._scroll_to_start_of_day(loaded)
+        self.day_did_load.emit(loaded)
+
+    def _scroll_to_start_of_day(self, loaded: ScheduleDay) -> None:
+        today = loaded.day == self.today()
+        opens = [h.opens for h in loaded.location.opening_hours if h.weekday == loaded.day.weekday()]
+        if today:
+            target = utc_now() - timedelta(hours=1)
+        else:
+            target = local_datetime(loaded.day, min(opens) if opens else time(8), loaded.zone)
+        self.canvas.scroll_to_time(target)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.show_message(f"The schedule could not be loaded. {describe_error(exc)}")
+
+    def _on_changes(self, changes: Any, _initiator: object = None) -> None:
+        if self._concerns_me(changes):
+            self.reload()
+
+    def _on_sync_changes(self, changes: Any) -> None:
+        # A sync page may not say which days it touched; then reloading is the safe answer.
+        if changes is None or not hasattr(changes, "days") or self._concerns_me(changes):
+            self.reload()
+
+    def _concerns_me(self, changes: Any) -> bool:
+        if getattr(changes, "reference", False):
+            return True
+        if (self._session.location.id, self._day) in getattr(changes, "days", frozenset()):
+            return True
+        shown = self._shown.clients if self._shown else {}
+        return any(client_id in shown for client_id in getattr(changes, "clients", frozenset()))
+
+    # --- messages ------------------------------------------------------------------------------
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+        self._message_timer.start(MESSAGE_SECONDS * 1000)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def move_appointment(self, candidate: Appointment) -> None:
+        actor = self._session.actor
+
+        def body(store: Any) -> Any:
+            return store.reschedule(candidate.id, starts_at=candidate.starts_at, ends_at=candidate.ends_at,
+                                    provider_id=candidate.provider_id, room_id=candidate.room_id, actor=actor)
+
+        def failed(exc: BaseException) -> None:
+            # The grid still shows the stored day: the block is back where it was.
+            self.canvas.set_day(self._shown)
+            self.show_message(f"Can't move the appointment there. {describe_error(exc)}")
+
+        CollectionOp(self, body=body, failure=failed).run()
+
+    def ask_to_cancel(self, appointment_id: UUID) -> None:
+        dialog = CancelReasonDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.cancel_appointment(appointment_id, reason=dialog.reason()))
+        dialog.open()
+        self.cancel_dialog = dialog
+
+    def cancel_appointment(self, appointment_id: UUID, *, reason: str) -> None:
+        actor = self._session.actor
+        CollectionOp(self, body=lambda store: store.cancel(appointment_id, reason=reason, actor=actor),
+                     failure=lambda exc: self.show_message(f"The appointment was not cancelled. {describe_error(exc)}")
+                     ).run()
+
+    def open_appointment(self, appointment_id: UUID) -> None:
+        from ui.checkin import CheckInDialog
+
+        dialog = CheckInDialog(self._session, appointment_id=appointment_id, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.open_dialog = dialog
+        self.appointment_opened.emit(appointment_id)
+
+    def new_booking(self, *, starts_at: datetime | None = None, provider_id: UUID | None = None,
+                    room_id: UUID | None = None) -> None:
+        from ui.booking import BookingDialog
+
+        when = starts_at or local_datetime(self._day, time(9), self._zone)
+        dialog = BookingDialog(self._session, parent=self, starts_at=when, provider_id=provider_id, room_id=room_id)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.open_dialog = dialog
+
+    def _book_at(self, column_key: UUID, starts_at: datetime) -> None:
+        if self.canvas.mode is ColumnMode.ROOMS:
+            self.new_booking(starts_at=starts_at, room_id=column_key)
+        else:
+            self.new_booking(starts_at=starts_at, provider_id=column_key)
