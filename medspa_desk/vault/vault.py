@@ -1,0 +1,280 @@
+"""The workstation's vault: who may open the local records, and with which password.
+
+One random 256-bit data key opens the SQLCipher database. It is never stored
+in clear: the keyslot file beside the database holds it wrapped once per
+enrolled user (see :mod:`medspa_desk.vault.keyslots`). Whether slots also need
+the device secret from the system keychain is decided when the vault is made:
+with a keychain they always do, without one they never do, and
+:attr:`Vault.keychain_notice` says so in words for the UI and the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets as random_source
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+from medspa_desk.vault.crypto import KEY_BYTES, WrongKey, password_kdf
+from medspa_desk.vault.errors import (
+    BadPassword,
+    DeviceSecretMismatch,
+    DeviceSecretMissing,
+    KeychainUnavailable,
+    KeyDoesNotFit,
+    KeyslotFileCorrupt,
+    LastUser,
+    UnknownUser,
+    VaultAlreadyExists,
+    WrongPassword,
+)
+from medspa_desk.vault.escrow import open_escrow, seal_for_escrow
+from medspa_desk.vault.keychain import NO_KEYCHAIN, device_secret
+from medspa_desk.vault.keyslots import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    KEYSLOT_FILE_NAME,
+    Keyslot,
+    KeyslotFile,
+    device_secret_check,
+    key_check,
+    read_keyslot_file,
+    unwrap_slot,
+    wrap_slot,
+    write_keyslot_file,
+)
+from medspa_desk.vault.secrets import SecretKey
+from medspa_desk.vault.throttle import UnlockThrottle, throttle_for
+
+log = logging.getLogger(__name__)
+
+MAX_PASSWORD_CHARS = 1024
+KEYCHAIN_NEEDED = (
+    "The system keychain cannot be reached, and this workstation's records need the device secret "
+    "kept there. Sign in to the computer again (that unlocks the keychain), then try again."
+)
+PASSWORDS_ONLY = (
+    "This workstation's keys are protected by passwords alone: no system keychain was available "
+    "when it was set up."
+)
+
+
+def check_password(password: str) -> None:
+    """The only local rule: present and not absurdly long (the server enforces the real policy)."""
+    if not isinstance(password, str) or not password:
+        raise BadPassword("Enter your password.")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise BadPassword(f"That password is longer than {MAX_PASSWORD_CHARS} characters; use a shorter one.")
+
+
+class Vault:
+    """The keyslot file of one data folder, and the operations on it.
+
+    Every change writes the whole file atomically and only then updates this
+    object, so a failed write leaves both the file and the object as they were.
+    """
+
+    def __init__(self, *, path: Path, keyslots: KeyslotFile, throttle: UnlockThrottle,
+                 keychain_notice: str | None) -> None:
+        self.path = path
+        self._keyslots = keyslots
+        self.throttle = throttle
+        self.keychain_notice = keychain_notice
+
+    @property
+    def vault_id(self) -> UUID:
+        return self._keyslots.vault_id
+
+    @property
+    def uses_device_secret(self) -> bool:
+        return self._keyslots.device_secret_check is not None
+
+    @property
+    def keyslots(self) -> KeyslotFile:
+        return self._keyslots
+
+    # -- making and opening -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, directory: Path, *, user_id: UUID, password: str,
+               throttle: UnlockThrottle | None = None) -> tuple[Vault, SecretKey]:
+        """A new vault with a fresh random data key and one slot; refuses to replace an existing file."""
+        check_password(password)
+        directory = Path(directory)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = directory / KEYSLOT_FILE_NAME
+        if path.exists():
+            raise VaultAlreadyExists()
+        vault_id = uuid4()
+        key = SecretKey(bytearray(random_source.token_bytes(KEY_BYTES)))
+        lookup = device_secret(vault_id, create=True)
+        secret = lookup.secret
+        try:
+            slot = wrap_slot(vault_id=vault_id, user_id=user_id, password=password, data_key=key,
+                             device_secret=secret, kdf=password_kdf())
+            keyslots = KeyslotFile(
+                format=FORMAT_NAME, version=FORMAT_VERSION, vault_id=vault_id,
+                key_check=key_check(key, vault_id),
+                device_secret_check=device_secret_check(secret, vault_id) if secret else None,
+                slots=[slot])
+            if path.exists():
+                raise VaultAlreadyExists()
+            write_keyslot_file(path, keyslots)
+        except BaseException:
+            key.wipe()
+            raise
+        finally:
+            if secret is not None:
+                secret.wipe()
+        notice = None if secret is not None else lookup.reason or NO_KEYCHAIN
+        if notice:
+            log.warning("vault %s created with password-only keyslots: no usable system keychain", vault_id)
+        log.info("vault %s created; user %s enrolled", vault_id, user_id)
+        return cls(path=path, keyslots=keyslots, throttle=throttle or throttle_for(vault_id),
+                   keychain_notice=notice), key
+
+    @classmethod
+    def load(cls, directory: Path, *, throttle: UnlockThrottle | None = None) -> Vault:
+        """Read and check the keyslot file; nothing is written."""
+        path = Path(directory) / KEYSLOT_FILE_NAME
+        keyslots = read_keyslot_file(path)
+        notice = None if keyslots.device_secret_check is not None else PASSWORDS_ONLY
+        if notice:
+            log.warning("vault %s has password-only keyslots", keyslots.vault_id)
+        return cls(path=path, keyslots=keyslots, throttle=throttle or throttle_for(keyslots.vault_id),
+                   keychain_notice=notice)
+
+    def users(self) -> list[UUID]:
+        return [slot.user_id for slot in self._keyslots.slots]
+
+    # -- signing in ---------------------------------------------------------------------------
+
+    def unlock(self, user_id: UUID, password: str) -> SecretKey:
+        """The data key, if this is the user's password.
+
+        :class:`WrongPassword` carries ``failures`` (misses in a row, to audit)
+        and ``retry_after_s``; an attempt before that delay has passed is refused
+        with :class:`TryAgainLater` without trying the password.
+        """
+        check_password(password)
+        self.throttle.check(user_id)
+        slot = self._slot(user_id)
+        with self._device_secret_for(slot) as secret:
+            try:
+                key = unwrap_slot(slot, vault_id=self.vault_id, password=password, device_secret=secret)
+            except WrongKey:
+                failures, delay = self.throttle.record_failure(user_id)
+                log.warning("vault %s: wrong password for user %s (%d in a row)",
+                            self.vault_id, user_id, failures)
+                raise WrongPassword(failures=failures, retry_after_s=delay) from None
+        if key_check(key, self.vault_id) != self._keyslots.key_check:
+            key.wipe()
+            raise KeyslotFileCorrupt("a keyslot holds a key that does not match the file")
+        self.throttle.record_success(user_id)
+        log.info("vault %s unlocked by user %s", self.vault_id, user_id)
+        return key
+
+    # -- managing who may open it -------------------------------------------------------------
+
+    def enroll(self, user_id: UUID, password: str, *, key: SecretKey) -> None:
+        """Give a user a slot for ``key`` (from a signed-in session or escrow); replaces their old slot."""
+        check_password(password)
+        self._check_key(key)
+        with self._device_secret_for_new_slot() as secret:
+            slot = wrap_slot(vault_id=self.vault_id, user_id=user_id, password=password, data_key=key,
+                             device_secret=secret, kdf=password_kdf())
+        others = [s for s in self._keyslots.slots if s.user_id != user_id]
+        self._save([*others, slot])
+        log.info("vault %s: user %s enrolled", self.vault_id, user_id)
+
+    def change_password(self, user_id: UUID, old_password: str, new_password: str) -> None:
+        """Rewrap this user's slot under the new password; every other slot stays byte for byte."""
+        check_password(new_password)
+        with self.unlock(user_id, old_password) as key, self._device_secret_for_new_slot() as secret:
+            slot = wrap_slot(vault_id=self.vault_id, user_id=user_id, password=new_password,
+                             data_key=key, device_secret=secret, kdf=password_kdf())
+        self._save([slot if s.user_id == user_id else s for s in self._keyslots.slots])
+        log.info("vault %s: password changed for user %s", self.vault_id, user_id)
+
+    def remove_user(self, user_id: UUID) -> None:
+        self._slot(user_id)
+        remaining = [s for s in self._keyslots.slots if s.user_id != user_id]
+        if not remaining:
+            raise LastUser()
+        self._save(remaining)
+        self.throttle.record_success(user_id)
+        log.info("vault %s: user %s removed", self.vault_id, user_id)
+
+    # -- escrow -------------------------------------------------------------------------------
+
+    def escrow_blob(self, key: SecretKey, *, server_half: bytes) -> bytes:
+        """The data key sealed for the server's escrow (see :mod:`medspa_desk.vault.escrow`)."""
+        self._check_key(key)
+        with self._device_secret_for_new_slot() as secret:
+            return seal_for_escrow(key, vault_id=self.vault_id, server_half=server_half,
+                                   device_secret=secret)
+
+    def key_from_escrow(self, blob: bytes, *, server_half: bytes) -> SecretKey:
+        """The data key from an escrow blob and the server's half; :class:`EscrowInvalid` if it does not open."""
+        with self._device_secret_for_new_slot() as secret:
+            key = open_escrow(bytes(blob), vault_id=self.vault_id, server_half=bytes(server_half),
+                              device_secret=secret)
+        try:
+            self._check_key(key)
+        except KeyDoesNotFit:
+            key.wipe()
+            raise
+        return key
+
+    # -- inside -------------------------------------------------------------------------------
+
+    def _slot(self, user_id: UUID) -> Keyslot:
+        slot = self._keyslots.slot_for(user_id)
+        if slot is None:
+            raise UnknownUser()
+        return slot
+
+    def _check_key(self, key: SecretKey) -> None:
+        if len(key) != KEY_BYTES or key_check(key, self.vault_id) != self._keyslots.key_check:
+            raise KeyDoesNotFit()
+
+    def _save(self, slots: list[Keyslot]) -> None:
+        updated = KeyslotFile.model_validate(
+            self._keyslots.model_dump() | {"slots": [slot.model_dump() for slot in slots]})
+        write_keyslot_file(self.path, updated)
+        self._keyslots = updated
+
+    @contextlib.contextmanager
+    def _device_secret_for(self, slot: Keyslot) -> Iterator[SecretKey | None]:
+        """The device secret this slot needs (None if it needs none), wiped after use."""
+        with self._wiped_after(self._fetch_device_secret() if slot.uses_device_secret else None) as secret:
+            yield secret
+
+    @contextlib.contextmanager
+    def _device_secret_for_new_slot(self) -> Iterator[SecretKey | None]:
+        with self._wiped_after(self._fetch_device_secret() if self.uses_device_secret else None) as secret:
+            yield secret
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _wiped_after(secret: SecretKey | None) -> Iterator[SecretKey | None]:
+        try:
+            yield secret
+        finally:
+            if secret is not None:
+                secret.wipe()
+
+    def _fetch_device_secret(self) -> SecretKey:
+        lookup = device_secret(self.vault_id, create=False)
+        if not lookup.keychain_available:
+            raise KeychainUnavailable(KEYCHAIN_NEEDED)
+        if lookup.secret is None:
+            log.warning("vault %s: device secret missing from the keychain", self.vault_id)
+            raise DeviceSecretMissing()
+        if device_secret_check(lookup.secret, self.vault_id) != self._keyslots.device_secret_check:
+            lookup.secret.wipe()
+            log.warning("vault %s: keychain holds a different device secret", self.vault_id)
+            raise DeviceSecretMismatch()
+        return lookup.secret
