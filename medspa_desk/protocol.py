@@ -141,6 +141,8 @@ class LoginRequest(Wire):
     totp: Annotated[str, Field(pattern=r"^\d{6}$")] | None = None
     device_id: UUID | None = None
     device_name: Annotated[str, Field(max_length=100)] = ""
+    # The workstation's clock, checked against the server's like a push's.
+    client_time: AwareDatetime | None = None
 
 
 class UserInfo(Wire):
