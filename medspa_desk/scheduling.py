@@ -18,14 +18,14 @@ Two ideas run through the module:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from medspa_desk.records import Appointment
+from medspa_desk.records import Appointment, Location, Room, Service, Shift
 
 WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
@@ -182,3 +182,216 @@ def _clash_message(kind: Literal["provider", "room"], candidate: Appointment, ot
     if not _overlap((candidate.starts_at, candidate.ends_at), (other.starts_at, other.ends_at)):
         text += "; the overlap is in the set-up or clean-up time between the two"
     return text + "."
+
+
+# --- Opening hours and shifts ----------------------------------------------------
+
+
+def _hhmm(t: time) -> str:
+    return f"{t.hour}:{t.minute:02d}"
+
+
+def _windows(day: date, periods: Iterable[tuple[time, time]], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    return sorted((local_datetime(day, opens, zone), local_datetime(day, closes, zone))
+                  for opens, closes in periods)
+
+
+def _intersect(a: Sequence[tuple[datetime, datetime]],
+               b: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    found = [(max(a0, b0), min(a1, b1)) for a0, a1 in a for b0, b1 in b]
+    return sorted((s, e) for s, e in found if s < e)
+
+
+def opening_windows(day: date, *, location: Location) -> list[tuple[datetime, datetime]]:
+    """The location's opening periods on ``day`` as UTC intervals (none: closed that day)."""
+    weekday = day.weekday()
+    periods = [(h.opens, h.closes) for h in location.opening_hours if h.weekday == weekday]
+    return _windows(day, periods, location.zone)
+
+
+def provider_shifts(provider_id: UUID, *, location: Location, shifts: Iterable[Shift]) -> list[Shift]:
+    return [s for s in shifts if s.provider_id == provider_id and s.location_id == location.id]
+
+
+def working_windows(day: date, *, provider_id: UUID, location: Location,
+                    shifts: Iterable[Shift]) -> list[tuple[datetime, datetime]]:
+    """When ``provider_id`` can see clients at ``location`` on ``day``: opening hours ∩ shifts.
+
+    A location with no opening hours set is taken as open all day, and a provider
+    with no shifts set up at the location as working whenever it is open: a
+    practice that has not filled these in yet can still book. A provider with
+    shifts on other weekdays but not this one does not work that day.
+    """
+    zone = location.zone
+    whole_day = [day_bounds(day, zone)]
+    opening = opening_windows(day, location=location) if location.opening_hours else whole_day
+    own = provider_shifts(provider_id, location=location, shifts=shifts)
+    if not own:
+        return opening
+    weekday = day.weekday()
+    shift_windows = _windows(day, [(s.starts, s.ends) for s in own if s.weekday == weekday], zone)
+    return _intersect(opening, shift_windows)
+
+
+def _within_one(start: datetime, end: datetime, windows: Iterable[tuple[datetime, datetime]]) -> bool:
+    return any(w0 <= start and end <= w1 for w0, w1 in windows)
+
+
+def outside_hours(candidate: Appointment, *, location: Location, shifts: Iterable[Shift]) -> str | None:
+    """Why ``candidate`` falls outside opening hours or its provider's shift, or None if it fits.
+
+    Hours apply to the client's time (``starts_at`` to ``ends_at``); set-up and
+    clean-up buffers may run into the edges of the day. The appointment must fit
+    in one opening period and one shift on the local day it starts.
+    """
+    zone = location.zone
+    day = local_day(candidate.starts_at, zone)
+    weekday = day.weekday()
+    span = format_span(candidate.starts_at, candidate.ends_at, zone)
+    on_day = WEEKDAY_NAMES[weekday]
+    if location.opening_hours:
+        hours = sorted((h.opens, h.closes) for h in location.opening_hours if h.weekday == weekday)
+        if not hours:
+            return f"{location.name} is closed on {on_day}. Choose another day."
+        if not _within_one(candidate.starts_at, candidate.ends_at, _windows(day, hours, zone)):
+            listed = ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in hours)
+            return (f"{location.name} is open {listed} on {on_day}, and this appointment runs {span}. "
+                    "Choose a time inside opening hours.")
+    own = provider_shifts(candidate.provider_id, location=location, shifts=shifts)
+    if own:
+        todays = sorted((s.starts, s.ends) for s in own if s.weekday == weekday)
+        if not todays:
+            return (f"The provider does not work at {location.name} on {on_day}. "
+                    "Choose another day or another provider.")
+        if not _within_one(candidate.starts_at, candidate.ends_at, _windows(day, todays, zone)):
+            listed = ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in todays)
+            return (f"The provider works {listed} on {on_day}, and this appointment runs {span}. "
+                    "Choose a time inside the provider's shift or another provider.")
+    return None
+
+
+# --- Free slots ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A time a service can be booked: provider free, a suitable room free (None: no room needed)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    room_id: UUID | None
+
+
+def rooms_for(service: Service, *, location: Location, rooms: Iterable[Room]) -> list[Room]:
+    """Active rooms at ``location`` of a kind ``service`` allows (any kind if it names none)."""
+    return [r for r in rooms if r.active and r.location_id == location.id
+            and (not service.room_kinds or r.kind in service.room_kinds)]
+
+
+def _first_overlap(block: tuple[datetime, datetime],
+                   busy: Sequence[tuple[datetime, datetime]]) -> tuple[datetime, datetime] | None:
+    """The overlapping busy interval that ends last (so a search can jump past all of them)."""
+    hits = [b for b in busy if _overlap(block, b)]
+    return max(hits, key=lambda b: b[1]) if hits else None
+
+
+def _slots_between(*, service: Service, provider_id: UUID, location: Location, shifts: Sequence[Shift],
+                   rooms: Sequence[Room], existing: Iterable[Appointment], start: datetime,
+                   end: datetime, step_min: int, ignoring: UUID | None) -> Iterator[Slot]:
+    """Free slots with ``start <= starts_at < end``, in time order."""
+    _require_aware(start)
+    zone = location.zone
+    usable = rooms_for(service, location=location, rooms=rooms)
+    if service.room_kinds and not usable:
+        return
+    usable_ids = [r.id for r in usable]
+    provider_busy: list[tuple[datetime, datetime]] = []
+    room_busy: dict[UUID, list[tuple[datetime, datetime]]] = {rid: [] for rid in usable_ids}
+    for appt in existing:
+        if not appt.holds_slot or appt.id == ignoring:
+            continue
+        if appt.provider_id == provider_id:
+            provider_busy.append(blocked_interval(appt))
+        if appt.room_id in room_busy:
+            room_busy[appt.room_id].append(blocked_interval(appt))
+
+    duration = timedelta(minutes=service.duration_min)
+    before = timedelta(minutes=service.buffer_before_min)
+    after = timedelta(minutes=service.buffer_after_min)
+    step = timedelta(minutes=step_min)
+    day, last_day = local_day(start, zone), local_day(end, zone)
+    while day <= last_day:
+        for w_start, w_end in working_windows(day, provider_id=provider_id, location=location,
+                                              shifts=shifts):
+            # Only what can touch this window matters; keeps long histories cheap.
+            reach = (w_start - before, w_end + after)
+            p_busy = [b for b in provider_busy if _overlap(reach, b)]
+            r_busy = {rid: [b for b in busy if _overlap(reach, b)] for rid, busy in room_busy.items()}
+            t = snap(max(w_start, start), step_min=step_min, zone=zone)
+            while t < end and t + duration <= w_end:
+                block = (t - before, t + duration + after)
+                taken = _first_overlap(block, p_busy)
+                if taken is not None:
+                    # No start before this one's end (plus our set-up) can work.
+                    t = snap(max(t + step, taken[1] + before), step_min=step_min, zone=zone)
+                    continue
+                if not usable_ids:
+                    yield Slot(t, t + duration, None)
+                    t = snap(t + step, step_min=step_min, zone=zone)
+                    continue
+                free_room = None
+                earliest_free = None
+                for rid in usable_ids:
+                    room_taken = _first_overlap(block, r_busy[rid])
+                    if room_taken is None:
+                        free_room = rid
+                        break
+                    earliest_free = min(earliest_free or room_taken[1], room_taken[1])
+                if free_room is not None:
+                    yield Slot(t, t + duration, free_room)
+                    t = snap(t + step, step_min=step_min, zone=zone)
+                else:
+                    assert earliest_free is not None
+                    t = snap(max(t + step, earliest_free + before), step_min=step_min, zone=zone)
+        day += timedelta(days=1)
+
+
+def next_free_slot(*, service: Service, provider_id: UUID, location: Location, shifts: Sequence[Shift],
+                   rooms: Sequence[Room], existing: Iterable[Appointment], after: datetime,
+                   step_min: int = 5, horizon_days: int = 30,
+                   ignoring: UUID | None = None) -> Slot | None:
+    """The first time at or after ``after`` that ``service`` can be booked with ``provider_id``.
+
+    Starts are on the ``step_min`` grid of local wall time; the appointment lies
+    inside opening hours and the provider's shift; neither the provider nor the
+    chosen room is blocked (buffers of both sides included). The first suitable
+    room in ``rooms`` order is chosen. ``ignoring`` leaves one appointment out,
+    for rescheduling it. None if nothing is free within ``horizon_days``.
+    """
+    if not 1 <= horizon_days <= 366:
+        raise ValueError("search between 1 and 366 days ahead")
+    end = after + timedelta(days=horizon_days)
+    return next(_slots_between(service=service, provider_id=provider_id, location=location,
+                               shifts=shifts, rooms=rooms, existing=existing, start=after, end=end,
+                               step_min=step_min, ignoring=ignoring), None)
+
+
+def free_slots(*, service: Service, provider_id: UUID, location: Location, shifts: Sequence[Shift],
+               rooms: Sequence[Room], existing: Iterable[Appointment], day: date,
+               step_min: int = 15, not_before: datetime | None = None, limit: int | None = None,
+               ignoring: UUID | None = None) -> list[Slot]:
+    """The free starts on one local ``day`` (for the booking dialog's choices), in time order.
+
+    ``not_before`` drops starts already past (pass "now" when booking today).
+    """
+    start, end = day_bounds(day, location.zone)
+    if not_before is not None:
+        start = max(start, not_before)
+    found: list[Slot] = []
+    for slot in _slots_between(service=service, provider_id=provider_id, location=location,
+                               shifts=shifts, rooms=rooms, existing=existing, start=start, end=end,
+                               step_min=step_min, ignoring=ignoring):
+        found.append(slot)
+        if limit is not None and len(found) >= limit:
+            break
+    return found
