@@ -38,6 +38,10 @@ GENERIC_FAILURE = ("Something went wrong and the action was not completed. Nothi
                    "are in the log).")
 
 
+class Refusal(Exception):
+    """A plain sentence the desk itself says (no free slot, not allowed for this role)."""
+
+
 class DeskLocked(Exception):
     """Raised inside a body when no store is open (the desk is locked or signed out)."""
 
@@ -188,7 +192,7 @@ def network_pool() -> ThreadPoolExecutor:
 
 def describe_error(exc: BaseException) -> str:
     """Words a receptionist can act on. Only the core's own errors speak for themselves."""
-    if isinstance(exc, DeskLocked | TimeoutError):
+    if isinstance(exc, DeskLocked | TimeoutError | Refusal):
         return str(exc) or GENERIC_FAILURE
     for module, name in (("medspa_desk.store", "StoreError"), ("medspa_desk.vault", "VaultError"),
                          ("medspa_desk.sync.errors", "SyncError"),

@@ -1,0 +1,255 @@
+"""The client profile: details, appointments, intake and consent, and (for clinicians) treatments.
+
+Opening a profile reads the client's record through the store, which audits
+the view; the treatment history is a separate read, made only when a provider
+or manager opens that tab. Front desk never gets the tab, and asking for it
+anyway is refused before any query runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
+from ui.events import bus
+from ui.operations import QueryOp, Refusal, describe_error
+from ui.qt import (
+    QFormLayout,
+    QLabel,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.search import format_birth_date
+
+CLINICAL_ROLES = frozenset({Role.PROVIDER, Role.MANAGER, Role.ADMIN})
+
+
+def can_see_treatment_notes(role: Role) -> bool:
+    """Front desk books and checks in; it does not read clinical notes."""
+    return role in CLINICAL_ROLES
+
+
+class NotAllowedForRole(Refusal):
+    """The signed-in role may not open this part of the record."""
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    client: Client
+    appointments: tuple[Appointment, ...]
+    consents: tuple[SignedConsent, ...]
+    intake_submitted_at: datetime | None
+    names: dict[UUID, str] = field(default_factory=dict)  # services, providers, rooms
+
+
+def load_profile(store: Any, client_id: UUID, *, actor: Any, location_id: UUID | None) -> ProfileData:
+    """Everything the profile shows, read in one worker job (the client read is audited)."""
+    client = store.client(client_id, actor=actor)
+    timeline = store.client_timeline(client_id, actor=actor)
+    appointments = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), Appointment))
+    consents = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), SignedConsent))
+    intakes = [e.record for e in timeline if getattr(getattr(e, "record", None), "entity", "") == "intake"]
+    names: dict[UUID, str] = {s.id: s.name for s in store.services()}
+    names.update({p.id: p.display_name for p in store.providers()})
+    if location_id is not None:
+        names.update({r.id: r.name for r in store.rooms(location_id)})
+    latest_intake = max((i.submitted_at for i in intakes), default=None)
+    return ProfileData(client=client, appointments=appointments, consents=consents,
+                       intake_submitted_at=latest_intake, names=names)
+
+
+class ClientProfile(QWidget):
+    """One client's record, as a tab of the main window."""
+
+    did_load = Signal()
+    treatments_did_load = Signal()
+
+    def __init__(self, parent: QWidget | None, *, session: Any, client_id: UUID) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.client_id = client_id
+        self.zone: ZoneInfo = session.zone
+        self.data: ProfileData | None = None
+        self.setAccessibleName("Client profile")
+        self.heading = QLabel("Opening the client’s record…", self)
+        self.heading.setObjectName("profileHeading")
+        self.alerts = QLabel("", self)
+        self.alerts.setObjectName("profileAlerts")
+        self.alerts.setWordWrap(True)
+        self.alerts.hide()
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Client record sections")
+        self.details = QWidget(self)
+        self.details_form = QFormLayout(self.details)
+        self.appointments = _tree(self, ["When", "Service", "Provider", "Room", "Status"], "Appointments")
+        self.forms = _tree(self, ["Form", "Version", "Signed", "Good until"], "Intake and consents")
+        self.forms_summary = QLabel("", self)
+        self.forms_summary.setWordWrap(True)
+        forms_page = QWidget(self)
+        forms_layout = QVBoxLayout(forms_page)
+        forms_layout.addWidget(self.forms_summary)
+        forms_layout.addWidget(self.forms, 1)
+        self.tabs.addTab(self.details, "&Details")
+        self.tabs.addTab(self.appointments, "&Appointments")
+        self.tabs.addTab(forms_page, "&Intake && consent")
+        self.treatments: QTreeWidget | None = None
+        if can_see_treatment_notes(self.role):
+            self.treatments = _tree(self, ["Date", "Service", "Products", "Notes"], "Treatment history")
+            self.tabs.addTab(self.treatments, "&Treatment history")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.alerts)
+        layout.addWidget(self.tabs, 1)
+        bus.operation_did_execute.connect(self._on_changes)
+        self.reload()
+
+    @property
+    def role(self) -> Role:
+        return self.session.actor.role
+
+    # --- loading -------------------------------------------------------------
+
+    def reload(self) -> None:
+        actor, location = self.session.actor, getattr(self.session.location, "id", None)
+        QueryOp(self, body=lambda store: load_profile(store, self.client_id, actor=actor,
+                                                      location_id=location),
+                success=self._show, failure=self._failed).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.heading.setText(describe_error(exc))
+
+    def _on_changes(self, changes: Any, _initiator: Any) -> None:
+        days = getattr(changes, "days", frozenset())
+        mine = {(a.location_id, a.starts_at.astimezone(self.zone).date())
+                for a in (self.data.appointments if self.data else ())}
+        if self.client_id in getattr(changes, "clients", ()) or days & mine:
+            self.reload()
+
+    def _show(self, data: ProfileData) -> None:
+        self.data = data
+        client = data.client
+        preferred = f" ({client.preferred_name})" if client.preferred_name else ""
+        self.heading.setText(f"{client.full_name}{preferred}")
+        self.setWindowTitle("Client profile")
+        warnings = " · ".join(part for part in (
+            f"Allergies: {client.allergies}" if client.allergies else "",
+            f"Alert: {client.alerts}" if client.alerts else "") if part)
+        self.alerts.setText(warnings)
+        self.alerts.setVisible(bool(warnings))
+        self._fill_details(client)
+        self._fill_appointments(data)
+        self._fill_forms(data)
+        self.did_load.emit()
+
+    def _fill_details(self, client: Client) -> None:
+        while self.details_form.rowCount():
+            self.details_form.removeRow(0)
+        rows = [
+            ("Date of birth", format_birth_date(client.birth_date)),
+            ("Phone", client.phone or "—"),
+            ("Email", client.email or "—"),
+            ("Address", client.address or "—"),
+            ("Emergency contact", client.emergency_contact or "—"),
+            ("Texts / emails", f"{'yes' if client.sms_opt_in else 'no'} / "
+                               f"{'yes' if client.email_opt_in else 'no'}"),
+            ("Desk notes", client.notes or "—"),
+        ]
+        for label, value in rows:
+            shown = QLabel(value, self.details)
+            shown.setWordWrap(True)
+            shown.setAccessibleName(label)
+            self.details_form.addRow(label, shown)
+
+    def _fill_appointments(self, data: ProfileData) -> None:
+        self.appointments.clear()
+        now = datetime.now(self.zone)
+        upcoming = QTreeWidgetItem(self.appointments, ["Upcoming"])
+        past = QTreeWidgetItem(self.appointments, ["Past"])
+        for appt in sorted(data.appointments, key=lambda a: a.starts_at):
+            parent = upcoming if appt.ends_at >= now else past
+            local = appt.starts_at.astimezone(self.zone)
+            QTreeWidgetItem(parent, [
+                local.strftime("%a %b %d %Y, %I:%M %p").replace(" 0", " "),
+                data.names.get(appt.service_id, "Service"),
+                data.names.get(appt.provider_id, "Provider"),
+                data.names.get(appt.room_id, "—") if appt.room_id else "—",
+                appt.status.value.replace("_", " "),
+            ])
+        upcoming.setText(0, f"Upcoming ({upcoming.childCount()})")
+        past.setText(0, f"Past ({past.childCount()})")
+        upcoming.setExpanded(True)
+        past.setExpanded(True)
+        self.appointments.resizeColumnToContents(0)
+
+    def _fill_forms(self, data: ProfileData) -> None:
+        self.forms.clear()
+        today = datetime.now(self.zone).date()
+        intake = data.intake_submitted_at
+        self.forms_summary.setText(
+            f"Health questionnaire last completed {format_birth_date(intake.astimezone(self.zone).date())}."
+            if intake else "No health questionnaire on file: collect one at check-in.")
+        for consent in sorted(data.consents, key=lambda c: c.signed_at, reverse=True):
+            signed = consent.signed_at.astimezone(self.zone).date()
+            good_until = _consent_good_until(consent, data)
+            QTreeWidgetItem(self.forms, [
+                consent.title, str(consent.template_version), format_birth_date(signed),
+                (format_birth_date(good_until) + (" (expired)" if good_until < today else ""))
+                if good_until else "—",
+            ])
+        self.forms.resizeColumnToContents(0)
+
+    # --- treatments: clinicians only -------------------------------------------
+
+    def _tab_changed(self, index: int) -> None:
+        if self.treatments is not None and self.tabs.widget(index) is self.treatments:
+            self.open_treatment_history()
+
+    def open_treatment_history(self) -> None:
+        """Load the treatment notes; refused for front desk before anything is read."""
+        if not can_see_treatment_notes(self.role):
+            raise NotAllowedForRole("Treatment notes are for providers and managers only.")
+        actor = self.session.actor
+        QueryOp(self, body=lambda store: store.treatments_for(self.client_id, actor=actor),
+                success=self._show_treatments, failure=self._failed).run()
+
+    def _show_treatments(self, treatments: list[TreatmentRecord]) -> None:
+        assert self.treatments is not None
+        self.treatments.clear()
+        names = self.data.names if self.data else {}
+        for record in sorted(treatments, key=lambda t: t.performed_at, reverse=True):
+            products = ", ".join(f"{p.product_name} {p.amount:g} {p.unit.value} ({p.area})"
+                                 for p in record.products)
+            QTreeWidgetItem(self.treatments, [
+                format_birth_date(record.performed_at.astimezone(self.zone).date()),
+                names.get(record.service_id, "Service"),
+                products or "—",
+                record.clinical_notes or "—",
+            ])
+        self.treatments.resizeColumnToContents(0)
+        self.treatments_did_load.emit()
+
+
+def _consent_good_until(consent: SignedConsent, data: ProfileData) -> date | None:
+    from datetime import timedelta
+
+    days = getattr(consent, "valid_days", None) or 365
+    return (consent.signed_at + timedelta(days=days)).date()
+
+
+def _tree(parent: QWidget, headers: list[str], name: str) -> QTreeWidget:
+    tree = QTreeWidget(parent)
+    tree.setHeaderLabels(headers)
+    tree.setAccessibleName(name)
+    tree.setRootIsDecorated(True)
+    tree.setAlternatingRowColors(True)
+    tree.setUniformRowHeights(True)
+    return tree

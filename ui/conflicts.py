@@ -1,0 +1,200 @@
+"""The conflict inbox: what sync could not settle alone, and a person's choice for each.
+
+- a double booking (two desks booked one slot offline): book the refused visit
+  at the next free slot for the same service and provider, or discard it;
+- a field changed on both sides (a phone number, an allergy): keep this desk's
+  value or the other one;
+- a change the server rejected: read the reason, discard.
+
+Every resolution goes through the store (audited there) on the worker.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from medspa_desk.records import Appointment, Conflict, ConflictKind, new_id, utc_now
+from ui.events import bus
+from ui.operations import CollectionOp, QueryOp, Refusal, describe_error
+from ui.qt import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+KIND_WORDS = {
+    ConflictKind.DOUBLE_BOOKING: "Double booking",
+    ConflictKind.FIELD_CONFLICT: "Changed on two desks",
+    ConflictKind.REJECTED: "Not accepted by the server",
+}
+
+
+def conflict_summary(conflict: Conflict) -> str:
+    return f"{KIND_WORDS.get(conflict.kind, 'Conflict')}: {conflict.reason}"
+
+
+def rebook_at_next_free_slot(store: Any, conflict: Conflict, *, actor: Any) -> Any:
+    """Book the refused visit again at the first free slot after the one it lost; resolve."""
+    from medspa_desk import scheduling
+
+    refused = _refused_booking(conflict)
+    if refused is None:
+        raise Refusal("This conflict does not say which booking was refused; discard it and "
+                         "book the visit again from the schedule.")
+    service = next(s for s in store.services() if s.id == refused.service_id)
+    location = next(loc for loc in store.locations() if loc.id == refused.location_id)
+    day_start = refused.starts_at - timedelta(days=1)
+    existing = store.appointments_between(day_start, refused.starts_at + timedelta(days=31),
+                                          provider_id=refused.provider_id)
+    existing += [a for a in store.appointments_between(day_start, refused.starts_at + timedelta(days=31))
+                 if a.provider_id != refused.provider_id]
+    slot = scheduling.next_free_slot(service=service, provider_id=refused.provider_id,
+                                     location=location, shifts=store.shifts(),
+                                     rooms=store.rooms(location.id), existing=existing,
+                                     after=max(refused.starts_at, utc_now()))
+    if slot is None:
+        raise Refusal("There is no free time for this provider in the next month; "
+                         "discard the conflict and book with another provider.")
+    rebooked = refused.model_copy(update={
+        "id": new_id(), "starts_at": slot.starts_at, "ends_at": slot.ends_at,
+        "room_id": slot.room_id, "version": 1, "seq": 0, "updated_at": utc_now()})
+    changes = store.book(rebooked, actor=actor)
+    return changes | store.resolve_conflict(conflict.id, resolution="rebooked at next free slot",
+                                            actor=actor)
+
+
+def keep_field_value(store: Any, conflict: Conflict, *, mine: bool, actor: Any) -> Any:
+    """Settle a field changed on both desks: re-send this desk's value, or accept the other."""
+    field_name = conflict.detail.get("field")
+    if mine and field_name:
+        changes = store.update_client(conflict.entity_id, {field_name: conflict.detail.get("mine")},
+                                      actor=actor)
+        return changes | store.resolve_conflict(conflict.id, resolution="kept this desk's value",
+                                                actor=actor)
+    return store.resolve_conflict(conflict.id, resolution="kept the other value", actor=actor)
+
+
+def _refused_booking(conflict: Conflict) -> Appointment | None:
+    for key in ("refused", "mine", "booking", "appointment"):
+        data = conflict.detail.get(key)
+        if isinstance(data, dict):
+            try:
+                return Appointment.model_validate(data)
+            except ValueError:
+                return None
+    return None
+
+
+class ConflictInbox(QDialog):
+    """A list of open conflicts and the choices each allows."""
+
+    did_load = Signal(int)
+
+    def __init__(self, parent: QWidget | None, *, session: Any) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("Conflict inbox")
+        self.setAccessibleName("Conflict inbox")
+        self.resize(720, 420)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Open conflicts")
+        self.list.setWordWrap(True)
+        self.explanation = QLabel("", self)
+        self.explanation.setWordWrap(True)
+        self.rebook = QPushButton("Book at the &next free slot", self)
+        self.keep_mine = QPushButton("Keep &this desk’s value", self)
+        self.keep_theirs = QPushButton("Keep the &other value", self)
+        self.discard = QPushButton("&Discard", self)
+        self.close_button = QPushButton("Close", self)
+        buttons = QHBoxLayout()
+        for button in (self.rebook, self.keep_mine, self.keep_theirs, self.discard):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.explanation)
+        layout.addLayout(buttons)
+        self.conflicts: list[Conflict] = []
+        self.list.currentRowChanged.connect(self._choose)
+        self.rebook.clicked.connect(lambda: self._resolve(
+            lambda store, c, actor: rebook_at_next_free_slot(store, c, actor=actor)))
+        self.keep_mine.clicked.connect(lambda: self._resolve(
+            lambda store, c, actor: keep_field_value(store, c, mine=True, actor=actor)))
+        self.keep_theirs.clicked.connect(lambda: self._resolve(
+            lambda store, c, actor: keep_field_value(store, c, mine=False, actor=actor)))
+        self.discard.clicked.connect(lambda: self._resolve(
+            lambda store, c, actor: store.resolve_conflict(c.id, resolution="discarded", actor=actor)))
+        self.close_button.clicked.connect(self.accept)
+        bus.operation_did_execute.connect(self._on_changes)
+        bus.sync_did_finish.connect(lambda _result: self.reload())
+        self._choose(-1)
+        self.reload()
+
+    def reload(self) -> None:
+        QueryOp(self, body=lambda store: store.conflicts(open_only=True), success=self._show,
+                failure=lambda exc: self.explanation.setText(describe_error(exc))).run()
+
+    def _on_changes(self, changes: Any, _initiator: Any) -> None:
+        if getattr(changes, "conflicts", False):
+            self.reload()
+
+    def _show(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = list(conflicts)
+        self.list.clear()
+        for conflict in self.conflicts:
+            item = QListWidgetItem(conflict_summary(conflict))
+            item.setData(Qt.ItemDataRole.UserRole, str(conflict.id))
+            self.list.addItem(item)
+        if not self.conflicts:
+            self.explanation.setText("Nothing to review: every change from this desk was accepted.")
+        else:
+            self.list.setCurrentRow(0)
+        self.did_load.emit(len(self.conflicts))
+
+    def _current(self) -> Conflict | None:
+        row = self.list.currentRow()
+        return self.conflicts[row] if 0 <= row < len(self.conflicts) else None
+
+    def _choose(self, _row: int) -> None:
+        conflict = self._current()
+        kind = conflict.kind if conflict else None
+        self.rebook.setVisible(kind is ConflictKind.DOUBLE_BOOKING)
+        self.keep_mine.setVisible(kind is ConflictKind.FIELD_CONFLICT)
+        self.keep_theirs.setVisible(kind is ConflictKind.FIELD_CONFLICT)
+        self.discard.setEnabled(conflict is not None)
+        if conflict is None:
+            return
+        if kind is ConflictKind.FIELD_CONFLICT:
+            field_name = str(conflict.detail.get("field", "a field")).replace("_", " ")
+            self.explanation.setText(
+                f"The {field_name} was changed on this desk and on another one. "
+                f"This desk: “{conflict.detail.get('mine', '')}”. "
+                f"Other: “{conflict.detail.get('theirs', '')}”. Pick the right one.")
+        elif kind is ConflictKind.DOUBLE_BOOKING:
+            self.explanation.setText(
+                f"{conflict.reason} Book the refused visit at the next free time for the same "
+                "provider, or discard it and call the client.")
+        else:
+            self.explanation.setText(f"{conflict.reason} Discard it once you have dealt with it.")
+
+    def _resolve(self, action: Any) -> None:
+        conflict = self._current()
+        if conflict is None:
+            return
+        actor = self.session.actor
+        CollectionOp(self, body=lambda store: action(store, conflict, actor),
+                     success=lambda _changes: self.reload(),
+                     failure=lambda exc: self.explanation.setText(describe_error(exc))).run()
+
+    def conflict_ids(self) -> list[UUID]:
+        return [c.id for c in self.conflicts]

@@ -1,0 +1,305 @@
+"""The window a receptionist lives in: schedule in the middle, clients in tabs, sync below.
+
+Everything that shows PHI lives on the *desk page* and is built fresh after
+each unlock; ``clear_phi_views`` destroys it (widgets and their models), and
+the *lock page* that replaces it knows only the signed-in user's name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from ui.client_profile import ClientProfile
+from ui.conflicts import ConflictInbox
+from ui.events import bus
+from ui.lock import LockController, LockPolicy, LockView
+from ui.operations import QueryOp
+from ui.qt import (
+    QAction,
+    QCloseEvent,
+    QKeySequence,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    Qt,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+    Signal,
+)
+from ui.search import ClientSearch
+from ui.status_bar import DeskStatusBar
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "Medspa Desk"
+
+ScheduleFactory = Callable[[QWidget, Any], QWidget]
+
+
+def default_schedule_factory(parent: QWidget, session: Any) -> QWidget:
+    """UI-SCHEDULE's day view, when its package provides one."""
+    view_class = getattr(importlib.import_module("ui.schedule"), "DayScheduleView", None)
+    if view_class is None:
+        placeholder = QLabel("The day schedule is not available in this build.", parent)
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return placeholder
+    return view_class(session, parent)
+
+
+class MainWindow(QMainWindow):
+    signed_out = Signal()
+    switch_user_requested = Signal()
+
+    def __init__(self, session: Any, *, policy: LockPolicy | None = None,
+                 schedule_factory: ScheduleFactory | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.schedule_factory = schedule_factory or default_schedule_factory
+        self.setObjectName("mainWindow")
+        self.resize(1280, 820)
+        self.pages = QStackedWidget(self)
+        self.setCentralWidget(self.pages)
+        self.desk: QTabWidget | None = None
+        self.schedule: QWidget | None = None
+        self.search: ClientSearch | None = None
+        self.inbox: ConflictInbox | None = None
+        self.lock_view: LockView | None = None
+        self.status = DeskStatusBar(self, zone=session.zone, has_sync=session.sync is not None)
+        self.status.conflicts_requested.connect(self.open_conflict_inbox)
+        self.setStatusBar(self.status)
+        self.locker = LockController(self, session=session, policy=policy or LockPolicy.of(session))
+        self._build_actions()
+        bus.operation_did_execute.connect(self._on_changes)
+        bus.privacy_mode_did_change.connect(self._privacy_changed)
+        self.show_desk()
+        self.locker.start()
+
+    # --- actions, menus, toolbar -------------------------------------------------
+
+    def _action(self, text: str, shortcut: str | QKeySequence.StandardKey | None,
+                slot: Callable[[], Any], *, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setToolTip(tip or text.replace("&", ""))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.find_action = self._action("&Find client…", "Ctrl+K", self.open_search,
+                                        tip="Find a client by name or phone (Ctrl+K)")
+        self.lock_action = self._action("&Lock desk", "Ctrl+L", lambda: self.locker.lock("shortcut"),
+                                        tip="Lock this desk now (Ctrl+L)")
+        self.privacy_action = self._action("&Privacy mode", "Ctrl+Shift+P", self.toggle_privacy,
+                                           tip="Show initials instead of names (Ctrl+Shift+P)")
+        self.privacy_action.setCheckable(True)
+        self.inbox_action = self._action("Conflict &inbox", "Ctrl+Shift+I", self.open_conflict_inbox)
+        self.close_tab_action = self._action("&Close client tab", "Ctrl+W", self.close_current_client)
+        self.sign_out_action = self._action("Sign &out", None, self.sign_out)
+        self.sync_action = self._action("&Sync now", "F5", self.sync_now)
+        self.sync_action.setEnabled(self.session.sync is not None)
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
+
+        menus = self.menuBar()
+        desk = menus.addMenu("&Desk")
+        for action in (self.lock_action, self.sign_out_action, self.sync_action, self.quit_action):
+            desk.addAction(action)
+        clients = menus.addMenu("&Clients")
+        clients.addAction(self.find_action)
+        clients.addAction(self.close_tab_action)
+        view = menus.addMenu("&View")
+        view.addAction(self.privacy_action)
+        view.addAction(self.inbox_action)
+        toolbar = QToolBar("Desk", self)
+        toolbar.setObjectName("deskToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.find_action, self.privacy_action, self.inbox_action, self.lock_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    # --- the desk page (PHI) and the lock page -------------------------------
+
+    def show_desk(self) -> None:
+        self._drop_lock_view()
+        self.desk = QTabWidget(self.pages)
+        self.desk.setObjectName("deskTabs")
+        self.desk.setAccessibleName("Desk")
+        self.desk.setTabsClosable(True)
+        self.desk.tabCloseRequested.connect(self._close_tab)
+        self.schedule = self.schedule_factory(self.desk, self.session)
+        self.desk.addTab(self.schedule, "&Schedule")
+        self.desk.tabBar().setTabButton(0, self.desk.tabBar().ButtonPosition.RightSide, None)
+        self.pages.addWidget(self.desk)
+        self.pages.setCurrentWidget(self.desk)
+        for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
+            action.setEnabled(True)
+        self.setWindowTitle(f"{APP_TITLE} — {self._location_name()}")
+        self.schedule.setFocus()
+        self._refresh_conflict_count()
+
+    def clear_phi_views(self) -> None:
+        """Destroy every widget and model that may show a client's data."""
+        for widget in (self.search, self.inbox):
+            if widget is not None:
+                widget.close()
+                widget.deleteLater()
+        self.search = None
+        self.inbox = None
+        if self.desk is not None:
+            self.pages.removeWidget(self.desk)
+            self.desk.hide()
+            # Immediately: a walk of the widget tree right after a lock must find nothing.
+            self.desk.setParent(None)
+            self.desk.deleteLater()
+        self.desk = None
+        self.schedule = None
+        for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
+            action.setEnabled(False)
+        self.status.message.clear()
+        self.setWindowTitle(f"{APP_TITLE} — Locked")
+
+    def show_lock_view(self) -> None:
+        self._drop_lock_view()
+        user = getattr(self.session, "user", None)
+        label = getattr(user, "display_name", "") or getattr(user, "username", "")
+        self.lock_view = LockView(self.pages, user_label=label,
+                                  pin_available=bool(getattr(self.session, "pin_available", True)))
+        self.lock_view.unlock_with_pin.connect(self.locker.try_pin)
+        self.lock_view.unlock_with_password.connect(self.locker.try_password)
+        self.lock_view.switch_user.connect(self.switch_user)
+        self.lock_view.sign_out.connect(self.sign_out)
+        self.pages.addWidget(self.lock_view)
+        self.pages.setCurrentWidget(self.lock_view)
+        self.setWindowTitle(f"{APP_TITLE} — Locked")
+        self.lock_view.focus_first()
+
+    def _drop_lock_view(self) -> None:
+        if self.lock_view is not None:
+            self.pages.removeWidget(self.lock_view)
+            self.lock_view.deleteLater()
+            self.lock_view = None
+
+    def _location_name(self) -> str:
+        return getattr(getattr(self.session, "location", None), "name", "") or "Front desk"
+
+    # --- clients -------------------------------------------------------------------
+
+    def open_search(self) -> None:
+        if self.desk is None:
+            return
+        if self.search is None:
+            self.search = ClientSearch(self)
+            self.search.client_chosen.connect(self.open_client)
+        self.search.clear()
+        self.search.show()
+        self.search.raise_()
+        self.search.activateWindow()
+        self.search.query.setFocus()
+
+    def open_client(self, client_id: UUID) -> ClientProfile | None:
+        if self.desk is None:
+            return None
+        for index in range(1, self.desk.count()):
+            page = self.desk.widget(index)
+            if isinstance(page, ClientProfile) and page.client_id == client_id:
+                self.desk.setCurrentIndex(index)
+                return page
+        profile = ClientProfile(self.desk, session=self.session, client_id=client_id)
+        index = self.desk.addTab(profile, "Client")
+        profile.did_load.connect(lambda: self._title_client_tab(profile))
+        self.desk.setCurrentIndex(index)
+        return profile
+
+    def _title_client_tab(self, profile: ClientProfile) -> None:
+        if self.desk is None or profile.data is None:
+            return
+        index = self.desk.indexOf(profile)
+        if index < 0:
+            return
+        client = profile.data.client
+        self.desk.setTabText(index, client.initials if bus.privacy_mode else client.full_name)
+
+    def client_profiles(self) -> list[ClientProfile]:
+        if self.desk is None:
+            return []
+        return [w for i in range(self.desk.count()) if isinstance(w := self.desk.widget(i), ClientProfile)]
+
+    def close_current_client(self) -> None:
+        if self.desk is not None and self.desk.currentIndex() > 0:
+            self._close_tab(self.desk.currentIndex())
+
+    def _close_tab(self, index: int) -> None:
+        if self.desk is None or index == 0:
+            return
+        page = self.desk.widget(index)
+        self.desk.removeTab(index)
+        page.deleteLater()
+
+    # --- privacy, conflicts, sync ----------------------------------------------------
+
+    def toggle_privacy(self) -> None:
+        bus.set_privacy_mode(not bus.privacy_mode)
+
+    def _privacy_changed(self, on: bool) -> None:
+        self.privacy_action.setChecked(on)
+        set_privacy = getattr(self.schedule, "set_privacy", None)
+        if callable(set_privacy):
+            set_privacy(on)
+        for profile in self.client_profiles():
+            self._title_client_tab(profile)
+
+    def open_conflict_inbox(self) -> None:
+        if self.desk is None:
+            return
+        if self.inbox is None:
+            self.inbox = ConflictInbox(self, session=self.session)
+            self.inbox.did_load.connect(self.status.show_conflict_count)
+        self.inbox.show()
+        self.inbox.raise_()
+
+    def _on_changes(self, changes: Any, _initiator: Any) -> None:
+        if getattr(changes, "conflicts", False):
+            self._refresh_conflict_count()
+
+    def _refresh_conflict_count(self) -> None:
+        QueryOp(self, body=lambda store: len(store.conflicts(open_only=True)),
+                success=self.status.show_conflict_count, failure=lambda _exc: None).run()
+
+    def sync_now(self) -> None:
+        engine = self.session.sync
+        request = getattr(engine, "sync_now", None) or getattr(engine, "request_sync", None)
+        if callable(request):
+            request()
+
+    # --- leaving -------------------------------------------------------------------
+
+    def sign_out(self) -> None:
+        if not self.locker.locked:
+            self.locker.lock("sign out")
+        self.locker.stop()
+        try:
+            self.session.sign_out()
+        except Exception as exc:
+            log.error("sign-out failed: %s", type(exc).__name__)
+        bus.session_did_sign_out.emit()
+        self.signed_out.emit()
+        self.close()
+
+    def switch_user(self) -> None:
+        self.switch_user_requested.emit()
+        self.sign_out()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.locker.locked:
+            self.clear_phi_views()
+        self.locker.stop()
+        super().closeEvent(event)
