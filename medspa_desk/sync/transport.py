@@ -84,8 +84,11 @@ def check_server_url(server_url: str, *, dev_mode: bool) -> str:
 
 
 def make_client(server_url: str, *, ca_path: str | Path | None = None, pin_ca: bool = False,
-                dev_mode: bool = False) -> httpx.Client:
-    """An HTTP/1.1 client for the central API with the desk's TLS rules and the environment's proxy."""
+                dev_mode: bool = False, timeout: httpx.Timeout | None = None) -> httpx.Client:
+    """An HTTP/1.1 client for the central API with the desk's TLS rules and the environment's proxy.
+
+    ``timeout`` replaces the default (tests on a faulty loopback use short ones).
+    """
     base_url = check_server_url(server_url, dev_mode=dev_mode)
     return httpx.Client(
         base_url=base_url,
@@ -93,7 +96,7 @@ def make_client(server_url: str, *, ca_path: str | Path | None = None, pin_ca: b
         http1=True,
         http2=False,
         trust_env=True,
-        timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+        timeout=timeout or httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
         headers={PROTOCOL_HEADER: str(PROTOCOL_MAX), "User-Agent": "medspa-desk"},
     )
 
