@@ -1,0 +1,102 @@
+"""Per-user refresh tokens in the OS keychain, wrapped under that user's data key.
+
+Every app user of one OS login can read that login's keychain, so the token is
+not stored as it is: it is sealed with AES-256-GCM under a key derived (HKDF,
+info ``refresh-token`` + user id) from the vault's data key, which only an
+unlocked session holds. One keychain entry per (server, user). Access tokens
+never leave memory.
+
+No keychain (a kiosk session, a locked collection) is not an error: the token
+is kept for this session only and the person signs in online next time; the
+caller is told so once, in words.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import secrets as random_source
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from medspa_desk.vault import KeychainEntry, SecretKey
+from medspa_desk.vault.crypto import NONCE_BYTES, derive_key
+from medspa_desk.vault.errors import KeychainUnavailable
+
+log = logging.getLogger(__name__)
+
+REFRESH_TOKEN_SERVICE = "Medspa Desk sign-in"  # noqa: S105 (a keychain service name)
+_FORMAT = b"\x01"
+
+
+def refresh_token_entry(*, server_url: str, user_id: UUID) -> KeychainEntry:
+    return KeychainEntry(service=REFRESH_TOKEN_SERVICE, username=f"{user_id} at {server_url}")
+
+
+def _token_key(data_key: SecretKey, user_id: UUID) -> SecretKey:
+    return derive_key(data_key.buffer, salt=None, info=b"refresh-token" + str(user_id).encode())
+
+
+def _associated_data(server_url: str, user_id: UUID) -> bytes:
+    return f"medspa-desk refresh token|{server_url}|{user_id}".encode()
+
+
+def wrap_refresh_token(token: str, *, server_url: str, user_id: UUID, data_key: SecretKey) -> str:
+    nonce = random_source.token_bytes(NONCE_BYTES)
+    with _token_key(data_key, user_id) as key:
+        sealed = AESGCM(bytes(key.buffer)).encrypt(nonce, token.encode(), _associated_data(server_url, user_id))
+    return base64.b64encode(_FORMAT + nonce + sealed).decode("ascii")
+
+
+def unwrap_refresh_token(stored: str, *, server_url: str, user_id: UUID, data_key: SecretKey) -> str | None:
+    """The token, or None if the stored value does not open with this key (then sign in online)."""
+    try:
+        raw = base64.b64decode(stored, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) < 1 + NONCE_BYTES + 16 or raw[:1] != _FORMAT:
+        return None
+    nonce, sealed = raw[1:1 + NONCE_BYTES], raw[1 + NONCE_BYTES:]
+    with _token_key(data_key, user_id) as key:
+        try:
+            plain = AESGCM(bytes(key.buffer)).decrypt(nonce, sealed, _associated_data(server_url, user_id))
+        except InvalidTag:
+            return None
+    return plain.decode()
+
+
+def save_refresh_token(token: str, *, server_url: str, user_id: UUID, data_key: SecretKey) -> str | None:
+    """Store the wrapped token; None when stored, else the sentence saying why it lives in memory only."""
+    wrapped = wrap_refresh_token(token, server_url=server_url, user_id=user_id, data_key=data_key)
+    try:
+        refresh_token_entry(server_url=server_url, user_id=user_id).set(wrapped)
+    except KeychainUnavailable as exc:
+        log.warning("refresh token for user %s kept in memory only: keychain unavailable", user_id)
+        return f"{exc} You will need to sign in online again after closing the app."
+    return None
+
+
+def load_refresh_token(*, server_url: str, user_id: UUID, data_key: SecretKey) -> str | None:
+    """The user's refresh token for this server, or None (none stored, unreadable, or no keychain)."""
+    try:
+        stored = refresh_token_entry(server_url=server_url, user_id=user_id).get()
+    except KeychainUnavailable:
+        log.warning("refresh token for user %s unavailable: keychain unavailable", user_id)
+        return None
+    if stored is None:
+        return None
+    token = unwrap_refresh_token(stored, server_url=server_url, user_id=user_id, data_key=data_key)
+    if token is None:
+        log.warning("refresh token for user %s does not open with this vault's key", user_id)
+    return token
+
+
+def forget_refresh_token(*, server_url: str, user_id: UUID) -> bool:
+    """Delete the user's entry (sign-out, revoked device); False if none or no keychain."""
+    try:
+        return refresh_token_entry(server_url=server_url, user_id=user_id).delete()
+    except KeychainUnavailable:
+        return False
