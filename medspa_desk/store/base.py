@@ -1,0 +1,177 @@
+"""The store's plumbing: one connection, one write transaction at a time, errors in plain words.
+
+Every write goes through :meth:`StoreBase._write`: BEGIN IMMEDIATE, the rows,
+the outbox entry, the audit event, COMMIT; any failure rolls back all of it,
+so a failed save leaves the previous state exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlcipher3 import dbapi2
+
+from medspa_desk.audit import AuditTrail
+from medspa_desk.protocol import Mutation, MutationKind
+from medspa_desk.records import AuditAction, AuditEvent, Location, Record, new_id, utc_now
+from medspa_desk.scheduling import local_day
+from medspa_desk.store.actor import Actor
+from medspa_desk.store.errors import Corrupt, InvalidChange, NotFound, StoreClosed, StoreError
+from medspa_desk.store.rows import Table
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Record)
+
+# Both the encrypted driver and the standard library's (the benchmark baseline)
+# raise their own DB-API classes; we catch either.
+try:
+    import sqlite3 as _stdlib_sqlite
+    _DB_ERRORS: tuple[type[Exception], ...] = (dbapi2.Error, _stdlib_sqlite.Error)
+    _INTEGRITY_ERRORS: tuple[type[Exception], ...] = (dbapi2.IntegrityError,
+                                                       _stdlib_sqlite.IntegrityError)
+    _BUSY_ERRORS: tuple[type[Exception], ...] = (dbapi2.OperationalError,
+                                                  _stdlib_sqlite.OperationalError)
+except ImportError:  # pragma: no cover - CPython always ships sqlite3
+    _DB_ERRORS = (dbapi2.Error,)
+    _INTEGRITY_ERRORS = (dbapi2.IntegrityError,)
+    _BUSY_ERRORS = (dbapi2.OperationalError,)
+
+
+def translate(exc: Exception) -> StoreError:
+    """A database error as a :class:`StoreError` a person can read (no SQL, no values)."""
+    text = str(exc).lower()
+    if isinstance(exc, _INTEGRITY_ERRORS):
+        return InvalidChange("That change conflicts with a record already saved (the same id "
+                             "twice, or a link to a record that is not there). Nothing was saved.")
+    if "locked" in text or "busy" in text:
+        return StoreError("The local data file is busy with another task. Try again in a moment.")
+    if isinstance(exc, _BUSY_ERRORS) and "disk" not in text and "malformed" not in text \
+            and "not a database" not in text:
+        return StoreError(f"The local store could not do that ({type(exc).__name__}). "
+                          "Try again; if it keeps happening, contact support.")
+    return Corrupt("The local data file is damaged and part of it cannot be read. Nothing was "
+                   "changed. Ask your administrator to run the integrity check and restore it.")
+
+
+class StoreBase:
+    """State and helpers shared by the store's parts (see the mixins in this package)."""
+
+    _conn: Any
+    _audit: AuditTrail
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._audit = AuditTrail(conn)
+        self._zones: dict[UUID, ZoneInfo] = {}
+
+    # --- plumbing -------------------------------------------------------------
+
+    @property
+    def connection(self) -> Any:
+        """The open connection (for the sync engine's tests and the benchmark; not for views)."""
+        return self._live()
+
+    def _live(self) -> Any:
+        if self._conn is None:
+            raise StoreClosed("The store is locked. Unlock to continue.")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        conn = self._live()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except _DB_ERRORS as exc:
+            raise translate(exc) from None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except _DB_ERRORS:
+                    log.warning("rollback failed after %s", type(exc).__name__)
+            if isinstance(exc, _DB_ERRORS):
+                raise translate(exc) from None
+            raise
+
+    def _rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
+        try:
+            return self._live().execute(sql, params).fetchall()
+        except _DB_ERRORS as exc:
+            raise translate(exc) from None
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    # --- records --------------------------------------------------------------
+
+    def _load(self, cls: type[R], table: str, record_id: UUID, *, what: str) -> R:
+        row = self._one(f"SELECT data FROM {table} WHERE id = ?", (str(record_id),))  # noqa: S608 (table names are ours)
+        if row is None:
+            raise NotFound(f"The {what} {record_id} is not in the local store. It may not have "
+                           "synced yet; try again after the next sync.")
+        return cls.model_validate_json(row[0])
+
+    def _load_many(self, cls: type[R], sql: str, params: tuple[Any, ...] = ()) -> list[R]:
+        return [cls.model_validate_json(data) for (data,) in self._rows(sql, params)]
+
+    def _reference(self, cls: type[R]) -> list[R]:
+        return self._load_many(cls, "SELECT data FROM reference WHERE entity = ? ORDER BY id",
+                               (cls.entity,))
+
+    @staticmethod
+    def _upsert(conn: Any, table: Table, record: Record) -> None:
+        conn.execute(table.upsert_sql, table.to_row(record))
+
+    # --- outbox and audit (inside a write) ------------------------------------
+
+    @staticmethod
+    def _queue(conn: Any, *, kind: MutationKind, record: Record, payload: dict[str, Any],
+               base_version: int | None = None) -> Mutation:
+        mutation = Mutation(id=new_id(), kind=kind, entity=record.entity, entity_id=record.id,
+                            base_version=base_version, payload=payload, created_at=utc_now())
+        conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data) VALUES (?, ?, ?, ?, ?)",
+                     (str(mutation.id), kind.value, record.entity, str(record.id),
+                      mutation.model_dump_json()))
+        return mutation
+
+    def _note(self, actor: Actor | None, action: AuditAction, *, entity: str = "",
+              entity_id: UUID | None = None, detail: str = "", outcome: str = "ok") -> None:
+        """Append an audit event; call inside the transaction of what it describes."""
+        self._audit.record(AuditEvent(
+            actor_user_id=actor.user_id if actor else None,
+            device_id=actor.device_id if actor else None,
+            action=action, entity=entity, entity_id=entity_id, detail=detail, outcome=outcome))
+
+    def _audited_view(self, actor: Actor, *, entity: str, entity_id: UUID, detail: str) -> None:
+        if not isinstance(actor, Actor):
+            raise TypeError("reading a client's record needs the acting user (an Actor)")
+        with self._write():
+            self._note(actor, AuditAction.VIEW, entity=entity, entity_id=entity_id, detail=detail)
+
+    # --- places and days ------------------------------------------------------
+
+    def _zone(self, location_id: UUID) -> ZoneInfo:
+        zone = self._zones.get(location_id)
+        if zone is None:
+            location = self._load(Location, "reference", location_id, what="location")
+            zone = self._zones[location_id] = location.zone
+        return zone
+
+    def _day_of(self, location_id: UUID, instant: datetime) -> tuple[UUID, date]:
+        return (location_id, local_day(instant, self._zone(location_id)))
+
+    @staticmethod
+    def _json(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,109 @@
+"""Clients: create, change field by field, open (audited), search as you type, export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from medspa_desk.protocol import MutationKind
+from medspa_desk.records import AuditAction, Client, utc_now
+from medspa_desk.store.actor import Actor
+from medspa_desk.store.base import StoreBase
+from medspa_desk.store.changes import Changes
+from medspa_desk.store.errors import InvalidChange
+from medspa_desk.store.rows import CLIENTS
+from medspa_desk.store.search import fts_query
+from medspa_desk.store.views import ClientHit
+
+# Fields a desk edit may change; the rest belong to the record's identity or sync.
+EDITABLE_CLIENT_FIELDS: frozenset[str] = frozenset(Client.model_fields) - {
+    "id", "version", "seq", "updated_at"}
+
+
+def invalid_record_message(what: str, exc: ValidationError) -> str:
+    """A validation failure as plain words: the field names and reasons, never the value typed."""
+    reasons = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = ".".join(str(part) for part in error.get("loc", ())) or what
+        reasons.append(f"{field.replace('_', ' ')}: {error.get('msg', 'is not valid')}")
+    return f"The {what} was not saved. " + "; ".join(reasons) + "."
+
+
+def display_name(first: str, preferred: str, last: str) -> str:
+    return f"{first} ({preferred}) {last}" if preferred and preferred != first else f"{first} {last}"
+
+
+class ClientsMixin(StoreBase):
+    def create_client(self, client: Client, *, actor: Actor) -> Changes:
+        with self._write() as conn:
+            self._upsert_new(conn, client)
+            self._queue(conn, kind=MutationKind.CLIENT_CREATE, record=client,
+                        payload=client.to_json())
+            self._note(actor, AuditAction.CREATE, entity=Client.entity, entity_id=client.id)
+        return Changes(clients=frozenset({client.id}))
+
+    def _upsert_new(self, conn: Any, client: Client) -> None:
+        if conn.execute("SELECT 1 FROM clients WHERE id = ?", (str(client.id),)).fetchone():
+            raise InvalidChange("This client is already saved; open the client to change them.")
+        self._upsert(conn, CLIENTS, client)
+
+    def update_client(self, client_id: UUID, changes: dict[str, Any], *, actor: Actor) -> Changes:
+        """Change some of a client's fields; the new record is validated before anything is saved."""
+        unknown = sorted(set(changes) - EDITABLE_CLIENT_FIELDS)
+        if unknown:
+            raise InvalidChange("These client fields cannot be changed here: "
+                                + ", ".join(unknown) + ".")
+        with self._write() as conn:
+            current = self._load(Client, "clients", client_id, what="client")
+            updated = apply_client_changes(current, changes)
+            base = current.to_json()
+            new = updated.to_json()
+            changed = sorted(f for f in changes if base[f] != new[f])
+            if not changed:
+                return Changes()
+            self._upsert(conn, CLIENTS, updated)
+            self._queue(conn, kind=MutationKind.CLIENT_UPDATE, record=updated,
+                        base_version=current.version,
+                        payload={"changes": {f: new[f] for f in changed},
+                                 "base": {f: base[f] for f in changed}})
+            self._note(actor, AuditAction.UPDATE, entity=Client.entity, entity_id=client_id,
+                       detail="fields: " + ",".join(changed))
+        return Changes(clients=frozenset({client_id}))
+
+    def client(self, client_id: UUID, *, actor: Actor) -> Client:
+        """Open one client's record; the view is written to the audit trail first."""
+        record = self._load(Client, "clients", client_id, what="client")
+        self._audited_view(actor, entity=Client.entity, entity_id=client_id, detail="record")
+        return record
+
+    def search_clients(self, text: str, *, limit: int = 20) -> list[ClientHit]:
+        """Clients matching every word typed as a prefix, best match first.
+
+        Not audited per keystroke: the hits carry only what the desk needs to
+        pick the right person; opening that person is audited.
+        """
+        query = fts_query(text)
+        if query is None:
+            return []
+        rows = self._rows(
+            "SELECT c.id, c.first_name, c.preferred_name, c.last_name, c.birth_date, c.phone "
+            "FROM (SELECT rowid, rank FROM client_search WHERE client_search MATCH ? "
+            "      ORDER BY rank LIMIT ?) AS hit "
+            "JOIN clients AS c ON c.rowid = hit.rowid ORDER BY hit.rank",
+            (query, max(1, min(limit, 200))))
+        return [ClientHit(id=UUID(cid), display_name=display_name(first, preferred, last),
+                          birth_date=date.fromisoformat(birth), phone=phone)
+                for cid, first, preferred, last, birth, phone in rows]
+
+
+def apply_client_changes(current: Client, changes: dict[str, Any]) -> Client:
+    """``current`` with ``changes`` applied, validated, one version on."""
+    data = {**current.to_json(), **changes, "version": current.version + 1,
+            "updated_at": utc_now().isoformat()}
+    try:
+        return Client.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidChange(invalid_record_message("client", exc)) from None

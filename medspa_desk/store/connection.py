@@ -1,0 +1,188 @@
+"""Opening the SQLCipher database: key first, then checks, then pragmas.
+
+The order matters. The raw 256-bit key is given before any other statement
+(SQLCipher derives nothing from it: a raw key skips PBKDF2). Then we prove the
+key opens the file, check the library is SQLCipher 4 with FTS5, and only then
+switch on WAL and the rest. A file that fails to open is diagnosed, never
+replaced: we create a database only when no file exists at the path.
+
+Limitation: the key arrives as a ``bytearray`` the caller owns and zeroes, but
+the pragma statement has to be a Python ``str`` holding the key in hex, and
+CPython strings are immutable and cannot be wiped. We build that string in
+one place, hand it to SQLite, and drop our reference at once; its memory is
+freed (not overwritten) when the interpreter releases it. SQLCipher keeps its
+own copy of the key inside the connection and wipes it on close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlcipher3 import dbapi2
+
+from medspa_desk.store.errors import (
+    Corrupt,
+    MissingFts5,
+    NotEncrypted,
+    StoreError,
+    StoreMissing,
+    UnsupportedCipher,
+    WrongKey,
+)
+
+KEY_BYTES = 32
+PAGE_SIZE = 4096
+# 64 MiB of decrypted pages: the hot part of a clinic's data stays decrypted in
+# memory, so a search or a day view rarely pays the decryption cost twice.
+CACHE_KIB = 65_536
+PLAIN_HEADER = b"SQLite format 3\x00"
+
+# Pragmas after the key check, in order, with the reason for each.
+CONNECTION_PRAGMAS: tuple[str, ...] = (
+    # WAL: readers never wait on the writer, and a crash mid-write leaves the
+    # last committed state intact.
+    "PRAGMA journal_mode = WAL",
+    # FULL: a commit is on disk before we say so; the outbox holds writes the
+    # server has not seen yet, so losing a committed one loses clinic data.
+    "PRAGMA synchronous = FULL",
+    # Sorts and temporary indexes stay in memory, never in an unencrypted
+    # temp file.
+    "PRAGMA temp_store = MEMORY",
+    # Deleted content is overwritten, not left in free pages.
+    "PRAGMA secure_delete = ON",
+    "PRAGMA foreign_keys = ON",
+    f"PRAGMA cache_size = -{CACHE_KIB}",
+    # Memory-mapped I/O would bypass the codec; SQLCipher ignores it anyway.
+    "PRAGMA mmap_size = 0",
+)
+
+
+def key_pragma(key: bytearray) -> str:
+    """The ``PRAGMA key`` statement for a raw key (see the module note on zeroing)."""
+    if len(key) != KEY_BYTES:
+        raise StoreError("The data key has the wrong length; sign in again to unlock the store.")
+    return "PRAGMA key = \"x'" + key.hex() + "'\""
+
+
+def open_database(path: Path, key: bytearray, *, create: bool = False) -> Any:
+    """An open, checked, tuned connection to the encrypted store at ``path``.
+
+    Raises :class:`StoreMissing` when there is no file and ``create`` is false,
+    :class:`WrongKey` / :class:`Corrupt` / :class:`NotEncrypted` when the file is
+    there but does not open. The file is left exactly as it was in those cases.
+    """
+    path = Path(path)
+    exists = path.exists()
+    if not exists and not create:
+        raise StoreMissing(f"There is no local data file at {path}. Sign in online once to set "
+                           "up this workstation.")
+    if exists:
+        _refuse_unopenable_shapes(path)
+    # mode=rw makes SQLite refuse to create a file that vanished between our
+    # check and the open: we never make a fresh database by accident.
+    mode = "rwc" if not exists else "rw"
+    uri = f"file:{_uri_path(path)}?mode={mode}"
+    try:
+        conn = dbapi2.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    except dbapi2.Error as exc:
+        raise StoreError(f"The local data file at {path} cannot be opened ({type(exc).__name__}). "
+                         "Check the folder's permissions.") from None
+    try:
+        _silence_cipher_log(conn)
+        statement = key_pragma(key)
+        conn.execute(statement)
+        del statement
+        _check_cipher(conn)
+        _check_key_opens(conn, path)
+        _check_fts5(conn)
+        for pragma in CONNECTION_PRAGMAS:
+            conn.execute(pragma)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _uri_path(path: Path) -> str:
+    return str(path.resolve()).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+
+
+def _refuse_unopenable_shapes(path: Path) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        raise Corrupt(f"The local data file at {path} is empty. It was not replaced; restore it "
+                      "from a backup or ask your administrator to re-enroll this workstation.")
+    with path.open("rb") as handle:
+        head = handle.read(len(PLAIN_HEADER))
+    if head == PLAIN_HEADER:
+        raise NotEncrypted(f"The file at {path} is an unencrypted database, not the encrypted "
+                           "store. It was left untouched; move it away and sign in again.")
+
+
+def _silence_cipher_log(conn: Any) -> None:
+    # SQLCipher writes HMAC failures to stderr itself; we report them our way.
+    with contextlib.suppress(dbapi2.Error):
+        conn.execute("PRAGMA cipher_log_level = NONE")
+
+
+def _check_cipher(conn: Any) -> None:
+    row = conn.execute("PRAGMA cipher_version").fetchone()
+    version = row[0] if row else ""
+    if not re.match(r"^4\.", version or ""):
+        raise UnsupportedCipher("This installation's encryption library is not SQLCipher 4 "
+                                f"(found {version or 'none'}). Reinstall Medspa Desk.")
+
+
+def _check_key_opens(conn: Any, path: Path) -> None:
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except dbapi2.DatabaseError:
+        _diagnose_unopenable(conn, path)
+
+
+def _diagnose_unopenable(conn: Any, path: Path) -> None:
+    """Tell a wrong key from damage: with the wrong key every page fails, with damage a few."""
+    bad = bad_pages(conn)
+    pages = max(1, path.stat().st_size // PAGE_SIZE)
+    if bad and len(bad) < pages:
+        raise Corrupt(describe_bad_pages(path, bad), bad_pages=bad)
+    raise WrongKey("The key does not open the local data file. If you just changed your "
+                   "password, sign in online; otherwise the file may belong to another "
+                   "workstation. Nothing was changed.")
+
+
+def bad_pages(conn: Any) -> list[int]:
+    """Page numbers whose HMAC does not verify, from ``PRAGMA cipher_integrity_check``."""
+    try:
+        rows = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+    except dbapi2.Error:
+        return []
+    pages = []
+    for (message,) in rows:
+        found = re.search(r"page (\d+)", str(message))
+        if found:
+            pages.append(int(found.group(1)))
+    return pages
+
+
+def describe_bad_pages(path: Path, pages: list[int]) -> str:
+    shown = ", ".join(str(p) for p in pages[:10]) + (" …" if len(pages) > 10 else "")
+    return (f"The local data file at {path} is damaged: page{'s' if len(pages) > 1 else ''} "
+            f"{shown} fail{'' if len(pages) > 1 else 's'} the integrity check. It was not changed "
+            "or replaced; restore it from a backup or ask your administrator to re-enroll this "
+            "workstation and download the practice again.")
+
+
+def _check_fts5(conn: Any) -> None:
+    if not has_fts5(conn):
+        raise MissingFts5("This installation's database library lacks full-text search (FTS5), "
+                          "which client search needs. Reinstall Medspa Desk.")
+
+
+def has_fts5(conn: Any) -> bool:
+    rows = conn.execute("PRAGMA compile_options").fetchall()
+    return any(str(option).upper() == "ENABLE_FTS5" for (option,) in rows)
+

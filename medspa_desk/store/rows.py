@@ -1,0 +1,116 @@
+"""How each record becomes a row: its JSON plus the columns queries use.
+
+One place for this mapping, shared by desk writes, bulk import and pulled
+changes, so the indexed columns can never drift from the record they mirror.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from medspa_desk.records import (
+    Appointment,
+    Client,
+    ConsentTemplate,
+    IntakeForm,
+    Location,
+    Product,
+    Provider,
+    Record,
+    Room,
+    Service,
+    Shift,
+    SignedConsent,
+    TreatmentRecord,
+    User,
+    phone_digits,
+)
+from medspa_desk.scheduling import blocked_interval
+
+REFERENCE_TYPES: tuple[type[Record], ...] = (Location, Provider, Shift, Room, Service, Product,
+                                              ConsentTemplate, User)
+
+
+def epoch(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    to_row: Callable[[Any], tuple[Any, ...]]
+
+    @property
+    def upsert_sql(self) -> str:
+        names = ", ".join(self.columns)
+        marks = ", ".join("?" for _ in self.columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c != "id")
+        # Table and column names are this module's constants, never input.
+        return (f"INSERT INTO {self.name} ({names}) VALUES ({marks}) "  # noqa: S608
+                f"ON CONFLICT(id) DO UPDATE SET {updates}")
+
+
+def _reference_row(record: Record) -> tuple[Any, ...]:
+    return (str(record.id), record.entity, record.version, record.seq, record.model_dump_json())
+
+
+def _client_row(c: Client) -> tuple[Any, ...]:
+    return (str(c.id), c.version, c.seq, c.first_name, c.last_name, c.preferred_name,
+            c.birth_date.isoformat(), c.phone, phone_digits(c.phone), c.email, int(c.deleted),
+            c.model_dump_json())
+
+
+def _appointment_row(a: Appointment) -> tuple[Any, ...]:
+    start, end = blocked_interval(a)
+    return (str(a.id), a.version, a.seq, str(a.location_id), str(a.client_id), str(a.provider_id),
+            str(a.room_id) if a.room_id else None, a.status.value, int(a.holds_slot),
+            epoch(a.starts_at), epoch(start), epoch(end), a.model_dump_json())
+
+
+def _intake_row(f: IntakeForm) -> tuple[Any, ...]:
+    return (str(f.id), f.version, f.seq, str(f.client_id), epoch(f.submitted_at), f.model_dump_json())
+
+
+def _consent_row(c: SignedConsent) -> tuple[Any, ...]:
+    return (str(c.id), c.version, c.seq, str(c.client_id), c.template_key, epoch(c.signed_at),
+            c.model_dump_json())
+
+
+def _treatment_row(t: TreatmentRecord) -> tuple[Any, ...]:
+    return (str(t.id), t.version, t.seq, str(t.client_id), int(t.is_signed), epoch(t.performed_at),
+            t.model_dump_json())
+
+
+REFERENCE = Table("reference", ("id", "entity", "version", "seq", "data"), _reference_row)
+CLIENTS = Table("clients", ("id", "version", "seq", "first_name", "last_name", "preferred_name",
+                            "birth_date", "phone", "phone_digits", "email", "deleted", "data"),
+                _client_row)
+APPOINTMENTS = Table("appointments", ("id", "version", "seq", "location_id", "client_id",
+                                      "provider_id", "room_id", "status", "holds_slot",
+                                      "starts_at", "blocked_start", "blocked_end", "data"),
+                     _appointment_row)
+INTAKES = Table("intakes", ("id", "version", "seq", "client_id", "at", "data"), _intake_row)
+CONSENTS = Table("consents", ("id", "version", "seq", "client_id", "template_key", "at", "data"),
+                 _consent_row)
+TREATMENTS = Table("treatments", ("id", "version", "seq", "client_id", "signed", "at", "data"),
+                   _treatment_row)
+
+TABLE_FOR_ENTITY: dict[str, Table] = {
+    **{cls.entity: REFERENCE for cls in REFERENCE_TYPES},
+    Client.entity: CLIENTS,
+    Appointment.entity: APPOINTMENTS,
+    IntakeForm.entity: INTAKES,
+    SignedConsent.entity: CONSENTS,
+    TreatmentRecord.entity: TREATMENTS,
+}
+
+
+def table_for(record: Record) -> Table:
+    try:
+        return TABLE_FOR_ENTITY[record.entity]
+    except KeyError:
+        raise TypeError(f"no table for records of kind {type(record).__name__}") from None

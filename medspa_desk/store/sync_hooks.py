@@ -1,0 +1,298 @@
+"""What the sync engine calls: the outbox to push, results to settle, pulled changes to apply.
+
+The store never talks to the network. The engine takes :meth:`outbox_batch`,
+pushes it, hands the answers to :meth:`settle`, pulls pages of changes and
+hands each to :meth:`apply_changes` with the page's cursor. Each of those
+commits in one transaction, so an interrupted sync resumes where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from medspa_desk.protocol import Change, Mutation, MutationKind, MutationResult, Outcome
+from medspa_desk.records import (
+    SYNCED_RECORDS,
+    Appointment,
+    AuditAction,
+    AuditEvent,
+    Client,
+    Conflict,
+    ConflictKind,
+    Record,
+    utc_now,
+)
+from medspa_desk.store.actor import Actor
+from medspa_desk.store.base import StoreBase
+from medspa_desk.store.changes import Changes
+from medspa_desk.store.clients import apply_client_changes
+from medspa_desk.store.errors import InvalidChange, InvalidServerData, NotFound
+from medspa_desk.store.rows import REFERENCE_TYPES, TABLE_FOR_ENTITY
+
+PULL_CURSOR = "pull_cursor"
+_CREATES = frozenset({MutationKind.APPOINTMENT_BOOK, MutationKind.CLIENT_CREATE})
+
+
+class SyncMixin(StoreBase):
+    # --- outbox -----------------------------------------------------------------
+
+    def outbox_batch(self, limit: int) -> list[Mutation]:
+        """The oldest ``limit`` unsent mutations, in the order they were made."""
+        rows = self._rows("SELECT data FROM outbox ORDER BY position LIMIT ?", (max(0, limit),))
+        return [Mutation.model_validate_json(data) for (data,) in rows]
+
+    def outbox_count(self) -> int:
+        return int(self._one("SELECT count(*) FROM outbox")[0])
+
+    def settle(self, results: list[MutationResult]) -> Changes:
+        """Record the server's answers; every answered mutation leaves the outbox.
+
+        Applied: the record takes the server's version and seq. Conflict: a
+        conflict-inbox entry, and the local record shows the server's copy (a
+        refused booking is taken off the schedule; it stays in the inbox).
+        Rejected: a conflict-inbox entry saying why. Nothing blocks the queue.
+        """
+        changes = Changes()
+        with self._write() as conn:
+            for result in results:
+                row = conn.execute("SELECT data FROM outbox WHERE id = ?",
+                                   (str(result.mutation_id),)).fetchone()
+                if row is None:
+                    continue  # already settled by an earlier, retried answer
+                mutation = Mutation.model_validate_json(row[0])
+                conn.execute("DELETE FROM outbox WHERE id = ?", (str(mutation.id),))
+                if result.outcome is Outcome.APPLIED:
+                    changes |= self._settle_applied(conn, mutation, result)
+                elif result.outcome is Outcome.CONFLICT:
+                    changes |= self._settle_conflict(conn, mutation, result)
+                else:
+                    changes |= self._add_conflict(conn, Conflict(
+                        kind=ConflictKind.REJECTED, entity=mutation.entity,
+                        entity_id=mutation.entity_id, mutation_id=mutation.id,
+                        reason=result.reason or "The server refused this change.",
+                        detail={"code": result.code, "kind": mutation.kind.value,
+                                "payload": mutation.payload}))
+        return changes
+
+    def _settle_applied(self, conn: Any, mutation: Mutation, result: MutationResult) -> Changes:
+        changes = Changes()
+        table = TABLE_FOR_ENTITY.get(mutation.entity)
+        row = conn.execute(f"SELECT data FROM {table.name} WHERE id = ?",  # noqa: S608 (our table)
+                           (str(mutation.entity_id),)).fetchone() if table else None
+        if row is not None and result.version is not None:
+            record = SYNCED_RECORDS[mutation.entity].model_validate_json(row[0])
+            update: dict[str, Any] = {"seq": result.seq or record.seq}
+            if not self._pending(conn, mutation.entity_id):
+                update["version"] = result.version
+            self._upsert(conn, table, record.model_copy(update=update))
+        if result.review_fields:
+            changes |= self._add_conflict(conn, Conflict(
+                kind=ConflictKind.FIELD_CONFLICT, entity=mutation.entity,
+                entity_id=mutation.entity_id, mutation_id=mutation.id,
+                reason="Both this desk and another changed the same details; pick which to keep.",
+                detail={"fields": list(result.review_fields),
+                        "mine": mutation.payload.get("changes", {}),
+                        "theirs": result.current or {}}))
+        return changes
+
+    def _settle_conflict(self, conn: Any, mutation: Mutation, result: MutationResult) -> Changes:
+        current = result.current or {}
+        holder = current.get("holder") if isinstance(current, dict) else None
+        theirs = {k: v for k, v in current.items() if k != "holder"} if current else {}
+        changes = Changes()
+        if mutation.entity == Appointment.entity:
+            local = self._local(conn, Appointment, mutation.entity_id)
+            if local is not None:
+                changes |= self._appointment_day(local)
+            conflict = Conflict(
+                kind=ConflictKind.DOUBLE_BOOKING, entity=mutation.entity,
+                entity_id=mutation.entity_id, mutation_id=mutation.id,
+                reason=result.reason or ("Another desk booked this provider or room for the same "
+                                         "time while this one was offline; this booking was not "
+                                         "kept. Rebook the client at another time."),
+                detail={"refused": local.to_json() if local else mutation.payload,
+                        "holder": holder})
+        else:
+            conflict = Conflict(
+                kind=ConflictKind.FIELD_CONFLICT, entity=mutation.entity,
+                entity_id=mutation.entity_id, mutation_id=mutation.id,
+                reason=result.reason or "This record was changed on another desk at the same time; "
+                                        "pick which version to keep.",
+                detail={"fields": list(result.review_fields), "mine": mutation.payload,
+                        "theirs": theirs})
+        changes |= self._add_conflict(conn, conflict)
+        if theirs.get("id") == str(mutation.entity_id):
+            changes |= self._apply_one(conn, mutation.entity, mutation.entity_id, theirs)
+        elif mutation.kind in _CREATES:
+            # The server never took this record: take it off the desk's views;
+            # the inbox entry keeps what was refused.
+            table = TABLE_FOR_ENTITY[mutation.entity]
+            conn.execute(f"DELETE FROM {table.name} WHERE id = ?",  # noqa: S608 (our table)
+                         (str(mutation.entity_id),))
+        return changes
+
+    # --- pulled changes -----------------------------------------------------------
+
+    def apply_changes(self, changes: list[Change], *, cursor: int) -> Changes:
+        """Apply one page of server changes and move the pull cursor, in one transaction.
+
+        A record with local edits still in the outbox keeps showing them: pending
+        client field changes are re-applied on top of the server's copy, and
+        other records with a pending command keep the local copy until settled.
+        """
+        done = Changes()
+        with self._write() as conn:
+            for change in changes:
+                if change.entity not in SYNCED_RECORDS:
+                    raise InvalidServerData(f"The server sent a kind of record this version does "
+                                            f"not know ({change.entity[:40]}). Update Medspa Desk.")
+                if change.deleted:
+                    done |= self._tombstone(conn, change.entity, change.entity_id)
+                elif change.data is None:
+                    raise InvalidServerData(f"The server sent an empty change for record "
+                                            f"{change.entity_id}. Sync will retry.")
+                else:
+                    done |= self._apply_one(conn, change.entity, change.entity_id, change.data)
+            conn.execute("INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT(name) "
+                         "DO UPDATE SET value = excluded.value", (PULL_CURSOR, str(int(cursor))))
+        return done
+
+    def pull_cursor(self) -> int:
+        row = self._one("SELECT value FROM sync_state WHERE name = ?", (PULL_CURSOR,))
+        return int(row[0]) if row else 0
+
+    def _apply_one(self, conn: Any, entity: str, entity_id: UUID, data: dict[str, Any]) -> Changes:
+        cls = SYNCED_RECORDS[entity]
+        try:
+            record = cls.model_validate(data)
+        except ValidationError:
+            raise InvalidServerData(f"The server sent a {entity} record ({entity_id}) that is not "
+                                    "valid; nothing from this sync page was saved. Sync will "
+                                    "retry; if it keeps failing, contact support.") from None
+        if record.id != entity_id:
+            raise InvalidServerData(f"The server sent a {entity} record under the wrong id "
+                                    f"({entity_id}); nothing from this sync page was saved.")
+        pending = self._pending(conn, entity_id)
+        if pending:
+            if not isinstance(record, Client) or any(
+                    m.kind is not MutationKind.CLIENT_UPDATE for m in pending):
+                return Changes()
+            record = self._rebase(record, pending)
+        done = self._changed(conn, record)
+        self._upsert(conn, TABLE_FOR_ENTITY[entity], record)
+        if isinstance(record, REFERENCE_TYPES):
+            self._zones.pop(record.id, None)
+        return done | self._changed(conn, record, after=True)
+
+    @staticmethod
+    def _rebase(server: Client, pending: list[Mutation]) -> Client:
+        rebased = server
+        for mutation in pending:
+            try:
+                rebased = apply_client_changes(rebased, mutation.payload.get("changes", {}))
+            except InvalidChange:
+                continue  # the server will refuse it too; its answer goes to the inbox
+        # The server's version stays the base; the pending pushes carry their own.
+        return rebased.model_copy(update={"version": server.version, "seq": server.seq})
+
+    def _tombstone(self, conn: Any, entity: str, entity_id: UUID) -> Changes:
+        table = TABLE_FOR_ENTITY[entity]
+        cls = SYNCED_RECORDS[entity]
+        local = self._local(conn, cls, entity_id)
+        if local is None:
+            return Changes()
+        done = self._changed(conn, local)
+        conn.execute(f"DELETE FROM {table.name} WHERE id = ?", (str(entity_id),))  # noqa: S608
+        return done
+
+    def _changed(self, conn: Any, record: Record, *, after: bool = False) -> Changes:
+        """What views redraw when ``record`` (the stored copy, or the new one) changes."""
+        if isinstance(record, REFERENCE_TYPES):
+            return Changes(reference=True)
+        if isinstance(record, Client):
+            return Changes(clients=frozenset({record.id}))
+        if isinstance(record, Appointment):
+            if after:
+                return self._appointment_day(record) | Changes(clients=frozenset({record.client_id}))
+            stored = self._local(conn, Appointment, record.id)
+            return self._appointment_day(stored) if stored else Changes()
+        client_id = getattr(record, "client_id", None)
+        return Changes(clients=frozenset({client_id})) if client_id else Changes()
+
+    def _appointment_day(self, appt: Appointment) -> Changes:
+        try:
+            return Changes(days=frozenset({self._day_of(appt.location_id, appt.starts_at)}))
+        except NotFound:
+            return Changes()  # the location arrives later in the pull; its arrival redraws all
+
+    @staticmethod
+    def _local(conn: Any, cls: type[Record], entity_id: UUID) -> Any:
+        table = TABLE_FOR_ENTITY[cls.entity]
+        row = conn.execute(f"SELECT data FROM {table.name} WHERE id = ?",  # noqa: S608
+                           (str(entity_id),)).fetchone()
+        return cls.model_validate_json(row[0]) if row else None
+
+    @staticmethod
+    def _pending(conn: Any, entity_id: UUID) -> list[Mutation]:
+        rows = conn.execute("SELECT data FROM outbox WHERE entity_id = ? ORDER BY position",
+                            (str(entity_id),)).fetchall()
+        return [Mutation.model_validate_json(data) for (data,) in rows]
+
+    # --- conflict inbox ---------------------------------------------------------------
+
+    def _add_conflict(self, conn: Any, conflict: Conflict) -> Changes:
+        conn.execute("INSERT INTO conflicts (id, kind, entity_id, open, created_at, data) "
+                     "VALUES (?, ?, ?, 1, ?, ?)",
+                     (str(conflict.id), conflict.kind.value, str(conflict.entity_id),
+                      conflict.created_at.isoformat(), conflict.model_dump_json()))
+        self._note(None, AuditAction.UPDATE, entity="conflict", entity_id=conflict.id,
+                   detail=f"{conflict.kind.value} on {conflict.entity} {conflict.entity_id}")
+        return Changes(conflicts=True)
+
+    def conflicts(self, open_only: bool = True) -> list[Conflict]:
+        sql = "SELECT data FROM conflicts"
+        if open_only:
+            sql += " WHERE open = 1"
+        return [Conflict.model_validate_json(d) for (d,) in self._rows(sql + " ORDER BY created_at")]
+
+    def resolve_conflict(self, conflict_id: UUID, *, resolution: str, actor: Actor) -> Changes:
+        """Close an inbox entry with what the person chose (the choice itself is applied by them)."""
+        resolution = resolution.strip()
+        if not resolution:
+            raise InvalidChange("Say how the conflict was resolved.")
+        with self._write() as conn:
+            row = conn.execute("SELECT data FROM conflicts WHERE id = ?",
+                               (str(conflict_id),)).fetchone()
+            if row is None:
+                raise NotFound("That conflict is not in the inbox any more.")
+            conflict = Conflict.model_validate_json(row[0])
+            if conflict.resolved_at is not None:
+                raise InvalidChange("That conflict was already resolved.")
+            try:
+                closed = Conflict.model_validate({**conflict.model_dump(), "resolved_at": utc_now(),
+                                                  "resolution": resolution})
+            except ValidationError:
+                raise InvalidChange("The resolution note is too long; keep it under 200 "
+                                    "characters.") from None
+            conn.execute("UPDATE conflicts SET open = 0, data = ? WHERE id = ?",
+                         (closed.model_dump_json(), str(conflict_id)))
+            self._note(actor, AuditAction.RESOLVE_CONFLICT, entity="conflict",
+                       entity_id=conflict_id)
+        return Changes(conflicts=True)
+
+    # --- audit shipping ---------------------------------------------------------------
+
+    def unsent_audit(self, limit: int) -> list[AuditEvent]:
+        rows = self._rows("SELECT a.event FROM audit AS a WHERE NOT EXISTS (SELECT 1 FROM "
+                          "audit_sent AS s WHERE s.id = a.id) ORDER BY a.position LIMIT ?",
+                          (max(0, limit),))
+        return [AuditEvent.model_validate_json(event) for (event,) in rows]
+
+    def mark_audit_sent(self, ids: Iterable[UUID]) -> None:
+        with self._write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO audit_sent (id) VALUES (?)",
+                             [(str(i),) for i in ids])
