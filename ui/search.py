@@ -101,25 +101,23 @@ class ClientSearch(QDialog):
                 success=lambda hits: self._answered(generation, hits),
                 failure=lambda exc: self._failed(generation, exc)).run()
 
-    def _answered(self, generation: int, hits: list[Any]) -> None:
+    def _ran_newer(self) -> bool:
+        """Start the query typed while the last one ran; True when this answer is stale."""
         self._running = False
-        if self._waiting is not None:
-            # Newer keystrokes came in meanwhile: this answer is stale.
-            waiting, self._waiting = self._waiting, None
-            self._run(*waiting)
-            return
-        if generation == self.generation:
+        if self._waiting is None:
+            return False
+        waiting, self._waiting = self._waiting, None
+        self._run(*waiting)
+        return True
+
+    def _answered(self, generation: int, hits: list[Any]) -> None:
+        if not self._ran_newer() and generation == self.generation:
             self._show(generation, hits)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         from ui.operations import describe_error
 
-        self._running = False
-        if self._waiting is not None:
-            waiting, self._waiting = self._waiting, None
-            self._run(*waiting)
-            return
-        if generation == self.generation:
+        if not self._ran_newer() and generation == self.generation:
             self.results.clear()
             self.hint.setText(describe_error(exc))
 

@@ -51,9 +51,10 @@ class SignInWindow(QWidget):
     signed_in = Signal(object)  # the session
 
     def __init__(self, backend: SignInBackend, *, server: str = "", tenant: str = "",
-                 username: str = "") -> None:
+                 username: str = "", extra_notes: list[str] | None = None) -> None:
         super().__init__()
         self.backend = backend
+        self.extra_notes = list(extra_notes or [])
         self.setObjectName("signInWindow")
         self.setWindowTitle(f"{APP_TITLE} — Sign in")
         self.setAccessibleName("Sign in")
@@ -111,7 +112,7 @@ class SignInWindow(QWidget):
 
     def refresh_notes(self) -> None:
         NetworkOp(self, body=self.backend.environment_notes,
-                  success=lambda notes: self.notes.setText("\n".join(notes)),
+                  success=lambda notes: self.notes.setText("\n".join([*notes, *self.extra_notes])),
                   failure=lambda _exc: None).run()
 
     def focus_first_empty(self) -> None:
