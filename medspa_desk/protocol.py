@@ -179,6 +179,8 @@ class EscrowDeposit(Wire):
 class EscrowRelease(Wire):
     wrapped_key: str
     vault_id: UUID
+    # The server's half of the escrow key (base64, 32 bytes), kept per device.
+    server_half: str = ""
 
 
 class ErrorBody(Wire):
