@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -64,7 +65,7 @@ class Practice:
             store.put_reference(record, actor=actor)
 
     @property
-    def zone(self):  # noqa: ANN201 - ZoneInfo
+    def zone(self) -> ZoneInfo:
         return self.location.zone
 
     def client(self, first: str = "Maria", last: str = "Lopez", **fields: object) -> Client:
@@ -90,7 +91,3 @@ class Practice:
 @pytest.fixture
 def practice(store: Store, actor: Actor) -> Practice:
     return Practice(store, actor)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from medspa_desk.protocol import Change, MutationResult, Outcome
+from medspa_desk.records import Client, ConflictKind
+from medspa_desk.store import Actor, InvalidServerData, StoreError
+
+DAY = date(2025, 6, 10)
+
+
+def test_a_write_whose_audit_event_fails_leaves_no_row_and_no_outbox_entry(practice, actor: Actor) -> None:
+    conn = practice.store.connection
+    conn.execute("CREATE TEMP TRIGGER refuse_audit BEFORE INSERT ON audit "
+                 "BEGIN SELECT RAISE(ABORT, 'disk said no'); END")
+    outbox_before = practice.store.outbox_count()
+    client = Client(first_name="Maria", last_name="Lopez", birth_date=date(1985, 3, 14))
+
+    with pytest.raises(StoreError):
+        practice.store.create_client(client, actor=actor)
+
+    conn.execute("DROP TRIGGER temp.refuse_audit")
+    assert practice.store.outbox_count() == outbox_before
+    assert practice.store.search_clients("maria") == []
+
+
+def test_applied_results_set_version_and_seq_and_empty_the_outbox(practice, actor: Actor) -> None:
+    client = practice.client()
+    mutations = practice.store.outbox_batch(100)
+
+    practice.store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
+                                          entity_id=m.entity_id, version=1, seq=40 + i)
+                           for i, m in enumerate(mutations)])
+
+    assert practice.store.outbox_count() == 0
+    assert practice.store.client(client.id, actor=actor).seq == 40 + len(mutations) - 1
+
+
+def test_a_refused_offline_booking_goes_to_the_inbox_and_leaves_the_schedule(practice, actor: Actor) -> None:
+    appt = practice.appointment(practice.client(), day=DAY, hour=10)
+    practice.store.book(appt, actor=actor)
+    booking = practice.store.outbox_batch(100)[-1]
+    holder = appt.model_copy(update={"id": appt.id.__class__(int=appt.id.int + 1)}).to_json()
+
+    changes = practice.store.settle([MutationResult(
+        mutation_id=booking.id, outcome=Outcome.CONFLICT, entity="appointment", entity_id=appt.id,
+        current={"holder": holder}, code="slot_taken")])
+
+    assert changes.conflicts and changes.days == {(practice.location.id, DAY)}
+    [conflict] = practice.store.conflicts()
+    assert conflict.kind is ConflictKind.DOUBLE_BOOKING
+    assert conflict.detail["refused"]["id"] == str(appt.id)
+    assert practice.store.day_schedule(practice.location.id, DAY).appointments == ()
+    assert practice.store.outbox_count() == len(practice.store.outbox_batch(100))
+    assert booking.id not in {m.id for m in practice.store.outbox_batch(100)}
+
+
+def test_a_rejected_change_goes_to_the_inbox_and_does_not_block_the_queue(practice, actor: Actor) -> None:
+    first, second = practice.client("Ana"), practice.client("Bea")
+    queued = practice.store.outbox_batch(100)
+    by_entity = {m.entity_id: m for m in queued}
+
+    practice.store.settle([
+        MutationResult(mutation_id=by_entity[first.id].id, outcome=Outcome.REJECTED, entity="client",
+                       entity_id=first.id, code="forbidden", reason="Not allowed for your role."),
+        MutationResult(mutation_id=by_entity[second.id].id, outcome=Outcome.APPLIED, entity="client",
+                       entity_id=second.id, version=1, seq=7)])
+
+    [conflict] = practice.store.conflicts()
+    assert (conflict.kind, conflict.entity_id, conflict.reason) == (
+        ConflictKind.REJECTED, first.id, "Not allowed for your role.")
+    assert {m.entity_id for m in practice.store.outbox_batch(100)}.isdisjoint({first.id, second.id})
+    practice.store.resolve_conflict(conflict.id, resolution="asked the manager", actor=actor)
+    assert practice.store.conflicts() == []
+    assert practice.store.conflicts(open_only=False)[0].resolution == "asked the manager"
+
+
+def test_pulled_changes_and_the_cursor_commit_together(practice, actor: Actor) -> None:
+    good = Client(first_name="Nora", last_name="Quinn", birth_date=date(1990, 1, 1), seq=11)
+    bad = {"id": str(good.id.__class__(int=good.id.int + 1)), "first_name": ""}
+
+    with pytest.raises(InvalidServerData):
+        practice.store.apply_changes([
+            Change(seq=11, entity="client", entity_id=good.id, version=1, data=good.to_json()),
+            Change(seq=12, entity="client", entity_id=bad["id"], version=1, data=bad)], cursor=12)
+    assert practice.store.pull_cursor() == 0
+    assert practice.store.search_clients("nora") == []
+
+    changes = practice.store.apply_changes(
+        [Change(seq=11, entity="client", entity_id=good.id, version=1, data=good.to_json())], cursor=11)
+
+    assert practice.store.pull_cursor() == 11
+    assert changes.clients == {good.id}
+    assert practice.store.search_clients("nora")[0].id == good.id
+
+
+def test_a_pending_local_edit_is_rebased_on_the_pulled_record(practice, actor: Actor) -> None:
+    client = practice.client(phone="555 201 7788")
+    practice.store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
+                                          entity_id=m.entity_id, version=1, seq=5)
+                           for m in practice.store.outbox_batch(100)])
+    practice.store.update_client(client.id, {"phone": "555 999 0000"}, actor=actor)
+    theirs = client.model_copy(update={"email": "maria@example.com", "version": 2, "seq": 9})
+
+    practice.store.apply_changes([Change(seq=9, entity="client", entity_id=client.id, version=2,
+                                         data=theirs.to_json())], cursor=9)
+
+    shown = practice.store.client(client.id, actor=actor)
+    assert (shown.phone, shown.email, shown.version, shown.seq) == (
+        "555 999 0000", "maria@example.com", 2, 9)
+    assert practice.store.outbox_batch(10)[0].payload["changes"] == {"phone": "555 999 0000"}
+
+
+def test_a_tombstone_removes_the_record(practice, actor: Actor) -> None:
+    client = practice.client()
+    practice.store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
+                                          entity_id=m.entity_id, version=1, seq=5)
+                           for m in practice.store.outbox_batch(100)])
+
+    practice.store.apply_changes([Change(seq=6, entity="client", entity_id=client.id, version=2,
+                                         deleted=True)], cursor=6)
+
+    assert practice.store.search_clients("maria") == []
+
+
+def test_local_audit_events_are_shipped_once(practice, actor: Actor) -> None:
+    first = practice.store.unsent_audit(1000)
+    assert first, "reference data writes were audited"
+
+    practice.store.mark_audit_sent([e.id for e in first[:-1]])
+
+    assert practice.store.unsent_audit(1000) == first[-1:]
