@@ -8,7 +8,6 @@ questions are dropped, so a form never keeps an answer the client did not see.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,10 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from medspa_desk.documents.conditions import Condition
-from medspa_desk.documents.resources import QUESTIONNAIRE_FILE
+from medspa_desk.documents.resources import QUESTIONNAIRE_FILE, read_json_model
 from medspa_desk.documents.sealing import UNSEALED, seal
 from medspa_desk.records import Client, IntakeForm, Signature
 
@@ -126,46 +125,12 @@ class QuestionnaireFileError(ValueError):
 
 
 def load_questionnaire(path: Path | str = QUESTIONNAIRE_FILE) -> Questionnaire:
-    path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise QuestionnaireFileError(f"cannot read the questionnaire {path.name}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise QuestionnaireFileError(f"the questionnaire {path.name} is not valid JSON "
-                                     f"(line {exc.lineno}: {exc.msg}); fix the file or restore the shipped one") from exc
-    try:
-        return Questionnaire.model_validate(raw)
-    except ValidationError as exc:
-        raise QuestionnaireFileError(f"the questionnaire {path.name} is not usable: {describe(exc, raw)}") from exc
+    return read_json_model(Path(path), Questionnaire, what="questionnaire", error=QuestionnaireFileError)
 
 
 @cache
 def shipped_questionnaire() -> Questionnaire:
     return load_questionnaire(QUESTIONNAIRE_FILE)
-
-
-def describe(exc: ValidationError, raw: Any) -> str:
-    """The first validation problem, naming the question (by id) rather than a list index."""
-    error = exc.errors()[0]
-    place = _name_location(raw, error["loc"])
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{place}: {message}" if place else message
-
-
-def _name_location(raw: Any, loc: tuple[Any, ...]) -> str:
-    names, node = [], raw
-    for step in loc:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            names.append(str(step))
-            continue
-        if isinstance(node, dict) and "id" in node and isinstance(step, int):
-            names[-1:] = [f"{names[-1].rstrip('s') if names else 'item'} {node['id']!r}"]
-        elif not isinstance(step, int):
-            names.append(str(step))
-    return " > ".join(names)
 
 
 # --- Answering ---------------------------------------------------------------

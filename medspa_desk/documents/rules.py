@@ -14,7 +14,6 @@ refer to a question or an answer the form never asks.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -22,16 +21,15 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from medspa_desk.documents.conditions import Condition
 from medspa_desk.documents.questionnaire import (
     Questionnaire,
     check_condition,
-    describe,
     shipped_questionnaire,
 )
-from medspa_desk.documents.resources import RULES_FILE
+from medspa_desk.documents.resources import RULES_FILE, read_json_model
 from medspa_desk.records import IntakeForm, ServiceCategory
 
 
@@ -88,17 +86,7 @@ class RulesFileError(ValueError):
 def load_rules(path: Path | str = RULES_FILE, *, questionnaire: Questionnaire | None = None) -> RuleBook:
     path = Path(path)
     questionnaire = questionnaire or shipped_questionnaire()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesFileError(f"cannot read the rules file {path.name}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise RulesFileError(f"the rules file {path.name} is not valid JSON "
-                             f"(line {exc.lineno}: {exc.msg})") from exc
-    try:
-        book = RuleBook.model_validate(raw)
-    except ValidationError as exc:
-        raise RulesFileError(f"the rules file {path.name} is not usable: {describe(exc, raw)}") from exc
+    book = read_json_model(path, RuleBook, what="rules file", error=RulesFileError)
     if book.questionnaire_id != questionnaire.id:
         raise RulesFileError(f"the rules file {path.name} is written for questionnaire "
                              f"{book.questionnaire_id!r}, not {questionnaire.id!r}")
