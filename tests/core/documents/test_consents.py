@@ -83,7 +83,7 @@ def test_text_cannot_be_published_under_another_forms_history() -> None:
 def test_a_consent_file_without_a_header_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "lip_flip.md"
     path.write_text("Just text, no header.")
-    with pytest.raises(ConsentFileError, match="lip_flip.md must start with a header"):
+    with pytest.raises(ConsentFileError, match=r"lip_flip\.md must start with a header"):
         load_template_file(path)
 
 
