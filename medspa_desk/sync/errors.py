@@ -28,16 +28,17 @@ class SignInNeeded(SyncError):
 
     retry = False
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Please sign in again: {reason}")
+    def __init__(self, reason: str, *, code: str = "") -> None:
+        super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 class TotpRequired(SignInNeeded):
     """The password was right; the server wants the six-digit code from the authenticator app."""
 
-    def __init__(self) -> None:
-        super().__init__("enter the six-digit code from your authenticator app.")
+    def __init__(self, reason: str = "Enter the six-digit code from your authenticator app.") -> None:
+        super().__init__(reason, code="totp_required")
 
 
 class DeviceRevoked(SyncError):

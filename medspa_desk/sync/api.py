@@ -1,0 +1,171 @@
+"""The central API's sync and sign-in endpoints as typed calls.
+
+Each call sends a protocol model and returns one, or raises a
+:class:`~medspa_desk.sync.errors.SyncError` sorted by what the desk should do:
+the server's own words (its ``ErrorBody.message``) are passed on, since the
+API writes them for people.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from medspa_desk.protocol import (
+    ChangesSince,
+    ErrorBody,
+    EscrowDeposit,
+    EscrowRelease,
+    LoginRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RefreshRequest,
+    TokenResponse,
+)
+from medspa_desk.sync.errors import (
+    ClockSkew,
+    DeviceRevoked,
+    ServerRefused,
+    ServerTrouble,
+    SignInNeeded,
+    SyncError,
+    TotpRequired,
+)
+from medspa_desk.sync.transport import explain_connection_failure
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+PREFIX = "/api/v1"
+LOGIN = f"{PREFIX}/auth/login"
+REFRESH = f"{PREFIX}/auth/refresh"
+LOGOUT = f"{PREFIX}/auth/logout"
+PUSH = f"{PREFIX}/sync/push"
+PULL = f"{PREFIX}/sync/pull"
+CHANGES = f"{PREFIX}/sync/changes"
+ESCROW = f"{PREFIX}/devices/escrow"
+SERVER_HALF = f"{PREFIX}/devices/escrow/server-half"
+LONG_POLL_SLACK_S = 10.0
+
+
+class ServerHalf(BaseModel):
+    """The server's half of this device's escrow key (base64), asked for before the first deposit."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    server_half: str
+
+
+def _server_words(response: httpx.Response) -> ErrorBody | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    detail = body.get("detail", body) if isinstance(body, dict) else None
+    if isinstance(detail, dict):
+        try:
+            return ErrorBody.model_validate({"code": detail.get("code", ""), "message": detail.get("message", "")})
+        except ValidationError:
+            return None
+    return None
+
+
+def error_for(response: httpx.Response) -> SyncError:
+    """The desk's error for a refused request, in the server's words where it gave some."""
+    words = _server_words(response)
+    code = words.code if words else ""
+    message = words.message if words and words.message else ""
+    status = response.status_code
+    if status == 401:
+        if code == "totp_required":
+            return TotpRequired(message or "Enter the six-digit code from your authenticator app.")
+        return SignInNeeded(message or "The server no longer accepts this sign-in; sign in again.", code=code)
+    if code == "device_revoked":
+        return DeviceRevoked(message or "This workstation has been revoked by the practice; its local data "
+                                        "has been erased. Ask a manager to set it up again.")
+    if code == "clock_skew":
+        return ClockSkew(message or "This computer's clock is wrong; correct it and sync again. "
+                                    "Nothing has been lost.")
+    if status == 423:
+        return SignInNeeded(message or "This account is locked for now; try again later.", code=code)
+    if status == 429 or status >= 500:
+        return ServerTrouble(message or f"The sync server is having trouble (error {status}). "
+                                        "The desk keeps working offline and will try again.")
+    return ServerRefused(message or f"The sync server refused the request (error {status}).",
+                         code=code, status=status)
+
+
+class CentralApi:
+    """Typed calls over one httpx client (made by :func:`medspa_desk.sync.transport.make_client`)."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _call(self, method: str, path: str, answer: type[M] | None, *, access_token: str | None = None,
+              body: BaseModel | None = None, params: dict[str, Any] | None = None,
+              timeout: float | None = None) -> M | None:
+        headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+        content = body.model_dump_json().encode() if body is not None else None
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        try:
+            response = self.client.request(method, path, headers=headers, content=content, params=params, **extra)
+        except httpx.TransportError as exc:
+            raise explain_connection_failure(exc, server="the sync server") from None
+        if response.status_code >= 400:
+            error = error_for(response)
+            log.info("%s %s refused: %s %s", method, path, response.status_code, type(error).__name__)
+            raise error
+        if answer is None:
+            return None
+        try:
+            return answer.model_validate_json(response.content)
+        except ValidationError:
+            raise ServerTrouble("The sync server sent an answer this version of Medspa Desk cannot read. "
+                                "It will try again; if this stays, update the app.") from None
+
+    # --- sign-in -------------------------------------------------------------------
+
+    def login(self, request: LoginRequest) -> TokenResponse:
+        return self._call("POST", LOGIN, TokenResponse, body=request)
+
+    def refresh(self, request: RefreshRequest) -> TokenResponse:
+        return self._call("POST", REFRESH, TokenResponse, body=request)
+
+    def sign_out(self, *, access_token: str) -> None:
+        self._call("POST", LOGOUT, None, access_token=access_token)
+
+    # --- escrow --------------------------------------------------------------------
+
+    def escrow_server_half(self, *, access_token: str) -> ServerHalf:
+        return self._call("GET", SERVER_HALF, ServerHalf, access_token=access_token)
+
+    def deposit_escrow(self, deposit: EscrowDeposit, *, access_token: str) -> None:
+        self._call("POST", ESCROW, None, body=deposit, access_token=access_token)
+
+    def fetch_escrow(self, *, access_token: str) -> EscrowRelease:
+        return self._call("GET", ESCROW, EscrowRelease, access_token=access_token)
+
+    # --- sync ----------------------------------------------------------------------
+
+    def push(self, request: PushRequest, *, access_token: str) -> PushResponse:
+        return self._call("POST", PUSH, PushResponse, body=request, access_token=access_token)
+
+    def pull(self, *, after: int, limit: int, access_token: str) -> PullResponse:
+        return self._call("GET", PULL, PullResponse, params={"after": after, "limit": limit},
+                          access_token=access_token)
+
+    def changes_since(self, *, after: int, wait_s: float, access_token: str) -> ChangesSince:
+        """The cheap check; with ``wait_s`` > 0 the server holds the answer until something changes."""
+        return self._call("GET", CHANGES, ChangesSince, params={"after": after, "wait": wait_s},
+                          access_token=access_token, timeout=wait_s + LONG_POLL_SLACK_S)

@@ -1,0 +1,364 @@
+"""The sync engine: push the outbox, pull changes, hear of others' changes within a second.
+
+Two threads. The *worker* runs sync cycles: push outbox batches (with the
+local audit events) until the outbox is empty, then pull pages of changes
+after the store's cursor. It runs when woken (a local write, a notice from
+the watcher, :meth:`SyncEngine.sync_now`), on a timer, and after a failure on
+an exponential backoff with jitter. The *watcher* long-polls
+``/sync/changes`` and wakes the worker when the server has something new.
+
+Every store call goes through one lock (and the app's ``store_runner``, which
+can hand it to the UI's database worker), so :meth:`pause` can promise that no
+store call is running or will start: the app may then close the store and
+drop the key. Errors are sorted as STYLE.md says: sign in again, silent when
+cancelled, a plain message and a retry for the rest; conflicts are outcomes
+the store files in its inbox.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from medspa_desk.protocol import (
+    MAX_CLOCK_SKEW_S,
+    MAX_PULL_PAGE,
+    MAX_PUSH_BATCH,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from medspa_desk.records import utc_now
+from medspa_desk.store.changes import Changes
+from medspa_desk.store.errors import StoreClosed, StoreError
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.auth import Session
+from medspa_desk.sync.backoff import Backoff
+from medspa_desk.sync.errors import (
+    ClockSkew,
+    ConnectionTrouble,
+    DeviceRevoked,
+    ServerTrouble,
+    SyncCancelled,
+    SyncError,
+)
+from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus, announce
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+AUDIT_BATCH = 2000
+DEFAULT_PULL_PAGE = 2000
+
+
+def _run_here(task: Callable[[], T]) -> T:
+    return task()
+
+
+def _apply_page(store: Any, *, page: PullResponse) -> Changes:
+    return store.apply_changes(list(page.changes), cursor=page.cursor)
+
+
+class SyncEngine:
+    """Keeps one workstation's store in step with the central API.
+
+    ``store`` has the store's sync hooks (``outbox_batch``, ``settle``,
+    ``apply_changes``, ``pull_cursor``, ``unsent_audit``, ``mark_audit_sent``,
+    ``conflicts``, ``outbox_count``). ``client_factory`` makes an httpx client
+    (:func:`medspa_desk.sync.transport.make_client`); the engine makes one per
+    thread. ``on_device_revoked`` erases the workstation (see
+    :mod:`medspa_desk.sync.revocation`) after the engine has closed the store.
+    """
+
+    def __init__(self, store: Any, client_factory: Callable[[], httpx.Client], *, session: Session,
+                 callbacks: SyncCallbacks | None = None,
+                 store_runner: Callable[[Callable[[], Any]], Any] | None = None,
+                 on_device_revoked: Callable[[], DeviceRevoked | None] | None = None,
+                 clock: Callable[[], datetime] = utc_now,
+                 push_batch: int = MAX_PUSH_BATCH, pull_page: int = DEFAULT_PULL_PAGE,
+                 poll_wait_s: float = 25.0, interval_s: float = 60.0, long_poll: bool = True,
+                 backoff: Backoff | None = None) -> None:
+        if not 1 <= push_batch <= MAX_PUSH_BATCH or not 1 <= pull_page <= MAX_PULL_PAGE:
+            raise ValueError(f"push batches hold 1 to {MAX_PUSH_BATCH} mutations and pull pages 1 to {MAX_PULL_PAGE}")
+        self._store = store
+        self._client_factory = client_factory
+        self._session = session
+        self._callbacks = callbacks or SyncCallbacks()
+        self._runner = store_runner or _run_here
+        self._on_device_revoked = on_device_revoked
+        self._clock = clock
+        self._push_batch = push_batch
+        self._pull_page = pull_page
+        self._poll_wait_s = poll_wait_s
+        self._interval_s = interval_s
+        self._long_poll = long_poll
+        self._backoff = backoff or Backoff()
+        self._store_lock = threading.RLock()
+        self._cycle_lock = threading.Lock()
+        self._status_lock = threading.Lock()
+        self._status = SyncStatus()
+        self._wake = threading.Event()
+        self._pulled = threading.Event()
+        self._stopping = threading.Event()
+        self._paused = False
+        self._halted_by: SyncError | None = None  # an error no retry fixes (sign in, revoked)
+        self._known_cursor = 0
+        self._api: CentralApi | None = None
+        self._threads: list[threading.Thread] = []
+
+    # --- public --------------------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        with self._status_lock:
+            return self._status
+
+    def start(self) -> None:
+        """Start the worker (and the watcher); the first cycle runs at once."""
+        if self._threads:
+            return
+        self._known_cursor = self.with_store(lambda store: store.pull_cursor())
+        self._threads = [threading.Thread(target=self._work, name="sync-worker", daemon=True)]
+        if self._long_poll:
+            self._threads.append(threading.Thread(target=self._watch, name="sync-watcher", daemon=True))
+        for thread in self._threads:
+            thread.start()
+        self._wake.set()
+
+    def stop(self, *, timeout_s: float = 30.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        self._pulled.set()
+        for thread in self._threads:
+            thread.join(timeout=timeout_s)
+        self._threads = []
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+
+    def sync_now(self) -> None:
+        """Run a cycle as soon as possible (a local write, a person pressing Sync)."""
+        self._halted_by = None if isinstance(self._halted_by, ClockSkew) else self._halted_by
+        self._wake.set()
+
+    notify_local_write = sync_now
+
+    def pause(self) -> None:
+        """Stop touching the store (lock, suspend). Returns once no store call is running."""
+        self._paused = True
+        with self._store_lock:
+            pass
+        self._set_status(paused=True, progress=None)
+
+    def resume(self, store: Any | None = None) -> None:
+        """Catch up after unlock; ``store`` replaces the one closed at lock."""
+        with self._store_lock:
+            if store is not None:
+                self._store = store
+            self._paused = False
+            self._halted_by = None
+        self._set_status(paused=False)
+        self._wake.set()
+
+    def with_store(self, task: Callable[[Any], T]) -> T:
+        """Run ``task(store)`` under the engine's store lock (for callers sharing the store)."""
+        with self._store_lock:
+            if self._paused:
+                raise SyncCancelled()
+            return self._runner(lambda: task(self._store))
+
+    def run_once(self) -> Changes:
+        """One whole cycle on the calling thread (push until empty, pull until current); raises SyncError."""
+        with self._cycle_lock:
+            return self._cycle()
+
+    # --- the worker ----------------------------------------------------------------------
+
+    def _work(self) -> None:
+        due = time.monotonic()
+        while not self._stopping.is_set():
+            self._wake.wait(timeout=max(0.0, due - time.monotonic()))
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            if self._paused or self._halted_by is not None:
+                due = time.monotonic() + self._interval_s
+                continue
+            try:
+                self.run_once()
+            except SyncCancelled:
+                due = time.monotonic() + self._interval_s
+            except SyncError as error:
+                if error.retry:
+                    due = time.monotonic() + self._backoff.next_delay()
+                else:
+                    self._halted_by = error
+                    due = time.monotonic() + self._interval_s
+            else:
+                self._backoff.reset()
+                due = time.monotonic() + self._interval_s
+            finally:
+                self._pulled.set()
+
+    def _cycle(self) -> Changes:
+        announce(self._callbacks.sync_did_start)
+        try:
+            changes = self._push_all()
+            changes |= self._pull_all()
+        except SyncCancelled:
+            raise
+        except DeviceRevoked as error:
+            raise self._revoked(error) from None
+        except SyncError as error:
+            self._failed(error)
+            raise
+        except StoreClosed:
+            raise SyncCancelled() from None
+        except StoreError as error:
+            problem = ServerTrouble(f"{error} ")
+            self._failed(problem)
+            raise problem from None
+        self._counts_to_status(online=True, message="", last_success_at=self._clock(), progress=None)
+        announce(self._callbacks.sync_did_finish, changes)
+        return changes
+
+    def _failed(self, error: SyncError) -> None:
+        log.info("sync failed: %s (retry: %s)", type(error).__name__, error.retry)
+        offline = isinstance(error, ConnectionTrouble)
+        self._set_status(online=not offline and self.status.online, message=error.message, progress=None)
+        announce(self._callbacks.sync_did_fail, error)
+
+    def _revoked(self, error: DeviceRevoked) -> DeviceRevoked:
+        self._paused = True
+        self._halted_by = error
+        with self._store_lock:
+            try:
+                self._runner(self._store.close)
+            except Exception as exc:  # the wipe below must still run
+                log.warning("closing the store before the wipe failed: %s", type(exc).__name__)
+        wiped = self._on_device_revoked() if self._on_device_revoked is not None else None
+        final = wiped or error
+        self._set_status(online=False, pending=0, conflicts=0, progress=None, message=final.message)
+        announce(self._callbacks.sync_did_fail, final)
+        return final
+
+    def _server(self) -> CentralApi:
+        if self._api is None:
+            self._api = CentralApi(self._client_factory())
+        return self._api
+
+    # --- push ----------------------------------------------------------------------------
+
+    def _push_all(self) -> Changes:
+        changes = Changes()
+        api = self._server()
+        while True:
+            mutations, audit = self.with_store(
+                lambda store: (store.outbox_batch(self._push_batch), store.unsent_audit(AUDIT_BATCH)))
+            if not mutations and not audit:
+                return changes
+            request = PushRequest(device_id=self._session.device_id, client_time=self._clock(),
+                                  mutations=mutations, audit_events=audit)
+            response = self._session.call(functools.partial(api.push, request))
+            self._check_clock(response.server_time)
+            changes |= self.with_store(functools.partial(self._settle, response=response, audit=audit))
+            answered = {result.mutation_id for result in response.results}
+            if mutations and not answered & {m.id for m in mutations}:
+                raise ServerTrouble("The sync server did not answer the changes sent; sync will try again.")
+            self._counts_to_status(online=True)
+            if len(mutations) < self._push_batch and len(audit) < AUDIT_BATCH:
+                return changes
+
+    @staticmethod
+    def _settle(store: Any, *, response: PushResponse, audit: list[Any]) -> Changes:
+        done = store.settle(list(response.results))
+        if audit:
+            store.mark_audit_sent([event.id for event in audit])
+        return done
+
+    # --- pull ----------------------------------------------------------------------------
+
+    def _pull_all(self) -> Changes:
+        api = self._server()
+        cursor = self.with_store(lambda store: store.pull_cursor())
+        self._known_cursor = cursor
+        check = self._session.call(functools.partial(api.changes_since, after=cursor, wait_s=0))
+        if not check.changed:
+            return Changes()
+        changes = Changes()
+        done = 0
+        while True:
+            page = self._session.call(functools.partial(api.pull, after=cursor, limit=self._pull_page))
+            self._check_clock(page.server_time)
+            if page.cursor < cursor or any(change.seq <= cursor for change in page.changes):
+                raise ServerTrouble("The sync server sent changes out of order; nothing from them was "
+                                    "saved. Sync will try again.")
+            applied = self.with_store(functools.partial(_apply_page, page=page))
+            cursor = self._known_cursor = page.cursor
+            done += len(page.changes)
+            self._set_status(progress=Progress(done=done, total=done + max(0, page.remaining)), online=True)
+            if not applied.empty:
+                announce(self._callbacks.changes_did_arrive, applied)
+            changes |= applied
+            if not page.has_more:
+                return changes
+
+    def _check_clock(self, server_time: datetime) -> None:
+        skew = (self._clock() - server_time).total_seconds()
+        if abs(skew) > MAX_CLOCK_SKEW_S:
+            minutes = max(1, round(abs(skew) / 60))
+            raise ClockSkew(f"This computer's clock is {minutes} minutes off the server's, so sync has "
+                            "stopped to keep records in the right order. Correct the clock; nothing has "
+                            "been lost and sync resumes by itself.")
+
+    # --- the watcher ---------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        api = CentralApi(self._client_factory())
+        backoff = Backoff(first_s=1.0, longest_s=30.0)
+        try:
+            while not self._stopping.is_set():
+                if self._paused or self._halted_by is not None:
+                    self._stopping.wait(0.5)
+                    continue
+                try:
+                    answer = self._session.call(functools.partial(
+                        api.changes_since, after=self._known_cursor, wait_s=self._poll_wait_s))
+                except SyncError as error:
+                    log.info("change watch failed: %s", type(error).__name__)
+                    self._stopping.wait(backoff.next_delay())
+                    continue
+                backoff.reset()
+                if answer.changed and not self._paused:
+                    self._pulled.clear()
+                    self._wake.set()
+                    # Wait for the worker's pull before asking again, or the same notice repeats.
+                    self._pulled.wait(timeout=self._poll_wait_s)
+        finally:
+            api.close()
+
+    # --- status --------------------------------------------------------------------------
+
+    def _counts_to_status(self, **fields: Any) -> None:
+        try:
+            pending, conflicts = self.with_store(lambda store: (store.outbox_count(), len(store.conflicts())))
+        except (SyncCancelled, StoreError):
+            self._set_status(**fields)
+            return
+        self._set_status(pending=pending, conflicts=conflicts, **fields)
+
+    def _set_status(self, **fields: Any) -> None:
+        with self._status_lock:
+            updated = replace(self._status, **fields)
+            if updated == self._status:
+                return
+            self._status = updated
+        announce(self._callbacks.status_did_change, updated)
