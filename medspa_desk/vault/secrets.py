@@ -95,8 +95,9 @@ class SecretKey:
 
     def __del__(self) -> None:
         # Last chance when a caller forgot to wipe; never relied upon.
-        if not self._wiped:
-            zero(self._buffer)
+        buffer = getattr(self, "_buffer", None)
+        if buffer is not None and not getattr(self, "_wiped", True):
+            zero(buffer)
 
 
 def password_bytes(password: str) -> bytearray:
