@@ -26,7 +26,7 @@ def fresh_key() -> SecretKey:
 
 
 @pytest.fixture
-def user_id() -> Iterator[UUID]:
+def user_id(secret_service: None) -> Iterator[UUID]:
     user = uuid4()
     yield user
     for server in (SERVER, "https://other.example.test"):
