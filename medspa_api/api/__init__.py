@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, dependencies and request/response schemas."""

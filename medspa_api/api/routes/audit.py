@@ -1,0 +1,75 @@
+"""The audit trail for managers: query, CSV export, signed checkpoint."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from medspa_api.api.deps import DatabaseDep, SettingsDep, requires
+from medspa_api.api.routes import ERRORS
+from medspa_api.api.schemas import AuditCheckpoint, AuditPage, AuditRow
+from medspa_api.audit_log import flush
+from medspa_api.data.audit_queries import as_csv, audit_rows, checkpoint
+from medspa_api.db.dialect import as_utc
+from medspa_api.permissions import Action
+from medspa_api.signin import Caller
+from medspa_desk.records import AuditAction, AwareDatetime
+
+router = APIRouter(prefix="/audit", tags=["audit"], responses=ERRORS)
+Reader = Annotated[Caller, Depends(requires(Action.AUDIT_READ))]
+Exporter = Annotated[Caller, Depends(requires(Action.AUDIT_EXPORT))]
+PAGE = 1000
+
+
+def _row(row) -> AuditRow:
+    return AuditRow(seq=row.seq, id=row.id, at=as_utc(row.at), recorded_at=as_utc(row.recorded_at),
+                    actor_user_id=row.actor_user_id, device_id=row.device_id, address=row.address,
+                    user_agent=row.user_agent, action=AuditAction(row.action), entity=row.entity,
+                    entity_id=row.entity_id, outcome=row.outcome, detail=row.detail, origin=row.origin,
+                    hash=row.hash)
+
+
+def _log_read(conn, caller: Caller, action: AuditAction, count: int) -> None:
+    buffer = caller.audit()
+    buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=action, entity="audit",
+                  detail=f"rows={count}")
+    flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+
+
+@router.get("", response_model=AuditPage)
+def list_audit(caller: Reader, db: DatabaseDep,
+               since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+               until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+               user_id: UUID | None = None, entity_id: UUID | None = None,
+               after_seq: Annotated[int, Query(ge=0)] = 0) -> AuditPage:
+    with db.transaction(caller.tenant_id) as conn:
+        rows = audit_rows(conn, tenant_id=caller.tenant_id, since=since, until=until, user_id=user_id,
+                          entity_id=entity_id, after_seq=after_seq, limit=PAGE + 1)
+        _log_read(conn, caller, AuditAction.VIEW, min(len(rows), PAGE))
+    return AuditPage(rows=[_row(r) for r in rows[:PAGE]], has_more=len(rows) > PAGE)
+
+
+@router.get("/export.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "The audit rows as CSV"}})
+def export_audit(caller: Exporter, db: DatabaseDep,
+                 since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+                 until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+                 user_id: UUID | None = None, entity_id: UUID | None = None) -> Response:
+    with db.transaction(caller.tenant_id) as conn:
+        rows = audit_rows(conn, tenant_id=caller.tenant_id, since=since, until=until, user_id=user_id,
+                          entity_id=entity_id)
+        _log_read(conn, caller, AuditAction.EXPORT, len(rows))
+    stamp = datetime.now().strftime("%Y%m%d")
+    return Response(content=as_csv(rows), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
+
+
+@router.get("/checkpoint", response_model=AuditCheckpoint)
+def audit_checkpoint(caller: Reader, db: DatabaseDep, settings: SettingsDep) -> AuditCheckpoint:
+    with db.transaction(caller.tenant_id) as conn:
+        seq, head, at, signature = checkpoint(conn, tenant_id=caller.tenant_id, secret_key=settings.secret_key)
+    return AuditCheckpoint(tenant_id=caller.tenant_id, seq=seq, hash=head, at=at, signature=signature)

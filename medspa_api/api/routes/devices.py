@@ -1,0 +1,76 @@
+"""Workstations: key escrow and revocation.
+
+Escrow release goes only to an active user of the tenant, signed in online,
+on the very device that deposited, which must be registered and not revoked:
+the bearer token check already refuses anything else.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+
+from medspa_api.api.deps import DatabaseDep, requires
+from medspa_api.api.routes import ERRORS
+from medspa_api.api.schemas import DeviceRevoked, EscrowDeposited, ServerHalf
+from medspa_api.audit_log import flush
+from medspa_api.data import devices
+from medspa_api.errors import ApiError, not_found
+from medspa_api.permissions import Action
+from medspa_api.signin import Caller
+from medspa_desk.protocol import EscrowDeposit, EscrowRelease
+from medspa_desk.records import AuditAction
+
+router = APIRouter(prefix="/devices", tags=["devices"], responses=ERRORS)
+Escrower = Annotated[Caller, Depends(requires(Action.DEVICE_ESCROW))]
+Revoker = Annotated[Caller, Depends(requires(Action.DEVICE_REVOKE))]
+
+
+@router.get("/escrow/server-half", response_model=ServerHalf)
+def get_server_half(caller: Escrower, db: DatabaseDep) -> ServerHalf:
+    """This device's server half, needed to seal the key before the first deposit."""
+    with db.transaction(caller.tenant_id) as conn:
+        half = devices.server_half(conn, tenant_id=caller.tenant_id, device_id=caller.device_id)
+    return ServerHalf(device_id=caller.device_id, server_half=half)
+
+
+@router.post("/escrow", response_model=EscrowDeposited)
+def deposit(body: EscrowDeposit, caller: Escrower, db: DatabaseDep) -> EscrowDeposited:
+    with db.transaction(caller.tenant_id) as conn:
+        half = devices.deposit(conn, tenant_id=caller.tenant_id, device_id=caller.device_id,
+                               wrapped_key=body.wrapped_key, vault_id=body.vault_id)
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.DEVICE,
+                      entity="device", entity_id=caller.device_id, detail="escrow_deposit")
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    return EscrowDeposited(device_id=caller.device_id, server_half=half)
+
+
+@router.get("/escrow", response_model=EscrowRelease)
+def release(caller: Escrower, db: DatabaseDep) -> EscrowRelease:
+    with db.transaction(caller.tenant_id) as conn:
+        row = devices.escrow_of(conn, tenant_id=caller.tenant_id, device_id=caller.device_id)
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.DEVICE,
+                      entity="device", entity_id=caller.device_id, detail="escrow_release",
+                      outcome="ok" if row else "none_deposited")
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    if row is None:
+        raise ApiError(404, "no_escrow", "This workstation has not deposited its key yet; sign in on it once "
+                       "with the first user to deposit it.")
+    return EscrowRelease(wrapped_key=row.wrapped_key, vault_id=row.vault_id, server_half=row.server_half or "")
+
+
+@router.post("/{device_id}/revoke", response_model=DeviceRevoked)
+def revoke(device_id: UUID, caller: Revoker, db: DatabaseDep) -> DeviceRevoked:
+    with db.transaction(caller.tenant_id) as conn:
+        ended = devices.revoke(conn, tenant_id=caller.tenant_id, device_id=device_id, by_user_id=caller.user_id)
+        if ended is None:
+            raise not_found("workstation")
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.DEVICE,
+                      entity="device", entity_id=device_id, detail="revoked")
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    return DeviceRevoked(device_id=device_id, sessions_ended=ended)

@@ -1,0 +1,99 @@
+"""Staff accounts, for managers and admins: create, list, disable, enable, unlock."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends
+
+from medspa_api.api.deps import DatabaseDep, requires
+from medspa_api.api.routes import ERRORS
+from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, UserSummary
+from medspa_api.audit_log import flush
+from medspa_api.data import users
+from medspa_api.db import tables as t
+from medspa_api.db.dialect import as_utc
+from medspa_api.errors import ApiError, not_found
+from medspa_api.permissions import Action
+from medspa_api.security.passwords import WeakPassword
+from medspa_api.security.totp import enrolment_uri
+from medspa_api.signin import Caller
+from medspa_desk.records import AuditAction, Role, utc_now
+
+router = APIRouter(prefix="/users", tags=["users"], responses=ERRORS)
+Manager = Annotated[Caller, Depends(requires(Action.USER_MANAGE))]
+Lister = Annotated[Caller, Depends(requires(Action.USER_LIST))]
+
+
+def _summary(row: sa.Row) -> UserSummary:
+    locked = row.locked_until is not None and as_utc(row.locked_until) > utc_now()
+    return UserSummary(id=row.id, username=row.username, display_name=row.display_name, role=Role(row.role),
+                       provider_id=row.provider_id, active=row.active, locked=locked)
+
+
+def _tenant_name(conn: sa.Connection, tenant_id: UUID) -> str:
+    return conn.execute(sa.select(t.tenants.c.name).where(t.tenants.c.id == tenant_id)).scalar() or ""
+
+
+@router.get("", response_model=list[UserSummary])
+def list_users(caller: Lister, db: DatabaseDep) -> list[UserSummary]:
+    with db.transaction(caller.tenant_id, write=False) as conn:
+        return [_summary(row) for row in users.list_users(conn, tenant_id=caller.tenant_id)]
+
+
+@router.post("", response_model=NewUserAnswer, status_code=201)
+def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUserAnswer:
+    if body.role is Role.ADMIN and caller.role is not Role.ADMIN:
+        raise ApiError(403, "forbidden", "Only an admin may create another admin.")
+    with db.transaction(caller.tenant_id) as conn:
+        tenant = _tenant_name(conn, caller.tenant_id)
+        try:
+            made = users.create_user(conn, tenant_id=caller.tenant_id, tenant_name=tenant, username=body.username,
+                                     display_name=body.display_name, role=body.role, password=body.password,
+                                     provider_id=body.provider_id)
+        except WeakPassword as exc:
+            raise ApiError(422, "weak_password", str(exc)) from None
+        except users.UsernameTaken as exc:
+            raise ApiError(409, "username_taken", str(exc)) from None
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.CREATE,
+                      entity="user", entity_id=made.user.id)
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+        row = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == caller.tenant_id,
+                                                    t.users.c.id == made.user.id)).one()
+    return NewUserAnswer(user=_summary(row), totp_uri=enrolment_uri(made.totp_secret, username=body.username,
+                                                                    tenant=tenant))
+
+
+def _change(caller: Caller, db, user_id: UUID, detail: str, change) -> UserSummary:
+    with db.transaction(caller.tenant_id) as conn:
+        if not change(conn):
+            raise not_found("user")
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.UPDATE,
+                      entity="user", entity_id=user_id, detail=detail)
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+        row = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == caller.tenant_id,
+                                                    t.users.c.id == user_id)).one()
+    return _summary(row)
+
+
+@router.post("/{user_id}/disable", response_model=UserSummary)
+def disable_user(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSummary:
+    """Disable the account and end all its sessions at once."""
+    return _change(caller, db, user_id, "disabled", lambda conn: users.set_user_active(
+        conn, tenant_id=caller.tenant_id, user_id=user_id, active=False))
+
+
+@router.post("/{user_id}/enable", response_model=UserSummary)
+def enable_user(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSummary:
+    return _change(caller, db, user_id, "enabled", lambda conn: users.set_user_active(
+        conn, tenant_id=caller.tenant_id, user_id=user_id, active=True))
+
+
+@router.post("/{user_id}/unlock", response_model=UserSummary)
+def unlock_user(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSummary:
+    return _change(caller, db, user_id, "unlocked", lambda conn: users.unlock_user(
+        conn, tenant_id=caller.tenant_id, user_id=user_id))

@@ -1,0 +1,93 @@
+"""Request and response bodies of the management routes (the sync ones live in medspa_desk.protocol)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from medspa_desk.records import AuditAction, Role
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NewUserRequest(Body):
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+    display_name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    provider_id: UUID | None = None
+
+
+class UserSummary(Body):
+    id: UUID
+    username: str
+    display_name: str
+    role: Role
+    provider_id: UUID | None = None
+    active: bool
+    locked: bool
+
+
+class NewUserAnswer(Body):
+    user: UserSummary
+    totp_uri: str
+
+
+class EscrowDeposited(Body):
+    device_id: UUID
+    server_half: str  # base64 of 32 bytes; also returned by GET /devices/escrow
+
+
+class ServerHalf(Body):
+    device_id: UUID
+    server_half: str
+
+
+class DeviceRevoked(Body):
+    device_id: UUID
+    sessions_ended: int
+
+
+class AuditRow(Body):
+    seq: int
+    id: UUID
+    at: datetime
+    recorded_at: datetime
+    actor_user_id: UUID | None
+    device_id: UUID | None
+    address: str
+    user_agent: str
+    action: AuditAction
+    entity: str
+    entity_id: UUID | None
+    outcome: str
+    detail: str
+    origin: str
+    hash: str
+
+
+class AuditPage(Body):
+    rows: list[AuditRow]
+    has_more: bool
+
+
+class AuditCheckpoint(Body):
+    """The head of the tenant's chain, signed so it can be kept outside the database and checked later."""
+
+    tenant_id: UUID
+    seq: int
+    hash: str
+    at: datetime
+    signature: str  # HMAC-SHA256 over "tenant_id|seq|hash|at" with the server's secret key
+
+
+class Health(Body):
+    status: str
+    database: str
+    schema_revision: str | None
+    server_time: datetime

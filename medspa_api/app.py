@@ -1,0 +1,99 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from medspa_api.api.routes import audit, auth, devices, health, sync, users
+from medspa_api.audit_log import AuditUnavailable
+from medspa_api.data.changes import latest_seq
+from medspa_api.db.database import Database
+from medspa_api.errors import ApiError
+from medspa_api.logs import log_event
+from medspa_api.settings import Settings
+from medspa_api.sync.notices import ChangeNotices
+from medspa_desk.protocol import PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN, ErrorBody
+
+API_PREFIX = "/api/v1"
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=ErrorBody(code=code, message=message).model_dump(),
+                        headers=headers)
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    db = database or Database(settings.database_url)
+
+    def read_latest(tenant_id: UUID) -> int:
+        with db.transaction(tenant_id, write=False) as conn:
+            return latest_seq(conn, tenant_id=tenant_id)
+
+    notices = ChangeNotices(read_latest=read_latest, poll_interval_s=settings.poll_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        notices.bind(asyncio.get_running_loop())
+        yield
+        await notices.close()
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(title="Medspa Desk central API", version="1", lifespan=lifespan,
+                  description="Sync, sign-in, escrow and audit for Medspa Desk workstations. Errors are "
+                              "always {code, message}.")
+    app.state.settings = settings
+    app.state.database = db
+    app.state.notices = notices
+    for router in (auth.router, sync.router, devices.router, audit.router, users.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+
+    @app.middleware("http")
+    async def protocol_and_log(request: Request, call_next):
+        started = time.perf_counter()
+        stated = request.headers.get(PROTOCOL_HEADER)
+        if stated is not None and (not stated.isdigit() or not PROTOCOL_MIN <= int(stated) <= PROTOCOL_MAX):
+            return _error(426, "protocol_unsupported",
+                          f"This app speaks sync protocol {stated}; the server speaks {PROTOCOL_MIN} to "
+                          f"{PROTOCOL_MAX}. Update the app (or the server) and try again.")
+        response = await call_next(request)
+        route = request.scope.get("route")
+        log_event("request", method=request.method, route=getattr(route, "path", "?"), status=response.status_code,
+                  ms=round((time.perf_counter() - started) * 1000, 1))
+        response.headers[PROTOCOL_HEADER] = str(PROTOCOL_MAX)
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return _error(422, "invalid_request", f"The request is not valid at {where}: "
+                      f"{first.get('msg', 'invalid value')}. Fix it and send again.")
+
+    @app.exception_handler(AuditUnavailable)
+    async def audit_unavailable(_request: Request, _exc: AuditUnavailable) -> JSONResponse:
+        log_event("audit_write_failed", logging.ERROR)
+        return _error(503, "audit_unavailable", "The server could not record this in the audit trail, so "
+                      "nothing was saved. Try again in a moment; the app keeps your changes.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log_event("unexpected_error", logging.ERROR, error=type(exc).__qualname__)
+        return _error(500, "server_error", "Something went wrong on the server; nothing was lost on this "
+                      "computer. Try again, and tell the practice's IT contact if it keeps happening.")
+
+    return app

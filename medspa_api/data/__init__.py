@@ -1,0 +1,1 @@
+"""Data functions (keyword-only), each running inside a caller's transaction."""

@@ -1,0 +1,49 @@
+"""Workstations: escrow of their data key, and revocation."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from medspa_api.data.users import end_sessions
+from medspa_api.db import tables as t
+from medspa_desk.records import utc_now
+
+SERVER_HALF_BYTES = 32
+
+
+def server_half(conn: Connection, *, tenant_id: UUID, device_id: UUID) -> str:
+    """The device's server half (base64), made on first use and then kept."""
+    d = t.devices.c
+    half = conn.execute(sa.select(d.server_half).where(d.tenant_id == tenant_id, d.id == device_id)).scalar()
+    if half is None:
+        half = base64.b64encode(secrets.token_bytes(SERVER_HALF_BYTES)).decode("ascii")
+        conn.execute(t.devices.update().where(d.tenant_id == tenant_id, d.id == device_id).values(server_half=half))
+    return half
+
+
+def deposit(conn: Connection, *, tenant_id: UUID, device_id: UUID, wrapped_key: str, vault_id: UUID) -> str:
+    half = server_half(conn, tenant_id=tenant_id, device_id=device_id)
+    conn.execute(t.devices.update().where(t.devices.c.tenant_id == tenant_id, t.devices.c.id == device_id)
+                 .values(wrapped_key=wrapped_key, vault_id=vault_id))
+    return half
+
+
+def escrow_of(conn: Connection, *, tenant_id: UUID, device_id: UUID) -> sa.Row | None:
+    d = t.devices.c
+    return conn.execute(sa.select(d.wrapped_key, d.vault_id, d.server_half)
+                        .where(d.tenant_id == tenant_id, d.id == device_id, d.wrapped_key.is_not(None))).first()
+
+
+def revoke(conn: Connection, *, tenant_id: UUID, device_id: UUID, by_user_id: UUID) -> int | None:
+    """Revoke a device and end its sessions at once; None when the device is not this tenant's."""
+    d = t.devices.c
+    found = conn.execute(t.devices.update().where(d.tenant_id == tenant_id, d.id == device_id)
+                         .values(revoked_at=utc_now(), revoked_by=by_user_id)).rowcount
+    if not found:
+        return None
+    return end_sessions(conn, tenant_id=tenant_id, reason="device_revoked", device_id=device_id)

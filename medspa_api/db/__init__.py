@@ -1,0 +1,1 @@
+"""Database access: tables, the engine and the one module for dialect differences."""

@@ -1,0 +1,87 @@
+"""Everything that differs between SQLite and PostgreSQL, in one place.
+
+- SQLite gets WAL, foreign keys and a busy timeout on every connection, and
+  write transactions start with ``BEGIN IMMEDIATE`` so writers are serialised
+  (that is what keeps seq order equal to commit order and double bookings out).
+- PostgreSQL gets the tenant set per transaction for row-level security, and
+  ``SELECT ... FOR UPDATE`` on the per-tenant head rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+IMMEDIATE = "medspa_immediate"
+
+
+def create_engine_for(url: str, *, pool_size: int = 20) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                  pool_size=pool_size, max_overflow=pool_size)
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN IMMEDIATE is ours to send.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(IMMEDIATE) else "BEGIN")
+
+
+def is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def set_tenant(conn: Connection, tenant_id: UUID) -> None:
+    """Row-level security reads the tenant from a transaction-local setting."""
+    if not is_sqlite(conn):
+        conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+
+
+def for_update(statement: sa.Select) -> sa.Select:
+    """Lock the selected rows until commit (SQLite already holds the write lock)."""
+    return statement.with_for_update()
+
+
+def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> int:
+    """Insert rows, skipping those whose key exists; returns how many were new."""
+    if not rows:
+        return 0
+    if is_sqlite(conn):
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    result = conn.execute(insert(table).on_conflict_do_nothing(), rows)
+    return max(result.rowcount, 0)
+
+
+def is_slot_violation(error: DBAPIError) -> bool:
+    """The PostgreSQL exclusion constraint refusing an overlapping booking."""
+    return getattr(error.orig, "sqlstate", None) == "23P01"
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,39 @@
+"""Run the Alembic migrations (as the owner role on PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from medspa_api.db.dialect import create_engine_for
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def upgrade_database(owner_url: str, *, app_role: str = "") -> None:
+    """Bring the schema to the newest revision; ``app_role`` gets the grants the app needs."""
+    engine = create_engine_for(owner_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            config.attributes["app_role"] = app_role
+            command.upgrade(config, "head")
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
+def current_revision(url: str) -> str | None:
+    engine = create_engine_for(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Alembic migrations that build the schema on SQLite and PostgreSQL alike."""

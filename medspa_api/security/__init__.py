@@ -1,0 +1,1 @@
+"""Passwords, second factor and tokens."""

@@ -1,0 +1,78 @@
+"""Server settings, read from the environment.
+
+A missing or well-known secret key is refused unless ``MEDSPA_API_ENV`` is
+``development``: the key signs audit checkpoints, so a default one would let
+anyone forge them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SQLITE_URL = "sqlite:///medspa-api.db"
+KNOWN_WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development", "dev"})
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting that is missing or unsafe; the message says which and what to do."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    database_url: str = DEFAULT_SQLITE_URL
+    # The owner role's URL for migrations on PostgreSQL; the app URL otherwise.
+    migration_url: str = ""
+    secret_key: str = ""
+    environment: str = "production"
+    access_token_ttl_s: int = 600
+    session_idle_s: int = 30 * 60
+    session_absolute_s: int = 12 * 60 * 60
+    lockout_after_failures: int = 10
+    lockout_s: int = 30 * 60
+    address_max_failures: int = 50
+    address_window_s: int = 15 * 60
+    poll_interval_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.environment != "development" and (
+            self.secret_key.lower() in KNOWN_WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
+            raise SettingsError(
+                "MEDSPA_API_SECRET_KEY is missing or too weak: set it to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters (for example `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`), or set MEDSPA_API_ENV=development on a test machine.")
+        if self.environment == "development" and not self.secret_key:
+            object.__setattr__(self, "secret_key", "development-only-key-never-in-production")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def owner_url(self) -> str:
+        return self.migration_url or self.database_url
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        url = env.get("MEDSPA_API_DATABASE_URL", DEFAULT_SQLITE_URL)
+        return cls(
+            database_url=normalise_database_url(url),
+            migration_url=normalise_database_url(env.get("MEDSPA_API_MIGRATION_URL", "")),
+            secret_key=env.get("MEDSPA_API_SECRET_KEY", ""),
+            environment=env.get("MEDSPA_API_ENV", "production"),
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use psycopg 3; a bare path means a SQLite file."""
+    if not url:
+        return ""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    return url

@@ -1,0 +1,313 @@
+"""Sign-in, token refresh, sign-out and checking a bearer token on each request.
+
+Password checks (Argon2id, deliberately slow) run outside any write
+transaction, so a burst of sign-ins never holds the SQLite write lock.
+An unknown practice, unknown user, disabled user and wrong password all get
+the same answer after the same work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from medspa_api.audit_log import AuditBuffer, Origin, flush
+from medspa_api.data.tenants import tenant_id_by_name
+from medspa_api.data.users import end_sessions
+from medspa_api.db import tables as t
+from medspa_api.db.database import Database
+from medspa_api.db.dialect import as_utc
+from medspa_api.errors import ApiError, clock_skew
+from medspa_api.security import tokens
+from medspa_api.security.passwords import verify_password
+from medspa_api.security.totp import accepted_counter
+from medspa_api.settings import Settings
+from medspa_desk.protocol import (
+    MAX_CLOCK_SKEW_S,
+    LoginRequest,
+    RefreshRequest,
+    TokenResponse,
+    UserInfo,
+)
+from medspa_desk.records import AuditAction, Role, new_id, utc_now
+
+INVALID = ApiError(401, "invalid_credentials", "The practice, username or password is not right. Check them and try again.")
+LAST_SEEN_GRANULARITY_S = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class Caller:
+    """The signed-in user behind a request."""
+
+    tenant_id: UUID
+    user_id: UUID
+    username: str
+    role: Role
+    provider_id: UUID | None
+    device_id: UUID
+    session_id: UUID
+    origin: Origin
+
+    def audit(self) -> AuditBuffer:
+        return AuditBuffer(origin=self.origin)
+
+
+def _record_failure(db: Database, *, tenant_id: UUID | None, user: sa.Row | None, origin: Origin,
+                    settings: Settings, outcome: str, device_id: UUID | None) -> None:
+    now = utc_now()
+    with db.transaction(tenant_id) as conn:
+        _count_address_failure(conn, address=origin.address, settings=settings, now=now)
+        if tenant_id is None:
+            return
+        if user is not None and outcome != "totp_required":
+            failures = user.failed_logins + 1
+            values: dict[str, object] = {"failed_logins": failures}
+            if failures >= settings.lockout_after_failures:
+                values["locked_until"] = now + timedelta(seconds=settings.lockout_s)
+            conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)
+                         .values(**values))
+        buffer = AuditBuffer(origin=origin)
+        buffer.record(actor_user_id=user.id if user is not None else None, device_id=device_id,
+                      action=AuditAction.SIGN_IN_FAILED, entity="user",
+                      entity_id=user.id if user is not None else None, outcome=outcome)
+        flush(conn, tenant_id=tenant_id, buffer=buffer)
+
+
+def _count_address_failure(conn: Connection, *, address: str, settings: Settings, now: datetime) -> None:
+    row = conn.execute(sa.select(t.address_throttle).where(t.address_throttle.c.address == address)).first()
+    if row is None:
+        conn.execute(t.address_throttle.insert().values(address=address, window_start=now, failures=1))
+    elif as_utc(row.window_start) + timedelta(seconds=settings.address_window_s) < now:
+        conn.execute(t.address_throttle.update().where(t.address_throttle.c.address == address)
+                     .values(window_start=now, failures=1))
+    else:
+        conn.execute(t.address_throttle.update().where(t.address_throttle.c.address == address)
+                     .values(failures=row.failures + 1))
+
+
+def _check_address(db: Database, *, address: str, settings: Settings) -> None:
+    with db.transaction(write=False) as conn:
+        row = conn.execute(sa.select(t.address_throttle).where(t.address_throttle.c.address == address)).first()
+    if row is None:
+        return
+    window_ends = as_utc(row.window_start) + timedelta(seconds=settings.address_window_s)
+    if row.failures >= settings.address_max_failures and window_ends > utc_now():
+        wait = int((window_ends - utc_now()).total_seconds()) + 1
+        raise ApiError(429, "too_many_attempts",
+                       f"Too many failed sign-ins from this computer; try again in {max(1, wait // 60)} minutes.",
+                       headers={"Retry-After": str(wait)})
+
+
+def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Settings) -> TokenResponse:
+    now = utc_now()
+    if request.client_time is not None and (error := clock_skew(request.client_time, now, MAX_CLOCK_SKEW_S)):
+        raise error
+    _check_address(db, address=origin.address, settings=settings)
+    with db.transaction(write=False) as conn:
+        tenant_id = tenant_id_by_name(conn, name=request.tenant)
+    user = None
+    if tenant_id is not None:
+        with db.transaction(tenant_id, write=False) as conn:
+            user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
+                                                         t.users.c.username == request.username)).first()
+    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
+        _record_failure(db, tenant_id=tenant_id, user=None, origin=origin, settings=settings, outcome="locked",
+                        device_id=request.device_id)
+        until = as_utc(user.locked_until)
+        raise ApiError(423, "locked", f"This account is locked after too many failed sign-ins. Try again after "
+                       f"{until:%H:%M} UTC, or ask a manager to unlock it.",
+                       headers={"Retry-After": str(int((until - now).total_seconds()) + 1)})
+    password_ok = verify_password(request.password, user.password_hash if user is not None else None)
+    if user is None or not password_ok or not user.active:
+        outcome = "unknown_user" if user is None else ("disabled" if password_ok else "wrong_password")
+        _record_failure(db, tenant_id=tenant_id, user=user if outcome == "wrong_password" else None,
+                        origin=origin, settings=settings, outcome=outcome, device_id=request.device_id)
+        raise INVALID
+    assert tenant_id is not None
+    if request.totp is None:
+        _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
+                        outcome="totp_required", device_id=request.device_id)
+        raise ApiError(401, "totp_required", "Enter the 6-digit code from your authenticator app.")
+    counter = accepted_counter(user.totp_secret, request.totp, last_used_counter=user.totp_last_counter)
+    if counter is None:
+        _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
+                        outcome="wrong_totp", device_id=request.device_id)
+        raise ApiError(401, "invalid_totp", "That code is wrong or was already used; wait for the next code "
+                       "in your authenticator app and try again.")
+    with db.transaction(tenant_id) as conn:
+        # Re-read under the write lock: a code must not be accepted twice by racing requests.
+        last = conn.execute(sa.select(t.users.c.totp_last_counter).where(
+            t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)).scalar()
+        if last is not None and last >= counter:
+            raise ApiError(401, "invalid_totp", "That code was already used; wait for the next one.")
+        conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)
+                     .values(totp_last_counter=counter, failed_logins=0, locked_until=None))
+        buffer = AuditBuffer(origin=origin)
+        device_id = _register_device(conn, tenant_id=tenant_id, user_id=user.id, device_id=request.device_id,
+                                     name=request.device_name, buffer=buffer)
+        session_id = new_id()
+        conn.execute(t.sessions.insert().values(
+            tenant_id=tenant_id, id=session_id, user_id=user.id, device_id=device_id, created_at=now,
+            last_seen_at=now, expires_at=now + timedelta(seconds=settings.session_absolute_s)))
+        access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=session_id, settings=settings)
+        buffer.record(actor_user_id=user.id, device_id=device_id, action=AuditAction.SIGN_IN, entity="user",
+                      entity_id=user.id)
+        flush(conn, tenant_id=tenant_id, buffer=buffer)
+    return _token_response(user=user, tenant_id=tenant_id, device_id=device_id, access=access, refresh=refresh,
+                           settings=settings)
+
+
+def _register_device(conn: Connection, *, tenant_id: UUID, user_id: UUID, device_id: UUID | None, name: str,
+                     buffer: AuditBuffer) -> UUID:
+    if device_id is not None:
+        row = conn.execute(sa.select(t.devices.c.revoked_at).where(t.devices.c.tenant_id == tenant_id,
+                                                                   t.devices.c.id == device_id)).first()
+        if row is not None:
+            if row.revoked_at is not None:
+                raise device_revoked()
+            return device_id
+    device_id = device_id or new_id()
+    conn.execute(t.devices.insert().values(tenant_id=tenant_id, id=device_id, name=name, registered_by=user_id,
+                                           registered_at=utc_now()))
+    buffer.record(actor_user_id=user_id, device_id=device_id, action=AuditAction.DEVICE, entity="device",
+                  entity_id=device_id, detail="registered")
+    return device_id
+
+
+def device_revoked() -> ApiError:
+    return ApiError(403, "device_revoked", "This workstation has been revoked by the practice; its local data "
+                    "will be erased. Ask a manager to set it up again.")
+
+
+def _issue_tokens(conn: Connection, *, tenant_id: UUID, session_id: UUID, settings: Settings) -> tuple[str, str]:
+    now = utc_now()
+    access, refresh = tokens.new_token(tenant_id), tokens.new_token(tenant_id)
+    conn.execute(t.tokens.insert(), [
+        {"tenant_id": tenant_id, "token_hash": tokens.token_hash(access), "session_id": session_id,
+         "kind": "access", "expires_at": now + timedelta(seconds=settings.access_token_ttl_s)},
+        {"tenant_id": tenant_id, "token_hash": tokens.token_hash(refresh), "session_id": session_id,
+         "kind": "refresh", "expires_at": now + timedelta(seconds=settings.session_absolute_s)},
+    ])
+    return access, refresh
+
+
+def _token_response(*, user: sa.Row, tenant_id: UUID, device_id: UUID, access: str, refresh: str,
+                    settings: Settings) -> TokenResponse:
+    return TokenResponse(
+        access_token=access, refresh_token=refresh, expires_in=settings.access_token_ttl_s, tenant_id=tenant_id,
+        device_id=device_id, server_time=utc_now(),
+        user=UserInfo(id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
+                      provider_id=user.provider_id))
+
+
+SESSION_OVER = ApiError(401, "session_expired", "Your session has ended; sign in again.")
+
+
+def _tenant_of(token: str) -> UUID:
+    try:
+        return tokens.tenant_of(token)
+    except tokens.MalformedToken as exc:
+        raise ApiError(401, "invalid_token", "Sign in again: the token is not valid.") from exc
+
+
+def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, settings: Settings) -> TokenResponse:
+    """Rotate a refresh token. Presenting one that was already rotated ends its whole family."""
+    tenant_id = _tenant_of(request.refresh_token)
+    now = utc_now()
+    reused = False
+    with db.transaction(tenant_id) as conn:
+        row = conn.execute(sa.select(t.tokens, t.sessions.c.user_id, t.sessions.c.device_id,
+                                     t.sessions.c.ended_at, t.sessions.c.last_seen_at,
+                                     t.sessions.c.expires_at.label("session_expires"))
+                           .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
+                                                     t.sessions.c.id == t.tokens.c.session_id))
+                           .where(t.tokens.c.tenant_id == tenant_id,
+                                  t.tokens.c.token_hash == tokens.token_hash(request.refresh_token),
+                                  t.tokens.c.kind == "refresh")).first()
+        if row is None or row.ended_at is not None or row.device_id != request.device_id:
+            raise SESSION_OVER
+        buffer = AuditBuffer(origin=origin)
+        if row.used_at is not None:
+            end_sessions(conn, tenant_id=tenant_id, reason="refresh_reuse", session_id=row.session_id)
+            buffer.record(actor_user_id=row.user_id, device_id=row.device_id, action=AuditAction.SIGN_OUT,
+                          entity="session", entity_id=row.session_id, outcome="refresh_reuse")
+            flush(conn, tenant_id=tenant_id, buffer=buffer)
+            reused = True
+        else:
+            _check_session_limits(conn, row=row, now=now, settings=settings, tenant_id=tenant_id)
+            user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
+                                                         t.users.c.id == row.user_id)).first()
+            device = conn.execute(sa.select(t.devices.c.revoked_at).where(
+                t.devices.c.tenant_id == tenant_id, t.devices.c.id == row.device_id)).first()
+            if device is None or device.revoked_at is not None:
+                raise device_revoked()
+            if user is None or not user.active:
+                raise SESSION_OVER
+            conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == tenant_id,
+                                                 t.tokens.c.token_hash == row.token_hash).values(used_at=now))
+            conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
+                                                   t.sessions.c.id == row.session_id).values(last_seen_at=now))
+            access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=row.session_id, settings=settings)
+    if reused:
+        raise ApiError(401, "refresh_reused", "This sign-in was used from somewhere else, so it has been ended "
+                       "for safety. Sign in again.")
+    return _token_response(user=user, tenant_id=tenant_id, device_id=row.device_id, access=access,
+                           refresh=refresh, settings=settings)
+
+
+def _check_session_limits(conn: Connection, *, row: sa.Row, now: datetime, settings: Settings,
+                          tenant_id: UUID) -> None:
+    idle = now - as_utc(row.last_seen_at) > timedelta(seconds=settings.session_idle_s)
+    if idle or as_utc(row.session_expires) <= now:
+        end_sessions(conn, tenant_id=tenant_id, reason="idle" if idle else "absolute_limit",
+                     session_id=row.session_id)
+        raise SESSION_OVER
+
+
+def authenticate(db: Database, *, token: str, origin: Origin, settings: Settings) -> Caller:
+    """The caller behind an access token, or ApiError 401 (sign in again) / 403 device_revoked."""
+    tenant_id = _tenant_of(token)
+    now = utc_now()
+    with db.transaction(tenant_id, write=False) as conn:
+        row = conn.execute(
+            sa.select(t.tokens.c.expires_at, t.sessions.c.id.label("session_id"), t.sessions.c.user_id,
+                      t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.last_seen_at,
+                      t.sessions.c.expires_at.label("session_expires"), t.users.c.username, t.users.c.role,
+                      t.users.c.provider_id, t.users.c.active, t.devices.c.revoked_at)
+            .select_from(t.tokens
+                         .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
+                                                   t.sessions.c.id == t.tokens.c.session_id))
+                         .join(t.users, sa.and_(t.users.c.tenant_id == t.sessions.c.tenant_id,
+                                                t.users.c.id == t.sessions.c.user_id))
+                         .join(t.devices, sa.and_(t.devices.c.tenant_id == t.sessions.c.tenant_id,
+                                                  t.devices.c.id == t.sessions.c.device_id)))
+            .where(t.tokens.c.tenant_id == tenant_id, t.tokens.c.token_hash == tokens.token_hash(token),
+                   t.tokens.c.kind == "access")).first()
+    if row is None:
+        raise ApiError(401, "invalid_token", "Sign in again: the token is not valid or has ended.")
+    if row.revoked_at is not None:
+        raise device_revoked()
+    if row.ended_at is not None or not row.active or as_utc(row.expires_at) <= now:
+        raise SESSION_OVER
+    if (now - as_utc(row.last_seen_at)).total_seconds() > LAST_SEEN_GRANULARITY_S:
+        with db.transaction(tenant_id) as conn:
+            _check_session_limits(conn, row=row, now=now, settings=settings, tenant_id=tenant_id)
+            conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
+                                                   t.sessions.c.id == row.session_id).values(last_seen_at=now))
+    elif as_utc(row.session_expires) <= now:
+        raise SESSION_OVER
+    return Caller(tenant_id=tenant_id, user_id=row.user_id, username=row.username, role=Role(row.role),
+                  provider_id=row.provider_id, device_id=row.device_id, session_id=row.session_id, origin=origin)
+
+
+def sign_out(db: Database, *, caller: Caller) -> None:
+    with db.transaction(caller.tenant_id) as conn:
+        end_sessions(conn, tenant_id=caller.tenant_id, reason="signed_out", session_id=caller.session_id)
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.SIGN_OUT,
+                      entity="session", entity_id=caller.session_id)
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)

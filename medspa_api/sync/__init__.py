@@ -1,0 +1,1 @@
+"""The sync endpoints' logic: push (mutations in), pull (changes out), change notices."""

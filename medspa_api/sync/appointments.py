@@ -1,0 +1,132 @@
+"""Appointments as commands: book, reschedule, cancel, change status.
+
+Overlaps of a provider or room are refused by the same rule on both
+databases: here inside the serialised write (SQLite ``BEGIN IMMEDIATE``, the
+tenant head lock on PostgreSQL), and on PostgreSQL also by the btree_gist
+exclusion constraint on ``appointment_slots`` as the last wall. The loser gets
+a conflict carrying the appointment that holds the slot, and its booking is
+kept in ``conflicts`` for the inbox, never dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from medspa_api.db import tables as t
+from medspa_api.db.dialect import is_slot_violation
+from medspa_api.sync.context import PushContext, parse
+from medspa_api.sync.outcomes import Conflicted, KeptConflict, Rejected
+from medspa_desk.records import (
+    Appointment,
+    AppointmentStatus,
+    ConflictKind,
+    InvalidTransition,
+    utc_now,
+)
+from medspa_desk.scheduling import blocked_interval
+
+SLOT_TAKEN = "slot_taken"
+
+
+def _holder(ctx: PushContext, appt: Appointment) -> UUID | None:
+    start, end = blocked_interval(appt)
+    s = t.appointment_slots.c
+    same_resource = s.provider_id == appt.provider_id
+    if appt.room_id is not None:
+        same_resource = sa.or_(same_resource, s.room_id == appt.room_id)
+    return ctx.conn.execute(sa.select(s.appointment_id).where(
+        s.tenant_id == ctx.tenant_id, s.holds_slot.is_(True), s.appointment_id != appt.id, same_resource,
+        s.blocked_from < end, s.blocked_to > start).limit(1)).scalar()
+
+
+def _refuse_double_booking(ctx: PushContext, appt: Appointment, holder_id: UUID) -> Conflicted:
+    holder = ctx.log.get(holder_id, entity="appointment")
+    kept = KeptConflict(kind=ConflictKind.DOUBLE_BOOKING.value, entity="appointment", entity_id=appt.id,
+                        holder_id=holder_id, data=appt.to_json())
+    return Conflicted(SLOT_TAKEN, "Another booking already holds this provider or room at that time.",
+                      current=holder, kept=kept)
+
+
+def _store(ctx: PushContext, appt: Appointment, *, is_new: bool) -> Appointment:
+    """Save the appointment and its slot; a clash becomes a conflict (with the booking kept)."""
+    if appt.holds_slot and (holder := _holder(ctx, appt)) is not None:
+        raise _refuse_double_booking(ctx, appt, holder)
+    start, end = blocked_interval(appt)
+    slot = {"provider_id": appt.provider_id, "room_id": appt.room_id, "blocked_from": start,
+            "blocked_to": end, "holds_slot": appt.holds_slot}
+    try:
+        with ctx.conn.begin_nested():
+            if is_new:
+                ctx.conn.execute(t.appointment_slots.insert().values(tenant_id=ctx.tenant_id,
+                                                                     appointment_id=appt.id, **slot))
+            else:
+                ctx.conn.execute(t.appointment_slots.update().where(
+                    t.appointment_slots.c.tenant_id == ctx.tenant_id,
+                    t.appointment_slots.c.appointment_id == appt.id).values(**slot))
+    except DBAPIError as exc:
+        if not is_slot_violation(exc):
+            raise
+        raise _refuse_double_booking(ctx, appt, _holder(ctx, appt) or appt.id) from None
+    return ctx.log.save(appt, mutation_id=ctx.mutation.id, is_new=is_new)
+
+
+def book(ctx: PushContext) -> Appointment:
+    appt = parse(Appointment, {**ctx.mutation.payload, "id": str(ctx.mutation.entity_id)})
+    if ctx.log.get(appt.id) is not None:
+        raise Conflicted("already_exists", "This appointment is already on the server.",
+                         current=ctx.log.get(appt.id))
+    appt = appt.model_copy(update={"version": 1, "booked_by": appt.booked_by or ctx.caller.user_id,
+                                   "updated_at": utc_now()})
+    return _store(ctx, appt, is_new=True)
+
+
+def _time(value: object, name: str) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise Rejected("invalid_payload", f"'{name}' must be an ISO 8601 time with its zone.") from None
+
+
+def reschedule(ctx: PushContext) -> Appointment:
+    payload = ctx.mutation.payload
+    current = ctx.current(Appointment)
+    if not current.holds_slot or current.status is AppointmentStatus.COMPLETED:
+        raise Rejected("not_reschedulable", f"An appointment that is {current.status.value.replace('_', ' ')} "
+                       "cannot be moved; book a new one.")
+    moved = parse(Appointment, {
+        **current.to_json(),
+        "starts_at": _time(payload.get("starts_at"), "starts_at").isoformat(),
+        "ends_at": _time(payload.get("ends_at"), "ends_at").isoformat(),
+        "provider_id": str(payload.get("provider_id", current.provider_id)),
+        "room_id": str(payload["room_id"]) if payload.get("room_id") else None,
+        "version": current.version + 1, "updated_at": utc_now().isoformat()})
+    return _store(ctx, moved, is_new=False)
+
+
+def _set_status(ctx: PushContext, status: AppointmentStatus, reason: str) -> Appointment:
+    current = ctx.current(Appointment)
+    try:
+        changed = current.with_status(status, by_user_id=ctx.caller.user_id, at=ctx.mutation.created_at,
+                                      reason=reason)
+    except InvalidTransition as exc:
+        raise Rejected("invalid_transition", str(exc)) from None
+    changed = changed.model_copy(update={"updated_at": utc_now()})
+    return _store(ctx, changed, is_new=False)
+
+
+def cancel(ctx: PushContext) -> Appointment:
+    return _set_status(ctx, AppointmentStatus.CANCELLED, str(ctx.mutation.payload.get("reason", ""))[:500])
+
+
+def set_status(ctx: PushContext) -> Appointment:
+    raw = ctx.mutation.payload.get("status")
+    try:
+        status = AppointmentStatus(raw)
+    except ValueError:
+        raise Rejected("invalid_payload", "Unknown appointment status; use one of "
+                       + ", ".join(s.value for s in AppointmentStatus) + ".") from None
+    return _set_status(ctx, status, str(ctx.mutation.payload.get("reason", ""))[:500])

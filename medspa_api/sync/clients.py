@@ -1,0 +1,63 @@
+"""Client demographics: created whole, then merged field by field from the client's base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from medspa_api.sync.context import PushContext, parse
+from medspa_api.sync.outcomes import Conflicted, Rejected
+from medspa_desk.records import Client, Record, utc_now
+
+SERVER_FIELDS = frozenset({"id", "version", "seq", "updated_at"})
+REVIEW_FIELDS = Client.IDENTITY_FIELDS | Client.SAFETY_FIELDS
+
+
+@dataclass(frozen=True)
+class Merged:
+    """An update applied in part: the fields in ``review_fields`` were kept as the server had them."""
+
+    record: Record
+    review_fields: tuple[str, ...]
+    theirs: dict[str, Any]
+
+
+def create(ctx: PushContext) -> Record:
+    client = parse(Client, {**ctx.mutation.payload, "id": str(ctx.mutation.entity_id)})
+    existing = ctx.log.get(client.id)
+    if existing is not None:
+        raise Conflicted("already_exists", "A record with this id already exists on the server.", current=existing)
+    return ctx.log.save(client.model_copy(update={"version": 1, "updated_at": utc_now()}),
+                        mutation_id=ctx.mutation.id, is_new=True)
+
+
+def update(ctx: PushContext) -> Record | Merged:
+    payload = ctx.mutation.payload
+    changes, base = payload.get("changes"), payload.get("base", {})
+    if not isinstance(changes, dict) or not isinstance(base, dict) or not changes:
+        raise Rejected("invalid_payload", "A client update needs 'changes' (and 'base') as field maps.")
+    unknown = sorted(set(changes) - (set(Client.model_fields) - SERVER_FIELDS))
+    if unknown:
+        raise Rejected("invalid_payload", f"A client has no editable field named {', '.join(unknown)}.")
+    current = ctx.current(Client)
+    held = current.to_json()
+    apply: dict[str, Any] = {}
+    review: list[str] = []
+    for field, new in changes.items():
+        theirs = held.get(field)
+        if theirs == new:
+            continue
+        changed_here = field in base and base[field] != theirs
+        if changed_here and field in REVIEW_FIELDS:
+            review.append(field)
+        else:
+            # Changed only by this desk, or changed on both sides in a field that merges: newest wins.
+            apply[field] = new
+    stored: Record = current
+    if apply:
+        merged = parse(Client, {**held, **apply, "version": current.version + 1,
+                                "updated_at": utc_now().isoformat()})
+        stored = ctx.log.save(merged, mutation_id=ctx.mutation.id, deleted=merged.deleted, is_new=False)
+    if review:
+        return Merged(stored, tuple(sorted(review)), stored.to_json())
+    return stored

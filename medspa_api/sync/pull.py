@@ -1,0 +1,52 @@
+"""Pull: records changed after a cursor, in seq order, in pages.
+
+Each record appears once, at the seq it was last changed at (the records
+table is indexed by tenant and seq), so a long-offline desk downloads the
+present, not the history. The page is written as JSON text straight from the
+stored record JSON: validating and re-serialising every record would make the
+initial pull of a practice several times slower.
+"""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from medspa_api.audit_log import flush
+from medspa_api.db import tables as t
+from medspa_api.db.database import Database
+from medspa_api.signin import Caller
+from medspa_desk.records import AuditAction, utc_now
+
+
+def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_id: UUID | None) -> bytes:
+    """The PullResponse for one page, as JSON bytes."""
+    r = t.records.c
+    scope = [r.tenant_id == caller.tenant_id, r.seq > after]
+    if location_id is not None:
+        # Other locations' appointments, rooms and shifts stay on the server.
+        scope.append(sa.or_(r.location_id.is_(None), r.location_id == location_id,
+                            r.entity == "location"))
+    with db.transaction(caller.tenant_id) as conn:
+        rows = conn.execute(sa.select(r.seq, r.entity, r.id, r.version, r.deleted, r.data)
+                            .where(*scope).order_by(r.seq).limit(limit)).all()
+        cursor = rows[-1].seq if rows else after
+        remaining = conn.execute(sa.select(sa.func.count()).select_from(t.records)
+                                 .where(*scope[:1], r.seq > cursor, *scope[2:])).scalar() or 0
+        if rows:
+            buffer = caller.audit()
+            buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.VIEW,
+                          entity="changes", detail=f"pull after={after} records={len(rows)}")
+            flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    parts = []
+    for row in rows:
+        head = f'{{"seq":{row.seq},"entity":{json.dumps(row.entity)},"entity_id":"{row.id}","version":{row.version}'
+        if row.deleted:
+            parts.append(head + ',"deleted":true,"data":null}')
+        else:
+            parts.append(head + ',"deleted":false,"data":' + row.data + "}")
+    body = (f'{{"changes":[{",".join(parts)}],"cursor":{cursor},"has_more":{"true" if remaining else "false"},'
+            f'"remaining":{remaining},"server_time":"{utc_now().isoformat()}"}}')
+    return body.encode("utf-8")

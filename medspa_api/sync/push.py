@@ -1,0 +1,174 @@
+"""Push: apply a batch of mutations, each on its own savepoint, answered one by one.
+
+- A mutation id seen before returns the stored answer (a retried push is
+  applied once); the same id with a different body is refused
+  (``mutation_id_reused``).
+- A business rejection or conflict rolls back only its own savepoint; the rest
+  of the batch goes on.
+- Every change gets its seq under the tenant's head lock, taken at the start,
+  so pushes of one tenant commit in seq order.
+- Audit rows (the server's and the desk's own events) are appended in the same
+  transaction; if that fails nothing is kept (AuditUnavailable → 503).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from medspa_api.audit_log import AuditBuffer, flush
+from medspa_api.data.changes import ChangeLog
+from medspa_api.db import tables as t
+from medspa_api.db.database import Database
+from medspa_api.errors import ApiError, clock_skew
+from medspa_api.permissions import may_push
+from medspa_api.signin import Caller
+from medspa_api.sync import appointments, clients, documents, reference
+from medspa_api.sync.context import PushContext
+from medspa_api.sync.outcomes import Conflicted, Rejected
+from medspa_desk.protocol import (
+    MAX_CLOCK_SKEW_S,
+    Mutation,
+    MutationKind,
+    MutationResult,
+    Outcome,
+    PushRequest,
+    PushResponse,
+)
+from medspa_desk.records import AuditAction, Record, utc_now
+
+Handler = Callable[[PushContext], "Record | clients.Merged"]
+K = MutationKind
+HANDLERS: dict[MutationKind, Handler] = {
+    K.CLIENT_CREATE: clients.create,
+    K.CLIENT_UPDATE: clients.update,
+    K.APPOINTMENT_BOOK: appointments.book,
+    K.APPOINTMENT_RESCHEDULE: appointments.reschedule,
+    K.APPOINTMENT_CANCEL: appointments.cancel,
+    K.APPOINTMENT_SET_STATUS: appointments.set_status,
+    K.INTAKE_SUBMIT: documents.submit_intake,
+    K.CONSENT_SIGN: documents.sign_consent,
+    K.CONSENT_TEMPLATE_PUBLISH: documents.publish_template,
+    K.TREATMENT_SAVE: documents.save_treatment,
+    K.TREATMENT_SIGN: documents.sign_treatment,
+    K.TREATMENT_ADDENDUM: documents.add_addendum,
+    K.REFERENCE_UPSERT: reference.upsert,
+}
+EXPECTED_ENTITY: dict[MutationKind, str] = {
+    K.CLIENT_CREATE: "client", K.CLIENT_UPDATE: "client", K.APPOINTMENT_BOOK: "appointment",
+    K.APPOINTMENT_RESCHEDULE: "appointment", K.APPOINTMENT_CANCEL: "appointment",
+    K.APPOINTMENT_SET_STATUS: "appointment", K.INTAKE_SUBMIT: "intake", K.CONSENT_SIGN: "consent",
+    K.CONSENT_TEMPLATE_PUBLISH: "consent_template", K.TREATMENT_SAVE: "treatment",
+    K.TREATMENT_SIGN: "treatment", K.TREATMENT_ADDENDUM: "treatment",
+}
+AUDIT_ACTION: dict[MutationKind, AuditAction] = {
+    K.CLIENT_CREATE: AuditAction.CREATE, K.APPOINTMENT_BOOK: AuditAction.CREATE,
+    K.INTAKE_SUBMIT: AuditAction.CREATE, K.CONSENT_SIGN: AuditAction.SIGN,
+    K.CONSENT_TEMPLATE_PUBLISH: AuditAction.CREATE, K.TREATMENT_SIGN: AuditAction.SIGN,
+}
+
+
+def body_hash(mutation: Mutation) -> str:
+    return hashlib.sha256(mutation.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def push(db: Database, *, caller: Caller, request: PushRequest) -> tuple[PushResponse, int | None]:
+    """Apply the batch; returns the answer and the newest seq when anything changed."""
+    now = utc_now()
+    if request.device_id != caller.device_id:
+        raise ApiError(409, "device_mismatch", "This push names a different workstation than the one signed in; "
+                       "sign in again on this workstation.")
+    if error := clock_skew(request.client_time, now, MAX_CLOCK_SKEW_S):
+        raise error
+    buffer = caller.audit()
+    results: list[MutationResult] = []
+    with db.transaction(caller.tenant_id) as conn:
+        log = ChangeLog(conn, caller.tenant_id)
+        if request.mutations:
+            log.lock()
+        for mutation in request.mutations:
+            results.append(_apply_once(PushContext(conn=conn, log=log, caller=caller, mutation=mutation), buffer))
+        latest = log.finish()
+        own_events = [e for e in request.audit_events if e.actor_user_id in (None, caller.user_id)]
+        buffer.add_client_events(own_events)
+        stored = flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    return PushResponse(results=results, audit_stored=stored, server_time=utc_now()), latest
+
+
+def _apply_once(ctx: PushContext, buffer: AuditBuffer) -> MutationResult:
+    mutation, caller = ctx.mutation, ctx.caller
+    digest = body_hash(mutation)
+    m = t.mutations.c
+    known = ctx.conn.execute(sa.select(m.body_sha256, m.result).where(
+        m.tenant_id == caller.tenant_id, m.id == mutation.id)).first()
+    if known is not None:
+        if known.body_sha256 == digest:
+            return MutationResult.model_validate_json(known.result)
+        return _answer(mutation, Outcome.REJECTED, code="mutation_id_reused",
+                       reason="This mutation id was already used for a different change; the app must give "
+                       "each change its own id.")
+    result = _apply(ctx, buffer)
+    ctx.conn.execute(t.mutations.insert().values(
+        tenant_id=caller.tenant_id, id=mutation.id, body_sha256=digest, result=result.model_dump_json(),
+        user_id=caller.user_id, device_id=caller.device_id, at=utc_now()))
+    return result
+
+
+def _apply(ctx: PushContext, buffer: AuditBuffer) -> MutationResult:
+    mutation, caller = ctx.mutation, ctx.caller
+    audit = {"actor_user_id": caller.user_id, "device_id": caller.device_id, "entity": mutation.entity,
+             "entity_id": mutation.entity_id}
+    if not may_push(caller.role, mutation.kind):
+        buffer.record(action=AuditAction.ACCESS_DENIED, outcome="forbidden", detail=mutation.kind.value, **audit)
+        return _answer(mutation, Outcome.REJECTED, code="forbidden",
+                       reason=f"Your role ({caller.role.value.replace('_', ' ')}) may not do "
+                       f"{mutation.kind.value}.")
+    expected = EXPECTED_ENTITY.get(mutation.kind)
+    if expected is not None and mutation.entity != expected:
+        return _answer(mutation, Outcome.REJECTED, code="invalid_payload",
+                       reason=f"{mutation.kind.value} applies to a {expected}, not a {mutation.entity}.")
+    savepoint = ctx.conn.begin_nested()
+    seq_before = ctx.log.last_seq
+    try:
+        outcome = HANDLERS[mutation.kind](ctx)
+    except Rejected as exc:
+        savepoint.rollback()
+        ctx.log.last_seq = seq_before
+        buffer.record(action=_action(mutation.kind), outcome="rejected", detail=exc.code, **audit)
+        return _answer(mutation, Outcome.REJECTED, code=exc.code, reason=exc.reason)
+    except Conflicted as exc:
+        savepoint.rollback()
+        ctx.log.last_seq = seq_before
+        if exc.kept is not None:
+            ctx.conn.execute(t.conflicts.insert().values(
+                tenant_id=caller.tenant_id, id=mutation.id, mutation_id=mutation.id, kind=exc.kept.kind,
+                entity=exc.kept.entity, entity_id=exc.kept.entity_id, holder_id=exc.kept.holder_id,
+                data=json.dumps(exc.kept.data, separators=(",", ":")), created_at=utc_now()))
+        buffer.record(action=_action(mutation.kind), outcome="conflict", detail=exc.code, **audit)
+        return _answer(mutation, Outcome.CONFLICT, code=exc.code, reason=exc.reason, current=exc.current,
+                       review_fields=exc.review_fields)
+    savepoint.commit()
+    if isinstance(outcome, clients.Merged):
+        buffer.record(action=AuditAction.UPDATE, outcome="conflict",
+                      detail="review:" + ",".join(outcome.review_fields), **audit)
+        return _answer(mutation, Outcome.CONFLICT, code="needs_review",
+                       reason="Some fields were changed here and on another desk; review them.",
+                       current=outcome.theirs, review_fields=outcome.review_fields,
+                       version=outcome.record.version, seq=outcome.record.seq or None)
+    buffer.record(action=_action(mutation.kind), **audit)
+    return _answer(mutation, Outcome.APPLIED, version=outcome.version, seq=outcome.seq)
+
+
+def _action(kind: MutationKind) -> AuditAction:
+    return AUDIT_ACTION.get(kind, AuditAction.UPDATE)
+
+
+def _answer(mutation: Mutation, outcome: Outcome, *, code: str = "", reason: str = "",
+            current: dict | None = None, review_fields: tuple[str, ...] = (), version: int | None = None,
+            seq: int | None = None) -> MutationResult:
+    return MutationResult(mutation_id=mutation.id, outcome=outcome, entity=mutation.entity,
+                          entity_id=mutation.entity_id, version=version, seq=seq, current=current,
+                          review_fields=review_fields, code=code, reason=reason[:1000])
