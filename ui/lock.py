@@ -160,6 +160,7 @@ def clear_app_clipboard() -> bool:
     clipboard = QGuiApplication.clipboard()
     if clipboard.ownsClipboard() or _clipboard_text_is_ours(clipboard.text()):
         clipboard.clear()
+        _app_clipboard_texts.clear()
         return True
     return False
 
@@ -175,6 +176,26 @@ def remember_copied_text(text: str) -> None:
 
 def _clipboard_text_is_ours(text: str) -> bool:
     return bool(text) and hash(text) in _app_clipboard_texts
+
+
+def watch_clipboard() -> None:
+    """Remember text copied while this app is the active one (Ctrl+C in a field, a copy button).
+
+    X11 and Windows report ownership; other platforms (Wayland, offscreen) do not,
+    so a copy made while the app has focus counts as the app's.
+    """
+    clipboard = QGuiApplication.clipboard()
+    if getattr(clipboard, "_medspa_watched", False):
+        return
+
+    def changed() -> None:
+        text = clipboard.text()
+        if text and (clipboard.ownsClipboard()
+                     or QGuiApplication.applicationState() == Qt.ApplicationState.ApplicationActive):
+            remember_copied_text(text)
+
+    clipboard.dataChanged.connect(changed)
+    clipboard._medspa_watched = True
 
 
 class LockView(QWidget):
@@ -281,6 +302,7 @@ class LockController(QObject):
         self.policy = policy
         self.locked = False
         self.idle = IdleWatcher(policy, on_idle=self.lock)
+        watch_clipboard()
         app = QGuiApplication.instance()
         if app is not None:
             app.applicationStateChanged.connect(self._application_state_changed)

@@ -1,0 +1,124 @@
+"""Locking the desk: idle timeout, Ctrl+L, what is cleared, and unlocking again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.ui.phi_walk import phi_found
+from ui.client_profile import ClientProfile
+from ui.lock import LockPolicy
+from ui.main_window import MainWindow
+from ui.operations import db_worker
+from ui.qt import QApplication, QEvent, QGuiApplication, QMessageBox, Qt
+
+
+def open_desk(qtbot: Any, session: Any, *, idle_minutes: float = 5.0) -> MainWindow:
+    window = MainWindow(session, policy=LockPolicy(idle_minutes=idle_minutes))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    return window
+
+
+def settle_deletes() -> None:
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+
+
+def open_profile(qtbot: Any, window: MainWindow, client_id: Any) -> ClientProfile:
+    profile = window.open_client(client_id)
+    assert profile is not None
+    qtbot.waitUntil(lambda: profile.data is not None, timeout=5000)
+    return profile
+
+
+def test_idle_desk_locks_and_no_phi_is_left_in_any_widget(qtbot: Any, sign_in: Any, practice: Any) -> None:
+    session = sign_in("np.rivera")
+    window = open_desk(qtbot, session, idle_minutes=1 / 60)  # one second
+    window.locker.stop()  # open the record first, then let the idle timer run
+    profile = open_profile(qtbot, window, practice.known[0].id)
+    profile.tabs.setCurrentWidget(profile.treatments)
+    qtbot.waitSignal(profile.treatments_did_load, timeout=5000)
+    window.open_search()
+    qtbot.keyClicks(window.search.query, "Quint")
+    qtbot.waitUntil(lambda: window.search.results.count() > 0, timeout=5000)
+    QGuiApplication.clipboard().setText(practice.known[0].phone)
+    warning = QMessageBox(window)
+    warning.setText(f"Check allergies for {practice.known[0].first_name}")
+    warning.open()
+    assert phi_found(practice.phi_markers), "the walk must see PHI while the desk is open"
+
+    window.locker.start()
+    qtbot.waitUntil(lambda: window.locker.locked, timeout=10_000)
+    settle_deletes()
+
+    assert phi_found(practice.phi_markers) == []
+    assert window.windowTitle() == "Medspa Desk — Locked"
+    assert window.lock_view is not None and window.lock_view.isVisible()
+    assert QGuiApplication.clipboard().text() == ""
+    assert session.store is None
+
+
+def test_ctrl_l_locks_and_the_pin_unlocks_the_same_user(qtbot: Any, sign_in: Any) -> None:
+    session = sign_in("desk.amy")
+    window = open_desk(qtbot, session)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.locker.locked
+    view = window.lock_view
+    qtbot.keyClicks(view.pin, "2468")
+    qtbot.keyClick(view.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.locker.locked, timeout=10_000)
+    assert window.desk is not None and window.windowTitle().startswith("Medspa Desk — Glow")
+    assert session.store is not None and session.store.is_open
+
+
+def test_a_wrong_pin_says_so_and_the_desk_stays_locked(qtbot: Any, sign_in: Any) -> None:
+    session = sign_in("desk.amy")
+    window = open_desk(qtbot, session)
+    window.locker.lock("shortcut")
+    view = window.lock_view
+    qtbot.keyClicks(view.pin, "1111")
+    qtbot.keyClick(view.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "PIN" in view.message.text() and "Unlocking" not in view.message.text(),
+                    timeout=10_000)
+    assert window.locker.locked
+    assert window.desk is None
+
+
+def test_the_password_unlocks_too(qtbot: Any, sign_in: Any) -> None:
+    from tests.ui.practice import PASSWORDS
+
+    session = sign_in("desk.amy")
+    window = open_desk(qtbot, session)
+    window.locker.lock("shortcut")
+    qtbot.keyClicks(window.lock_view.password, PASSWORDS["desk.amy"])
+    qtbot.keyClick(window.lock_view.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.locker.locked, timeout=15_000)
+    assert window.desk is not None
+
+
+def test_lock_and_unlock_are_audited(qtbot: Any, sign_in: Any) -> None:
+    from medspa_desk.records import AuditAction
+
+    session = sign_in("desk.amy")
+    window = open_desk(qtbot, session)
+    window.locker.lock("shortcut")
+    window.locker.try_pin("1111")
+    qtbot.waitUntil(lambda: "Unlocking" not in window.lock_view.message.text(), timeout=10_000)
+    window.locker.try_pin("2468")
+    qtbot.waitUntil(lambda: not window.locker.locked, timeout=10_000)
+    events = db_worker().run_sync(lambda store: store.audit.events(limit=10_000))
+    trail = [e.action for e in events
+             if e.action in {AuditAction.LOCK, AuditAction.UNLOCK_FAILED, AuditAction.UNLOCK}]
+    assert trail == [AuditAction.LOCK, AuditAction.UNLOCK_FAILED, AuditAction.UNLOCK]
+    assert all(e.actor_user_id == session.user.id for e in events if e.action in trail)
+
+
+def test_sign_out_from_the_lock_view_closes_the_store(qtbot: Any, sign_in: Any) -> None:
+    session = sign_in("desk.amy")
+    window = open_desk(qtbot, session)
+    window.locker.lock("shortcut")
+    with qtbot.waitSignal(window.signed_out, timeout=5000):
+        window.lock_view.leave.click()
+    assert session.store is None and not session.pin_available
