@@ -36,7 +36,7 @@ from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.canvas import ScheduleCanvas
 from ui.schedule.legend import StatusLegend
 from ui.schedule.loading import load_schedule_day
-from ui.schedule.model import ColumnMode, ScheduleDay
+from ui.schedule.model import ClientLabel, ColumnMode, ScheduleDay
 
 MESSAGE_SECONDS = 15
 
@@ -55,6 +55,7 @@ class DayScheduleView(QWidget):
         self._day = day or self.today()
         self._shown: ScheduleDay | None = None
         self._request = 0
+        self._labels: dict[UUID, ClientLabel] = {}
         self._build()
         self._connect()
         self.reload()
@@ -200,7 +201,9 @@ class DayScheduleView(QWidget):
         request, day = self._request, self._day
         self._show_day_heading(day)
         location, actor = self._session.location, self._session.actor
-        QueryOp(self, body=lambda store: load_schedule_day(store, location=location, day=day, actor=actor),
+        known = dict(self._labels)
+        QueryOp(self, body=lambda store: load_schedule_day(store, location=location, day=day, actor=actor,
+                                                           known=known),
                 success=lambda loaded: self._show(loaded, request=request),
                 failure=self._load_failed).run()
 
@@ -216,6 +219,7 @@ class DayScheduleView(QWidget):
             return  # a later day was asked for meanwhile
         first_load = self._shown is None or self._shown.day != loaded.day
         self._shown = loaded
+        self._labels.update(loaded.clients)
         self.canvas.set_day(loaded)
         self.arrivals.set_day(loaded)
         if first_load:
@@ -235,6 +239,8 @@ class DayScheduleView(QWidget):
         self.show_message(f"The schedule could not be loaded. {describe_error(exc)}")
 
     def _on_changes(self, changes: Any, _initiator: object = None) -> None:
+        for client_id in getattr(changes, "clients", ()):
+            self._labels.pop(client_id, None)
         if self._concerns_me(changes):
             self.reload()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -15,11 +16,20 @@ def client_label(client: Client) -> ClientLabel:
     return ClientLabel(name=shown, initials=client.initials, alerts=bool(client.alerts.strip()))
 
 
-def load_schedule_day(store: Any, *, location: Location, day: date, actor: Any) -> ScheduleDay:
-    """Everything the day view and the flow board draw, in one trip to the worker."""
+def load_schedule_day(store: Any, *, location: Location, day: date, actor: Any,
+                      known: Mapping[UUID, ClientLabel] | None = None) -> ScheduleDay:
+    """Everything the day view and the flow board draw, in one trip to the worker.
+
+    Names come from ``store.client``, which audits each read; ``known`` labels
+    (kept by the view until a change names that client) are not read again, so
+    a reload every few seconds does not flood the audit trail.
+    """
+    known = known or {}
     schedule = store.day_schedule(location.id, day)
     client_ids: list[UUID] = list(dict.fromkeys(a.client_id for a in schedule.appointments))
-    clients = {client.id: client_label(client) for client in _clients(store, client_ids, actor=actor)}
+    clients = {cid: known[cid] for cid in client_ids if cid in known}
+    missing = [cid for cid in client_ids if cid not in known]
+    clients.update({c.id: client_label(c) for c in (store.client(cid, actor=actor) for cid in missing)})
     return ScheduleDay(
         location=location,
         day=day,
@@ -29,7 +39,3 @@ def load_schedule_day(store: Any, *, location: Location, day: date, actor: Any) 
         appointments=schedule.appointments,
         clients=clients,
     )
-
-
-def _clients(store: Any, client_ids: list[UUID], *, actor: Any) -> list[Client]:
-    return [store.client(client_id, actor=actor) for client_id in client_ids]

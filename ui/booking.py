@@ -1,0 +1,568 @@
+"""The booking dialog: find or add the client, pick the service, see conflicts as you choose.
+
+Every read (client search, the day's other appointments, the next free slot)
+runs through ``QueryOp``; Save is one ``CollectionOp`` (a new client and the
+booking together). On failure the form keeps everything typed and says what to
+change; a new client already saved is not saved twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from html import escape
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from medspa_desk.records import (
+    Appointment,
+    Client,
+    Location,
+    Provider,
+    Room,
+    Service,
+    Shift,
+    utc_now,
+)
+from medspa_desk.scheduling import clashes, format_span, local_datetime, next_free_slot, rooms_for
+from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
+from ui.qt import (
+    QComboBox,
+    QDate,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QShortcut,
+    Qt,
+    QTime,
+    QTimeEdit,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+SEARCH_DELAY_MS = 120
+PROBLEM_STYLE = "color: #a4161a;"
+OK_STYLE = "color: #17603a;"
+
+
+@dataclass(frozen=True)
+class BookingChoices:
+    """The reference data the dialog chooses from, read once when it opens."""
+
+    location: Location
+    services: tuple[Service, ...]
+    providers: tuple[Provider, ...]
+    rooms: tuple[Room, ...]
+    shifts: tuple[Shift, ...]
+
+
+def load_choices(store: Any, *, location: Location) -> BookingChoices:
+    return BookingChoices(
+        location=location,
+        services=tuple(s for s in store.services() if s.active),
+        providers=tuple(p for p in store.providers() if p.active),
+        rooms=tuple(r for r in store.rooms(location.id) if r.active),
+        shifts=tuple(store.shifts()),
+    )
+
+
+def parse_birth_date(text: str) -> date | None:
+    """MM/DD/YYYY (how US front desks write it) or YYYY-MM-DD; None if it is neither."""
+    text = text.strip()
+    for parse in (_us_date, date.fromisoformat):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _us_date(text: str) -> date:
+    month, day, year = (int(part) for part in text.replace("-", "/").split("/"))
+    if year < 100:
+        raise ValueError("two-digit years are ambiguous")
+    return date(year, month, day)
+
+
+class NewClientForm(QGroupBox):
+    """The compact form for a client who is not in the system yet."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("New client", parent)
+        form = QFormLayout(self)
+        self.first_name = QLineEdit()
+        self.first_name.setAccessibleName("First name")
+        self.last_name = QLineEdit()
+        self.last_name.setAccessibleName("Last name")
+        self.birth_date = QLineEdit()
+        self.birth_date.setAccessibleName("Date of birth")
+        self.birth_date.setPlaceholderText("MM/DD/YYYY")
+        self.phone = QLineEdit()
+        self.phone.setAccessibleName("Mobile phone")
+        self.email = QLineEdit()
+        self.email.setAccessibleName("Email")
+        form.addRow("First name", self.first_name)
+        form.addRow("Last name", self.last_name)
+        form.addRow("Date of birth", self.birth_date)
+        form.addRow("Mobile phone", self.phone)
+        form.addRow("Email", self.email)
+
+    def client(self) -> Client:
+        """The client as typed; raises ValueError with plain words for what to fix."""
+        born = parse_birth_date(self.birth_date.text())
+        if born is None:
+            raise ValueError("Date of birth: type it as MM/DD/YYYY, for example 03/14/1985.")
+        try:
+            return Client(first_name=self.first_name.text(), last_name=self.last_name.text(), birth_date=born,
+                          phone=self.phone.text(), email=self.email.text())
+        except ValidationError as exc:
+            raise ValueError(validation_message(exc).replace("birth date", "Date of birth")) from exc
+
+
+class BookingDialog(QDialog):
+    """Book one appointment. ``session`` gives ``.location`` and ``.actor``."""
+
+    booked = Signal(object)  # the Appointment as saved
+
+    def __init__(self, session: Any, parent: QWidget | None = None, *, starts_at: datetime | None = None,
+                 provider_id: UUID | None = None, room_id: UUID | None = None,
+                 client_id: UUID | None = None, client_name: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New booking")
+        self.setAccessibleName("New booking")
+        self._session = session
+        self._location: Location = session.location
+        self._zone = self._location.zone
+        self._choices: BookingChoices | None = None
+        self._wanted_provider = provider_id
+        self._wanted_room = room_id
+        self._client_id: UUID | None = client_id
+        self._created_client: Client | None = None
+        self._day_cache: dict[date, tuple[Appointment, ...]] = {}
+        self._search_generation = 0
+        self._saving = False
+        start = (starts_at or utc_now()).astimezone(self._zone)
+        self._build(start)
+        if client_id is not None:
+            self._show_chosen_client(client_name or "Client chosen")
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._search)
+        self._connect()
+        location = self._location
+        QueryOp(self, body=lambda store: load_choices(store, location=location), success=self._fill_choices,
+                failure=lambda exc: self._problem(f"The booking lists could not be loaded. {describe_error(exc)}")
+                ).run()
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def _build(self, start: datetime) -> None:
+        outer = QVBoxLayout(self)
+        client_box = QGroupBox("Client")
+        client_layout = QVBoxLayout(client_box)
+        find_row = QHBoxLayout()
+        self.search_field = QLineEdit()
+        self.search_field.setAccessibleName("Find client")
+        self.search_field.setPlaceholderText("Name, phone or date of birth")
+        self.new_client_button = QPushButton("New client…")
+        self.new_client_button.setAccessibleName("New client")
+        self.new_client_button.setCheckable(True)
+        find_row.addWidget(self.search_field, 1)
+        find_row.addWidget(self.new_client_button)
+        client_layout.addLayout(find_row)
+        self.results = QListWidget()
+        self.results.setAccessibleName("Matching clients")
+        self.results.setMaximumHeight(self.fontMetrics().height() * 7)
+        self.results.hide()
+        client_layout.addWidget(self.results)
+        chosen_row = QHBoxLayout()
+        self.chosen_client = QLabel()
+        self.chosen_client.setAccessibleName("Chosen client")
+        self.change_client = QPushButton("Change")
+        self.change_client.setAccessibleName("Change client")
+        chosen_row.addWidget(self.chosen_client, 1)
+        chosen_row.addWidget(self.change_client)
+        self.chosen_widget = QWidget()
+        self.chosen_widget.setLayout(chosen_row)
+        self.chosen_widget.hide()
+        client_layout.addWidget(self.chosen_widget)
+        self.new_client = NewClientForm()
+        self.new_client.hide()
+        client_layout.addWidget(self.new_client)
+        outer.addWidget(client_box)
+
+        visit = QFormLayout()
+        self.service = QComboBox()
+        self.service.setAccessibleName("Service")
+        self.timing = QLabel()
+        self.timing.setAccessibleName("Duration and buffers")
+        self.date = QDateEdit(QDate(start.year, start.month, start.day))
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("ddd d MMM yyyy")
+        self.date.setAccessibleName("Date")
+        self.time = QTimeEdit(QTime(start.hour, start.minute - start.minute % 5))
+        self.time.setDisplayFormat("h:mm AP")
+        self.time.setAccessibleName("Start time")
+        self.next_free = QPushButton("Next free slot")
+        self.next_free.setAccessibleName("Next free slot")
+        self.next_free.setToolTip("Find the first free time for this service and provider (Ctrl+F)")
+        when_row = QHBoxLayout()
+        when_row.addWidget(self.date)
+        when_row.addWidget(self.time)
+        when_row.addWidget(self.next_free)
+        self.provider = QComboBox()
+        self.provider.setAccessibleName("Provider")
+        self.room = QComboBox()
+        self.room.setAccessibleName("Room")
+        self.conflicts = QLabel()
+        self.conflicts.setAccessibleName("Conflicts")
+        self.conflicts.setWordWrap(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Booking notes")
+        self.notes.setPlaceholderText("Anything the provider or desk should know")
+        self.notes.setMaximumHeight(self.fontMetrics().height() * 4)
+        self.notes.setTabChangesFocus(True)
+        visit.addRow("Service", self.service)
+        visit.addRow("", self.timing)
+        visit.addRow("When", when_row)
+        visit.addRow("Provider", self.provider)
+        visit.addRow("Room", self.room)
+        visit.addRow("", self.conflicts)
+        visit.addRow("Notes", self.notes)
+        outer.addLayout(visit)
+
+        self.problem = QLabel()
+        self.problem.setAccessibleName("Problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(PROBLEM_STYLE)
+        self.problem.hide()
+        outer.addWidget(self.problem)
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("Book", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setAccessibleName("Book")
+        self.save_button.setToolTip("Save the booking (Ctrl+S)")
+        close = buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
+        close.setAccessibleName("Close without booking")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        outer.addWidget(buttons)
+        self.setTabOrder(self.search_field, self.new_client_button)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+
+    def _connect(self) -> None:
+        self.search_field.textEdited.connect(lambda _t: self._search_timer.start())
+        self.search_field.returnPressed.connect(self._choose_first_result)
+        self.results.itemActivated.connect(self._choose_result)
+        self.results.itemClicked.connect(self._choose_result)
+        self.new_client_button.toggled.connect(self._toggle_new_client)
+        self.change_client.clicked.connect(self._clear_client)
+        self.service.currentIndexChanged.connect(self._service_changed)
+        self.provider.currentIndexChanged.connect(self._refresh_conflicts)
+        self.room.currentIndexChanged.connect(self._refresh_conflicts)
+        self.time.timeChanged.connect(self._refresh_conflicts)
+        self.date.dateChanged.connect(self._load_day)
+        self.next_free.clicked.connect(self.find_next_free_slot)
+        QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+F"), self).activated.connect(self.find_next_free_slot)
+
+    # --- reference data -------------------------------------------------------------------
+
+    def _fill_choices(self, choices: BookingChoices) -> None:
+        self._choices = choices
+        blocker = self.service.blockSignals(True)
+        for service in choices.services:
+            self.service.addItem(service.name, service.id)
+        self.service.blockSignals(blocker)
+        if self._wanted_room is not None:
+            # Booking from a room column: start from a service that room can hold.
+            room = next((r for r in choices.rooms if r.id == self._wanted_room), None)
+            index = next((i for i, s in enumerate(choices.services)
+                          if room is not None and (not s.room_kinds or room.kind in s.room_kinds)), 0)
+            self.service.setCurrentIndex(index)
+        self._service_changed()
+        self._load_day()
+
+    def current_service(self) -> Service | None:
+        if self._choices is None:
+            return None
+        service_id = self.service.currentData()
+        return next((s for s in self._choices.services if s.id == service_id), None)
+
+    def _service_changed(self) -> None:
+        service = self.current_service()
+        if service is None or self._choices is None:
+            return
+        parts = [f"{service.duration_min} min"]
+        if service.buffer_before_min:
+            parts.append(f"{service.buffer_before_min} min set-up")
+        if service.buffer_after_min:
+            parts.append(f"{service.buffer_after_min} min clean-up")
+        self.timing.setText(" + ".join(parts))
+        wanted_provider = self.provider.currentData() or self._wanted_provider
+        wanted_room = self.room.currentData() or self._wanted_room
+        for combo in (self.provider, self.room):
+            combo.blockSignals(True)
+            combo.clear()
+        for provider in self._choices.providers:
+            if not service.provider_kinds or provider.kind in service.provider_kinds:
+                label = f"{provider.display_name}, {provider.credentials}" if provider.credentials \
+                    else provider.display_name
+                self.provider.addItem(label, provider.id)
+        for room in rooms_for(service, location=self._location, rooms=self._choices.rooms):
+            self.room.addItem(room.name, room.id)
+        if not service.room_kinds:
+            self.room.addItem("No room needed", None)
+        for combo, wanted in ((self.provider, wanted_provider), (self.room, wanted_room)):
+            index = combo.findData(wanted) if wanted is not None else -1
+            combo.setCurrentIndex(max(0, index))
+            combo.blockSignals(False)
+        if self.provider.count() == 0:
+            self._problem("No active provider can do this service. Ask a manager to check the provider list.")
+        self._refresh_conflicts()
+
+    # --- client -----------------------------------------------------------------------------
+
+    def _search(self) -> None:
+        text = self.search_field.text().strip()
+        self._search_generation += 1
+        generation = self._search_generation
+        if len(text) < 2:
+            self.results.clear()
+            self.results.hide()
+            return
+        QueryOp(self, body=lambda store: store.search_clients(text, limit=8),
+                success=lambda hits: self._show_hits(hits, generation=generation),
+                failure=lambda exc: self._problem(describe_error(exc))).run()
+
+    def _show_hits(self, hits: list[Any], *, generation: int) -> None:
+        if generation != self._search_generation:
+            return  # the receptionist typed more meanwhile
+        self.results.clear()
+        for hit in hits:
+            born = f"{hit.birth_date:%m/%d/%Y}" if hit.birth_date else ""
+            item = QListWidgetItem(f"{hit.display_name}   born {born}   {hit.phone}".rstrip())
+            item.setData(Qt.ItemDataRole.UserRole, (hit.id, hit.display_name))
+            self.results.addItem(item)
+        if not hits:
+            self.results.addItem(QListWidgetItem("No client found. Use “New client…” to add them."))
+        self.results.setVisible(True)
+
+    def _choose_first_result(self) -> None:
+        if self.results.count():
+            self._choose_result(self.results.item(0))
+
+    def _choose_result(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if not data:
+            return
+        self._client_id, name = data
+        self._show_chosen_client(name)
+
+    def _show_chosen_client(self, name: str) -> None:
+        self.chosen_client.setText(f"<b>{escape(name)}</b>")
+        self.chosen_widget.show()
+        self.results.hide()
+        self.search_field.hide()
+        self.new_client_button.hide()
+        self.new_client.hide()
+        self.service.setFocus()
+
+    def _clear_client(self) -> None:
+        self._client_id = None
+        self._created_client = None
+        self.chosen_widget.hide()
+        self.search_field.show()
+        self.new_client_button.show()
+        self.new_client_button.setChecked(False)
+        self.search_field.setFocus()
+
+    def _toggle_new_client(self, on: bool) -> None:
+        self.new_client.setVisible(on)
+        self.results.hide()
+        if on:
+            words = self.search_field.text().split()
+            if words and not any(ch.isdigit() for ch in self.search_field.text()):
+                self.new_client.first_name.setText(words[0].capitalize())
+                if len(words) > 1:
+                    self.new_client.last_name.setText(" ".join(words[1:]).title())
+            self.new_client.first_name.setFocus()
+
+    # --- time, conflicts, next free slot -----------------------------------------------------
+
+    def starts_at(self) -> datetime:
+        d, t = self.date.date(), self.time.time()
+        return local_datetime(date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()), self._zone)
+
+    def candidate(self, *, client_id: UUID | None = None) -> Appointment | None:
+        service = self.current_service()
+        provider_id = self.provider.currentData()
+        if service is None or provider_id is None:
+            return None
+        start = self.starts_at()
+        return Appointment(
+            location_id=self._location.id, client_id=client_id or self._client_id or self._location.id,
+            provider_id=provider_id, room_id=self.room.currentData(), service_id=service.id,
+            starts_at=start, ends_at=start + timedelta(minutes=service.duration_min),
+            buffer_before_min=service.buffer_before_min, buffer_after_min=service.buffer_after_min,
+            notes=self.notes.toPlainText().strip(), booked_by=self._session.actor.user_id)
+
+    def _load_day(self) -> None:
+        day = self.starts_at().astimezone(self._zone).date()
+        if day in self._day_cache:
+            self._refresh_conflicts()
+            return
+        location_id = self._location.id
+        QueryOp(self, body=lambda store: store.day_schedule(location_id, day).appointments,
+                success=lambda appts: self._day_loaded(day, appts),
+                failure=lambda exc: self._problem(describe_error(exc))).run()
+
+    def _day_loaded(self, day: date, appointments: tuple[Appointment, ...]) -> None:
+        self._day_cache[day] = tuple(appointments)
+        self._refresh_conflicts()
+
+    def current_clashes(self) -> list[str]:
+        candidate = self.candidate()
+        day = self.starts_at().astimezone(self._zone).date()
+        if candidate is None or self._choices is None or day not in self._day_cache:
+            return []
+        found = clashes(candidate, self._day_cache[day], zone=self._zone,
+                        service_names={s.id: s.name for s in self._choices.services},
+                        room_names={r.id: r.name for r in self._choices.rooms})
+        return [c.message for c in found]
+
+    def _refresh_conflicts(self) -> None:
+        if self.starts_at().astimezone(self._zone).date() not in self._day_cache:
+            self._load_day()
+            return
+        messages = self.current_clashes()
+        candidate = self.candidate()
+        if messages:
+            self.conflicts.setStyleSheet(PROBLEM_STYLE)
+            self.conflicts.setText("\n".join(messages) + "\nTry “Next free slot”.")
+        elif candidate is not None:
+            self.conflicts.setStyleSheet(OK_STYLE)
+            self.conflicts.setText(f"Free: {format_span(candidate.starts_at, candidate.ends_at, self._zone)}")
+        else:
+            self.conflicts.clear()
+
+    def find_next_free_slot(self) -> None:
+        service, provider_id, choices = self.current_service(), self.provider.currentData(), self._choices
+        if service is None or provider_id is None or choices is None:
+            self._problem("Choose a service and a provider first.")
+            return
+        after = max(self.starts_at(), utc_now())
+        location = self._location
+        self.next_free.setEnabled(False)
+
+        def body(store: Any) -> Any:
+            existing = store.appointments_between(after - timedelta(hours=12), after + timedelta(days=31))
+            return next_free_slot(service=service, provider_id=provider_id, location=location,
+                                  shifts=choices.shifts, rooms=choices.rooms, existing=existing, after=after)
+
+        def found(slot: Any) -> None:
+            self.next_free.setEnabled(True)
+            if slot is None:
+                self._problem("No free time in the next 30 days for this service and provider. "
+                              "Try another provider.")
+                return
+            local = slot.starts_at.astimezone(self._zone)
+            self.date.setDate(QDate(local.year, local.month, local.day))
+            self.time.setTime(QTime(local.hour, local.minute))
+            index = self.room.findData(slot.room_id)
+            if index >= 0:
+                self.room.setCurrentIndex(index)
+            self._day_cache.pop(local.date(), None)
+            self._load_day()
+            self._clear_problem()
+
+        def failed(exc: BaseException) -> None:
+            self.next_free.setEnabled(True)
+            self._problem(describe_error(exc))
+
+        QueryOp(self, body=body, success=found, failure=failed).run()
+
+    # --- saving -----------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        self._clear_problem()
+        new_client: Client | None = None
+        if self._client_id is None:
+            if not self.new_client.isVisible():
+                self._problem("Find the client first, or press “New client…” to add them.")
+                self.search_field.setFocus()
+                return
+            try:
+                new_client = self.new_client.client()
+            except ValueError as exc:
+                self._problem(str(exc))
+                return
+        client_id = self._client_id or (new_client.id if new_client else None)
+        try:
+            candidate = self.candidate(client_id=client_id)
+        except ValidationError as exc:
+            self._problem(validation_message(exc))
+            return
+        if candidate is None:
+            self._problem("Choose a service and a provider.")
+            return
+        if self.current_clashes():
+            self._problem("This time is taken. " + " ".join(self.current_clashes())
+                          + " Choose another time or press “Next free slot”.")
+            return
+        actor = self._session.actor
+
+        def body(store: Any) -> Any:
+            changes = store.create_client(new_client, actor=actor) if new_client is not None else None
+            try:
+                booked = store.book(candidate, actor=actor)
+            except Exception as exc:
+                exc.created_client = new_client  # type: ignore[attr-defined]
+                raise
+            return booked | changes if changes is not None else booked
+
+        self._saving = True
+        self.save_button.setEnabled(False)
+        CollectionOp(self, body=body, success=lambda _changes: self._saved(candidate),
+                     failure=self._save_failed).run()
+
+    def _saved(self, appointment: Appointment) -> None:
+        self._saving = False
+        self.booked.emit(appointment)
+        self.accept()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        created = getattr(exc, "created_client", None)
+        if created is not None:
+            # The client was saved before the booking failed: keep them, don't add them twice.
+            self._client_id = created.id
+            self._show_chosen_client(created.full_name)
+        self._day_cache.clear()
+        self._load_day()
+        self._problem(f"Not booked. {describe_error(exc)}")
+
+    def _problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def _clear_problem(self) -> None:
+        self.problem.clear()
+        self.problem.hide()

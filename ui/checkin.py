@@ -1,0 +1,519 @@
+"""Check-in: who is this, are their forms in order, and where are they in the visit.
+
+The order follows the desk's routine: confirm identity (date of birth typed by
+the receptionist and compared, never shown), then what today's services need
+(``documents.gating.check_in_requirements``): anything missing is collected
+here or let through by a provider with a reason (audited, ids only). Only then
+can the client be marked arrived, roomed and completed. Every change of status
+goes through ``store.set_status`` in a ``CollectionOp``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from html import escape
+from typing import Any
+from uuid import UUID
+
+from medspa_desk.documents.consents import SigningRefused, shipped_templates, sign
+from medspa_desk.documents.gating import (
+    CheckInStatus,
+    OverrideRefused,
+    check_in_requirements,
+    override,
+)
+from medspa_desk.records import (
+    ALLOWED_TRANSITIONS,
+    Appointment,
+    AppointmentStatus,
+    AuditAction,
+    AuditEvent,
+    Client,
+    ConsentTemplate,
+    IntakeForm,
+    Role,
+    Room,
+    Service,
+    SignedConsent,
+    utc_now,
+)
+from medspa_desk.scheduling import format_span, rooms_for
+from ui.booking import parse_birth_date
+from ui.operations import CollectionOp, QueryOp, describe_error
+from ui.qt import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.schedule.cancel import CancelReasonDialog
+from ui.schedule.colors import STATUS_STYLES
+
+# How long a health questionnaire stays good; the practice policy may shorten it.
+INTAKE_MONTHS_VALID = 12
+PROBLEM_STYLE = "color: #a4161a;"
+OK_STYLE = "color: #17603a;"
+
+
+@dataclass(frozen=True)
+class CheckInData:
+    """Everything the check-in screen needs, read in one trip (the client read is audited)."""
+
+    appointment: Appointment
+    client: Client
+    service: Service
+    todays_services: tuple[Service, ...]
+    intakes: tuple[IntakeForm, ...]
+    consents: tuple[SignedConsent, ...]
+    templates: dict[str, ConsentTemplate]
+    rooms: tuple[Room, ...]
+    provider_name: str
+    room_name: str
+
+
+def load_check_in(store: Any, *, appointment_id: UUID, location: Any, actor: Any) -> CheckInData:
+    appt = store.appointment(appointment_id)
+    client = store.client(appt.client_id, actor=actor)
+    services = {s.id: s for s in store.services()}
+    day = appt.starts_at.astimezone(location.zone).date()
+    todays = [a for a in store.day_schedule(location.id, day).appointments
+              if a.client_id == appt.client_id and a.holds_slot]
+    todays_services = tuple(dict.fromkeys(services[a.service_id] for a in todays if a.service_id in services))
+    rooms = tuple(r for r in store.rooms(location.id) if r.active)
+    provider = next((p for p in store.providers() if p.id == appt.provider_id), None)
+    return CheckInData(
+        appointment=appt, client=client, service=services[appt.service_id],
+        todays_services=todays_services or (services[appt.service_id],),
+        intakes=tuple(store.intakes_for(client.id, actor=actor)),
+        consents=tuple(store.consents_for(client.id, actor=actor)),
+        templates=latest_templates(store.consent_templates()),
+        rooms=rooms,
+        provider_name=provider.display_name if provider else "the provider",
+        room_name=next((r.name for r in rooms if r.id == appt.room_id), "no room yet"),
+    )
+
+
+def latest_templates(stored: list[ConsentTemplate]) -> dict[str, ConsentTemplate]:
+    """The newest version of each consent; the shipped texts fill in any the practice has not published."""
+    latest: dict[str, ConsentTemplate] = dict(shipped_templates())
+    for template in stored:
+        current = latest.get(template.key)
+        if current is None or template.template_version >= current.template_version:
+            latest[template.key] = template
+    return latest
+
+
+def record_override(store: Any, *, actor: Any, appointment_id: UUID) -> None:
+    """The audit line for an override: who and which visit, never the reason (it may hold PHI)."""
+    store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id,
+                                  action=AuditAction.OVERRIDE, entity="appointment", entity_id=appointment_id,
+                                  detail="check_in_requirements_overridden"))
+
+
+class CollectConsentDialog(QDialog):
+    """The consent text, the client's typed name and their signature; Save signs and stores it."""
+
+    signed = Signal(object)  # SignedConsent
+
+    def __init__(self, session: Any, *, template: ConsentTemplate, client: Client,
+                 appointment_id: UUID | None, parent: QWidget | None = None) -> None:
+        from ui.signature_pad import SignaturePad
+
+        super().__init__(parent)
+        self.setWindowTitle(template.title)
+        self.setAccessibleName("Collect consent")
+        self._session = session
+        self._template = template
+        self._client = client
+        self._appointment_id = appointment_id
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<b>{escape(template.title)}</b> (version {template.template_version})")
+        layout.addWidget(heading)
+        self.text = QTextBrowser()
+        self.text.setAccessibleName("Consent text")
+        self.text.setPlainText(template.body)
+        layout.addWidget(self.text, 3)
+        layout.addWidget(QLabel("Client: type your full name, then sign in the box below."))
+        self.signer_name = QLineEdit(client.full_name)
+        self.signer_name.setAccessibleName("Signer's full name")
+        layout.addWidget(self.signer_name)
+        self.pad = SignaturePad()
+        self.pad.setMinimumHeight(self.fontMetrics().height() * 8)
+        layout.addWidget(self.pad, 2)
+        self.problem = QLabel()
+        self.problem.setAccessibleName("Problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(PROBLEM_STYLE)
+        self.problem.hide()
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox()
+        self.clear_button = buttons.addButton("Clear signature", QDialogButtonBox.ButtonRole.ResetRole)
+        self.save_button = buttons.addButton("Save signed consent", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
+        self.clear_button.clicked.connect(self.pad.clear)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 36)
+
+    def save(self) -> None:
+        witness = self._session.user if self._template.requires_witness else None
+        try:
+            consent = sign(self._template, client=self._client, signer_name=self.signer_name.text(),
+                           signature=self.pad.signature(), signed_at=utc_now(), witness=witness,
+                           appointment_id=self._appointment_id)
+        except (SigningRefused, ValueError) as exc:
+            self._problem(_sentence(str(exc)))
+            return
+        actor = self._session.actor
+        self.save_button.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.save_button.setEnabled(True)
+            self._problem(f"The consent was not saved. {describe_error(exc)}")
+
+        CollectionOp(self, body=lambda store: store.sign_consent(consent, actor=actor),
+                     success=lambda _changes: self._saved(consent), failure=failed).run()
+
+    def _saved(self, consent: SignedConsent) -> None:
+        self.signed.emit(consent)
+        self.accept()
+
+    def _problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+
+class CheckInDialog(QDialog):
+    """One appointment's check-in and visit steps. ``session``: ``.location``, ``.actor``, ``.user``."""
+
+    status_did_change = Signal(object)  # AppointmentStatus
+
+    def __init__(self, session: Any, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Check-in")
+        self.setAccessibleName("Check-in")
+        self._session = session
+        self._appointment_id = appointment_id
+        self._data: CheckInData | None = None
+        self._status: CheckInStatus | None = None
+        self._identity_confirmed = False
+        self._build()
+        self.reload()
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.heading = QLabel("Loading…")
+        self.heading.setAccessibleName("Visit")
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self.status_label = QLabel()
+        self.status_label.setAccessibleName("Visit status")
+        layout.addWidget(self.status_label)
+
+        identity = QGroupBox("1. Confirm who this is")
+        row = QHBoxLayout(identity)
+        row.addWidget(QLabel("Ask the client's date of birth:"))
+        self.birth_date = QLineEdit()
+        self.birth_date.setAccessibleName("Date of birth the client says")
+        self.birth_date.setPlaceholderText("MM/DD/YYYY")
+        self.check_identity = QPushButton("Check")
+        self.check_identity.setAccessibleName("Check date of birth")
+        self.identity_result = QLabel()
+        self.identity_result.setAccessibleName("Identity check result")
+        self.identity_result.setWordWrap(True)
+        row.addWidget(self.birth_date)
+        row.addWidget(self.check_identity)
+        row.addWidget(self.identity_result, 1)
+        layout.addWidget(identity)
+
+        forms = QGroupBox("2. Forms for today's services")
+        forms_layout = QVBoxLayout(forms)
+        self.health_changed = QCheckBox("The client says their health or medicines changed since the last visit")
+        self.health_changed.setAccessibleName("Health changed since last visit")
+        forms_layout.addWidget(self.health_changed)
+        self.requirements = QVBoxLayout()
+        forms_layout.addLayout(self.requirements)
+        override_row = QHBoxLayout()
+        self.override_reason = QLineEdit()
+        self.override_reason.setAccessibleName("Override reason")
+        self.override_reason.setPlaceholderText("Provider: why may the client go ahead anyway?")
+        self.override_button = QPushButton("Override as provider")
+        self.override_button.setAccessibleName("Override as provider")
+        override_row.addWidget(self.override_reason, 1)
+        override_row.addWidget(self.override_button)
+        self.override_box = QWidget()
+        self.override_box.setLayout(override_row)
+        forms_layout.addWidget(self.override_box)
+        self.override_note = QLabel()
+        self.override_note.setAccessibleName("Override note")
+        self.override_note.setWordWrap(True)
+        forms_layout.addWidget(self.override_note)
+        layout.addWidget(forms)
+
+        visit = QGroupBox("3. The visit")
+        visit_layout = QHBoxLayout(visit)
+        self.arrived_button = QPushButton("Arrived")
+        self.arrived_button.setAccessibleName("Mark arrived")
+        self.room_choice = QComboBox()
+        self.room_choice.setAccessibleName("Room to send the client to")
+        self.room_button = QPushButton("Send to room")
+        self.room_button.setAccessibleName("Send to room")
+        self.completed_button = QPushButton("Completed")
+        self.completed_button.setAccessibleName("Mark completed")
+        self.no_show_button = QPushButton("No-show")
+        self.no_show_button.setAccessibleName("Mark no-show")
+        self.cancel_button = QPushButton("Cancel appointment…")
+        self.cancel_button.setAccessibleName("Cancel appointment")
+        for widget in (self.arrived_button, self.room_choice, self.room_button, self.completed_button,
+                       self.no_show_button, self.cancel_button):
+            visit_layout.addWidget(widget)
+        layout.addWidget(visit)
+
+        self.problem = QLabel()
+        self.problem.setAccessibleName("Problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(PROBLEM_STYLE)
+        self.problem.hide()
+        layout.addWidget(self.problem)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+
+        self.check_identity.clicked.connect(self.verify_identity)
+        self.birth_date.returnPressed.connect(self.verify_identity)
+        self.health_changed.toggled.connect(lambda _on: self._evaluate())
+        self.override_button.clicked.connect(self.apply_override)
+        self.arrived_button.clicked.connect(lambda: self.change_status(AppointmentStatus.ARRIVED))
+        self.room_button.clicked.connect(self.send_to_room)
+        self.completed_button.clicked.connect(lambda: self.change_status(AppointmentStatus.COMPLETED))
+        self.no_show_button.clicked.connect(lambda: self.change_status(AppointmentStatus.NO_SHOW))
+        self.cancel_button.clicked.connect(self.ask_to_cancel)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)
+
+    # --- loading --------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        appointment_id, location, actor = self._appointment_id, self._session.location, self._session.actor
+        QueryOp(self, body=lambda store: load_check_in(store, appointment_id=appointment_id, location=location,
+                                                       actor=actor),
+                success=self._show, failure=lambda exc: self._problem(describe_error(exc))).run()
+
+    @property
+    def data(self) -> CheckInData | None:
+        return self._data
+
+    @property
+    def check_in_status(self) -> CheckInStatus | None:
+        return self._status
+
+    def _show(self, data: CheckInData) -> None:
+        previous = self._status
+        self._data = data
+        appt, zone = data.appointment, self._session.location.zone
+        self.heading.setText(
+            f"<b>{escape(data.client.full_name)}</b><br>{escape(data.service.name)}, "
+            f"{format_span(appt.starts_at, appt.ends_at, zone)} with {escape(data.provider_name)}, "
+            f"{escape(data.room_name)}")
+        if data.client.alerts.strip():
+            self.heading.setText(self.heading.text() + f"<br><span style='color:#a4161a'><b>Alert:</b> "
+                                 f"{escape(data.client.alerts)}</span>")
+        self.status_label.setText(f"Now: {STATUS_STYLES[appt.status].label}")
+        self.room_choice.clear()
+        for room in rooms_for(data.service, location=self._session.location, rooms=data.rooms) or data.rooms:
+            self.room_choice.addItem(room.name, room.id)
+        index = self.room_choice.findData(appt.room_id)
+        self.room_choice.setCurrentIndex(max(0, index))
+        if appt.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
+            self._identity_confirmed = True  # checked in earlier
+            self.identity_result.setText("Checked in already.")
+        self._evaluate(keep_override=previous.override if previous else None)
+
+    def _evaluate(self, *, keep_override: Any = None) -> None:
+        data = self._data
+        if data is None:
+            return
+        zone = self._session.location.zone
+        status = check_in_requirements(
+            client=data.client, services=data.todays_services, intakes=data.intakes, consents=data.consents,
+            today=utc_now().astimezone(zone).date(), zone=zone, intake_months_valid=INTAKE_MONTHS_VALID,
+            client_reported_change=self.health_changed.isChecked(), templates=data.templates)
+        if keep_override is not None and status.blocking_items:
+            status = replace(status, override=keep_override)
+        self._status = status
+        self._show_requirements()
+        self._update_buttons()
+
+    def _show_requirements(self) -> None:
+        while self.requirements.count():
+            item = self.requirements.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        status = self._status
+        assert status is not None
+        if not status.items:
+            done = QLabel("Everything needed for today is on file.")
+            done.setStyleSheet(OK_STYLE)
+            self.requirements.addWidget(done)
+        for item in status.items:
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            text = QLabel(("Needed: " if item.blocks else "Note: ") + item.message)
+            text.setWordWrap(True)
+            text.setStyleSheet(PROBLEM_STYLE if item.blocks else "")
+            line.addWidget(text, 1)
+            if item.consent_key:
+                collect = QPushButton("Collect signature…")
+                collect.setAccessibleName(f"Collect signature for {item.consent_key.replace('_', ' ')}")
+                collect.clicked.connect(lambda _checked=False, key=item.consent_key: self.collect_consent(key))
+                line.addWidget(collect)
+            self.requirements.addWidget(row)
+        can_override = self._session.user.role is Role.PROVIDER
+        self.override_box.setVisible(bool(status.blocking_items) and status.override is None and can_override)
+        if status.override is not None:
+            self.override_note.setText(f"Let through by {status.override.by_name}: {status.override.reason}")
+        elif status.blocking_items and not can_override:
+            self.override_note.setText("Only a provider can let the client through with something missing.")
+        else:
+            self.override_note.clear()
+
+    def _update_buttons(self) -> None:
+        data, status = self._data, self._status
+        if data is None or status is None:
+            return
+        allowed = ALLOWED_TRANSITIONS[data.appointment.status]
+        self.arrived_button.setEnabled(AppointmentStatus.ARRIVED in allowed and self._identity_confirmed
+                                       and not status.blocked)
+        self.room_button.setEnabled(AppointmentStatus.IN_ROOM in allowed and self.room_choice.count() > 0)
+        self.room_choice.setEnabled(self.room_button.isEnabled())
+        self.completed_button.setEnabled(AppointmentStatus.COMPLETED in allowed
+                                         and data.appointment.status is not AppointmentStatus.BOOKED)
+        self.no_show_button.setEnabled(AppointmentStatus.NO_SHOW in allowed)
+        self.cancel_button.setEnabled(AppointmentStatus.CANCELLED in allowed)
+        if AppointmentStatus.ARRIVED in allowed and not self._identity_confirmed:
+            self.arrived_button.setToolTip("Confirm the date of birth first.")
+        elif status.blocked:
+            self.arrived_button.setToolTip("Collect the missing forms first, or ask a provider to override.")
+        else:
+            self.arrived_button.setToolTip("")
+
+    # --- steps ----------------------------------------------------------------------------------------
+
+    def verify_identity(self) -> None:
+        data = self._data
+        if data is None:
+            return
+        typed = parse_birth_date(self.birth_date.text())
+        if typed is None:
+            self._identity(False, "Type the date as MM/DD/YYYY, for example 03/14/1985.")
+        elif typed == data.client.birth_date:
+            self._identity(True, "Date of birth matches.")
+        else:
+            # Never say what the right date is: the person at the desk may not be the client.
+            self._identity(False, "That date of birth does not match this client. Ask again, "
+                                  "and check you opened the right appointment.")
+
+    def _identity(self, ok: bool, text: str) -> None:
+        self._identity_confirmed = ok
+        self.identity_result.setText(text)
+        self.identity_result.setStyleSheet(OK_STYLE if ok else PROBLEM_STYLE)
+        self._update_buttons()
+
+    def collect_consent(self, key: str) -> None:
+        data = self._data
+        if data is None:
+            return
+        template = data.templates.get(key)
+        if template is None:
+            self._problem("This consent form is not set up yet. Ask the practice manager to publish it.")
+            return
+        dialog = CollectConsentDialog(self._session, template=template, client=data.client,
+                                      appointment_id=data.appointment.id, parent=self)
+        dialog.signed.connect(lambda _consent: self.reload())
+        dialog.open()
+        self.consent_dialog = dialog
+
+    def apply_override(self) -> None:
+        status = self._status
+        if status is None:
+            return
+        try:
+            overridden = override(status, by_provider=self._session.user, reason=self.override_reason.text())
+        except OverrideRefused as exc:
+            self._problem(str(exc))
+            return
+        actor, appointment_id = self._session.actor, self._appointment_id
+
+        def done(_result: object) -> None:
+            self._status = overridden
+            self._clear_problem()
+            self._show_requirements()
+            self._update_buttons()
+
+        CollectionOp(self, body=lambda store: record_override(store, actor=actor, appointment_id=appointment_id),
+                success=done, failure=lambda exc: self._problem(describe_error(exc))).run()
+
+    def change_status(self, status: AppointmentStatus, *, reason: str = "") -> None:
+        actor, appointment_id = self._session.actor, self._appointment_id
+        if status is AppointmentStatus.ARRIVED and self._status and self._status.override:
+            reason = f"Forms overridden by {self._status.override.by_name}: {self._status.override.reason}"
+        self._run_write(lambda store: store.set_status(appointment_id, status, actor=actor, reason=reason),
+                        status)
+
+    def send_to_room(self) -> None:
+        data = self._data
+        room_id = self.room_choice.currentData()
+        if data is None or room_id is None:
+            return
+        appt, actor = data.appointment, self._session.actor
+
+        def body(store: Any) -> Any:
+            changes = None
+            if appt.room_id != room_id:
+                changes = store.reschedule(appt.id, starts_at=appt.starts_at, ends_at=appt.ends_at,
+                                           provider_id=appt.provider_id, room_id=room_id, actor=actor)
+            moved = store.set_status(appt.id, AppointmentStatus.IN_ROOM, actor=actor)
+            return moved | changes if changes is not None else moved
+
+        self._run_write(body, AppointmentStatus.IN_ROOM)
+
+    def ask_to_cancel(self) -> None:
+        dialog = CancelReasonDialog(self)
+        dialog.accepted.connect(lambda: self.change_status(AppointmentStatus.CANCELLED, reason=dialog.reason()))
+        dialog.open()
+        self.cancel_dialog = dialog
+
+    def _run_write(self, body: Any, status: AppointmentStatus) -> None:
+        def done(_changes: object) -> None:
+            self._clear_problem()
+            self.status_did_change.emit(status)
+            self.reload()
+
+        CollectionOp(self, body=body, success=done,
+                     failure=lambda exc: self._problem(describe_error(exc))).run()
+
+    def _problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def _clear_problem(self) -> None:
+        self.problem.clear()
+        self.problem.hide()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
+
