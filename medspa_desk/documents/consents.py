@@ -48,7 +48,11 @@ class SigningRefused(ValueError):
 
 
 def load_template_file(path: Path) -> ConsentTemplate:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConsentFileError(f"the consent file {path.name} is not UTF-8 text; save it as UTF-8 "
+                               "(plain text) and try again") from exc
     header, body = _split_front_matter(text, name=path.name)
     for field in ("key", "version", "title"):
         if field not in header:

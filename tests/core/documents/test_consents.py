@@ -87,6 +87,13 @@ def test_a_consent_file_without_a_header_names_the_file(tmp_path: Path) -> None:
         load_template_file(path)
 
 
+def test_a_consent_file_that_is_not_utf8_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "old_word_export.md"
+    path.write_bytes("---\nkey: x\n---\nCaf\u00e9".encode("cp1252"))
+    with pytest.raises(ConsentFileError, match=r"old_word_export\.md is not UTF-8"):
+        load_template_file(path)
+
+
 def test_a_scribble_is_not_accepted_as_a_signature() -> None:
     with pytest.raises(SigningRefused, match="too small to count"):
         sign(shipped_templates()["ipl"], client=client(), signer_name="Zoë", signature=scribble(),
