@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 PIN_PATTERN = re.compile(r"[0-9]{4,12}")
 MAX_PIN_MISSES = 5
-PIN_MEMORY_KIB = 16 * 1024
+PIN_MEMORY_KIB = 8 * 1024
 PIN_TIME_COST = 2
 PIN_PARALLELISM = 1
 

@@ -9,7 +9,6 @@ from uuid import uuid4
 import pytest
 
 from medspa_desk.vault import BadPin, PinLock, PinUnavailable, SecretKey, SessionNotLocked, WrongPin
-from medspa_desk.vault.session_lock import PIN_MEMORY_KIB
 from tests.core.vault.support import files_under
 
 PIN = "482915"
@@ -151,6 +150,3 @@ def test_the_pin_copy_is_never_written_to_disk(tmp_path: Path, monkeypatch: pyte
         for secret in (original, sealed, nonce, PIN.encode(), PIN.encode("utf-16-le")):
             assert secret not in content
 
-
-def test_the_pin_kdf_uses_little_memory_so_unlocking_is_quick() -> None:
-    assert 8 * 1024 <= PIN_MEMORY_KIB <= 16 * 1024
