@@ -39,7 +39,7 @@ def test_idle_desk_locks_and_no_phi_is_left_in_any_widget(qtbot: Any, sign_in: A
     window.locker.stop()  # open the record first, then let the idle timer run
     profile = open_profile(qtbot, window, practice.known[0].id)
     profile.tabs.setCurrentWidget(profile.treatments)
-    qtbot.waitSignal(profile.treatments_did_load, timeout=5000)
+    qtbot.waitUntil(lambda: profile.treatments.topLevelItemCount() > 0, timeout=5000)
     window.open_search()
     qtbot.keyClicks(window.search.query, "Quint")
     qtbot.waitUntil(lambda: window.search.results.count() > 0, timeout=5000)
