@@ -32,15 +32,18 @@ R = TypeVar("R", bound=Record)
 
 # Both the encrypted driver and the standard library's (the benchmark baseline)
 # raise their own DB-API classes; we catch either.
+# SQLCipher reports a page that fails its HMAC as SQLITE_NOMEM, which the
+# driver raises as MemoryError: on a read or write of the store we treat it as
+# damage (a real out-of-memory would fail again on the integrity check).
 try:
     import sqlite3 as _stdlib_sqlite
-    _DB_ERRORS: tuple[type[Exception], ...] = (dbapi2.Error, _stdlib_sqlite.Error)
+    _DB_ERRORS: tuple[type[Exception], ...] = (dbapi2.Error, _stdlib_sqlite.Error, MemoryError)
     _INTEGRITY_ERRORS: tuple[type[Exception], ...] = (dbapi2.IntegrityError,
                                                        _stdlib_sqlite.IntegrityError)
     _BUSY_ERRORS: tuple[type[Exception], ...] = (dbapi2.OperationalError,
                                                   _stdlib_sqlite.OperationalError)
 except ImportError:  # pragma: no cover - CPython always ships sqlite3
-    _DB_ERRORS = (dbapi2.Error,)
+    _DB_ERRORS = (dbapi2.Error, MemoryError)
     _INTEGRITY_ERRORS = (dbapi2.IntegrityError,)
     _BUSY_ERRORS = (dbapi2.OperationalError,)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +28,33 @@ class IntegrityReport:
     bad_pages: tuple[int, ...] = ()
 
 
+def _create_atomically(path: Path, key: bytearray) -> None:
+    """Build a new store beside ``path`` and rename it into place when complete.
+
+    SQLite makes an empty file the moment it opens a new database; a crash
+    before the first commit would leave that empty file at ``path``, which we
+    rightly refuse to open or replace. Building under a temporary name means
+    ``path`` is either absent or a whole, migrated store.
+    """
+    building = path.with_name(path.name + ".creating")
+    for leftover in (building, *(building.with_name(building.name + s) for s in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)  # our own half-built file from a crash, never the store
+    conn = open_database(building, key, create=True)
+    try:
+        # Owner-only before any data is written; SQLite gives -wal/-shm the same mode.
+        os.chmod(building, 0o600)
+        migrate(conn)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    os.replace(building, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class Store(ReferenceMixin, ClientsMixin, AppointmentsMixin, ExportMixin, SyncMixin, BulkMixin):
     """Clients, the schedule, forms, the outbox and the audit trail in one SQLCipher file.
 
@@ -37,7 +65,11 @@ class Store(ReferenceMixin, ClientsMixin, AppointmentsMixin, ExportMixin, SyncMi
 
     @classmethod
     def open(cls, path: Path, key: bytearray, *, create: bool = False) -> Store:
-        conn = open_database(Path(path), key, create=create)
+        """Open the store at ``path``; with ``create``, make it first if (and only if) no file is there."""
+        path = Path(path)
+        if create and not path.exists():
+            _create_atomically(path, key)
+        conn = open_database(path, key)
         try:
             migrate(conn)
         except BaseException:
