@@ -188,7 +188,7 @@ class ClientProfile(QWidget):
         past.setText(0, f"Past ({past.childCount()})")
         upcoming.setExpanded(True)
         past.setExpanded(True)
-        self.appointments.resizeColumnToContents(0)
+        _fit_columns(self.appointments)
 
     def _fill_forms(self, data: ProfileData) -> None:
         self.forms.clear()
@@ -205,7 +205,7 @@ class ClientProfile(QWidget):
                 (format_birth_date(good_until) + (" (expired)" if good_until < today else ""))
                 if good_until else "—",
             ])
-        self.forms.resizeColumnToContents(0)
+        _fit_columns(self.forms)
 
     # --- treatments: clinicians only -------------------------------------------
 
@@ -234,7 +234,7 @@ class ClientProfile(QWidget):
                 products or "—",
                 record.clinical_notes or "—",
             ])
-        self.treatments.resizeColumnToContents(0)
+        _fit_columns(self.treatments)
         self.treatments_did_load.emit()
 
 
@@ -253,3 +253,9 @@ def _tree(parent: QWidget, headers: list[str], name: str) -> QTreeWidget:
     tree.setAlternatingRowColors(True)
     tree.setUniformRowHeights(True)
     return tree
+
+
+def _fit_columns(tree: QTreeWidget) -> None:
+    """Every column wide enough for its text, so nothing a receptionist reads is cut off."""
+    for column in range(tree.columnCount()):
+        tree.resizeColumnToContents(column)

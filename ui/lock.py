@@ -242,6 +242,8 @@ class LockView(QWidget):
         card.setObjectName("lockCard")
         card.setMaximumWidth(440)
         inner = QVBoxLayout(card)
+        inner.setContentsMargins(24, 20, 24, 20)
+        inner.setSpacing(10)
         inner.addWidget(title)
         inner.addWidget(self.who)
         inner.addLayout(form)

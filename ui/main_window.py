@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.desk)
         for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
             action.setEnabled(True)
+        self.toolbar.show()
         self.setWindowTitle(f"{APP_TITLE} — {self._location_name()}")
         self.schedule.setFocus()
         self._refresh_conflict_count()
@@ -164,6 +165,7 @@ class MainWindow(QMainWindow):
         self.schedule = None
         for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
             action.setEnabled(False)
+        self.toolbar.hide()
         self.status.message.clear()
         self.setWindowTitle(f"{APP_TITLE} — Locked")
 
