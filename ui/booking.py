@@ -37,6 +37,7 @@ from ui.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QKeyEvent,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -78,6 +79,37 @@ def load_choices(store: Any, *, location: Location) -> BookingChoices:
         rooms=tuple(r for r in store.rooms(location.id) if r.active),
         shifts=tuple(store.shifts()),
     )
+
+
+def add_choice(combo: QComboBox, text: str, record_id: UUID | None) -> None:
+    """Ids go into a combo box as text: Qt cannot compare Python UUID objects in findData."""
+    combo.addItem(text, str(record_id) if record_id else "")
+
+
+def chosen_id(combo: QComboBox) -> UUID | None:
+    data = combo.currentData()
+    return UUID(data) if data else None
+
+
+def select_id(combo: QComboBox, record_id: UUID | None) -> bool:
+    index = combo.findData(str(record_id) if record_id else "")
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    return index >= 0
+
+
+class FormDialog(QDialog):
+    """A dialog where Return in a field does that field's job (pick a client, check a date).
+
+    QDialog would also press its default button, saving a half-filled form; a
+    focused button still answers Return itself, and Ctrl+S saves.
+    """
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 def parse_birth_date(text: str) -> date | None:
@@ -133,7 +165,7 @@ class NewClientForm(QGroupBox):
             raise ValueError(validation_message(exc).replace("birth date", "Date of birth")) from exc
 
 
-class BookingDialog(QDialog):
+class BookingDialog(FormDialog):
     """Book one appointment. ``session`` gives ``.location`` and ``.actor``."""
 
     booked = Signal(object)  # the Appointment as saved
@@ -286,7 +318,7 @@ class BookingDialog(QDialog):
         self._choices = choices
         blocker = self.service.blockSignals(True)
         for service in choices.services:
-            self.service.addItem(service.name, service.id)
+            add_choice(self.service, service.name, service.id)
         self.service.blockSignals(blocker)
         if self._wanted_room is not None:
             # Booking from a room column: start from a service that room can hold.
@@ -300,7 +332,7 @@ class BookingDialog(QDialog):
     def current_service(self) -> Service | None:
         if self._choices is None:
             return None
-        service_id = self.service.currentData()
+        service_id = chosen_id(self.service)
         return next((s for s in self._choices.services if s.id == service_id), None)
 
     def _service_changed(self) -> None:
@@ -313,8 +345,8 @@ class BookingDialog(QDialog):
         if service.buffer_after_min:
             parts.append(f"{service.buffer_after_min} min clean-up")
         self.timing.setText(" + ".join(parts))
-        wanted_provider = self.provider.currentData() or self._wanted_provider
-        wanted_room = self.room.currentData() or self._wanted_room
+        wanted_provider = chosen_id(self.provider) or self._wanted_provider
+        wanted_room = chosen_id(self.room) or self._wanted_room
         for combo in (self.provider, self.room):
             combo.blockSignals(True)
             combo.clear()
@@ -322,14 +354,14 @@ class BookingDialog(QDialog):
             if not service.provider_kinds or provider.kind in service.provider_kinds:
                 label = f"{provider.display_name}, {provider.credentials}" if provider.credentials \
                     else provider.display_name
-                self.provider.addItem(label, provider.id)
+                add_choice(self.provider, label, provider.id)
         for room in rooms_for(service, location=self._location, rooms=self._choices.rooms):
-            self.room.addItem(room.name, room.id)
+            add_choice(self.room, room.name, room.id)
         if not service.room_kinds:
-            self.room.addItem("No room needed", None)
+            add_choice(self.room, "No room needed", None)
         for combo, wanted in ((self.provider, wanted_provider), (self.room, wanted_room)):
-            index = combo.findData(wanted) if wanted is not None else -1
-            combo.setCurrentIndex(max(0, index))
+            if wanted is None or not select_id(combo, wanted):
+                combo.setCurrentIndex(0)
             combo.blockSignals(False)
         if self.provider.count() == 0:
             self._problem("No active provider can do this service. Ask a manager to check the provider list.")
@@ -410,13 +442,13 @@ class BookingDialog(QDialog):
 
     def candidate(self, *, client_id: UUID | None = None) -> Appointment | None:
         service = self.current_service()
-        provider_id = self.provider.currentData()
+        provider_id = chosen_id(self.provider)
         if service is None or provider_id is None:
             return None
         start = self.starts_at()
         return Appointment(
             location_id=self._location.id, client_id=client_id or self._client_id or self._location.id,
-            provider_id=provider_id, room_id=self.room.currentData(), service_id=service.id,
+            provider_id=provider_id, room_id=chosen_id(self.room), service_id=service.id,
             starts_at=start, ends_at=start + timedelta(minutes=service.duration_min),
             buffer_before_min=service.buffer_before_min, buffer_after_min=service.buffer_after_min,
             notes=self.notes.toPlainText().strip(), booked_by=self._session.actor.user_id)
@@ -461,7 +493,7 @@ class BookingDialog(QDialog):
             self.conflicts.clear()
 
     def find_next_free_slot(self) -> None:
-        service, provider_id, choices = self.current_service(), self.provider.currentData(), self._choices
+        service, provider_id, choices = self.current_service(), chosen_id(self.provider), self._choices
         if service is None or provider_id is None or choices is None:
             self._problem("Choose a service and a provider first.")
             return
@@ -483,9 +515,7 @@ class BookingDialog(QDialog):
             local = slot.starts_at.astimezone(self._zone)
             self.date.setDate(QDate(local.year, local.month, local.day))
             self.time.setTime(QTime(local.hour, local.minute))
-            index = self.room.findData(slot.room_id)
-            if index >= 0:
-                self.room.setCurrentIndex(index)
+            select_id(self.room, slot.room_id)
             self._day_cache.pop(local.date(), None)
             self._load_day()
             self._clear_problem()

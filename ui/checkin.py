@@ -38,12 +38,11 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.scheduling import format_span, rooms_for
-from ui.booking import parse_birth_date
+from ui.booking import FormDialog, add_choice, chosen_id, parse_birth_date, select_id
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
@@ -119,7 +118,7 @@ def record_override(store: Any, *, actor: Any, appointment_id: UUID) -> None:
                                   detail="check_in_requirements_overridden"))
 
 
-class CollectConsentDialog(QDialog):
+class CollectConsentDialog(FormDialog):
     """The consent text, the client's typed name and their signature; Save signs and stores it."""
 
     signed = Signal(object)  # SignedConsent
@@ -193,7 +192,7 @@ class CollectConsentDialog(QDialog):
         self.problem.show()
 
 
-class CheckInDialog(QDialog):
+class CheckInDialog(FormDialog):
     """One appointment's check-in and visit steps. ``session``: ``.location``, ``.actor``, ``.user``."""
 
     status_did_change = Signal(object)  # AppointmentStatus
@@ -332,9 +331,8 @@ class CheckInDialog(QDialog):
         self.status_label.setText(f"Now: {STATUS_STYLES[appt.status].label}")
         self.room_choice.clear()
         for room in rooms_for(data.service, location=self._session.location, rooms=data.rooms) or data.rooms:
-            self.room_choice.addItem(room.name, room.id)
-        index = self.room_choice.findData(appt.room_id)
-        self.room_choice.setCurrentIndex(max(0, index))
+            add_choice(self.room_choice, room.name, room.id)
+        select_id(self.room_choice, appt.room_id)
         if appt.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
             self._identity_confirmed = True  # checked in earlier
             self.identity_result.setText("Checked in already.")
@@ -474,7 +472,7 @@ class CheckInDialog(QDialog):
 
     def send_to_room(self) -> None:
         data = self._data
-        room_id = self.room_choice.currentData()
+        room_id = chosen_id(self.room_choice)
         if data is None or room_id is None:
             return
         appt, actor = data.appointment, self._session.actor

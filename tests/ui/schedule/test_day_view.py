@@ -1,0 +1,161 @@
+"""The day view over a real store: drags, refusals, keyboard, navigation, flow board."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pytestqt.qtbot import QtBot
+
+from medspa_desk.records import AppointmentStatus
+from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
+from ui.qt import QPoint, Qt
+from ui.schedule.day_view import DayScheduleView
+from ui.schedule.model import ColumnMode
+
+DAY = date(2026, 6, 16)  # a Tuesday, no DST change
+
+
+def _view(qtbot: QtBot, desk: Desk, day: date = DAY) -> DayScheduleView:  # noqa: F811
+    view = DayScheduleView(desk, day=day)
+    qtbot.addWidget(view)
+    view.resize(1300, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.shown is not None and view.shown.day == day)
+    return view
+
+
+def _drag(qtbot: QtBot, view: DayScheduleView, *, start: QPoint, end: QPoint) -> None:
+    viewport = view.canvas.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        qtbot.mouseMove(viewport, start + (end - start) * step / 5)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+
+
+def _centre_of(view: DayScheduleView, appointment_id: object) -> QPoint:
+    block = view.canvas.layout_cache.block(appointment_id)
+    return view.canvas.block_rect(block).center().toPoint()
+
+
+def test_a_drag_onto_a_taken_slot_is_refused_with_the_reason_and_the_block_stays(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    first = desk.book(desk.add_client("Maria", "Lopez"), day=DAY, hour=10)
+    second = desk.book(desk.add_client("Aisha", "Okafor"), day=DAY, hour=11, room="room2")
+    view = _view(qtbot, desk)
+    view.canvas.scroll_to_time(desk.at(DAY, 9))
+    grid = view.canvas.layout_cache.grid
+    start = _centre_of(view, second.id)
+    # One hour up: onto 10:00, where the same provider is with Maria.
+    _drag(qtbot, view, start=start, end=start - QPoint(0, int(grid.px_per_min * 60)))
+    assert view.message.isVisible()
+    assert "provider is already booked 10:00–10:30" in view.message.text()
+    assert desk.appointment(second.id).starts_at == second.starts_at
+    assert view.canvas.layout_cache.block(second.id).top == grid.y_at(second.starts_at)
+    assert desk.appointment(first.id).starts_at == first.starts_at
+
+
+def test_a_drag_onto_a_free_time_moves_the_appointment_snapped_to_five_minutes(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    appt = desk.book(desk.add_client(), day=DAY, hour=10)
+    view = _view(qtbot, desk)
+    view.canvas.scroll_to_time(desk.at(DAY, 9))
+    grid = view.canvas.layout_cache.grid
+    start = _centre_of(view, appt.id)
+    _drag(qtbot, view, start=start, end=start + QPoint(0, int(grid.px_per_min * 92)))
+    moved_to = desk.at(DAY, 11, 30)
+    qtbot.waitUntil(lambda: desk.appointment(appt.id).starts_at == moved_to)
+    assert desk.appointment(appt.id).ends_at == moved_to + timedelta(minutes=30)
+    qtbot.waitUntil(lambda: view.shown.appointment(appt.id).starts_at == moved_to)
+
+
+def test_dragging_the_bottom_edge_makes_the_appointment_longer(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    appt = desk.book(desk.add_client(), day=DAY, hour=10)
+    view = _view(qtbot, desk)
+    view.canvas.scroll_to_time(desk.at(DAY, 9))
+    grid = view.canvas.layout_cache.grid
+    rect = view.canvas.block_rect(view.canvas.layout_cache.block(appt.id))
+    edge = QPoint(int(rect.center().x()), int(rect.bottom()) - 2)
+    _drag(qtbot, view, start=edge, end=edge + QPoint(0, int(grid.px_per_min * 15)))
+    qtbot.waitUntil(lambda: desk.appointment(appt.id).ends_at == desk.at(DAY, 10, 45))
+
+
+def test_a_room_column_drag_onto_a_busy_room_is_refused(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    desk.book(desk.add_client("Maria", "Lopez"), day=DAY, hour=10, room="room1")
+    other = desk.book(desk.add_client("Chen", "Li"), day=DAY, hour=10, service="consult",
+                      provider=desk.laser_tech, room="room2")
+    view = _view(qtbot, desk)
+    view.set_mode(ColumnMode.ROOMS)
+    view.canvas.scroll_to_time(desk.at(DAY, 9))
+    start = _centre_of(view, other.id)
+    room1_column = next(i for i, c in enumerate(view.canvas.layout_cache.columns) if c.key == desk.rooms["room1"].id)
+    room2_column = next(i for i, c in enumerate(view.canvas.layout_cache.columns) if c.key == desk.rooms["room2"].id)
+    _drag(qtbot, view, start=start, end=start + QPoint(int(view.canvas._col_w * (room1_column - room2_column)), 0))
+    assert "Room 1 is already in use 10:00–10:30" in view.message.text()
+    assert desk.appointment(other.id).room_id == desk.rooms["room2"].id
+
+
+def test_arrow_keys_select_enter_opens_and_delete_cancels_with_a_reason(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    first = desk.book(desk.add_client("Maria", "Lopez"), day=DAY, hour=10)
+    second = desk.book(desk.add_client("Aisha", "Okafor"), day=DAY, hour=11)
+    view = _view(qtbot, desk)
+    view.canvas.setFocus()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_Down)
+    assert view.canvas.selected == first.id
+    qtbot.keyClick(view.canvas, Qt.Key.Key_Down)
+    assert view.canvas.selected == second.id
+    assert "Aisha Okafor" in view.canvas.accessibleDescription()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.open_dialog.isVisible())
+    view.open_dialog.close()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_Delete)
+    dialog = view.cancel_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.confirm.click()  # the first reason is chosen already
+    qtbot.waitUntil(lambda: desk.appointment(second.id).status is AppointmentStatus.CANCELLED)
+    assert desk.appointment(second.id).cancel_reason == "Client called to cancel"
+    qtbot.waitUntil(lambda: view.canvas.layout_cache.block(second.id) is None)
+
+
+def test_day_navigation_buttons_keys_and_date_picker(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    view = _view(qtbot, desk)
+    view.next_button.click()
+    qtbot.waitUntil(lambda: view.shown.day == DAY + timedelta(days=1))
+    view.canvas.setFocus()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.shown.day == DAY)
+    qtbot.keyClick(view.canvas, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: view.shown.day == desk.today)
+    assert "(today)" in view.day_label.text()
+    from ui.qt import QDate
+
+    view.date_picker.setDate(QDate(2026, 11, 1))
+    qtbot.waitUntil(lambda: view.shown.day == date(2026, 11, 1))
+    assert len(view.canvas.layout_cache.grid.hours) == 25
+
+
+def test_flow_board_shows_who_is_waiting_and_in_which_room(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    today = desk.today
+    waiting = desk.book(desk.add_client("Maria", "Lopez"), day=today, hour=0, minute=5)
+    roomed = desk.book(desk.add_client("Aisha", "Okafor"), day=today, hour=1, service="consult",
+                       provider=desk.laser_tech, room="room2")
+    desk.run(lambda store: store.set_status(waiting.id, AppointmentStatus.ARRIVED, actor=desk.actor))
+    desk.run(lambda store: store.set_status(roomed.id, AppointmentStatus.ARRIVED, actor=desk.actor))
+    desk.run(lambda store: store.set_status(roomed.id, AppointmentStatus.IN_ROOM, actor=desk.actor))
+    view = _view(qtbot, desk, day=today)
+    rows = {row.client: row for row in view.arrivals.rows}
+    assert rows["Maria Lopez"].stage == "waiting" and rows["Maria Lopez"].where.startswith("Waiting ")
+    assert rows["Aisha Okafor"].stage == "in_room" and rows["Aisha Okafor"].where.startswith("Room 2 · ")
+    assert view.arrivals.table.item(0, 1).text() == "Maria Lopez"
+
+
+def test_privacy_mode_from_the_app_shows_initials_on_the_board_and_grid(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    from ui.events import bus
+
+    appt = desk.book(desk.add_client("Maria", "Lopez"), day=desk.today, hour=0, minute=5)
+    view = _view(qtbot, desk, day=desk.today)
+    try:
+        bus.set_privacy_mode(True)
+        assert view.arrivals.rows[0].client == "ML"
+        block = view.canvas.layout_cache.block(appt.id)
+        assert view.canvas._block_lines(block, 300)[0] == "ML"
+    finally:
+        bus.set_privacy_mode(False)
