@@ -7,6 +7,13 @@ it and log it as it is.
 
 from __future__ import annotations
 
+import math
+
+
+def _seconds(value: float) -> str:
+    whole = max(1, math.ceil(value))
+    return f"{whole} second{'' if whole == 1 else 's'}"
+
 
 class VaultError(Exception):
     """Base of every vault failure; ``str()`` is safe to show and to log."""
@@ -24,7 +31,7 @@ class WrongPassword(UnlockFailure):
     """The password did not open the user's keyslot."""
 
     def __init__(self, *, failures: int, retry_after_s: float) -> None:
-        wait = f" Wait {retry_after_s:g} seconds before trying again." if retry_after_s else ""
+        wait = f" Wait {_seconds(retry_after_s)} before trying again." if retry_after_s else ""
         super().__init__(f"That password is not right.{wait}", failures=failures)
         self.retry_after_s = retry_after_s
 
@@ -34,7 +41,7 @@ class TryAgainLater(VaultError):
 
     def __init__(self, *, seconds_left: float, failures: int) -> None:
         super().__init__(
-            f"Too many wrong passwords in a row. Wait {seconds_left:.0f} more seconds, then try again."
+            f"Too many wrong passwords in a row. Wait {_seconds(seconds_left)} more, then try again."
         )
         self.seconds_left = seconds_left
         self.failures = failures

@@ -31,7 +31,7 @@ from medspa_desk.vault.errors import (
     WrongPassword,
 )
 from medspa_desk.vault.escrow import open_escrow, seal_for_escrow
-from medspa_desk.vault.keychain import NO_KEYCHAIN, device_secret
+from medspa_desk.vault.keychain import NO_KEYCHAIN, device_secret, forget_device_secret
 from medspa_desk.vault.keyslots import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -124,6 +124,10 @@ class Vault:
             write_keyslot_file(path, keyslots)
         except BaseException:
             key.wipe()
+            if secret is not None:
+                # The vault id is new, so this entry is ours and would be an orphan.
+                with contextlib.suppress(KeychainUnavailable):
+                    forget_device_secret(vault_id)
             raise
         finally:
             if secret is not None:

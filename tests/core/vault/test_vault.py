@@ -77,7 +77,7 @@ def test_a_wrong_password_is_refused_and_counted(made_vault: MadeVault) -> None:
     assert refused.value.failures == 1
     assert refused.value.retry_after_s == 1.0
     assert "not the password" not in str(refused.value)
-    assert str(refused.value) == "That password is not right. Wait 1 seconds before trying again."
+    assert str(refused.value) == "That password is not right. Wait 1 second before trying again."
 
 
 def test_the_wait_doubles_with_each_wrong_password_in_a_row(made_vault: MadeVault, clock: FakeClock) -> None:
@@ -99,6 +99,7 @@ def test_an_attempt_inside_the_wait_is_refused_without_trying(made_vault: MadeVa
         made_vault.vault.unlock(made_vault.user_id, PASSWORD)
     assert early.value.failures == 1
     assert early.value.seconds_left == pytest.approx(0.5)
+    assert "Wait 1 second more" in str(early.value)
     clock.advance(0.5)
     made_vault.vault.unlock(made_vault.user_id, PASSWORD).wipe()
 
@@ -254,6 +255,27 @@ def test_the_keyslot_file_is_private_and_no_temp_file_is_left(made_vault: MadeVa
     assert [p.name for p in made_vault.directory.iterdir()] == [KEYSLOT_FILE_NAME]
     mode = stat.S_IMODE((made_vault.directory / KEYSLOT_FILE_NAME).stat().st_mode)
     assert mode == 0o600
+
+
+def test_a_vault_that_could_not_be_written_leaves_no_device_secret_behind(
+        tmp_path: Path, secret_service: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    made_ids = []
+    real_uuid4 = uuid4
+
+    def remembered_uuid4() -> object:
+        made_ids.append(real_uuid4())
+        return made_ids[-1]
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("medspa_desk.vault.vault.uuid4", remembered_uuid4)
+    monkeypatch.setattr("medspa_desk.vault.atomic_file.os.replace", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        Vault.create(tmp_path, user_id=real_uuid4(), password=PASSWORD)
+    assert made_ids
+    assert device_secret_entry(made_ids[0]).get() is None
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_temp_file(
