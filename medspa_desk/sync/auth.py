@@ -110,6 +110,10 @@ class Session:
         self.refresh_now(stale_access=token)
         return request(access_token=self.access_token())
 
+    def close(self) -> None:
+        """Close the connection used for refreshing (the session itself stays valid on the server)."""
+        self._api.close()
+
     def sign_out(self, *, forget: Callable[[], object] | None = None) -> None:
         """End the session on the server (best effort when offline) and forget the refresh token."""
         with self._lock:

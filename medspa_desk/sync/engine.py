@@ -17,6 +17,7 @@ the store files in its inbox.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -112,6 +113,7 @@ class SyncEngine:
         self._halted_by: SyncError | None = None  # an error no retry fixes (sign in, revoked)
         self._known_cursor = 0
         self._api: CentralApi | None = None
+        self._watch_api: CentralApi | None = None
         self._threads: list[threading.Thread] = []
 
     # --- public --------------------------------------------------------------------------
@@ -137,8 +139,14 @@ class SyncEngine:
         self._stopping.set()
         self._wake.set()
         self._pulled.set()
+        watching = self._watch_api
+        if watching is not None:
+            # Closing the client ends a long-poll in flight instead of waiting it out.
+            with contextlib.suppress(Exception):
+                watching.close()
         for thread in self._threads:
-            thread.join(timeout=timeout_s)
+            # A long-poll in flight cannot be interrupted; the watcher ends when it returns.
+            thread.join(timeout=timeout_s if thread.name == "sync-worker" else 1.0)
         self._threads = []
         if self._api is not None:
             self._api.close()
@@ -322,7 +330,7 @@ class SyncEngine:
     # --- the watcher ---------------------------------------------------------------------
 
     def _watch(self) -> None:
-        api = CentralApi(self._client_factory())
+        api = self._watch_api = CentralApi(self._client_factory())
         backoff = Backoff(first_s=1.0, longest_s=30.0)
         try:
             while not self._stopping.is_set():

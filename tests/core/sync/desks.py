@@ -1,0 +1,161 @@
+"""Workstations for the sync tests: a real vault, SQLCipher store, keychain and engine each.
+
+A :class:`Desk` signs in online through the real API (behind the fault proxy
+when one is given), creates its vault and store, and runs a :class:`SyncEngine`
+whose refresh tokens rotate into the real keychain. Tests write through
+``desk.write(...)`` so their writes and the engine's never interleave on the
+one SQLCipher connection.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import httpx
+
+from medspa_desk.records import Appointment, Client, Role
+from medspa_desk.store.actor import Actor
+from medspa_desk.store.store import Store
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.auth import Session, sign_in_online
+from medspa_desk.sync.backoff import Backoff
+from medspa_desk.sync.credentials import forget_refresh_token, save_refresh_token
+from medspa_desk.sync.engine import SyncEngine
+from medspa_desk.sync.revocation import wipe_workstation
+from medspa_desk.sync.status import SyncCallbacks
+from medspa_desk.sync.transport import make_client
+from medspa_desk.vault import SecretKey, Vault
+from medspa_desk.vault.keychain import forget_device_secret
+from tests.support.live_api import LiveApi
+
+T = TypeVar("T")
+DESK_PASSWORD = "desk password for tests 42"
+TEST_TIMEOUT = httpx.Timeout(8.0, connect=3.0)
+
+
+def client_factory(server_url: str, ca_path: str) -> Callable[[], httpx.Client]:
+    return functools.partial(make_client, server_url, ca_path=ca_path, pin_ca=True, timeout=TEST_TIMEOUT)
+
+
+@dataclass
+class Desk:
+    name: str
+    directory: Path
+    server_url: str
+    vault: Vault
+    key: SecretKey
+    store: Store
+    session: Session
+    engine: SyncEngine
+    events: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.session.user.id, device_id=self.session.device_id, role=self.session.user.role)
+
+    @property
+    def database_path(self) -> Path:
+        return self.directory / "desk.db"
+
+    def write(self, task: Callable[[Store], T]) -> T:
+        """A local write under the engine's store lock, then a nudge to sync."""
+        result = self.engine.with_store(task)
+        self.engine.notify_local_write()
+        return result
+
+    def read(self, task: Callable[[Store], T]) -> T:
+        return self.engine.with_store(task)
+
+    def wipe(self) -> Any:
+        return wipe_workstation(database_path=self.database_path, keyslot_path=self.vault.path,
+                                vault_id=self.vault.vault_id, user_ids=self.vault.users(),
+                                server_url=self.server_url)
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.session.close()
+        if self.store.is_open:
+            self.store.close()
+        for user in self.vault.users():
+            forget_refresh_token(server_url=self.server_url, user_id=user)
+        forget_device_secret(self.vault.vault_id)
+        self.key.wipe()
+
+
+def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | None = None,
+              name: str = "desk", start: bool = True, **engine_options: Any) -> Desk:
+    """Sign ``who`` (a seeded role or username) in online and set up a workstation in ``directory``."""
+    url = server_url or live.base_url
+    factory = client_factory(url, live.ca_path)
+    api = CentralApi(factory())
+    user = live.users[who]
+    tokens = sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
+                            totp=live.totp(user.username), device_name=name)
+    vault, key = Vault.create(directory, user_id=tokens.user.id, password=DESK_PASSWORD)
+    store = Store.open(directory / "desk.db", key.buffer, create=True)
+    events: list[tuple[str, Any]] = []
+    session = Session(api=api, tokens=tokens,
+                      keep_refresh_token=functools.partial(save_refresh_token, server_url=url,
+                                                           user_id=tokens.user.id, data_key=key))
+    desk = Desk(name=name, directory=directory, server_url=url, vault=vault, key=key, store=store,
+                session=session, engine=None, events=events)  # type: ignore[arg-type]
+    callbacks = SyncCallbacks(
+        sync_did_fail=lambda error: events.append(("sync_did_fail", error)),
+        sync_did_finish=lambda changes: events.append(("sync_did_finish", changes)),
+        changes_did_arrive=lambda changes: events.append(("changes_did_arrive", changes)))
+    options: dict[str, Any] = {"backoff": Backoff(first_s=0.2, longest_s=2.0), "poll_wait_s": 2.0,
+                               "interval_s": 5.0}
+    options.update(engine_options)
+    desk.engine = SyncEngine(store, factory, session=session, callbacks=callbacks,
+                             on_device_revoked=desk.wipe, **options)
+    if start:
+        desk.engine.start()
+    return desk
+
+
+def wait_until(condition: Callable[[], bool], *, timeout_s: float = 60.0, what: str = "condition") -> None:
+    done = threading.Event()
+    deadline = datetime.now(UTC) + timedelta(seconds=timeout_s)
+    while not condition():
+        if datetime.now(UTC) > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        done.wait(0.05)
+
+
+def new_client(first: str = "Ada", last: str = "Lovelace") -> Client:
+    return Client(first_name=first, last_name=last, birth_date=date(1985, 3, 14))
+
+
+def booking(live: LiveApi, *, client_id: UUID, starts_at: datetime, minutes: int = 30) -> Appointment:
+    seed = live.tenant
+    return Appointment(location_id=seed.location.id, client_id=client_id, provider_id=seed.provider.id,
+                       room_id=seed.room.id, service_id=seed.service.id, starts_at=starts_at,
+                       ends_at=starts_at + timedelta(minutes=minutes))
+
+
+def next_opening(hour: int = 10, *, days_ahead: int = 2) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    day = datetime.now(zone).date() + timedelta(days=days_ahead)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+
+
+def synced_records(store: Store) -> dict[str, dict[str, Any]]:
+    """Every synced record in a desk's cache, by id, without the local-only ``updated_at`` drift."""
+    conn = store.connection
+    found: dict[str, dict[str, Any]] = {}
+    for table in ("clients", "appointments"):
+        for record_id, data in conn.execute(f"SELECT id, data FROM {table}").fetchall():  # noqa: S608
+            found[record_id] = data
+    return found
+
+
+ROLES_FOR_DESKS = (Role.FRONT_DESK.value, Role.MANAGER.value)
