@@ -75,6 +75,7 @@ from PySide6.QtGui import (
     QValidator,
     QWheelEvent,
 )
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -233,6 +234,7 @@ __all__ = [
     "QTableWidget",
     "QTableWidgetItem",
     "QTabletEvent",
+    "QTest",
     "QTextBrowser",
     "QTextEdit",
     "QTextOption",
