@@ -56,6 +56,7 @@ from ui.qt import (
 )
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.colors import STATUS_STYLES
+from ui.signature_pad import SignaturePad
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
 INTAKE_MONTHS_VALID = 12
@@ -125,8 +126,6 @@ class CollectConsentDialog(FormDialog):
 
     def __init__(self, session: Any, *, template: ConsentTemplate, client: Client,
                  appointment_id: UUID | None, parent: QWidget | None = None) -> None:
-        from ui.signature_pad import SignaturePad
-
         super().__init__(parent)
         self.setWindowTitle(template.title)
         self.setAccessibleName("Collect consent")
