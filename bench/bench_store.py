@@ -1,0 +1,184 @@
+"""Local store benchmark: search, day schedule, timeline and bulk import at clinic-chain scale.
+
+Builds 100,000 clients, 300,000 appointments (40 providers, one location) and
+100,000 treatments into a temp folder twice: once encrypted (SQLCipher, the
+real store) and once on the standard library's plain sqlite3 with the same
+schema, pragmas and queries (``Store.over_connection``), so the ratio shows
+what encryption costs.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+from bench.harness import Report, percentile, time_ms
+from medspa_desk.records import (
+    Appointment,
+    Client,
+    Location,
+    Provider,
+    ProviderKind,
+    Record,
+    Role,
+    Room,
+    Service,
+    ServiceCategory,
+    TreatmentRecord,
+    new_id,
+)
+from medspa_desk.scheduling import local_datetime
+from medspa_desk.store import Actor, Store
+from medspa_desk.store.connection import CONNECTION_PRAGMAS
+
+CLIENTS = 100_000
+APPOINTMENTS = 300_000
+TREATMENTS = 100_000
+PROVIDERS = 40
+ROOMS = 40
+SLOTS_PER_DAY = 8  # per provider: 9:00 to 17:00, hourly
+BUSY_CLIENT_APPOINTMENTS = 200
+BUSY_CLIENT_TREATMENTS = 100
+FIRST = ["Maria", "Mary", "Mark", "Martha", "Ana", "Anna", "Andrea", "Sofia", "Sophie", "Olivia", "Emma", "Ava", "Mia", "Isabella", "Amelia", "Harper", "Evelyn", "Abigail", "Emily", "Ella", "Elizabeth", "Camila", "Luna", "Sofia", "Avery", "Mila", "Aria", "Scarlett", "Penelope", "Layla", "Chloe", "Victoria", "Madison", "Eleanor", "Grace", "Nora", "Riley", "Zoey", "Hannah", "Hazel", "Lily", "Ellie", "Violet", "Lillian", "Zoe", "Stella", "Aurora", "Natalie", "Emilia", "Everly", "Leah", "Aubrey", "Willow", "Addison", "Lucy", "Audrey", "Bella", "Nova", "Brooklyn", "Paisley", "Savannah", "Claire", "Skylar", "Isla", "Genesis", "Naomi", "Elena", "Caroline", "Eliana", "Anna", "Maya", "Valentina", "Ruby", "Kennedy", "Ivy", "Ariana", "Aaliyah", "Cora", "Madelyn", "Alice", "Kinsley", "Hailey", "Gabriella", "Allison", "Gianna", "Serenity", "Samantha", "Sarah", "Autumn", "Quinn", "Eva", "Piper", "Sophie", "Sadie", "Delilah", "Josephine", "James", "John", "Robert", "Michael", "David", "William", "Richard", "Joseph", "Thomas", "Charles", "Daniel", "Matthew"]
+LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez", "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes", "Stewart", "Morris", "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper", "Peterson", "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson", "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Price", "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long", "Ross", "Foster", "Jimenez", "Powell", "Jenkins", "Perry", "Russell", "Sullivan", "Bell", "Coleman", "Butler", "Henderson", "Barnes", "Gonzales", "Fisher", "Vasquez", "Simmons", "Romero", "Jordan", "Patterson"]
+
+
+class Practice:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.location = Location(name="Flagship", time_zone="America/New_York")
+        self.providers = [Provider(display_name=f"Provider {i}", kind=ProviderKind.INJECTOR)
+                          for i in range(PROVIDERS)]
+        self.rooms = [Room(location_id=self.location.id, name=f"Room {i}") for i in range(ROOMS)]
+        self.service = Service(name="Botox", category=ServiceCategory.NEUROTOXIN, duration_min=45,
+                               buffer_after_min=10)
+        self.clients = [self._client() for _ in range(CLIENTS)]
+        self.busy_client = self.clients[0]
+        self.first_day = date(2023, 1, 2)
+
+    def _client(self) -> Client:
+        rng = self.rng
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        return Client(first_name=first, last_name=f"{last}{rng.choice(['', '', 'son', 'ez', 'ski'])}",
+                      birth_date=date(rng.randint(1945, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+                      phone=f"555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                      email=f"{first.lower()}.{last.lower()}{rng.randint(1, 999)}@example.com",
+                      notes="Prefers afternoon appointments.")
+
+    def reference(self) -> list[Record]:
+        return [self.location, *self.providers, *self.rooms, self.service]
+
+    def records(self) -> Iterator[Record]:
+        yield from self.reference()
+        yield from self.clients
+        yield from self.appointments()
+        yield from self.treatments()
+
+    def slot(self, index: int) -> tuple[datetime, int, int]:
+        """The index-th slot: (start, provider number, room number), provider-major per day."""
+        per_day = PROVIDERS * SLOTS_PER_DAY
+        day = self.first_day + timedelta(days=index // per_day)
+        within = index % per_day
+        provider, hour = within % PROVIDERS, within // PROVIDERS
+        start = local_datetime(day, clock(9 + hour), self.location.zone)
+        return start, provider, provider % ROOMS
+
+    def appointments(self) -> Iterator[Appointment]:
+        rng = self.rng
+        for i in range(APPOINTMENTS):
+            start, provider, room = self.slot(i)
+            client = self.busy_client if i % (APPOINTMENTS // BUSY_CLIENT_APPOINTMENTS) == 0 \
+                else rng.choice(self.clients)
+            yield Appointment(location_id=self.location.id, client_id=client.id,
+                              provider_id=self.providers[provider].id, room_id=self.rooms[room].id,
+                              service_id=self.service.id, starts_at=start,
+                              ends_at=start + timedelta(minutes=45), buffer_after_min=10)
+
+    def treatments(self) -> Iterator[TreatmentRecord]:
+        rng = self.rng
+        for i in range(TREATMENTS):
+            client = self.busy_client if i < BUSY_CLIENT_TREATMENTS else rng.choice(self.clients)
+            start, provider, _ = self.slot(rng.randrange(APPOINTMENTS))
+            yield TreatmentRecord(client_id=client.id, provider_id=self.providers[provider].id,
+                                  service_id=self.service.id, performed_at=start,
+                                  clinical_notes="Glabella 20 units, forehead 10 units.")
+
+
+def build(store: Store, records: list[Record]) -> float:
+    started = time.perf_counter()
+    store.import_records(records)
+    return time.perf_counter() - started
+
+
+def plain_store(path: Path) -> Store:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in CONNECTION_PRAGMAS:
+        conn.execute(pragma)
+    return Store.over_connection(conn)
+
+
+def measure(store: Store, practice: Practice, actor: Actor, rng: random.Random) -> dict[str, float]:
+    prefixes = []
+    for _ in range(300):
+        name = rng.choice(FIRST + LAST)
+        prefixes.append(name[: rng.randint(2, 4)].lower())
+    search = []
+    for text in prefixes:
+        search += time_ms(lambda t=text: store.search_clients(t), repeat=1, warmup=0)
+    store.search_clients("warm")
+    days = [practice.first_day + timedelta(days=rng.randrange(APPOINTMENTS // (PROVIDERS * SLOTS_PER_DAY)))
+            for _ in range(30)]
+    for day in days[:3]:
+        assert len(store.day_schedule(practice.location.id, day).by_provider) == PROVIDERS
+    schedule = [s for day in days for s in time_ms(
+        lambda d=day: store.day_schedule(practice.location.id, d), repeat=1, warmup=1)]
+    events = len(store.client_timeline(practice.busy_client.id, actor=actor))
+    assert events >= 300, events
+    timeline = time_ms(lambda: store.client_timeline(practice.busy_client.id, actor=actor), repeat=30)
+    return {"search_p95": percentile(search, 95), "day_schedule": statistics.median(schedule),
+            "timeline": statistics.median(timeline)}
+
+
+def run(report: Report) -> None:
+    rng = random.Random(2025)
+    started = time.perf_counter()
+    practice = Practice(rng)
+    records: list[Record] = list(practice.records())
+    print(f"   generated {len(records):,} records in {time.perf_counter() - started:.1f} s", flush=True)
+    actor = Actor(user_id=new_id(), device_id=new_id(), role=Role.MANAGER)
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
+        encrypted = Store.open(Path(folder) / "desk.db", bytearray(os.urandom(32)), create=True)
+        plain = plain_store(Path(folder) / "plain.db")
+        try:
+            seconds = build(encrypted, records)
+            plain_seconds = build(plain, records)
+            report.figure("store.build_s", seconds, unit="s", baseline=plain_seconds,
+                          baseline_name="plain sqlite3")
+            report.figure("store.import_records_per_s", len(records) / seconds, unit="records/s",
+                          target=50_000, higher_is_better=True,
+                          baseline=len(records) / plain_seconds, baseline_name="plain sqlite3")
+            figures = measure(encrypted, practice, actor, random.Random(1))
+            plain_figures = measure(plain, practice, actor, random.Random(1))
+        finally:
+            encrypted.close()
+            plain.close()
+        sizes = {p.name: p.stat().st_size for p in Path(folder).iterdir()}
+    print(f"   file sizes (MB): {', '.join(f'{k} {v / 1e6:.0f}' for k, v in sorted(sizes.items()))}")
+    names = {"search_p95": ("store.search_p95_ms", 5.0), "day_schedule": ("store.day_schedule_ms", 20.0),
+             "timeline": ("store.client_timeline_ms", 20.0)}
+    ratios: list[float] = []
+    for key, (name, target) in names.items():
+        report.figure(name, figures[key], unit="ms", target=target, baseline=plain_figures[key],
+                      baseline_name="plain sqlite3")
+        ratios.append(figures[key] / plain_figures[key])
+    report.figure("store.ratio_vs_sqlite_max", max(ratios), unit="x", target=1.25)
+
+
