@@ -42,7 +42,11 @@ def zero(buffer: bytearray | memoryview) -> None:
 
 
 class SecretKey:
-    """A key in a ``bytearray`` that is zeroed by :meth:`wipe` or at the end of a ``with`` block."""
+    """A key in a ``bytearray`` that is zeroed by :meth:`wipe` or at the end of a ``with`` block.
+
+    A SecretKey that is garbage-collected unwiped zeroes its buffer too, so keep
+    the SecretKey (not just its ``buffer``) for as long as the bytes are needed.
+    """
 
     __slots__ = ("_buffer", "_wiped")
 

@@ -186,7 +186,7 @@ class Vault:
         """Give a user a slot for ``key`` (from a signed-in session or escrow); replaces their old slot."""
         check_password(password)
         self._check_key(key)
-        with self._device_secret_for_new_slot() as secret:
+        with self._vault_device_secret() as secret:
             slot = wrap_slot(vault_id=self.vault_id, user_id=user_id, password=password, data_key=key,
                              device_secret=secret, kdf=password_kdf())
         others = [s for s in self._keyslots.slots if s.user_id != user_id]
@@ -196,7 +196,7 @@ class Vault:
     def change_password(self, user_id: UUID, old_password: str, new_password: str) -> None:
         """Rewrap this user's slot under the new password; every other slot stays byte for byte."""
         check_password(new_password)
-        with self.unlock(user_id, old_password) as key, self._device_secret_for_new_slot() as secret:
+        with self.unlock(user_id, old_password) as key, self._vault_device_secret() as secret:
             slot = wrap_slot(vault_id=self.vault_id, user_id=user_id, password=new_password,
                              data_key=key, device_secret=secret, kdf=password_kdf())
         self._save([slot if s.user_id == user_id else s for s in self._keyslots.slots])
@@ -216,13 +216,13 @@ class Vault:
     def escrow_blob(self, key: SecretKey, *, server_half: bytes) -> bytes:
         """The data key sealed for the server's escrow (see :mod:`medspa_desk.vault.escrow`)."""
         self._check_key(key)
-        with self._device_secret_for_new_slot() as secret:
+        with self._vault_device_secret() as secret:
             return seal_for_escrow(key, vault_id=self.vault_id, server_half=server_half,
                                    device_secret=secret)
 
     def key_from_escrow(self, blob: bytes, *, server_half: bytes) -> SecretKey:
         """The data key from an escrow blob and the server's half; :class:`EscrowInvalid` if it does not open."""
-        with self._device_secret_for_new_slot() as secret:
+        with self._vault_device_secret() as secret:
             key = open_escrow(bytes(blob), vault_id=self.vault_id, server_half=bytes(server_half),
                               device_secret=secret)
         try:
@@ -257,7 +257,8 @@ class Vault:
             yield secret
 
     @contextlib.contextmanager
-    def _device_secret_for_new_slot(self) -> Iterator[SecretKey | None]:
+    def _vault_device_secret(self) -> Iterator[SecretKey | None]:
+        """The device secret if this vault was made with one (new slots, escrow), wiped after use."""
         with self._wiped_after(self._fetch_device_secret() if self.uses_device_secret else None) as secret:
             yield secret
 
