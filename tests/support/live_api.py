@@ -18,7 +18,9 @@ What it gives you:
   for the next 30-second step when two were already used in this one, since
   each code is accepted once); ``login(role)``: sign in and get the tokens;
 - ``add_tenant(name)``: a second practice with its own users;
-  ``add_user(role)``: one more user in the main practice;
+  ``add_user(role)``: one more user in the main practice; ``fresh(role)``:
+  the same, returning the username (use it for repeated sign-ins: one user
+  can sign in only twice per 30-second TOTP step);
 - ``log_path``: the server's log file; ``stop()``.
 
 PostgreSQL runs get a fresh database ``medspa_test_<random>``, an owner role
@@ -238,8 +240,16 @@ class LiveApi:
             time.sleep(0.02)
         self.port = self._server.servers[0].sockets[0].getsockname()[1]
 
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client context that trusts only this server's throwaway CA."""
+        return ssl.create_default_context(cafile=self.ca_path)
+
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(verify=self.ca_path, timeout=30, **kwargs)
+        return httpx.Client(verify=self.ssl_context(), timeout=30, **kwargs)
+
+    def fresh(self, role: Role) -> str:
+        """A new user of ``role``; its username. Signing in as a fresh user never waits for a TOTP step."""
+        return self.add_user(role).username
 
     def totp(self, who: str) -> str:
         """A code for ``who`` (role or username) that has not been used yet."""

@@ -1,0 +1,187 @@
+"""Push semantics on the live API: replays, rejections, double bookings, merges, insert-only documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from medspa_desk.records import (
+    Addendum,
+    IntakeForm,
+    Role,
+    TreatmentRecord,
+    content_hash,
+    new_id,
+)
+from tests.api.desk import (
+    Desk,
+    appointment_for,
+    book,
+    create_client,
+    free_slot_start,
+    mutation,
+    new_client,
+)
+from tests.support.live_api import LiveApi
+
+
+def test_replayed_mutation_returns_the_stored_answer_and_applies_once(desk: Desk) -> None:
+    create = create_client(new_client())
+    first = desk.push_ok(create)[0]
+    again = desk.push_ok(create)[0]
+    assert first["outcome"] == "applied"
+    assert again == first
+
+
+def test_same_mutation_id_with_a_different_body_is_refused(desk: Desk) -> None:
+    create = create_client(new_client())
+    desk.push_ok(create)
+    altered = {**create, "payload": {**create["payload"], "first_name": "Changed"}}
+    result = desk.push_ok(altered)[0]
+    assert result["outcome"] == "rejected"
+    assert result["code"] == "mutation_id_reused"
+
+
+def test_a_rejected_mutation_does_not_block_the_rest_of_the_batch(desk: Desk) -> None:
+    bad = mutation("client.update", "client", new_id(), {"changes": {"phone": "555-123-4567"}, "base": {}})
+    good = create_client(new_client())
+    results = desk.push_ok(bad, good)
+    assert [r["outcome"] for r in results] == ["rejected", "applied"]
+    assert results[0]["code"] == "not_found"
+
+
+def test_two_desks_booking_one_slot_get_one_booking_and_one_conflict(live_api: LiveApi) -> None:
+    start = free_slot_start()
+    with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as first, \
+            Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as second:
+        client = new_client()
+        first.push_ok(create_client(client))
+        mine = appointment_for(live_api.tenant, client.id, starts_at=start)
+        theirs = appointment_for(live_api.tenant, client.id, starts_at=start + timedelta(minutes=15))
+        won = first.push_ok(book(mine))[0]
+        lost = second.push_ok(book(theirs))[0]
+    assert won["outcome"] == "applied"
+    assert lost["outcome"] == "conflict"
+    assert lost["code"] == "slot_taken"
+    assert lost["current"]["id"] == str(mine.id)
+    with live_api.database.transaction(live_api.tenant.id) as conn:
+        import sqlalchemy as sa
+
+        kept = conn.execute(sa.text("SELECT entity_id, holder_id FROM conflicts WHERE mutation_id = :m"),
+                            {"m": lost["mutation_id"] if live_api.backend == "postgresql"
+                             else lost["mutation_id"].replace("-", "")}).first()
+    assert kept is not None, "the losing booking must be kept as a conflict record"
+
+
+def test_a_cancelled_appointment_frees_its_slot(desk: Desk, live_api: LiveApi) -> None:
+    client = new_client()
+    desk.push_ok(create_client(client))
+    start = free_slot_start()
+    first = appointment_for(live_api.tenant, client.id, starts_at=start)
+    assert desk.push_ok(book(first))[0]["outcome"] == "applied"
+    cancel = mutation("appointment.cancel", "appointment", first.id, {"reason": "client called"})
+    assert desk.push_ok(cancel)[0]["outcome"] == "applied"
+    second = appointment_for(live_api.tenant, client.id, starts_at=start)
+    assert desk.push_ok(book(second))[0]["outcome"] == "applied"
+
+
+def test_impossible_status_change_is_rejected_with_the_workflow_reason(desk: Desk, live_api: LiveApi) -> None:
+    client = new_client()
+    appt = appointment_for(live_api.tenant, client.id, starts_at=free_slot_start())
+    desk.push_ok(create_client(client), book(appt))
+    done = mutation("appointment.set_status", "appointment", appt.id, {"status": "in_room"})
+    result = desk.push_ok(done)[0]
+    assert result["outcome"] == "rejected"
+    assert result["code"] == "invalid_transition"
+
+
+def test_fields_changed_on_one_side_merge_and_identity_changed_on_both_goes_to_review(desk: Desk) -> None:
+    client = new_client(first_name="Maria", email="", allergies="")
+    desk.push_ok(create_client(client))
+    other_desk = mutation("client.update", "client", client.id,
+                          {"changes": {"first_name": "Mariah", "email": "m@example.com"},
+                           "base": {"first_name": "Maria", "email": ""}}, base_version=1)
+    assert desk.push_ok(other_desk)[0]["outcome"] == "applied"
+    this_desk = mutation("client.update", "client", client.id,
+                         {"changes": {"first_name": "Marie", "phone": "555-999-0000"},
+                          "base": {"first_name": "Maria", "phone": client.phone}}, base_version=1)
+    result = desk.push_ok(this_desk)[0]
+    assert result["outcome"] == "conflict"
+    assert result["review_fields"] == ["first_name"]
+    assert result["current"]["first_name"] == "Mariah"
+    assert result["current"]["phone"] == "555-999-0000"
+    assert result["current"]["email"] == "m@example.com"
+
+
+def test_front_desk_cannot_save_a_treatment(desk: Desk, live_api: LiveApi) -> None:
+    client = new_client()
+    desk.push_ok(create_client(client))
+    record = TreatmentRecord(client_id=client.id, provider_id=live_api.tenant.provider.id,
+                             service_id=live_api.tenant.service.id, performed_at=datetime.now(UTC))
+    result = desk.push_ok(mutation("treatment.save", "treatment", record.id, record.to_json()))[0]
+    assert result["outcome"] == "rejected"
+    assert result["code"] == "forbidden"
+
+
+def test_signed_treatment_takes_only_addenda(live_api: LiveApi) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.PROVIDER)) as provider:
+        client = new_client()
+        record = TreatmentRecord(client_id=client.id, provider_id=live_api.tenant.provider.id,
+                                 service_id=live_api.tenant.service.id, performed_at=datetime.now(UTC),
+                                 clinical_notes="20 units glabella")
+        save = mutation("treatment.save", "treatment", record.id, record.to_json())
+        sign = mutation("treatment.sign", "treatment", record.id,
+                        {"signed_at": datetime.now(UTC).isoformat(),
+                         "content_sha256": content_hash(record.signed_content())})
+        assert [r["outcome"] for r in provider.push_ok(create_client(client), save, sign)] == ["applied"] * 3
+        edited = record.model_copy(update={"clinical_notes": "changed after signing"})
+        again = provider.push_ok(mutation("treatment.save", "treatment", record.id, edited.to_json()))[0]
+        assert again["outcome"] == "conflict"
+        assert again["code"] == "signed_record"
+        user_id = provider.tokens["user"]["id"]
+        addendum = Addendum(author_user_id=user_id, author_name="NP", written_at=datetime.now(UTC),
+                            text="Follow-up in 2 weeks", content_sha256="a" * 64)
+        added = provider.push_ok(mutation("treatment.addendum", "treatment", record.id,
+                                          addendum.model_dump(mode="json")))[0]
+        assert added["outcome"] == "applied"
+
+
+def test_an_intake_whose_hash_does_not_match_is_rejected(desk: Desk) -> None:
+    client = new_client()
+    form = IntakeForm(client_id=client.id, questionnaire_id="general", questionnaire_version=1,
+                      answers={"pregnant": False}, submitted_at=datetime.now(UTC), signer_name="M O",
+                      content_sha256="0" * 64)
+    result = desk.push_ok(create_client(client), mutation("intake.submit", "intake", form.id, form.to_json()))
+    assert result[1]["outcome"] == "rejected"
+    assert result[1]["code"] == "content_hash_mismatch"
+
+
+def test_push_from_a_clock_ten_minutes_off_is_refused_and_nothing_applied(desk: Desk) -> None:
+    client = new_client()
+    answer = desk.push(create_client(client), client_time=datetime.now(UTC) - timedelta(minutes=10))
+    assert answer.status_code == 409
+    assert answer.json() == {"code": "clock_skew",
+                             "message": "This computer's clock is 10 minutes off; correct it and sync again."}
+    update = mutation("client.update", "client", client.id, {"changes": {"notes": "x"}, "base": {}})
+    assert desk.push_ok(update)[0]["code"] == "not_found"
+
+
+def test_client_audit_events_are_stored_once(desk: Desk) -> None:
+    event = {"id": str(new_id()), "at": datetime.now(UTC).isoformat(), "actor_user_id": desk.tokens["user"]["id"],
+             "device_id": str(desk.device_id), "action": "view", "entity": "client", "entity_id": str(new_id())}
+    assert desk.push(audit_events=[event]).json()["audit_stored"] == 1
+    assert desk.push(audit_events=[event]).json()["audit_stored"] == 0
+
+
+def test_an_unsupported_protocol_version_is_told_to_update(desk: Desk) -> None:
+    answer = desk.get("/sync/changes", headers={"X-Medspa-Protocol": "99"})
+    assert answer.status_code == 426
+    assert "Update the app" in answer.json()["message"]
+
+
+def test_booking_validates_through_the_shared_record(desk: Desk, live_api: LiveApi) -> None:
+    appt = appointment_for(live_api.tenant, new_id(), starts_at=free_slot_start()).to_json()
+    appt["ends_at"] = appt["starts_at"]
+    result = desk.push_ok(mutation("appointment.book", "appointment", new_id(), appt))[0]
+    assert result["outcome"] == "rejected"
+    assert result["code"] == "invalid_payload"
+    assert "ends_at" in result["reason"] or "end after it starts" in result["reason"]

@@ -1,0 +1,122 @@
+"""Sign-in on the live API: second factor, throttling, lockout, refresh rotation, session ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from medspa_desk.records import Role
+from tests.api.desk import Desk
+from tests.support.live_api import LiveApi
+
+
+def _login(api: LiveApi, body: dict) -> httpx.Response:
+    with api.client() as http:
+        return http.post(api.url("/auth/login"), json=body)
+
+
+def _body(api: LiveApi, who: str, **changes: object) -> dict:
+    user = api.users[who]
+    return {"tenant": api.tenant.name, "username": user.username, "password": user.password, **changes}
+
+
+def test_right_password_without_code_asks_for_the_totp(live_api: LiveApi) -> None:
+    answer = _login(live_api, _body(live_api, "manager"))
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "totp_required"
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(live_api: LiveApi) -> None:
+    unknown = _login(live_api, _body(live_api, "manager", username="nobody-here"))
+    wrong = _login(live_api, _body(live_api, "manager", password="not the password at all"))
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json() == wrong.json()
+    assert unknown.json()["code"] == "invalid_credentials"
+
+
+def test_a_totp_code_is_accepted_only_once(live_api: LiveApi) -> None:
+    user = live_api.add_user(Role.FRONT_DESK)
+    code = live_api.totp(user.username)
+    first = _login(live_api, _body(live_api, user.username, totp=code))
+    again = _login(live_api, _body(live_api, user.username, totp=code))
+    assert first.status_code == 200, first.text
+    assert again.status_code == 401
+    assert again.json()["code"] == "invalid_totp"
+
+
+def test_account_locks_after_ten_failures_until_a_manager_unlocks_it(live_api: LiveApi) -> None:
+    user = live_api.add_user(Role.FRONT_DESK)
+    for _ in range(live_api.settings.lockout_after_failures):
+        assert _login(live_api, _body(live_api, user.username, password="wrong wrong wrong")).status_code == 401
+    locked = _login(live_api, _body(live_api, user.username, totp=live_api.totp(user.username)))
+    assert locked.status_code == 423
+    assert locked.json()["code"] == "locked"
+    assert int(locked.headers["Retry-After"]) > 0
+    with Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        assert manager.post(f"/users/{user.id}/unlock").status_code == 200
+    assert _login(live_api, _body(live_api, user.username, totp=live_api.totp(user.username))).status_code == 200
+
+
+def test_refresh_rotates_and_a_reused_refresh_token_ends_the_family(live_api: LiveApi) -> None:
+    tokens = live_api.login(live_api.fresh(Role.PROVIDER))
+    with live_api.client() as http:
+        rotated = http.post(live_api.url("/auth/refresh"),
+                            json={"refresh_token": tokens["refresh_token"], "device_id": tokens["device_id"]})
+        assert rotated.status_code == 200, rotated.text
+        assert rotated.json()["refresh_token"] != tokens["refresh_token"]
+        reused = http.post(live_api.url("/auth/refresh"),
+                           json={"refresh_token": tokens["refresh_token"], "device_id": tokens["device_id"]})
+        assert reused.status_code == 401
+        assert reused.json()["code"] == "refresh_reused"
+        newest = http.post(live_api.url("/auth/refresh"), json={"refresh_token": rotated.json()["refresh_token"],
+                                                               "device_id": tokens["device_id"]})
+        assert newest.status_code == 401
+        access = http.get(live_api.url("/sync/changes"),
+                          headers={"Authorization": f"Bearer {rotated.json()['access_token']}"})
+        assert access.status_code == 401
+
+
+def test_sign_out_ends_the_session_at_once(live_api: LiveApi) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as desk:
+        assert desk.post("/auth/logout").status_code == 204
+        assert desk.get("/sync/changes").status_code == 401
+
+
+def test_disabling_a_user_ends_their_sessions_at_once(live_api: LiveApi) -> None:
+    user = live_api.add_user(Role.FRONT_DESK)
+    with Desk.sign_in(live_api, user.username) as desk, Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        assert desk.get("/sync/changes").status_code == 200
+        assert manager.post(f"/users/{user.id}/disable").status_code == 200
+        assert desk.get("/sync/changes").status_code == 401
+
+
+def test_sign_in_with_a_clock_ten_minutes_off_is_refused(live_api: LiveApi) -> None:
+    skewed = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+    answer = _login(live_api, _body(live_api, "manager", client_time=skewed, totp="000000"))
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "clock_skew"
+    assert "10 minutes off" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("password", ["short pass", "password1234", "aaaaaaaaaaaaaaa"])
+def test_a_weak_new_password_is_refused_with_a_reason(live_api: LiveApi, password: str) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        answer = manager.post("/users", json={"username": "newbie", "display_name": "New", "role": "front_desk",
+                                              "password": password})
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "weak_password"
+
+
+def test_a_long_password_is_accepted_whole_not_truncated(live_api: LiveApi) -> None:
+    long_password = "river " * 30
+    with Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        made = manager.post("/users", json={"username": "longpass", "display_name": "Long", "role": "front_desk",
+                                            "password": long_password})
+    assert made.status_code == 201, made.text
+    truncated = _login(live_api, {"tenant": live_api.tenant.name, "username": "longpass",
+                                  "password": long_password[:72]})
+    assert truncated.json()["code"] == "invalid_credentials"
+    whole = _login(live_api, {"tenant": live_api.tenant.name, "username": "longpass", "password": long_password})
+    assert whole.json()["code"] == "totp_required"
