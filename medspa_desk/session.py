@@ -1,0 +1,417 @@
+"""A signed-in person at a workstation: the vault, the store and sync put together.
+
+:func:`sign_in` is the one way in. It unlocks the person's own keyslot when
+they are enrolled here (works offline), and otherwise signs in online: the
+first person on a new workstation creates its vault and deposits the data key
+in escrow; a later person is enrolled through the escrow. Online, the refresh
+token is kept in the OS keychain (wrapped under the data key), and the sync
+engine starts.
+
+:class:`DeskSession` then locks (the key is wiped and the store closed; a PIN
+may reopen an in-memory sealed copy), unlocks and signs out, writing an audit
+event for each. Everything here runs on the thread that owns the store (the
+UI's database worker); the sync engine reaches the store through
+``store_runner``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from medspa_desk.protocol import UserInfo
+from medspa_desk.records import AuditAction, AuditEvent, Location, User
+from medspa_desk.store import Actor, Store
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.auth import Session, sign_in_online
+from medspa_desk.sync.credentials import (
+    forget_refresh_token,
+    load_refresh_token,
+    save_refresh_token,
+)
+from medspa_desk.sync.engine import SyncEngine
+from medspa_desk.sync.errors import ConnectionTrouble, DeviceRevoked, SignInNeeded, SyncError
+from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
+from medspa_desk.sync.revocation import wipe_workstation
+from medspa_desk.sync.status import SyncCallbacks
+from medspa_desk.sync.transport import make_client
+from medspa_desk.vault import PinLock, SecretKey, UnknownUser, Vault, VaultError
+from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
+from medspa_desk.workstation import Workstation, WorkstationConfig
+
+log = logging.getLogger(__name__)
+
+StoreRunner = Callable[[Callable[[], Any]], Any]
+
+
+class NotReady(Exception):
+    """The workstation has no practice data yet (first sync not finished)."""
+
+
+@dataclass(frozen=True)
+class SignInOptions:
+    """How the desk reaches its server; saved with the workstation at first set-up."""
+
+    server_url: str
+    tenant: str
+    ca_path: str | None = None
+    pin_ca: bool = False
+    dev_mode: bool = False
+    device_name: str = "front desk"
+
+
+def _user_record(info: UserInfo) -> User:
+    return User(id=info.id, username=info.username, display_name=info.display_name, role=info.role,
+                provider_id=info.provider_id)
+
+
+class DeskSession:
+    """One person signed in on this workstation."""
+
+    def __init__(self, *, workstation: Workstation, config: WorkstationConfig, vault: Vault, store: Store,
+                 key: SecretKey, user: User, online: Session | None, api: CentralApi | None,
+                 store_runner: StoreRunner | None, callbacks: SyncCallbacks | None) -> None:
+        self.workstation = workstation
+        self.config = config
+        self.vault = vault
+        self.store: Store | None = store
+        self.user = user
+        self._key: SecretKey | None = key
+        self._online = online
+        self._api = api
+        self._runner = store_runner
+        self._callbacks = callbacks
+        self._pin: PinLock | None = None
+        self._guard = threading.RLock()
+        self.sync: SyncEngine | None = None
+        if online is not None:
+            self._start_sync(online)
+
+    # --- who and where -----------------------------------------------------------------
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user.id, device_id=self.config.device_id, role=self.user.role)
+
+    @property
+    def location(self) -> Location:
+        store = self._open_store()
+        locations = store.locations()
+        if not locations:
+            raise NotReady("The practice's schedule has not arrived yet; wait for the first sync to finish.")
+        chosen = next((loc for loc in locations if loc.id == self.config.location_id), locations[0])
+        return chosen
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.location.zone
+
+    @property
+    def idle_lock_minutes(self) -> float:
+        return self.config.idle_lock_minutes
+
+    @property
+    def is_locked(self) -> bool:
+        return self.store is None
+
+    @property
+    def pin_available(self) -> bool:
+        return self._pin is not None and self._pin.has_pin
+
+    # --- lock and unlock ---------------------------------------------------------------------
+
+    def set_pin(self, pin: str) -> None:
+        with self._guard:
+            if self._key is None:
+                raise SignInNeeded("Unlock first, then set a PIN.")
+            if self._pin is None:
+                self._pin = PinLock(user_id=self.user.id)
+            self._pin.set_pin(pin, key=self._key)
+
+    def lock(self) -> None:
+        """Pause sync, audit, close the store and wipe the key (a PIN keeps a sealed copy in memory)."""
+        with self._guard:
+            if self.store is None:
+                return
+            if self.sync is not None:
+                self.sync.pause()
+            self._audit(AuditAction.LOCK)
+            self.store.close()
+            self.store = None
+            if self._pin is not None and self._pin.has_pin and self._key is not None:
+                self._pin.lock(self._key)
+            elif self._key is not None:
+                self._key.wipe()
+            self._key = None
+
+    def unlock_with_pin(self, pin: str) -> Store:
+        with self._guard:
+            if self._pin is None:
+                from medspa_desk.vault import PinUnavailable
+
+                raise PinUnavailable()
+            try:
+                key = self._pin.unlock_with_pin(pin)
+            except VaultError as exc:
+                self._hold(AuditAction.UNLOCK_FAILED, outcome="denied",
+                           detail=f"pin misses={getattr(exc, 'failures', 0)}")
+                raise
+            return self._reopen(key, how="pin")
+
+    def unlock_with_password(self, password: str) -> Store:
+        with self._guard:
+            try:
+                key = self.vault.unlock(self.user.id, password)
+            except VaultError as exc:
+                self._hold(AuditAction.UNLOCK_FAILED, outcome="denied",
+                           detail=f"password failures={getattr(exc, 'failures', 0)}")
+                raise
+            if self._pin is not None and self._pin.is_locked:
+                self._pin.drop()  # a fresh key from the keyslot: the sealed copy is stale
+                self._pin = None
+            return self._reopen(key, how="password")
+
+    def _reopen(self, key: SecretKey, *, how: str) -> Store:
+        self.store = Store.open(self.workstation.database_path, key.buffer)
+        self._key = key
+        self._flush_held_audit()
+        self._audit(AuditAction.UNLOCK, detail=how)
+        if self.sync is not None:
+            self.sync.resume(self.store)
+        return self.store
+
+    def sign_out(self) -> None:
+        with self._guard:
+            if self.sync is not None:
+                self.sync.stop(timeout_s=5.0)
+                self.sync = None
+            if self.store is not None:
+                self._audit(AuditAction.SIGN_OUT)
+                self.store.close()
+                self.store = None
+            else:
+                self._hold(AuditAction.SIGN_OUT)
+            if self._online is not None:
+                online, self._online = self._online, None
+                online.sign_out(forget=lambda: forget_refresh_token(server_url=self.config.server_url,
+                                                                    user_id=self.user.id))
+            if self._api is not None:
+                self._api.close()
+                self._api = None
+            if self._pin is not None:
+                self._pin.drop()
+                self._pin = None
+            if self._key is not None:
+                self._key.wipe()
+                self._key = None
+
+    # --- sync --------------------------------------------------------------------------------
+
+    def _client_factory(self) -> Any:
+        return make_client(self.config.server_url, ca_path=self.config.ca_path, pin_ca=self.config.pin_ca,
+                           dev_mode=self.config.dev_mode)
+
+    def _start_sync(self, online: Session) -> None:
+        self.sync = SyncEngine(self.store, self._client_factory, session=online, callbacks=self._callbacks,
+                               store_runner=self._runner, on_device_revoked=self._wipe_after_revocation)
+        self.sync.start()
+
+    def _wipe_after_revocation(self) -> DeviceRevoked:
+        with self._guard:
+            if self.store is not None:
+                with contextlib.suppress(Exception):
+                    self.store.close()
+                self.store = None
+            if self._key is not None:
+                self._key.wipe()
+                self._key = None
+            return wipe_workstation(database_path=self.workstation.database_path,
+                                    keyslot_path=self.workstation.directory / KEYSLOT_FILE_NAME,
+                                    vault_id=self.vault.vault_id, user_ids=list(self.config.users.values()),
+                                    server_url=self.config.server_url)
+
+    # --- audit -------------------------------------------------------------------------------
+
+    def _event(self, action: AuditAction, *, outcome: str = "ok", detail: str = "") -> AuditEvent:
+        return AuditEvent(actor_user_id=self.user.id, device_id=self.config.device_id, action=action,
+                          entity="user", entity_id=self.user.id, outcome=outcome, detail=detail)
+
+    def _audit(self, action: AuditAction, *, outcome: str = "ok", detail: str = "") -> None:
+        assert self.store is not None
+        self.store.audit.record(self._event(action, outcome=outcome, detail=detail))
+
+    def _hold(self, action: AuditAction, *, outcome: str = "ok", detail: str = "") -> None:
+        self.workstation.hold_audit(self._event(action, outcome=outcome, detail=detail))
+
+    def _flush_held_audit(self) -> None:
+        _flush_held_audit(self.workstation, self.store)
+
+    def _open_store(self) -> Store:
+        if self.store is None:
+            raise SignInNeeded("The desk is locked; unlock it first.")
+        return self.store
+
+
+def _flush_held_audit(workstation: Workstation, store: Store | None) -> None:
+    if store is None:
+        return
+    held = workstation.held_audit()
+    for event in held:
+        with contextlib.suppress(Exception):  # already recorded before a crash: ids are unique
+            store.audit.record(event)
+    workstation.forget_held_audit()
+
+
+def sign_in(directory: Path, *, username: str, password: str, totp: str | None = None,
+            options: SignInOptions | None = None, store_runner: StoreRunner | None = None,
+            callbacks: SyncCallbacks | None = None) -> DeskSession:
+    """Sign ``username`` in on the workstation in ``directory``.
+
+    Enrolled here: the keyslot opens the store (offline works), then sync
+    resumes with the kept refresh token when the server answers. Not enrolled
+    (or a new workstation): an online sign-in, with ``options`` naming the
+    server the first time. Raises VaultError, SyncError or StoreError subclasses,
+    each with a message a person can act on.
+    """
+    workstation = Workstation(directory)
+    config = workstation.load() if workstation.is_set_up() else None
+    if config is None:
+        if options is None:
+            raise SignInNeeded("This workstation is not set up yet: enter the server address and practice "
+                               "name, and sign in while connected.")
+        config = WorkstationConfig(server_url=options.server_url, tenant=options.tenant,
+                                   ca_path=options.ca_path, pin_ca=options.pin_ca, dev_mode=options.dev_mode)
+    name = username.strip().lower()
+    if name in config.users and (workstation.directory / KEYSLOT_FILE_NAME).exists():
+        return _sign_in_here(workstation, config, user_id=config.users[name], password=password,
+                             store_runner=store_runner, callbacks=callbacks)
+    return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
+                           device_name=options.device_name if options else "front desk",
+                           store_runner=store_runner, callbacks=callbacks)
+
+
+def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, user_id: UUID, password: str,
+                  store_runner: StoreRunner | None, callbacks: SyncCallbacks | None) -> DeskSession:
+    vault = Vault.load(workstation.directory)
+    try:
+        key = vault.unlock(user_id, password)
+    except VaultError as exc:
+        workstation.hold_audit(AuditEvent(actor_user_id=user_id, device_id=config.device_id,
+                                          action=AuditAction.SIGN_IN_FAILED, entity="user", entity_id=user_id,
+                                          outcome="denied", detail=f"failures={getattr(exc, 'failures', 0)}"))
+        raise
+    store = Store.open(workstation.database_path, key.buffer)
+    _flush_held_audit(workstation, store)
+    user = next((u for u in store.users() if u.id == user_id), None)
+    if user is None or not user.active:
+        store.close()
+        key.wipe()
+        raise SignInNeeded("Your account is not active at this practice; ask a manager.")
+    online, api = _resume_online(config, user_id=user_id, key=key)
+    store.audit.record(AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN,
+                                  entity="user", entity_id=user_id,
+                                  detail="keyslot, online" if online else "keyslot, offline"))
+    return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
+                       online=online, api=api, store_runner=store_runner, callbacks=callbacks)
+
+
+def _resume_online(config: WorkstationConfig, *, user_id: UUID, key: SecretKey
+                   ) -> tuple[Session | None, CentralApi | None]:
+    """Sync with the kept refresh token; offline (or no token) means working from the cache."""
+    token = load_refresh_token(server_url=config.server_url, user_id=user_id, data_key=key)
+    if token is None or config.device_id is None:
+        return None, None
+    api = CentralApi(make_client(config.server_url, ca_path=config.ca_path, pin_ca=config.pin_ca,
+                                 dev_mode=config.dev_mode))
+    try:
+        session = Session.resume(api=api, refresh_token=token, device_id=config.device_id,
+                                 keep_refresh_token=_keeper(config, user_id=user_id, key=key))
+    except (ConnectionTrouble, SyncError) as exc:
+        log.info("working offline for user %s: %s", user_id, type(exc).__name__)
+        api.close()
+        return None, None
+    return session, api
+
+
+class _TokenKeeper:
+    """Saves each rotated refresh token to the keychain, wrapped under the data key.
+
+    The session rotates tokens from the sync thread, also while the desk is
+    locked, so the keeper holds its own copy of the key. A token that arrives
+    before the key is known (enrolment through escrow) waits for it.
+    """
+
+    def __init__(self, config: WorkstationConfig, *, user_id: UUID) -> None:
+        self._config = config
+        self._user_id = user_id
+        self._key: SecretKey | None = None
+        self._waiting: str | None = None
+
+    def use_key(self, key: SecretKey) -> None:
+        self._key = key.copy()
+        if self._waiting is not None:
+            self(self._waiting)
+            self._waiting = None
+
+    def __call__(self, token: str) -> None:
+        if self._key is None:
+            self._waiting = token
+            return
+        save_refresh_token(token, server_url=self._config.server_url, user_id=self._user_id,
+                           data_key=self._key)
+
+
+def _keeper(config: WorkstationConfig, *, user_id: UUID, key: SecretKey) -> _TokenKeeper:
+    keeper = _TokenKeeper(config, user_id=user_id)
+    keeper.use_key(key)
+    return keeper
+
+
+def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, username: str, password: str,
+                    totp: str | None, device_name: str, store_runner: StoreRunner | None,
+                    callbacks: SyncCallbacks | None) -> DeskSession:
+    api = CentralApi(make_client(config.server_url, ca_path=config.ca_path, pin_ca=config.pin_ca,
+                                 dev_mode=config.dev_mode))
+    try:
+        tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
+                                device_id=config.device_id, device_name=device_name)
+        user = _user_record(tokens.user)
+        config = replace(config, device_id=tokens.device_id)
+        new_workstation = not (workstation.directory / KEYSLOT_FILE_NAME).exists()
+        if new_workstation:
+            vault, key = Vault.create(workstation.directory, user_id=user.id, password=password)
+            config = replace(config, vault_id=vault.vault_id)
+        else:
+            vault = Vault.load(workstation.directory)
+            key = None
+        keeper = _TokenKeeper(config, user_id=user.id)
+        online = Session(api=api, tokens=tokens, keep_refresh_token=keeper)
+        if key is None:
+            key = enroll_from_escrow(api=api, session=online, vault=vault, user_id=user.id, password=password)
+        else:
+            deposit_escrow(api=api, session=online, vault=vault, data_key=key)
+        keeper.use_key(key)
+        store = Store.open(workstation.database_path, key.buffer, create=new_workstation)
+        # The person's own record, so that an offline sign-in later knows their role.
+        store.import_records([user])
+    except BaseException:
+        api.close()
+        raise
+    config = config.with_user(username, user.id)
+    workstation.save(config)
+    _flush_held_audit(workstation, store)
+    store.audit.record(AuditEvent(actor_user_id=user.id, device_id=config.device_id, action=AuditAction.SIGN_IN,
+                                  entity="user", entity_id=user.id,
+                                  detail="online, new workstation" if new_workstation else "online"))
+    return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
+                       online=online, api=api, store_runner=store_runner, callbacks=callbacks)
+
+
+__all__ = ["DeskSession", "NotReady", "SignInOptions", "UnknownUser", "sign_in"]
