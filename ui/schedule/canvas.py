@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from medspa_desk.records import Appointment, utc_now
+from medspa_desk.records import Appointment, AppointmentStatus, utc_now
 from medspa_desk.scheduling import clashes, format_span, local_datetime
 from ui.qt import (
     QAbstractScrollArea,
+    QBrush,
     QColor,
     QEvent,
     QFont,
@@ -28,10 +29,12 @@ from ui.qt import (
     QPaintEvent,
     QPen,
     QPoint,
+    QPointF,
     QRect,
     QRectF,
     QResizeEvent,
     QSize,
+    QStaticText,
     Qt,
     QTimer,
     QWidget,
@@ -43,6 +46,23 @@ from ui.schedule.model import ColumnMode, ScheduleDay
 
 RESIZE_GRIP_PX = 6
 BLOCK_PAD = 4
+
+
+_BRUSHES = {status: (QBrush(QColor(style.fill)), QBrush(QColor(style.border)))
+            for status, style in STATUS_STYLES.items()}
+_TEXT_COLOR = QColor(STATUS_STYLES[AppointmentStatus.BOOKED].text)
+_DRAGGED_VEIL = QColor(255, 255, 255, 150)
+_QUARTER_LINE = QColor("#eceef2")
+_HOUR_LINE = QColor("#c9ced6")
+
+
+@dataclass
+class _PaintedBlock:
+    block: PlacedBlock
+    rect: QRectF
+    bar: QRectF
+    status: AppointmentStatus
+    lines: list[tuple[int, QPointF, QStaticText]]
 
 
 @dataclass
@@ -74,7 +94,7 @@ class ScheduleCanvas(QAbstractScrollArea):
         self._mode = ColumnMode.PROVIDERS
         self._privacy = False
         self._layout: DayLayout | None = None
-        self._labels: dict[tuple[UUID, int], list[str]] = {}
+        self._painted: list[_PaintedBlock] | None = None
         self._selected: UUID | None = None
         self._drag: _Drag | None = None
         self._now = utc_now
@@ -101,7 +121,7 @@ class ScheduleCanvas(QAbstractScrollArea):
 
     def set_privacy(self, on: bool) -> None:
         self._privacy = on
-        self._labels.clear()
+        self._painted = None
         self._describe_selection()
         self.viewport().update()
 
@@ -147,7 +167,7 @@ class ScheduleCanvas(QAbstractScrollArea):
         self._px_per_min = max(1.5, (self._line_h * 3 + 2 * BLOCK_PAD + 2) / 30)
 
     def _relayout(self) -> None:
-        self._labels.clear()
+        self._painted = None
         if self._day is None:
             self._layout = None
         else:
@@ -160,7 +180,7 @@ class ScheduleCanvas(QAbstractScrollArea):
         available = max(1, self.viewport().width() - self._gutter_w)
         width = max(self._min_col_w, available / columns) if columns else available
         if abs(width - self._col_w) > 0.5:
-            self._labels.clear()
+            self._painted = None
         self._col_w = width
         content_w = columns * width
         content_h = self._layout.grid.height if self._layout else 0
@@ -225,26 +245,55 @@ class ScheduleCanvas(QAbstractScrollArea):
     # --- painting -----------------------------------------------------------------------
 
     def _block_lines(self, block: PlacedBlock, width: float) -> list[str]:
-        """Client, service, room and time, each elided to the block's width (cached)."""
-        key = (block.appointment_id, int(width))
-        lines = self._labels.get(key)
-        if lines is None:
-            day = self._day
-            appt = day.appointment(block.appointment_id) if day else None
+        """Client, service, room and time, each elided to the block's width."""
+        day = self._day
+        appt = day.appointment(block.appointment_id) if day else None
+        if appt is None or day is None:
+            return []
+        texts = [
+            day.client_label(appt.client_id, privacy=self._privacy),
+            day.service_name(appt.service_id),
+            f"{format_span(appt.starts_at, appt.ends_at, day.zone)} · "
+            + (day.room_name(appt.room_id) if self._mode is ColumnMode.PROVIDERS
+               else day.provider_name(appt.provider_id)),
+        ]
+        avail = int(width) - 2 * BLOCK_PAD - 4
+        return [(self._fm_bold if i == 0 else self._fm).elidedText(t, Qt.TextElideMode.ElideRight, avail)
+                for i, t in enumerate(texts)]
+
+    def _painted_blocks(self) -> list[_PaintedBlock]:
+        """Every block's rectangle and prepared label lines in content coordinates, built once per
+        layout, column width, mode and privacy setting: painting then only blits."""
+        if self._painted is not None:
+            return self._painted
+        day, layout = self._day, self._layout
+        painted: list[_PaintedBlock] = []
+        if day is None or layout is None:
+            return painted
+        for block in layout.blocks:
+            appt = day.appointment(block.appointment_id)
             if appt is None:
-                return []
-            texts = [
-                day.client_label(appt.client_id, privacy=self._privacy),
-                day.service_name(appt.service_id),
-                f"{format_span(appt.starts_at, appt.ends_at, day.zone)} · "
-                + (day.room_name(appt.room_id) if self._mode is ColumnMode.PROVIDERS
-                   else day.provider_name(appt.provider_id)),
-            ]
-            avail = int(width) - 2 * BLOCK_PAD - 4
-            lines = [(self._fm_bold if i == 0 else self._fm).elidedText(t, Qt.TextElideMode.ElideRight, avail)
-                     for i, t in enumerate(texts)]
-            self._labels[key] = lines
-        return lines
+                continue
+            lane_w = self._col_w / block.lanes
+            rect = QRectF(block.column * self._col_w + block.lane * lane_w + 2, block.top + 1, lane_w - 4,
+                          max(4.0, block.bottom - block.top - 2))
+            lines: list[tuple[int, QPointF, QStaticText]] = []
+            y = rect.top() + BLOCK_PAD
+            bottom = rect.bottom() - BLOCK_PAD + 1
+            for i, text in enumerate(self._block_lines(block, rect.width())):
+                # A line is drawn only if it fits whole: never clipped mid-glyph.
+                h = self._line_h if i == 0 else self._fm.height()
+                if y + h > bottom:
+                    break
+                static = QStaticText(text)
+                static.setTextFormat(Qt.TextFormat.PlainText)
+                static.prepare(font=self._bold if i == 0 else self._font)
+                lines.append((i, QPointF(rect.left() + BLOCK_PAD + 4, y), static))
+                y += h
+            painted.append(_PaintedBlock(block, rect, QRectF(rect.left(), rect.top(), 4, rect.height()),
+                                         appt.status, lines))
+        self._painted = painted
+        return painted
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self.viewport())
@@ -267,21 +316,24 @@ class ScheduleCanvas(QAbstractScrollArea):
         first_col = max(0, int((self._gutter_w - ox) // self._col_w))
         last_col = min(len(layout.columns) - 1, int((width - ox) // self._col_w))
         self._paint_closed_hours(painter, ox, oy, width)
-        # Quarter-hour lines light, hour lines darker.
-        grid_pen = QPen(QColor("#eceef2"))
-        hour_pen = QPen(QColor("#c9ced6"))
         quarter = 15 * self._px_per_min
         y_first = max(0, int((self._header_h - oy) // quarter))
         y_last = int((height - oy) // quarter) + 1
+        # Lines as 1-pixel rectangles: a solid fill is the cheapest thing a raster painter does.
+        hours: list[QRectF] = []
+        quarters: list[QRectF] = []
         for i in range(y_first, min(y_last, int(layout.grid.height / quarter)) + 1):
-            y = oy + i * quarter
-            painter.setPen(hour_pen if i % 4 == 0 else grid_pen)
-            painter.drawLine(int(self._gutter_w), int(y), width, int(y))
-        painter.setPen(hour_pen)
-        for column in range(first_col, last_col + 2):
-            x = int(ox + column * self._col_w)
-            painter.drawLine(x, self._header_h, x, height)
-        self._paint_blocks(painter, first_col, last_col, oy, height)
+            y = int(oy + i * quarter)
+            (hours if i % 4 == 0 else quarters).append(QRectF(self._gutter_w, y, width - self._gutter_w, 1))
+        hours += [QRectF(int(ox + c * self._col_w), self._header_h, 1, height - self._header_h)
+                  for c in range(first_col, last_col + 2)]
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_QUARTER_LINE)
+        painter.drawRects(quarters)
+        painter.setBrush(_HOUR_LINE)
+        painter.drawRects(hours)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        self._paint_blocks(painter, ox, oy, width, height)
         self._paint_now_line(painter, oy, width)
         self._paint_ghost(painter)
         self._paint_header(painter, first_col, last_col, ox, width)
@@ -306,49 +358,41 @@ class ScheduleCanvas(QAbstractScrollArea):
             if bottom > top:
                 painter.fillRect(QRectF(left, oy + top, width - left, bottom - top), shade)
 
-    def _paint_blocks(self, painter: QPainter, first_col: int, last_col: int, oy: float, height: int) -> None:
-        day = self._day
-        layout = self._layout
-        assert day is not None and layout is not None
+    def _paint_blocks(self, painter: QPainter, ox: float, oy: float, width: int, height: int) -> None:
+        """Fills, bars and borders batched per status, then labels batched per font."""
+        visible = QRectF(self._gutter_w - ox, self._header_h - oy, width - self._gutter_w, height - self._header_h)
+        shown = [b for b in self._painted_blocks() if b.rect.intersects(visible)]
         dragged = self._drag.appointment_id if self._drag and self._drag.started else None
-        for block in layout.blocks:
-            if block.column < first_col or block.column > last_col:
-                continue
-            if oy + block.bottom < self._header_h or oy + block.top > height:
-                continue
-            appt = day.appointment(block.appointment_id)
-            if appt is None:
-                continue
-            style = STATUS_STYLES[appt.status]
-            rect = self.block_rect(block)
-            fill = QColor(style.fill)
-            if dragged == block.appointment_id:
-                fill.setAlpha(110)
-            painter.fillRect(rect, fill)
-            painter.fillRect(QRectF(rect.left(), rect.top(), 4, rect.height()), QColor(style.border))
-            if block.appointment_id == self._selected:
-                painter.setPen(QPen(QColor(SELECTION_COLOR), 2))
-                painter.drawRect(rect.adjusted(1, 1, -1, -1))
-            else:
-                painter.setPen(QColor(style.border))
-                painter.drawRect(rect)
-            self._paint_block_text(painter, block, rect, style.text)
-
-    def _paint_block_text(self, painter: QPainter, block: PlacedBlock, rect: QRectF, color: str) -> None:
-        lines = self._block_lines(block, rect.width())
-        painter.setPen(QColor(color))
-        x = int(rect.left()) + BLOCK_PAD + 4
-        y = rect.top() + BLOCK_PAD
-        bottom = rect.bottom() - BLOCK_PAD + 1
-        line_h = self._fm.height()
-        for i, text in enumerate(lines):
-            # A line is drawn only if it fits whole: never clipped mid-glyph.
-            h = self._line_h if i == 0 else line_h
-            if y + h > bottom:
-                break
-            painter.setFont(self._bold if i == 0 else self._font)
-            painter.drawText(x, int(y + (self._fm_bold if i == 0 else self._fm).ascent()), text)
-            y += h
+        painter.save()
+        painter.translate(ox, oy)
+        painter.setClipRect(visible)
+        by_status: dict[AppointmentStatus, list[_PaintedBlock]] = {}
+        for painted in shown:
+            by_status.setdefault(painted.status, []).append(painted)
+        for status, group in by_status.items():
+            fill, border = _BRUSHES[status]
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRects([b.rect for b in group])
+            painter.setBrush(border)
+            painter.drawRects([b.bar for b in group])
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(border.color())
+            painter.drawRects([b.rect.adjusted(0, 0, -1, -1) for b in group])
+        painter.setPen(_TEXT_COLOR)
+        for index, font in ((0, self._bold), (1, self._font)):
+            painter.setFont(font)
+            for painted in shown:
+                for line, point, static in painted.lines:
+                    if (line == 0) == (index == 0):
+                        painter.drawStaticText(point, static)
+        for painted in shown:
+            if painted.block.appointment_id == dragged:
+                painter.fillRect(painted.rect, _DRAGGED_VEIL)
+            if painted.block.appointment_id == self._selected:
+                painter.setPen(QPen(QColor(SELECTION_COLOR), 3))
+                painter.drawRect(painted.rect.adjusted(1, 1, -1, -1))
+        painter.restore()
         painter.setFont(self._font)
 
     def _paint_now_line(self, painter: QPainter, oy: float, width: int) -> None:

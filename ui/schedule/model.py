@@ -51,13 +51,17 @@ class ScheduleDay:
     def appointment(self, appointment_id: UUID) -> Appointment | None:
         return self._by_id.get(appointment_id)
 
+    @cached_property
+    def _names(self) -> dict[UUID, str]:
+        return {**{p.id: p.display_name for p in self.providers}, **{r.id: r.name for r in self.rooms}}
+
     def provider_name(self, provider_id: UUID) -> str:
-        return next((p.display_name for p in self.providers if p.id == provider_id), "Unknown provider")
+        return self._names.get(provider_id, "Unknown provider")
 
     def room_name(self, room_id: UUID | None) -> str:
         if room_id is None:
             return "No room"
-        return next((r.name for r in self.rooms if r.id == room_id), "Unknown room")
+        return self._names.get(room_id, "Unknown room")
 
     def service_name(self, service_id: UUID) -> str:
         service = self.services.get(service_id)

@@ -29,8 +29,10 @@ FIRST_NAMES = ("Maria", "Aisha", "Chen", "Olivia", "Priya", "Sofia", "Hannah", "
 LAST_NAMES = ("Hernández", "Okafor", "Nguyen", "Smith-Whitaker", "Patel", "Rossi", "Kowalczyk", "Lindqvist")
 
 
-def busy_day(*, day: date, providers: int = 40, per_provider: int = 20, minutes: int = 30) -> ScheduleDay:
-    """``providers`` columns, each with ``per_provider`` back-to-back appointments from 7 am."""
+def busy_day(*, day: date, providers: int = 40, per_provider: int = 20, minutes: int = 30,
+             statuses: tuple[AppointmentStatus, ...] = tuple(AppointmentStatus)) -> ScheduleDay:
+    """``providers`` columns, each with ``per_provider`` back-to-back appointments from 7 am,
+    their statuses taken in turn from ``statuses``."""
     location = Location(name="Glow Aesthetics", time_zone=ZONE, opening_hours=tuple(
         OpeningHours(weekday=w, opens=time(8), closes=time(19)) for w in range(7)))
     zone = ZoneInfo(ZONE)
@@ -42,7 +44,6 @@ def busy_day(*, day: date, providers: int = 40, per_provider: int = 20, minutes:
     rooms = [Room(location_id=location.id, name=f"Room {i + 1}") for i in range(max(4, providers))]
     staff = [Provider(display_name=f"{FIRST_NAMES[i % 10]} {LAST_NAMES[i % 8]}", credentials="NP",
                       kind=ProviderKind.INJECTOR) for i in range(providers)]
-    statuses = list(AppointmentStatus)
     clients: dict = {}
     appointments = []
     start = local_datetime(day, time(7), zone)
