@@ -88,8 +88,8 @@ def error_for(response: httpx.Response) -> SyncError:
         return DeviceRevoked(message or "This workstation has been revoked by the practice; its local data "
                                         "has been erased. Ask a manager to set it up again.")
     if code == "clock_skew":
-        return ClockSkew(message or "This computer's clock is wrong; correct it and sync again. "
-                                    "Nothing has been lost.")
+        return ClockSkew((message or "This computer's clock is wrong; correct it and sync again.")
+                         + " Nothing has been lost: changes wait on this computer until then.")
     if status == 423:
         return SignInNeeded(message or "This account is locked for now; try again later.", code=code)
     if status == 429 or status >= 500:

@@ -106,7 +106,7 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
                                                            user_id=tokens.user.id, data_key=key))
     desk = Desk(name=name, directory=directory, server_url=url, vault=vault, key=key, store=store,
                 session=session, engine=None, events=events)  # type: ignore[arg-type]
-    callbacks = SyncCallbacks(
+    callbacks = engine_options.pop("callbacks", None) or SyncCallbacks(
         sync_did_fail=lambda error: events.append(("sync_did_fail", error)),
         sync_did_finish=lambda changes: events.append(("sync_did_finish", changes)),
         changes_did_arrive=lambda changes: events.append(("changes_did_arrive", changes)))

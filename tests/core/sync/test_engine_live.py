@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from medspa_desk.sync.status import SyncStatus
-from tests.core.sync.desks import Desk, new_client, open_desk, wait_until
+from medspa_desk.protocol import MAX_CLOCK_SKEW_S
+from medspa_desk.records import utc_now
+from medspa_desk.store.store import Store
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.auth import Session, sign_in_online
+from medspa_desk.sync.credentials import load_refresh_token, refresh_token_entry
+from medspa_desk.sync.errors import (
+    ClockSkew,
+    DeviceRevoked,
+    SignInNeeded,
+    SyncCancelled,
+    TotpRequired,
+)
+from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
+from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus
+from medspa_desk.vault import Vault
+from medspa_desk.vault.keychain import device_secret_entry
+from tests.core.sync.desks import Desk, client_factory, new_client, open_desk, wait_until
 from tests.support.live_api import LiveApi
 
 
@@ -37,3 +55,172 @@ def test_a_client_saved_on_one_desk_reaches_the_other(two_desks: tuple[Desk, Des
     assert a.read(lambda store: store.outbox_count()) == 0
     status: SyncStatus = a.engine.status
     assert status.online and status.pending == 0 and status.last_success_at is not None
+
+
+def count(desk: Desk, sql: str, *params: object) -> int:
+    return desk.read(lambda store: store.connection.execute(sql, params).fetchone()[0])
+
+
+def test_clock_skew_beyond_the_limit_stops_sync_with_a_plain_message_and_loses_nothing(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    fast = open_desk(live, tmp_path / "fast", who="front_desk", start=False,
+                     clock=lambda: utc_now() + timedelta(seconds=MAX_CLOCK_SKEW_S + 600))
+    watcher = open_desk(live, tmp_path / "watcher", who="manager", start=False)
+    try:
+        client = new_client("Skewed", "Clock")
+        fast.write(lambda store: store.create_client(client, actor=fast.actor))
+        with pytest.raises(ClockSkew) as refused:
+            fast.engine.run_once()
+        assert "clock" in refused.value.message and "nothing has been lost" in refused.value.message.lower()
+        assert fast.engine.status.message == refused.value.message
+        assert count(fast, "SELECT count(*) FROM outbox") == 1
+        assert count(fast, "SELECT count(*) FROM clients WHERE id = ?", str(client.id)) == 1
+        assert count(fast, "SELECT count(*) FROM reference") == 0, "nothing may be pulled with a skewed clock"
+        watcher.engine.run_once()
+        assert count(watcher, "SELECT count(*) FROM clients") == 0, "nothing may reach the server"
+        assert [kind for kind, _ in fast.events if kind == "sync_did_fail"] == ["sync_did_fail"]
+    finally:
+        fast.close()
+        watcher.close()
+
+
+def test_a_revoked_workstation_erases_its_cache_and_keychain_entries(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    desk = open_desk(live, tmp_path / "stolen", who="front_desk", start=False)
+    desk.engine.run_once()
+    desk.write(lambda store: store.create_client(new_client(), actor=desk.actor))
+    admin = live.login("admin")
+    with live.client() as http:
+        answer = http.post(live.url(f"/devices/{desk.session.device_id}/revoke"),
+                           headers={"Authorization": f"Bearer {admin['access_token']}"})
+    assert answer.status_code == 200, answer.text
+    # Revoking ends the device's sessions, so the desk's next contact is told to sign in again...
+    with pytest.raises(SignInNeeded):
+        desk.engine.run_once()
+    desk.engine.stop()
+    desk.store.close()
+    # ...and signing in again on this workstation is refused as revoked, which erases it.
+    user = live.users["front_desk"]
+    api = CentralApi(client_factory(desk.server_url, live.ca_path)())
+    with pytest.raises(DeviceRevoked) as revoked:
+        try:
+            sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
+                           totp=live.totp(user.username), device_id=desk.session.device_id)
+        except DeviceRevoked:
+            raise desk.wipe() from None
+    api.close()
+    assert "erased" in revoked.value.message
+    assert sorted(p.name for p in desk.directory.iterdir()) == []
+    user_id = desk.session.user.id
+    assert refresh_token_entry(server_url=desk.server_url, user_id=user_id).get() is None
+    assert device_secret_entry(desk.vault.vault_id).get() is None
+    desk.session.close()
+
+
+def test_a_refresh_rotates_the_token_in_the_keychain_and_the_old_one_stops_working(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
+    try:
+        first = desk.session.refresh_token
+        assert load_refresh_token(server_url=desk.server_url, user_id=desk.session.user.id,
+                                  data_key=desk.key) == first
+        desk.session.refresh_now(stale_access=desk.session.access_token())
+        rotated = desk.session.refresh_token
+        assert rotated != first
+        assert load_refresh_token(server_url=desk.server_url, user_id=desk.session.user.id,
+                                  data_key=desk.key) == rotated
+        desk.engine.run_once()
+        stale = CentralApi(client_factory(desk.server_url, live.ca_path)())
+        with pytest.raises(SignInNeeded) as refused:
+            Session.resume(api=stale, refresh_token=first, device_id=desk.session.device_id)
+        stale.close()
+        assert refused.value.message
+    finally:
+        desk.close()
+
+
+def test_sign_in_asks_for_the_authenticator_code_when_the_password_is_right(live: LiveApi) -> None:
+    api = CentralApi(client_factory(live.base_url, live.ca_path)())
+    user = live.users["provider"]
+    try:
+        with pytest.raises(TotpRequired) as asked:
+            sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password)
+        assert "code" in asked.value.message
+        with pytest.raises(SignInNeeded) as wrong:
+            sign_in_online(api, tenant=live.tenant.name, username=user.username, password="not the password")
+        assert not isinstance(wrong.value, TotpRequired)
+        assert "password" in wrong.value.message
+    finally:
+        api.close()
+
+
+def test_a_second_user_enrolls_on_the_workstation_through_the_escrow(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
+    try:
+        api = CentralApi(client_factory(desk.server_url, live.ca_path)())
+        deposit_escrow(api=api, session=desk.session, vault=desk.vault, data_key=desk.key)
+        nurse = live.users["provider"]
+        tokens = sign_in_online(api, tenant=live.tenant.name, username=nurse.username, password=nurse.password,
+                                totp=live.totp(nurse.username), device_id=desk.session.device_id)
+        second = Session(api=api, tokens=tokens)
+        key = enroll_from_escrow(api=api, session=second, vault=desk.vault, user_id=tokens.user.id,
+                                 password="the nurse's own desk password")
+        assert bytes(key.buffer) == bytes(desk.key.buffer)
+        again = Vault.load(desk.directory).unlock(tokens.user.id, "the nurse's own desk password")
+        assert bytes(again.buffer) == bytes(desk.key.buffer)
+        key.wipe()
+        again.wipe()
+        api.close()
+    finally:
+        desk.close()
+
+
+def test_pause_keeps_writes_pending_and_resume_catches_up(
+        two_desks: tuple[Desk, Desk]) -> None:
+    a, b = two_desks
+    wait_until(lambda: a.engine.status.last_success_at is not None, timeout_s=20, what="first sync")
+    a.engine.pause()
+    a.store.close()  # the lock drops the key and closes the store
+    with pytest.raises(SyncCancelled):
+        a.engine.with_store(lambda store: store.outbox_count())
+    assert a.engine.status.paused
+    client = new_client("Paused", "Lock")
+    b.write(lambda store: store.create_client(client, actor=b.actor))
+    wait_until(lambda: b.engine.status.pending == 0 and b.read(lambda s: s.outbox_count()) == 0,
+               timeout_s=20, what="desk B's push")
+    reopened = Store.open(a.database_path, a.key.buffer)
+    a.store = reopened
+    a.engine.resume(reopened)
+    wait_until(lambda: count(a, "SELECT count(*) FROM clients WHERE id = ?", str(client.id)) == 1,
+               timeout_s=20, what="catch-up after unlock")
+    assert not a.engine.status.paused
+
+
+def test_initial_sync_reports_progress_up_to_the_total(live: LiveApi, tmp_path: Path,
+                                                       secret_service: None) -> None:
+    writer = open_desk(live, tmp_path / "writer", who="front_desk", start=False)
+    seen: list[Progress] = []
+    try:
+        clients = [new_client(f"Client{i}", "Progress") for i in range(120)]
+
+        def create_all(store: Store) -> None:
+            for client in clients:
+                store.create_client(client, actor=writer.actor)
+
+        writer.write(create_all)
+        writer.engine.run_once()
+        reader = open_desk(live, tmp_path / "reader", who="manager", start=False, pull_page=25,
+                           callbacks=SyncCallbacks(status_did_change=lambda s: seen.append(s.progress)))
+        try:
+            reader.engine.run_once()
+            assert count(reader, "SELECT count(*) FROM clients") == 120
+        finally:
+            reader.close()
+    finally:
+        writer.close()
+    steps = [p for p in seen if p is not None]
+    assert len(steps) >= 5
+    assert all(b.done > a.done for a, b in pairwise(steps))
+    assert steps[-1].done == steps[-1].total
+    assert steps[0].total == steps[-1].total
