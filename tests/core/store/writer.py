@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from medspa_desk.logs import configure  # noqa: E402
-from medspa_desk.records import Client, Role, new_id  # noqa: E402
-from medspa_desk.store import Actor, Store  # noqa: E402
+from medspa_desk.logs import configure
+from medspa_desk.records import Client, Role, new_id
+from medspa_desk.store import Actor, Store
 
 ACTOR = Actor(user_id=new_id(), device_id=new_id(), role=Role.FRONT_DESK)
 

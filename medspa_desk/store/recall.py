@@ -1,0 +1,126 @@
+"""Lot recall: every client who received a lot, or a product within a date range.
+
+Reads the ``treatment_lots`` index (schema 3, kept by triggers on
+``treatments``) joined to the clients' contact details. A search shows
+contact details, so it is audited as a view; an export is audited as an
+export by :func:`record_recall_export`. Events carry counts, never names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from medspa_desk.records import AuditAction
+from medspa_desk.store.actor import Actor
+from medspa_desk.store.errors import InvalidChange
+
+RECALL_ENTITY = "lot_recall"
+
+
+@dataclass(frozen=True)
+class RecallCriteria:
+    """A lot (optionally of one product), or a product between two instants."""
+
+    lot: str = ""
+    product_id: UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def checked(self) -> RecallCriteria:
+        lot = " ".join(self.lot.split())
+        if not lot and self.product_id is None:
+            raise InvalidChange("Enter a lot number, or pick a product and a date range.")
+        for moment in (self.since, self.until):
+            if moment is not None and moment.tzinfo is None:
+                raise InvalidChange("Recall dates must carry a time zone.")
+        if self.since and self.until and self.since >= self.until:
+            raise InvalidChange("The start of the date range must be before its end.")
+        return RecallCriteria(lot=lot, product_id=self.product_id, since=self.since, until=self.until)
+
+
+@dataclass(frozen=True)
+class RecallUse:
+    treatment_id: UUID
+    product_id: UUID
+    lot: str
+    performed_at: datetime
+
+
+@dataclass(frozen=True)
+class RecallHit:
+    """One client to contact, with every matching use (oldest first)."""
+
+    client_id: UUID
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+    address: str
+    uses: tuple[RecallUse, ...]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def _where(criteria: RecallCriteria) -> tuple[str, list[Any]]:
+    # Fixed fragments only; the values go in as parameters.
+    clauses, params = [], []
+    if criteria.lot:
+        clauses.append("tl.lot = ?")
+        params.append(criteria.lot)
+    if criteria.product_id is not None:
+        clauses.append("tl.product_id = ?")
+        params.append(str(criteria.product_id))
+    if criteria.since is not None:
+        clauses.append("tl.at >= ?")
+        params.append(int(criteria.since.timestamp()))
+    if criteria.until is not None:
+        clauses.append("tl.at < ?")
+        params.append(int(criteria.until.timestamp()))
+    return " AND ".join(clauses), params
+
+
+def find_recall_clients(store: Any, criteria: RecallCriteria, *, actor: Actor) -> list[RecallHit]:
+    """Clients who received the lot or product, by last and first name; audited as a view."""
+    if not isinstance(actor, Actor):
+        raise TypeError("a recall search needs the acting user (an Actor)")
+    criteria = criteria.checked()
+    where, params = _where(criteria)
+    sql = ("SELECT tl.client_id, tl.treatment_id, tl.product_id, tl.lot, tl.at, c.first_name, "  # noqa: S608 (fixed fragments)
+           "c.last_name, c.phone, c.email, json_extract(c.data, '$.address') "
+           f"FROM treatment_lots AS tl JOIN clients AS c ON c.id = tl.client_id WHERE {where} "
+           "ORDER BY tl.at")
+    rows = store._rows(sql, params)
+    uses: dict[str, list[RecallUse]] = defaultdict(list)
+    contacts: dict[str, tuple[Any, ...]] = {}
+    for client_id, treatment_id, product_id, lot, at, first, last, phone, email, address in rows:
+        uses[client_id].append(RecallUse(treatment_id=UUID(treatment_id), product_id=UUID(product_id),
+                                         lot=lot, performed_at=datetime.fromtimestamp(at, UTC)))
+        contacts[client_id] = (first, last, phone, email, address or "")
+    hits = [RecallHit(client_id=UUID(cid), first_name=c[0], last_name=c[1], phone=c[2], email=c[3],
+                      address=c[4], uses=tuple(uses[cid])) for cid, c in contacts.items()]
+    hits.sort(key=lambda h: (h.last_name.casefold(), h.first_name.casefold(), str(h.client_id)))
+    with store._write():
+        store._note(actor, AuditAction.VIEW, entity=RECALL_ENTITY, entity_id=criteria.product_id,
+                    detail=f"clients: {len(hits)}")
+    return hits
+
+
+def record_recall_export(store: Any, *, actor: Actor, clients: int, file_format: str,
+                         outcome: str = "ok") -> None:
+    """The audit line for a recall list written to a file (how many, which format)."""
+    with store._write():
+        store._note(actor, AuditAction.EXPORT, entity=RECALL_ENTITY, outcome=outcome,
+                    detail=f"clients: {clients}, format: {file_format}")
+
+
+def lots_used(store: Any, product_id: UUID, *, limit: int = 8) -> list[str]:
+    """The lots of a product charted most recently here (for the lot field's suggestions)."""
+    rows = store._rows("SELECT lot, max(at) AS last FROM treatment_lots WHERE product_id = ? "
+                       "GROUP BY lot ORDER BY last DESC LIMIT ?", (str(product_id), max(1, limit)))
+    return [lot for lot, _last in rows]
