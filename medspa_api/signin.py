@@ -228,7 +228,13 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
                            .where(t.tokens.c.tenant_id == tenant_id,
                                   t.tokens.c.token_hash == tokens.token_hash(request.refresh_token),
                                   t.tokens.c.kind == "refresh")).first()
-        if row is None or row.ended_at is not None or row.device_id != request.device_id:
+        if row is None or row.device_id != request.device_id:
+            raise SESSION_OVER
+        revoked = conn.execute(sa.select(t.devices.c.revoked_at).where(
+            t.devices.c.tenant_id == tenant_id, t.devices.c.id == row.device_id)).scalar()
+        if revoked is not None:
+            raise device_revoked()
+        if row.ended_at is not None:
             raise SESSION_OVER
         buffer = AuditBuffer(origin=origin)
         if row.used_at is not None:

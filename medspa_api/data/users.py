@@ -88,5 +88,5 @@ def end_sessions(conn: Connection, *, tenant_id: UUID, reason: str, user_id: UUI
         return 0
     conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id, t.sessions.c.id.in_(ids))
                  .values(ended_at=utc_now(), end_reason=reason))
-    conn.execute(t.tokens.delete().where(t.tokens.c.tenant_id == tenant_id, t.tokens.c.session_id.in_(ids)))
+    # Token rows stay: a revoked workstation presenting one is told so (403 device_revoked), not just 401.
     return len(ids)
