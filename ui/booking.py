@@ -264,6 +264,9 @@ class BookingDialog(FormDialog):
         self.conflicts = QLabel()
         self.conflicts.setAccessibleName("Conflicts")
         self.conflicts.setWordWrap(True)
+        # Room for two clashes and the hint without the dialog jumping as they come and go.
+        self.conflicts.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+        self.conflicts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Booking notes")
         self.notes.setPlaceholderText("Anything the provider or desk should know")

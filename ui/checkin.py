@@ -44,6 +44,7 @@ from ui.qt import (
     QCheckBox,
     QComboBox,
     QDialogButtonBox,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -138,7 +139,7 @@ class CollectConsentDialog(FormDialog):
         layout.addWidget(heading)
         self.text = QTextBrowser()
         self.text.setAccessibleName("Consent text")
-        self.text.setPlainText(template.body)
+        self.text.setMarkdown(template.body)  # the shipped texts are Markdown
         layout.addWidget(self.text, 3)
         layout.addWidget(QLabel("Client: type your full name, then sign in the box below."))
         self.signer_name = QLineEdit(client.full_name)
@@ -261,7 +262,7 @@ class CheckInDialog(FormDialog):
         layout.addWidget(forms)
 
         visit = QGroupBox("3. The visit")
-        visit_layout = QHBoxLayout(visit)
+        visit_layout = QGridLayout(visit)
         self.arrived_button = QPushButton("Arrived")
         self.arrived_button.setAccessibleName("Mark arrived")
         self.room_choice = QComboBox()
@@ -274,9 +275,12 @@ class CheckInDialog(FormDialog):
         self.no_show_button.setAccessibleName("Mark no-show")
         self.cancel_button = QPushButton("Cancel appointment…")
         self.cancel_button.setAccessibleName("Cancel appointment")
-        for widget in (self.arrived_button, self.room_choice, self.room_button, self.completed_button,
-                       self.no_show_button, self.cancel_button):
-            visit_layout.addWidget(widget)
+        # The day's flow on the first row; the exceptions below, apart from it.
+        for column, widget in enumerate((self.arrived_button, self.room_choice, self.room_button,
+                                         self.completed_button)):
+            visit_layout.addWidget(widget, 0, column)
+        visit_layout.addWidget(self.no_show_button, 1, 0)
+        visit_layout.addWidget(self.cancel_button, 1, 1, 1, 2)
         layout.addWidget(visit)
 
         self.problem = QLabel()
@@ -367,7 +371,7 @@ class CheckInDialog(FormDialog):
             row = QWidget()
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
-            text = QLabel(("Needed: " if item.blocks else "Note: ") + item.message)
+            text = QLabel(item.message if item.blocks else f"Note: {item.message}")
             text.setWordWrap(True)
             text.setStyleSheet(PROBLEM_STYLE if item.blocks else "")
             line.addWidget(text, 1)

@@ -76,7 +76,7 @@ class ArrivalsBoard(QWidget):
 
     appointment_opened = Signal(object)  # UUID
 
-    HEADERS = ("Time", "Client", "Service", "Provider", "Status")
+    HEADERS = ("Time", "Client", "Status", "Service", "Provider")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +88,7 @@ class ArrivalsBoard(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
         self.summary.setAccessibleName("Arrivals summary")
+        self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.table = QTableWidget(0, len(self.HEADERS))
         self.table.setAccessibleName("Arrivals list")
@@ -96,8 +97,12 @@ class ArrivalsBoard(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Time and status always show whole; the client's name gives way (elided) first.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 62)
         self.table.itemActivated.connect(self._open_row)
         self.table.itemDoubleClicked.connect(self._open_row)
         layout.addWidget(self.table)
@@ -128,13 +133,13 @@ class ArrivalsBoard(QWidget):
         self._rows = flow_rows(day, now=self._now(), privacy=self._privacy) if day else []
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
-            for c, text in enumerate((row.time, row.client, row.service, row.provider, row.where)):
+            for c, text in enumerate((row.time, row.client, row.where, row.service, row.provider)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, row.appointment_id)
                 self.table.setItem(r, c, item)
         counts = {stage: sum(1 for r in self._rows if r.stage == stage) for stage in _STAGE_ORDER}
-        self.summary.setText(f"Waiting: {counts['waiting']}   In a room: {counts['in_room']}   "
-                             f"Late: {counts['late']}   Still to come: {counts['due']}")
+        self.summary.setText(f"<b>Waiting {counts['waiting']}</b> · In a room {counts['in_room']} · "
+                             f"Late {counts['late']} · Still to come {counts['due']}")
 
     def _open_row(self, item: QTableWidgetItem) -> None:
         appointment_id = item.data(Qt.ItemDataRole.UserRole)

@@ -125,8 +125,9 @@ class DayScheduleView(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.canvas)
         self.splitter.addWidget(self.arrivals)
-        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
+
         layout.addWidget(self.splitter, 1)
         self.legend = StatusLegend()
         layout.addWidget(self.legend)
