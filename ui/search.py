@@ -28,6 +28,8 @@ from ui.qt import (
 )
 
 RESULT_LIMIT = 20
+# One letter matches a tenth of the practice: it narrows nothing and costs the most.
+MIN_CHARS = 2
 
 
 def format_birth_date(value: date | None) -> str:
@@ -86,7 +88,7 @@ class ClientSearch(QDialog):
         """Search for ``text`` (called on every keystroke)."""
         self.generation += 1
         text = text.strip()
-        if not text:
+        if len(text.replace(" ", "")) < MIN_CHARS:
             self._waiting = None
             self._show(self.generation, [])
             return
@@ -130,9 +132,11 @@ class ClientSearch(QDialog):
         if hits:
             self.results.setCurrentRow(0)
             self.hint.setText("↑ ↓ to choose, Enter to open.")
-        elif self.query.text().strip():
+        elif len(self.query.text().strip()) >= MIN_CHARS:
             self.hint.setText("No client matches. Check the spelling, or book a new client "
                               "from the booking window.")
+        elif self.query.text().strip():
+            self.hint.setText("Keep typing: at least two letters or digits.")
         else:
             self.hint.setText("Type a first or last name, or any part of a phone number.")
         self._shown_generation = generation
