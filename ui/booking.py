@@ -32,12 +32,10 @@ from ui.qt import (
     QComboBox,
     QDate,
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QKeyEvent,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -54,10 +52,9 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
 
 SEARCH_DELAY_MS = 120
-PROBLEM_STYLE = "color: #a4161a;"
-OK_STYLE = "color: #17603a;"
 
 
 @dataclass(frozen=True)
@@ -79,37 +76,6 @@ def load_choices(store: Any, *, location: Location) -> BookingChoices:
         rooms=tuple(r for r in store.rooms(location.id) if r.active),
         shifts=tuple(store.shifts()),
     )
-
-
-def add_choice(combo: QComboBox, text: str, record_id: UUID | None) -> None:
-    """Ids go into a combo box as text: Qt cannot compare Python UUID objects in findData."""
-    combo.addItem(text, str(record_id) if record_id else "")
-
-
-def chosen_id(combo: QComboBox) -> UUID | None:
-    data = combo.currentData()
-    return UUID(data) if data else None
-
-
-def select_id(combo: QComboBox, record_id: UUID | None) -> bool:
-    index = combo.findData(str(record_id) if record_id else "")
-    if index >= 0:
-        combo.setCurrentIndex(index)
-    return index >= 0
-
-
-class FormDialog(QDialog):
-    """A dialog where Return in a field does that field's job (pick a client, check a date).
-
-    QDialog would also press its default button, saving a half-filled form; a
-    focused button still answers Return itself, and Ctrl+S saves.
-    """
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 def parse_birth_date(text: str) -> date | None:
@@ -281,12 +247,7 @@ class BookingDialog(FormDialog):
         visit.addRow("Notes", self.notes)
         outer.addLayout(visit)
 
-        self.problem = QLabel()
-        self.problem.setAccessibleName("Problem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(PROBLEM_STYLE)
-        self.problem.hide()
-        outer.addWidget(self.problem)
+        outer.addWidget(self.problem_label())
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Book", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setAccessibleName("Book")
@@ -591,11 +552,3 @@ class BookingDialog(FormDialog):
         self._day_cache.clear()
         self._load_day()
         self._problem(f"Not booked. {describe_error(exc)}")
-
-    def _problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
-
-    def _clear_problem(self) -> None:
-        self.problem.clear()
-        self.problem.hide()

@@ -38,7 +38,7 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.scheduling import format_span, rooms_for
-from ui.booking import FormDialog, add_choice, chosen_id, parse_birth_date, select_id
+from ui.booking import parse_birth_date
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
     QCheckBox,
@@ -57,12 +57,11 @@ from ui.qt import (
 )
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.colors import STATUS_STYLES
+from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
 from ui.signature_pad import SignaturePad
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
 INTAKE_MONTHS_VALID = 12
-PROBLEM_STYLE = "color: #a4161a;"
-OK_STYLE = "color: #17603a;"
 
 
 @dataclass(frozen=True)
@@ -148,12 +147,7 @@ class CollectConsentDialog(FormDialog):
         self.pad = SignaturePad()
         self.pad.setMinimumHeight(self.fontMetrics().height() * 8)
         layout.addWidget(self.pad, 2)
-        self.problem = QLabel()
-        self.problem.setAccessibleName("Problem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(PROBLEM_STYLE)
-        self.problem.hide()
-        layout.addWidget(self.problem)
+        layout.addWidget(self.problem_label())
         buttons = QDialogButtonBox()
         self.clear_button = buttons.addButton("Clear signature", QDialogButtonBox.ButtonRole.ResetRole)
         self.save_button = buttons.addButton("Save signed consent", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -187,9 +181,6 @@ class CollectConsentDialog(FormDialog):
         self.signed.emit(consent)
         self.accept()
 
-    def _problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
 
 
 class CheckInDialog(FormDialog):
@@ -283,12 +274,7 @@ class CheckInDialog(FormDialog):
         visit_layout.addWidget(self.cancel_button, 1, 1, 1, 2)
         layout.addWidget(visit)
 
-        self.problem = QLabel()
-        self.problem.setAccessibleName("Problem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(PROBLEM_STYLE)
-        self.problem.hide()
-        layout.addWidget(self.problem)
+        layout.addWidget(self.problem_label())
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
@@ -505,13 +491,6 @@ class CheckInDialog(FormDialog):
         CollectionOp(self, body=body, success=done,
                      failure=lambda exc: self._problem(describe_error(exc))).run()
 
-    def _problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
-
-    def _clear_problem(self) -> None:
-        self.problem.clear()
-        self.problem.hide()
 
 
 def _sentence(text: str) -> str:

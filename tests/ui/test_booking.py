@@ -8,8 +8,9 @@ from pytestqt.qtbot import QtBot
 
 from medspa_desk.records import utc_now
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
-from ui.booking import BookingDialog, select_id
+from ui.booking import BookingDialog
 from ui.qt import QDate, Qt, QTime
+from ui.schedule.forms import select_id
 
 # A weekday a week or more ahead, so "next free slot" (which never offers the past) starts from it.
 _AHEAD = utc_now().date() + timedelta(days=8)

@@ -6,9 +6,10 @@ from pytestqt.qtbot import QtBot
 
 from medspa_desk.records import AppointmentStatus, AuditAction
 from tests.ui.schedule.desk import Desk, desk, provider_desk  # noqa: F401 (fixtures)
-from ui.booking import BookingDialog, select_id
+from ui.booking import BookingDialog
 from ui.checkin import CheckInDialog, CollectConsentDialog
 from ui.qt import QPoint, Qt
+from ui.schedule.forms import select_id
 
 
 def _check_in(qtbot: QtBot, desk: Desk, appointment_id: object) -> CheckInDialog:  # noqa: F811

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ui.qt import QComboBox, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from ui.qt import QComboBox, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from ui.schedule.forms import FormDialog
 
 COMMON_REASONS = (
     "Client called to cancel",
@@ -13,7 +14,7 @@ COMMON_REASONS = (
 )
 
 
-class CancelReasonDialog(QDialog):
+class CancelReasonDialog(FormDialog):
     def __init__(self, parent: QWidget | None = None, *, what: str = "this appointment") -> None:
         super().__init__(parent)
         self.setWindowTitle("Cancel appointment")
@@ -28,11 +29,7 @@ class CancelReasonDialog(QDialog):
         self.detail.setPlaceholderText("Reason in your words (needed for “Other”)")
         self.detail.setMaxLength(400)
         layout.addWidget(self.detail)
-        self.problem = QLabel()
-        self.problem.setAccessibleName("Problem")
-        self.problem.setStyleSheet("color: #a4161a;")
-        self.problem.hide()
-        layout.addWidget(self.problem)
+        layout.addWidget(self.problem_label())
         buttons = QDialogButtonBox()
         self.confirm = buttons.addButton("Cancel appointment", QDialogButtonBox.ButtonRole.AcceptRole)
         keep = buttons.addButton("Keep appointment", QDialogButtonBox.ButtonRole.RejectRole)
@@ -50,8 +47,7 @@ class CancelReasonDialog(QDialog):
 
     def _accept_if_reason(self) -> None:
         if not self.reason():
-            self.problem.setText("Write the reason, then press Cancel appointment again.")
-            self.problem.show()
+            self._problem("Write the reason, then press Cancel appointment again.")
             self.detail.setFocus()
             return
         self.accept()
