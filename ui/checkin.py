@@ -193,6 +193,8 @@ class CheckInDialog(FormDialog):
         self.setWindowTitle("Check-in")
         self.setAccessibleName("Check-in")
         self._session = session
+        # Read once: a session may look its location up in the store.
+        self._location = session.location
         self._appointment_id = appointment_id
         self._data: CheckInData | None = None
         self._status: CheckInStatus | None = None
@@ -293,7 +295,7 @@ class CheckInDialog(FormDialog):
     # --- loading --------------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        appointment_id, location, actor = self._appointment_id, self._session.location, self._session.actor
+        appointment_id, location, actor = self._appointment_id, self._location, self._session.actor
         QueryOp(self, body=lambda store: load_check_in(store, appointment_id=appointment_id, location=location,
                                                        actor=actor),
                 success=self._show, failure=lambda exc: self._problem(describe_error(exc))).run()
@@ -309,7 +311,7 @@ class CheckInDialog(FormDialog):
     def _show(self, data: CheckInData) -> None:
         previous = self._status
         self._data = data
-        appt, zone = data.appointment, self._session.location.zone
+        appt, zone = data.appointment, self._location.zone
         self.heading.setText(
             f"<b>{escape(data.client.full_name)}</b><br>{escape(data.service.name)}, "
             f"{format_span(appt.starts_at, appt.ends_at, zone)} with {escape(data.provider_name)}, "
@@ -319,7 +321,7 @@ class CheckInDialog(FormDialog):
                                  f"{escape(data.client.alerts)}</span>")
         self.status_label.setText(f"Now: {STATUS_STYLES[appt.status].label}")
         self.room_choice.clear()
-        for room in rooms_for(data.service, location=self._session.location, rooms=data.rooms) or data.rooms:
+        for room in rooms_for(data.service, location=self._location, rooms=data.rooms) or data.rooms:
             add_choice(self.room_choice, room.name, room.id)
         select_id(self.room_choice, appt.room_id)
         if appt.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
@@ -331,7 +333,7 @@ class CheckInDialog(FormDialog):
         data = self._data
         if data is None:
             return
-        zone = self._session.location.zone
+        zone = self._location.zone
         status = check_in_requirements(
             client=data.client, services=data.todays_services, intakes=data.intakes, consents=data.consents,
             today=utc_now().astimezone(zone).date(), zone=zone, intake_months_valid=INTAKE_MONTHS_VALID,

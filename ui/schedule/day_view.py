@@ -51,7 +51,9 @@ class DayScheduleView(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Schedule")
         self._session = session
-        self._zone = session.location.zone
+        # Read once: a session may look its location up in the store.
+        self._location = session.location
+        self._zone = self._location.zone
         self._day = day or self.today()
         self._shown: ScheduleDay | None = None
         self._request = 0
@@ -201,7 +203,7 @@ class DayScheduleView(QWidget):
         self._request += 1
         request, day = self._request, self._day
         self._show_day_heading(day)
-        location, actor = self._session.location, self._session.actor
+        location, actor = self._location, self._session.actor
         known = dict(self._labels)
         QueryOp(self, body=lambda store: load_schedule_day(store, location=location, day=day, actor=actor,
                                                            known=known),
@@ -253,7 +255,7 @@ class DayScheduleView(QWidget):
     def _concerns_me(self, changes: Any) -> bool:
         if getattr(changes, "reference", False):
             return True
-        if (self._session.location.id, self._day) in getattr(changes, "days", frozenset()):
+        if (self._location.id, self._day) in getattr(changes, "days", frozenset()):
             return True
         shown = self._shown.clients if self._shown else {}
         return any(client_id in shown for client_id in getattr(changes, "clients", frozenset()))
