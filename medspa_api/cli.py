@@ -1,0 +1,291 @@
+"""``medspa-api``: set up, run and look after the central API.
+
+Commands: init-db, create-tenant, create-location, create-user, serve,
+seed-demo, backup, restore-check, purge-audit. Settings come from the
+environment (see medspa_api.settings); every failure is a plain sentence
+and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import os
+import shutil
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import segno
+import sqlalchemy as sa
+
+from medspa_api.audit_log import verify_chain
+from medspa_api.data.tenants import create_location, create_tenant, tenant_id_by_name
+from medspa_api.data.users import create_user
+from medspa_api.db import tables as t
+from medspa_api.db.database import Database
+from medspa_api.migrate import upgrade_database
+from medspa_api.security.passwords import WeakPassword
+from medspa_api.security.totp import enrolment_uri
+from medspa_api.settings import Settings, SettingsError
+from medspa_desk.records import Location, Role
+
+RETENTION = timedelta(days=6 * 365 + 2)
+COUNTED_TABLES = ("tenants", "users", "devices", "records", "changes", "appointment_slots", "mutations",
+                  "conflicts", "audit")
+
+
+class CliError(Exception):
+    """A problem the operator can fix; the message says how."""
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.database_url, pool_size=2)
+
+
+def _tenant(db: Database, name: str):
+    with db.transaction(write=False) as conn:
+        tenant_id = tenant_id_by_name(conn, name=name)
+    if tenant_id is None:
+        raise CliError(f"No practice named {name!r}; create it with `medspa-api create-tenant`.")
+    return tenant_id
+
+
+def cmd_init_db(settings: Settings, args: argparse.Namespace) -> None:
+    upgrade_database(settings.owner_url, app_role=args.app_role)
+    print("Database schema is up to date.")
+
+
+def cmd_create_tenant(settings: Settings, args: argparse.Namespace) -> None:
+    db = _database(settings)
+    with db.transaction() as conn:
+        if tenant_id_by_name(conn, name=args.name) is not None:
+            raise CliError(f"A practice named {args.name!r} already exists.")
+        tenant_id = create_tenant(conn, name=args.name)
+    print(f"Created practice {args.name!r} ({tenant_id}).")
+
+
+def cmd_create_location(settings: Settings, args: argparse.Namespace) -> None:
+    db = _database(settings)
+    tenant_id = _tenant(db, args.tenant)
+    try:
+        location = Location(name=args.name, time_zone=args.time_zone, address=args.address)
+    except ValueError as exc:
+        raise CliError(f"The location is not valid: {exc.errors()[0]['msg']}.") from None  # type: ignore[attr-defined]
+    with db.transaction(tenant_id) as conn:
+        stored = create_location(conn, tenant_id=tenant_id, location=location)
+    print(f"Created location {args.name!r} ({stored.id}).")
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> None:
+    db = _database(settings)
+    tenant_id = _tenant(db, args.tenant)
+    password = os.environ.get("MEDSPA_API_NEW_PASSWORD") or getpass.getpass("Password for the new user: ")
+    try:
+        with db.transaction(tenant_id) as conn:
+            made = create_user(conn, tenant_id=tenant_id, tenant_name=args.tenant, username=args.username,
+                               display_name=args.display_name or args.username, role=Role(args.role),
+                               password=password)
+    except WeakPassword as exc:
+        raise CliError(str(exc)) from None
+    uri = enrolment_uri(made.totp_secret, username=args.username, tenant=args.tenant)
+    print(f"Created {args.role} {args.username!r} ({made.user.id}).")
+    print("Scan this with the user's authenticator app (or enter the URI):")
+    print(uri)
+    segno.make(uri, error="m").terminal(compact=True)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from medspa_api.app import create_app
+    from medspa_api.logs import configure
+
+    if args.insecure_loopback:
+        if not ipaddress.ip_address(args.host).is_loopback:
+            raise CliError("--insecure-loopback serves plain HTTP only on 127.0.0.1; use a TLS certificate "
+                           "for any other address.")
+        tls: dict[str, object] = {}
+    else:
+        if not (args.cert and args.key):
+            raise CliError("serve needs --cert and --key (TLS); plain HTTP is only for --insecure-loopback "
+                           "on 127.0.0.1 during development.")
+        tls = {"ssl_certfile": args.cert, "ssl_keyfile": args.key, "ssl_version": ssl.PROTOCOL_TLS_SERVER,
+               "ssl_ciphers": "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5"}
+    configure()
+    config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, access_log=False,
+                            log_config=None, **tls)  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    if tls:
+        # TLS 1.2 is the floor; uvicorn builds the context, so raise the minimum on it after load.
+        original = config.load
+
+        def load_with_minimum() -> None:
+            original()
+            if config.ssl is not None:
+                config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
+
+        config.load = load_with_minimum  # type: ignore[method-assign]
+    server.run()
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from medspa_api.demo import seed_demo
+
+    db = _database(settings)
+    summary = seed_demo(db, tenant_name=args.tenant, password=os.environ.get("MEDSPA_API_DEMO_PASSWORD", ""))
+    print(summary)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
+    target = Path(args.target)
+    if target.exists():
+        raise CliError(f"{target} exists; choose a new file name so no backup is overwritten.")
+    if settings.is_sqlite:
+        source = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".backup-")
+        os.close(fd)
+        os.chmod(temp, 0o600)
+        with sqlite3.connect(temp) as copy:
+            source.backup(copy)
+        source.close()
+        os.replace(temp, target)
+    else:
+        url = sa.make_url(settings.owner_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with target.open("wb") as out:
+            os.chmod(target, 0o600)
+            subprocess.run(["pg_dump", "--format=custom", "--no-owner", url], stdout=out, check=True)
+    print(f"Backup written to {target}.")
+
+
+def cmd_restore_check(settings: Settings, args: argparse.Namespace) -> None:
+    """Restore a backup into a scratch database and check counts and every tenant's audit chain."""
+    backup = Path(args.backup)
+    if not backup.exists():
+        raise CliError(f"No backup at {backup}.")
+    scratch_dir = Path(tempfile.mkdtemp(prefix="medspa-restore-"))
+    try:
+        if backup.suffix in (".db", ".sqlite", ".sqlite3") or settings.is_sqlite:
+            scratch = scratch_dir / "restored.db"
+            shutil.copyfile(backup, scratch)
+            url = f"sqlite:///{scratch}"
+            report = _check_restored(url)
+        else:
+            name = f"medspa_restore_{datetime.now(UTC):%Y%m%d%H%M%S}"
+            admin = sa.make_url(settings.owner_url).set(drivername="postgresql")
+            subprocess.run(["createdb", "-h", admin.host or "127.0.0.1", "-U", admin.username or "postgres", name],
+                           check=True)
+            try:
+                subprocess.run(["pg_restore", "--no-owner", "-d",
+                                admin.set(database=name).render_as_string(hide_password=False), str(backup)],
+                               check=True)
+                report = _check_restored(str(admin.set(drivername="postgresql+psycopg", database=name)
+                                             .render_as_string(hide_password=False)))
+            finally:
+                subprocess.run(["dropdb", "-h", admin.host or "127.0.0.1", "-U", admin.username or "postgres",
+                                name], check=False)
+    finally:
+        shutil.rmtree(scratch_dir, ignore_errors=True)
+    print(report)
+    if "FAILED" in report:
+        raise CliError("The restored copy did not verify; keep the previous backups and investigate.")
+
+
+def _check_restored(url: str) -> str:
+    db = Database(url, pool_size=1)
+    lines = [f"Restore check {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"]
+    try:
+        with db.transaction(write=False) as conn:
+            for table in COUNTED_TABLES:
+                count = conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[table])).scalar()
+                lines.append(f"  {table:20s} {count:>10d} rows")
+            tenants = list(conn.execute(sa.select(t.tenants.c.id, t.tenants.c.name)))
+        for tenant_id, name in tenants:
+            with db.transaction(tenant_id, write=False) as conn:
+                check = verify_chain(conn, tenant_id=tenant_id)
+            status = "ok" if check.ok else f"FAILED at row {check.first_bad_seq}"
+            lines.append(f"  audit chain of {name!r}: {check.rows} rows, {status}")
+    finally:
+        db.dispose()
+    return "\n".join(lines)
+
+
+def cmd_purge_audit(settings: Settings, args: argparse.Namespace) -> None:
+    """Delete audit rows older than ``--before``; anything younger than six years is refused."""
+    before = datetime.fromisoformat(args.before).replace(tzinfo=UTC)
+    if before > datetime.now(UTC) - RETENTION:
+        raise CliError("Audit records are kept six years; choose a --before date at least six years ago.")
+    db = Database(settings.owner_url, pool_size=1)
+    tenant_id = _tenant(db, args.tenant)
+    with db.transaction(tenant_id) as conn:
+        gone = conn.execute(t.audit.delete().where(t.audit.c.tenant_id == tenant_id,
+                                                   t.audit.c.recorded_at < before)).rowcount
+    print(f"Purged {gone} audit rows recorded before {before:%Y-%m-%d}.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="medspa-api", description="Medspa Desk central API")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("init-db", help="create or upgrade the schema (as the owner role)")
+    p.add_argument("--app-role", default="", help="PostgreSQL role the app connects as (gets grants)")
+    p.set_defaults(run=cmd_init_db)
+    p = sub.add_parser("create-tenant", help="add a practice")
+    p.add_argument("name")
+    p.set_defaults(run=cmd_create_tenant)
+    p = sub.add_parser("create-location", help="add a clinic site to a practice")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--time-zone", required=True, help="IANA name, e.g. America/New_York")
+    p.add_argument("--address", default="")
+    p.set_defaults(run=cmd_create_location)
+    p = sub.add_parser("create-user", help="add a user (password asked, TOTP QR printed)")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--username", required=True)
+    p.add_argument("--display-name", default="")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.set_defaults(run=cmd_create_user)
+    p = sub.add_parser("serve", help="run the API over TLS")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--insecure-loopback", action="store_true", help="plain HTTP on 127.0.0.1 (development)")
+    p.set_defaults(run=cmd_serve)
+    p = sub.add_parser("seed-demo", help="load the demo practice")
+    p.add_argument("--tenant", default="Demo Med Spa")
+    p.set_defaults(run=cmd_seed_demo)
+    p = sub.add_parser("backup", help="online backup to a new file")
+    p.add_argument("target")
+    p.set_defaults(run=cmd_backup)
+    p = sub.add_parser("restore-check", help="restore into scratch and verify counts and audit chains")
+    p.add_argument("backup")
+    p.set_defaults(run=cmd_restore_check)
+    p = sub.add_parser("purge-audit", help="remove audit rows past the six-year retention")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--before", required=True, help="YYYY-MM-DD, at least six years ago")
+    p.set_defaults(run=cmd_purge_audit)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_environment()
+        args.run(settings, args)
+    except (CliError, SettingsError) as exc:
+        print(f"medspa-api: {exc}", file=sys.stderr)
+        return 2
+    except (sa.exc.OperationalError, subprocess.CalledProcessError, OSError) as exc:
+        print(f"medspa-api: {type(exc).__name__}: the database or a tool could not be reached; check "
+              "MEDSPA_API_DATABASE_URL and that pg_dump/pg_restore are installed.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
