@@ -277,6 +277,7 @@ class CheckInDialog(FormDialog):
         layout.addWidget(visit)
 
         layout.addWidget(self.problem_label())
+        layout.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)

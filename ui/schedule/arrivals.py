@@ -36,6 +36,7 @@ class FlowRow:
     provider: str
     where: str
     minutes: int  # waiting / in room for, or late by; 0 for due
+    starts_at: datetime
 
 
 def _since(appt: Appointment, status: AppointmentStatus) -> datetime | None:
@@ -66,8 +67,9 @@ def flow_rows(day: ScheduleDay, *, now: datetime, privacy: bool) -> list[FlowRow
         rows.append(FlowRow(appointment_id=appt.id, stage=stage, time=format_time(appt.starts_at, day.zone),
                             client=day.client_label(appt.client_id, privacy=privacy),
                             service=day.service_name(appt.service_id),
-                            provider=day.provider_name(appt.provider_id), where=where, minutes=minutes))
-    rows.sort(key=lambda r: (_STAGE_ORDER[r.stage], -r.minutes if r.stage == "waiting" else 0, r.time))
+                            provider=day.provider_name(appt.provider_id), where=where, minutes=minutes,
+                            starts_at=appt.starts_at))
+    rows.sort(key=lambda r: (_STAGE_ORDER[r.stage], -r.minutes if r.stage == "waiting" else 0, r.starts_at))
     return rows
 
 

@@ -147,6 +147,18 @@ def test_flow_board_shows_who_is_waiting_and_in_which_room(qtbot: QtBot, desk: D
     assert view.arrivals.table.item(0, 1).text() == "Maria Lopez"
 
 
+def test_flow_board_lists_those_still_to_come_in_time_order(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    from ui.schedule.arrivals import flow_rows
+
+    day = desk.today + timedelta(days=1)
+    for hour, name in ((17, "Late"), (9, "Early"), (13, "Noon")):
+        desk.book(desk.add_client(name, "Client"), day=day, hour=hour)
+    view = _view(qtbot, desk, day=day)
+    rows = flow_rows(view.shown, now=desk.at(day, 7), privacy=False)
+    assert [r.client for r in rows] == ["Early Client", "Noon Client", "Late Client"]
+    assert [r.where for r in rows] == ["Due 9:00", "Due 13:00", "Due 17:00"]
+
+
 def test_privacy_mode_from_the_app_shows_initials_on_the_board_and_grid(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
     from ui.events import bus
 
