@@ -9,7 +9,14 @@ from medspa_desk.clinical.charting import build_treatment
 from medspa_desk.clinical.face_outline import FaceChartFileError, load_outline, outline
 from medspa_desk.clinical.totals import ChartingError, chart_totals, format_amount
 from medspa_desk.records import ChartView, ProductUnit, Role
-from tests.core.clinical.charts import in_date, neurotoxin_visit, point, product, treatment_day, visit
+from tests.core.clinical.charts import (
+    in_date,
+    neurotoxin_visit,
+    point,
+    product,
+    treatment_day,
+    visit,
+)
 
 
 def test_face_chart_points_round_trip_through_the_store_with_their_totals(store, demo, injector):
@@ -76,7 +83,7 @@ def test_profiles_name_their_own_side():
 def test_a_broken_face_chart_file_is_refused_with_the_file_and_the_problem(tmp_path: Path):
     bad = tmp_path / "front.json"
     bad.write_text(json.dumps({"view": "front", "strokes": [[[0.1, 0.1]]], "areas": []}))
-    with pytest.raises(FaceChartFileError, match="front.json is not usable: .*two points"):
+    with pytest.raises(FaceChartFileError, match=r"front.json is not usable: .*two points"):
         load_outline(bad, view=ChartView.FRONT)
     bad.write_text("{not json")
     with pytest.raises(FaceChartFileError, match="not valid JSON"):
