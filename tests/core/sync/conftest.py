@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import keyring
-import pytest
-from keyring.backends import SecretService
+from tests.core.sync.desks import secret_service
 
-
-@pytest.fixture
-def secret_service() -> None:
-    """The real Secret Service keychain (gnome-keyring under scripts/with-keyring.sh)."""
-    if not isinstance(keyring.get_keyring(), SecretService.Keyring):
-        pytest.skip("needs the Secret Service keychain: run the tests through scripts/with-keyring.sh")
+__all__ = ["secret_service"]

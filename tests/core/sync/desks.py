@@ -19,6 +19,9 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
+import keyring
+import pytest
+from keyring.backends import SecretService
 
 from medspa_desk.records import Appointment, Client, Role
 from medspa_desk.store.actor import Actor
@@ -38,6 +41,13 @@ from tests.support.live_api import LiveApi
 T = TypeVar("T")
 DESK_PASSWORD = "desk password for tests 42"
 TEST_TIMEOUT = httpx.Timeout(8.0, connect=3.0)
+
+
+@pytest.fixture
+def secret_service() -> None:
+    """The real Secret Service keychain (gnome-keyring under scripts/with-keyring.sh)."""
+    if not isinstance(keyring.get_keyring(), SecretService.Keyring):
+        pytest.skip("needs the Secret Service keychain: run the tests through scripts/with-keyring.sh")
 
 
 def client_factory(server_url: str, ca_path: str) -> Callable[[], httpx.Client]:
