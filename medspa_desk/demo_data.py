@@ -22,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from bisect import bisect
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from itertools import accumulate
+from typing import Any, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -561,6 +563,15 @@ class _Builder:
         return out
 
 
+class _Placement(NamedTuple):
+    day: date
+    provider_id: UUID
+    service: Service
+    room: Room
+    starts_at: datetime
+    ends_at: datetime
+
+
 class _Schedule:
     """Fills each provider's shifts with bookings, never double-booking a provider or a room."""
 
@@ -575,12 +586,13 @@ class _Schedule:
         for room in practice.rooms:
             self.rooms_by_kind[room.kind].append(room)
         weights = {entry[0]: entry[10] for entry in SERVICE_MENU}
+        self.rooms_for = {s.id: [r for k in s.room_kinds for r in self.rooms_by_kind[k]]
+                          for s in practice.services}
         self.menu: dict[UUID, tuple[list[Service], list[int]]] = {}
         for provider in practice.providers:
             can = [s for s in practice.services
-                   if (not s.provider_kinds or provider.kind in s.provider_kinds)
-                   and any(self.rooms_by_kind.get(k) for k in s.room_kinds)]
-            self.menu[provider.id] = (can, [weights[s.name] for s in can])
+                   if (not s.provider_kinds or provider.kind in s.provider_kinds) and self.rooms_for[s.id]]
+            self.menu[provider.id] = (can, list(accumulate(weights[s.name] for s in can)))
         self.clients = practice.clients
         # A few regulars account for many visits, as in a real practice.
         self.client_skew = 1.7
@@ -590,7 +602,7 @@ class _Schedule:
         days = (b.end_day - b.first_day).days
         horizon = max(1, (b.end_day - b.today).days)
         density = self._density()
-        booked: list[Appointment] = []
+        placed: list[_Placement] = []
         shifts_by_weekday: dict[int, list[Shift]] = defaultdict(list)
         for shift in self.practice.shifts:
             shifts_by_weekday[shift.weekday].append(shift)
@@ -604,17 +616,31 @@ class _Schedule:
             # Bookings thin out the further ahead a day is.
             fill = density if ahead < 0 else density * max(0.15, 1 - ahead / horizon) * 0.95
             room_day: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
-            room_bookings: dict[UUID, list[Appointment]] = defaultdict(list)
             for shift in shifts_by_weekday[day.weekday()]:
                 starts = max(shift.starts, opening.opens)
                 ends = min(shift.ends, opening.closes)
                 if starts >= ends:
                     continue
-                booked.extend(self._fill_shift(day, shift.provider_id, starts, ends, fill=fill,
-                                               room_day=room_day, room_bookings=room_bookings))
-        if self.size.appointments is not None and len(booked) > self.size.appointments:
-            keep = set(self.rng.sample(range(len(booked)), self.size.appointments))
-            booked = [a for i, a in enumerate(booked) if i in keep]
+                placed.extend(self._fill_shift(day, shift.provider_id, starts, ends, fill=fill,
+                                               room_day=room_day))
+        if self.size.appointments is not None and len(placed) > self.size.appointments:
+            keep = set(self.rng.sample(range(len(placed)), self.size.appointments))
+            placed = [p for i, p in enumerate(placed) if i in keep]
+        return self._book(placed)
+
+    def _book(self, placed: list[_Placement]) -> list[Appointment]:
+        """The appointments for the placed bookings, each checked with the rule the store enforces."""
+        booked = []
+        same_provider: dict[tuple[date, UUID], list[Appointment]] = defaultdict(list)
+        same_room: dict[tuple[date, UUID], list[Appointment]] = defaultdict(list)
+        for day, provider_id, service, room, starts_at, ends_at in placed:
+            appt = self._appointment(day, provider_id, service, room, starts_at, ends_at)
+            mine, theirs = same_provider[(day, provider_id)], same_room[(day, room.id)]
+            if clashes(appt, [*mine[-1:], *theirs], zone=self.zone):
+                raise AssertionError("demo generator double-booked a provider or a room")
+            mine.append(appt)
+            theirs.append(appt)
+            booked.append(appt)
         return booked
 
     @property
@@ -633,17 +659,15 @@ class _Schedule:
         return min(0.95, max(0.3, 1.35 * self.size.appointments / capacity))
 
     def _fill_shift(self, day: date, provider_id: UUID, starts: time, ends: time, *, fill: float,
-                    room_day: dict[UUID, list[tuple[datetime, datetime]]],
-                    room_bookings: dict[UUID, list[Appointment]]) -> list[Appointment]:
-        """Bookings for one provider's shift; ``room_day`` holds each room's blocked times that day
-        and ``room_bookings`` its appointments."""
+                    room_day: dict[UUID, list[tuple[datetime, datetime]]]) -> list[_Placement]:
+        """Bookings for one provider's shift; ``room_day`` holds each room's blocked times that day."""
         rng = self.rng
         zone = self.zone
         t = local_datetime(day, starts, zone)
         end = local_datetime(day, ends, zone)
         step = timedelta(minutes=GRID_MIN)
-        services, weights = self.menu[provider_id]
-        mine: list[Appointment] = []
+        services, cum_weights = self.menu[provider_id]
+        mine: list[_Placement] = []
         if not services:
             return mine
         shift_start = t
@@ -652,29 +676,24 @@ class _Schedule:
             if rng.random() > fill:
                 t += step
                 continue
-            service = rng.choices(services, weights)[0]
+            service = services[bisect(cum_weights, rng.random() * cum_weights[-1])]
             finish = t + timedelta(minutes=service.duration_min)
             if finish > end:
                 t += step
                 continue
             block = (t - timedelta(minutes=service.buffer_before_min),
                      finish + timedelta(minutes=service.buffer_after_min))
-            if mine and mine_until > block[0]:
+            if mine_until > block[0]:
                 t += step
                 continue
-            rooms = [r for k in service.room_kinds for r in self.rooms_by_kind[k]]
-            room = next((r for r in rng.sample(rooms, len(rooms))
+            rooms = self.rooms_for[service.id]
+            first = rng.randrange(len(rooms))  # spread bookings over the rooms of a kind
+            room = next((r for r in rooms[first:] + rooms[:first]
                          if not any(_overlaps(block, busy) for busy in room_day[r.id])), None)
             if room is None:
                 t += step
                 continue
-            appt = self._appointment(day, provider_id, service, room, t, finish)
-            # The generator keeps the same rule the store enforces: checked with the
-            # real rule on the provider's previous booking and the room's bookings.
-            room_bookings[room.id].append(appt)
-            if clashes(appt, [*mine[-1:], *room_bookings[room.id][:-1]], zone=zone):
-                raise AssertionError("demo generator double-booked a provider or a room")
-            mine.append(appt)
+            mine.append(_Placement(day, provider_id, service, room, t, finish))
             mine_until = block[1]
             room_day[room.id].append(block)
             t = finish + step if rng.random() < 0.3 else finish
@@ -698,25 +717,25 @@ class _Schedule:
         confirm_at = max(booked_at + timedelta(minutes=5), starts_at - timedelta(days=1, hours=rng.randrange(0, 48)))
         if past and roll < 0.08:
             status, reason = AppointmentStatus.CANCELLED, rng.choice(CANCEL_REASONS)
-            history.append(StatusChange(status=status, at=max(booked_at + timedelta(minutes=5),
+            history.append(_StatusChange(status=status, at=max(booked_at + timedelta(minutes=5),
                                                              starts_at - timedelta(hours=rng.randrange(2, 72))),
                                         by_user_id=desk, reason=reason))
         elif past and roll < 0.13:
             status = AppointmentStatus.NO_SHOW
-            history.append(StatusChange(status=status, at=starts_at + timedelta(minutes=20), by_user_id=desk))
+            history.append(_StatusChange(status=status, at=starts_at + timedelta(minutes=20), by_user_id=desk))
         elif past:
             provider_user = self.users_of[provider_id] or desk
             history.extend((
-                StatusChange(status=AppointmentStatus.CONFIRMED, at=confirm_at, by_user_id=desk),
-                StatusChange(status=AppointmentStatus.ARRIVED, at=starts_at - timedelta(minutes=rng.randrange(1, 15)),
+                _StatusChange(status=AppointmentStatus.CONFIRMED, at=confirm_at, by_user_id=desk),
+                _StatusChange(status=AppointmentStatus.ARRIVED, at=starts_at - timedelta(minutes=rng.randrange(1, 15)),
                              by_user_id=desk),
-                StatusChange(status=AppointmentStatus.IN_ROOM, at=starts_at, by_user_id=provider_user),
-                StatusChange(status=AppointmentStatus.COMPLETED, at=ends_at, by_user_id=provider_user),
+                _StatusChange(status=AppointmentStatus.IN_ROOM, at=starts_at, by_user_id=provider_user),
+                _StatusChange(status=AppointmentStatus.COMPLETED, at=ends_at, by_user_id=provider_user),
             ))
             status = AppointmentStatus.COMPLETED
         elif confirm_at <= b.now and rng.random() < 0.8:
             status = AppointmentStatus.CONFIRMED
-            history.append(StatusChange(status=status, at=confirm_at, by_user_id=desk))
+            history.append(_StatusChange(status=status, at=confirm_at, by_user_id=desk))
         updated = history[-1].at if history else booked_at
         return Appointment(
             id=b.new_id(booked_at), updated_at=updated, location_id=self.practice.location.id,
@@ -760,9 +779,9 @@ class _Charting:
                 areas.append(rng.choice(NEUROTOXIN_AREAS[4:]))
             for area, spots, units in areas:
                 total = round(units * factor * rng.choice((0.8, 1.0, 1.0, 1.2)))
-                uses.append(ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
-                                       expiry=lot.expiry, amount=total, unit=product.unit, area=area))
-                points.extend(ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
+                uses.append(_ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
+                                       expiry=lot.expiry, amount=float(total), unit=product.unit, area=area))
+                points.extend(_ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
                                          lot=lot.lot, amount=round(total / len(spots), 1)) for x, y in spots)
             notes = "Dynamic lines treated as planned. No immediate adverse reaction."
         elif category is ServiceCategory.DERMAL_FILLER:
@@ -770,28 +789,28 @@ class _Charting:
                 product = self.products[product_name]
                 lot = self._lot(product, on)
                 amount = rng.choice((0.5, 0.5, 0.8, 1.0))
-                uses.append(ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
+                uses.append(_ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
                                        expiry=lot.expiry, amount=amount, unit=product.unit, area=area))
-                points.append(ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
+                points.append(_ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
                                          lot=lot.lot, amount=amount))
             notes = "Aspirated before each bolus; capillary refill normal after treatment."
         elif category is ServiceCategory.LASER:
             wavelength = rng.choice((755.0, 1064.0))
-            laser.append(LaserSettings(device="Candela GentleMax Pro", wavelength_nm=wavelength,
+            laser.append(_LaserSettings(device="Candela GentleMax Pro", wavelength_nm=wavelength,
                                        fluence_j_cm2=float(rng.randrange(10, 26)), spot_size_mm=18.0,
                                        pulse_ms=3.0, pulses=rng.randrange(80, 900), passes=1,
                                        area=rng.choice(LHR_AREAS)))
             notes = "Test spot tolerated. Perifollicular oedema noted, as expected."
         elif category is ServiceCategory.IPL:
-            laser.append(LaserSettings(device="Lumenis M22 IPL", wavelength_nm=560.0,
+            laser.append(_LaserSettings(device="Lumenis M22 IPL", wavelength_nm=560.0,
                                        fluence_j_cm2=float(rng.randrange(12, 19)), spot_size_mm=15.0,
                                        pulse_ms=4.0, pulses=rng.randrange(120, 260), passes=2, area="Full face"))
             notes = "Mild erythema afterwards; pigment darkening as expected."
         elif category is ServiceCategory.IV_THERAPY:
             product = self.products["Lactated Ringer's 1000mL"]
             lot = self._lot(product, on)
-            uses.append(ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
-                                   expiry=lot.expiry, amount=1000, unit=product.unit, area="Left antecubital"))
+            uses.append(_ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
+                                   expiry=lot.expiry, amount=1000.0, unit=product.unit, area="Left antecubital"))
             notes = "22G cannula, one attempt. Infusion over 40 minutes, no reaction."
         elif category is ServiceCategory.CHEMICAL_PEEL:
             notes = f"Glycolic acid {rng.choice((20, 30, 35))}%, {rng.choice((2, 3, 4))} minutes, neutralised."
@@ -801,6 +820,16 @@ class _Charting:
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+# The small value objects inside appointments and charts are built without
+# re-validation: at benchmark scale they are millions, every value is made here
+# from constants and aware UTC times, and the records that hold them are fully
+# validated. The tests reload every generated record from JSON (full
+# validation) and compare, so a value these would refuse cannot slip through.
+_StatusChange = StatusChange.model_construct
+_ChartPoint = ChartPoint.model_construct
+_ProductUse = ProductUse.model_construct
+_LaserSettings = LaserSettings.model_construct
 
 
 class _ConsentSealer:

@@ -266,3 +266,12 @@ def test_an_impossible_scale_is_refused_with_a_reason() -> None:
         Scale(clients=0)
     with pytest.raises(ValueError, match="at least one month"):
         Scale(months_back=0, months_ahead=0)
+
+
+def test_every_generated_record_survives_full_validation_unchanged() -> None:
+    for record in practice().all_records():
+        reloaded = type(record).from_json(record.to_json())
+        assert reloaded.to_json() == record.to_json()
+    for treatment in practice().treatments:
+        reloaded = type(treatment).from_json(treatment.to_json())
+        assert content_hash(reloaded.signed_content()) == treatment.content_sha256
