@@ -91,6 +91,8 @@ class DeskSession:
         self._pin: PinLock | None = None
         self._guard = threading.RLock()
         self.sync: SyncEngine | None = None
+        self._location: Location | None = None
+        self.reload_location()
         if online is not None:
             self._start_sync(online)
 
@@ -102,12 +104,22 @@ class DeskSession:
 
     @property
     def location(self) -> Location:
+        """The location this desk works at; read once from the store, then kept.
+
+        Views ask for it on the GUI thread, which must not touch the store, so
+        it is loaded on the store's thread (sign-in, unlock, :meth:`reload_location`).
+        """
+        if self._location is None:
+            raise NotReady("The practice's schedule has not arrived yet; wait for the first sync to finish.")
+        return self._location
+
+    def reload_location(self) -> Location | None:
+        """Read the location again (after reference data changed); run on the store's thread."""
         store = self._open_store()
         locations = store.locations()
-        if not locations:
-            raise NotReady("The practice's schedule has not arrived yet; wait for the first sync to finish.")
-        chosen = next((loc for loc in locations if loc.id == self.config.location_id), locations[0])
-        return chosen
+        if locations:
+            self._location = next((loc for loc in locations if loc.id == self.config.location_id), locations[0])
+        return self._location
 
     @property
     def zone(self) -> ZoneInfo:
@@ -183,6 +195,7 @@ class DeskSession:
         self._key = key
         self._flush_held_audit()
         self._audit(AuditAction.UNLOCK, detail=how)
+        self.reload_location()
         if self.sync is not None:
             self.sync.resume(self.store)
         return self.store

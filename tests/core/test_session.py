@@ -36,7 +36,7 @@ def wait_for_location(session: DeskSession) -> None:
     assert session.sync is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if session.sync.with_store(lambda store: store.locations()):
+        if session.sync.with_store(lambda store: session.reload_location()):
             return
         time.sleep(0.05)
     raise AssertionError(f"the first sync did not bring the location: {session.sync.status}")
@@ -89,7 +89,7 @@ def test_lock_wipes_the_key_and_a_pin_reopens_until_five_misses(api: LiveApi, tm
         session.lock()
         assert session.is_locked and session._key is None
         with pytest.raises(SignInNeeded):
-            _ = session.location
+            session.reload_location()
         session.unlock_with_pin("2468")
         assert not session.is_locked
         session.lock()
