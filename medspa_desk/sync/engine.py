@@ -241,7 +241,7 @@ class SyncEngine:
     def _failed(self, error: SyncError) -> None:
         log.info("sync failed: %s (retry: %s)", type(error).__name__, error.retry)
         offline = isinstance(error, ConnectionTrouble)
-        self._set_status(online=not offline and self.status.online, message=error.message, progress=None)
+        self._counts_to_status(online=not offline and self.status.online, message=error.message, progress=None)
         announce(self._callbacks.sync_did_fail, error)
 
     def _revoked(self, error: DeviceRevoked) -> DeviceRevoked:
