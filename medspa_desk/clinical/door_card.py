@@ -72,6 +72,7 @@ class DoorCard:
     last_notes: str | None = None
     last_post_care: str | None = None
     draft_id: UUID | None = None  # this appointment's unsigned chart, if one was started
+    intake_on_file: bool = False
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -121,9 +122,9 @@ def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: An
               if a.client_id == client.id and a.holds_slot]
     todays_services = [services[a.service_id] for a in todays if a.service_id in services] or \
         [services[appt.service_id]]
+    intakes = store._load_many(IntakeForm, "SELECT data FROM intakes WHERE client_id = ?", key)
     status = check_in_requirements(
-        client=client, services=list(dict.fromkeys(todays_services)),
-        intakes=store._load_many(IntakeForm, "SELECT data FROM intakes WHERE client_id = ?", key),
+        client=client, services=list(dict.fromkeys(todays_services)), intakes=intakes,
         consents=store._load_many(SignedConsent, "SELECT data FROM consents WHERE client_id = ?", key),
         today=today, zone=zone, intake_months_valid=INTAKE_MONTHS_VALID,
         templates=_templates(store.consent_templates()))
@@ -141,7 +142,7 @@ def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: An
         may_chart=may_chart(actor.role),
         last_notes=(last.clinical_notes if clinical and last else None),
         last_post_care=(last.post_care if clinical and last else None),
-        draft_id=draft.id if draft else None)
+        draft_id=draft.id if draft else None, intake_on_file=bool(intakes))
 
 
 def _visit_line(t: TreatmentRecord, *, services: dict[UUID, Any], providers: dict[UUID, str],

@@ -44,9 +44,8 @@ class FaceOutline(BaseModel):
     def _usable(self) -> FaceOutline:
         if not self.strokes or any(len(s) < 2 for s in self.strokes):
             raise ValueError("every stroke needs at least two points")
-        names = [a.name for a in self.areas]
-        if not names or len(set(names)) != len(names):
-            raise ValueError("a view needs areas, each named once")
+        if not self.areas:
+            raise ValueError("a view needs named areas")
         return self
 
     def nearest_area(self, x: float, y: float) -> str:
@@ -55,7 +54,8 @@ class FaceOutline(BaseModel):
 
     @property
     def area_names(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.areas)
+        """Each area once (a wide area such as the forehead has several anchors)."""
+        return tuple(dict.fromkeys(a.name for a in self.areas))
 
 
 def load_outline(path: Path, *, view: ChartView) -> FaceOutline:

@@ -44,6 +44,7 @@ from ui.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -144,7 +145,7 @@ class ChartingDialog(QDialog):
         left.addStretch(1)
 
         middle = QVBoxLayout()
-        body.addLayout(middle, 2)
+        body.addLayout(middle, 3)
         views = QHBoxLayout()
         self.view_buttons = QButtonGroup(self)
         for view, text in ((ChartView.FRONT, "Front"), (ChartView.LEFT, "Left side"), (ChartView.RIGHT, "Right side")):
@@ -165,13 +166,17 @@ class ChartingDialog(QDialog):
         middle.addWidget(hint)
 
         right = QVBoxLayout()
-        body.addLayout(right, 1)
+        body.addLayout(right, 2)
         right.addWidget(QLabel("Totals (from the chart)"))
         self.totals = QTableWidget(0, 3)
         self.totals.setAccessibleName("Totals per area and product")
         self.totals.setHorizontalHeaderLabels(["Area", "Product", "Amount"])
         self.totals.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.totals.verticalHeader().setVisible(False)
+        header = self.totals.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.totals.setWordWrap(True)
         right.addWidget(self.totals, 1)
         self.product_totals = QLabel()
         self.product_totals.setAccessibleName("Totals per product")
@@ -366,7 +371,7 @@ class ChartingDialog(QDialog):
                      format_amount(total.amount, product.unit) if product else f"{total.amount:g}"]
             for column, value in enumerate(cells):
                 self.totals.setItem(row, column, QTableWidgetItem(value))
-        self.totals.resizeColumnsToContents()
+        self.totals.resizeRowsToContents()
         self.product_totals.setText("<br>".join(
             f"<b>{escape(names[t.product_id].name if t.product_id in names else 'Product')}</b>: "
             f"{format_amount(t.amount, names[t.product_id].unit if t.product_id in names else 'units')} "

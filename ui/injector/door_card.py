@@ -144,7 +144,9 @@ class DoorCardDialog(QDialog):
         safety = [s for s in safety if s]
         self.safety.setText("<br>".join(escape(s) for s in safety) if safety else "No allergies or alerts on file.")
         self.safety.setStyleSheet(ALERT_STYLE if safety else OK_STYLE)
-        self.flags.setText(_bullets(card.flags) if card.flags else "None from the current health questionnaire.")
+        self.flags.setText(_bullets(card.flags) if card.flags
+                           else "None from the current health questionnaire." if card.intake_on_file
+                           else "No health questionnaire on file, so none could be checked.")
         self.flags.setStyleSheet(ALERT_STYLE if card.flags else OK_STYLE)
         self.forms.setText(_bullets(card.form_problems) if card.form_problems
                            else "Consent and health questionnaire are in order for today.")
