@@ -1,0 +1,269 @@
+"""Packaging checks that need no PyInstaller build: the desktop entry, the bundle lists, the server unit.
+
+A real build is ``packaging/build.sh`` (minutes, a few hundred MB); these tests
+keep the inputs of that build honest between builds.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.metadata
+import importlib.util
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGING = ROOT / "packaging"
+DESKTOP_ENTRY = PACKAGING / "medspa-desk.desktop"
+UNIT = PACKAGING / "medspa-api.service"
+SPEC = PACKAGING / "medspa-desk.spec"
+
+# Modules whose constants name the data files the code reads at run time.
+DESK_RESOURCE_MODULES = ("medspa_desk.documents.resources", "medspa_desk.clinical.face_outline", "ui.style")
+SERVER_RESOURCE_MODULES = ("medspa_api.migrate",)
+
+HARDENING = {
+    "NoNewPrivileges": "yes",
+    "ProtectSystem": "strict",
+    "ProtectHome": "yes",
+    "PrivateTmp": "yes",
+    "PrivateDevices": "yes",
+    "ProtectKernelTunables": "yes",
+    "ProtectKernelModules": "yes",
+    "ProtectControlGroups": "yes",
+    "RestrictSUIDSGID": "yes",
+    "RestrictNamespaces": "yes",
+    "LockPersonality": "yes",
+    "MemoryDenyWriteExecute": "yes",
+    "SystemCallArchitectures": "native",
+    "CapabilityBoundingSet": "",
+    "UMask": "0077",
+    "LimitCORE": "0",
+}
+
+
+def load_bundle() -> ModuleType:
+    """packaging/desk_bundle.py, loaded by path (``packaging`` is also the name of a PyPI library)."""
+    spec = importlib.util.spec_from_file_location("desk_bundle_under_test", PACKAGING / "desk_bundle.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bundled(entries: list[tuple[str, str]]) -> set[Path]:
+    """Where each data entry lands, relative to the bundle's root (``_internal/``)."""
+    return {Path(folder) / Path(source).name for source, folder in entries}
+
+
+def files_in(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")]
+
+
+def resource_paths(module_names: tuple[str, ...]) -> list[Path]:
+    """The module-level Path constants of these modules that point into the repository."""
+    found = []
+    for name in module_names:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if isinstance(value, Path) and value.is_relative_to(ROOT):
+                found.append(value)
+    return found
+
+
+def unit_settings(text: str) -> dict[str, list[str]]:
+    """A systemd unit as key -> values (keys may repeat), comments and section headers dropped."""
+    settings: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";", "[")):
+            continue
+        key, _, value = line.partition("=")
+        settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+# --- the desktop entry and icon -------------------------------------------------------------------
+
+
+def test_desktop_entry_passes_desktop_file_validate() -> None:
+    validator = shutil.which("desktop-file-validate")
+    if validator is None:
+        pytest.skip("desktop-file-validate is not installed (Debian package desktop-file-utils)")
+    result = subprocess.run([validator, str(DESKTOP_ENTRY)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The validator prints hints too; a clean entry has none.
+    assert result.stdout.strip() == ""
+
+
+def test_desktop_entry_starts_the_installed_app_with_the_shipped_icon() -> None:
+    entry = dict(line.split("=", 1) for line in DESKTOP_ENTRY.read_text("utf-8").splitlines()
+                 if "=" in line and not line.startswith("#"))
+    scripts = re.search(r"^\[project\.scripts\]\n((?:.+\n)+)", (ROOT / "pyproject.toml").read_text("utf-8"),
+                        re.MULTILINE)
+    assert scripts is not None
+    assert re.search(rf'^{re.escape(entry["Exec"].split()[0])}\s*=\s*"ui\.app:main"', scripts.group(1),
+                     re.MULTILINE), "Exec must name the medspa-desk console script"
+    assert entry["Terminal"] == "false"
+    icon = PACKAGING / f"{entry['Icon']}.svg"
+    root = ET.parse(icon).getroot()  # noqa: S314 (the repository's own icon)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("viewBox") == "0 0 256 256", "the icon is drawn square"
+
+
+# --- what the desktop bundle carries ---------------------------------------------------------------
+
+
+def test_every_data_file_the_desk_code_names_is_in_the_bundle() -> None:
+    bundle = load_bundle()
+    shipped = bundled(bundle.desk_datas(ROOT))
+    paths = resource_paths(DESK_RESOURCE_MODULES)
+    assert any(p.name == "questionnaire-v1.json" for p in paths)  # the scan found the constants
+    for path in paths:
+        wanted = files_in(path) if path.is_dir() else [path]
+        assert wanted, f"{path} is named by the code but holds no files"
+        for file in wanted:
+            assert file.relative_to(ROOT) in shipped, f"{file.relative_to(ROOT)} is not in the spec's datas"
+
+
+def test_the_whole_resources_folder_ships_with_the_desk() -> None:
+    shipped = bundled(load_bundle().desk_datas(ROOT))
+    missing = [p.relative_to(ROOT) for p in files_in(ROOT / "resources") if p.relative_to(ROOT) not in shipped]
+    assert missing == []
+
+
+def test_package_data_read_through_importlib_resources_ships_beside_its_modules() -> None:
+    from medspa_desk.store import migrations
+
+    bundle = load_bundle()
+    shipped = bundled(bundle.desk_datas(ROOT)) | bundled(bundle.server_datas(ROOT))
+    store_migrations = Path(migrations.__file__).parent
+    for migration in migrations.available():
+        name = f"{migration.version:04d}_{migration.name}.sql"
+        assert (store_migrations / name).relative_to(ROOT) in shipped
+    for package in ("medspa_desk", "ui", "medspa_api"):
+        for file in files_in(ROOT / package):
+            if file.suffix != ".py":
+                assert file.relative_to(ROOT) in shipped, f"{file.relative_to(ROOT)} is not in the spec's datas"
+
+
+def test_server_migrations_ship_as_source_for_alembic() -> None:
+    shipped = bundled(load_bundle().server_datas(ROOT))
+    for path in resource_paths(SERVER_RESOURCE_MODULES):
+        for file in files_in(path) if path.is_dir() else [path]:
+            assert file.relative_to(ROOT) in shipped, f"{file.relative_to(ROOT)} is not in the server datas"
+    assert Path("medspa_api/migrations/env.py") in shipped
+
+
+def test_hidden_imports_and_metadata_exist_in_this_environment() -> None:
+    bundle = load_bundle()
+    for name in bundle.HIDDEN_IMPORTS:
+        assert importlib.util.find_spec(name) is not None, f"hidden import {name} does not exist"
+    for distribution in bundle.METADATA_OF:
+        assert importlib.metadata.distribution(distribution).metadata["Name"]
+    entry_points = {ep.value for ep in importlib.metadata.entry_points(group="keyring.backends")}
+    assert "keyring.backends.SecretService" in entry_points
+
+
+def test_modules_the_app_imports_by_name_are_inside_the_bundled_packages() -> None:
+    """``importlib.import_module("ui.schedule")`` and friends escape PyInstaller's scan."""
+    bundle = load_bundle()
+    named: set[str] = set()
+    for package in bundle.APP_PACKAGES:
+        for file in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(file.read_text("utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                        re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", node.value) and \
+                        node.value.split(".")[0] in {"medspa_desk", "ui", "medspa_api"}:
+                    named.add(node.value)
+    assert "ui.schedule" in named  # the scan sees the main window's look-up
+    outside = sorted(n for n in named if n.split(".")[0] not in bundle.APP_PACKAGES
+                     and importlib.util.find_spec(n.split(".")[0]) is not None
+                     and n not in bundle.HIDDEN_IMPORTS)
+    assert outside == [], "add these packages to APP_PACKAGES or HIDDEN_IMPORTS in desk_bundle.py"
+
+
+def test_spec_builds_main_py_in_one_folder_from_the_bundle_lists() -> None:
+    tree = ast.parse(SPEC.read_text("utf-8"))
+    calls = {node.func.id: node for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    analysis = calls["Analysis"]
+    assert "main.py" in ast.unparse(analysis.args[0])
+    keywords = {k.arg: ast.unparse(k.value) for k in analysis.keywords}
+    assert keywords["datas"] == "datas" and keywords["hiddenimports"] == "hiddenimports"
+    used = {node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and ast.unparse(node.value) == "bundle"}
+    assert {"desk_datas", "server_datas", "HIDDEN_IMPORTS", "APP_PACKAGES", "METADATA_OF", "EXCLUDES"} <= used
+    exe = {k.arg: ast.unparse(k.value) for k in calls["EXE"].keywords}
+    assert exe["exclude_binaries"] == "True", "one folder: binaries go to COLLECT, not into the executable"
+    assert exe["upx"] == "False"
+    assert "COLLECT" in calls
+
+
+def test_build_script_is_valid_bash_and_pins_pyinstaller_below_the_next_major() -> None:
+    script = PACKAGING / "build.sh"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    assert re.search(r"'pyinstaller>=6\.\d+,<7'", script.read_text("utf-8"))
+
+
+# --- the central API's systemd unit ----------------------------------------------------------------
+
+
+def test_api_unit_has_the_hardening_keys() -> None:
+    settings = unit_settings(UNIT.read_text("utf-8"))
+    wrong = {key: settings.get(key) for key, value in HARDENING.items() if settings.get(key) != [value]}
+    assert wrong == {}
+    assert settings["User"] != ["root"]
+    assert any(f.startswith("@system-service") for f in settings["SystemCallFilter"])
+    assert set(settings["RestrictAddressFamilies"][0].split()) <= {"AF_INET", "AF_INET6", "AF_UNIX"}
+
+
+def test_api_unit_serves_tls_with_settings_from_an_environment_file() -> None:
+    settings = unit_settings(UNIT.read_text("utf-8"))
+    assert settings["EnvironmentFile"] == ["/etc/medspa-api/medspa-api.env"]
+    command = shlex.split(settings["ExecStart"][0])
+    assert command[0].endswith("/medspa-api") and command[1] == "serve"
+    assert "--insecure-loopback" not in command
+    credentials = {value.split(":", 1)[0] for value in settings["LoadCredential"]}
+    assert command[command.index("--cert") + 1] == "%d/tls.crt" and "tls.crt" in credentials
+    assert command[command.index("--key") + 1] == "%d/tls.key" and "tls.key" in credentials
+    # Every option the unit passes is one `medspa-api serve` accepts.
+    help_text = subprocess.run([sys.executable, "-m", "medspa_api.cli", "serve", "--help"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout
+    for option in (word for word in command if word.startswith("--")):
+        assert option in help_text, f"medspa-api serve has no {option}"
+
+
+def test_server_install_notes_set_only_settings_the_server_reads() -> None:
+    notes = (PACKAGING / "server-install.md").read_text("utf-8")
+    read = set(re.findall(r"MEDSPA_API_[A-Z_]+", (ROOT / "medspa_api" / "settings.py").read_text("utf-8")))
+    assigned = set(re.findall(r"^(MEDSPA_API_[A-Z_]+)=", notes, re.MULTILINE))
+    assert {"MEDSPA_API_DATABASE_URL", "MEDSPA_API_SECRET_KEY"} <= assigned
+    assert assigned <= read
+
+
+def test_systemd_accepts_the_api_unit_and_rates_it_well_hardened() -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed (Debian package systemd)")
+    verify = subprocess.run([analyze, "verify", str(UNIT)], capture_output=True, text=True, check=False)
+    # The venv path does not exist on a build machine; any other complaint is a unit error.
+    complaints = [line for line in verify.stderr.splitlines()
+                  if line.strip() and "is not executable" not in line]
+    assert complaints == []
+    security = subprocess.run([analyze, "security", "--offline=true", "--threshold=20", str(UNIT)],
+                              capture_output=True, text=True, check=False)
+    exposure = re.search(r"Overall exposure level for \S+: ([\d.]+)", security.stdout)
+    assert exposure is not None, security.stdout + security.stderr
+    print(f"systemd exposure level of medspa-api.service: {exposure.group(1)}")
+    assert security.returncode == 0, f"exposure {exposure.group(1)} is above 2.0"
