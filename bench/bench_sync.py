@@ -1,0 +1,125 @@
+"""Sync engine figures, over TLS on loopback against the real central API, into SQLCipher caches.
+
+- sync.initial_records_per_s: a fresh desk pulls the benchmark practice
+  (100k clients, 300k appointments, 100k treatments, plus its reference
+  records) through the engine into its SQLCipher cache; target >= 10,000/s.
+- sync.propagation_p95_ms: a booking on desk A until it is in desk B's cache
+  (B long-polls); target <= 1,000 ms.
+- sync.noop_round_trip_ms: a sync cycle with nothing to push or pull (the
+  cheap "what changed since" check); target <= 30 ms.
+
+MEDSPA_BENCH_SYNC_SCALE (default 1.0) shrinks the practice for a quick run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from uuid import UUID
+
+from bench.harness import Report, median, percentile, time_ms
+from medspa_api.demo import bulk_load
+from medspa_desk.demo_data import BENCHMARK_SCALE, generate_practice
+from medspa_desk.sync.status import SyncCallbacks
+from tests.core.sync.desks import Desk, booking, new_client, open_desk
+from tests.resilience.workload import slot_start
+from tests.support.live_api import LiveApi
+
+PROPAGATION_SAMPLES = 40
+NOOP_SAMPLES = 60
+
+
+def _scale() -> float:
+    return float(os.environ.get("MEDSPA_BENCH_SYNC_SCALE", "1.0"))
+
+
+def run(report: Report) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        _initial_sync(report, Path(tmp) / "initial")
+        _propagation_and_noop(report, Path(tmp) / "live")
+
+
+def _initial_sync(report: Report, workdir: Path) -> None:
+    factor = _scale()
+    scale = replace(BENCHMARK_SCALE, clients=int(100_000 * factor), appointments=int(300_000 * factor),
+                    treatments=int(100_000 * factor), months_back=max(2, int(60 * factor)))
+    started = time.perf_counter()
+    practice = generate_practice(scale=scale)
+    records = [r for r in practice.all_records() if r.entity not in ("user", "intake", "consent")]
+    print(f"   practice: {len(records)} records generated in {time.perf_counter() - started:.0f} s "
+          f"(scale {factor})", flush=True)
+    with LiveApi.start(workdir / "api") as live:
+        started = time.perf_counter()
+        bulk_load(live.database, tenant_id=live.tenant.id, records=records)
+        print(f"   server seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        desk = open_desk(live, workdir / "desk", who="manager", start=False, pull_page=5000)
+        try:
+            started = time.perf_counter()
+            desk.engine.run_once()
+            elapsed = time.perf_counter() - started
+            cached = desk.read(lambda store: sum(
+                store.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+                for table in ("clients", "appointments", "treatments")))
+        finally:
+            desk.close()
+    expected = len(practice.clients) + len(practice.appointments) + len(practice.treatments)
+    if cached < expected:
+        raise AssertionError(f"the desk cached {cached} of {expected} clients+appointments+treatments")
+    report.figure("sync.initial_records_per_s", len(records) / elapsed, unit="records/s", target=10_000,
+                  higher_is_better=True)
+
+
+def _propagation_and_noop(report: Report, workdir: Path) -> None:
+    with LiveApi.start(workdir / "api") as live:
+        arrived = threading.Event()
+        a = open_desk(live, workdir / "a", who="front_desk", name="a")
+        b = open_desk(live, workdir / "b", who="manager", name="b", poll_wait_s=25.0,
+                      callbacks=SyncCallbacks(changes_did_arrive=lambda _changes: arrived.set()))
+        try:
+            client = new_client("Bench", "Propagation")
+            a.write(lambda store: store.create_client(client, actor=a.actor))
+            _wait_for(b, client.id)
+            samples = []
+            for i in range(PROPAGATION_SAMPLES):
+                appt = booking(live, client_id=client.id, starts_at=slot_start(i))
+                arrived.clear()
+                started = time.perf_counter()
+                a.write(lambda store, appt=appt: store.book(appt, actor=a.actor))
+                _wait_for(b, appt.id, arrived=arrived)
+                samples.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.05)
+            report.figure("sync.propagation_p95_ms", percentile(samples, 95), unit="ms", target=1000)
+            print(f"   propagation median {median(samples):.1f} ms over {len(samples)} bookings", flush=True)
+        finally:
+            a.close()
+            b.close()
+        idle = open_desk(live, workdir / "idle", who="provider", name="idle", start=False)
+        try:
+            idle.engine.run_once()
+            noop = time_ms(idle.engine.run_once, repeat=NOOP_SAMPLES, warmup=3)
+        finally:
+            idle.close()
+        report.figure("sync.noop_round_trip_ms", median(noop), unit="ms", target=30)
+        print(f"   no-op round trip p95 {percentile(noop, 95):.1f} ms", flush=True)
+
+
+def _wait_for(desk: Desk, record_id: UUID, *, arrived: threading.Event | None = None,
+              timeout_s: float = 10.0) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        if desk.read(lambda store: store.connection.execute(
+                "SELECT 1 FROM clients WHERE id = ? UNION ALL SELECT 1 FROM appointments WHERE id = ?",
+                (str(record_id), str(record_id))).fetchone()) is not None:
+            return
+        if arrived is not None:
+            arrived.wait(0.005)
+            arrived.clear()
+        else:
+            time.sleep(0.005)
+    raise AssertionError(f"record {record_id} did not reach desk {desk.name} in {timeout_s} s")
+
+
