@@ -717,25 +717,25 @@ class _Schedule:
         confirm_at = max(booked_at + timedelta(minutes=5), starts_at - timedelta(days=1, hours=rng.randrange(0, 48)))
         if past and roll < 0.08:
             status, reason = AppointmentStatus.CANCELLED, rng.choice(CANCEL_REASONS)
-            history.append(_StatusChange(status=status, at=max(booked_at + timedelta(minutes=5),
+            history.append(StatusChange(status=status, at=max(booked_at + timedelta(minutes=5),
                                                              starts_at - timedelta(hours=rng.randrange(2, 72))),
                                         by_user_id=desk, reason=reason))
         elif past and roll < 0.13:
             status = AppointmentStatus.NO_SHOW
-            history.append(_StatusChange(status=status, at=starts_at + timedelta(minutes=20), by_user_id=desk))
+            history.append(StatusChange(status=status, at=starts_at + timedelta(minutes=20), by_user_id=desk))
         elif past:
             provider_user = self.users_of[provider_id] or desk
             history.extend((
-                _StatusChange(status=AppointmentStatus.CONFIRMED, at=confirm_at, by_user_id=desk),
-                _StatusChange(status=AppointmentStatus.ARRIVED, at=starts_at - timedelta(minutes=rng.randrange(1, 15)),
+                StatusChange(status=AppointmentStatus.CONFIRMED, at=confirm_at, by_user_id=desk),
+                StatusChange(status=AppointmentStatus.ARRIVED, at=starts_at - timedelta(minutes=rng.randrange(1, 15)),
                              by_user_id=desk),
-                _StatusChange(status=AppointmentStatus.IN_ROOM, at=starts_at, by_user_id=provider_user),
-                _StatusChange(status=AppointmentStatus.COMPLETED, at=ends_at, by_user_id=provider_user),
+                StatusChange(status=AppointmentStatus.IN_ROOM, at=starts_at, by_user_id=provider_user),
+                StatusChange(status=AppointmentStatus.COMPLETED, at=ends_at, by_user_id=provider_user),
             ))
             status = AppointmentStatus.COMPLETED
         elif confirm_at <= b.now and rng.random() < 0.8:
             status = AppointmentStatus.CONFIRMED
-            history.append(_StatusChange(status=status, at=confirm_at, by_user_id=desk))
+            history.append(StatusChange(status=status, at=confirm_at, by_user_id=desk))
         updated = history[-1].at if history else booked_at
         return Appointment(
             id=b.new_id(booked_at), updated_at=updated, location_id=self.practice.location.id,
@@ -779,9 +779,9 @@ class _Charting:
                 areas.append(rng.choice(NEUROTOXIN_AREAS[4:]))
             for area, spots, units in areas:
                 total = round(units * factor * rng.choice((0.8, 1.0, 1.0, 1.2)))
-                uses.append(_ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
+                uses.append(ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
                                        expiry=lot.expiry, amount=float(total), unit=product.unit, area=area))
-                points.extend(_ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
+                points.extend(ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
                                          lot=lot.lot, amount=round(total / len(spots), 1)) for x, y in spots)
             notes = "Dynamic lines treated as planned. No immediate adverse reaction."
         elif category is ServiceCategory.DERMAL_FILLER:
@@ -789,27 +789,27 @@ class _Charting:
                 product = self.products[product_name]
                 lot = self._lot(product, on)
                 amount = rng.choice((0.5, 0.5, 0.8, 1.0))
-                uses.append(_ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
+                uses.append(ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
                                        expiry=lot.expiry, amount=amount, unit=product.unit, area=area))
-                points.append(_ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
+                points.append(ChartPoint(view=ChartView.FRONT, x=x, y=y, area=area, product_id=product.id,
                                          lot=lot.lot, amount=amount))
             notes = "Aspirated before each bolus; capillary refill normal after treatment."
         elif category is ServiceCategory.LASER:
             wavelength = rng.choice((755.0, 1064.0))
-            laser.append(_LaserSettings(device="Candela GentleMax Pro", wavelength_nm=wavelength,
+            laser.append(LaserSettings(device="Candela GentleMax Pro", wavelength_nm=wavelength,
                                        fluence_j_cm2=float(rng.randrange(10, 26)), spot_size_mm=18.0,
                                        pulse_ms=3.0, pulses=rng.randrange(80, 900), passes=1,
                                        area=rng.choice(LHR_AREAS)))
             notes = "Test spot tolerated. Perifollicular oedema noted, as expected."
         elif category is ServiceCategory.IPL:
-            laser.append(_LaserSettings(device="Lumenis M22 IPL", wavelength_nm=560.0,
+            laser.append(LaserSettings(device="Lumenis M22 IPL", wavelength_nm=560.0,
                                        fluence_j_cm2=float(rng.randrange(12, 19)), spot_size_mm=15.0,
                                        pulse_ms=4.0, pulses=rng.randrange(120, 260), passes=2, area="Full face"))
             notes = "Mild erythema afterwards; pigment darkening as expected."
         elif category is ServiceCategory.IV_THERAPY:
             product = self.products["Lactated Ringer's 1000mL"]
             lot = self._lot(product, on)
-            uses.append(_ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
+            uses.append(ProductUse(product_id=product.id, product_name=product.name, lot=lot.lot,
                                    expiry=lot.expiry, amount=1000.0, unit=product.unit, area="Left antecubital"))
             notes = "22G cannula, one attempt. Infusion over 40 minutes, no reaction."
         elif category is ServiceCategory.CHEMICAL_PEEL:
@@ -821,15 +821,6 @@ class _Charting:
 
 # --- small helpers -------------------------------------------------------------------------
 
-# The small value objects inside appointments and charts are built without
-# re-validation: at benchmark scale they are millions, every value is made here
-# from constants and aware UTC times, and the records that hold them are fully
-# validated. The tests reload every generated record from JSON (full
-# validation) and compare, so a value these would refuse cannot slip through.
-_StatusChange = StatusChange.model_construct
-_ChartPoint = ChartPoint.model_construct
-_ProductUse = ProductUse.model_construct
-_LaserSettings = LaserSettings.model_construct
 
 
 class _ConsentSealer:
@@ -856,16 +847,17 @@ class _ConsentSealer:
         if signature is None:
             signature = self._signatures[id(consent.signature)] = _canonical(
                 consent.signature.model_dump(mode="json"))
+        # Ids and ISO times hold no character JSON escapes, so they are quoted directly.
         document = (
             '{"body":' + self._text(consent.body)
-            + ',"client_id":' + _canonical(str(consent.client_id))
-            + ',"signature":' + signature
-            + ',"signed_at":' + _canonical(consent.signed_at.isoformat())
-            + ',"signer_name":' + _canonical(consent.signer_name)
+            + ',"client_id":"' + str(consent.client_id)
+            + '","signature":' + signature
+            + ',"signed_at":"' + consent.signed_at.isoformat()
+            + '","signer_name":' + _canonical(consent.signer_name)
             + ',"template_key":' + self._text(consent.template_key)
-            + ',"template_version":' + _canonical(consent.template_version)
+            + ',"template_version":' + str(consent.template_version)
             + ',"title":' + self._text(consent.title)
-            + ',"witness_name":' + _canonical(consent.witness_name) + "}")
+            + ',"witness_name":' + self._text(consent.witness_name) + "}")
         return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
