@@ -386,6 +386,7 @@ def free_slots(*, service: Service, provider_id: UUID, location: Location, shift
     """
     start, end = day_bounds(day, location.zone)
     if not_before is not None:
+        _require_aware(not_before)
         start = max(start, not_before)
     found: list[Slot] = []
     for slot in _slots_between(service=service, provider_id=provider_id, location=location,

@@ -240,6 +240,24 @@ def test_next_free_slot_moves_to_the_next_working_day() -> None:
     assert found == Slot(ny(date(2024, 5, 20), 9), ny(date(2024, 5, 20), 9, 30), rooms[0].id)
 
 
+def test_booking_today_offers_only_times_still_ahead_and_as_many_as_asked() -> None:
+    now = ny(ORDINARY_DAY, 13, 7)
+    slots = free_slots(service=BOTOX, provider_id=PROVIDER_A, location=LOCATION, shifts=[], rooms=ROOMS,
+                       existing=[], day=ORDINARY_DAY, not_before=now, limit=3)
+    assert [s.starts_at for s in slots] == [ny(ORDINARY_DAY, 13, 15), ny(ORDINARY_DAY, 13, 30),
+                                            ny(ORDINARY_DAY, 13, 45)]
+    with pytest.raises(ValueError, match="time zone"):
+        free_slots(service=BOTOX, provider_id=PROVIDER_A, location=LOCATION, shifts=[], rooms=ROOMS,
+                   existing=[], day=ORDINARY_DAY, not_before=datetime(2024, 5, 15, 13))
+
+
+def test_second_room_is_offered_when_the_first_is_taken() -> None:
+    other_provider = appt(start=ny(ORDINARY_DAY, 10), minutes=60, provider=PROVIDER_B, room=ROOM_1.id)
+    found = next_free_slot(service=BOTOX, provider_id=PROVIDER_A, location=LOCATION, shifts=[],
+                           rooms=ROOMS, existing=[other_provider], after=ny(ORDINARY_DAY, 10))
+    assert found == Slot(ny(ORDINARY_DAY, 10), ny(ORDINARY_DAY, 10, 30), ROOM_2.id)
+
+
 def test_no_slot_when_no_room_of_the_right_kind_exists() -> None:
     laser = BOTOX.model_copy(update={"room_kinds": ("laser",)})
     assert next_free_slot(service=laser, provider_id=PROVIDER_A, location=LOCATION, shifts=[],
