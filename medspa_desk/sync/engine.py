@@ -154,7 +154,6 @@ class SyncEngine:
 
     def sync_now(self) -> None:
         """Run a cycle as soon as possible (a local write, a person pressing Sync)."""
-        self._halted_by = None if isinstance(self._halted_by, ClockSkew) else self._halted_by
         self._wake.set()
 
     notify_local_write = sync_now
@@ -166,11 +165,13 @@ class SyncEngine:
             pass
         self._set_status(paused=True, progress=None)
 
-    def resume(self, store: Any | None = None) -> None:
-        """Catch up after unlock; ``store`` replaces the one closed at lock."""
+    def resume(self, store: Any | None = None, *, session: Session | None = None) -> None:
+        """Catch up after unlock; ``store`` replaces the one closed at lock, ``session`` a new sign-in."""
         with self._store_lock:
             if store is not None:
                 self._store = store
+            if session is not None:
+                self._session = session
             self._paused = False
             self._halted_by = None
         self._set_status(paused=False)
@@ -231,7 +232,7 @@ class SyncEngine:
         except StoreClosed:
             raise SyncCancelled() from None
         except StoreError as error:
-            problem = ServerTrouble(f"{error} ")
+            problem = ServerTrouble(str(error))
             self._failed(problem)
             raise problem from None
         self._counts_to_status(online=True, message="", last_success_at=self._clock(), progress=None)
