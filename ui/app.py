@@ -1,8 +1,10 @@
-"""Starting the desktop app: ``python main.py [--demo] [--screenshot DIR]``.
+"""Starting the desktop app: ``python main.py [--demo] [--screenshot DIR] [--data-dir DIR]``.
 
 Start-up does the least it can before the sign-in window shows (the main
-window, the schedule and the store are imported after sign-in), so the window
-is up fast on a cold start.
+window, the schedule and the session are imported after sign-in), so the
+window is up fast on a cold start. The workstation's folder is the platform's
+data folder (``medspa_desk.workstation.default_directory()``) unless
+``--data-dir`` says otherwise; the PHI-free log lives in its ``logs`` folder.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from ui.qt import QApplication, QObject, QTimer
@@ -19,15 +24,20 @@ log = logging.getLogger(__name__)
 
 # Printed by --report-start-up once the sign-in window has been shown (benchmarks read it).
 SHOWN_MARKER = "sign-in window shown"
+UNEXPECTED = ("Something went wrong in Medspa Desk. Nothing you saved was lost. If it happens again, "
+              "tell your manager; the details are in this workstation's log.")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="medspa-desk", description="Medspa Desk, the front desk app.")
     parser.add_argument("--demo", action="store_true",
-                        help="run with a sample practice and no set-up")
+                        help="run the whole system on this computer with a sample practice, no set-up")
     parser.add_argument("--screenshot", metavar="DIR",
-                        help="render the main screens to PNG files in DIR and exit")
+                        help="render the main screens (through the demo) to PNG files in DIR and exit")
     parser.add_argument("--data-dir", metavar="DIR", help="this workstation's data folder")
+    parser.add_argument("--ca-file", metavar="PEM",
+                        help="the certificate authority that signed the server's certificate, when it "
+                             "is not one the system already trusts (asked only at first set-up)")
     parser.add_argument("--report-start-up", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -36,12 +46,17 @@ class DeskApp(QObject):
     """Sign-in window ↔ main window, for as long as the app runs."""
 
     def __init__(self, backend: Any, *, server: str = "", tenant: str = "", username: str = "",
-                 password: str = "", notes: list[str] | None = None) -> None:
+                 password: str = "", notes: list[str] | None = None,
+                 on_quit: Callable[[], None] | None = None) -> None:
         super().__init__()
         from ui.sign_in import SignInWindow
 
         self.backend = backend
         self.window: Any = None
+        self.session: Any = None
+        self.demo: Any = None
+        self.pin_dialog: Any = None
+        self._on_quit = on_quit
         self.sign_in = SignInWindow(backend, server=server, tenant=tenant, username=username,
                                     extra_notes=notes)
         if password:
@@ -49,31 +64,60 @@ class DeskApp(QObject):
         self.sign_in.signed_in.connect(self.open_desk)
 
     def show_sign_in(self) -> None:
+        self.sign_in.refresh_set_up()
+        self.sign_in.refresh_notes()
         self.sign_in.show()
         self.sign_in.raise_()
         self.sign_in.focus_first_empty()
 
     def open_desk(self, session: Any) -> None:
         from ui.main_window import MainWindow
-        from ui.operations import db_worker
 
-        db_worker().attach(session.store)
+        self.session = session
         self.window = MainWindow(session)
         self.window.signed_out.connect(self._signed_out)
         self.sign_in.hide()
         self.window.show()
+        if not getattr(session, "pin_available", False):
+            QTimer.singleShot(0, self.offer_pin)
+
+    def offer_pin(self) -> None:
+        from ui.sign_in import SetPinDialog
+
+        if self.window is None or self.window.locker.locked:
+            return
+        self.pin_dialog = SetPinDialog(self.session, self.window)
+        self.pin_dialog.open()
 
     def _signed_out(self) -> None:
         self.window = None
+        self.session = None
         self.show_sign_in()
+
+    def shut_down(self) -> None:
+        """Quit: lock the session (store closed, key wiped) and stop sync; keep the sign-in for next time."""
+        from ui.operations import db_worker
+
+        session, self.session = self.session, None
+        if session is not None:
+            if session.sync is not None:
+                session.sync.stop(timeout_s=5.0)
+            try:
+                db_worker().run_sync(lambda _store: session.lock())
+            except Exception as exc:
+                log.error("locking at quit failed: %s", type(exc).__name__)
+        if self._on_quit is not None:
+            self._on_quit()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    _configure_logging(args)
-    from medspa_desk.vault.secrets import disable_core_dumps
+    directory = Path(args.data_dir) if args.data_dir else _data_dir()
+    _configure_logging(directory)
+    from medspa_desk.vault import disable_core_dumps
 
     disable_core_dumps()
+    install_excepthook()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Medspa Desk")
     app.setOrganizationName("Medspa Desk")
@@ -83,45 +127,65 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         from ui.screenshots import render_all
 
-        written = render_all(Path(args.screenshot))
-        for path in written:
+        for path in render_all(Path(args.screenshot)):
             print(path)
+        _shutdown()
         return 0
     if args.demo:
         from ui.demo import start_demo
 
         desk = start_demo()
     else:
-        desk = DeskApp(_backend(args))
+        from ui.desk_backend import DeskBackend
+
+        desk = DeskApp(DeskBackend(directory, ca_path=args.ca_file))
     desk.show_sign_in()
     if args.report_start_up:
         QTimer.singleShot(0, lambda: (print(SHOWN_MARKER, flush=True), app.quit()))
     code = app.exec()
+    desk.shut_down()
     _shutdown()
     return code
 
 
-def _backend(args: argparse.Namespace) -> Any:
-    from ui.demo import OfflineSignIn
-
-    return OfflineSignIn(Path(args.data_dir) if args.data_dir else _data_dir(), pin=None)
-
-
 def _data_dir() -> Path:
-    import platformdirs
+    from medspa_desk.workstation import default_directory
 
-    return Path(platformdirs.user_data_dir("medspa-desk", "Medspa Desk"))
+    return default_directory()
 
 
-def _configure_logging(args: argparse.Namespace) -> None:
-    import platformdirs
-
+def _configure_logging(directory: Path) -> None:
     from medspa_desk.logs import configure
+    from medspa_desk.workstation import Workstation
 
     try:
-        configure(Path(platformdirs.user_log_dir("medspa-desk", "Medspa Desk")))
+        configure(Workstation(directory).log_dir)
     except OSError:
         logging.basicConfig(level=logging.WARNING)
+
+
+def install_excepthook() -> None:
+    """An error nobody caught: the PHI-free log gets the trace, the person a plain sentence."""
+    sys.excepthook = _unexpected
+    threading.excepthook = lambda hook: log.error(
+        "unexpected error in thread %s: %s", getattr(hook.thread, "name", "?"), hook.exc_type.__name__,
+        exc_info=(hook.exc_type, hook.exc_value or hook.exc_type(), hook.exc_traceback))
+
+
+def _unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    # The log's formatter keeps files, lines and functions and drops the message (it may hold PHI).
+    log.error("unexpected error: %s", kind.__name__, exc_info=(kind, error, trace))
+    if QApplication.instance() is None:
+        print(UNEXPECTED, file=sys.stderr)
+        return
+    from ui.qt import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "Medspa Desk", UNEXPECTED)
+    box.setAccessibleName("Problem")
+    box.open()
 
 
 def _shutdown() -> None:

@@ -1,283 +1,252 @@
-"""``python main.py --demo``: a practice to click through, with no set-up.
+"""``python main.py --demo``: the whole system on this computer, with no set-up.
 
-This module holds the *offline* demo: a workstation folder in a temporary
-directory with a real vault (Argon2id keyslots, the device secret in the OS
-keychain when there is one), a real SQLCipher store seeded with the demo
-practice (medspa_desk.demo_data), and an ``OfflineDeskSession`` that signs in
-by unwrapping the user's keyslot, locks by wiping the key and closing the
-store, and unlocks with a PIN or the password.
+A central API runs in this process on loopback (``127.0.0.1``, a random port):
+SQLite in a temporary folder, a throwaway TLS certificate authority made with
+trustme, uvicorn in a background thread. It is seeded with the demo practice
+(``medspa_desk.demo_data`` through the API's own ``seed_demo``). The desk then
+signs in to it as the front desk through the real path: a new workstation
+folder, the online sign-in with the six-digit code (the demo knows each demo
+user's authenticator secret and types the code itself), the vault and escrow
+set-up, and the first sync filling the encrypted cache while a progress bar runs.
 
-``OfflineDeskSession`` stands in for the lead's ``medspa_desk.session.DeskSession``
-(same attributes: store, actor, user, location, zone, sync, lock,
-unlock_with_pin, unlock_with_password, sign_out) until that lands; it has no
-sync engine, so the status bar says the desk is offline.
+Nothing here is used outside the demo and the screenshots: a real desk signs in
+through :class:`ui.desk_backend.DeskBackend` against its practice's server.
+``make_tls`` and ``serve_in_thread`` are the small start-up pieces a test
+harness can share.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import re
+import secrets
+import shutil
+import ssl
+import tempfile
 import threading
-from collections.abc import Iterable
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from medspa_desk.records import AuditAction, AuditEvent, Location, Role, User
+from medspa_desk.sync.errors import TotpRequired
+from ui.desk_backend import DeskBackend
 
 log = logging.getLogger(__name__)
 
-DB_FILE = "desk.db"
-USERS_FILE = "workstation-users.json"
-DEMO_TENANT = "glow-aesthetics"
-# The demo signs in as front desk; the PIN is set for it so the lock screen can be tried.
+DEMO_TENANT = "Glow Aesthetics"
+# Every demo user's password (demo only; it passes the server's password rules).
+DEMO_PASSWORD = "velvet-harbor-lantern-42"  # noqa: S105 (the demo's published password)
 DEMO_PIN = "2468"
-DEFAULT_IDLE_MINUTES = 5.0
+FRONT_DESK, PROVIDER, MANAGER = "frontdesk", "mpatel", "manager"
+SERVER_START_TIMEOUT_S = 30.0
+TOTP_STEP_S = 30
+
+
+# --- the pieces: a throwaway CA, and uvicorn in a thread ---------------------------------
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca_path: Path  # the CA certificate the desk trusts
+    cert_path: Path  # the server's certificate chain
+    key_path: Path  # the server's private key
+
+
+def make_tls(directory: Path, *, names: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TlsFiles:
+    """A new certificate authority and a server certificate for loopback, written to ``directory``."""
+    import trustme
+
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ca = trustme.CA()
+    server = ca.issue_cert(*names)
+    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
+    ca.cert_pem.write_to_path(str(files.ca_path))
+    server.private_key_pem.write_to_path(str(files.key_path))
+    files.key_path.chmod(0o600)
+    files.cert_path.write_bytes(b"".join(blob.bytes() for blob in server.cert_chain_pems))
+    return files
 
 
 @dataclass
-class OfflineDeskSession:
-    """A signed-in user on this workstation, working from the encrypted local copy."""
+class RunningServer:
+    """An ASGI app served over TLS on loopback from a background thread."""
+
+    server: Any
+    thread: threading.Thread
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def stop(self, *, timeout_s: float = 15.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=timeout_s)
+
+
+def serve_in_thread(app: Any, *, tls: TlsFiles, name: str = "demo-api") -> RunningServer:
+    """Start uvicorn (TLS 1.2+) on 127.0.0.1 and a free port; return once it accepts connections."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ssl_certfile=str(tls.cert_path),
+                            ssl_keyfile=str(tls.key_path), ssl_version=ssl.PROTOCOL_TLS_SERVER,
+                            log_level="warning", log_config=None, access_log=False, lifespan="on",
+                            timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the demo server did not start; see the log")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return RunningServer(server=server, thread=thread, port=port)
+
+
+# --- the demo server: migrated, seeded, serving -------------------------------------------
+
+
+def totp_secrets(summary: str) -> dict[str, str]:
+    """Username → authenticator secret, from the enrolment links ``seed_demo`` prints."""
+    import pyotp
+
+    found = {}
+    for username, uri in re.findall(r"(\S+): (otpauth://\S+)", summary):
+        found[username] = pyotp.parse_uri(uri).secret
+    return found
+
+
+@dataclass
+class DemoServer:
+    """The central API with the demo practice, on loopback, for as long as the demo runs."""
 
     directory: Path
-    vault: Any
-    store: Any
-    user: User
-    location: Location
-    device_id: UUID | None = None
-    idle_lock_minutes: float = DEFAULT_IDLE_MINUTES
-    sync: Any = None
-    _key: Any = None
-    _pin: Any = None
-    _missed: list[AuditEvent] = field(default_factory=list)
-    _guard: threading.Lock = field(default_factory=threading.Lock)
+    tls: TlsFiles
+    running: RunningServer
+    database: Any
+    tenant: str
+    password: str
+    secrets: dict[str, str]
+    _last_counter: dict[str, int] = field(default_factory=dict)
+    _codes: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, directory: Path, *, scale: Any = None, tenant: str = DEMO_TENANT,
+              password: str = DEMO_PASSWORD) -> DemoServer:
+        from medspa_api.app import create_app
+        from medspa_api.db.database import Database
+        from medspa_api.demo import seed_demo
+        from medspa_api.migrate import upgrade_database
+        from medspa_api.settings import Settings
+
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        url = f"sqlite:///{directory / 'central-api.db'}"
+        upgrade_database(url)
+        database = Database(url)
+        summary = seed_demo(database, tenant_name=tenant, password=password, scale=scale)
+        settings = Settings(database_url=url, secret_key=secrets.token_urlsafe(48), environment="demo")
+        tls = make_tls(directory / "tls")
+        running = serve_in_thread(create_app(settings, database=database), tls=tls)
+        log.info("demo server on port %s", running.port)
+        return cls(directory=directory, tls=tls, running=running, database=database, tenant=tenant,
+                   password=password, secrets=totp_secrets(summary))
 
     @property
-    def zone(self) -> ZoneInfo:
-        return self.location.zone
+    def base_url(self) -> str:
+        return self.running.base_url
 
-    @property
-    def actor(self) -> Any:
-        from medspa_desk.store import Actor
+    def totp(self, username: str) -> str | None:
+        """A code the server has not seen for ``username`` (each code is accepted once)."""
+        import pyotp
 
-        return Actor(user_id=self.user.id, device_id=self.device_id, role=self.user.role)
+        secret = self.secrets.get(username.strip().lower())
+        if secret is None:
+            return None
+        with self._codes:
+            while True:
+                current = int(time.time() // TOTP_STEP_S)
+                counter = max(current, self._last_counter.get(username, 0) + 1)
+                if counter <= current + 1:  # the server accepts one step ahead
+                    self._last_counter[username] = counter
+                    return pyotp.TOTP(secret).at(counter * TOTP_STEP_S)
+                time.sleep((current + 1) * TOTP_STEP_S - time.time() + 0.05)
 
-    @property
-    def pin_available(self) -> bool:
-        return self._pin is not None and self._pin.has_pin
-
-    def set_pin(self, pin: str) -> None:
-        from medspa_desk.vault import PinLock
-
-        if self._pin is None:
-            self._pin = PinLock(user_id=self.user.id)
-        self._pin.set_pin(pin, key=self._key)
-
-    def _audit(self, action: AuditAction, *, outcome: str = "ok", detail: str = "") -> None:
-        event = AuditEvent(actor_user_id=self.user.id, device_id=self.device_id, action=action,
-                           entity="user", entity_id=self.user.id, outcome=outcome, detail=detail)
-        if self.store is None:
-            self._missed.append(event)  # written at the next unlock
-            return
-        for missed in [*self._missed, event]:
-            self.store.audit.record(missed)
-        self._missed.clear()
-
-    def lock(self) -> None:
-        """Wipe the key and close the store; only a PIN-sealed copy stays (in memory)."""
-        with self._guard:
-            if self.store is None:
-                return
-            self._audit(AuditAction.LOCK)
-            self.store.close()
-            self.store = None
-            if self._pin is not None and self._pin.has_pin:
-                self._pin.lock(self._key)
-            elif self._key is not None:
-                self._key.wipe()
-            self._key = None
-
-    def unlock_with_pin(self, pin: str) -> Any:
-        from medspa_desk.vault import VaultError
-
-        with self._guard:
-            if self._pin is None:
-                from medspa_desk.vault import PinUnavailable
-
-                raise PinUnavailable()
-            try:
-                key = self._pin.unlock_with_pin(pin)
-            except VaultError as exc:
-                self._audit(AuditAction.UNLOCK_FAILED, outcome="denied",
-                            detail=f"pin failures={getattr(exc, 'failures', 0)}")
-                raise
-            self._open(key)
-            self._audit(AuditAction.UNLOCK, detail="pin")
-            return self.store
-
-    def unlock_with_password(self, password: str) -> Any:
-        from medspa_desk.vault import VaultError
-
-        with self._guard:
-            try:
-                key = self.vault.unlock(self.user.id, password)
-            except VaultError as exc:
-                self._audit(AuditAction.UNLOCK_FAILED, outcome="denied",
-                            detail=f"password failures={getattr(exc, 'failures', 0)}")
-                raise
-            self._open(key)
-            if self._pin is not None and self._pin.is_locked:
-                self._pin.drop()  # a fresh key: the old sealed copy is stale
-                self._pin = None
-            self._audit(AuditAction.UNLOCK, detail="password")
-            return self.store
-
-    def _open(self, key: Any) -> None:
-        from medspa_desk.store import Store
-
-        self.store = Store.open(self.directory / DB_FILE, key.buffer)
-        self._key = key
-
-    def sign_out(self) -> None:
-        with self._guard:
-            if self.store is not None:
-                self._audit(AuditAction.SIGN_OUT)
-                self.store.close()
-                self.store = None
-            if self._pin is not None:
-                self._pin.drop()
-                self._pin = None
-            if self._key is not None:
-                self._key.wipe()
-                self._key = None
+    def stop(self) -> None:
+        self.running.stop()
+        self.database.dispose()
 
 
-class OfflineSignIn:
-    """Signs in by the user's keyslot on this workstation (no server)."""
+class DemoBackend(DeskBackend):
+    """The real sign-in, with the demo typing the six-digit code and setting the demo PIN."""
 
-    def __init__(self, directory: Path, *, pin: str | None = DEMO_PIN) -> None:
-        self.directory = Path(directory)
+    def __init__(self, directory: Path, *, server: DemoServer, pin: str | None = DEMO_PIN) -> None:
+        super().__init__(directory, ca_path=str(server.tls.ca_path), device_name="demo front desk")
+        self.server = server
         self.pin = pin
 
-    def environment_notes(self) -> list[str]:
-        from medspa_desk.vault import Vault
-
-        notes = ["Working offline: this desk signs in with the password saved on this "
-                 "workstation. Nothing is sent to a server in this mode."]
-        try:
-            vault = Vault.load(self.directory)
-        except Exception as exc:
-            from ui.operations import describe_error
-
-            return [*notes, describe_error(exc)]
-        notice = getattr(vault, "keychain_notice", None) or getattr(vault, "_keychain_notice", None)
-        if notice:
-            notes.append(str(notice))
-        return notes
-
     def sign_in(self, *, server: str = "", tenant: str = "", username: str, password: str,
-                totp: str | None = None) -> OfflineDeskSession:
-        from medspa_desk.store import Store
-        from medspa_desk.vault import UnknownUser, Vault, VaultError
-
-        users = json.loads((self.directory / USERS_FILE).read_text(encoding="utf-8"))
-        vault = Vault.load(self.directory)
-        if username not in users:
-            raise UnknownUser()
-        user_id = UUID(users[username])
+                totp: str | None = None) -> Any:
         try:
-            key = vault.unlock(user_id, password)
-        except VaultError:
-            log.warning("offline sign-in refused for user %s", user_id)
-            raise
-        store = Store.open(self.directory / DB_FILE, key.buffer)
-        user = next(u for u in store.users() if u.id == user_id)
-        location = store.locations()[0]
-        session = OfflineDeskSession(directory=self.directory, vault=vault, store=store, user=user,
-                                     location=location, _key=key)
-        session._audit(AuditAction.SIGN_IN, detail="offline")
+            session = super().sign_in(server=server, tenant=tenant, username=username, password=password,
+                                      totp=totp)
+        except TotpRequired:
+            code = self.server.totp(username)
+            if code is None:
+                raise
+            session = super().sign_in(server=server, tenant=tenant, username=username, password=password,
+                                      totp=code)
         if self.pin:
             session.set_pin(self.pin)
         return session
 
 
-@dataclass(frozen=True)
-class DemoWorkstation:
-    directory: Path
-    credentials: dict[str, str]  # username → password, demo only
-    front_desk: str
-    provider: str
-    manager: str
+@dataclass
+class DemoSystem:
+    """Server, workstation folder and sign-in backend of one demo run."""
+
+    root: Path
+    server: DemoServer
+    backend: DemoBackend
+
+    @classmethod
+    def start(cls, *, scale: Any = None, root: Path | None = None) -> DemoSystem:
+        root = Path(root or tempfile.mkdtemp(prefix="medspa-desk-demo-"))
+        server = DemoServer.start(root / "server", scale=scale)
+        backend = DemoBackend(root / "desk", server=server)
+        return cls(root=root, server=server, backend=backend)
+
+    def notes(self) -> list[str]:
+        return demo_notes(password=self.server.password)
+
+    def stop(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
-def prepare_offline_workstation(directory: Path, *, clients: int = 2000, seed: int = 7) -> DemoWorkstation:
-    """A workstation folder with a vault for every demo user and a store seeded with the practice."""
-    from medspa_desk import demo_data
-
-    practice = demo_data.generate_practice(seed=seed, clients=clients)
-    return seed_workstation(directory, records=practice.all_records(), users=practice.users,
-                            passwords=demo_passwords(practice))
-
-
-def demo_passwords(practice: Any) -> dict[str, str]:
-    from medspa_desk import demo_data
-
-    known = getattr(demo_data, "DEMO_PASSWORDS", None) or {}
-    default = getattr(demo_data, "DEMO_PASSWORD", None)
-    return {u.username: known.get(u.username) or known.get(u.role.value) or default
-            or "glow-demo-password" for u in practice.users}
-
-
-def seed_workstation(directory: Path, *, records: Iterable[Any], users: list[User],
-                     passwords: dict[str, str]) -> DemoWorkstation:
-    from medspa_desk.store import Store
-    from medspa_desk.vault import Vault
-
-    directory = Path(directory)
-    active = [u for u in users if u.active]
-    first, *others = active
-    vault, key = Vault.create(directory, user_id=first.id, password=passwords[first.username])
-    try:
-        for user in others:
-            vault.enroll(user.id, passwords[user.username], key=key)
-        with Store.open(directory / DB_FILE, key.buffer, create=True) as store:
-            store.import_records(records)
-    finally:
-        key.wipe()
-    (directory / USERS_FILE).write_text(json.dumps({u.username: str(u.id) for u in active}),
-                                        encoding="utf-8")
-
-    def by_role(role: Role) -> str:
-        return next(u.username for u in active if u.role is role)
-
-    return DemoWorkstation(directory=directory, credentials={u.username: passwords[u.username] for u in active},
-                           front_desk=by_role(Role.FRONT_DESK), provider=by_role(Role.PROVIDER),
-                           manager=by_role(Role.MANAGER))
-
-
-def demo_notes(workstation: DemoWorkstation) -> list[str]:
-    creds = workstation.credentials
+def demo_notes(*, password: str) -> list[str]:
     return [
-        "Demo practice (sample data, not real people). Sign in as:",
-        f"  front desk: {workstation.front_desk} / {creds[workstation.front_desk]}",
-        f"  provider: {workstation.provider} / {creds[workstation.provider]}",
-        f"  manager: {workstation.manager} / {creds[workstation.manager]}",
+        "Demo practice (invented people). The server runs on this computer. Sign in as:",
+        f"  front desk: {FRONT_DESK}   provider: {PROVIDER}   manager: {MANAGER}",
+        f"  password for each: {password}",
+        "The demo types the six-digit code for you. "
         f"Lock with Ctrl+L; unlock with PIN {DEMO_PIN} or the password.",
-        "Offline demo: the practice is seeded straight into this desk's encrypted store.",
     ]
 
 
-def start_demo(*, clients: int = 2000) -> Any:
-    """The demo desk: a throwaway workstation folder, seeded, with the sign-in window filled in."""
-    import tempfile
-
+def start_demo(*, scale: Any = None, sign_in_now: bool = True) -> Any:
+    """The demo desk: server up, sign-in window filled in for the front desk, and signing in."""
     from ui.app import DeskApp
+    from ui.qt import QTimer
 
-    directory = Path(tempfile.mkdtemp(prefix="medspa-desk-demo-"))
-    workstation = prepare_offline_workstation(directory, clients=clients)
-    log.info("demo workstation ready")
-    return DeskApp(OfflineSignIn(directory), tenant=DEMO_TENANT, username=workstation.front_desk,
-                   password=workstation.credentials[workstation.front_desk],
-                   notes=demo_notes(workstation))
+    print("Starting the demo: central server on this computer, seeding the demo practice…", flush=True)
+    system = DemoSystem.start(scale=scale)
+    print(f"Demo server at {system.server.base_url}. Signing in as the front desk.", flush=True)
+    desk = DeskApp(system.backend, server=system.server.base_url, tenant=system.server.tenant,
+                   username=FRONT_DESK, password=system.server.password, notes=system.notes(),
+                   on_quit=system.stop)
+    desk.demo = system
+    if sign_in_now:
+        QTimer.singleShot(0, desk.sign_in.submit)
+    return desk

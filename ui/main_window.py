@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.session import NotReady
 from ui.client_profile import ClientProfile
 from ui.conflicts import ConflictInbox
 from ui.events import bus
@@ -32,7 +33,7 @@ from ui.qt import (
     Signal,
 )
 from ui.search import ClientSearch
-from ui.status_bar import DeskStatusBar
+from ui.status_bar import DeskStatusBar, FirstSyncPage
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +70,20 @@ class MainWindow(QMainWindow):
         self.search: ClientSearch | None = None
         self.inbox: ConflictInbox | None = None
         self.lock_view: LockView | None = None
-        self.status = DeskStatusBar(self, zone=session.zone, has_sync=session.sync is not None)
+        self.waiting: FirstSyncPage | None = None
+        self.status = DeskStatusBar(self, zone=self._zone(), has_sync=session.sync is not None)
         self.status.conflicts_requested.connect(self.open_conflict_inbox)
         self.setStatusBar(self.status)
+        if session.sync is not None:
+            # The engine started at sign-in, before this bar existed: show where it is now.
+            self.status.show_status(session.sync.status)
         self.locker = LockController(self, session=session, policy=policy or LockPolicy.of(session))
         self._build_actions()
         bus.operation_did_execute.connect(self._on_changes)
         bus.privacy_mode_did_change.connect(self._privacy_changed)
+        bus.session_will_lock.connect(self._pause_sync)
+        bus.sync_did_finish.connect(lambda _changes: self._check_first_sync())
+        bus.sync_did_fail.connect(lambda _error: self._check_first_sync())
         self.show_desk()
         self.locker.start()
 
@@ -130,6 +138,11 @@ class MainWindow(QMainWindow):
 
     def show_desk(self) -> None:
         self._drop_lock_view()
+        if self._zone() is None:
+            self._show_first_sync_page()
+            return
+        self._drop_first_sync_page()
+        self.status.zone = self._zone()
         self.desk = QTabWidget(self.pages)
         self.desk.setObjectName("deskTabs")
         self.desk.setAccessibleName("Desk")
@@ -185,13 +198,62 @@ class MainWindow(QMainWindow):
         self.lock_view.focus_first()
 
     def _drop_lock_view(self) -> None:
-        if self.lock_view is not None:
-            self.pages.removeWidget(self.lock_view)
-            self.lock_view.deleteLater()
-            self.lock_view = None
+        self._drop_page(self.lock_view)
+        self.lock_view = None
+
+    def _drop_page(self, page: QWidget | None) -> None:
+        if page is not None:
+            self.pages.removeWidget(page)
+            page.deleteLater()
 
     def _location_name(self) -> str:
-        return getattr(getattr(self.session, "location", None), "name", "") or "Front desk"
+        try:
+            return self.session.location.name or "Front desk"
+        except NotReady:
+            return "Front desk"
+
+    def _zone(self) -> Any:
+        try:
+            return self.session.zone
+        except NotReady:
+            return None
+
+    # --- before the first sync has brought the practice ------------------------------
+
+    def _show_first_sync_page(self) -> None:
+        if self.waiting is None:
+            self.waiting = FirstSyncPage(self.pages, online=self.session.sync is not None)
+            self.pages.addWidget(self.waiting)
+        self.pages.setCurrentWidget(self.waiting)
+        for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
+            action.setEnabled(False)
+        self.setWindowTitle(f"{APP_TITLE} — Getting the practice ready")
+        engine = self.session.sync
+        if engine is None or engine.status.last_success_at is not None:
+            self._check_first_sync()
+
+    def _drop_first_sync_page(self) -> None:
+        self._drop_page(self.waiting)
+        self.waiting = None
+
+    def _check_first_sync(self) -> None:
+        """After a sync cycle ends: once the location has arrived, show the desk."""
+        if self.waiting is None or self.locker.locked:
+            return
+        QueryOp(self, body=lambda _store: self.session.reload_location(),
+                success=lambda location: self.show_desk() if location is not None and self.waiting else None,
+                failure=lambda _exc: None).run()
+
+    def _pause_sync(self) -> None:
+        """Pause sync before the lock runs on the worker.
+
+        The engine holds its store lock while it waits for the worker; the
+        session's own pause, run on the worker, would wait for that lock. Here,
+        on the GUI thread, the pause waits at most for the one store call in flight.
+        """
+        engine = self.session.sync
+        if engine is not None:
+            engine.pause()
 
     # --- clients -------------------------------------------------------------------
 

@@ -1,14 +1,14 @@
 """``python main.py --screenshot DIR``: the main screens rendered to PNG, then exit.
 
-A throwaway workstation is seeded with the demo practice and signed in
-offline as the front desk, so every screen shows realistic (invented) data.
+The demo system starts (central API on loopback, seeded with the demo
+practice), the desk signs in as the front desk through the real sign-in and
+first sync, and every screen is saved with realistic (invented) data.
 Works under ``QT_QPA_PLATFORM=offscreen``; set ``QT_SCALE_FACTOR`` to see 125%
 or 150%.
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from medspa_desk.records import AppointmentStatus
-from ui.qt import QApplication, QSize, QWidget
+from ui.qt import QApplication, QWidget
 
-SCREEN_CLIENTS = 400
+# The first sync of the demo practice, on a slow machine.
+FIRST_SYNC_TIMEOUT_S = 240.0
 
 
 def wait_for(condition: Callable[[], bool], *, timeout_s: float = 20.0) -> bool:
@@ -52,70 +53,66 @@ def busiest_coming_day(session: Any) -> date:
 
 
 def render_all(out_dir: Path) -> list[Path]:
-    from ui.demo import OfflineSignIn, demo_notes, prepare_offline_workstation
-    from ui.lock import LockPolicy
-    from ui.main_window import MainWindow
-    from ui.operations import db_worker
-    from ui.schedule import DayScheduleView
-    from ui.sign_in import SignInWindow
+    from ui.app import DeskApp
+    from ui.booking import BookingDialog
+    from ui.checkin import CheckInDialog
+    from ui.demo import FRONT_DESK, DemoSystem
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    directory = Path(tempfile.mkdtemp(prefix="medspa-desk-shots-"))
-    workstation = prepare_offline_workstation(directory, clients=SCREEN_CLIENTS)
-    backend = OfflineSignIn(directory)
+    system = DemoSystem.start()
+    try:
+        desk = DeskApp(system.backend, server=system.server.base_url, tenant=system.server.tenant,
+                       username=FRONT_DESK, password=system.server.password, notes=system.notes())
+        desk.sign_in.resize(600, 560)
+        desk.show_sign_in()
+        wait_for(lambda: bool(desk.sign_in.notes.text()))
+        written.append(save(desk.sign_in, out_dir / "sign-in.png"))
 
-    sign_in = SignInWindow(backend, tenant="glow-aesthetics", username=workstation.front_desk,
-                           extra_notes=demo_notes(workstation))
-    sign_in.resize(560, 560)
-    sign_in.show()
-    wait_for(lambda: bool(sign_in.notes.text()))
-    written.append(save(sign_in, out_dir / "sign-in.png"))
-    sign_in.close()
+        desk.sign_in.submit()
+        if not wait_for(lambda: desk.window is not None and desk.window.schedule is not None,
+                        timeout_s=FIRST_SYNC_TIMEOUT_S):
+            raise RuntimeError("the demo desk did not finish its first sync: " + desk.sign_in.message.text())
+        window, session = desk.window, desk.session
+        window.resize(1366, 860)
+        day = busiest_coming_day(session)
+        window.schedule.go_to(day)
+        wait_for(lambda: window.schedule.shown is not None and window.schedule.shown.day == day
+                 and window.schedule.arrivals.table.rowCount() > 0)
+        written.append(save(window, out_dir / "schedule.png"))
 
-    session = backend.sign_in(username=workstation.front_desk,
-                              password=workstation.credentials[workstation.front_desk])
-    db_worker().attach(session.store)
-    day = busiest_coming_day(session)
-    window = MainWindow(session, policy=LockPolicy(idle_minutes=60),
-                        schedule_factory=lambda parent, s: DayScheduleView(s, parent, day=day))
-    window.resize(1366, 860)
-    window.show()
-    wait_for(lambda: window.schedule.shown is not None and window.schedule.arrivals.table.rowCount() > 0)
-    written.append(save(window, out_dir / "schedule.png"))
+        shown = window.schedule.shown
+        appointments = list(shown.appointments) if shown else []
+        visit = next((a for a in appointments
+                      if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)),
+                     appointments[0] if appointments else None)
+        if visit is not None:
+            profile = window.open_client(visit.client_id)
+            wait_for(lambda: profile is not None and profile.data is not None)
+            profile.tabs.setCurrentIndex(1)
+            written.append(save(window, out_dir / "client-profile.png"))
+            window.desk.setCurrentIndex(0)
 
-    shown = window.schedule.shown
-    appointments = list(shown.appointments) if shown else []
-    visit = next((a for a in appointments if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)),
-                 appointments[0] if appointments else None)
-    if visit is not None:
-        profile = window.open_client(visit.client_id)
-        wait_for(lambda: profile is not None and profile.data is not None)
-        profile.tabs.setCurrentIndex(1)
-        written.append(save(window, out_dir / "client-profile.png"))
-        window.desk.setCurrentIndex(0)
+            booking = BookingDialog(session, window, starts_at=visit.starts_at + timedelta(hours=2),
+                                    provider_id=visit.provider_id)
+            booking.resize(booking.sizeHint().expandedTo(booking.minimumSize()))
+            booking.show()
+            wait_for(lambda: False, timeout_s=1.0)
+            written.append(save(booking, out_dir / "booking.png"))
+            booking.close()
 
-        from ui.booking import BookingDialog
-        from ui.checkin import CheckInDialog
+            check_in = CheckInDialog(session, appointment_id=visit.id, parent=window)
+            check_in.resize(check_in.sizeHint().expandedTo(check_in.minimumSize()))
+            check_in.show()
+            wait_for(lambda: check_in.data is not None)
+            wait_for(lambda: False, timeout_s=0.5)
+            written.append(save(check_in, out_dir / "check-in.png"))
+            check_in.close()
 
-        booking = BookingDialog(session, window, starts_at=visit.starts_at + timedelta(hours=2),
-                                provider_id=visit.provider_id)
-        booking.resize(booking.sizeHint().expandedTo(QSize(640, 640)))
-        booking.show()
-        wait_for(lambda: False, timeout_s=1.0)
-        written.append(save(booking, out_dir / "booking.png"))
-        booking.close()
-
-        check_in = CheckInDialog(session, appointment_id=visit.id, parent=window)
-        check_in.resize(check_in.sizeHint().expandedTo(QSize(780, 560)))
-        check_in.show()
-        wait_for(lambda: check_in.data is not None)
-        wait_for(lambda: False, timeout_s=0.5)
-        written.append(save(check_in, out_dir / "check-in.png"))
-        check_in.close()
-
-    window.locker.lock("shortcut")
-    wait_for(lambda: window.lock_view is not None)
-    written.append(save(window, out_dir / "lock.png"))
-    window.sign_out()
+        window.locker.lock("shortcut")
+        wait_for(lambda: window.lock_view is not None)
+        written.append(save(window, out_dir / "lock.png"))
+        window.sign_out()
+    finally:
+        system.stop()
     return written

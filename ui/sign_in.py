@@ -15,7 +15,9 @@ from typing import Any, Protocol
 
 from ui.operations import NetworkOp, describe_error
 from ui.qt import (
+    QDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,6 +34,9 @@ class SignInBackend(Protocol):
 
     def environment_notes(self) -> list[str]:
         """Plain lines about the keychain and the server (empty when all is well)."""
+
+    def is_set_up(self) -> bool:
+        """The workstation knows its server and practice (else the window asks for them)."""
 
     def sign_in(self, *, server: str, tenant: str, username: str, password: str,
                 totp: str | None) -> Any:
@@ -82,11 +87,14 @@ class SignInWindow(QWidget):
         self.notes.setWordWrap(True)
         self.notes.setAccessibleName("Workstation notes")
         form = QFormLayout()
+        labels = []
         for text, field in (("Ser&ver", self.server), ("&Practice", self.tenant),
                             ("&User name", self.username), ("Pass&word", self.password)):
             label = QLabel(text, self)
             label.setBuddy(field)
             form.addRow(label, field)
+            labels.append(label)
+        self.server_label, self.tenant_label = labels[0], labels[1]
         form.addRow(self.totp_label, self.totp)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -104,7 +112,15 @@ class SignInWindow(QWidget):
         for field in (self.server, self.tenant, self.username, self.password, self.totp):
             field.returnPressed.connect(self.submit)
         self.busy = False
+        self.refresh_set_up()
         self.refresh_notes()
+
+    def refresh_set_up(self) -> None:
+        """Server and practice are asked only while the workstation is not set up."""
+        self.needs_set_up = not self.backend.is_set_up()
+        for label, field in ((self.server_label, self.server), (self.tenant_label, self.tenant)):
+            label.setVisible(self.needs_set_up)
+            field.setVisible(self.needs_set_up)
 
     def show_code_field(self, shown: bool) -> None:
         self.totp.setVisible(shown)
@@ -117,7 +133,7 @@ class SignInWindow(QWidget):
 
     def focus_first_empty(self) -> None:
         for field in (self.server, self.tenant, self.username, self.password):
-            if field.isVisible() and not field.text():
+            if not field.isHidden() and not field.text():
                 field.setFocus()
                 return
         self.password.setFocus()
@@ -125,10 +141,11 @@ class SignInWindow(QWidget):
     def submit(self) -> None:
         if self.busy:
             return
-        missing = [name for name, field in (("your user name", self.username),
-                                            ("your password", self.password)) if not field.text()]
+        asked = [("the server address", self.server), ("the practice", self.tenant)] if self.needs_set_up else []
+        asked += [("your user name", self.username), ("your password", self.password)]
+        missing = [name for name, field in asked if not field.text().strip()]
         if missing:
-            self.message.setText("Please enter " + " and ".join(missing) + ".")
+            self.message.setText("Please enter " + _listed(missing) + ".")
             return
         code = self.totp.text().strip() if self.totp.isVisible() else None
         if code is not None and (len(code) != 6 or not code.isdigit()):
@@ -146,6 +163,7 @@ class SignInWindow(QWidget):
 
     def _signed_in(self, session: Any) -> None:
         self.busy = False
+        self.refresh_set_up()
         self.sign_in_button.setEnabled(True)
         self.password.clear()
         self.totp.clear()
@@ -167,6 +185,74 @@ class SignInWindow(QWidget):
         self.message.setText(describe_error(exc))
         self.password.setFocus()
         self.refresh_notes()
+
+
+class SetPinDialog(QDialog):
+    """Offered after sign-in: a PIN (4 to 12 digits) to unlock this desk quickly. Skippable.
+
+    The PIN seals a copy of the data key in memory only (Argon2 on the network
+    pool, so the window never freezes); it lasts until sign-out.
+    """
+
+    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("Set a PIN")
+        self.setAccessibleName("Set a PIN")
+        self.setMinimumWidth(420)
+        intro = QLabel("Set a PIN to unlock this desk quickly after it locks. It works until you sign "
+                       "out; your password always works too.", self)
+        intro.setWordWrap(True)
+        self.pin = _line(self, "", "New PIN", "4 to 12 digits")
+        self.repeat = _line(self, "", "Repeat PIN", "")
+        for field in (self.pin, self.repeat):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setMaxLength(12)
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("PIN message")
+        self.set_button = QPushButton("&Set PIN", self)
+        self.set_button.setDefault(True)
+        self.skip_button = QPushButton("&Not now", self)
+        form = QFormLayout()
+        form.addRow("&PIN", self.pin)
+        form.addRow("&Repeat PIN", self.repeat)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.skip_button)
+        buttons.addWidget(self.set_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.set_button.clicked.connect(self.submit)
+        self.skip_button.clicked.connect(self.reject)
+        self.pin.returnPressed.connect(self.repeat.setFocus)
+        self.repeat.returnPressed.connect(self.submit)
+
+    def submit(self) -> None:
+        pin, repeat = self.pin.text(), self.repeat.text()
+        if not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 12):
+            self.message.setText("A PIN is 4 to 12 digits, with nothing else in it.")
+            return
+        if pin != repeat:
+            self.message.setText("The two PINs are different; type the same PIN twice.")
+            self.repeat.clear()
+            self.repeat.setFocus()
+            return
+        self.set_button.setEnabled(False)
+        self.message.setText("Setting the PIN…")
+        NetworkOp(self, body=lambda: self.session.set_pin(pin), success=lambda _none: self.accept(),
+                  failure=self._failed).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.set_button.setEnabled(True)
+        self.message.setText(describe_error(exc))
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _line(parent: QWidget, text: str, name: str, placeholder: str) -> QLineEdit:

@@ -12,10 +12,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ui.events import bus
-from ui.qt import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget, Signal
+from ui.qt import (
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStatusBar,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 
 
-def last_sync_words(when: datetime | None, *, now: datetime, zone: ZoneInfo) -> str:
+def last_sync_words(when: datetime | None, *, now: datetime, zone: Any) -> str:
     if when is None:
         return "Not synced yet"
     seconds = (now - when).total_seconds()
@@ -29,8 +38,9 @@ def last_sync_words(when: datetime | None, *, now: datetime, zone: ZoneInfo) -> 
 class DeskStatusBar(QStatusBar):
     conflicts_requested = Signal()
 
-    def __init__(self, parent: QWidget | None, *, zone: ZoneInfo, has_sync: bool) -> None:
+    def __init__(self, parent: QWidget | None, *, zone: ZoneInfo | None, has_sync: bool) -> None:
         super().__init__(parent)
+        # The practice's zone arrives with the first sync; until then, this computer's.
         self.zone = zone
         self.connection = QLabel("Offline (this desk is not connected to a server)"
                                  if not has_sync else "Connecting…", self)
@@ -47,7 +57,8 @@ class DeskStatusBar(QStatusBar):
         self.conflicts.clicked.connect(self.conflicts_requested)
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName("First download progress")
-        self.progress.setMaximumWidth(220)
+        self.progress.setMinimumWidth(260)
+        self.progress.setMaximumWidth(320)
         self.progress.setFormat("Downloading practice data %p%")
         self.progress.hide()
         self.message = QLabel("", self)
@@ -70,14 +81,18 @@ class DeskStatusBar(QStatusBar):
         pending = int(getattr(status, "pending", 0) or 0)
         self.pending.setText(f"{pending} change{'s' if pending != 1 else ''} waiting to sync"
                              if pending else "All changes sent")
-        now = datetime.now(self.zone)
+        zone = self.zone or datetime.now().astimezone().tzinfo
+        now = datetime.now(zone)
         self.last_sync.setText(last_sync_words(getattr(status, "last_success_at", None),
-                                               now=now, zone=self.zone))
+                                               now=now, zone=zone))
         self.show_conflict_count(int(getattr(status, "conflicts", 0) or 0))
         self.message.setText(getattr(status, "message", "") or "")
         progress = getattr(status, "progress", None)
         if progress is None:
             self.progress.hide()
+        else:
+            done, total = progress if isinstance(progress, tuple) else (progress.done, progress.total)
+            self.show_progress(int(done), int(total))
 
     def show_conflict_count(self, count: int) -> None:
         self.conflicts.setText(f"{count} conflict{'s' if count != 1 else ''} to review"
@@ -93,3 +108,45 @@ class DeskStatusBar(QStatusBar):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.progress.show()
+
+
+class FirstSyncPage(QWidget):
+    """Shown instead of the schedule until the first sync has brought the practice to this desk."""
+
+    def __init__(self, parent: QWidget | None, *, online: bool) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstSyncPage")
+        self.setAccessibleName("Getting the practice ready")
+        title = QLabel("Getting the practice ready on this desk", self)
+        title.setObjectName("lockTitle")
+        self.explanation = QLabel(
+            "The schedule, clients and services are being downloaded and stored encrypted on this "
+            "computer. This happens once; afterwards the desk keeps working even when the network "
+            "is down." if online else
+            "This desk has not downloaded the practice yet and the server cannot be reached. "
+            "Check the network connection, then sign out and sign in again.", self)
+        self.explanation.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName("Download progress")
+        self.progress.setRange(0, 0)  # busy until the server says how much there is
+        self.progress.setFormat("%v of %m records")
+        self.progress.setTextVisible(True)
+        self.progress.setVisible(online)
+        card = QWidget(self)
+        card.setObjectName("lockCard")
+        card.setFixedWidth(560)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(24, 20, 24, 20)
+        inner.setSpacing(12)
+        for widget in (title, self.explanation, self.progress):
+            inner.addWidget(widget)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        bus.initial_sync_did_progress.connect(self.show_progress)
+
+    def show_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))

@@ -1,4 +1,10 @@
-"""Fixtures for the shell's UI tests: a real workstation (vault + SQLCipher store) per test."""
+"""Fixtures for the shell's UI tests.
+
+- ``practice``/``workstation``/``sign_in``: a workstation folder seeded as a
+  first sync would leave it (real vault, real SQLCipher store), and real
+  ``DeskSession`` objects signed in from the keyslot, offline;
+- ``live_api``: the real central API over TLS on loopback.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,16 @@ from typing import Any
 
 import pytest
 
-from tests.ui.practice import PASSWORDS, SmallPractice, build_practice
-from ui.demo import DemoWorkstation, OfflineDeskSession, OfflineSignIn, seed_workstation
+from medspa_desk.session import DeskSession
+from medspa_desk.session import sign_in as session_sign_in
+from tests.support.live_api import LiveApi
+from tests.ui.practice import (
+    PASSWORDS,
+    SeededWorkstation,
+    SmallPractice,
+    build_practice,
+    seed_workstation,
+)
 from ui.events import bus
 from ui.operations import db_worker
 
@@ -20,27 +34,38 @@ def practice() -> SmallPractice:
 
 
 @pytest.fixture
-def workstation(tmp_path: Path, practice: SmallPractice) -> DemoWorkstation:
-    return seed_workstation(tmp_path / "desk", records=practice.records, users=practice.users,
-                            passwords=PASSWORDS)
+def workstation(tmp_path: Path, practice: SmallPractice) -> SeededWorkstation:
+    return seed_workstation(tmp_path / "desk", practice)
 
 
 @pytest.fixture
-def sign_in(workstation: DemoWorkstation, qapp: Any) -> Iterator[Callable[..., OfflineDeskSession]]:
+def sign_in(workstation: SeededWorkstation, qapp: Any) -> Iterator[Callable[..., DeskSession]]:
     """``sign_in("desk.amy")``: a signed-in session whose store the DB worker owns."""
-    sessions: list[OfflineDeskSession] = []
+    sessions: list[DeskSession] = []
 
-    def signed_in(username: str, *, pin: str | None = "2468") -> OfflineDeskSession:
-        session = OfflineSignIn(workstation.directory, pin=pin).sign_in(
-            username=username, password=PASSWORDS[username])
+    def signed_in(username: str, *, pin: str | None = "2468") -> DeskSession:
+        session = session_sign_in(workstation.directory, username=username, password=PASSWORDS[username])
+        if pin:
+            session.set_pin(pin)
         db_worker().attach(session.store)
         sessions.append(session)
         return session
 
     yield signed_in
-    worker = db_worker()
-    worker.detach(close=False)
-    worker.run_sync(lambda _store: None)
+    release_worker()
     for session in sessions:
         session.sign_out()
     bus.set_privacy_mode(False)
+
+
+def release_worker() -> None:
+    """Take the store away from the DB worker (without closing it) once queued jobs are done."""
+    worker = db_worker()
+    worker.detach(close=False)
+    worker.run_sync(lambda _store: None)
+
+
+@pytest.fixture
+def live_api(tmp_path: Path) -> Iterator[LiveApi]:
+    with LiveApi.start(tmp_path / "server") as live:
+        yield live

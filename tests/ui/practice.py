@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from medspa_desk.records import (
@@ -108,3 +109,39 @@ def build_practice(*, extra_clients: int = 40, seed: int = 5) -> SmallPractice:
     records: list[Record] = [location, injector, aesthetician, *users, *rooms, botox, facial, *shifts,
                              *known, *others, *appointments, treatment]
     return SmallPractice(location=location, users=users, known=known, records=records, today=today)
+
+
+@dataclass(frozen=True)
+class SeededWorkstation:
+    directory: Path
+    passwords: dict[str, str]
+
+
+def seed_workstation(directory: Path, practice: SmallPractice, *, passwords: dict[str, str] = PASSWORDS
+                     ) -> SeededWorkstation:
+    """A workstation folder as a first sync would leave it: vault, settings, store with the practice.
+
+    Every user holds a keyslot, so ``medspa_desk.session.sign_in`` opens a real
+    ``DeskSession`` from the keyslot, offline (no refresh token is kept, so no
+    sync engine starts).
+    """
+    from medspa_desk.store import Store
+    from medspa_desk.vault import Vault
+    from medspa_desk.workstation import Workstation, WorkstationConfig
+
+    workstation = Workstation(directory)
+    first, *others = practice.users
+    vault, key = Vault.create(directory, user_id=first.id, password=passwords[first.username])
+    try:
+        for user in others:
+            vault.enroll(user.id, passwords[user.username], key=key)
+        with Store.open(workstation.database_path, key.buffer, create=True) as store:
+            store.import_records(practice.records)
+    finally:
+        key.wipe()
+    config = WorkstationConfig(server_url="https://desk.example-spa.com", tenant="Glow Aesthetics",
+                               vault_id=vault.vault_id, location_id=practice.location.id)
+    for user in practice.users:
+        config = config.with_user(user.username, user.id)
+    workstation.save(config)
+    return SeededWorkstation(directory=directory, passwords=dict(passwords))

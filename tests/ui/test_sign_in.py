@@ -1,24 +1,113 @@
-"""The sign-in window over the real offline keyslot sign-in."""
+"""The sign-in window over the real session: the live API over TLS, and the keyslot offline."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from medspa_desk.session import DeskSession
+from tests.support.live_api import LiveApi
+from tests.ui.conftest import release_worker
 from tests.ui.practice import PASSWORDS
-from ui.demo import OfflineSignIn
+from ui.desk_backend import UNREACHABLE, DeskBackend
+from ui.main_window import MainWindow
 from ui.qt import Qt
-from ui.sign_in import SignInWindow
+from ui.sign_in import SetPinDialog, SignInWindow
 
 
-def window_for(qtbot: Any, workstation: Any) -> SignInWindow:
-    window = SignInWindow(OfflineSignIn(workstation.directory, pin=None), tenant="glow")
+@pytest.fixture
+def signed_in_sessions() -> Iterator[list[DeskSession]]:
+    """Sessions a test signs in; signed out (sync stopped) afterwards."""
+    sessions: list[DeskSession] = []
+    yield sessions
+    release_worker()
+    for session in sessions:
+        session.sign_out()
+
+
+def window_for(qtbot: Any, backend: DeskBackend, **fields: str) -> SignInWindow:
+    window = SignInWindow(backend, **fields)
     qtbot.addWidget(window)
     window.show()
     return window
 
 
-def test_a_wrong_password_says_so_plainly_and_clears_the_field(qtbot: Any, workstation: Any) -> None:
-    window = window_for(qtbot, workstation)
+def new_desk(tmp_path: Path, live_api: LiveApi) -> DeskBackend:
+    return DeskBackend(tmp_path / "new-desk", ca_path=live_api.ca_path)
+
+
+def test_first_sign_in_asks_for_the_code_then_the_status_bar_shows_online(
+        qtbot: Any, live_api: LiveApi, tmp_path: Path, signed_in_sessions: list[DeskSession]) -> None:
+    user = live_api.users["front_desk"]
+    window = window_for(qtbot, new_desk(tmp_path, live_api))
+    assert window.server.isVisible() and window.tenant.isVisible()
+    qtbot.keyClicks(window.server, live_api.base_url)
+    qtbot.keyClicks(window.tenant, live_api.tenant.name)
+    qtbot.keyClicks(window.username, user.username)
+    qtbot.keyClicks(window.password, user.password)
+    qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.totp.isVisible(), timeout=30_000)
+    assert "six-digit code" in window.message.text()
+    qtbot.keyClicks(window.totp, live_api.totp("front_desk"))
+    with qtbot.waitSignal(window.signed_in, timeout=60_000) as signed:
+        qtbot.keyClick(window.totp, Qt.Key.Key_Return)
+    session = signed.args[0]
+    signed_in_sessions.append(session)
+    assert session.user.id == user.id and session.sync is not None
+    assert not window.server.isVisible()  # the workstation is set up now
+
+    desk = MainWindow(session)
+    qtbot.addWidget(desk)
+    desk.show()
+    qtbot.waitUntil(lambda: desk.schedule is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: "Online" in desk.status.connection.text(), timeout=30_000)
+    assert desk.status.last_sync.text() == "Synced just now"
+    assert desk.windowTitle() == f"Medspa Desk — {live_api.tenant.location.name}"
+    desk.locker.stop()
+
+
+def test_a_wrong_password_at_the_server_says_so_plainly(
+        qtbot: Any, live_api: LiveApi, tmp_path: Path) -> None:
+    window = window_for(qtbot, new_desk(tmp_path, live_api), server=live_api.base_url,
+                        tenant=live_api.tenant.name)
+    qtbot.keyClicks(window.username, live_api.users["front_desk"].username)
+    qtbot.keyClicks(window.password, "not the password at all")
+    window.sign_in_button.click()
+    qtbot.waitUntil(lambda: not window.busy, timeout=30_000)
+    message = window.message.text()
+    assert "password" in message.lower()
+    assert "Traceback" not in message and "Error" not in message
+    assert window.password.text() == "" and not window.totp.isVisible()
+
+
+def test_an_unreachable_server_says_enrolled_staff_can_still_sign_in(
+        qtbot: Any, live_api: LiveApi, tmp_path: Path) -> None:
+    address = live_api.base_url
+    live_api.stop()
+    window = window_for(qtbot, new_desk(tmp_path, live_api), server=address, tenant=live_api.tenant.name)
+    qtbot.keyClicks(window.username, "frontdesk")
+    qtbot.keyClicks(window.password, "lilac window harbor 4217")
+    window.sign_in_button.click()
+    qtbot.waitUntil(lambda: not window.busy, timeout=30_000)
+    assert window.message.text() and "Traceback" not in window.message.text()
+    qtbot.waitUntil(lambda: UNREACHABLE in window.notes.text(), timeout=5000)
+
+
+def test_a_new_workstation_asks_for_server_and_practice_first(qtbot: Any, tmp_path: Path) -> None:
+    window = window_for(qtbot, DeskBackend(tmp_path / "empty-desk"))
+    qtbot.waitUntil(lambda: "not set up yet" in window.notes.text(), timeout=5000)
+    window.sign_in_button.click()
+    assert window.message.text() == ("Please enter the server address, the practice, your user name "
+                                     "and your password.")
+    assert not window.busy
+
+
+def test_a_wrong_password_offline_says_so_and_clears_the_field(qtbot: Any, workstation: Any) -> None:
+    window = window_for(qtbot, DeskBackend(workstation.directory))
+    assert not window.server.isVisible() and not window.tenant.isVisible()
     qtbot.keyClicks(window.username, "desk.amy")
     qtbot.keyClicks(window.password, "not the password at all")
     qtbot.keyClick(window.password, Qt.Key.Key_Return)
@@ -30,31 +119,44 @@ def test_a_wrong_password_says_so_plainly_and_clears_the_field(qtbot: Any, works
 
 
 def test_the_code_field_is_hidden_until_a_server_asks_for_it(qtbot: Any, workstation: Any) -> None:
-    window = window_for(qtbot, workstation)
+    window = window_for(qtbot, DeskBackend(workstation.directory))
     assert not window.totp.isVisible()
 
 
 def test_missing_fields_are_named_before_anything_is_tried(qtbot: Any, workstation: Any) -> None:
-    window = window_for(qtbot, workstation)
+    window = window_for(qtbot, DeskBackend(workstation.directory))
     window.sign_in_button.click()
     assert window.message.text() == "Please enter your user name and your password."
     assert not window.busy
 
 
-def test_the_right_password_signs_in_and_hands_over_the_session(qtbot: Any, workstation: Any) -> None:
-    window = window_for(qtbot, workstation)
+def test_an_enrolled_user_signs_in_from_the_keyslot_without_a_server(
+        qtbot: Any, workstation: Any, signed_in_sessions: list[DeskSession]) -> None:
+    window = window_for(qtbot, DeskBackend(workstation.directory))
     qtbot.keyClicks(window.username, "mgr.lee")
     qtbot.keyClicks(window.password, PASSWORDS["mgr.lee"])
     with qtbot.waitSignal(window.signed_in, timeout=15_000) as signed:
         window.sign_in_button.click()
     session = signed.args[0]
-    try:
-        assert session.user.username == "mgr.lee" and session.store.is_open
-    finally:
-        session.sign_out()
+    signed_in_sessions.append(session)
+    assert session.user.username == "mgr.lee" and session.sync is None
+    assert session.store is not None and session.store.is_open
 
 
-def test_the_window_explains_offline_sign_in(qtbot: Any, workstation: Any) -> None:
-    window = window_for(qtbot, workstation)
-    qtbot.waitUntil(lambda: bool(window.notes.text()), timeout=5000)
-    assert "offline" in window.notes.text().lower()
+def test_the_pin_offered_after_sign_in_is_checked_then_unlocks(qtbot: Any, sign_in: Any) -> None:
+    session = sign_in("desk.amy", pin=None)
+    dialog = SetPinDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.pin, "12a4")
+    dialog.set_button.click()
+    assert dialog.message.text() == "A PIN is 4 to 12 digits, with nothing else in it."
+    dialog.pin.clear()
+    qtbot.keyClicks(dialog.pin, "4826")
+    qtbot.keyClicks(dialog.repeat, "4862")
+    dialog.set_button.click()
+    assert "different" in dialog.message.text()
+    qtbot.keyClicks(dialog.repeat, "4826")
+    with qtbot.waitSignal(dialog.accepted, timeout=15_000):
+        qtbot.keyClick(dialog.repeat, Qt.Key.Key_Return)
+    assert session.pin_available

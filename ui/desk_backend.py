@@ -1,0 +1,141 @@
+"""What the sign-in window signs in through: ``medspa_desk.session.sign_in`` on the database worker.
+
+The session opens the encrypted store, and the store belongs to the thread
+that opened it, so the whole sign-in runs as one job on the UI's database
+worker (``ui.operations.db_worker()``). The sync engine then reaches the store
+through the same worker (``store_runner``) and reports to the status bar
+through ``ui.events.CoreEventBridge``.
+
+``environment_notes()`` gives the plain lines shown under the form: no system
+keychain (and what that means), a workstation not set up yet (the window then
+asks for the server address and the practice), and, after an online attempt
+failed to reach the server, that staff already enrolled here can still sign in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from medspa_desk.session import DeskSession, SignInOptions
+from medspa_desk.session import sign_in as session_sign_in
+from medspa_desk.sync.errors import ConnectionTrouble, InsecureServerAddress, SignInNeeded
+from medspa_desk.sync.status import SyncCallbacks
+from medspa_desk.workstation import Workstation, WorkstationSettingsError
+from ui.events import CoreEventBridge
+from ui.operations import db_worker
+
+log = logging.getLogger(__name__)
+
+# Signing in may wait for Argon2 and for the server; the worker job gets this long.
+SIGN_IN_TIMEOUT_S = 180.0
+
+NO_KEYCHAIN = ("The system keychain is not available ({problem}). This desk still works, but its "
+               "records are protected by your password alone; ask IT to turn the keychain on.")
+NOT_SET_UP = ("This workstation is not set up yet. Enter the server address and the practice's "
+              "sign-in name (your manager has them), then sign in while connected.")
+UNREACHABLE = ("The server cannot be reached right now. Staff who have signed in on this "
+               "workstation before can still sign in and work from this desk's copy; changes are "
+               "sent when the server is back.")
+
+
+def sync_callbacks(bridge: CoreEventBridge | None = None) -> SyncCallbacks:
+    """The engine's callbacks, each re-emitted on ``ui.events.bus`` on the GUI thread."""
+    bridge = bridge or CoreEventBridge()
+    return SyncCallbacks(sync_did_start=bridge.sync_did_start, sync_did_finish=bridge.sync_did_finish,
+                         sync_did_fail=bridge.sync_did_fail, status_did_change=bridge.status_did_change,
+                         changes_did_arrive=bridge.changes_did_arrive)
+
+
+class WorkerStoreRunner:
+    """The engine's ``store_runner``: run a store call on the database worker and wait.
+
+    A call made on the worker itself (the engine starting inside the sign-in
+    job) runs at once, since queueing it behind the running job would wait forever.
+    """
+
+    def __init__(self) -> None:
+        self._worker = db_worker()
+        self._worker_thread = self._worker.run_sync(lambda _store: threading.get_ident())
+
+    def __call__(self, task: Callable[[], Any]) -> Any:
+        if threading.get_ident() == self._worker_thread:
+            return task()
+        return self._worker.run_sync(lambda _store: task())
+
+
+class DeskBackend:
+    """Signs people in on the workstation in ``directory`` (see the module docstring)."""
+
+    def __init__(self, directory: Path, *, ca_path: str | None = None, dev_mode: bool = False,
+                 device_name: str = "front desk", bridge: CoreEventBridge | None = None) -> None:
+        self.workstation = Workstation(Path(directory))
+        self.ca_path = ca_path
+        self.dev_mode = dev_mode
+        self.device_name = device_name
+        self.bridge = bridge or CoreEventBridge()
+        self.server_unreachable = False
+
+    @property
+    def directory(self) -> Path:
+        return self.workstation.directory
+
+    def is_set_up(self) -> bool:
+        """The workstation knows its server (the sign-in window then hides server and practice)."""
+        return self.workstation.is_set_up()
+
+    def environment_notes(self) -> list[str]:
+        from medspa_desk.vault import keychain_problem
+
+        notes = []
+        problem = keychain_problem()
+        if problem:
+            notes.append(NO_KEYCHAIN.format(problem=problem.rstrip(".")))
+        if not self.is_set_up():
+            notes.append(NOT_SET_UP)
+        else:
+            try:
+                self.workstation.load()
+            except WorkstationSettingsError as exc:
+                notes.append(str(exc))
+        if self.server_unreachable:
+            notes.append(UNREACHABLE)
+        return notes
+
+    def sign_in(self, *, server: str = "", tenant: str = "", username: str, password: str,
+                totp: str | None = None) -> DeskSession:
+        """A signed-in session whose store the database worker owns; raises with words to show."""
+        options = self._options(server=server, tenant=tenant)
+        runner = WorkerStoreRunner()
+        callbacks = sync_callbacks(self.bridge)
+
+        def job(_store: Any) -> DeskSession:
+            return session_sign_in(self.directory, username=username, password=password, totp=totp,
+                                   options=options, store_runner=runner, callbacks=callbacks)
+
+        worker = db_worker()
+        try:
+            session = worker.run_sync(job, timeout=SIGN_IN_TIMEOUT_S)
+        except ConnectionTrouble as exc:
+            self.server_unreachable = not isinstance(exc, InsecureServerAddress)
+            raise
+        self.server_unreachable = False
+        worker.attach(session.store)
+        log.info("signed in user %s (%s)", session.user.id, "online" if session.sync else "offline")
+        return session
+
+    def _options(self, *, server: str, tenant: str) -> SignInOptions | None:
+        if self.is_set_up():
+            return None
+        server, tenant = server.strip(), tenant.strip()
+        if not server or not tenant:
+            raise SignInNeeded("This workstation is not set up yet: enter the server address and the "
+                               "practice's sign-in name.")
+        return SignInOptions(server_url=server, tenant=tenant, ca_path=self.ca_path, dev_mode=self.dev_mode,
+                             device_name=self.device_name)
+
+
+__all__ = ["DeskBackend", "WorkerStoreRunner", "sync_callbacks"]
