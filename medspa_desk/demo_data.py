@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 from bisect import bisect
 from collections import defaultdict
@@ -32,6 +33,13 @@ from typing import Any, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from medspa_desk.documents.consents import ConsentFileError, shipped_templates
+from medspa_desk.documents.questionnaire import (
+    Questionnaire,
+    QuestionnaireFileError,
+    build_intake,
+    shipped_questionnaire,
+)
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
@@ -63,6 +71,8 @@ from medspa_desk.records import (
     content_hash,
 )
 from medspa_desk.scheduling import clashes, day_bounds, local_datetime
+
+log = logging.getLogger(__name__)
 
 PRACTICE_NAME = "Glow Aesthetics"
 TIME_ZONE = "America/New_York"
@@ -106,6 +116,7 @@ class Scale:
     months_ahead: int = 3
     appointments: int | None = None
     treatments: int | None = None
+    intakes: bool = True  # health questionnaires at check-in (skipped at benchmark scale)
 
     def __post_init__(self) -> None:
         if self.clients < 1 or self.providers < 1 or self.rooms < 1:
@@ -115,7 +126,7 @@ class Scale:
 
 
 BENCHMARK_SCALE = Scale(clients=100_000, providers=40, rooms=48, months_back=60, months_ahead=3,
-                        appointments=300_000, treatments=100_000)
+                        appointments=300_000, treatments=100_000, intakes=False)
 
 
 # --- Practice ----------------------------------------------------------------------
@@ -289,6 +300,9 @@ POST_CARE: dict[ServiceCategory, str] = {
     ServiceCategory.IV_THERAPY: "Keep the dressing on for 1 hour; call if swelling or redness at the site.",
 }
 CHARTED = frozenset(POST_CARE)
+INTAKE_MONTHS_VALID = 12
+ALLERGY_OPTIONS = {"Lidocaine": "lidocaine", "Latex": "latex", "Hyaluronidase": "hyaluronidase",
+                   "Egg (albumin)": "eggs_albumin", "Aspirin": "aspirin_salicylates"}
 
 # --- Names (diverse, fictional combinations) ----------------------------------------------
 
@@ -381,6 +395,7 @@ class _Builder:
         practice.clients = self._clients()
         practice.appointments = _Schedule(self, practice).fill()
         practice.consents = self._consents(practice)
+        practice.intakes = self._intakes(practice) if self.size.intakes else []
         practice.treatments = self._treatments(practice)
         return practice
 
@@ -534,6 +549,32 @@ class _Builder:
                     witness_name=witness.display_name if witness else "", content_sha256="0" * 64)
                 out.append(unsealed.model_copy(update={"content_sha256": sealer.hash(unsealed)}))
                 last_signed[(client.id, need.template_key)] = signed_at
+        return out
+
+    # -- health questionnaires filled in at check-in --
+
+    def _intakes(self, practice: Practice) -> list[IntakeForm]:
+        """An intake at the first visit, and again at the first visit after it lapses (12 months)."""
+        questionnaire = _shipped_questionnaire()
+        if questionnaire is None:
+            return []
+        clients = {c.id: c for c in practice.clients}
+        signatures = [_signature(self.rng) for _ in range(8)]
+        last: dict[UUID, datetime] = {}
+        out = []
+        for appt in sorted(practice.appointments, key=lambda a: a.starts_at):
+            if appt.status is not AppointmentStatus.COMPLETED:
+                continue
+            previous = last.get(appt.client_id)
+            if previous is not None and _add_months(previous.date(), INTAKE_MONTHS_VALID) > appt.starts_at.date():
+                continue
+            client = clients[appt.client_id]
+            submitted = (appt.starts_at - timedelta(minutes=15)).astimezone(self.zone)
+            form = build_intake(questionnaire, client=client, answers=_intake_answers(self.rng, client),
+                                submitted_at=submitted, signer_name=client.full_name,
+                                signature=self.rng.choice(signatures))
+            out.append(form.model_copy(update={"id": self.new_id(submitted), "updated_at": form.submitted_at}))
+            last[appt.client_id] = appt.starts_at
         return out
 
     # -- treatments charted at completed visits --
@@ -896,15 +937,62 @@ def _signature(rng: random.Random) -> Signature:
     return Signature(width=max(400.0, x + 20), height=120.0, strokes=tuple(strokes))
 
 
+def _intake_answers(rng: random.Random, client: Client) -> dict[str, Any]:
+    """Plausible answers to the shipped health questionnaire, consistent with the client's record."""
+    answers: dict[str, Any] = {
+        "phone": client.phone or f"({rng.choice(AREA_CODES)}) 555-{rng.randrange(0, 10_000):04d}",
+        "email": client.email, "address": client.address,
+        "emergency_contact_name": client.emergency_contact or f"{rng.choice(FEMALE_NAMES)} {client.last_name}",
+        "emergency_contact_phone": f"({rng.choice(AREA_CODES)}) 555-{rng.randrange(0, 10_000):04d}",
+        "emergency_contact_relationship": rng.choice(("Spouse", "Partner", "Sister", "Mother", "Friend")),
+        "conditions": ["none"] if rng.random() < 0.88 else [rng.choice(("high_blood_pressure", "diabetes"))],
+        "neuromuscular_disorder": False,
+        "autoimmune_condition": False,
+        "keloids": "Keloid" in client.alerts,
+        "cold_sores": "cold sores" in client.alerts or rng.random() < 0.06,
+        "active_skin_infection": False,
+        "pregnancy_status": "pregnant" if "Pregnant" in client.alerts else rng.choice(("no", "no", "not_applicable")),
+        "fitzpatrick_skin_type": rng.choice(("I", "II", "III", "IV", "V", "VI")),
+        "blood_thinners": "blood thinner" in client.alerts,
+        "isotretinoin_recent": False,
+        "antibiotics_current": False,
+        "topical_retinoid_recent": "Retinoid" in client.alerts or rng.random() < 0.15,
+        "has_allergies": bool(client.allergies),
+        "recent_sun_exposure": False,
+        "had_prior_treatments": rng.random() < 0.6,
+        "answers_are_accurate": True,
+    }
+    if answers["blood_thinners"]:
+        answers["blood_thinner_names"] = ["doac"]
+    if client.allergies:
+        listed = [a.strip() for a in client.allergies.split(",")]
+        known = [ALLERGY_OPTIONS[a] for a in listed if a in ALLERGY_OPTIONS]
+        others = [a for a in listed if a not in ALLERGY_OPTIONS]
+        answers["allergy_list"] = known + (["other"] if others else [])
+        if others:
+            answers["allergy_other"] = ", ".join(others)
+    if answers["had_prior_treatments"]:
+        answers["prior_treatment_kinds"] = rng.sample(("neurotoxin", "dermal_filler", "laser", "chemical_peel"),
+                                                      rng.choice((1, 1, 2)))
+        answers["prior_reaction"] = False
+    return answers
+
+
+def _shipped_questionnaire() -> Questionnaire | None:
+    """The shipped intake questionnaire, or None if its file cannot be read."""
+    try:
+        return shipped_questionnaire()
+    except (QuestionnaireFileError, OSError) as exc:
+        log.warning("demo practice made without intake forms: the questionnaire cannot be read (%s)", exc)
+        return None
+
+
 def _shipped_templates() -> dict[str, ConsentTemplate]:
     """The full consent texts the documents package ships, or none if they cannot be read."""
     try:
-        from medspa_desk.documents.consents import ConsentFileError, shipped_templates
-    except ImportError:
-        return {}
-    try:
         return shipped_templates()
-    except (ConsentFileError, OSError):
+    except (ConsentFileError, OSError) as exc:
+        log.warning("demo practice uses short consent texts: the shipped ones cannot be read (%s)", exc)
         return {}
 
 

@@ -275,3 +275,27 @@ def test_every_generated_record_survives_full_validation_unchanged() -> None:
     for treatment in practice().treatments:
         reloaded = type(treatment).from_json(treatment.to_json())
         assert content_hash(reloaded.signed_content()) == treatment.content_sha256
+
+
+def test_clients_filled_in_a_sealed_intake_before_their_first_completed_visit() -> None:
+    p = practice()
+    first_visit = {}
+    for appt in sorted(p.appointments, key=lambda a: a.starts_at):
+        if appt.status is AppointmentStatus.COMPLETED:
+            first_visit.setdefault(appt.client_id, appt.starts_at)
+    intakes = defaultdict(list)
+    for form in p.intakes:
+        assert form.is_intact
+        intakes[form.client_id].append(form)
+    assert set(intakes) == set(first_visit)
+    clients = {c.id: c for c in p.clients}
+    for client_id, forms in intakes.items():
+        assert min(f.submitted_at for f in forms) < first_visit[client_id]
+        assert all(f.answers["has_allergies"] is bool(clients[client_id].allergies) for f in forms)
+
+
+def test_benchmark_scale_skips_intakes_and_a_small_scale_can_too() -> None:
+    assert BENCHMARK_SCALE.intakes is False
+    p = generate_practice(seed=5, today=TODAY, scale=Scale(clients=100, months_back=1, months_ahead=1,
+                                                           intakes=False))
+    assert p.intakes == [] and p.appointments
