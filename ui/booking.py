@@ -258,7 +258,8 @@ class BookingDialog(FormDialog):
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
         self.setTabOrder(self.search_field, self.new_client_button)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+        # Room for the clash lines and notes without squeezing (fonts scale with the setting).
+        self.setMinimumSize(self.fontMetrics().averageCharWidth() * 100, self.fontMetrics().lineSpacing() * 34)
 
     def _connect(self) -> None:
         self.search_field.textEdited.connect(lambda _t: self._search_timer.start())

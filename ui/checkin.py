@@ -291,7 +291,8 @@ class CheckInDialog(FormDialog):
         self.completed_button.clicked.connect(lambda: self.change_status(AppointmentStatus.COMPLETED))
         self.no_show_button.clicked.connect(lambda: self.change_status(AppointmentStatus.NO_SHOW))
         self.cancel_button.clicked.connect(self.ask_to_cancel)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)
+        # Wide enough for the room names in the visit row and the consent lines beside their buttons.
+        self.setMinimumSize(self.fontMetrics().averageCharWidth() * 118, self.fontMetrics().lineSpacing() * 26)
 
     # --- loading --------------------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def render_all(out_dir: Path) -> list[Path]:
     try:
         desk = DeskApp(system.backend, server=system.server.base_url, tenant=system.server.tenant,
                        username=FRONT_DESK, password=system.server.password, notes=system.notes())
-        desk.sign_in.resize(600, 560)
+        desk.sign_in.resize(600, 500)
         desk.show_sign_in()
         wait_for(lambda: bool(desk.sign_in.notes.text()))
         written.append(save(desk.sign_in, out_dir / "sign-in.png"))
