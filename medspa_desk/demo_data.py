@@ -116,7 +116,10 @@ class Scale:
     months_ahead: int = 3
     appointments: int | None = None
     treatments: int | None = None
-    intakes: bool = True  # health questionnaires at check-in (skipped at benchmark scale)
+    # Signed forms at check-in; the benchmark sizes leave them out (they count
+    # clients, appointments and treatments, and forms would double the build time).
+    consents: bool = True
+    intakes: bool = True
 
     def __post_init__(self) -> None:
         if self.clients < 1 or self.providers < 1 or self.rooms < 1:
@@ -126,7 +129,7 @@ class Scale:
 
 
 BENCHMARK_SCALE = Scale(clients=100_000, providers=40, rooms=48, months_back=60, months_ahead=3,
-                        appointments=300_000, treatments=100_000, intakes=False)
+                        appointments=300_000, treatments=100_000, consents=False, intakes=False)
 
 
 # --- Practice ----------------------------------------------------------------------
@@ -394,7 +397,7 @@ class _Builder:
         practice.consent_templates = self._consent_templates()
         practice.clients = self._clients()
         practice.appointments = _Schedule(self, practice).fill()
-        practice.consents = self._consents(practice)
+        practice.consents = self._consents(practice) if self.size.consents else []
         practice.intakes = self._intakes(practice) if self.size.intakes else []
         practice.treatments = self._treatments(practice)
         return practice

@@ -294,8 +294,8 @@ def test_clients_filled_in_a_sealed_intake_before_their_first_completed_visit() 
         assert all(f.answers["has_allergies"] is bool(clients[client_id].allergies) for f in forms)
 
 
-def test_benchmark_scale_skips_intakes_and_a_small_scale_can_too() -> None:
-    assert BENCHMARK_SCALE.intakes is False
+def test_benchmark_scale_skips_signed_forms_and_a_small_scale_can_too() -> None:
+    assert (BENCHMARK_SCALE.consents, BENCHMARK_SCALE.intakes) == (False, False)
     p = generate_practice(seed=5, today=TODAY, scale=Scale(clients=100, months_back=1, months_ahead=1,
-                                                           intakes=False))
-    assert p.intakes == [] and p.appointments
+                                                           consents=False, intakes=False))
+    assert p.intakes == [] and p.consents == [] and p.appointments and p.treatments
