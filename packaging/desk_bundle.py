@@ -50,7 +50,7 @@ HIDDEN_IMPORTS: tuple[str, ...] = (
 # Installed distributions whose metadata code reads at run time (entry points, versions).
 METADATA_OF: tuple[str, ...] = ("keyring", "SecretStorage", "jeepney", "argon2-cffi")
 
-# Never needed in the desk: test tools and GUI toolkits the app does not use.
+# Never needed in the desk: test tools, a GUI toolkit the app does not use, server-only drivers.
 EXCLUDES: tuple[str, ...] = (
     "tkinter",
     "_tkinter",
@@ -60,6 +60,11 @@ EXCLUDES: tuple[str, ...] = (
     "hypothesis",
     "schemathesis",
     "IPython",
+    # The desk's --demo server runs on SQLite; PostgreSQL drivers belong on the real server.
+    "psycopg",
+    "psycopg_binary",
+    "psycopg_c",
+    "psycopg2",
 )
 
 
