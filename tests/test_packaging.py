@@ -27,9 +27,6 @@ DESKTOP_ENTRY = PACKAGING / "medspa-desk.desktop"
 UNIT = PACKAGING / "medspa-api.service"
 SPEC = PACKAGING / "medspa-desk.spec"
 
-# Modules whose constants name the data files the code reads at run time.
-DESK_RESOURCE_MODULES = ("medspa_desk.documents.resources", "medspa_desk.clinical.face_outline", "ui.style")
-SERVER_RESOURCE_MODULES = ("medspa_api.migrate",)
 
 HARDENING = {
     "NoNewPrivileges": "yes",
@@ -70,7 +67,17 @@ def files_in(folder: Path) -> list[Path]:
             if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")]
 
 
-def resource_paths(module_names: tuple[str, ...]) -> list[Path]:
+def modules_naming_files(*packages: str) -> list[str]:
+    """Modules that build paths from ``__file__`` or from the shared ``RESOURCES`` folder."""
+    names = []
+    for package in packages:
+        for file in sorted((ROOT / package).rglob("*.py")):
+            if re.search(r"__file__|\bRESOURCES\b", file.read_text("utf-8")):
+                names.append(".".join(file.relative_to(ROOT).with_suffix("").parts))
+    return names
+
+
+def resource_paths(module_names: list[str]) -> list[Path]:
     """The module-level Path constants of these modules that point into the repository."""
     found = []
     for name in module_names:
@@ -127,7 +134,7 @@ def test_desktop_entry_starts_the_installed_app_with_the_shipped_icon() -> None:
 def test_every_data_file_the_desk_code_names_is_in_the_bundle() -> None:
     bundle = load_bundle()
     shipped = bundled(bundle.desk_datas(ROOT))
-    paths = resource_paths(DESK_RESOURCE_MODULES)
+    paths = resource_paths(modules_naming_files("medspa_desk", "ui"))
     assert any(p.name == "questionnaire-v1.json" for p in paths)  # the scan found the constants
     for path in paths:
         wanted = files_in(path) if path.is_dir() else [path]
@@ -159,7 +166,7 @@ def test_package_data_read_through_importlib_resources_ships_beside_its_modules(
 
 def test_server_migrations_ship_as_source_for_alembic() -> None:
     shipped = bundled(load_bundle().server_datas(ROOT))
-    for path in resource_paths(SERVER_RESOURCE_MODULES):
+    for path in resource_paths(modules_naming_files("medspa_api")):
         for file in files_in(path) if path.is_dir() else [path]:
             assert file.relative_to(ROOT) in shipped, f"{file.relative_to(ROOT)} is not in the server datas"
     assert Path("medspa_api/migrations/env.py") in shipped
