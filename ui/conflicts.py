@@ -72,15 +72,39 @@ def rebook_at_next_free_slot(store: Any, conflict: Conflict, *, actor: Any) -> A
                                             actor=actor)
 
 
+def field_choices(conflict: Conflict) -> list[tuple[str, Any, Any]]:
+    """(field, this desk's value, the other value) for each field both desks changed.
+
+    ``detail["mine"]`` is this desk's changes (an update the server applied in
+    part) or the whole refused update payload (``{"changes": ..., "base": ...}``);
+    ``detail["theirs"]`` is the record as the server keeps it.
+    """
+    mine = conflict.detail.get("mine") or {}
+    if isinstance(mine, dict) and isinstance(mine.get("changes"), dict):
+        mine = mine["changes"]
+    theirs = conflict.detail.get("theirs") or {}
+    if not isinstance(mine, dict) or not isinstance(theirs, dict):
+        return []
+    fields = conflict.detail.get("fields") or sorted(mine)
+    return [(name, mine[name], theirs.get(name)) for name in fields if name in mine]
+
+
 def keep_field_value(store: Any, conflict: Conflict, *, mine: bool, actor: Any) -> Any:
-    """Settle a field changed on both desks: re-send this desk's value, or accept the other."""
-    field_name = conflict.detail.get("field")
-    if mine and field_name:
-        changes = store.update_client(conflict.entity_id, {field_name: conflict.detail.get("mine")},
+    """Settle fields changed on both desks: send this desk's values again, or accept the other ones."""
+    if mine:
+        choices = field_choices(conflict)
+        if conflict.entity != "client" or not choices:
+            raise Refusal("This desk's values are not in the conflict; change the record by hand, "
+                          "then discard the conflict.")
+        changes = store.update_client(conflict.entity_id, {name: value for name, value, _ in choices},
                                       actor=actor)
         return changes | store.resolve_conflict(conflict.id, resolution="kept this desk's value",
                                                 actor=actor)
     return store.resolve_conflict(conflict.id, resolution="kept the other value", actor=actor)
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value in (None, "") else str(value)
 
 
 def _refused_booking(conflict: Conflict) -> Appointment | None:
@@ -175,11 +199,11 @@ class ConflictInbox(QDialog):
         if conflict is None:
             return
         if kind is ConflictKind.FIELD_CONFLICT:
-            field_name = str(conflict.detail.get("field", "a field")).replace("_", " ")
-            self.explanation.setText(
-                f"The {field_name} was changed on this desk and on another one. "
-                f"This desk: “{conflict.detail.get('mine', '')}”. "
-                f"Other: “{conflict.detail.get('theirs', '')}”. Pick the right one.")
+            lines = [f"{name.replace('_', ' ').capitalize()}: this desk “{_shown(mine)}”, "
+                     f"other desk “{_shown(theirs)}”." for name, mine, theirs in field_choices(conflict)]
+            self.explanation.setText("\n".join([
+                "These details were changed on this desk and on another one at the same time.",
+                *lines, "Pick which to keep."]))
         elif kind is ConflictKind.DOUBLE_BOOKING:
             self.explanation.setText(
                 f"{conflict.reason} Book the refused visit at the next free time for the same "

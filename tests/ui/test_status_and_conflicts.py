@@ -1,15 +1,28 @@
-"""Sync status in the status bar (bridged from the engine's thread) and the conflict inbox."""
+"""Sync status in the status bar (bridged from the engine's thread) and the conflict inbox over real conflicts."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from medspa_desk.records import Client, ConflictKind
+from medspa_desk.session import DeskSession, SignInOptions
+from medspa_desk.session import sign_in as session_sign_in
+from medspa_desk.store import StoreError
+from tests.support.live_api import LiveApi
+from tests.ui.conftest import release_worker
 from ui.conflicts import ConflictInbox
+from ui.desk_backend import DeskBackend
 from ui.events import CoreEventBridge
+from ui.operations import db_worker
 from ui.status_bar import DeskStatusBar
 
 
@@ -47,3 +60,112 @@ def test_the_inbox_says_when_there_is_nothing_to_review(qtbot: Any, sign_in: Any
         inbox.reload()
     assert loaded.args == [0]
     assert "Nothing to review" in inbox.explanation.text()
+
+
+# --- a real conflict: two desks change a client's allergies at the same time --------------
+
+
+@dataclass
+class TwoDesks:
+    """Desk A (this UI, store on the DB worker) and desk B (another workstation), both online."""
+
+    a: DeskSession
+    b: DeskSession
+    client: Client
+
+
+def wait_for(condition: Callable[[], bool], *, what: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def allergies_on(session: DeskSession, client_id: Any) -> str | None:
+    assert session.sync is not None
+    return session.sync.with_store(lambda store: store.client(client_id, actor=session.actor).allergies)
+
+
+def has_client(session: DeskSession, client_id: Any) -> bool:
+    try:
+        allergies_on(session, client_id)
+    except StoreError:
+        return False
+    return True
+
+
+@pytest.fixture
+def two_desks(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[TwoDesks]:
+    front, manager = live_api.users["front_desk"], live_api.users["manager"]
+    a = DeskBackend(tmp_path / "a", ca_path=live_api.ca_path).sign_in(
+        server=live_api.base_url, tenant=live_api.tenant.name, username=front.username,
+        password=front.password, totp=live_api.totp("front_desk"))
+    b = session_sign_in(tmp_path / "b", username=manager.username, password=manager.password,
+                        totp=live_api.totp("manager"),
+                        options=SignInOptions(server_url=live_api.base_url, tenant=live_api.tenant.name,
+                                              ca_path=live_api.ca_path))
+    try:
+        client = Client(first_name="Octavia", last_name="Brennan", birth_date=date(1984, 6, 9),
+                        phone="555-410-2298")
+        db_worker().run_sync(lambda store: store.create_client(client, actor=a.actor))
+        assert a.sync is not None
+        a.sync.sync_now()
+        wait_for(lambda: has_client(b, client.id), what="the new client to reach desk B")
+        yield TwoDesks(a=a, b=b, client=client)
+    finally:
+        release_worker()
+        for session in (a, b):
+            session.sign_out()
+
+
+def make_allergy_conflict(desks: TwoDesks, *, mine: str, theirs: str) -> None:
+    """B changes the allergies and syncs while A is paused; A changes them too, then syncs."""
+    a, b, client_id = desks.a, desks.b, desks.client.id
+    assert a.sync is not None and b.sync is not None
+    a.sync.pause()
+    b.sync.with_store(lambda store: store.update_client(client_id, {"allergies": theirs}, actor=b.actor))
+    b.sync.sync_now()
+    wait_for(lambda: b.sync.with_store(lambda store: store.outbox_count()) == 0, what="desk B to push")
+    db_worker().run_sync(lambda store: store.update_client(client_id, {"allergies": mine}, actor=a.actor))
+    a.sync.resume()
+    wait_for(lambda: db_worker().run_sync(lambda store: len(store.conflicts(open_only=True))) == 1
+             and a.sync.status.pending == 0, what="desk A's conflict")
+
+
+def open_inbox(qtbot: Any, session: DeskSession) -> ConflictInbox:
+    inbox = ConflictInbox(None, session=session)
+    qtbot.addWidget(inbox)
+    inbox.show()
+    qtbot.waitUntil(lambda: len(inbox.conflicts) == 1, timeout=10_000)
+    return inbox
+
+
+def test_keeping_this_desks_value_sends_it_to_the_other_desk(qtbot: Any, two_desks: TwoDesks) -> None:
+    make_allergy_conflict(two_desks, mine="Penicillin", theirs="Latex")
+    inbox = open_inbox(qtbot, two_desks.a)
+    assert inbox.conflicts[0].kind is ConflictKind.FIELD_CONFLICT
+    assert "Allergies: this desk “Penicillin”, other desk “Latex”." in inbox.explanation.text()
+    assert inbox.keep_mine.isVisible() and inbox.keep_theirs.isVisible() and not inbox.rebook.isVisible()
+    with qtbot.waitSignal(inbox.did_load, timeout=10_000) as reloaded:
+        inbox.keep_mine.click()
+    assert reloaded.args == [0]
+    assert two_desks.a.sync is not None
+    two_desks.a.sync.sync_now()
+    wait_for(lambda: allergies_on(two_desks.b, two_desks.client.id) == "Penicillin",
+             what="this desk's value to reach desk B")
+
+
+def test_discarding_a_conflict_keeps_the_other_desks_value(qtbot: Any, two_desks: TwoDesks) -> None:
+    make_allergy_conflict(two_desks, mine="Sulfa drugs", theirs="Aspirin")
+    inbox = open_inbox(qtbot, two_desks.a)
+    with qtbot.waitSignal(inbox.did_load, timeout=10_000) as reloaded:
+        inbox.discard.click()
+    assert reloaded.args == [0]
+    assert "Nothing to review" in inbox.explanation.text()
+    assert db_worker().run_sync(lambda store: store.conflicts(open_only=True)) == []
+    wait_for(lambda: db_worker().run_sync(
+        lambda store: store.client(two_desks.client.id, actor=two_desks.a.actor).allergies) == "Aspirin",
+        what="desk A to show the other desk's value")
+    assert allergies_on(two_desks.b, two_desks.client.id) == "Aspirin"
