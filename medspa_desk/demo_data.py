@@ -638,8 +638,9 @@ class _Schedule:
                    if (not s.provider_kinds or provider.kind in s.provider_kinds) and self.rooms_for[s.id]]
             self.menu[provider.id] = (can, list(accumulate(weights[s.name] for s in can)))
         self.clients = practice.clients
-        # A few regulars account for many visits, as in a real practice.
-        self.client_skew = 1.7
+        # A fifth of the clients are regulars who book a third of the visits, as in a real practice.
+        self.regulars = max(1, len(self.clients) // 5)
+        self.client_busy: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
 
     def fill(self) -> list[Appointment]:
         b = self.b
@@ -745,11 +746,26 @@ class _Schedule:
             t += timedelta(minutes=-minutes_in % GRID_MIN)  # back onto the quarter-hour grid
         return mine
 
+    def _client_free(self, starts_at: datetime, ends_at: datetime) -> Client:
+        """A client to book who is not already booked at that time: a few random tries, then the
+        next free client after a random one."""
+        rng = self.rng
+        count = len(self.clients)
+        picks = [rng.randrange(self.regulars if rng.random() < 0.35 else count) for _ in range(8)]
+        first = rng.randrange(count)
+        for index in (*picks, *range(first, count), *range(first)):
+            client = self.clients[index]
+            busy = self.client_busy[client.id]
+            if not any(_overlaps((starts_at, ends_at), b) for b in busy):
+                busy.append((starts_at, ends_at))
+                return client
+        raise ValueError("every client is already booked at one time; ask for more clients in the Scale")
+
     def _appointment(self, day: date, provider_id: UUID, service: Service, room: Room, starts_at: datetime,
                      ends_at: datetime) -> Appointment:
         rng = self.rng
         b = self.b
-        client = self.clients[int(len(self.clients) * rng.random() ** self.client_skew)]
+        client = self._client_free(starts_at, ends_at)
         desk = rng.choice(self.front_desk)
         booked_at = min(starts_at - timedelta(days=rng.randrange(1, 45), minutes=rng.randrange(0, 600)),
                         b.now - timedelta(minutes=rng.randrange(1, 600)))

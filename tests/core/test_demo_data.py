@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from functools import cache
+from itertools import pairwise
 from uuid import UUID
 
 import pytest
@@ -142,6 +143,18 @@ def test_no_provider_or_room_is_double_booked() -> None:
         for appt in day_appts:
             if appt.holds_slot:
                 assert clashes(appt, day_appts, zone=zone) == []
+
+
+def test_no_client_is_booked_in_two_places_at_once_and_regulars_come_back() -> None:
+    visits = defaultdict(list)
+    for appt in practice().appointments:
+        visits[appt.client_id].append((appt.starts_at, appt.ends_at))
+    for times in visits.values():
+        times.sort()
+        assert all(later[0] >= earlier[1] for earlier, later in pairwise(times))
+    per_client = sorted(len(t) for t in visits.values())
+    assert per_client[-1] <= 20  # nobody visits more than weekly for six months
+    assert sum(n >= 3 for n in per_client) > 100
 
 
 def test_every_appointment_is_inside_opening_hours_and_its_providers_shift() -> None:
