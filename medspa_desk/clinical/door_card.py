@@ -114,7 +114,7 @@ def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: An
     providers = {p.id: p.display_name for p in store.providers()}
     clinical = may_read_clinical(actor.role)
     latest = store._load_many(TreatmentRecord, "SELECT data FROM treatments WHERE client_id = ? "
-                              "ORDER BY at DESC LIMIT ?", (*key, recent + 1))
+                              "ORDER BY at DESC, id DESC LIMIT ?", (*key, recent + 1))
     drafts = store._load_many(TreatmentRecord, "SELECT data FROM treatments WHERE client_id = ? "
                               "AND signed = 0", key)
     visit_count = store._one("SELECT count(*) FROM treatments WHERE client_id = ?", key)[0]

@@ -11,8 +11,9 @@ CREATE TABLE treatment_lots (
     lot TEXT NOT NULL COLLATE NOCASE,
     at INTEGER NOT NULL           -- unix seconds, UTC (the treatment's performed_at)
 );
-CREATE INDEX treatment_lots_by_lot ON treatment_lots (lot, at);
-CREATE INDEX treatment_lots_by_product ON treatment_lots (product_id, at);
+-- Covering: a recall reads only the index, never the table's pages.
+CREATE INDEX treatment_lots_by_lot ON treatment_lots (lot, at, client_id, treatment_id, product_id);
+CREATE INDEX treatment_lots_by_product ON treatment_lots (product_id, at, client_id, treatment_id, lot);
 CREATE INDEX treatment_lots_by_treatment ON treatment_lots (treatment_id);
 
 CREATE TRIGGER treatments_lots_insert AFTER INSERT ON treatments

@@ -31,7 +31,7 @@ def test_the_injector_sees_last_treatments_with_lots_and_last_notes_in_one_audit
 
     shown = [v for v in card.visits]
     all_for_client = [t for t in demo.treatments if t.client_id == appt.client_id and t.appointment_id != appt.id]
-    newest = sorted(all_for_client, key=lambda t: t.performed_at, reverse=True)
+    newest = sorted(all_for_client, key=lambda t: (int(t.performed_at.timestamp()), str(t.id)), reverse=True)
     assert [v.treatment_id for v in shown] == [t.id for t in newest[:5]]
     first = newest[0]
     assert [(u.product_name, u.amount, u.area, u.lot) for u in shown[0].uses] == \
