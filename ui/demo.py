@@ -225,6 +225,36 @@ class DemoSystem:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def seed_offline_workstation(directory: Path, *, records: Any, users: list[Any], location_id: Any,
+                             passwords: dict[str, str]) -> None:
+    """A workstation folder as a first sync would leave it: vault, settings, store with ``records``.
+
+    For tests and benchmarks that need a big practice on the desk without
+    syncing it. Every user holds a keyslot, so ``medspa_desk.session.sign_in``
+    opens a real ``DeskSession`` from the keyslot, offline (no refresh token is
+    kept, so no sync engine starts).
+    """
+    from medspa_desk.store import Store
+    from medspa_desk.vault import Vault
+    from medspa_desk.workstation import Workstation, WorkstationConfig
+
+    workstation = Workstation(directory)
+    first, *others = users
+    vault, key = Vault.create(directory, user_id=first.id, password=passwords[first.username])
+    try:
+        for user in others:
+            vault.enroll(user.id, passwords[user.username], key=key)
+        with Store.open(workstation.database_path, key.buffer, create=True) as store:
+            store.import_records(records)
+    finally:
+        key.wipe()
+    config = WorkstationConfig(server_url="https://desk.example-spa.com", tenant=DEMO_TENANT,
+                               vault_id=vault.vault_id, location_id=location_id)
+    for user in users:
+        config = config.with_user(user.username, user.id)
+    workstation.save(config)
+
+
 def demo_notes(*, password: str) -> list[str]:
     return [
         "Demo practice (invented people). The server runs on this computer. Sign in as:",

@@ -119,29 +119,9 @@ class SeededWorkstation:
 
 def seed_workstation(directory: Path, practice: SmallPractice, *, passwords: dict[str, str] = PASSWORDS
                      ) -> SeededWorkstation:
-    """A workstation folder as a first sync would leave it: vault, settings, store with the practice.
+    """A workstation folder as a first sync would leave it (see ``ui.demo.seed_offline_workstation``)."""
+    from ui.demo import seed_offline_workstation
 
-    Every user holds a keyslot, so ``medspa_desk.session.sign_in`` opens a real
-    ``DeskSession`` from the keyslot, offline (no refresh token is kept, so no
-    sync engine starts).
-    """
-    from medspa_desk.store import Store
-    from medspa_desk.vault import Vault
-    from medspa_desk.workstation import Workstation, WorkstationConfig
-
-    workstation = Workstation(directory)
-    first, *others = practice.users
-    vault, key = Vault.create(directory, user_id=first.id, password=passwords[first.username])
-    try:
-        for user in others:
-            vault.enroll(user.id, passwords[user.username], key=key)
-        with Store.open(workstation.database_path, key.buffer, create=True) as store:
-            store.import_records(practice.records)
-    finally:
-        key.wipe()
-    config = WorkstationConfig(server_url="https://desk.example-spa.com", tenant="Glow Aesthetics",
-                               vault_id=vault.vault_id, location_id=practice.location.id)
-    for user in practice.users:
-        config = config.with_user(user.username, user.id)
-    workstation.save(config)
+    seed_offline_workstation(directory, records=practice.records, users=practice.users,
+                             location_id=practice.location.id, passwords=passwords)
     return SeededWorkstation(directory=directory, passwords=dict(passwords))
