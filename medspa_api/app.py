@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from uuid import UUID
@@ -13,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from medspa_api.api.long_poll import ChangesFastPath
+from medspa_api.api.middleware import ProtocolAndLog
 from medspa_api.api.routes import audit, auth, devices, health, sync, users
 from medspa_api.audit_log import AuditUnavailable
 from medspa_api.data.changes import latest_seq
@@ -21,7 +22,7 @@ from medspa_api.errors import ApiError
 from medspa_api.logs import log_event
 from medspa_api.settings import Settings
 from medspa_api.sync.notices import ChangeNotices
-from medspa_desk.protocol import PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN, ErrorBody
+from medspa_desk.protocol import ErrorBody
 
 API_PREFIX = "/api/v1"
 
@@ -58,20 +59,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
 
-    @app.middleware("http")
-    async def protocol_and_log(request: Request, call_next):
-        started = time.perf_counter()
-        stated = request.headers.get(PROTOCOL_HEADER)
-        if stated is not None and (not stated.isdigit() or not PROTOCOL_MIN <= int(stated) <= PROTOCOL_MAX):
-            return _error(426, "protocol_unsupported",
-                          f"This app speaks sync protocol {stated}; the server speaks {PROTOCOL_MIN} to "
-                          f"{PROTOCOL_MAX}. Update the app (or the server) and try again.")
-        response = await call_next(request)
-        route = request.scope.get("route")
-        log_event("request", method=request.method, route=getattr(route, "path", "?"), status=response.status_code,
-                  ms=round((time.perf_counter() - started) * 1000, 1))
-        response.headers[PROTOCOL_HEADER] = str(PROTOCOL_MAX)
-        return response
+    # Added innermost first: the protocol gate and the request log wrap the long-poll fast path too.
+    app.add_middleware(ChangesFastPath, notices=notices)
+    app.add_middleware(ProtocolAndLog)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:

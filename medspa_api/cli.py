@@ -118,8 +118,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         tls = {"ssl_certfile": args.cert, "ssl_keyfile": args.key, "ssl_version": ssl.PROTOCOL_TLS_SERVER,
                "ssl_ciphers": "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5"}
     configure()
+    # A practice's desks all hold a long-poll open: leave room in the listen backlog for all of them
+    # reconnecting at once, and do not let open long-polls hold up a shutdown.
     config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, access_log=False,
-                            log_config=None, **tls)  # type: ignore[arg-type]
+                            log_config=None, backlog=args.backlog, timeout_graceful_shutdown=5,
+                            timeout_keep_alive=35, **tls)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     if tls:
         # TLS 1.2 is the floor; uvicorn builds the context, so raise the minimum on it after load.
@@ -255,6 +258,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--insecure-loopback", action="store_true", help="plain HTTP on 127.0.0.1 (development)")
+    p.add_argument("--backlog", type=int, default=4096, help="pending connections the socket queues")
     p.set_defaults(run=cmd_serve)
     p = sub.add_parser("seed-demo", help="load the demo practice")
     p.add_argument("--tenant", default="Demo Med Spa")

@@ -276,6 +276,11 @@ def _check_session_limits(conn: Connection, *, row: sa.Row, now: datetime, setti
 
 def authenticate(db: Database, *, token: str, origin: Origin, settings: Settings) -> Caller:
     """The caller behind an access token, or ApiError 401 (sign in again) / 403 device_revoked."""
+    return check_access_token(db, token=token, origin=origin, settings=settings)[0]
+
+
+def check_access_token(db: Database, *, token: str, origin: Origin, settings: Settings) -> tuple[Caller, float]:
+    """Like :func:`authenticate`, plus how many seconds until the token or its session expires."""
     tenant_id = _tenant_of(token)
     now = utc_now()
     with db.transaction(tenant_id, write=False) as conn:
@@ -306,8 +311,10 @@ def authenticate(db: Database, *, token: str, origin: Origin, settings: Settings
                                                    t.sessions.c.id == row.session_id).values(last_seen_at=now))
     elif as_utc(row.session_expires) <= now:
         raise SESSION_OVER
-    return Caller(tenant_id=tenant_id, user_id=row.user_id, username=row.username, role=Role(row.role),
-                  provider_id=row.provider_id, device_id=row.device_id, session_id=row.session_id, origin=origin)
+    caller = Caller(tenant_id=tenant_id, user_id=row.user_id, username=row.username, role=Role(row.role),
+                    provider_id=row.provider_id, device_id=row.device_id, session_id=row.session_id, origin=origin)
+    ends = min(as_utc(row.expires_at), as_utc(row.session_expires))
+    return caller, (ends - now).total_seconds()
 
 
 def sign_out(db: Database, *, caller: Caller) -> None:

@@ -1,5 +1,11 @@
 """Dependencies the routes declare with ``Annotated`` aliases.
 
+They are ``async def`` so FastAPI runs them on the event loop: a plain ``def``
+dependency costs a trip through the thread pool per request, and a long-polling
+desk is answered after every change. The one database check (the token) runs
+in the thread pool only when the token is not in the short-lived cache of
+validated tokens (medspa_api.security.token_cache).
+
 ``DatabaseDep`` is the app's database handle rather than an open session:
 routes open their transaction inside the handler, because a failure to write
 the audit row at commit must still be able to turn into a 503 for the caller,
@@ -8,33 +14,37 @@ which it cannot once a dependency's exit code runs after the response.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from medspa_api.audit_log import AuditBuffer, Origin, flush
 from medspa_api.db.database import Database
 from medspa_api.errors import ApiError
 from medspa_api.permissions import Action, may
+from medspa_api.security.token_cache import VALIDATED_TOKENS
+from medspa_api.security.tokens import token_hash
 from medspa_api.settings import Settings
-from medspa_api.signin import Caller, authenticate
+from medspa_api.signin import Caller, check_access_token
 from medspa_desk.records import AuditAction
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login or /auth/refresh.")
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def origin_of(request: Request) -> Origin:
+async def origin_of(request: Request) -> Origin:
     address = request.client.host if request.client else ""
     return Origin(address=address, user_agent=request.headers.get("user-agent", "")[:200])
 
@@ -44,27 +54,31 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 OriginDep = Annotated[Origin, Depends(origin_of)]
 
 
-def get_caller(db: DatabaseDep, settings: SettingsDep, origin: OriginDep,
-               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+async def get_caller(db: DatabaseDep, settings: SettingsDep, origin: OriginDep,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "not_signed_in", "Sign in first: this call needs an access token.",
                        headers={"WWW-Authenticate": "Bearer"})
-    return authenticate(db, token=credentials.credentials, origin=origin, settings=settings)
+    key = token_hash(credentials.credentials)
+    cached = VALIDATED_TOKENS.get(key)
+    if cached is not None:
+        return dataclasses.replace(cached, origin=origin)
+    generation = VALIDATED_TOKENS.generation
+    caller, valid_for_s = await run_in_threadpool(check_access_token, db, token=credentials.credentials,
+                                                  origin=origin, settings=settings)
+    VALIDATED_TOKENS.remember(key, caller, valid_for_s=valid_for_s, generation=generation)
+    return caller
 
 
 CurrentUser = Annotated[Caller, Depends(get_caller)]
 
 
-def requires(action: Action) -> Callable[[Caller, Database], Caller]:
+def requires(action: Action) -> Callable[[Caller, Database], Awaitable[Caller]]:
     """A dependency that lets the caller through only if the permission table allows ``action``."""
 
-    def check(caller: CurrentUser, db: DatabaseDep) -> Caller:
+    async def check(caller: CurrentUser, db: DatabaseDep) -> Caller:
         if not may(caller.role, action):
-            with db.transaction(caller.tenant_id) as conn:
-                buffer = AuditBuffer(origin=caller.origin)
-                buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id,
-                              action=AuditAction.ACCESS_DENIED, outcome="forbidden", detail=action.value)
-                flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+            await run_in_threadpool(_record_denial, db, caller, action)
             raise ApiError(403, "forbidden", f"Your role ({caller.role.value.replace('_', ' ')}) may not "
                            f"do this ({action.value}). Ask a manager if you need it.")
         return caller
@@ -72,7 +86,15 @@ def requires(action: Action) -> Callable[[Caller, Database], Caller]:
     return check
 
 
-def tenant_scope(caller: CurrentUser) -> UUID:
+def _record_denial(db: Database, caller: Caller, action: Action) -> None:
+    with db.transaction(caller.tenant_id) as conn:
+        buffer = AuditBuffer(origin=caller.origin)
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id,
+                      action=AuditAction.ACCESS_DENIED, outcome="forbidden", detail=action.value)
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+
+
+async def tenant_scope(caller: CurrentUser) -> UUID:
     return caller.tenant_id
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.engine import Connection
 
 from medspa_api.data.changes import ChangeLog
 from medspa_api.db import tables as t
+from medspa_api.db.database import after_commit
 from medspa_api.security.passwords import check_new_password, hash_password
+from medspa_api.security.token_cache import VALIDATED_TOKENS
 from medspa_api.security.totp import new_secret
 from medspa_desk.records import Role, User, new_id, utc_now
 
@@ -88,5 +90,8 @@ def end_sessions(conn: Connection, *, tenant_id: UUID, reason: str, user_id: UUI
         return 0
     conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id, t.sessions.c.id.in_(ids))
                  .values(ended_at=utc_now(), end_reason=reason))
+    # Cached token checks must not outlive the session: forget them now and again once this commits.
+    VALIDATED_TOKENS.forget_all()
+    after_commit(conn, VALIDATED_TOKENS.forget_all)
     # Token rows stay: a revoked workstation presenting one is told so (403 device_revoked), not just 401.
     return len(ids)

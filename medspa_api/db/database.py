@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
 from sqlalchemy.engine import Connection, Engine
 
 from medspa_api.db.dialect import IMMEDIATE, create_engine_for, set_tenant
+
+AFTER_COMMIT = "medspa_after_commit"
+
+
+def after_commit(conn: Connection, action: Callable[[], None]) -> None:
+    """Run ``action`` once the transaction on ``conn`` has committed (not if it rolls back)."""
+    conn.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
 class Database:
@@ -25,10 +32,17 @@ class Database:
         """One transaction, scoped to ``tenant_id`` when given; commits on success."""
         with self.engine.connect() as conn:
             conn.info[IMMEDIATE] = write
-            with conn.begin():
-                if tenant_id is not None:
-                    set_tenant(conn, tenant_id)
-                yield conn
+            # conn.info lives with the pooled DBAPI connection: start each transaction with no leftovers.
+            conn.info[AFTER_COMMIT] = []
+            try:
+                with conn.begin():
+                    if tenant_id is not None:
+                        set_tenant(conn, tenant_id)
+                    yield conn
+            finally:
+                actions = conn.info.pop(AFTER_COMMIT, [])
+            for action in actions:
+                action()
 
     def dispose(self) -> None:
         self.engine.dispose()

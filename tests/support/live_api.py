@@ -26,14 +26,21 @@ What it gives you:
 PostgreSQL runs get a fresh database ``medspa_test_<random>``, an owner role
 (migrations) and an app role that is neither owner, superuser nor BYPASSRLS;
 ``stop()`` drops all three. The server runs in a background thread of this
-process (uvicorn with TLS 1.2+).
+process (uvicorn with TLS 1.2+); ``LiveApi.start(..., in_subprocess=True)``
+runs it instead as ``medspa-api serve`` in a child process (its own core and
+GIL, stderr to ``log_path``), which benchmarks use so the load generator does
+not share the server's interpreter.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -199,12 +206,22 @@ class LiveApi:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._log_handler: logging.Handler | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self.port = 0
 
     @classmethod
-    def start(cls, workdir: Path, *, backend: str = "sqlite", **kwargs: Any) -> LiveApi:
+    def start(cls, workdir: Path, *, backend: str = "sqlite", in_subprocess: bool = False, **kwargs: Any) -> LiveApi:
         api = cls(workdir, backend=backend, **kwargs)
-        api._serve()
+        try:
+            if in_subprocess:
+                if kwargs.get("settings_overrides"):
+                    raise ValueError("settings_overrides apply only to the in-process server")
+                api._serve_in_subprocess()
+            else:
+                api._serve()
+        except BaseException:
+            api.stop()
+            raise
         return api
 
     @property
@@ -239,6 +256,32 @@ class LiveApi:
                 raise RuntimeError("the live API did not start; see the server log")
             time.sleep(0.02)
         self.port = self._server.servers[0].sockets[0].getsockname()[1]
+
+    def _serve_in_subprocess(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        env = {**os.environ, "MEDSPA_API_DATABASE_URL": self.database_url,
+               "MEDSPA_API_SECRET_KEY": self.settings.secret_key, "MEDSPA_API_ENV": self.settings.environment}
+        log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "medspa_api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--cert", str(self.tls.cert_path), "--key", str(self.tls.key_path)],
+            stdout=log, stderr=log, env=env, cwd=Path(__file__).resolve().parents[2])
+        log.close()
+        deadline = time.monotonic() + 60
+        with self.client() as http:
+            while True:
+                if self._process.poll() is not None:
+                    raise RuntimeError(f"the API process exited ({self._process.returncode}); see {self.log_path}")
+                try:
+                    if http.get(f"{self.base_url}/healthz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the API process did not answer within a minute; see {self.log_path}")
+                time.sleep(0.1)
 
     def ssl_context(self) -> ssl.SSLContext:
         """A client context that trusts only this server's throwaway CA."""
@@ -295,6 +338,15 @@ class LiveApi:
                         username=username or f"{role.value.replace('_', '')}-{secrets.token_hex(3)}")
 
     def stop(self) -> None:
+        process = getattr(self, "_process", None)
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            self._process = None
         if self._server is not None:
             self._server.should_exit = True
             if self._thread is not None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from medspa_api.api.deps import DatabaseDep, requires
+from medspa_api.api.long_poll import MAX_WAIT_S
 from medspa_api.api.routes import ERRORS
 from medspa_api.permissions import Action
 from medspa_api.signin import Caller
@@ -23,7 +24,7 @@ from medspa_desk.protocol import (
 )
 
 router = APIRouter(prefix="/sync", tags=["sync"], responses=ERRORS)
-MAX_WAIT_S = 30
+
 Puller = Annotated[Caller, Depends(requires(Action.SYNC_PULL))]
 Pusher = Annotated[Caller, Depends(requires(Action.SYNC_PUSH))]
 
@@ -32,10 +33,15 @@ Pusher = Annotated[Caller, Depends(requires(Action.SYNC_PUSH))]
 async def changes(request: Request, caller: Puller,
                   after: Annotated[int, Query(ge=0, description="the desk's pull cursor")] = 0,
                   wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for a change")] = 0,
-                  ) -> ChangesSince:
-    """Anything after ``after``? Waits up to ``wait`` seconds and answers within a second of a change."""
+                  ) -> Response:
+    """Anything after ``after``? Waits up to ``wait`` seconds and answers within a second of a change.
+
+    The wait holds no thread and no database connection: every desk of a
+    practice may be waiting here at once.
+    """
     latest = await request.app.state.notices.wait_after(caller.tenant_id, after, timeout_s=wait)
-    return ChangesSince(latest_seq=latest, changed=latest > after)
+    body = f'{{"latest_seq":{latest},"changed":{"true" if latest > after else "false"}}}'
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/pull", response_model=PullResponse)

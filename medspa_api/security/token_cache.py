@@ -1,0 +1,78 @@
+"""Access tokens recently checked against the database, kept for a few seconds.
+
+Every desk long-polls ``/sync/changes`` and is answered again after each
+change, so checking its token in the database on every answer would cost a
+thread and a query per desk per change. A token that passed the full check
+(session open, user active, device not revoked, not expired) is trusted for
+``TTL_S`` seconds, never past its own or its session's expiry.
+
+Ending sessions (sign-out, user disabled, device revoked, refresh reuse, idle
+or absolute limit) forgets every cached token once the change commits, so in
+this process it takes effect on the very next request. Another process behind
+the same load balancer notices within ``TTL_S``. A lookup that started before
+such a change is not cached (the generation moved on while it ran), so a
+check racing a sign-out cannot put a stale "valid" back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+TTL_S = 5.0
+MAX_ENTRIES = 50_000
+
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[C]):
+    caller: C
+    until: float  # time.monotonic() after which the database is asked again
+
+
+class ValidatedTokens(Generic[C]):
+    def __init__(self, *, ttl_s: float = TTL_S, max_entries: int = MAX_ENTRIES) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, _Entry[C]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        """Read before a database check; pass to :meth:`remember` after it."""
+        return self._generation
+
+    def get(self, token_hash: str) -> C | None:
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        if entry.until <= time.monotonic():
+            self._entries.pop(token_hash, None)
+            return None
+        return entry.caller
+
+    def remember(self, token_hash: str, caller: C, *, valid_for_s: float, generation: int) -> None:
+        """Cache a caller the database just vouched for, unless sessions ended since the check began."""
+        lifetime = min(self.ttl_s, valid_for_s)
+        if lifetime <= 0:
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[token_hash] = _Entry(caller, time.monotonic() + lifetime)
+
+    def forget_all(self) -> None:
+        """Sessions ended: ask the database again for every token."""
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+
+# One per process: ending a session anywhere in this process must reach every app's cache.
+VALIDATED_TOKENS: ValidatedTokens = ValidatedTokens()
