@@ -94,26 +94,23 @@ def test_a_revoked_workstation_erases_its_cache_and_keychain_entries(
         answer = http.post(live.url(f"/devices/{desk.session.device_id}/revoke"),
                            headers={"Authorization": f"Bearer {admin['access_token']}"})
     assert answer.status_code == 200, answer.text
-    # Revoking ends the device's sessions, so the desk's next contact is told to sign in again...
-    with pytest.raises(SignInNeeded):
-        desk.engine.run_once()
-    desk.engine.stop()
-    desk.store.close()
-    # ...and signing in again on this workstation is refused as revoked, which erases it.
-    user = live.users["front_desk"]
-    api = CentralApi(client_factory(desk.server_url, live.ca_path)())
     with pytest.raises(DeviceRevoked) as revoked:
-        try:
-            sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
-                           totp=live.totp(user.username), device_id=desk.session.device_id)
-        except DeviceRevoked:
-            raise desk.wipe() from None
-    api.close()
+        desk.engine.run_once()
     assert "erased" in revoked.value.message
     assert sorted(p.name for p in desk.directory.iterdir()) == []
     user_id = desk.session.user.id
     assert refresh_token_entry(server_url=desk.server_url, user_id=user_id).get() is None
     assert device_secret_entry(desk.vault.vault_id).get() is None
+    assert desk.engine.status.message == revoked.value.message
+    assert ("sync_did_fail", revoked.value) in desk.events
+    desk.engine.stop()
+    # Signing in again on this workstation is refused for the same reason.
+    user = live.users["front_desk"]
+    api = CentralApi(client_factory(desk.server_url, live.ca_path)())
+    with pytest.raises(DeviceRevoked):
+        sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
+                       totp=live.totp(user.username), device_id=desk.session.device_id)
+    api.close()
     desk.session.close()
 
 
