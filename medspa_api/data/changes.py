@@ -23,13 +23,35 @@ from medspa_desk.records import Record, utc_now
 LOCATION_SCOPED = frozenset({"appointment", "room", "shift"})
 
 
+_INSERT_RECORD = t.records.insert()
+_UPDATE_RECORD = (t.records.update()
+                  .where(t.records.c.tenant_id == sa.bindparam("k_tenant"), t.records.c.id == sa.bindparam("k_id")))
+_INSERT_CHANGE = t.changes.insert()
+LOOKUP_CHUNK = 500
+
+
 class ChangeLog:
-    """Writes records of one tenant and gives each change the next seq."""
+    """Writes records of one tenant and gives each change the next seq.
+
+    Records the log has read or saved are held in memory for the rest of the
+    transaction, and the rows it saves are written in bulk by :meth:`finish`
+    (one executemany per table), so a push of 100 mutations costs a handful of
+    statements instead of several hundred. :meth:`mark` and
+    :meth:`rollback_to` undo what one mutation did when its savepoint rolls
+    back. Everything that reads records during a push reads through
+    :meth:`get`, so it sees the unwritten rows.
+    """
 
     def __init__(self, conn: Connection, tenant_id: UUID) -> None:
         self.conn = conn
         self.tenant_id = tenant_id
         self.last_seq: int | None = None
+        # id -> (entity, stored JSON text), or None when the record is known not to exist.
+        self._held: dict[UUID, tuple[str, str] | None] = {}
+        # id -> the row to write at finish(), with "is_new" saying insert or update.
+        self._unwritten: dict[UUID, dict[str, Any]] = {}
+        self._changes: list[dict[str, Any]] = []
+        self._journal: list[tuple[UUID, tuple[str, str] | None, dict[str, Any] | None, bool, bool]] = []
 
     def lock(self) -> int:
         if self.last_seq is None:
@@ -40,13 +62,28 @@ class ChangeLog:
             self.last_seq = int(head)
         return self.last_seq
 
+    def prefetch(self, ids: list[UUID]) -> None:
+        """Read the records with these ids in a few queries (a push's existence checks, batched)."""
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._held]
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start:start + LOOKUP_CHUNK]
+            for i in chunk:
+                self._held[i] = None
+            rows = self.conn.execute(sa.select(t.records.c.id, t.records.c.entity, t.records.c.data).where(
+                t.records.c.tenant_id == self.tenant_id, t.records.c.id.in_(chunk)))
+            for row in rows:
+                self._held[row.id] = (row.entity, row.data)
+
+    def _lookup(self, entity_id: UUID) -> tuple[str, str] | None:
+        if entity_id not in self._held:
+            self.prefetch([entity_id])
+        return self._held[entity_id]
+
     def get(self, entity_id: UUID, *, entity: str | None = None) -> dict[str, Any] | None:
-        query = sa.select(t.records.c.data, t.records.c.entity).where(
-            t.records.c.tenant_id == self.tenant_id, t.records.c.id == entity_id)
-        row = self.conn.execute(query).first()
-        if row is None or (entity is not None and row.entity != entity):
+        held = self._lookup(entity_id)
+        if held is None or (entity is not None and held[0] != entity):
             return None
-        return json.loads(row.data)
+        return json.loads(held[1])
 
     def save(self, record: Record, *, mutation_id: UUID | None = None, deleted: bool = False,
              is_new: bool | None = None) -> Record:
@@ -58,26 +95,61 @@ class ChangeLog:
         location = data.get("location_id") if record.entity in LOCATION_SCOPED else None
         if record.entity == "location":
             location = str(record.id)
-        values = {"entity": record.entity, "version": record.version, "seq": seq,
-                  "location_id": UUID(location) if location else None, "deleted": deleted,
-                  "data": json.dumps(data, separators=(",", ":")), "updated_at": stored.updated_at}
-        if is_new is None:
-            is_new = self.conn.execute(sa.select(t.records.c.id).where(
-                t.records.c.tenant_id == self.tenant_id, t.records.c.id == record.id)).first() is None
-        if is_new:
-            self.conn.execute(t.records.insert().values(tenant_id=self.tenant_id, id=record.id, **values))
-        else:
-            self.conn.execute(t.records.update().where(t.records.c.tenant_id == self.tenant_id,
-                                                       t.records.c.id == record.id).values(**values))
-        self.conn.execute(t.changes.insert().values(
-            tenant_id=self.tenant_id, seq=seq, entity=record.entity, entity_id=record.id,
-            version=record.version, deleted=deleted, mutation_id=mutation_id, at=utc_now()))
+        text = json.dumps(data, separators=(",", ":"))
+        previous = self._unwritten.get(record.id)
+        if previous is not None:
+            is_new = previous["is_new"]  # created earlier in this transaction: still one insert
+        elif is_new is None:
+            is_new = self._lookup(record.id) is None
+        self._journal.append((record.id, self._held.get(record.id), previous,
+                              record.id in self._held, record.id in self._unwritten))
+        self._held[record.id] = (record.entity, text)
+        self._unwritten[record.id] = {
+            "is_new": is_new, "tenant_id": self.tenant_id, "id": record.id, "entity": record.entity,
+            "version": record.version, "seq": seq, "location_id": UUID(location) if location else None,
+            "deleted": deleted, "data": text, "updated_at": stored.updated_at}
+        self._changes.append({"tenant_id": self.tenant_id, "seq": seq, "entity": record.entity,
+                              "entity_id": record.id, "version": record.version, "deleted": deleted,
+                              "mutation_id": mutation_id, "at": utc_now()})
         return stored
 
+    def mark(self) -> tuple[int | None, int, int]:
+        """Where the log stands, to :meth:`rollback_to` if the next mutation is undone."""
+        return self.last_seq, len(self._changes), len(self._journal)
+
+    def rollback_to(self, mark: tuple[int | None, int, int]) -> None:
+        last_seq, changes, journal = mark
+        self.last_seq = last_seq
+        del self._changes[changes:]
+        while len(self._journal) > journal:
+            record_id, held, unwritten, was_held, was_unwritten = self._journal.pop()
+            if was_held:
+                self._held[record_id] = held
+            else:
+                self._held.pop(record_id, None)
+            if was_unwritten and unwritten is not None:
+                self._unwritten[record_id] = unwritten
+            else:
+                self._unwritten.pop(record_id, None)
+
     def finish(self) -> int | None:
-        """Write the head back; call before commit. Returns the newest seq if anything changed."""
+        """Write the saved rows and the head back; call before commit. Returns the newest seq if anything changed."""
         if self.last_seq is None:
             return None
+        inserts = [{k: v for k, v in row.items() if k != "is_new"} for row in self._unwritten.values()
+                   if row["is_new"]]
+        updates = [{"k_tenant": row["tenant_id"], "k_id": row["id"],
+                    **{k: v for k, v in row.items() if k not in ("is_new", "tenant_id", "id")}}
+                   for row in self._unwritten.values() if not row["is_new"]]
+        if inserts:
+            self.conn.execute(_INSERT_RECORD, inserts)
+        if updates:
+            self.conn.execute(_UPDATE_RECORD, updates)
+        if self._changes:
+            self.conn.execute(_INSERT_CHANGE, self._changes)
+        self._unwritten.clear()
+        self._changes.clear()
+        self._journal.clear()
         self.conn.execute(t.change_heads.update().where(t.change_heads.c.tenant_id == self.tenant_id)
                           .values(last_seq=self.last_seq))
         return self.last_seq

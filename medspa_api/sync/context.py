@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,12 +17,45 @@ from medspa_desk.records import Record
 R = TypeVar("R", bound=Record)
 
 
-@dataclass
+SAVEPOINT = "medspa_mutation"
+
+
 class PushContext:
-    conn: Connection
-    log: ChangeLog
-    caller: Caller
-    mutation: Mutation
+    """One mutation being applied.
+
+    The mutation gets its own savepoint, opened the first time a handler
+    touches :attr:`conn`: a handler that writes only through the change log
+    (whose rows are written in bulk at the end of the push, and undone in
+    memory by ``ChangeLog.rollback_to``) then costs no round trips for it,
+    while any SQL a handler runs itself is always inside the savepoint.
+    """
+
+    def __init__(self, *, conn: Connection, log: ChangeLog, caller: Caller, mutation: Mutation) -> None:
+        self._conn = conn
+        self.log = log
+        self.caller = caller
+        self.mutation = mutation
+        self.savepoint_open = False
+
+    @property
+    def conn(self) -> Connection:
+        if not self.savepoint_open:
+            self._conn.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
+            self.savepoint_open = True
+        return self._conn
+
+    def release(self) -> None:
+        """Keep what the mutation wrote."""
+        if self.savepoint_open:
+            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+            self.savepoint_open = False
+
+    def undo(self) -> None:
+        """Take back what the mutation wrote (its savepoint, if one was opened)."""
+        if self.savepoint_open:
+            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+            self.savepoint_open = False
 
     @property
     def tenant_id(self) -> UUID:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from uuid import UUID
 
 import sqlalchemy as sa
 
@@ -87,10 +88,15 @@ def push(db: Database, *, caller: Caller, request: PushRequest) -> tuple[PushRes
     results: list[MutationResult] = []
     with db.transaction(caller.tenant_id) as conn:
         log = ChangeLog(conn, caller.tenant_id)
+        batch = _Batch(conn=conn, caller=caller)
         if request.mutations:
             log.lock()
+            batch.load_answers([m.id for m in request.mutations])
+            log.prefetch([m.entity_id for m in request.mutations])
         for mutation in request.mutations:
-            results.append(_apply_once(PushContext(conn=conn, log=log, caller=caller, mutation=mutation), buffer))
+            results.append(_apply_once(PushContext(conn=conn, log=log, caller=caller, mutation=mutation),
+                                       buffer, batch))
+        batch.store_answers()
         latest = log.finish()
         own_events = [e for e in request.audit_events if e.actor_user_id in (None, caller.user_id)]
         buffer.add_client_events(own_events)
@@ -98,26 +104,55 @@ def push(db: Database, *, caller: Caller, request: PushRequest) -> tuple[PushRes
     return PushResponse(results=results, audit_stored=stored, server_time=utc_now()), latest
 
 
-def _apply_once(ctx: PushContext, buffer: AuditBuffer) -> MutationResult:
-    mutation, caller = ctx.mutation, ctx.caller
+class _Batch:
+    """The stored answers of a push: read for the whole batch at once, written at its end."""
+
+    def __init__(self, *, conn: sa.Connection, caller: Caller) -> None:
+        self.conn = conn
+        self.caller = caller
+        self.known: dict[UUID, tuple[str, str]] = {}  # mutation id -> (body hash, stored answer JSON)
+        self.new_rows: list[dict] = []
+
+    def load_answers(self, ids: list[UUID]) -> None:
+        m = t.mutations.c
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            rows = self.conn.execute(sa.select(m.id, m.body_sha256, m.result).where(
+                m.tenant_id == self.caller.tenant_id, m.id.in_(unique[start:start + 500])))
+            self.known.update((row.id, (row.body_sha256, row.result)) for row in rows)
+
+    def remember(self, mutation: Mutation, digest: str, result: MutationResult) -> None:
+        answer = result.model_dump_json()
+        self.known[mutation.id] = (digest, answer)
+        self.new_rows.append({"tenant_id": self.caller.tenant_id, "id": mutation.id, "body_sha256": digest,
+                              "result": answer, "user_id": self.caller.user_id,
+                              "device_id": self.caller.device_id, "at": utc_now()})
+
+    def store_answers(self) -> None:
+        if self.new_rows:
+            self.conn.execute(_INSERT_MUTATION, self.new_rows)
+
+
+_INSERT_MUTATION = t.mutations.insert()
+_INSERT_CONFLICT = t.conflicts.insert()
+
+
+def _apply_once(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResult:
+    mutation = ctx.mutation
     digest = body_hash(mutation)
-    m = t.mutations.c
-    known = ctx.conn.execute(sa.select(m.body_sha256, m.result).where(
-        m.tenant_id == caller.tenant_id, m.id == mutation.id)).first()
+    known = batch.known.get(mutation.id)
     if known is not None:
-        if known.body_sha256 == digest:
-            return MutationResult.model_validate_json(known.result)
+        if known[0] == digest:
+            return MutationResult.model_validate_json(known[1])
         return _answer(mutation, Outcome.REJECTED, code="mutation_id_reused",
                        reason="This mutation id was already used for a different change; the app must give "
                        "each change its own id.")
-    result = _apply(ctx, buffer)
-    ctx.conn.execute(t.mutations.insert().values(
-        tenant_id=caller.tenant_id, id=mutation.id, body_sha256=digest, result=result.model_dump_json(),
-        user_id=caller.user_id, device_id=caller.device_id, at=utc_now()))
+    result = _apply(ctx, buffer, batch)
+    batch.remember(mutation, digest, result)
     return result
 
 
-def _apply(ctx: PushContext, buffer: AuditBuffer) -> MutationResult:
+def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResult:
     mutation, caller = ctx.mutation, ctx.caller
     audit = {"actor_user_id": caller.user_id, "device_id": caller.device_id, "entity": mutation.entity,
              "entity_id": mutation.entity_id}
@@ -130,27 +165,32 @@ def _apply(ctx: PushContext, buffer: AuditBuffer) -> MutationResult:
     if expected is not None and mutation.entity != expected:
         return _answer(mutation, Outcome.REJECTED, code="invalid_payload",
                        reason=f"{mutation.kind.value} applies to a {expected}, not a {mutation.entity}.")
-    savepoint = ctx.conn.begin_nested()
-    seq_before = ctx.log.last_seq
+    # One savepoint per mutation (opened by ctx.conn when the handler first runs SQL), so a refusal
+    # undoes only its own writes; plain SQL, since SQLAlchemy's begin_nested() bookkeeping cost more
+    # than the writes. What the change log holds for the mutation is undone in memory.
+    mark = ctx.log.mark()
     try:
         outcome = HANDLERS[mutation.kind](ctx)
     except Rejected as exc:
-        savepoint.rollback()
-        ctx.log.last_seq = seq_before
+        _undo(ctx, mark)
         buffer.record(action=_action(mutation.kind), outcome="rejected", detail=exc.code, **audit)
         return _answer(mutation, Outcome.REJECTED, code=exc.code, reason=exc.reason)
     except Conflicted as exc:
-        savepoint.rollback()
-        ctx.log.last_seq = seq_before
+        _undo(ctx, mark)
         if exc.kept is not None:
-            ctx.conn.execute(t.conflicts.insert().values(
-                tenant_id=caller.tenant_id, id=mutation.id, mutation_id=mutation.id, kind=exc.kept.kind,
-                entity=exc.kept.entity, entity_id=exc.kept.entity_id, holder_id=exc.kept.holder_id,
-                data=json.dumps(exc.kept.data, separators=(",", ":")), created_at=utc_now()))
+            # After the undo, outside the savepoint: the losing booking is kept.
+            batch.conn.execute(_INSERT_CONFLICT, {
+                "tenant_id": caller.tenant_id, "id": mutation.id, "mutation_id": mutation.id,
+                "kind": exc.kept.kind, "entity": exc.kept.entity, "entity_id": exc.kept.entity_id,
+                "holder_id": exc.kept.holder_id, "data": json.dumps(exc.kept.data, separators=(",", ":")),
+                "created_at": utc_now()})
         buffer.record(action=_action(mutation.kind), outcome="conflict", detail=exc.code, **audit)
         return _answer(mutation, Outcome.CONFLICT, code=exc.code, reason=exc.reason, current=exc.current,
                        review_fields=exc.review_fields)
-    savepoint.commit()
+    except BaseException:
+        _undo(ctx, mark)
+        raise
+    ctx.release()
     if isinstance(outcome, clients.Merged):
         buffer.record(action=AuditAction.UPDATE, outcome="conflict",
                       detail="review:" + ",".join(outcome.review_fields), **audit)
@@ -160,6 +200,11 @@ def _apply(ctx: PushContext, buffer: AuditBuffer) -> MutationResult:
                        version=outcome.record.version, seq=outcome.record.seq or None)
     buffer.record(action=_action(mutation.kind), **audit)
     return _answer(mutation, Outcome.APPLIED, version=outcome.version, seq=outcome.seq)
+
+
+def _undo(ctx: PushContext, mark: tuple[int | None, int, int]) -> None:
+    ctx.undo()
+    ctx.log.rollback_to(mark)
 
 
 def _action(kind: MutationKind) -> AuditAction:

@@ -66,3 +66,19 @@ def test_an_idle_wait_ends_with_nothing_changed(desk: Desk) -> None:
     latest = desk.get("/sync/changes").json()["latest_seq"]
     answer = desk.get("/sync/changes", params={"after": latest + 1000, "wait": 1}).json()
     assert answer["changed"] is False
+
+
+def test_a_waiting_desk_signed_out_elsewhere_is_refused_at_its_next_poll(live_api: LiveApi) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as desk:
+        for _ in range(2):  # the second answer comes from the cache of checked tokens
+            assert desk.get("/sync/changes", params={"after": 0}).status_code == 200
+        assert desk.post("/auth/logout").status_code == 204
+        answer = desk.get("/sync/changes", params={"after": 0})
+    assert answer.status_code == 401
+    assert answer.json()["code"] in ("session_expired", "invalid_token")
+
+
+def test_a_malformed_wait_is_explained_not_waited_on(desk: Desk) -> None:
+    answer = desk.get("/sync/changes", params={"after": 0, "wait": 99})
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_request"

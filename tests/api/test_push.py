@@ -185,3 +185,31 @@ def test_booking_validates_through_the_shared_record(desk: Desk, live_api: LiveA
     assert result["outcome"] == "rejected"
     assert result["code"] == "invalid_payload"
     assert "ends_at" in result["reason"] or "end after it starts" in result["reason"]
+
+
+def test_a_client_created_then_updated_in_one_push_is_stored_once_at_its_newest_version(desk: Desk) -> None:
+    client = new_client()
+    create = create_client(client)
+    update = mutation("client.update", "client", client.id,
+                      {"changes": {"phone": "555-010-9999"}, "base": {"phone": client.phone}})
+    results = desk.push_ok(create, update)
+    assert [r["outcome"] for r in results] == ["applied", "applied"]
+    assert results[1]["version"] == 2
+    page = desk.get("/sync/pull", params={"after": results[0]["seq"] - 1, "limit": 5000}).json()
+    mine = [c for c in page["changes"] if c["entity_id"] == str(client.id)]
+    assert len(mine) == 1
+    assert mine[0]["version"] == 2 and mine[0]["data"]["phone"] == "555-010-9999"
+
+
+def test_a_refused_booking_in_a_batch_leaves_no_slot_and_the_next_booking_takes_it(
+        desk: Desk, live_api: LiveApi) -> None:
+    start = free_slot_start()
+    client = new_client()
+    refused = appointment_for(live_api.tenant, client.id, starts_at=start)
+    refused_book = book(refused)
+    refused_book["payload"] = {**refused_book["payload"], "client_id": "not-a-uuid"}
+    taker = appointment_for(live_api.tenant, client.id, starts_at=start)
+    results = desk.push_ok(create_client(client), refused_book, book(taker))
+    assert [r["outcome"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["code"] == "invalid_payload"
+    assert results[2]["seq"] == results[0]["seq"] + 1
