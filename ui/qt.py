@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QLineF,
     QLocale,
     QMargins,
+    QMarginsF,
     QMimeData,
     QModelIndex,
     QObject,
@@ -58,6 +59,8 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPageLayout,
+    QPageSize,
     QPainter,
     QPainterPath,
     QPaintEvent,
@@ -76,6 +79,7 @@ from PySide6.QtGui import (
     QValidator,
     QWheelEvent,
 )
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -192,6 +196,7 @@ __all__ = [
     "QLocale",
     "QMainWindow",
     "QMargins",
+    "QMarginsF",
     "QMenu",
     "QMenuBar",
     "QMessageBox",
@@ -199,6 +204,8 @@ __all__ = [
     "QModelIndex",
     "QMouseEvent",
     "QObject",
+    "QPageLayout",
+    "QPageSize",
     "QPaintEvent",
     "QPainter",
     "QPainterPath",
@@ -209,6 +216,8 @@ __all__ = [
     "QPoint",
     "QPointF",
     "QPolygonF",
+    "QPrintDialog",
+    "QPrinter",
     "QProgressBar",
     "QPushButton",
     "QRadioButton",
