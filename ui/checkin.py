@@ -15,13 +15,16 @@ from html import escape
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.documents.consents import SigningRefused, shipped_templates, sign
+from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.documents.gating import (
+    CheckInItem,
     CheckInStatus,
+    ItemKind,
     OverrideRefused,
     check_in_requirements,
     override,
 )
+from medspa_desk.documents.rules import Outcome
 from medspa_desk.records import (
     ALLOWED_TRANSITIONS,
     Appointment,
@@ -39,6 +42,9 @@ from medspa_desk.records import (
 )
 from medspa_desk.scheduling import format_span, rooms_for
 from ui.booking import parse_birth_date
+from ui.forms.consent_form import ConsentForm
+from ui.forms.handoff import HandToClientWindow, hand_to_client
+from ui.forms.questionnaire import QuestionnaireForm
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
     QCheckBox,
@@ -50,7 +56,6 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -58,10 +63,25 @@ from ui.qt import (
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.colors import STATUS_STYLES
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
-from ui.signature_pad import SignaturePad
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
 INTAKE_MONTHS_VALID = 12
+INTAKE_KINDS = (ItemKind.INTAKE_MISSING, ItemKind.INTAKE_EXPIRED, ItemKind.INTAKE_CHANGED)
+FINDING_WORDS = {Outcome.BLOCK: "Do not treat today", Outcome.PROVIDER_REVIEW: "A provider must review",
+                 Outcome.WARN: "Note for the provider"}
+
+
+def requirement_words(item: CheckInItem) -> str:
+    """A line of the check-in list; a contraindication says how serious it is, then its reason."""
+    if item.finding is not None:
+        return f"{FINDING_WORDS[item.finding.outcome]}. {item.message}"
+    return item.message if item.blocks else f"Note: {item.message}"
+
+
+def can_hand_to_client(session: Any) -> bool:
+    """Hand-to-client mode locks the desk afterwards, so it needs a session that can lock and unlock."""
+    return all(callable(getattr(session, name, None)) for name in ("lock", "unlock_with_pin",
+                                                                   "unlock_with_password"))
 
 
 @dataclass(frozen=True)
@@ -120,7 +140,7 @@ def record_override(store: Any, *, actor: Any, appointment_id: UUID) -> None:
 
 
 class CollectConsentDialog(FormDialog):
-    """The consent text, the client's typed name and their signature; Save signs and stores it."""
+    """A consent signed at the desk: the text, the client's typed name and their signature."""
 
     signed = Signal(object)  # SignedConsent
 
@@ -129,58 +149,44 @@ class CollectConsentDialog(FormDialog):
         super().__init__(parent)
         self.setWindowTitle(template.title)
         self.setAccessibleName("Collect consent")
-        self._session = session
-        self._template = template
-        self._client = client
-        self._appointment_id = appointment_id
         layout = QVBoxLayout(self)
-        heading = QLabel(f"<b>{escape(template.title)}</b> (version {template.template_version})")
-        layout.addWidget(heading)
-        self.text = QTextBrowser()
-        self.text.setAccessibleName("Consent text")
-        self.text.setMarkdown(template.body)  # the shipped texts are Markdown
-        layout.addWidget(self.text, 3)
-        layout.addWidget(QLabel("Client: type your full name, then sign in the box below."))
-        self.signer_name = QLineEdit(client.full_name)
-        self.signer_name.setAccessibleName("Signer's full name")
-        layout.addWidget(self.signer_name)
-        self.pad = SignaturePad()
-        self.pad.setMinimumHeight(self.fontMetrics().height() * 8)
-        layout.addWidget(self.pad, 2)
-        layout.addWidget(self.problem_label())
-        buttons = QDialogButtonBox()
-        self.clear_button = buttons.addButton("Clear signature", QDialogButtonBox.ButtonRole.ResetRole)
-        self.save_button = buttons.addButton("Save signed consent", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
-        self.clear_button.clicked.connect(self.pad.clear)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.form = ConsentForm(session, template=template, client=client, appointment_id=appointment_id)
+        layout.addWidget(self.form, 1)
+        self.text, self.signer_name, self.pad = self.form.text, self.form.signer_name, self.form.pad
+        self.save_button, self.clear_button = self.form.save_button, self.form.clear_button
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+        self.form.signed.connect(self._saved)
         self.resize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 36)
 
-    def save(self) -> None:
-        witness = self._session.user if self._template.requires_witness else None
-        try:
-            consent = sign(self._template, client=self._client, signer_name=self.signer_name.text(),
-                           signature=self.pad.signature(), signed_at=utc_now(), witness=witness,
-                           appointment_id=self._appointment_id)
-        except (SigningRefused, ValueError) as exc:
-            self._problem(_sentence(str(exc)))
-            return
-        actor = self._session.actor
-        self.save_button.setEnabled(False)
-
-        def failed(exc: BaseException) -> None:
-            self.save_button.setEnabled(True)
-            self._problem(f"The consent was not saved. {describe_error(exc)}")
-
-        CollectionOp(self, body=lambda store: store.sign_consent(consent, actor=actor),
-                     success=lambda _changes: self._saved(consent), failure=failed).run()
-
-    def _saved(self, consent: SignedConsent) -> None:
+    def _saved(self, consent: object) -> None:
         self.signed.emit(consent)
         self.accept()
 
+
+class CollectIntakeDialog(FormDialog):
+    """The health questionnaire filled in at the desk (when the screen is not handed to the client)."""
+
+    submitted = Signal(object)  # IntakeForm
+
+    def __init__(self, session: Any, *, client: Client, previous: IntakeForm | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Health questionnaire")
+        self.setAccessibleName("Collect health questionnaire")
+        layout = QVBoxLayout(self)
+        self.form = QuestionnaireForm(session, client=client, previous=previous)
+        layout.addWidget(self.form, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+        self.form.submitted.connect(self._saved)
+        self.resize(self.fontMetrics().averageCharWidth() * 100, self.fontMetrics().height() * 44)
+
+    def _saved(self, intake: object) -> None:
+        self.submitted.emit(intake)
+        self.accept()
 
 
 class CheckInDialog(FormDialog):
@@ -235,6 +241,11 @@ class CheckInDialog(FormDialog):
         self.health_changed = QCheckBox("The client says their health or medicines changed since the last visit")
         self.health_changed.setAccessibleName("Health changed since last visit")
         forms_layout.addWidget(self.health_changed)
+        self.hand_over = QCheckBox("Hand the screen to the client to fill in and sign (staff unlock afterwards)")
+        self.hand_over.setAccessibleName("Hand the screen to the client")
+        self.hand_over.setChecked(can_hand_to_client(self._session))
+        self.hand_over.setVisible(can_hand_to_client(self._session))
+        forms_layout.addWidget(self.hand_over)
         self.requirements = QVBoxLayout()
         forms_layout.addLayout(self.requirements)
         override_row = QHBoxLayout()
@@ -361,10 +372,15 @@ class CheckInDialog(FormDialog):
             row = QWidget()
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
-            text = QLabel(item.message if item.blocks else f"Note: {item.message}")
+            text = QLabel(requirement_words(item))
             text.setWordWrap(True)
             text.setStyleSheet(PROBLEM_STYLE if item.blocks else "")
             line.addWidget(text, 1)
+            if item.kind in INTAKE_KINDS:
+                collect = QPushButton("Collect health questionnaire…")
+                collect.setAccessibleName("Collect health questionnaire")
+                collect.clicked.connect(lambda _checked=False: self.collect_intake())
+                line.addWidget(collect)
             if item.consent_key:
                 collect = QPushButton("Collect signature…")
                 collect.setAccessibleName(f"Collect signature for {item.consent_key.replace('_', ' ')}")
@@ -422,7 +438,8 @@ class CheckInDialog(FormDialog):
         self.identity_result.setStyleSheet(OK_STYLE if ok else PROBLEM_STYLE)
         self._update_buttons()
 
-    def collect_consent(self, key: str) -> None:
+    def collect_consent(self, key: str, *, hand_to_client: bool | None = None) -> None:
+        """Have the client sign ``key``: full screen in their hands, or in a dialog at the desk."""
         data = self._data
         if data is None:
             return
@@ -430,11 +447,48 @@ class CheckInDialog(FormDialog):
         if template is None:
             self._problem("This consent form is not set up yet. Ask the practice manager to publish it.")
             return
+        if self._handing_over(hand_to_client):
+            form = ConsentForm(self._session, template=template, client=data.client,
+                               appointment_id=data.appointment.id)
+            self._hand_over(form, title=template.title, finished=form.signed)
+            return
         dialog = CollectConsentDialog(self._session, template=template, client=data.client,
                                       appointment_id=data.appointment.id, parent=self)
         dialog.signed.connect(lambda _consent: self.reload())
         dialog.open()
         self.consent_dialog = dialog
+
+    def collect_intake(self, *, hand_to_client: bool | None = None) -> None:
+        """A new health questionnaire; the last one is offered for reuse only if the client says nothing changed."""
+        data = self._data
+        if data is None:
+            return
+        reported_change = self.health_changed.isChecked()
+        previous = None if reported_change else max(
+            (f for f in data.intakes if f.is_intact), key=lambda f: f.submitted_at, default=None)
+        if self._handing_over(hand_to_client):
+            form = QuestionnaireForm(self._session, client=data.client, previous=previous)
+            form.submitted.connect(lambda _intake: self.health_changed.setChecked(False))
+            self._hand_over(form, title=form.questionnaire.title, finished=form.submitted)
+            return
+        dialog = CollectIntakeDialog(self._session, client=data.client, previous=previous, parent=self)
+        dialog.submitted.connect(lambda _intake: self._intake_collected())
+        dialog.open()
+        self.intake_dialog = dialog
+
+    def _intake_collected(self) -> None:
+        # The new form answers the reported change, so it no longer stands in the way.
+        self.health_changed.setChecked(False)
+        self.reload()
+
+    def _handing_over(self, asked: bool | None) -> bool:
+        return (self.hand_over.isChecked() if asked is None else asked) and can_hand_to_client(self._session)
+
+    def _hand_over(self, form: QWidget, *, title: str, finished: Any) -> None:
+        # Reload only once staff are back: the desk is locked in between, so an earlier read would be void.
+        self.handoff: HandToClientWindow = hand_to_client(self._session, form=form, title=title,
+                                                          finished=finished)
+        self.handoff.did_return.connect(self.reload)
 
     def apply_override(self) -> None:
         status = self._status
@@ -494,10 +548,3 @@ class CheckInDialog(FormDialog):
 
         CollectionOp(self, body=body, success=done,
                      failure=lambda exc: self._problem(describe_error(exc))).run()
-
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
-
