@@ -37,7 +37,7 @@ from medspa_desk.sync.credentials import (
     save_refresh_token,
 )
 from medspa_desk.sync.engine import SyncEngine
-from medspa_desk.sync.errors import ConnectionTrouble, DeviceRevoked, SignInNeeded, SyncError
+from medspa_desk.sync.errors import DeviceRevoked, SignInNeeded, SyncError, TotpRequired
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
@@ -245,10 +245,7 @@ class DeskSession:
             if self._key is not None:
                 self._key.wipe()
                 self._key = None
-            return wipe_workstation(database_path=self.workstation.database_path,
-                                    keyslot_path=self.workstation.directory / KEYSLOT_FILE_NAME,
-                                    vault_id=self.vault.vault_id, user_ids=list(self.config.users.values()),
-                                    server_url=self.config.server_url)
+            return _erase(self.workstation, self.config)
 
     # --- audit -------------------------------------------------------------------------------
 
@@ -303,15 +300,16 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
                                    ca_path=options.ca_path, pin_ca=options.pin_ca, dev_mode=options.dev_mode)
     name = username.strip().lower()
     if name in config.users and (workstation.directory / KEYSLOT_FILE_NAME).exists():
-        return _sign_in_here(workstation, config, user_id=config.users[name], password=password,
-                             store_runner=store_runner, callbacks=callbacks)
+        return _sign_in_here(workstation, config, username=name, user_id=config.users[name],
+                             password=password, totp=totp, store_runner=store_runner, callbacks=callbacks)
     return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
                            device_name=options.device_name if options else "front desk",
                            store_runner=store_runner, callbacks=callbacks)
 
 
-def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, user_id: UUID, password: str,
-                  store_runner: StoreRunner | None, callbacks: SyncCallbacks | None) -> DeskSession:
+def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
+                  password: str, totp: str | None, store_runner: StoreRunner | None,
+                  callbacks: SyncCallbacks | None) -> DeskSession:
     vault = Vault.load(workstation.directory)
     try:
         key = vault.unlock(user_id, password)
@@ -327,7 +325,13 @@ def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, user_i
         store.close()
         key.wipe()
         raise SignInNeeded("Your account is not active at this practice; ask a manager.")
-    online, api = _resume_online(config, user_id=user_id, key=key)
+    try:
+        online, api = _go_online(workstation, config, username=username, user_id=user_id, password=password,
+                                 totp=totp, key=key)
+    except BaseException:
+        store.close()
+        key.wipe()
+        raise
     store.audit.record(AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN,
                                   entity="user", entity_id=user_id,
                                   detail="keyslot, online" if online else "keyslot, offline"))
@@ -335,22 +339,55 @@ def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, user_i
                        online=online, api=api, store_runner=store_runner, callbacks=callbacks)
 
 
-def _resume_online(config: WorkstationConfig, *, user_id: UUID, key: SecretKey
-                   ) -> tuple[Session | None, CentralApi | None]:
-    """Sync with the kept refresh token; offline (or no token) means working from the cache."""
-    token = load_refresh_token(server_url=config.server_url, user_id=user_id, data_key=key)
-    if token is None or config.device_id is None:
+def _api_for(config: WorkstationConfig) -> CentralApi:
+    return CentralApi(make_client(config.server_url, ca_path=config.ca_path, pin_ca=config.pin_ca,
+                                  dev_mode=config.dev_mode))
+
+
+def _go_online(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
+               password: str, totp: str | None, key: SecretKey) -> tuple[Session | None, CentralApi | None]:
+    """Sync for a person enrolled here, or work from the cache when the server is out of reach.
+
+    With a kept refresh token the session resumes; without one (signed out
+    earlier) or with one the server no longer takes, the password signs in
+    online again, and the server may ask for the authenticator code
+    (:class:`TotpRequired` reaches the sign-in window). A revoked workstation
+    is erased.
+    """
+    if config.device_id is None:
         return None, None
-    api = CentralApi(make_client(config.server_url, ca_path=config.ca_path, pin_ca=config.pin_ca,
-                                 dev_mode=config.dev_mode))
+    api = _api_for(config)
+    token = load_refresh_token(server_url=config.server_url, user_id=user_id, data_key=key)
     try:
-        session = Session.resume(api=api, refresh_token=token, device_id=config.device_id,
-                                 keep_refresh_token=_keeper(config, user_id=user_id, key=key))
-    except (ConnectionTrouble, SyncError) as exc:
+        if token is not None:
+            try:
+                session = Session.resume(api=api, refresh_token=token, device_id=config.device_id,
+                                         keep_refresh_token=_keeper(config, user_id=user_id, key=key))
+                return session, api
+            except SignInNeeded as exc:
+                log.info("kept session of user %s ended (%s); signing in again", user_id, exc.code)
+        tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
+                                device_id=config.device_id)
+        return Session(api=api, tokens=tokens, keep_refresh_token=_keeper(config, user_id=user_id, key=key)), api
+    except DeviceRevoked:
+        api.close()
+        raise _erase(workstation, config) from None
+    except TotpRequired:
+        api.close()
+        raise
+    except SyncError as exc:
+        # Unreachable, or the server refused the password this keyslot took (changed
+        # elsewhere): the person works from the cache and the desk says it is offline.
         log.info("working offline for user %s: %s", user_id, type(exc).__name__)
         api.close()
         return None, None
-    return session, api
+
+
+def _erase(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
+    assert config.vault_id is not None
+    return wipe_workstation(database_path=workstation.database_path,
+                            keyslot_path=workstation.directory / KEYSLOT_FILE_NAME, vault_id=config.vault_id,
+                            user_ids=list(config.users.values()), server_url=config.server_url)
 
 
 class _TokenKeeper:
@@ -390,8 +427,7 @@ def _keeper(config: WorkstationConfig, *, user_id: UUID, key: SecretKey) -> _Tok
 def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, username: str, password: str,
                     totp: str | None, device_name: str, store_runner: StoreRunner | None,
                     callbacks: SyncCallbacks | None) -> DeskSession:
-    api = CentralApi(make_client(config.server_url, ca_path=config.ca_path, pin_ca=config.pin_ca,
-                                 dev_mode=config.dev_mode))
+    api = _api_for(config)
     try:
         tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
                                 device_id=config.device_id, device_name=device_name)

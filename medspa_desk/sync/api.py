@@ -8,6 +8,7 @@ API writes them for people.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from medspa_desk.protocol import (
+    Change,
     ChangesSince,
     ErrorBody,
     EscrowDeposit,
@@ -99,6 +101,22 @@ def error_for(response: httpx.Response) -> SyncError:
                          code=code, status=status)
 
 
+def _read_pull_page(content: bytes) -> PullResponse:
+    """A pull page validated change by change.
+
+    Validating a whole page in one call holds the interpreter lock for the
+    whole page (hundreds of milliseconds for a page of signed consents), which
+    freezes the desk's window during the first sync; one change per call lets
+    the GUI thread run in between.
+    """
+    data = json.loads(content)
+    if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
+        raise ValueError("not a pull page")
+    changes = [Change.model_validate(item) for item in data["changes"]]
+    page = PullResponse.model_validate({**data, "changes": []})
+    return page.model_copy(update={"changes": changes})
+
+
 class CentralApi:
     """Typed calls over one httpx client (made by :func:`medspa_desk.sync.transport.make_client`)."""
 
@@ -129,8 +147,10 @@ class CentralApi:
         if answer is None:
             return None
         try:
+            if answer is PullResponse:
+                return _read_pull_page(response.content)
             return answer.model_validate_json(response.content)
-        except ValidationError:
+        except (ValidationError, ValueError):
             raise ServerTrouble("The sync server sent an answer this version of Medspa Desk cannot read. "
                                 "It will try again; if this stays, update the app.") from None
 

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 AUDIT_BATCH = 2000
-DEFAULT_PULL_PAGE = 2000
+DEFAULT_PULL_PAGE = 500  # small pages keep each store transaction and parse short
 
 
 def _run_here(task: Callable[[], T]) -> T:

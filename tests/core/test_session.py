@@ -128,3 +128,29 @@ def test_failed_unlocks_while_locked_reach_the_audit_trail_at_the_next_unlock(ap
                               AuditAction.UNLOCK]
     finally:
         session.sign_out()
+
+
+def test_after_signing_out_the_next_sign_in_goes_online_again_with_the_code(api: LiveApi, tmp_path: Path) -> None:
+    first_sign_in(api, tmp_path / "desk").sign_out()  # sign-out forgets the refresh token
+    user = api.users["front_desk"]
+    with pytest.raises(TotpRequired):
+        sign_in(tmp_path / "desk", username=user.username, password=user.password)
+    session = sign_in(tmp_path / "desk", username=user.username, password=user.password,
+                      totp=api.totp("front_desk"))
+    try:
+        assert session.sync is not None  # syncing, not stranded offline
+        wait_for_location(session)
+    finally:
+        session.sign_out()
+
+
+def test_a_kept_session_resumes_without_the_password_being_sent(api: LiveApi, tmp_path: Path) -> None:
+    session = first_sign_in(api, tmp_path / "desk")
+    session.lock()  # closing the app locks; the refresh token stays in the keychain
+    session.sync.stop(timeout_s=5)
+    user = api.users["front_desk"]
+    again = sign_in(tmp_path / "desk", username=user.username, password=user.password)  # no code asked
+    try:
+        assert again.sync is not None
+    finally:
+        again.sign_out()
