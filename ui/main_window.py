@@ -17,6 +17,7 @@ from medspa_desk.session import NotReady
 from ui.client_profile import ClientProfile
 from ui.conflicts import ConflictInbox
 from ui.events import bus
+from ui.injector import door_card_action, lot_recall_action
 from ui.lock import LockController, LockPolicy, LockView
 from ui.operations import QueryOp
 from ui.qt import (
@@ -125,6 +126,9 @@ class MainWindow(QMainWindow):
         view = menus.addMenu("&View")
         view.addAction(self.privacy_action)
         view.addAction(self.inbox_action)
+        clinical = menus.addMenu("C&linical")
+        self.lot_recall_action = lot_recall_action(self, self.session)
+        clinical.addAction(self.lot_recall_action)
         toolbar = QToolBar("Desk", self)
         toolbar.setObjectName("deskToolbar")
         toolbar.setMovable(False)
@@ -149,6 +153,10 @@ class MainWindow(QMainWindow):
         self.desk.setTabsClosable(True)
         self.desk.tabCloseRequested.connect(self._close_tab)
         self.schedule = self.schedule_factory(self.desk, self.session)
+        canvas = getattr(self.schedule, "canvas", None)
+        if canvas is not None:
+            # Space or Ctrl+I on the selected appointment: the client-at-the-door card.
+            door_card_action(self.schedule, self.session, selected=lambda: canvas.selected)
         self.desk.addTab(self.schedule, "&Schedule")
         self.desk.tabBar().setTabButton(0, self.desk.tabBar().ButtonPosition.RightSide, None)
         self.pages.addWidget(self.desk)

@@ -1,0 +1,27 @@
+"""The injector's entry points reach the main window: the door card from the schedule, lot recall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui.injector.door_card import DoorCardDialog
+from ui.lock import LockPolicy
+from ui.main_window import MainWindow
+from ui.qt import QApplication, Qt
+
+
+def test_ctrl_i_on_the_selected_appointment_opens_the_door_card(qtbot: Any, sign_in: Any) -> None:
+    window = MainWindow(sign_in("np.rivera"), policy=LockPolicy(idle_minutes=30))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    qtbot.waitUntil(lambda: window.schedule.shown is not None and bool(window.schedule.shown.appointments),
+                    timeout=10_000)
+    canvas = window.schedule.canvas
+    canvas.setFocus()
+    canvas.select(window.schedule.shown.appointments[0].id)
+    qtbot.keyClick(canvas, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(getattr(window.schedule, "door_card", None), DoorCardDialog),
+                    timeout=5000)
+    assert window.lot_recall_action.text() == "&Lot recall…"
