@@ -138,6 +138,11 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
+    def _phi_actions(self) -> tuple[QAction, ...]:
+        """Actions that open client data: off while the desk is locked."""
+        return (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action,
+                self.lot_recall_action)
+
     # --- the desk page (PHI) and the lock page -------------------------------
 
     def show_desk(self) -> None:
@@ -161,7 +166,7 @@ class MainWindow(QMainWindow):
         self.desk.tabBar().setTabButton(0, self.desk.tabBar().ButtonPosition.RightSide, None)
         self.pages.addWidget(self.desk)
         self.pages.setCurrentWidget(self.desk)
-        for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
+        for action in self._phi_actions():
             action.setEnabled(True)
         self.toolbar.show()
         self.setWindowTitle(f"{APP_TITLE} — {self._location_name()}")
@@ -184,7 +189,7 @@ class MainWindow(QMainWindow):
             self.desk.deleteLater()
         self.desk = None
         self.schedule = None
-        for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
+        for action in self._phi_actions():
             action.setEnabled(False)
         self.toolbar.hide()
         self.status.message.clear()
@@ -233,7 +238,7 @@ class MainWindow(QMainWindow):
             self.waiting = FirstSyncPage(self.pages, online=self.session.sync is not None)
             self.pages.addWidget(self.waiting)
         self.pages.setCurrentWidget(self.waiting)
-        for action in (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action):
+        for action in self._phi_actions():
             action.setEnabled(False)
         self.setWindowTitle(f"{APP_TITLE} — Getting the practice ready")
         engine = self.session.sync

@@ -25,3 +25,7 @@ def test_ctrl_i_on_the_selected_appointment_opens_the_door_card(qtbot: Any, sign
     qtbot.waitUntil(lambda: isinstance(getattr(window.schedule, "door_card", None), DoorCardDialog),
                     timeout=5000)
     assert window.lot_recall_action.text() == "&Lot recall…"
+    assert window.lot_recall_action.isEnabled()
+    window.locker.lock("shortcut")
+    qtbot.waitUntil(lambda: window.locker.locked, timeout=10_000)
+    assert not window.lot_recall_action.isEnabled()  # no client data reachable from a locked desk
