@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
 from ui.events import bus
@@ -53,7 +52,6 @@ class HandToClientWindow(QWidget):
     def __init__(self, session: Any, *, form: QWidget, title: str, finished: Any) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setObjectName("handToClient")
-        self.setWindowTitle("Medspa Desk — Form")
         self.setAccessibleName("Form for the client")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -65,8 +63,11 @@ class HandToClientWindow(QWidget):
 
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.title = QLabel(f"<b>{escape(title)}</b>")
-        self.title.setAccessibleName("Form title")
+        self.setWindowTitle(f"Medspa Desk — {title}")
+        self.title = QLabel("Please fill in the form below. When you are done, hand the screen back "
+                            "to the front desk.")
+        self.title.setWordWrap(True)
+        self.title.setAccessibleName("What to do")
         self.stop_button = QPushButton("Stop and hand back to the front desk")
         self.stop_button.setAccessibleName("Stop and hand back to the front desk")
         self.stop_button.setAutoDefault(False)
@@ -122,7 +123,7 @@ class HandToClientWindow(QWidget):
             self.form.deleteLater()
         self.form = None
         self.stop_button.hide()
-        self.title.setText("<b>Medspa Desk</b>")
+        self.title.clear()
         self._lock_desk()
         page = QWidget()
         column = QVBoxLayout(page)

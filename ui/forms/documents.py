@@ -1,0 +1,75 @@
+"""Reading a signed form or a day and rendering its PDF, as one job on the database worker.
+
+Each function takes the store and returns a ``Document`` (PDF bytes in
+memory and the ids the audit trail names it by). Client reads go through the
+store's audited calls; the seal of a signed form is checked on every open.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from medspa_desk.documents.pdf import consent_pdf, day_sheet_pdf, day_sheet_rows, intake_pdf
+from medspa_desk.documents.questionnaire import shipped_questionnaire
+from medspa_desk.documents.rules import Finding, evaluate
+from medspa_desk.documents.sealing import verify_signed
+from medspa_desk.records import IntakeForm, Location, ServiceCategory, SignedConsent
+from ui.forms.pdf_view import Document
+from ui.operations import Refusal
+
+
+def consent_document(store: Any, *, actor: Any, location: Location, client_id: UUID,
+                     consent_id: UUID) -> Document:
+    consent = next((c for c in store.consents_for(client_id, actor=actor) if c.id == consent_id), None)
+    if consent is None:
+        raise Refusal("This signed consent is not on this desk yet. Try again after the next sync.")
+    client = store.client(client_id, actor=actor)
+    pdf = consent_pdf(consent, client=client, practice_name=location.name, zone=location.zone)
+    return Document(pdf=pdf, title=f"{consent.title} (version {consent.template_version})",
+                    entity=SignedConsent.entity, entity_id=consent.id, detail="consent_pdf",
+                    file_name=f"consent-{consent.template_key}-v{consent.template_version}-"
+                              f"{consent.signed_at:%Y%m%d}.pdf",
+                    tamper=verify_signed(consent))
+
+
+def intake_findings(intake: IntakeForm) -> list[Finding]:
+    """Every flag the answers raise, for any kind of treatment (one line per rule)."""
+    seen: dict[str, Finding] = {}
+    for category in ServiceCategory:
+        for finding in evaluate(intake, category):
+            seen.setdefault(finding.rule_id, finding)
+    return sorted(seen.values(), key=lambda f: (f.outcome != "block", f.outcome != "provider_review"))
+
+
+def intake_document(store: Any, *, actor: Any, location: Location, client_id: UUID, intake_id: UUID) -> Document:
+    intake = next((f for f in store.intakes_for(client_id, actor=actor) if f.id == intake_id), None)
+    if intake is None:
+        raise Refusal("This health questionnaire is not on this desk yet. Try again after the next sync.")
+    questionnaire = shipped_questionnaire()
+    if (intake.questionnaire_id, intake.questionnaire_version) != (questionnaire.id, questionnaire.version):
+        raise Refusal(f"This questionnaire was answered on version {intake.questionnaire_version} of the form, "
+                      "which this desk does not have. Update the app to print it.")
+    client = store.client(client_id, actor=actor)
+    pdf = intake_pdf(intake, client=client, questionnaire=questionnaire, findings=intake_findings(intake),
+                     practice_name=location.name, zone=location.zone)
+    return Document(pdf=pdf, title="Health questionnaire summary", entity=IntakeForm.entity,
+                    entity_id=intake.id, detail="intake_pdf",
+                    file_name=f"intake-{intake.submitted_at.astimezone(location.zone):%Y%m%d}.pdf",
+                    tamper=verify_signed(intake))
+
+
+def day_sheet_document(store: Any, *, actor: Any, location: Location, day: date, privacy: bool) -> Document:
+    appointments = store.day_schedule(location.id, day).appointments
+    client_ids = dict.fromkeys(a.client_id for a in appointments if a.holds_slot)
+    clients = {cid: store.client(cid, actor=actor) for cid in client_ids}
+    rows = day_sheet_rows(appointments, clients=clients, services={s.id: s for s in store.services()},
+                          providers={p.id: p for p in store.providers()},
+                          rooms={r.id: r for r in store.rooms(location.id)})
+    pdf = day_sheet_pdf(practice_name=location.name, location=location, day=day, rows=rows,
+                        initials_only=privacy)
+    kind = "initials" if privacy else "names"
+    return Document(pdf=pdf, title=f"Day sheet, {day:%A, %B %-d, %Y}", entity=Location.entity,
+                    entity_id=location.id, detail=f"day_sheet {day.isoformat()} {kind}",
+                    file_name=f"day-sheet-{day.isoformat()}{'-initials' if privacy else ''}.pdf")

@@ -1,0 +1,212 @@
+"""Viewing and printing the practice's PDFs without a PHI file on disk.
+
+The signed consent, the intake summary and the day sheet are rendered by
+``medspa_desk.documents.pdf`` to bytes in memory; the viewer shows their pages
+as images (``ui.forms.pdf_pages``) and prints by painting those images onto a
+QPrinter. Nothing is written to disk unless the person at the desk chooses
+"Save a copy…": that is an explicit export, written atomically (0600 temp
+file, fsync, replace: ``medspa_desk.store.files.write_atomic``) and audited
+(EXPORT). Printing is audited too (PRINT). Events carry ids only.
+
+A signed form is checked against its hash when it is opened
+(``documents.sealing.verify_signed``); a mismatch shows a red tampering
+warning above the pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from medspa_desk.documents.sealing import TamperCheck
+from medspa_desk.records import AuditAction, AuditEvent
+from medspa_desk.store.files import write_atomic
+from ui.forms.pdf_pages import PrinterRefused, page_images, print_pdf
+from ui.operations import CollectionOp, describe_error
+from ui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QPixmap,
+    QPrintDialog,
+    QPrinter,
+    QPushButton,
+    QScrollArea,
+    QShortcut,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE
+
+log = logging.getLogger(__name__)
+
+SCREEN_DPI = 96.0
+TAMPER_STYLE = ("background: #fde7e9; color: #7a1016; border: 2px solid #b3261e; border-radius: 4px; "
+                "padding: 8px; font-weight: bold;")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A rendered PDF and what the audit trail names it by (ids only, never its contents)."""
+
+    pdf: bytes
+    title: str
+    entity: str
+    entity_id: UUID | None
+    detail: str
+    file_name: str
+    tamper: TamperCheck | None = None
+
+
+def record_document_event(store: Any, *, actor: Any, action: AuditAction, document: Document,
+                          outcome: str = "ok") -> None:
+    store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id, action=action,
+                                  entity=document.entity, entity_id=document.entity_id,
+                                  detail=document.detail, outcome=outcome))
+
+
+def export_copy(store: Any, *, actor: Any, document: Document, path: Path) -> None:
+    """Write the PDF where the person chose, atomically, and audit it (a failed write is audited too)."""
+    try:
+        write_atomic(path, document.pdf)
+    except OSError as exc:
+        record_document_event(store, actor=actor, action=AuditAction.EXPORT, document=document, outcome="failed")
+        raise CopyNotSaved(f"The copy could not be saved in {path.parent} "
+                           f"({exc.strerror or type(exc).__name__}). Pick another folder.") from None
+    record_document_event(store, actor=actor, action=AuditAction.EXPORT, document=document)
+
+
+class CopyNotSaved(Exception):
+    """Saving a copy failed; the message says where and what to do."""
+
+
+class PdfViewer(QDialog):
+    """The pages of one document, with Print… and Save a copy…; ``session``: ``.actor``."""
+
+    def __init__(self, session: Any, *, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(document.title)
+        self.setAccessibleName(f"Document: {document.title}")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self._session = session
+        self.document = document
+        layout = QVBoxLayout(self)
+        self.tamper_warning = QLabel()
+        self.tamper_warning.setAccessibleName("Tampering warning")
+        self.tamper_warning.setWordWrap(True)
+        self.tamper_warning.setStyleSheet(TAMPER_STYLE)
+        self.tamper_warning.setVisible(document.tamper is not None and not document.tamper.intact)
+        if document.tamper is not None and not document.tamper.intact:
+            self.tamper_warning.setText(document.tamper.message)
+        layout.addWidget(self.tamper_warning)
+        self.pages = QWidget()
+        self.pages.setObjectName("pdfPages")
+        self._page_column = QVBoxLayout(self.pages)
+        self._page_column.setSpacing(12)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroll.setWidget(self.pages)
+        self.scroll.setStyleSheet("QScrollArea { background: #8a949e; } #pdfPages { background: #8a949e; }")
+        layout.addWidget(self.scroll, 1)
+        row = QHBoxLayout()
+        self.message = QLabel()
+        self.message.setAccessibleName("Document message")
+        self.message.setWordWrap(True)
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setToolTip("Print this document (Ctrl+P)")
+        self.save_button = QPushButton("Save a &copy…")
+        self.save_button.setToolTip("Save a copy as a PDF file. The copy is not encrypted; it is recorded "
+                                    "in the audit trail.")
+        for button in (self.print_button, self.save_button):
+            button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
+            button.setAutoDefault(False)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row.addWidget(self.message, 1)
+        row.addWidget(self.print_button)
+        row.addWidget(self.save_button)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.print_button.clicked.connect(self.print_document)
+        self.save_button.clicked.connect(self.choose_copy_path)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_document)
+        self.page_labels: list[QLabel] = []
+        self._show_pages()
+        width = self.fontMetrics().averageCharWidth() * 110
+        self.resize(width, self.fontMetrics().lineSpacing() * 48)
+
+    def _show_pages(self) -> None:
+        ratio = self.devicePixelRatioF() or 1.0
+        try:
+            images = page_images(self.document.pdf, dpi=SCREEN_DPI * ratio)
+        except Exception as exc:  # a PDF PDFium cannot read: say so, keep the dialog
+            log.error("document could not be shown: %s", type(exc).__name__)
+            self._say("This document could not be shown. Try printing it, or tell your manager.", problem=True)
+            return
+        for number, image in enumerate(images, start=1):
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(ratio)
+            label = QLabel()
+            label.setPixmap(pixmap)
+            label.setAccessibleName(f"Page {number} of {len(images)}")
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            self._page_column.addWidget(label)
+            self.page_labels.append(label)
+        self._page_column.addStretch(1)
+
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(PROBLEM_STYLE if problem else OK_STYLE)
+
+    # --- printing ------------------------------------------------------------------------
+
+    def print_document(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.document.file_name)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.print_to(printer)
+
+    def print_to(self, printer: QPrinter) -> None:
+        """Paint the pages onto ``printer`` and record the PRINT event."""
+        try:
+            pages = print_pdf(self.document.pdf, printer)
+        except PrinterRefused as exc:
+            self._say(str(exc), problem=True)
+            return
+        actor, document = self._session.actor, self.document
+        CollectionOp(self, body=lambda store: record_document_event(store, actor=actor, action=AuditAction.PRINT,
+                                                                    document=document),
+                     success=lambda _none: self._say(f"Sent {pages} page{'s' if pages != 1 else ''} to the printer."),
+                     failure=lambda exc: self._say(describe_error(exc), problem=True)).run()
+
+    # --- saving a copy -------------------------------------------------------------------
+
+    def choose_copy_path(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, "Save a copy", self.document.file_name,
+                                                    "PDF documents (*.pdf)")
+        if path:
+            self.save_copy_to(Path(path))
+
+    def save_copy_to(self, path: Path) -> None:
+        """The explicit export: written on the worker (atomic, 0600) and audited there."""
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(f"{path.name}.pdf")
+        actor, document = self._session.actor, self.document
+
+        def failed(exc: BaseException) -> None:
+            self._say(str(exc) if isinstance(exc, CopyNotSaved) else describe_error(exc), problem=True)
+
+        CollectionOp(self, body=lambda store: export_copy(store, actor=actor, document=document, path=path),
+                     success=lambda _none: self._say(f"Saved a copy as {path.name}. It is not encrypted: "
+                                                     "keep it somewhere safe."),
+                     failure=failed).run()
