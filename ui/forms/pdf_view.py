@@ -139,9 +139,8 @@ class PdfViewer(QDialog):
         self.save_button.clicked.connect(self.choose_copy_path)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_document)
         self.page_labels: list[QLabel] = []
+        self.resize(self.fontMetrics().averageCharWidth() * 110, self.fontMetrics().lineSpacing() * 48)
         self._show_pages()
-        width = self.fontMetrics().averageCharWidth() * 110
-        self.resize(width, self.fontMetrics().lineSpacing() * 48)
 
     def _show_pages(self) -> None:
         ratio = self.devicePixelRatioF() or 1.0
@@ -161,6 +160,11 @@ class PdfViewer(QDialog):
             self._page_column.addWidget(label)
             self.page_labels.append(label)
         self._page_column.addStretch(1)
+        if images:
+            # Wide enough for a whole page, as far as the screen allows.
+            page_width = int(images[0].width() / ratio) + self.scroll.verticalScrollBar().sizeHint().width() + 48
+            screen = self.screen().availableGeometry().width() if self.screen() else page_width
+            self.resize(min(page_width, screen - 40), self.height())
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.message.setText(text)

@@ -179,7 +179,8 @@ class TemplateManager(QDialog):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("Consent forms and versions")
-        self.tree.setHeaderLabels(["Form", "Version", "Published"])
+        self.tree.setHeaderHidden(True)
+        self.tree.setColumnCount(1)
         self.tree.setRootIsDecorated(True)
         self.tree.currentItemChanged.connect(lambda item, _old: self._show(item))
         split.addWidget(self.tree)
@@ -194,8 +195,8 @@ class TemplateManager(QDialog):
         self.text.setAccessibleName("Consent text")
         column.addWidget(self.text, 1)
         split.addWidget(right)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        chars = self.fontMetrics().averageCharWidth()
+        split.setSizes([chars * 62, chars * 88])
         layout.addWidget(split, 1)
         row = QHBoxLayout()
         self.problem = QLabel()
@@ -227,14 +228,15 @@ class TemplateManager(QDialog):
         chosen: QTreeWidgetItem | None = None
         for key, templates in versions.items():
             newest = templates[0]
-            top = QTreeWidgetItem([newest.title, f"v{newest.template_version} (current)", ""])
+            top = QTreeWidgetItem([newest.title])
+            top.setToolTip(0, f"{newest.title}: version {newest.template_version} is current")
             top.setData(0, Qt.ItemDataRole.UserRole, (key, newest.template_version))
             for template in templates:
                 shipped = template.published_by is None and template.id in {
                     t.id for t in shipped_templates().values()}
                 when = "shipped with the app" if shipped else f"{template.updated_at.astimezone(zone):%b %-d, %Y}"
-                child = QTreeWidgetItem([f"Version {template.template_version}", f"v{template.template_version}",
-                                         when])
+                current = " (current)" if template is newest else ""
+                child = QTreeWidgetItem([f"Version {template.template_version}{current} · {when}"])
                 child.setData(0, Qt.ItemDataRole.UserRole, (key, template.template_version))
                 top.addChild(child)
                 if select is not None and template.id == select.id:
@@ -242,8 +244,6 @@ class TemplateManager(QDialog):
             self.tree.addTopLevelItem(top)
             if chosen is not None:
                 top.setExpanded(True)
-        for column in range(3):
-            self.tree.resizeColumnToContents(column)
         self.tree.setCurrentItem(chosen or self.tree.topLevelItem(0))
 
     def template_for(self, item: QTreeWidgetItem | None) -> ConsentTemplate | None:

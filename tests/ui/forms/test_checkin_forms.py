@@ -39,6 +39,7 @@ def test_check_in_collects_the_intake_in_the_clients_hands_then_arrives(qtbot: A
     assert dialog.check_in_status.needs_intake and not dialog.arrived_button.isEnabled()
     assert dialog.hand_over.isChecked()
 
+    qtbot.waitUntil(lambda: "Collect health questionnaire" in buttons(dialog), timeout=2000)
     buttons(dialog)["Collect health questionnaire"].click()
     handoff = dialog.handoff
     assert handoff.isFullScreen() and not dialog.isVisible()
@@ -76,9 +77,13 @@ def test_a_reported_health_change_asks_for_a_new_intake_and_findings_show_their_
     db_worker().run_sync(lambda store: store.submit_intake(intake, actor=session.actor))
     dialog = open_check_in(qtbot, session, todays_appointment(practice, client).id)
 
-    qtbot.wait(50)  # rows added to a shown dialog appear on the next turn of the event loop
-    lines = [label.text() for label in dialog.findChildren(QLabel) if label.isVisible()]
-    finding = next(line for line in lines if line.startswith("Do not treat today."))
+    def finding_lines() -> list[str]:
+        # Rows added to a shown dialog appear on the next turn of the event loop.
+        return [label.text() for label in dialog.findChildren(QLabel)
+                if label.isVisible() and label.text().startswith("Do not treat today.")]
+
+    qtbot.waitUntil(lambda: bool(finding_lines()), timeout=2000)
+    finding = finding_lines()[0]
     reason = next(i.finding.reason for i in dialog.check_in_status.items if i.finding is not None)
     assert reason in finding and "Botox" in finding
 
