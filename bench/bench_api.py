@@ -43,7 +43,7 @@ from medspa_api.demo import bulk_load
 from medspa_api.security import tokens
 from medspa_desk.demo_data import BENCHMARK_SCALE, generate_practice
 from medspa_desk.protocol import MAX_PULL_PAGE
-from medspa_desk.records import Record, Role, new_id, utc_now
+from medspa_desk.records import Appointment, Record, Role, new_id, utc_now
 from tests.api.desk import create_client, new_client
 from tests.support.live_api import LiveApi
 
@@ -52,6 +52,7 @@ PUSHES_PER_S = 20
 POLL_SECONDS = 12
 POLL_WAIT_S = 10
 PUSH_BATCHES = 30
+GENERATED_SHARE = 0.1
 
 
 def _scale() -> float:
@@ -68,11 +69,8 @@ def run(report: Report) -> None:
     records: list[Record] = []
     if "pull" in parts:
         started = time.perf_counter()
-        scale = replace(BENCHMARK_SCALE, clients=int(100_000 * factor), appointments=int(300_000 * factor),
-                        treatments=int(100_000 * factor), months_back=max(2, int(60 * factor)))
-        practice = generate_practice(scale=scale)
-        records = [r for r in practice.all_records() if r.entity in ("client", "appointment", "treatment")]
-        print(f"   practice: {len(records)} clients+appointments+treatments (scale {factor}, generated in "
+        records = benchmark_records(factor)
+        print(f"   practice: {len(records)} clients+appointments+treatments (scale {factor}, built in "
               f"{time.perf_counter() - started:.0f} s)", flush=True)
     for backend in os.environ.get("MEDSPA_BENCH_API_DBS", "sqlite,postgresql").split(","):
         with tempfile.TemporaryDirectory() as tmp, \
@@ -90,6 +88,38 @@ def run(report: Report) -> None:
             if "poll" in parts:
                 desk_tokens = _desk_sessions(api, DESKS)
                 _run_fast(_poll(report, api, headers, tokens_["device_id"], desk_tokens, backend))
+
+
+def benchmark_records(factor: float) -> list[Record]:
+    """The clients, appointments and treatments of the benchmark practice at ``factor`` x full size.
+
+    Generating the full practice takes minutes (the scheduler books 300,000
+    visits one by one), so a tenth of it is generated and then copied: each
+    copy gets fresh ids (references between its own records follow) and its
+    appointments moved back 53 weeks per copy, so no two hold the same slot.
+    Record sizes and the mix of kinds stay those of the generated practice.
+    """
+    copies = max(1, round(factor / GENERATED_SHARE))
+    share = factor / copies
+    scale = replace(BENCHMARK_SCALE, clients=int(100_000 * share), appointments=int(300_000 * share),
+                    treatments=int(100_000 * share), months_back=max(2, int(60 * share)))
+    base = [r for r in generate_practice(scale=scale).all_records()
+            if r.entity in ("client", "appointment", "treatment")]
+    records = list(base)
+    for copy in range(1, copies):
+        fresh = {r.id: new_id() for r in base}
+        back = timedelta(weeks=53 * copy)
+        for record in base:
+            update: dict[str, object] = {"id": fresh[record.id]}
+            for reference in ("client_id", "appointment_id"):
+                value = getattr(record, reference, None)
+                if value in fresh:
+                    update[reference] = fresh[value]
+            if isinstance(record, Appointment):
+                update["starts_at"] = record.starts_at - back
+                update["ends_at"] = record.ends_at - back
+            records.append(record.model_copy(update=update))
+    return records
 
 
 def _run_fast(coroutine) -> None:

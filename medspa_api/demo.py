@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterable
 from uuid import UUID
@@ -13,14 +12,14 @@ from medspa_api.data.changes import LOCATION_SCOPED
 from medspa_api.data.tenants import create_tenant
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
-from medspa_api.db.dialect import for_update
+from medspa_api.db.dialect import bulk_insert, for_update
 from medspa_api.security.passwords import check_new_password, hash_password
 from medspa_api.security.totp import enrolment_uri, new_secret
 from medspa_desk.demo_data import Scale, generate_practice
 from medspa_desk.records import Appointment, Record, User, utc_now
 from medspa_desk.scheduling import blocked_interval
 
-CHUNK = 2000
+CHUNK = 10_000
 
 
 def bulk_load(db: Database, *, tenant_id: UUID, records: Iterable[Record]) -> int:
@@ -36,14 +35,14 @@ def bulk_load(db: Database, *, tenant_id: UUID, records: Iterable[Record]) -> in
             rows, changes, slots = [], [], []
             for offset, record in enumerate(chunk, start=1):
                 seq = head + offset
-                data = record.model_copy(update={"seq": seq}).to_json()
-                location = data.get("location_id") if record.entity in LOCATION_SCOPED else None
+                # pydantic's own JSON writer: the same document as json.dumps(to_json()), several times faster.
+                data = record.model_copy(update={"seq": seq}).model_dump_json()
+                location = getattr(record, "location_id", None) if record.entity in LOCATION_SCOPED else None
                 if record.entity == "location":
-                    location = str(record.id)
+                    location = record.id
                 rows.append({"tenant_id": tenant_id, "id": record.id, "entity": record.entity,
-                             "version": record.version, "seq": seq, "location_id": UUID(location) if location else None,
-                             "deleted": False, "data": json.dumps(data, separators=(",", ":")),
-                             "updated_at": record.updated_at})
+                             "version": record.version, "seq": seq, "location_id": location,
+                             "deleted": False, "data": data, "updated_at": record.updated_at})
                 changes.append({"tenant_id": tenant_id, "seq": seq, "entity": record.entity,
                                 "entity_id": record.id, "version": record.version, "deleted": False, "at": now})
                 if isinstance(record, Appointment):
@@ -51,10 +50,9 @@ def bulk_load(db: Database, *, tenant_id: UUID, records: Iterable[Record]) -> in
                     slots.append({"tenant_id": tenant_id, "appointment_id": record.id,
                                   "provider_id": record.provider_id, "room_id": record.room_id,
                                   "blocked_from": start, "blocked_to": end, "holds_slot": record.holds_slot})
-            conn.execute(t.records.insert(), rows)
-            conn.execute(t.changes.insert(), changes)
-            if slots:
-                conn.execute(t.appointment_slots.insert(), slots)
+            bulk_insert(conn, t.records, rows)
+            bulk_insert(conn, t.changes, changes)
+            bulk_insert(conn, t.appointment_slots, slots)
             conn.execute(t.change_heads.update().where(t.change_heads.c.tenant_id == tenant_id)
                          .values(last_seq=head + len(chunk)))
 

@@ -24,6 +24,7 @@ from medspa_api.sync.notices import ChangeNotices
 
 PATH = "/api/v1/sync/changes"
 MAX_WAIT_S = 30
+MAX_SEQ = 2**63 - 1  # seq columns are BIGINT: a larger cursor is refused, not overflowed
 _AUTHORIZATION = b"authorization"
 
 
@@ -38,7 +39,7 @@ def _parameters(query: bytes) -> tuple[int, float] | None:
     after, wait = 0, 0.0
     try:
         for name, value in parse_qsl(query.decode("ascii"), strict_parsing=bool(query)):
-            if name == "after" and value.isdigit():
+            if name == "after" and value.isdigit() and int(value) <= MAX_SEQ:
                 after = int(value)
             elif name == "wait":
                 wait = float(value)

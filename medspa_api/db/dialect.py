@@ -58,6 +58,19 @@ def set_tenant(conn: Connection, tenant_id: UUID) -> None:
         conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
 
 
+def walk_in_seq_order(conn: Connection) -> None:
+    """Make PostgreSQL page through records along the (tenant_id, seq) index.
+
+    With statistics that lag a bulk import, the planner reckons "seq > cursor"
+    matches a few hundred rows and reads all of them to sort, on every page:
+    an initial pull of 500,000 records then reads the table a hundred times.
+    Walking the index is right for every page, so the sort is ruled out for
+    this transaction only.
+    """
+    if not is_sqlite(conn):
+        conn.exec_driver_sql("SET LOCAL enable_sort = off")
+
+
 def for_update(statement: sa.Select) -> sa.Select:
     """Lock the selected rows until commit (SQLite already holds the write lock)."""
     return statement.with_for_update()
@@ -73,6 +86,37 @@ def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: list[dic
         from sqlalchemy.dialects.postgresql import insert
     result = conn.execute(insert(table).on_conflict_do_nothing(), rows)
     return max(result.rowcount, 0)
+
+
+def bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows fast (loading a practice): executemany on SQLite, COPY on PostgreSQL.
+
+    PostgreSQL refuses ``COPY FROM`` into a table under row-level security, so
+    the rows are copied into a temporary table of the same shape (temporary
+    tables have no policies) and moved with one ``INSERT ... SELECT``, which
+    the tenant policy checks row by row as usual.
+    """
+    if not rows:
+        return
+    if is_sqlite(conn):
+        conn.execute(table.insert(), rows)
+        return
+    from psycopg import sql
+
+    columns = list(rows[0])
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    target, staging = sql.Identifier(table.name), sql.Identifier(f"bulk_{table.name}")
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) "
+                               "ON COMMIT DELETE ROWS").format(staging, target))
+        with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staging, names)) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+        cursor.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(target, names, names, staging))
+        cursor.execute(sql.SQL("TRUNCATE {}").format(staging))
+    finally:
+        cursor.close()
 
 
 def is_slot_violation(error: DBAPIError) -> bool:

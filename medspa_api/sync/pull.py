@@ -5,6 +5,14 @@ table is indexed by tenant and seq), so a long-offline desk downloads the
 present, not the history. The page is written as JSON text straight from the
 stored record JSON: validating and re-serialising every record would make the
 initial pull of a practice several times slower.
+
+``remaining`` is the number of changes (seq values) after the page's cursor up
+to the practice's newest seq, read from the tenant's head row: exactly what
+the protocol names, and an upper bound of the records still to download
+(superseded changes and other locations' records are not sent again), so a
+progress bar may finish early but never runs backwards. Counting the records
+themselves on every page would scan the rest of the table each time.
+``has_more`` is exact: the page query asks for one row more than it returns.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from medspa_api.audit_log import flush
+from medspa_api.data.changes import latest_seq
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
+from medspa_api.db.dialect import walk_in_seq_order
 from medspa_api.signin import Caller
 from medspa_desk.records import AuditAction, utc_now
 
@@ -29,13 +39,18 @@ def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_
         # Other locations' appointments, rooms and shifts stay on the server.
         scope.append(sa.or_(r.location_id.is_(None), r.location_id == location_id,
                             r.entity == "location"))
-    with db.transaction(caller.tenant_id) as conn:
+    # Read without the write lock (SQLite would hold every push back for the whole page), then record
+    # the read; if the audit row cannot be written, the page is never sent (503).
+    with db.transaction(caller.tenant_id, write=False) as conn:
+        walk_in_seq_order(conn)
         rows = conn.execute(sa.select(r.seq, r.entity, r.id, r.version, r.deleted, r.data)
-                            .where(*scope).order_by(r.seq).limit(limit)).all()
+                            .where(*scope).order_by(r.seq).limit(limit + 1)).all()
+        has_more = len(rows) > limit
+        rows = rows[:limit]
         cursor = rows[-1].seq if rows else after
-        remaining = conn.execute(sa.select(sa.func.count()).select_from(t.records)
-                                 .where(*scope[:1], r.seq > cursor, *scope[2:])).scalar() or 0
-        if rows:
+        remaining = max(0, latest_seq(conn, tenant_id=caller.tenant_id) - cursor) if has_more else 0
+    if rows:
+        with db.transaction(caller.tenant_id) as conn:
             buffer = caller.audit()
             buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.VIEW,
                           entity="changes", detail=f"pull after={after} records={len(rows)}")
@@ -47,6 +62,6 @@ def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_
             parts.append(head + ',"deleted":true,"data":null}')
         else:
             parts.append(head + ',"deleted":false,"data":' + row.data + "}")
-    body = (f'{{"changes":[{",".join(parts)}],"cursor":{cursor},"has_more":{"true" if remaining else "false"},'
+    body = (f'{{"changes":[{",".join(parts)}],"cursor":{cursor},"has_more":{"true" if has_more else "false"},'
             f'"remaining":{remaining},"server_time":"{utc_now().isoformat()}"}}')
     return body.encode("utf-8")

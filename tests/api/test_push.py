@@ -213,3 +213,14 @@ def test_a_refused_booking_in_a_batch_leaves_no_slot_and_the_next_booking_takes_
     assert [r["outcome"] for r in results] == ["applied", "rejected", "applied"]
     assert results[1]["code"] == "invalid_payload"
     assert results[2]["seq"] == results[0]["seq"] + 1
+
+
+def test_text_with_a_nul_character_is_refused_before_anything_is_stored(desk: Desk) -> None:
+    client = new_client()
+    create = create_client(client)
+    create["payload"] = {**create["payload"], "notes": "allergic\u0000"}
+    answer = desk.push(create)
+    assert answer.status_code == 422
+    assert "NUL" in answer.json()["message"]
+    retry = desk.push_ok(create_client(client))[0]
+    assert retry["outcome"] == "applied" and retry["version"] == 1

@@ -9,7 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 
 from medspa_api.api.deps import DatabaseDep, SettingsDep, requires
+from medspa_api.api.long_poll import MAX_SEQ
 from medspa_api.api.routes import ERRORS
+from medspa_api.api.routing import TextSafeRoute
 from medspa_api.api.schemas import AuditCheckpoint, AuditPage, AuditRow
 from medspa_api.audit_log import flush
 from medspa_api.data.audit_queries import as_csv, audit_rows, checkpoint
@@ -18,7 +20,7 @@ from medspa_api.permissions import Action
 from medspa_api.signin import Caller
 from medspa_desk.records import AuditAction, AwareDatetime
 
-router = APIRouter(prefix="/audit", tags=["audit"], responses=ERRORS)
+router = APIRouter(prefix="/audit", tags=["audit"], responses=ERRORS, route_class=TextSafeRoute)
 Reader = Annotated[Caller, Depends(requires(Action.AUDIT_READ))]
 Exporter = Annotated[Caller, Depends(requires(Action.AUDIT_EXPORT))]
 PAGE = 1000
@@ -44,7 +46,7 @@ def list_audit(caller: Reader, db: DatabaseDep,
                since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
                until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
                user_id: UUID | None = None, entity_id: UUID | None = None,
-               after_seq: Annotated[int, Query(ge=0)] = 0) -> AuditPage:
+               after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0) -> AuditPage:
     with db.transaction(caller.tenant_id) as conn:
         rows = audit_rows(conn, tenant_id=caller.tenant_id, since=since, until=until, user_id=user_id,
                           entity_id=entity_id, after_seq=after_seq, limit=PAGE + 1)

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Response
 
 from medspa_api.api.deps import CurrentUser, DatabaseDep, OriginDep, SettingsDep
 from medspa_api.api.routes import ERRORS
+from medspa_api.api.routing import TextSafeRoute
 from medspa_api.signin import refresh_session, sign_in, sign_out
 from medspa_desk.protocol import LoginRequest, RefreshRequest, TokenResponse
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS, route_class=TextSafeRoute)
 
 
 @router.post("/login", response_model=TokenResponse)

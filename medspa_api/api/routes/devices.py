@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends
 
 from medspa_api.api.deps import DatabaseDep, requires
 from medspa_api.api.routes import ERRORS
+from medspa_api.api.routing import TextSafeRoute
 from medspa_api.api.schemas import DeviceRevoked, EscrowDeposited, ServerHalf
 from medspa_api.audit_log import flush
 from medspa_api.data import devices
@@ -23,7 +24,7 @@ from medspa_api.signin import Caller
 from medspa_desk.protocol import EscrowDeposit, EscrowRelease
 from medspa_desk.records import AuditAction
 
-router = APIRouter(prefix="/devices", tags=["devices"], responses=ERRORS)
+router = APIRouter(prefix="/devices", tags=["devices"], responses=ERRORS, route_class=TextSafeRoute)
 Escrower = Annotated[Caller, Depends(requires(Action.DEVICE_ESCROW))]
 Revoker = Annotated[Caller, Depends(requires(Action.DEVICE_REVOKE))]
 

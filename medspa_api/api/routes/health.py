@@ -7,10 +7,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from medspa_api.api.deps import DatabaseDep
+from medspa_api.api.routing import TextSafeRoute
 from medspa_api.api.schemas import Health
 from medspa_desk.records import utc_now
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=TextSafeRoute)
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health}})

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from medspa_api.api.deps import DatabaseDep, requires
-from medspa_api.api.long_poll import MAX_WAIT_S
+from medspa_api.api.long_poll import MAX_SEQ, MAX_WAIT_S
 from medspa_api.api.routes import ERRORS
+from medspa_api.api.routing import TextSafeRoute
 from medspa_api.permissions import Action
 from medspa_api.signin import Caller
 from medspa_api.sync.pull import pull_page
@@ -23,7 +24,7 @@ from medspa_desk.protocol import (
     PushResponse,
 )
 
-router = APIRouter(prefix="/sync", tags=["sync"], responses=ERRORS)
+router = APIRouter(prefix="/sync", tags=["sync"], responses=ERRORS, route_class=TextSafeRoute)
 
 Puller = Annotated[Caller, Depends(requires(Action.SYNC_PULL))]
 Pusher = Annotated[Caller, Depends(requires(Action.SYNC_PUSH))]
@@ -31,7 +32,7 @@ Pusher = Annotated[Caller, Depends(requires(Action.SYNC_PUSH))]
 
 @router.get("/changes", response_model=ChangesSince)
 async def changes(request: Request, caller: Puller,
-                  after: Annotated[int, Query(ge=0, description="the desk's pull cursor")] = 0,
+                  after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="the desk's pull cursor")] = 0,
                   wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for a change")] = 0,
                   ) -> Response:
     """Anything after ``after``? Waits up to ``wait`` seconds and answers within a second of a change.
@@ -46,7 +47,7 @@ async def changes(request: Request, caller: Puller,
 
 @router.get("/pull", response_model=PullResponse)
 def pull(caller: Puller, db: DatabaseDep,
-         after: Annotated[int, Query(ge=0)] = 0,
+         after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE)] = 1000,
          location_id: UUID | None = None) -> Response:
     body = pull_page(db, caller=caller, after=after, limit=limit, location_id=location_id)

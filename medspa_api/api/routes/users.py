@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 
 from medspa_api.api.deps import DatabaseDep, requires
 from medspa_api.api.routes import ERRORS
+from medspa_api.api.routing import TextSafeRoute
 from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, UserSummary
 from medspa_api.audit_log import flush
 from medspa_api.data import users
@@ -22,7 +23,7 @@ from medspa_api.security.totp import enrolment_uri
 from medspa_api.signin import Caller
 from medspa_desk.records import AuditAction, Role, utc_now
 
-router = APIRouter(prefix="/users", tags=["users"], responses=ERRORS)
+router = APIRouter(prefix="/users", tags=["users"], responses=ERRORS, route_class=TextSafeRoute)
 Manager = Annotated[Caller, Depends(requires(Action.USER_MANAGE))]
 Lister = Annotated[Caller, Depends(requires(Action.USER_LIST))]
 
