@@ -10,16 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
 from ui.events import bus
+from ui.forms import open_consent_pdf, open_intake_pdf
 from ui.operations import QueryOp, Refusal, describe_error
 from ui.qt import (
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QMessageBox,
+    QPushButton,
+    Qt,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -47,6 +54,7 @@ class ProfileData:
     appointments: tuple[Appointment, ...]
     consents: tuple[SignedConsent, ...]
     intake_submitted_at: datetime | None
+    intake_id: UUID | None = None
     names: dict[UUID, str] = field(default_factory=dict)  # services, providers, rooms
 
 
@@ -61,9 +69,10 @@ def load_profile(store: Any, client_id: UUID, *, actor: Any, location_id: UUID |
     names.update({p.id: p.display_name for p in store.providers()})
     if location_id is not None:
         names.update({r.id: r.name for r in store.rooms(location_id)})
-    latest_intake = max((i.submitted_at for i in intakes), default=None)
+    latest = max(intakes, key=lambda i: i.submitted_at, default=None)
     return ProfileData(client=client, appointments=appointments, consents=consents,
-                       intake_submitted_at=latest_intake, names=names)
+                       intake_submitted_at=latest.submitted_at if latest else None,
+                       intake_id=latest.id if latest else None, names=names)
 
 
 class ClientProfile(QWidget):
@@ -97,6 +106,13 @@ class ClientProfile(QWidget):
         forms_layout = QVBoxLayout(forms_page)
         forms_layout.addWidget(self.forms_summary)
         forms_layout.addWidget(self.forms, 1)
+        self.forms.setToolTip("Double-click or press Enter to see the signed form, print it or save a copy")
+        self.forms.itemActivated.connect(self._open_form)
+        self.export_button = QPushButton("Export record…", self)
+        self.export_button.setToolTip("Save this client's whole record as a file (for a records request); "
+                                      "the export is recorded in the audit trail")
+        self.export_button.clicked.connect(self.export_record)
+        self.export_button.setVisible(self.role in (Role.MANAGER, Role.ADMIN))
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.appointments, "&Appointments")
         self.tabs.addTab(forms_page, "&Intake && consent")
@@ -106,7 +122,10 @@ class ClientProfile(QWidget):
             self.tabs.addTab(self.treatments, "&Treatment history")
         self.tabs.currentChanged.connect(self._tab_changed)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self.heading, 1)
+        heading_row.addWidget(self.export_button)
+        layout.addLayout(heading_row)
         layout.addWidget(self.alerts)
         layout.addWidget(self.tabs, 1)
         bus.operation_did_execute.connect(self._on_changes)
@@ -197,15 +216,47 @@ class ClientProfile(QWidget):
         self.forms_summary.setText(
             f"Health questionnaire last completed {format_birth_date(intake.astimezone(self.zone).date())}."
             if intake else "No health questionnaire on file: collect one at check-in.")
+        if intake is not None and data.intake_id is not None:
+            row = QTreeWidgetItem(self.forms, ["Health questionnaire", "—",
+                                               format_birth_date(intake.astimezone(self.zone).date()), "—"])
+            row.setData(0, Qt.ItemDataRole.UserRole, ("intake", data.intake_id))
         for consent in sorted(data.consents, key=lambda c: c.signed_at, reverse=True):
             signed = consent.signed_at.astimezone(self.zone).date()
             good_until = _consent_good_until(consent, data)
-            QTreeWidgetItem(self.forms, [
+            row = QTreeWidgetItem(self.forms, [
                 consent.title, str(consent.template_version), format_birth_date(signed),
                 (format_birth_date(good_until) + (" (expired)" if good_until < today else ""))
                 if good_until else "—",
             ])
+            row.setData(0, Qt.ItemDataRole.UserRole, ("consent", consent.id))
         _fit_columns(self.forms)
+
+    def _open_form(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        """The signed form as it was signed: shown in memory, printable, tamper-checked."""
+        kind, form_id = item.data(0, Qt.ItemDataRole.UserRole) or (None, None)
+        if kind == "consent":
+            open_consent_pdf(self, self.session, form_id, client_id=self.client_id, shown=self._viewer_shown)
+        elif kind == "intake":
+            open_intake_pdf(self, self.session, form_id, client_id=self.client_id, shown=self._viewer_shown)
+
+    def _viewer_shown(self, viewer: Any) -> None:
+        self.viewer = viewer
+
+    def export_record(self) -> None:
+        """The client's whole record to a file the manager chooses (right of access); audited by the core."""
+        path, _ = QFileDialog.getSaveFileName(self, "Export client record", "client-record.json",
+                                              "Client record (*.json)")
+        if not path:
+            return
+        self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        actor = self.session.actor
+        QueryOp(self, body=lambda store: store.export_client(self.client_id, path, actor=actor),
+                success=lambda _done: QMessageBox.information(
+                    self, "Record exported",
+                    f"The client's record was saved to {path}. The export is recorded in the audit trail."),
+                failure=lambda exc: QMessageBox.warning(self, "Export failed", describe_error(exc))).run()
 
     # --- treatments: clinicians only -------------------------------------------
 

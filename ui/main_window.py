@@ -17,6 +17,7 @@ from medspa_desk.session import NotReady
 from ui.client_profile import ClientProfile
 from ui.conflicts import ConflictInbox
 from ui.events import bus
+from ui.forms import open_day_sheet, template_manager_action
 from ui.injector import door_card_action, lot_recall_action
 from ui.lock import LockController, LockPolicy, LockView
 from ui.operations import QueryOp
@@ -112,14 +113,20 @@ class MainWindow(QMainWindow):
         self.inbox_action = self._action("Conflict &inbox", "Ctrl+Shift+I", self.open_conflict_inbox)
         self.close_tab_action = self._action("&Close client tab", "Ctrl+W", self.close_current_client)
         self.sign_out_action = self._action("Sign &out", None, self.sign_out)
+        self.day_sheet_action = self._action("&Print day sheet…", "Ctrl+P", self.open_day_sheet,
+                                             tip="The day's appointments to print (initials in privacy mode)")
         self.sync_action = self._action("&Sync now", "F5", self.sync_now)
         self.sync_action.setEnabled(self.session.sync is not None)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
 
         menus = self.menuBar()
         desk = menus.addMenu("&Desk")
-        for action in (self.lock_action, self.sign_out_action, self.sync_action, self.quit_action):
+        for action in (self.day_sheet_action, self.lock_action, self.sign_out_action, self.sync_action,
+                       self.quit_action):
             desk.addAction(action)
+        self.template_action = template_manager_action(self, self.session)  # managers and admins only
+        if self.template_action is not None:
+            desk.addAction(self.template_action)
         clients = menus.addMenu("&Clients")
         clients.addAction(self.find_action)
         clients.addAction(self.close_tab_action)
@@ -140,8 +147,9 @@ class MainWindow(QMainWindow):
 
     def _phi_actions(self) -> tuple[QAction, ...]:
         """Actions that open client data: off while the desk is locked."""
+        optional = (self.template_action,) if self.template_action is not None else ()
         return (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action,
-                self.lot_recall_action)
+                self.lot_recall_action, self.day_sheet_action, *optional)
 
     # --- the desk page (PHI) and the lock page -------------------------------
 
@@ -333,6 +341,12 @@ class MainWindow(QMainWindow):
             set_privacy(on)
         for profile in self.client_profiles():
             self._title_client_tab(profile)
+
+    def open_day_sheet(self) -> None:
+        day = getattr(self.schedule, "day", None)
+        if day is not None:
+            open_day_sheet(self, self.session, day, privacy=bus.privacy_mode,
+                           shown=lambda viewer: setattr(self, "day_sheet", viewer))
 
     def open_conflict_inbox(self) -> None:
         if self.desk is None:

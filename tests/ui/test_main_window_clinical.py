@@ -29,3 +29,21 @@ def test_ctrl_i_on_the_selected_appointment_opens_the_door_card(qtbot: Any, sign
     window.locker.lock("shortcut")
     qtbot.waitUntil(lambda: window.locker.locked, timeout=10_000)
     assert not window.lot_recall_action.isEnabled()  # no client data reachable from a locked desk
+
+
+def test_the_desk_menu_prints_the_day_sheet_and_offers_consent_templates_to_managers(
+        qtbot: Any, sign_in: Any) -> None:
+    window = MainWindow(sign_in("mgr.lee"), policy=LockPolicy(idle_minutes=30))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.schedule is not None and window.schedule.shown is not None, timeout=10_000)
+    assert window.template_action is not None
+    window.day_sheet_action.trigger()
+    qtbot.waitUntil(lambda: getattr(window, "day_sheet", None) is not None, timeout=10_000)
+    window.day_sheet.close()
+
+
+def test_front_desk_gets_no_consent_template_manager(qtbot: Any, sign_in: Any) -> None:
+    window = MainWindow(sign_in("desk.amy"), policy=LockPolicy(idle_minutes=30))
+    qtbot.addWidget(window)
+    assert window.template_action is None

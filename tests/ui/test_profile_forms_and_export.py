@@ -1,0 +1,55 @@
+"""From the client profile: a signed form opens as it was signed; a manager exports the whole record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from medspa_desk.records import AuditAction
+from ui.client_profile import ClientProfile
+from ui.forms.pdf_view import PdfViewer
+from ui.operations import db_worker
+from tests.ui.forms.signed import signed_consent
+
+
+def open_profile(qtbot: Any, session: Any, client_id: Any) -> ClientProfile:
+    profile = ClientProfile(None, session=session, client_id=client_id)
+    qtbot.addWidget(profile)
+    qtbot.waitUntil(lambda: profile.data is not None, timeout=5000)
+    return profile
+
+
+def test_a_signed_consent_opens_from_the_profile_in_the_viewer(qtbot: Any, sign_in: Any, practice: Any) -> None:
+    session = sign_in("desk.amy")
+    client = practice.known[0]
+    consent = signed_consent(session, client)
+    profile = open_profile(qtbot, session, client.id)
+    row = next(profile.forms.topLevelItem(i) for i in range(profile.forms.topLevelItemCount())
+               if profile.forms.topLevelItem(i).text(0) == consent.title)
+    profile.forms.itemActivated.emit(row, 0)
+    qtbot.waitUntil(lambda: isinstance(getattr(profile, "viewer", None), PdfViewer), timeout=10_000)
+    profile.viewer.close()
+
+
+def test_a_manager_exports_the_whole_record_and_the_export_is_audited(
+        qtbot: Any, sign_in: Any, practice: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    session = sign_in("mgr.lee")
+    client = practice.known[0]
+    profile = open_profile(qtbot, session, client.id)
+    assert profile.export_button.isVisibleTo(profile)
+    monkeypatch.setattr("ui.client_profile.QMessageBox.information", lambda *args: None)
+    target = tmp_path / "export" / "record.json"
+    target.parent.mkdir()
+    profile.export_to(target)
+    qtbot.waitUntil(target.exists, timeout=10_000)
+    exported = json.loads(target.read_text())
+    assert client.last_name in json.dumps(exported)
+    assert target.stat().st_mode & 0o077 == 0
+    events = db_worker().run_sync(lambda store: store.audit.events(limit=10_000))
+    assert any(e.action is AuditAction.EXPORT and e.entity_id == client.id for e in events)
+
+
+def test_front_desk_has_no_export_button(qtbot: Any, sign_in: Any, practice: Any) -> None:
+    profile = open_profile(qtbot, sign_in("desk.amy"), practice.known[0].id)
+    assert not profile.export_button.isVisibleTo(profile)
