@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from medspa_desk.records import AuditAction
+from tests.ui.forms.signed import signed_consent
 from ui.client_profile import ClientProfile
 from ui.forms.pdf_view import PdfViewer
 from ui.operations import db_worker
-from tests.ui.forms.signed import signed_consent
 
 
 def open_profile(qtbot: Any, session: Any, client_id: Any) -> ClientProfile:
