@@ -139,9 +139,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> None:
     from medspa_api.demo import seed_demo
+    from medspa_desk.demo_data import Scale
 
+    if args.clients < 1 or args.months < 1:
+        raise CliError("--clients and --months must be at least 1.")
     db = _database(settings)
-    summary = seed_demo(db, tenant_name=args.tenant, password=os.environ.get("MEDSPA_API_DEMO_PASSWORD", ""))
+    with db.transaction(write=False) as conn:
+        if tenant_id_by_name(conn, name=args.tenant) is not None:
+            raise CliError(f"A practice named {args.tenant!r} already exists; pick another --tenant name.")
+    scale = Scale(clients=args.clients, months_back=args.months, months_ahead=args.months)
+    summary = seed_demo(db, tenant_name=args.tenant, password=os.environ.get("MEDSPA_API_DEMO_PASSWORD", ""),
+                        scale=scale)
     print(summary)
 
 
@@ -159,10 +167,18 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
         source.close()
         os.replace(temp, target)
     else:
-        url = sa.make_url(settings.owner_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        with target.open("wb") as out:
-            os.chmod(target, 0o600)
-            subprocess.run(["pg_dump", "--format=custom", "--no-owner", url], stdout=out, check=True)
+        url = _libpq_url(settings.maintenance_url)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".backup-")
+        os.close(fd)
+        os.chmod(temp, 0o600)
+        try:
+            with open(temp, "wb") as out:
+                subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--dbname", url],
+                               stdout=out, check=True)
+            os.replace(temp, target)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
     print(f"Backup written to {target}.")
 
 
@@ -179,24 +195,36 @@ def cmd_restore_check(settings: Settings, args: argparse.Namespace) -> None:
             url = f"sqlite:///{scratch}"
             report = _check_restored(url)
         else:
-            name = f"medspa_restore_{datetime.now(UTC):%Y%m%d%H%M%S}"
-            admin = sa.make_url(settings.owner_url).set(drivername="postgresql")
-            subprocess.run(["createdb", "-h", admin.host or "127.0.0.1", "-U", admin.username or "postgres", name],
-                           check=True)
-            try:
-                subprocess.run(["pg_restore", "--no-owner", "-d",
-                                admin.set(database=name).render_as_string(hide_password=False), str(backup)],
-                               check=True)
-                report = _check_restored(str(admin.set(drivername="postgresql+psycopg", database=name)
-                                             .render_as_string(hide_password=False)))
-            finally:
-                subprocess.run(["dropdb", "-h", admin.host or "127.0.0.1", "-U", admin.username or "postgres",
-                                name], check=False)
+            report = _restore_check_postgresql(settings, backup)
     finally:
         shutil.rmtree(scratch_dir, ignore_errors=True)
     print(report)
     if "FAILED" in report:
         raise CliError("The restored copy did not verify; keep the previous backups and investigate.")
+
+
+def _libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as the libpq connection string pg_dump and psycopg take."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _restore_check_postgresql(settings: Settings, backup: Path) -> str:
+    """pg_restore into a scratch database next to the live one, check it, drop it."""
+    import psycopg
+    from psycopg import sql
+
+    maintenance = sa.make_url(settings.maintenance_url)
+    name = f"medspa_restore_{datetime.now(UTC):%Y%m%d%H%M%S}_{os.getpid()}"
+    with psycopg.connect(_libpq_url(settings.maintenance_url), autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    scratch = maintenance.set(database=name)
+    try:
+        subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname",
+                        _libpq_url(str(scratch.render_as_string(hide_password=False))), str(backup)], check=True)
+        return _check_restored(scratch.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    finally:
+        with psycopg.connect(_libpq_url(settings.maintenance_url), autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _check_restored(url: str) -> str:
@@ -262,6 +290,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_serve)
     p = sub.add_parser("seed-demo", help="load the demo practice")
     p.add_argument("--tenant", default="Demo Med Spa")
+    p.add_argument("--clients", type=int, default=2000, help="how many clients (default 2000)")
+    p.add_argument("--months", type=int, default=3, help="months of history and of bookings ahead (default 3)")
     p.set_defaults(run=cmd_seed_demo)
     p = sub.add_parser("backup", help="online backup to a new file")
     p.add_argument("target")

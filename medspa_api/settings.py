@@ -25,6 +25,9 @@ class Settings:
     database_url: str = DEFAULT_SQLITE_URL
     # The owner role's URL for migrations on PostgreSQL; the app URL otherwise.
     migration_url: str = ""
+    # PostgreSQL: a role that reads past row-level security (BYPASSRLS) and may create the scratch
+    # database restore-check uses; the owner and app roles cannot (RLS is forced on the owner too).
+    backup_url: str = ""
     secret_key: str = ""
     environment: str = "production"
     access_token_ttl_s: int = 600
@@ -52,6 +55,11 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @property
+    def maintenance_url(self) -> str:
+        """The URL backup and restore-check connect with."""
+        return self.backup_url or self.owner_url
+
+    @property
     def owner_url(self) -> str:
         return self.migration_url or self.database_url
 
@@ -62,6 +70,7 @@ class Settings:
         return cls(
             database_url=normalise_database_url(url),
             migration_url=normalise_database_url(env.get("MEDSPA_API_MIGRATION_URL", "")),
+            backup_url=normalise_database_url(env.get("MEDSPA_API_BACKUP_URL", "")),
             secret_key=env.get("MEDSPA_API_SECRET_KEY", ""),
             environment=env.get("MEDSPA_API_ENV", "production"),
         )
