@@ -39,7 +39,9 @@ def epoch(instant: datetime) -> int:
     return int(instant.timestamp())
 
 
-@dataclass(frozen=True)
+# eq=False: tables are module constants compared by identity, and a bulk load
+# looks each record's table up in a dict (identity hashing is much cheaper).
+@dataclass(frozen=True, eq=False)
 class Table:
     name: str
     columns: tuple[str, ...]
