@@ -303,7 +303,6 @@ POST_CARE: dict[ServiceCategory, str] = {
     ServiceCategory.IV_THERAPY: "Keep the dressing on for 1 hour; call if swelling or redness at the site.",
 }
 CHARTED = frozenset(POST_CARE)
-INTAKE_MONTHS_VALID = 12
 ALLERGY_OPTIONS = {"Lidocaine": "lidocaine", "Latex": "latex", "Hyaluronidase": "hyaluronidase",
                    "Egg (albumin)": "eggs_albumin", "Aspirin": "aspirin_salicylates"}
 
@@ -557,7 +556,7 @@ class _Builder:
     # -- health questionnaires filled in at check-in --
 
     def _intakes(self, practice: Practice) -> list[IntakeForm]:
-        """An intake at the first visit, and again at the first visit after it lapses (12 months)."""
+        """An intake at the first visit, and again at the first visit after it lapses (the location's policy)."""
         questionnaire = _shipped_questionnaire()
         if questionnaire is None:
             return []
@@ -569,7 +568,7 @@ class _Builder:
             if appt.status is not AppointmentStatus.COMPLETED:
                 continue
             previous = last.get(appt.client_id)
-            if previous is not None and _add_months(previous.date(), INTAKE_MONTHS_VALID) > appt.starts_at.date():
+            if previous is not None and _add_months(previous.date(), practice.location.intake_valid_months) > appt.starts_at.date():
                 continue
             client = clients[appt.client_id]
             submitted = (appt.starts_at - timedelta(minutes=15)).astimezone(self.zone)

@@ -123,6 +123,11 @@ class Location(Record):
     address: ShortText = ""
     phone: ShortText = ""
     opening_hours: tuple[OpeningHours, ...] = ()
+    # The practice's policy, set by a manager and synced to every desk: how long an
+    # idle desk stays open (a person cannot turn this off) and how long a health
+    # questionnaire counts before check-in asks for a new one.
+    idle_lock_minutes: int = Field(default=5, ge=1, le=60)
+    intake_valid_months: int = Field(default=12, ge=1, le=60)
 
     @property
     def zone(self) -> ZoneInfo:

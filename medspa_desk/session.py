@@ -127,6 +127,9 @@ class DeskSession:
 
     @property
     def idle_lock_minutes(self) -> float:
+        """The practice's idle-lock policy (synced with the location); the workstation's until it arrives."""
+        if self._location is not None:
+            return float(self._location.idle_lock_minutes)
         return self.config.idle_lock_minutes
 
     @property

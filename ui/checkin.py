@@ -65,7 +65,6 @@ from ui.schedule.colors import STATUS_STYLES
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
-INTAKE_MONTHS_VALID = 12
 INTAKE_KINDS = (ItemKind.INTAKE_MISSING, ItemKind.INTAKE_EXPIRED, ItemKind.INTAKE_CHANGED)
 FINDING_WORDS = {Outcome.BLOCK: "Do not treat today", Outcome.PROVIDER_REVIEW: "A provider must review",
                  Outcome.WARN: "Note for the provider"}
@@ -349,7 +348,7 @@ class CheckInDialog(FormDialog):
         zone = self._location.zone
         status = check_in_requirements(
             client=data.client, services=data.todays_services, intakes=data.intakes, consents=data.consents,
-            today=utc_now().astimezone(zone).date(), zone=zone, intake_months_valid=INTAKE_MONTHS_VALID,
+            today=utc_now().astimezone(zone).date(), zone=zone, intake_months_valid=self._location.intake_valid_months,
             client_reported_change=self.health_changed.isChecked(), templates=data.templates)
         if keep_override is not None and status.blocking_items:
             status = replace(status, override=keep_override)

@@ -69,8 +69,6 @@ class LockPolicy:
     @classmethod
     def of(cls, session: Any) -> LockPolicy:
         minutes = getattr(session, "idle_lock_minutes", None)
-        if minutes is None:
-            minutes = getattr(getattr(session, "policy", None), "idle_lock_minutes", None)
         return cls(idle_minutes=float(minutes) if minutes else DEFAULT_IDLE_MINUTES)
 
     @property

@@ -31,7 +31,6 @@ from medspa_desk.records import (
 )
 
 # The practice's intake policy, the same the check-in screen applies.
-INTAKE_MONTHS_VALID = 12
 RECENT_VISITS = 5
 
 
@@ -126,7 +125,7 @@ def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: An
     status = check_in_requirements(
         client=client, services=list(dict.fromkeys(todays_services)), intakes=intakes,
         consents=store._load_many(SignedConsent, "SELECT data FROM consents WHERE client_id = ?", key),
-        today=today, zone=zone, intake_months_valid=INTAKE_MONTHS_VALID,
+        today=today, zone=zone, intake_months_valid=location.intake_valid_months,
         templates=_templates(store.consent_templates()))
     draft = next((t for t in drafts if t.appointment_id == appt.id), None)
     past = [t for t in latest if t.appointment_id != appt.id][:recent]

@@ -64,7 +64,7 @@ def build_practice(*, extra_clients: int = 40, seed: int = 5) -> SmallPractice:
     rng = random.Random(seed)
     zone = ZoneInfo(ZONE)
     today = datetime.now(zone).date()
-    location = Location(name="Glow Aesthetics", time_zone=ZONE, opening_hours=tuple(
+    location = Location(name="Glow Aesthetics", time_zone=ZONE, idle_lock_minutes=7, opening_hours=tuple(
         OpeningHours(weekday=w, opens=time(7), closes=time(21)) for w in range(7)))
     injector = Provider(display_name="Dana Rivera", credentials="NP", kind=ProviderKind.INJECTOR)
     aesthetician = Provider(display_name="Sam Ortiz", kind=ProviderKind.AESTHETICIAN)

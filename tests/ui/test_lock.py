@@ -122,3 +122,11 @@ def test_sign_out_from_the_lock_view_closes_the_store(qtbot: Any, sign_in: Any) 
     with qtbot.waitSignal(window.signed_out, timeout=5000):
         window.lock_view.leave.click()
     assert session.store is None and not session.pin_available
+
+
+def test_the_idle_lock_follows_the_practice_policy_synced_with_the_location(sign_in: Any) -> None:
+    from ui.lock import LockPolicy
+
+    session = sign_in("desk.amy")
+    assert session.location.idle_lock_minutes == 7  # set by the practice, not on this desk
+    assert LockPolicy.of(session).idle_ms == 7 * 60_000
