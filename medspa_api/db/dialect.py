@@ -58,6 +58,11 @@ def set_tenant(conn: Connection, tenant_id: UUID) -> None:
         conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
 
 
+def uuid_text(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElement:
+    """A UUID column as its dashed text, made by the database where it can (no UUID objects per row)."""
+    return column if is_sqlite(conn) else sa.cast(column, sa.Text)
+
+
 def walk_in_seq_order(conn: Connection) -> None:
     """Make PostgreSQL page through records along the (tenant_id, seq) index.
 

@@ -17,7 +17,6 @@ themselves on every page would scan the rest of the table each time.
 
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ from medspa_api.audit_log import flush
 from medspa_api.data.changes import latest_seq
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
-from medspa_api.db.dialect import walk_in_seq_order
+from medspa_api.db.dialect import uuid_text, walk_in_seq_order
 from medspa_api.signin import Caller
 from medspa_desk.records import AuditAction, utc_now
 
@@ -43,7 +42,7 @@ def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_
     # the read; if the audit row cannot be written, the page is never sent (503).
     with db.transaction(caller.tenant_id, write=False) as conn:
         walk_in_seq_order(conn)
-        rows = conn.execute(sa.select(r.seq, r.entity, r.id, r.version, r.deleted, r.data)
+        rows = conn.execute(sa.select(r.seq, r.entity, uuid_text(conn, r.id).label("id"), r.version, r.deleted, r.data)
                             .where(*scope).order_by(r.seq).limit(limit + 1)).all()
         has_more = len(rows) > limit
         rows = rows[:limit]
@@ -57,7 +56,8 @@ def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_
             flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
     parts = []
     for row in rows:
-        head = f'{{"seq":{row.seq},"entity":{json.dumps(row.entity)},"entity_id":"{row.id}","version":{row.version}'
+        # Entity names are the server's own identifiers (records.py), never quoted characters.
+        head = f'{{"seq":{row.seq},"entity":"{row.entity}","entity_id":"{row.id}","version":{row.version}'
         if row.deleted:
             parts.append(head + ',"deleted":true,"data":null}')
         else:
