@@ -4,7 +4,10 @@ Every desk long-polls ``/sync/changes`` and is answered again after each
 change, so checking its token in the database on every answer would cost a
 thread and a query per desk per change. A token that passed the full check
 (session open, user active, device not revoked, not expired) is trusted for
-``TTL_S`` seconds, never past its own or its session's expiry.
+up to ``TTL_S`` seconds, never past its own or its session's expiry. Each
+entry lives a random 50-100 % of ``TTL_S``, so the desks that all signed in
+around the same time do not all come back to the database in the same
+instant (that burst, not the steady rate, set the long-poll's tail latency).
 
 Ending sessions (sign-out, user disabled, device revoked, refresh reuse, idle
 or absolute limit) forgets every cached token once the change commits, so in
@@ -16,12 +19,13 @@ check racing a sign-out cannot put a stale "valid" back.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-TTL_S = 5.0
+TTL_S = 20.0
 MAX_ENTRIES = 50_000
 
 C = TypeVar("C")
@@ -57,7 +61,7 @@ class ValidatedTokens(Generic[C]):
 
     def remember(self, token_hash: str, caller: C, *, valid_for_s: float, generation: int) -> None:
         """Cache a caller the database just vouched for, unless sessions ended since the check began."""
-        lifetime = min(self.ttl_s, valid_for_s)
+        lifetime = min(self.ttl_s * random.uniform(0.5, 1.0), valid_for_s)
         if lifetime <= 0:
             return
         with self._lock:
