@@ -4,8 +4,10 @@
 they are enrolled here (works offline), and otherwise signs in online: the
 first person on a new workstation creates its vault and deposits the data key
 in escrow; a later person is enrolled through the escrow. Online, the refresh
-token is kept in the OS keychain (wrapped under the data key), and the sync
-engine starts.
+token is kept in the OS keychain, wrapped under the person's own *user secret*
+(from their keyslot, so no colleague enrolled here can open it), and the sync
+engine starts. A password change gives a new user secret: the token kept under
+the old one no longer opens, and the next sign-in goes online with the code.
 
 :class:`DeskSession` then locks (the key is wiped and the store closed; a PIN
 may reopen an in-memory sealed copy), unlocks and signs out, writing an audit
@@ -77,7 +79,8 @@ class DeskSession:
 
     def __init__(self, *, workstation: Workstation, config: WorkstationConfig, vault: Vault, store: Store,
                  key: SecretKey, user: User, online: Session | None, api: CentralApi | None,
-                 store_runner: StoreRunner | None, callbacks: SyncCallbacks | None) -> None:
+                 store_runner: StoreRunner | None, callbacks: SyncCallbacks | None,
+                 token_keeper: _TokenKeeper | None = None) -> None:
         self.workstation = workstation
         self.config = config
         self.vault = vault
@@ -88,6 +91,7 @@ class DeskSession:
         self._api = api
         self._runner = store_runner
         self._callbacks = callbacks
+        self._keeper = token_keeper
         self._pin: PinLock | None = None
         self._guard = threading.RLock()
         self.sync: SyncEngine | None = None
@@ -227,6 +231,12 @@ class DeskSession:
             if self._key is not None:
                 self._key.wipe()
                 self._key = None
+            self._forget_token_keeper()
+
+    def _forget_token_keeper(self) -> None:
+        if self._keeper is not None:
+            self._keeper.forget()
+            self._keeper = None
 
     # --- sync --------------------------------------------------------------------------------
 
@@ -248,6 +258,7 @@ class DeskSession:
             if self._key is not None:
                 self._key.wipe()
                 self._key = None
+            self._forget_token_keeper()
             return _erase(self.workstation, self.config)
 
     # --- audit -------------------------------------------------------------------------------
@@ -315,31 +326,38 @@ def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, userna
                   callbacks: SyncCallbacks | None) -> DeskSession:
     vault = Vault.load(workstation.directory)
     try:
-        key = vault.unlock(user_id, password)
+        key, user_secret = vault.unlock_with_user_secret(user_id, password)
     except VaultError as exc:
         workstation.hold_audit(AuditEvent(actor_user_id=user_id, device_id=config.device_id,
                                           action=AuditAction.SIGN_IN_FAILED, entity="user", entity_id=user_id,
                                           outcome="denied", detail=f"failures={getattr(exc, 'failures', 0)}"))
         raise
-    store = Store.open(workstation.database_path, key.buffer)
-    _flush_held_audit(workstation, store)
-    user = next((u for u in store.users() if u.id == user_id), None)
-    if user is None or not user.active:
-        store.close()
-        key.wipe()
-        raise SignInNeeded("Your account is not active at this practice; ask a manager.")
-    try:
-        online, api = _go_online(workstation, config, username=username, user_id=user_id, password=password,
-                                 totp=totp, key=key)
-    except BaseException:
-        store.close()
-        key.wipe()
-        raise
+    # The token keeper takes its own copy; this one is wiped whatever happens.
+    with user_secret:
+        try:
+            store = Store.open(workstation.database_path, key.buffer)
+        except BaseException:
+            key.wipe()
+            raise
+        _flush_held_audit(workstation, store)
+        user = next((u for u in store.users() if u.id == user_id), None)
+        if user is None or not user.active:
+            store.close()
+            key.wipe()
+            raise SignInNeeded("Your account is not active at this practice; ask a manager.")
+        try:
+            online, api, keeper = _go_online(workstation, config, username=username, user_id=user_id,
+                                             password=password, totp=totp, user_secret=user_secret)
+        except BaseException:
+            store.close()
+            key.wipe()
+            raise
     store.audit.record(AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN,
                                   entity="user", entity_id=user_id,
                                   detail="keyslot, online" if online else "keyslot, offline"))
     return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
-                       online=online, api=api, store_runner=store_runner, callbacks=callbacks)
+                       online=online, api=api, store_runner=store_runner, callbacks=callbacks,
+                       token_keeper=keeper)
 
 
 def _api_for(config: WorkstationConfig) -> CentralApi:
@@ -348,42 +366,53 @@ def _api_for(config: WorkstationConfig) -> CentralApi:
 
 
 def _go_online(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
-               password: str, totp: str | None, key: SecretKey) -> tuple[Session | None, CentralApi | None]:
+               password: str, totp: str | None,
+               user_secret: SecretKey) -> tuple[Session | None, CentralApi | None, _TokenKeeper | None]:
     """Sync for a person enrolled here, or work from the cache when the server is out of reach.
 
     With a kept refresh token the session resumes; without one (signed out
     earlier) or with one the server no longer takes, the password signs in
     online again, and the server may ask for the authenticator code
-    (:class:`TotpRequired` reaches the sign-in window). A revoked workstation
-    is erased.
+    (:class:`TotpRequired` reaches the sign-in window). A token kept under an
+    earlier user secret (the password was changed since) does not open, so
+    that, too, is a sign-in with the code. A revoked workstation is erased.
     """
     if config.device_id is None:
-        return None, None
+        return None, None, None
     api = _api_for(config)
-    token = load_refresh_token(server_url=config.server_url, user_id=user_id, data_key=key)
+    token = load_refresh_token(server_url=config.server_url, user_id=user_id, user_secret=user_secret)
+    keeper = _TokenKeeper(config, user_id=user_id)
+    keeper.use_secret(user_secret)
     try:
         if token is not None:
             try:
                 session = Session.resume(api=api, refresh_token=token, device_id=config.device_id,
-                                         keep_refresh_token=_keeper(config, user_id=user_id, key=key))
-                return session, api
+                                         keep_refresh_token=keeper)
+                return session, api, keeper
             except SignInNeeded as exc:
                 log.info("kept session of user %s ended (%s); signing in again", user_id, exc.code)
         tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
                                 device_id=config.device_id)
-        return Session(api=api, tokens=tokens, keep_refresh_token=_keeper(config, user_id=user_id, key=key)), api
+        return Session(api=api, tokens=tokens, keep_refresh_token=keeper), api, keeper
     except DeviceRevoked:
         api.close()
+        keeper.forget()
         raise _erase(workstation, config) from None
     except TotpRequired:
         api.close()
+        keeper.forget()
         raise
     except SyncError as exc:
         # Unreachable, or the server refused the password this keyslot took (changed
         # elsewhere): the person works from the cache and the desk says it is offline.
         log.info("working offline for user %s: %s", user_id, type(exc).__name__)
         api.close()
-        return None, None
+        keeper.forget()
+        return None, None, None
+    except BaseException:
+        api.close()
+        keeper.forget()
+        raise
 
 
 def _erase(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
@@ -394,43 +423,58 @@ def _erase(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked
 
 
 class _TokenKeeper:
-    """Saves each rotated refresh token to the keychain, wrapped under the data key.
+    """Saves each rotated refresh token to the keychain, wrapped under the person's user secret.
 
     The session rotates tokens from the sync thread, also while the desk is
-    locked, so the keeper holds its own copy of the key. A token that arrives
-    before the key is known (enrolment through escrow) waits for it.
+    locked, so the keeper holds its own copy of the secret (a PIN unlock never
+    needs it). A token that arrives before the secret is known (enrolment
+    through escrow) waits for it. :meth:`forget` wipes the copy at sign-out.
     """
 
     def __init__(self, config: WorkstationConfig, *, user_id: UUID) -> None:
         self._config = config
         self._user_id = user_id
-        self._key: SecretKey | None = None
+        self._secret: SecretKey | None = None
         self._waiting: str | None = None
+        self._forgotten = False
+        self._guard = threading.Lock()
 
-    def use_key(self, key: SecretKey) -> None:
-        self._key = key.copy()
-        if self._waiting is not None:
-            self(self._waiting)
-            self._waiting = None
+    def use_secret(self, user_secret: SecretKey) -> None:
+        with self._guard:
+            if self._secret is not None:
+                self._secret.wipe()
+            self._secret = user_secret.copy()
+            waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self(waiting)
 
     def __call__(self, token: str) -> None:
-        if self._key is None:
-            self._waiting = token
-            return
-        save_refresh_token(token, server_url=self._config.server_url, user_id=self._user_id,
-                           data_key=self._key)
+        with self._guard:
+            if self._forgotten:
+                return
+            if self._secret is None:
+                self._waiting = token
+                return
+            save_refresh_token(token, server_url=self._config.server_url, user_id=self._user_id,
+                               user_secret=self._secret)
 
-
-def _keeper(config: WorkstationConfig, *, user_id: UUID, key: SecretKey) -> _TokenKeeper:
-    keeper = _TokenKeeper(config, user_id=user_id)
-    keeper.use_key(key)
-    return keeper
+    def forget(self) -> None:
+        """Wipe the secret copy; a token rotated after this is kept in memory only."""
+        with self._guard:
+            self._forgotten = True
+            if self._secret is not None:
+                self._secret.wipe()
+                self._secret = None
+            self._waiting = None
 
 
 def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, username: str, password: str,
                     totp: str | None, device_name: str, store_runner: StoreRunner | None,
                     callbacks: SyncCallbacks | None) -> DeskSession:
     api = _api_for(config)
+    key: SecretKey | None = None
+    user_secret: SecretKey | None = None
+    keeper: _TokenKeeper | None = None
     try:
         tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
                                 device_id=config.device_id, device_name=device_name)
@@ -438,23 +482,32 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
         config = replace(config, device_id=tokens.device_id)
         new_workstation = not (workstation.directory / KEYSLOT_FILE_NAME).exists()
         if new_workstation:
-            vault, key = Vault.create(workstation.directory, user_id=user.id, password=password)
+            vault, key, user_secret = Vault.create_with_user_secret(workstation.directory, user_id=user.id,
+                                                                    password=password)
             config = replace(config, vault_id=vault.vault_id)
         else:
             vault = Vault.load(workstation.directory)
-            key = None
         keeper = _TokenKeeper(config, user_id=user.id)
         online = Session(api=api, tokens=tokens, keep_refresh_token=keeper)
         if key is None:
             key = enroll_from_escrow(api=api, session=online, vault=vault, user_id=user.id, password=password)
+            # The new slot's user secret: one more unlock (enrolment through escrow is rare).
+            again, user_secret = vault.unlock_with_user_secret(user.id, password)
+            again.wipe()
         else:
             deposit_escrow(api=api, session=online, vault=vault, data_key=key)
-        keeper.use_key(key)
+        with user_secret:
+            keeper.use_secret(user_secret)
         store = Store.open(workstation.database_path, key.buffer, create=new_workstation)
         # The person's own record, so that an offline sign-in later knows their role.
         store.import_records([user])
     except BaseException:
         api.close()
+        for held in (key, user_secret):
+            if held is not None:
+                held.wipe()
+        if keeper is not None:
+            keeper.forget()
         raise
     config = config.with_user(username, user.id)
     workstation.save(config)
@@ -463,7 +516,8 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
                                   entity="user", entity_id=user.id,
                                   detail="online, new workstation" if new_workstation else "online"))
     return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
-                       online=online, api=api, store_runner=store_runner, callbacks=callbacks)
+                       online=online, api=api, store_runner=store_runner, callbacks=callbacks,
+                       token_keeper=keeper)
 
 
 __all__ = ["DeskSession", "NotReady", "SignInOptions", "UnknownUser", "sign_in"]

@@ -16,6 +16,12 @@ the format version, vault, user and slot, so a slot moved to another user,
 slot id or vault does not open. ``key_check`` and ``device_secret_check`` are
 one-way HKDF tags that let the vault tell "wrong key given" and "another
 keychain's device secret" apart from a wrong password, without revealing either.
+
+The same Argon2id output also gives the slot's *user secret* (HKDF, its own
+``info`` naming the vault, user and slot): a key only this user can compute,
+for wrapping what is theirs alone (the refresh token in the keychain). It is
+never stored, and it changes whenever the slot is rewrapped (a password change
+or re-enrolment makes a new salt and slot id).
 """
 
 from __future__ import annotations
@@ -150,34 +156,80 @@ def _associated_data(*, vault_id: UUID, user_id: UUID, slot_id: UUID) -> bytes:
     return f"{FORMAT_NAME}|v{FORMAT_VERSION}|vault {vault_id}|user {user_id}|slot {slot_id}".encode()
 
 
-def _wrapping_key(*, password: str, kdf: Argon2Params, device_secret: SecretKey | None,
-                  vault_id: UUID, slot_id: UUID) -> SecretKey:
+def _slot_keys(*, password: str, kdf: Argon2Params, device_secret: SecretKey | None,
+               vault_id: UUID, user_id: UUID, slot_id: UUID) -> tuple[SecretKey, SecretKey]:
+    """The slot's wrapping key and its user's own secret, both from ONE Argon2id run.
+
+    Two HKDF outputs of the same material under distinct ``info`` strings are
+    independent keys: knowing the data key (every enrolled user does) or the
+    wrapping key tells nothing about the user secret.
+    """
     with stretch_password(password, kdf) as stretched:
         parts = [stretched.buffer] + ([device_secret.buffer] if device_secret is not None else [])
-        info = f"{FORMAT_NAME}|v{FORMAT_VERSION}|wrapping key|vault {vault_id}|slot {slot_id}".encode()
-        return derive_key(*parts, salt=None, info=info)
+        prefix = f"{FORMAT_NAME}|v{FORMAT_VERSION}"
+        wrapping = derive_key(*parts, salt=None,
+                              info=f"{prefix}|wrapping key|vault {vault_id}|slot {slot_id}".encode())
+        try:
+            user_secret = derive_key(
+                *parts, salt=None,
+                info=f"{prefix}|user secret|vault {vault_id}|user {user_id}|slot {slot_id}".encode())
+        except BaseException:
+            wrapping.wipe()
+            raise
+        return wrapping, user_secret
+
+
+def wrap_slot_with_user_secret(*, vault_id: UUID, user_id: UUID, password: str, data_key: SecretKey,
+                               device_secret: SecretKey | None,
+                               kdf: Argon2Params) -> tuple[Keyslot, SecretKey]:
+    """A new slot (new slot id, salt and nonce) holding ``data_key``, and the user secret of that slot."""
+    slot_id = uuid4()
+    wrapping, user_secret = _slot_keys(password=password, kdf=kdf, device_secret=device_secret,
+                                       vault_id=vault_id, user_id=user_id, slot_id=slot_id)
+    with wrapping:
+        try:
+            nonce, ciphertext = seal(wrapping, data_key.buffer, associated_data=_associated_data(
+                vault_id=vault_id, user_id=user_id, slot_id=slot_id))
+        except BaseException:
+            user_secret.wipe()
+            raise
+    slot = Keyslot(slot_id=slot_id, user_id=user_id, kdf=KdfSpec.of(kdf),
+                   uses_device_secret=device_secret is not None, nonce=nonce, ciphertext=ciphertext)
+    return slot, user_secret
 
 
 def wrap_slot(*, vault_id: UUID, user_id: UUID, password: str, data_key: SecretKey,
               device_secret: SecretKey | None, kdf: Argon2Params) -> Keyslot:
     """A new slot (new slot id, salt and nonce) holding ``data_key`` under this password."""
-    slot_id = uuid4()
-    with _wrapping_key(password=password, kdf=kdf, device_secret=device_secret,
-                       vault_id=vault_id, slot_id=slot_id) as wrapping:
-        nonce, ciphertext = seal(wrapping, data_key.buffer, associated_data=_associated_data(
-            vault_id=vault_id, user_id=user_id, slot_id=slot_id))
-    return Keyslot(slot_id=slot_id, user_id=user_id, kdf=KdfSpec.of(kdf),
-                   uses_device_secret=device_secret is not None, nonce=nonce, ciphertext=ciphertext)
+    slot, user_secret = wrap_slot_with_user_secret(vault_id=vault_id, user_id=user_id, password=password,
+                                                   data_key=data_key, device_secret=device_secret, kdf=kdf)
+    user_secret.wipe()
+    return slot
+
+
+def unwrap_slot_with_user_secret(slot: Keyslot, *, vault_id: UUID, password: str,
+                                 device_secret: SecretKey | None) -> tuple[SecretKey, SecretKey]:
+    """The data key from one slot and that slot's user secret; ``crypto.WrongKey`` if it does not open."""
+    wrapping, user_secret = _slot_keys(password=password, kdf=slot.kdf.params(), device_secret=device_secret,
+                                       vault_id=vault_id, user_id=slot.user_id, slot_id=slot.slot_id)
+    with wrapping:
+        try:
+            key = open_sealed(wrapping, nonce=slot.nonce, ciphertext=slot.ciphertext,
+                              associated_data=_associated_data(vault_id=vault_id, user_id=slot.user_id,
+                                                               slot_id=slot.slot_id))
+        except BaseException:
+            user_secret.wipe()
+            raise
+    return key, user_secret
 
 
 def unwrap_slot(slot: Keyslot, *, vault_id: UUID, password: str,
                 device_secret: SecretKey | None) -> SecretKey:
     """The data key from one slot; ``crypto.WrongKey`` if the password (or anything bound) is wrong."""
-    with _wrapping_key(password=password, kdf=slot.kdf.params(), device_secret=device_secret,
-                       vault_id=vault_id, slot_id=slot.slot_id) as wrapping:
-        return open_sealed(wrapping, nonce=slot.nonce, ciphertext=slot.ciphertext,
-                           associated_data=_associated_data(vault_id=vault_id, user_id=slot.user_id,
-                                                            slot_id=slot.slot_id))
+    key, user_secret = unwrap_slot_with_user_secret(slot, vault_id=vault_id, password=password,
+                                                    device_secret=device_secret)
+    user_secret.wipe()
+    return key
 
 
 def _first_problem(error: ValidationError) -> str:

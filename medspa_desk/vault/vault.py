@@ -41,8 +41,9 @@ from medspa_desk.vault.keyslots import (
     device_secret_check,
     key_check,
     read_keyslot_file,
-    unwrap_slot,
+    unwrap_slot_with_user_secret,
     wrap_slot,
+    wrap_slot_with_user_secret,
     write_keyslot_file,
 )
 from medspa_desk.vault.secrets import SecretKey
@@ -101,6 +102,15 @@ class Vault:
     def create(cls, directory: Path, *, user_id: UUID, password: str,
                throttle: UnlockThrottle | None = None) -> tuple[Vault, SecretKey]:
         """A new vault with a fresh random data key and one slot; refuses to replace an existing file."""
+        vault, key, user_secret = cls.create_with_user_secret(directory, user_id=user_id, password=password,
+                                                              throttle=throttle)
+        user_secret.wipe()
+        return vault, key
+
+    @classmethod
+    def create_with_user_secret(cls, directory: Path, *, user_id: UUID, password: str,
+                                throttle: UnlockThrottle | None = None) -> tuple[Vault, SecretKey, SecretKey]:
+        """As :meth:`create`, and the first user's secret (see :meth:`unlock_with_user_secret`)."""
         check_password(password)
         directory = Path(directory)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -111,9 +121,11 @@ class Vault:
         key = SecretKey(bytearray(random_source.token_bytes(KEY_BYTES)))
         lookup = device_secret(vault_id, create=True)
         secret = lookup.secret
+        user_secret: SecretKey | None = None
         try:
-            slot = wrap_slot(vault_id=vault_id, user_id=user_id, password=password, data_key=key,
-                             device_secret=secret, kdf=password_kdf())
+            slot, user_secret = wrap_slot_with_user_secret(vault_id=vault_id, user_id=user_id,
+                                                           password=password, data_key=key,
+                                                           device_secret=secret, kdf=password_kdf())
             keyslots = KeyslotFile(
                 format=FORMAT_NAME, version=FORMAT_VERSION, vault_id=vault_id,
                 key_check=key_check(key, vault_id),
@@ -124,6 +136,8 @@ class Vault:
             write_keyslot_file(path, keyslots)
         except BaseException:
             key.wipe()
+            if user_secret is not None:
+                user_secret.wipe()
             if secret is not None:
                 # The vault id is new, so this entry is ours and would be an orphan.
                 with contextlib.suppress(KeychainUnavailable):
@@ -136,8 +150,9 @@ class Vault:
         if notice:
             log.warning("vault %s created with password-only keyslots: no usable system keychain", vault_id)
         log.info("vault %s created; user %s enrolled", vault_id, user_id)
-        return cls(path=path, keyslots=keyslots, throttle=throttle or throttle_for(vault_id),
-                   keychain_notice=notice), key
+        vault = cls(path=path, keyslots=keyslots, throttle=throttle or throttle_for(vault_id),
+                    keychain_notice=notice)
+        return vault, key, user_secret
 
     @classmethod
     def load(cls, directory: Path, *, throttle: UnlockThrottle | None = None) -> Vault:
@@ -162,12 +177,27 @@ class Vault:
         and ``retry_after_s``; an attempt before that delay has passed is refused
         with :class:`TryAgainLater` without trying the password.
         """
+        key, user_secret = self.unlock_with_user_secret(user_id, password)
+        user_secret.wipe()
+        return key
+
+    def unlock_with_user_secret(self, user_id: UUID, password: str) -> tuple[SecretKey, SecretKey]:
+        """The data key and the user's own secret, from the same single Argon2id run.
+
+        The data key is shared by every enrolled user; the user secret is
+        derived from THIS user's slot (their password, and the device secret
+        when the vault has one), so no other user can compute it. Wrap what
+        belongs to one person under it (their refresh token). It changes with
+        the slot: after a password change or re-enrolment, what was wrapped
+        under the old one no longer opens. Errors as :meth:`unlock`.
+        """
         check_password(password)
         self.throttle.check(user_id)
         slot = self._slot(user_id)
         with self._device_secret_for(slot) as secret:
             try:
-                key = unwrap_slot(slot, vault_id=self.vault_id, password=password, device_secret=secret)
+                key, user_secret = unwrap_slot_with_user_secret(slot, vault_id=self.vault_id,
+                                                                password=password, device_secret=secret)
             except WrongKey:
                 failures, delay = self.throttle.record_failure(user_id)
                 log.warning("vault %s: wrong password for user %s (%d in a row)",
@@ -175,10 +205,11 @@ class Vault:
                 raise WrongPassword(failures=failures, retry_after_s=delay) from None
         if key_check(key, self.vault_id) != self._keyslots.key_check:
             key.wipe()
+            user_secret.wipe()
             raise KeyslotFileCorrupt("a keyslot holds a key that does not match the file")
         self.throttle.record_success(user_id)
         log.info("vault %s unlocked by user %s", self.vault_id, user_id)
-        return key
+        return key, user_secret
 
     # -- managing who may open it -------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class Desk:
     server_url: str
     vault: Vault
     key: SecretKey
+    user_secret: SecretKey
     store: Store
     session: Session
     engine: SyncEngine
@@ -97,6 +98,7 @@ class Desk:
             forget_refresh_token(server_url=self.server_url, user_id=user)
         forget_device_secret(self.vault.vault_id)
         self.key.wipe()
+        self.user_secret.wipe()
 
 
 def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | None = None,
@@ -108,13 +110,15 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
     user = live.users[who]
     tokens = sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
                             totp=live.totp(user.username), device_name=name)
-    vault, key = Vault.create(directory, user_id=tokens.user.id, password=DESK_PASSWORD)
+    vault, key, user_secret = Vault.create_with_user_secret(directory, user_id=tokens.user.id,
+                                                            password=DESK_PASSWORD)
     store = Store.open(directory / "desk.db", key.buffer, create=True)
     events: list[tuple[str, Any]] = []
     session = Session(api=api, tokens=tokens,
                       keep_refresh_token=functools.partial(save_refresh_token, server_url=url,
-                                                           user_id=tokens.user.id, data_key=key))
-    desk = Desk(name=name, directory=directory, server_url=url, vault=vault, key=key, store=store,
+                                                           user_id=tokens.user.id, user_secret=user_secret))
+    desk = Desk(name=name, directory=directory, server_url=url, vault=vault, key=key,
+                user_secret=user_secret, store=store,
                 session=session, engine=None, events=events)  # type: ignore[arg-type]
     callbacks = engine_options.pop("callbacks", None) or SyncCallbacks(
         sync_did_fail=lambda error: events.append(("sync_did_fail", error)),

@@ -120,12 +120,12 @@ def test_a_refresh_rotates_the_token_in_the_keychain_and_the_old_one_stops_worki
     try:
         first = desk.session.refresh_token
         assert load_refresh_token(server_url=desk.server_url, user_id=desk.session.user.id,
-                                  data_key=desk.key) == first
+                                  user_secret=desk.user_secret) == first
         desk.session.refresh_now(stale_access=desk.session.access_token())
         rotated = desk.session.refresh_token
         assert rotated != first
         assert load_refresh_token(server_url=desk.server_url, user_id=desk.session.user.id,
-                                  data_key=desk.key) == rotated
+                                  user_secret=desk.user_secret) == rotated
         desk.engine.run_once()
         stale = CentralApi(client_factory(desk.server_url, live.ca_path)())
         with pytest.raises(SignInNeeded) as refused:

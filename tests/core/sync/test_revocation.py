@@ -26,8 +26,12 @@ def test_wiping_removes_database_wal_shm_keyslots_and_keychain_entries(secret_se
     # A crash leaves the WAL and shared memory files beside the database.
     for suffix in ("-wal", "-shm"):
         (tmp_path / f"desk.db{suffix}").write_bytes(b"left by a crash")
+    passwords = {first: "correct horse battery", second: "second staple battery"}
+    secrets = {}
     for user in (first, second):
-        save_refresh_token(f"rt-{user}", server_url=SERVER, user_id=user, data_key=key)
+        again, secrets[user] = vault.unlock_with_user_secret(user, passwords[user])
+        again.wipe()
+        save_refresh_token(f"rt-{user}", server_url=SERVER, user_id=user, user_secret=secrets[user])
     assert device_secret_entry(vault.vault_id).get() is not None
 
     error = wipe_workstation(database_path=database, keyslot_path=vault.path, vault_id=vault.vault_id,
@@ -38,7 +42,8 @@ def test_wiping_removes_database_wal_shm_keyslots_and_keychain_entries(secret_se
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     for user in (first, second):
         assert refresh_token_entry(server_url=SERVER, user_id=user).get() is None
-        assert load_refresh_token(server_url=SERVER, user_id=user, data_key=key) is None
+        assert load_refresh_token(server_url=SERVER, user_id=user, user_secret=secrets[user]) is None
+        secrets[user].wipe()
     assert device_secret_entry(vault.vault_id).get() is None
     key.wipe()
 

@@ -308,3 +308,44 @@ def test_another_keychains_device_secret_is_named_as_such(made_vault: MadeVault)
     entry.set("QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=")
     with pytest.raises(DeviceSecretMismatch, match="different device secret"):
         made_vault.vault.unlock(made_vault.user_id, PASSWORD)
+
+
+def test_the_user_secret_is_the_users_own_and_the_same_at_every_unlock(made_vault: MadeVault) -> None:
+    vault = made_vault.vault
+    dana = uuid4()
+    vault.enroll(dana, OTHER_PASSWORD, key=made_vault.key)
+    first_key, first = vault.unlock_with_user_secret(made_vault.user_id, PASSWORD)
+    second_key, again = vault.unlock_with_user_secret(made_vault.user_id, PASSWORD)
+    dana_key, danas = vault.unlock_with_user_secret(dana, OTHER_PASSWORD)
+    with first_key, first, second_key, again, dana_key, danas:
+        assert first.buffer == again.buffer
+        assert first.buffer != danas.buffer
+        assert first.buffer != first_key.buffer and danas.buffer != dana_key.buffer
+        assert first_key.buffer == dana_key.buffer == made_vault.key.buffer
+        assert first.buffer.hex() not in (made_vault.directory / KEYSLOT_FILE_NAME).read_text()
+
+
+def test_creating_a_vault_gives_the_same_user_secret_a_later_unlock_gives(
+        tmp_path: Path, secret_service: None) -> None:
+    user = uuid4()
+    vault, key, secret = Vault.create_with_user_secret(tmp_path / "v", user_id=user, password=PASSWORD)
+    try:
+        unlocked, later = Vault.load(tmp_path / "v").unlock_with_user_secret(user, PASSWORD)
+        with key, secret, unlocked, later:
+            assert secret.buffer == later.buffer
+    finally:
+        forget_device_secret(vault.vault_id)
+
+
+def test_a_password_change_gives_a_new_user_secret(made_vault: MadeVault) -> None:
+    vault = made_vault.vault
+    key, before = vault.unlock_with_user_secret(made_vault.user_id, PASSWORD)
+    vault.change_password(made_vault.user_id, PASSWORD, OTHER_PASSWORD)
+    again, after = vault.unlock_with_user_secret(made_vault.user_id, OTHER_PASSWORD)
+    with key, before, again, after:
+        assert before.buffer != after.buffer
+
+
+def test_a_wrong_password_gives_no_user_secret(made_vault: MadeVault) -> None:
+    with pytest.raises(WrongPassword):
+        made_vault.vault.unlock_with_user_secret(made_vault.user_id, "not the password")
