@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,20 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
                         headers=headers)
 
 
+class CentralApi(FastAPI):
+    """FastAPI with the long-poll fast path in front of everything else.
+
+    A waiting desk is answered again after every change; the error,
+    telemetry and body-size layers FastAPI wraps around each request cost
+    more than the answer itself, so a plain, cached-token long-poll is
+    answered before them (medspa_api.api.long_poll) and anything else goes
+    through the whole stack.
+    """
+
+    def build_middleware_stack(self) -> Any:
+        return ChangesFastPath(super().build_middleware_stack(), notices=self.state.notices)
+
+
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
     db = database or Database(settings.database_url)
 
@@ -49,7 +64,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         if database is None:
             db.dispose()
 
-    app = FastAPI(title="Medspa Desk central API", version="1", lifespan=lifespan,
+    app = CentralApi(title="Medspa Desk central API", version="1", lifespan=lifespan,
                   description="Sync, sign-in, escrow and audit for Medspa Desk workstations. Errors are "
                               "always {code, message}.")
     app.state.settings = settings
@@ -59,8 +74,6 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
 
-    # Added innermost first: the protocol gate and the request log wrap the long-poll fast path too.
-    app.add_middleware(ChangesFastPath, notices=notices)
     app.add_middleware(ProtocolAndLog)
 
     @app.exception_handler(ApiError)

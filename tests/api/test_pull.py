@@ -82,3 +82,11 @@ def test_a_malformed_wait_is_explained_not_waited_on(desk: Desk) -> None:
     answer = desk.get("/sync/changes", params={"after": 0, "wait": 99})
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid_request"
+
+
+def test_a_long_poll_with_an_unsupported_protocol_is_told_to_update_even_on_the_fast_path(desk: Desk) -> None:
+    for _ in range(2):  # the second request has its token cached, so it would take the fast path
+        assert desk.get("/sync/changes", params={"after": 0}).status_code == 200
+    answer = desk.get("/sync/changes", params={"after": 0}, headers={"X-Medspa-Protocol": "999"})
+    assert answer.status_code == 426
+    assert answer.json()["code"] == "protocol_unsupported"
