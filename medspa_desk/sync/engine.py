@@ -12,7 +12,10 @@ can hand it to the UI's database worker), so :meth:`pause` can promise that no
 store call is running or will start: the app may then close the store and
 drop the key. Errors are sorted as STYLE.md says: sign in again, silent when
 cancelled, a plain message and a retry for the rest; conflicts are outcomes
-the store files in its inbox.
+the store files in its inbox. Anything else (a store runner that timed out, a
+wiped key, a row that does not parse) is reported as :data:`UNEXPECTED_TROUBLE`
+and retried on the backoff: neither thread ever ends on an exception. Only
+the exception's type is logged; its message may quote PHI.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 AUDIT_BATCH = 2000
 DEFAULT_PULL_PAGE = 500  # small pages keep each store transaction and parse short
+UNEXPECTED_TROUBLE = ("Sync ran into a problem on this computer and will try again by itself. Nothing "
+                      "saved here is lost. If this message stays, restart Medspa Desk.")
 
 
 def _run_here(task: Callable[[], T]) -> T:
@@ -211,6 +216,12 @@ class SyncEngine:
                 else:
                     self._halted_by = error
                     due = time.monotonic() + self._interval_s
+            except Exception as exc:
+                # Raised outside the cycle's own sorting (a revocation wipe that failed, a
+                # broken status read): the thread must outlive it, or sync stops unseen.
+                log.warning("sync worker: unexpected %s; retrying", type(exc).__name__)
+                self._set_status(message=UNEXPECTED_TROUBLE, progress=None)
+                due = time.monotonic() + self._backoff.next_delay()
             else:
                 self._backoff.reset()
                 due = time.monotonic() + self._interval_s
@@ -233,6 +244,12 @@ class SyncEngine:
             raise SyncCancelled() from None
         except StoreError as error:
             problem = ServerTrouble(str(error))
+            self._failed(problem)
+            raise problem from None
+        except Exception as exc:
+            # Type only: the message of an arbitrary exception may quote a record.
+            log.warning("sync cycle: unexpected %s", type(exc).__name__)
+            problem = ServerTrouble(UNEXPECTED_TROUBLE)
             self._failed(problem)
             raise problem from None
         self._counts_to_status(online=True, message="", last_success_at=self._clock(), progress=None)
@@ -345,6 +362,11 @@ class SyncEngine:
                     log.info("change watch failed: %s", type(error).__name__)
                     self._stopping.wait(backoff.next_delay())
                     continue
+                except Exception as exc:
+                    # Never let the watcher end: without it, others' changes arrive only on the timer.
+                    log.warning("change watch: unexpected %s", type(exc).__name__)
+                    self._stopping.wait(backoff.next_delay())
+                    continue
                 backoff.reset()
                 if answer.changed and not self._paused:
                     self._pulled.clear()
@@ -360,6 +382,10 @@ class SyncEngine:
         try:
             pending, conflicts = self.with_store(lambda store: (store.outbox_count(), len(store.conflicts())))
         except (SyncCancelled, StoreError):
+            self._set_status(**fields)
+            return
+        except Exception as exc:  # the counts are a nicety; the status itself must still change
+            log.warning("sync status counts: unexpected %s", type(exc).__name__)
             self._set_status(**fields)
             return
         self._set_status(pending=pending, conflicts=conflicts, **fields)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,9 +18,11 @@ from medspa_desk.store.store import Store
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import load_refresh_token, refresh_token_entry
+from medspa_desk.sync.engine import UNEXPECTED_TROUBLE
 from medspa_desk.sync.errors import (
     ClockSkew,
     DeviceRevoked,
+    ServerTrouble,
     SignInNeeded,
     SyncCancelled,
     TotpRequired,
@@ -221,3 +226,48 @@ def test_initial_sync_reports_progress_up_to_the_total(live: LiveApi, tmp_path: 
     assert all(b.done > a.done for a, b in pairwise(steps))
     assert steps[-1].done == steps[-1].total
     assert steps[0].total == steps[-1].total
+
+
+class RaisesOnceOnTheWorker:
+    """A store runner like the UI's, whose next call from the sync worker times out once."""
+
+    MARKER = "Quintessa Marchbanks"  # stands for PHI an exception message might quote
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.raised = 0
+
+    def __call__(self, task: Callable[[], Any]) -> Any:
+        if self.armed and threading.current_thread().name == "sync-worker":
+            self.armed = False
+            self.raised += 1
+            raise TimeoutError(f"the database worker did not answer in time while saving {self.MARKER}")
+        return task()
+
+
+def test_an_unexpected_error_from_the_store_runner_is_reported_and_sync_carries_on(
+        live: LiveApi, tmp_path: Path, secret_service: None, caplog: pytest.LogCaptureFixture) -> None:
+    runner = RaisesOnceOnTheWorker()
+    messages: list[str] = []
+    failures: list[Any] = []
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False, store_runner=runner,
+                     callbacks=SyncCallbacks(status_did_change=lambda status: messages.append(status.message),
+                                             sync_did_fail=failures.append))
+    caplog.set_level(logging.INFO, logger="medspa_desk.sync.engine")
+    try:
+        client = new_client("Runner", "Trouble")
+        desk.write(lambda store: store.create_client(client, actor=desk.actor))
+        runner.armed = True
+        desk.engine.start()  # the worker's first store call (the outbox batch) times out
+        wait_until(lambda: runner.raised == 1, timeout_s=20, what="the failing store call")
+        wait_until(lambda: desk.read(lambda store: store.outbox_count()) == 0
+                   and desk.engine.status.last_success_at is not None,
+                   timeout_s=30, what="sync to carry on after the error")
+        assert UNEXPECTED_TROUBLE in messages, "the status bar was told"
+        assert desk.engine.status.message == ""
+        assert [type(error) for error in failures] == [ServerTrouble]
+        assert all(thread.is_alive() for thread in desk.engine._threads)
+        assert "TimeoutError" in caplog.text
+        assert RaisesOnceOnTheWorker.MARKER not in caplog.text
+    finally:
+        desk.close()
