@@ -155,13 +155,23 @@ def _data_dir() -> Path:
 
 
 def _configure_logging(directory: Path) -> None:
-    from medspa_desk.logs import configure
+    """The PHI-free log file; if it cannot be opened, the same PHI-free lines on stderr.
+
+    Never ``logging.basicConfig``: its plain formatter prints exception messages,
+    and a validation error quotes the input it refused (a client's name).
+    """
+    from medspa_desk.logs import PhiFreeFormatter, configure
     from medspa_desk.workstation import Workstation
 
     try:
         configure(Workstation(directory).log_dir)
-    except OSError:
-        logging.basicConfig(level=logging.WARNING)
+    except OSError as exc:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(PhiFreeFormatter())
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+        log.warning("the log file cannot be opened (%s); logging to standard error", type(exc).__name__)
 
 
 def install_excepthook() -> None:
