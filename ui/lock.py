@@ -11,20 +11,30 @@ fire while asleep).
 What (in this order, after KeePassXC's ``lockDatabasesAfterInactivity``):
 modal dialogs close, PHI views and their models are destroyed, the clipboard is
 cleared if it holds text this app put there, answers still on their way from
-the worker are voided, then the session drops the key and closes the store
-(on the worker thread that owns the connection). The lock view shows no PHI,
-and neither does the window title.
+the worker are voided, the lock view appears, then the session drops the key
+and closes the store (on the worker thread that owns the connection). The lock
+view shows no PHI, and neither does the window title.
+
+The session's lock is a job on the database worker, queued behind whatever
+the worker is doing, so the GUI thread never waits for it: the lock view
+appears at once in a *Locking…* state that takes no PIN, password or sign-out
+(the key is still in memory and the store still open), and becomes unlockable
+when the job has run. Most locks finish within :data:`LOCK_GRACE_S`, and the
+controller waits that long so the ordinary lock shows no *Locking…* flash.
+Sign-out and closing the window (:meth:`LockController.stop`) wait for a lock
+still running, since they end the session.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ui.events import bus
+from ui.events import bus, post_to_gui_thread
 from ui.operations import NetworkOp, db_worker, describe_error
 from ui.qt import (
     QApplication,
@@ -43,6 +53,7 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    is_alive,
 )
 
 log = logging.getLogger(__name__)
@@ -51,6 +62,13 @@ DEFAULT_IDLE_MINUTES = 5.0
 # A wall-clock jump larger than this between two heartbeats means the machine slept.
 SLEEP_JUMP_S = 30.0
 HEARTBEAT_MS = 5_000
+# How long the GUI thread waits for the lock job before showing "Locking…" (an idle worker needs milliseconds).
+LOCK_GRACE_S = 0.5
+# Sign-out and closing wait this long for a lock still queued behind a long database job.
+LOCK_FINISH_WAIT_S = 60.0
+LOCKING = "Locking… The desk can be unlocked as soon as the work in progress has finished."
+LOCK_FAILED = ("The desk could not lock cleanly. Sign out, then sign in again; nothing you saved is lost.")
+STILL_LOCKING = "Still locking; try again in a moment."
 
 INPUT_EVENTS = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.MouseButtonPress,
@@ -267,14 +285,42 @@ class LockView(QWidget):
         self.setTabOrder(self.switch, self.leave)
 
     def set_pin_available(self, available: bool) -> None:
-        self.pin.setEnabled(available)
+        self._pin_available = available
+        self.pin.setEnabled(available and not self.locking)
         if not available:
             self.pin.setPlaceholderText("PIN not available: use your password")
+
+    @property
+    def locking(self) -> bool:
+        return getattr(self, "_locking", False)
+
+    def set_locking(self, locking: bool) -> None:
+        """While the key is still in memory: no PIN, password, unlock or sign-out, and a note saying why."""
+        self._locking = locking
+        for control in (self.password, self.unlock, self.switch, self.leave):
+            control.setEnabled(not locking)
+        self.pin.setEnabled(not locking and getattr(self, "_pin_available", True))
+        self.message.setText(LOCKING if locking else "")
+        if not locking:
+            self.focus_first()
+
+    def set_lock_failed(self) -> None:
+        """The lock job failed: unlocking is off (the session is in an unknown state); sign-out is the way on."""
+        self._locking = False
+        for control in (self.pin, self.password, self.unlock):
+            control.setEnabled(False)
+        for control in (self.switch, self.leave):
+            control.setEnabled(True)
+        self.message.setText(LOCK_FAILED)
+        self.leave.setFocus()
 
     def focus_first(self) -> None:
         (self.pin if self.pin.isEnabled() else self.password).setFocus()
 
     def _unlock(self) -> None:
+        if self.locking:
+            self.show_message(STILL_LOCKING)
+            return
         pin, password = self.pin.text(), self.password.text()
         self.pin.clear()
         self.password.clear()
@@ -289,6 +335,16 @@ class LockView(QWidget):
         self.message.setText(text)
 
 
+@dataclass(eq=False)
+class _PendingLock:
+    """One lock job on the database worker, from the moment it is queued until the view is unlockable."""
+
+    reason: str
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+    finished: bool = False
+
+
 class LockController(QObject):
     """Decides when to lock and performs the lock and unlock for one main window."""
 
@@ -301,6 +357,7 @@ class LockController(QObject):
         self.session = session
         self.policy = policy
         self.locked = False
+        self._pending: _PendingLock | None = None
         self.idle = IdleWatcher(policy, on_idle=self.lock)
         watch_clipboard()
         app = QGuiApplication.instance()
@@ -312,7 +369,24 @@ class LockController(QObject):
         self.idle.start()
 
     def stop(self) -> None:
+        """Stop watching; a lock still running is waited for (sign-out and closing end the session next)."""
         self.idle.stop()
+        pending = self._pending
+        if pending is None:
+            return
+        if not pending.done.wait(LOCK_FINISH_WAIT_S):
+            log.error("the session lock had not run after %.0f s", LOCK_FINISH_WAIT_S)
+            return
+        self._finish_lock(pending)
+
+    @property
+    def locking(self) -> bool:
+        """Locked on screen, but the session's lock job has not run yet (the key is still in memory)."""
+        return self._pending is not None
+
+    @property
+    def ready_to_unlock(self) -> bool:
+        return self.locked and self._pending is None
 
     def _application_state_changed(self, state: Qt.ApplicationState) -> None:
         # Inactive (another window has focus) is normal desk life; suspended and
@@ -321,6 +395,12 @@ class LockController(QObject):
             self.lock("suspend")
 
     def lock(self, reason: str = "shortcut") -> None:
+        """Clear every PHI view now, show the lock view, and lock the session on the worker.
+
+        Never waits on the GUI thread for more than :data:`LOCK_GRACE_S`: a long
+        database job ahead of the lock leaves the view in its *Locking…* state
+        until the session's lock has run.
+        """
         if self.locked:
             return
         self.locked = True
@@ -332,15 +412,48 @@ class LockController(QObject):
         clear_app_clipboard()
         worker = db_worker()
         worker.invalidate()
-        session = self.session
-        try:
-            worker.run_sync(lambda _store: session.lock())
-        except Exception as exc:
-            log.error("session lock failed: %s", type(exc).__name__)
-        worker.detach(close=False)
+        pending = self._pending = _PendingLock(reason=reason)
         self.window.show_lock_view()
+        view = self.window.lock_view
+        if view is not None:
+            view.set_locking(True)
+        self.window.repaint()  # on screen now, not when the event loop next runs
+        session = self.session
+
+        def lock_session(_store: Any) -> None:
+            try:
+                session.lock()
+            except Exception as exc:
+                pending.error = exc
+            finally:
+                pending.done.set()
+                post_to_gui_thread(lambda: self._finish_lock(pending))
+
+        try:
+            worker.run_sync(lock_session, timeout=LOCK_GRACE_S)
+        except TimeoutError:
+            log.info("desk lock queued behind a database job")
+        worker.detach(close=False)  # queued after the lock job
+        if pending.done.is_set():
+            self._finish_lock(pending)
+
+    def _finish_lock(self, pending: _PendingLock) -> None:
+        """On the GUI thread, once the session's lock has run: the lock view takes an unlock."""
+        if pending.finished or not is_alive(self):
+            return
+        pending.finished = True
+        if self._pending is pending:
+            self._pending = None
+        view = self.window.lock_view if is_alive(self.window) else None
+        if pending.error is not None:
+            log.error("session lock failed: %s", type(pending.error).__name__)
+            if view is not None and is_alive(view):
+                view.set_lock_failed()
+        elif view is not None and is_alive(view):
+            view.set_locking(False)
+            view.set_pin_available(bool(getattr(self.session, "pin_available", True)))
         bus.session_did_lock.emit()
-        self.did_lock.emit(reason)
+        self.did_lock.emit(pending.reason)
 
     def try_pin(self, pin: str) -> None:
         self._try_unlock(lambda: self.session.unlock_with_pin(pin))
@@ -350,6 +463,10 @@ class LockController(QObject):
 
     def _try_unlock(self, unlock: Callable[[], Any]) -> None:
         view = self.window.lock_view
+        if self._pending is not None:
+            if view is not None:
+                view.show_message(STILL_LOCKING)
+            return
         if view is not None:
             view.show_message("Unlocking…")
         NetworkOp(self.window, body=unlock, success=lambda _r: self._unlocked(),

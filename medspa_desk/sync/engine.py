@@ -99,6 +99,8 @@ class SyncEngine:
         self._session = session
         self._callbacks = callbacks or SyncCallbacks()
         self._runner = store_runner or _run_here
+        # A runner puts every store call on one thread, in order (the UI's database worker).
+        self._serialised = store_runner is not None
         self._on_device_revoked = on_device_revoked
         self._clock = clock
         self._push_batch = push_batch
@@ -164,10 +166,20 @@ class SyncEngine:
     notify_local_write = sync_now
 
     def pause(self) -> None:
-        """Stop touching the store (lock, suspend). Returns once no store call is running."""
+        """Stop touching the store (lock, suspend); no new store call starts until :meth:`resume`.
+
+        Without a ``store_runner`` this returns once no store call is running.
+        With one, every store call is already a job on the runner's one thread,
+        in order; waiting here would wait behind a long job there (freezing the
+        window that asked for a lock) or, on that thread, forever. So it does
+        not wait: close the store through the same runner, and a call queued
+        before the close runs first, while one queued after it meets a closed
+        store and ends as a cancelled sync.
+        """
         self._paused = True
-        with self._store_lock:
-            pass
+        if not self._serialised:
+            with self._store_lock:
+                pass
         self._set_status(paused=True, progress=None)
 
     def resume(self, store: Any | None = None, *, session: Session | None = None) -> None:

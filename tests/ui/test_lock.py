@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from tests.ui.phi_walk import phi_found
 from ui.client_profile import ClientProfile
-from ui.lock import LockPolicy
+from ui.lock import LOCKING, STILL_LOCKING, LockPolicy
 from ui.main_window import MainWindow
 from ui.operations import db_worker
 from ui.qt import QApplication, QEvent, QGuiApplication, QMessageBox, Qt
@@ -130,3 +131,41 @@ def test_the_idle_lock_follows_the_practice_policy_synced_with_the_location(sign
     session = sign_in("desk.amy")
     assert session.location.idle_lock_minutes == 7  # set by the practice, not on this desk
     assert LockPolicy.of(session).idle_ms == 7 * 60_000
+
+
+def test_a_lock_behind_a_long_database_job_shows_locking_without_phi_then_unlocks(
+        qtbot: Any, sign_in: Any, practice: Any) -> None:
+    session = sign_in("desk.amy")
+    window = open_desk(qtbot, session)
+    open_profile(qtbot, window, practice.known[0].id)
+    assert phi_found(practice.phi_markers), "the walk must see PHI while the desk is open"
+    started, release = threading.Event(), threading.Event()
+
+    def long_job(_store: Any) -> None:  # a report or a bulk import holding the database worker
+        started.set()
+        release.wait(10)
+
+    db_worker().submit(long_job, done=lambda _outcome: None)
+    assert started.wait(5)
+
+    window.locker.lock("shortcut")  # returns while the worker is still busy
+    settle_deletes()
+
+    view = window.lock_view
+    assert window.locker.locked and window.locker.locking and view.locking
+    assert view.isVisible() and view.message.text() == LOCKING
+    assert not any(control.isEnabled() for control in (view.pin, view.password, view.unlock, view.leave))
+    assert phi_found(practice.phi_markers) == []
+    assert window.windowTitle() == "Medspa Desk — Locked"
+    assert session.store is not None, "the lock job waits its turn behind the long one"
+    window.locker.try_pin("2468")
+    assert view.message.text() == STILL_LOCKING and window.locker.locked
+
+    release.set()
+    qtbot.waitUntil(lambda: window.locker.ready_to_unlock, timeout=10_000)
+    assert session.store is None
+    assert view.pin.isEnabled() and view.password.isEnabled() and view.message.text() == ""
+    qtbot.keyClicks(view.pin, "2468")
+    qtbot.keyClick(view.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.locker.locked, timeout=10_000)
+    assert session.store is not None and session.store.is_open

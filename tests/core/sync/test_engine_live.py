@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -271,3 +273,72 @@ def test_an_unexpected_error_from_the_store_runner_is_reported_and_sync_carries_
         assert RaisesOnceOnTheWorker.MARKER not in caplog.text
     finally:
         desk.close()
+
+
+class OneThreadRunner:
+    """Every store call as a job on one thread, in order, like the UI's database worker."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.queued = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="test-db-worker", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job()
+
+    def submit(self, task: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+
+        def job() -> None:
+            try:
+                future.set_result(task())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self._jobs.put(job)
+        self.queued.set()
+        return future
+
+    def __call__(self, task: Callable[[], Any]) -> Any:
+        return self.submit(task).result()
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+
+def test_with_a_store_runner_pause_does_not_wait_behind_a_long_job(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    runner = OneThreadRunner()
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False, store_runner=runner)
+    try:
+        started, release = threading.Event(), threading.Event()
+        runner.submit(lambda: (started.set(), release.wait(20)))  # a long report holding the worker
+        assert started.wait(5)
+        runner.queued.clear()
+        in_flight: Future[int] = Future()
+        caller = threading.Thread(target=lambda: in_flight.set_result(
+            desk.engine.with_store(lambda store: store.outbox_count())))
+        caller.start()  # holds the engine's store lock while its call waits behind the long job
+        assert runner.queued.wait(5)
+
+        paused = threading.Event()
+        threading.Thread(target=lambda: (desk.engine.pause(), paused.set()), daemon=True).start()
+        assert paused.wait(5), "pause must not wait for the worker's long job"
+        assert not release.is_set() and not in_flight.done()
+        closed = runner.submit(desk.store.close)  # the lock's close, queued after the call in flight
+
+        release.set()
+        assert in_flight.result(timeout=10) == 0  # ran on the open store, before the close
+        closed.result(timeout=10)
+        caller.join(5)
+        with pytest.raises(SyncCancelled):
+            desk.engine.with_store(lambda store: store.outbox_count())
+        desk.store = runner(lambda: Store.open(desk.database_path, desk.key.buffer))
+        desk.engine.resume(desk.store)
+        desk.engine.run_once()
+        assert desk.engine.status.last_success_at is not None and not desk.engine.status.paused
+    finally:
+        desk.close()
+        runner.stop()
