@@ -5,7 +5,8 @@ device id). The access token lives only in this object; the refresh token is
 handed to ``keep_refresh_token`` after every rotation, which the app points at
 :func:`medspa_desk.sync.credentials.save_refresh_token` with the user's own
 secret (from their keyslot; never the shared data key). An expired access
-token is refreshed once, silently; a refresh the server refuses becomes :class:`SignInNeeded` with the server's reason.
+token is refreshed once, silently; a refresh the server refuses becomes
+:class:`SignInNeeded` with the server's reason.
 """
 
 from __future__ import annotations
