@@ -56,22 +56,19 @@ class BulkMixin(StoreBase):
         """Insert or replace ``records`` in one transaction; returns how many were loaded."""
         count = 0
         with _loading(self._live(), large=self._is_large(records)), self._write() as conn:
-            conn.execute("INSERT INTO sync_state (name, value) VALUES ('bulk_load', '1')")
-            loader = _Loader(conn)
-            pending: dict[Table, list[tuple[Any, ...]]] = defaultdict(list)
-            for record in records:
-                table = table_for(record)
-                rows = pending[table]
-                rows.append(table.to_row(record))
-                count += 1
-                if len(rows) >= CHUNK:
-                    loader.load(table, rows)
-                    rows.clear()
-            for table, rows in pending.items():
-                if rows:
-                    loader.load(table, rows)
-            loader.rebuild_deferred_indexes()
-            conn.execute("DELETE FROM sync_state WHERE name = 'bulk_load'")
+            with loading_rows(conn) as loader:
+                pending: dict[Table, list[tuple[Any, ...]]] = defaultdict(list)
+                for record in records:
+                    table = table_for(record)
+                    rows = pending[table]
+                    rows.append(table.to_row(record))
+                    count += 1
+                    if len(rows) >= CHUNK:
+                        loader.load(table, rows)
+                        rows.clear()
+                for table, rows in pending.items():
+                    if rows:
+                        loader.load(table, rows)
             self._note(actor, AuditAction.CREATE, entity="import", detail=f"records: {count}")
         self._zones.clear()
         return count
@@ -127,7 +124,23 @@ def _switch_journal(conn: Any, mode: str) -> bool:
     return switched
 
 
-class _Loader:
+@contextmanager
+def loading_rows(conn: Any) -> Iterator[RowLoader]:
+    """Load rows a chunk at a time inside the caller's open transaction.
+
+    While it runs, the per-row search-index triggers stand aside (the
+    ``bulk_load`` row) and each chunk of clients is indexed in two
+    statements; deferred indexes are rebuilt on the way out. A failure
+    needs no clean-up here: the caller's transaction rolls all of it back.
+    """
+    conn.execute("INSERT INTO sync_state (name, value) VALUES ('bulk_load', '1')")
+    loader = RowLoader(conn)
+    yield loader
+    loader.rebuild_deferred_indexes()
+    conn.execute("DELETE FROM sync_state WHERE name = 'bulk_load'")
+
+
+class RowLoader:
     """Loads chunks into their tables, deferring the indexes of tables that start empty."""
 
     def __init__(self, conn: Any) -> None:

@@ -132,3 +132,72 @@ def test_local_audit_events_are_shipped_once(practice, actor: Actor) -> None:
     practice.store.mark_audit_sent([e.id for e in first[:-1]])
 
     assert practice.store.unsent_audit(1000) == first[-1:]
+
+
+def _settle_all(store) -> None:
+    store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
+                                 entity_id=m.entity_id, version=1, seq=5)
+                  for m in store.outbox_batch(1000)])
+
+
+def test_a_pulled_page_loads_plain_records_in_bulk_and_still_rebases_pending_edits(practice, actor: Actor) -> None:
+    edited = practice.client("Maria", phone="555 201 7788")
+    _settle_all(practice.store)
+    practice.store.update_client(edited.id, {"phone": "555 999 0000"}, actor=actor)
+    newcomers = [Client(first_name=f"Zelda{n}", last_name="Quint", birth_date=date(1990, 1, 1), seq=20 + n)
+                 for n in range(30)]
+    theirs = edited.model_copy(update={"email": "maria@example.com", "version": 2, "seq": 9})
+    page = [Change(seq=c.seq, entity="client", entity_id=c.id, version=1, data=c.to_json()) for c in newcomers]
+    page.append(Change(seq=9, entity="client", entity_id=edited.id, version=2, data=theirs.to_json()))
+
+    changes = practice.store.apply_changes(page, cursor=60)
+
+    assert changes.clients == {edited.id, *(c.id for c in newcomers)}
+    assert practice.store.pull_cursor() == 60
+    assert {h.id for h in practice.store.search_clients("zelda", limit=100)} == {c.id for c in newcomers}
+    assert [h.id for h in practice.store.search_clients("zelda7")] == [newcomers[7].id]
+    shown = practice.store.client(edited.id, actor=actor)
+    assert (shown.phone, shown.email) == ("555 999 0000", "maria@example.com")
+
+
+def test_a_pulled_page_names_the_days_an_appointment_left_and_joined(practice, actor: Actor) -> None:
+    client = practice.client()
+    appt = practice.appointment(client, day=DAY, hour=10)
+    practice.store.book(appt, actor=actor)
+    _settle_all(practice.store)
+    later = date(2025, 6, 12)
+    moved = appt.model_copy(update={"starts_at": practice.at(later, 11),
+                                    "ends_at": practice.at(later, 11, 30), "version": 2, "seq": 30})
+
+    changes = practice.store.apply_changes([Change(seq=30, entity="appointment", entity_id=appt.id,
+                                                   version=2, data=moved.to_json())], cursor=30)
+
+    assert changes.days == {(practice.location.id, DAY), (practice.location.id, later)}
+    assert changes.clients == {client.id}
+    assert practice.store.day_schedule(practice.location.id, DAY).appointments == ()
+    assert [a.id for a in practice.store.day_schedule(practice.location.id, later).appointments] == [appt.id]
+
+
+def test_the_last_change_of_a_record_in_a_page_is_the_one_kept(practice, actor: Actor) -> None:
+    first = Client(first_name="Olive", last_name="Brandt", birth_date=date(1980, 5, 5), seq=1)
+    second = first.model_copy(update={"last_name": "Carver", "version": 2, "seq": 2})
+
+    practice.store.apply_changes([
+        Change(seq=1, entity="client", entity_id=first.id, version=1, data=first.to_json()),
+        Change(seq=2, entity="client", entity_id=first.id, version=2, data=second.to_json())], cursor=2)
+
+    assert practice.store.search_clients("brandt") == []
+    assert practice.store.client(first.id, actor=actor).last_name == "Carver"
+    assert [h.id for h in practice.store.search_clients("carver")] == [first.id]
+
+
+def test_a_pulled_deletion_of_a_client_takes_them_out_of_search(practice, actor: Actor) -> None:
+    kept = Client(first_name="Pia", last_name="Lund", birth_date=date(1980, 5, 5), seq=1)
+    gone = kept.model_copy(update={"deleted": True, "version": 2, "seq": 2})
+    practice.store.apply_changes([Change(seq=1, entity="client", entity_id=kept.id, version=1,
+                                         data=kept.to_json())], cursor=1)
+
+    practice.store.apply_changes([Change(seq=2, entity="client", entity_id=kept.id, version=2,
+                                         data=gone.to_json())], cursor=2)
+
+    assert practice.store.search_clients("lund") == []
