@@ -35,16 +35,16 @@ def report(status: SyncStatus) -> None:
 def main(argv: list[str]) -> int:
     directory, server_url, ca_path, user, device, page, batch = argv
     user_id, device_id = UUID(user), UUID(device)
-    key = Vault.load(Path(directory)).unlock(user_id, DESK_PASSWORD)
+    key, user_secret = Vault.load(Path(directory)).unlock_with_user_secret(user_id, DESK_PASSWORD)
     store = Store.open(Path(directory) / "desk.db", key.buffer)
     factory = client_factory(server_url, ca_path)
-    token = load_refresh_token(server_url=server_url, user_id=user_id, data_key=key)
+    token = load_refresh_token(server_url=server_url, user_id=user_id, user_secret=user_secret)
     if token is None:
         print("no saved sign-in", flush=True)
         return 2
     session = Session.resume(api=CentralApi(factory()), refresh_token=token, device_id=device_id,
                              keep_refresh_token=functools.partial(save_refresh_token, server_url=server_url,
-                                                                  user_id=user_id, data_key=key))
+                                                                  user_id=user_id, user_secret=user_secret))
     engine = SyncEngine(store, factory, session=session, long_poll=False, pull_page=int(page),
                         push_batch=int(batch), callbacks=SyncCallbacks(status_did_change=report))
     engine.run_once()
