@@ -266,11 +266,11 @@ class MainWindow(QMainWindow):
                 failure=lambda _exc: None).run()
 
     def _pause_sync(self) -> None:
-        """Pause sync before the lock runs on the worker.
+        """Stop sync from starting store calls before the lock runs on the worker.
 
-        The engine holds its store lock while it waits for the worker; the
-        session's own pause, run on the worker, would wait for that lock. Here,
-        on the GUI thread, the pause waits at most for the one store call in flight.
+        With the worker as its store runner the engine's pause does not wait
+        for a call in flight (that call is queued on the worker, ahead of the
+        lock), so this never blocks the GUI thread.
         """
         engine = self.session.sync
         if engine is not None:
