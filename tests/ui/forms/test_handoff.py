@@ -79,7 +79,8 @@ def test_the_idle_lock_still_applies_during_hand_to_client(qtbot: Any, sign_in: 
     handoff = hand_to_client(session, form=form, title="Health questionnaire", finished=form.submitted)
     window.locker.lock("idle")
     assert not handoff.isVisible() if _alive(handoff) else True
-    assert window.isVisible() and window.lock_view is not None and session.is_locked
+    assert window.isVisible() and window.lock_view is not None
+    qtbot.waitUntil(lambda: session.is_locked, timeout=10_000)  # the lock itself runs on the DB worker
 
 
 def _alive(widget: Any) -> bool:
