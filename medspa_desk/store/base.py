@@ -7,6 +7,7 @@ so a failed save leaves the previous state exactly as it was.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import Iterator
@@ -62,6 +63,28 @@ def translate(exc: Exception) -> StoreError:
                           "Try again; if it keeps happening, contact support.")
     return Corrupt("The local data file is damaged and part of it cannot be read. Nothing was "
                    "changed. Ask your administrator to run the integrity check and restore it.")
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a read or write makes many small objects.
+
+    A pulled page or a recall list makes tens of thousands of short-lived
+    objects (validated records, rows, tuples), none in a reference cycle; the
+    allocation bursts otherwise trigger collections that walk the whole heap,
+    which made validating a pulled page three to four times slower on a desk
+    holding a large practice. Reference counting still frees everything; the
+    collector resumes (and catches up) afterwards. Only the store's own thread
+    calls this, so pauses never nest across threads.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class StoreBase:

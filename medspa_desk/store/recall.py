@@ -1,7 +1,7 @@
 """Lot recall: every client who received a lot, or a product within a date range.
 
 Reads the ``treatment_lots`` index (schema 3, kept by triggers on
-``treatments``) joined to the clients' contact details. A search shows
+``treatments``) and the clients' contact columns (schema 6). A search shows
 contact details, so it is audited as a view; an export is audited as an
 export by :func:`record_recall_export`. Events carry counts, never names.
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from medspa_desk.records import AuditAction
 from medspa_desk.store.actor import Actor
+from medspa_desk.store.base import no_cycle_collection
 from medspa_desk.store.errors import InvalidChange
 
 RECALL_ENTITY = "lot_recall"
@@ -42,25 +43,38 @@ class RecallCriteria:
         return RecallCriteria(lot=lot, product_id=self.product_id, since=self.since, until=self.until)
 
 
-@dataclass(frozen=True)
-class RecallUse:
-    treatment_id: UUID
+# Uses and hits are named tuples holding ids as the stored text: a recall of a
+# busy lot makes thousands of each, and a frozen dataclass plus a parsed UUID
+# per id cost more than both queries together. The ids parse when asked for.
+
+
+class RecallUse(NamedTuple):
+    """One use of the lot or product."""
+
+    treatment_key: str  # the treatment's id as stored; ``treatment_id`` parses it
     product_id: UUID
     lot: str
     performed_at: datetime
 
+    @property
+    def treatment_id(self) -> UUID:
+        return UUID(self.treatment_key)
 
-@dataclass(frozen=True)
-class RecallHit:
+
+class RecallHit(NamedTuple):
     """One client to contact, with every matching use (oldest first)."""
 
-    client_id: UUID
+    client_key: str  # the client's id as stored; ``client_id`` parses it
     first_name: str
     last_name: str
     phone: str
     email: str
     address: str
     uses: tuple[RecallUse, ...]
+
+    @property
+    def client_id(self) -> UUID:
+        return UUID(self.client_key)
 
     @property
     def full_name(self) -> str:
@@ -86,29 +100,41 @@ def _where(criteria: RecallCriteria) -> tuple[str, list[Any]]:
 
 
 def find_recall_clients(store: Any, criteria: RecallCriteria, *, actor: Actor) -> list[RecallHit]:
-    """Clients who received the lot or product, by last and first name; audited as a view."""
+    """Clients who received the lot or product, by last and first name; audited as a view.
+
+    One read: the uses from ``treatment_lots`` (its covering index) joined to
+    the clients' contact columns (schema 6 made the address a column, so no
+    client's JSON is parsed).
+    """
     if not isinstance(actor, Actor):
         raise TypeError("a recall search needs the acting user (an Actor)")
     criteria = criteria.checked()
     where, params = _where(criteria)
     sql = ("SELECT tl.client_id, tl.treatment_id, tl.product_id, tl.lot, tl.at, c.first_name, "  # noqa: S608 (fixed fragments)
-           "c.last_name, c.phone, c.email, json_extract(c.data, '$.address') "
+           "c.last_name, c.phone, c.email, c.address "
            f"FROM treatment_lots AS tl JOIN clients AS c ON c.id = tl.client_id WHERE {where} "
            "ORDER BY tl.at")
-    rows = store._rows(sql, params)
-    uses: dict[str, list[RecallUse]] = defaultdict(list)
-    contacts: dict[str, tuple[Any, ...]] = {}
-    for client_id, treatment_id, product_id, lot, at, first, last, phone, email, address in rows:
-        uses[client_id].append(RecallUse(treatment_id=UUID(treatment_id), product_id=UUID(product_id),
-                                         lot=lot, performed_at=datetime.fromtimestamp(at, UTC)))
-        contacts[client_id] = (first, last, phone, email, address or "")
-    hits = [RecallHit(client_id=UUID(cid), first_name=c[0], last_name=c[1], phone=c[2], email=c[3],
-                      address=c[4], uses=tuple(uses[cid])) for cid, c in contacts.items()]
-    hits.sort(key=lambda h: (h.last_name.casefold(), h.first_name.casefold(), str(h.client_id)))
+    with no_cycle_collection():
+        hits = _hits(store._rows(sql, params))
     with store._write():
         store._note(actor, AuditAction.VIEW, entity=RECALL_ENTITY, entity_id=criteria.product_id,
                     detail=f"clients: {len(hits)}")
     return hits
+
+
+def _hits(rows: list[Any]) -> list[RecallHit]:
+    """Uses grouped by client, clients by last and first name."""
+    uses: dict[str, list[RecallUse]] = defaultdict(list)
+    contacts: dict[str, tuple[str, str, str, str, str]] = {}
+    products: dict[str, UUID] = {}  # a handful of products, named thousands of times
+    for client_key, treatment_key, product_key, lot, at, *contact in rows:
+        product = products.get(product_key)
+        if product is None:
+            product = products[product_key] = UUID(product_key)
+        uses[client_key].append(RecallUse(treatment_key, product, lot, datetime.fromtimestamp(at, UTC)))
+        contacts[client_key] = contact  # type: ignore[assignment]
+    order = sorted(contacts, key=lambda k: (contacts[k][1].casefold(), contacts[k][0].casefold(), k))
+    return [RecallHit(key, *contacts[key], tuple(uses[key])) for key in order]
 
 
 def record_recall_export(store: Any, *, actor: Actor, clients: int, file_format: str,

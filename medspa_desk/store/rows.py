@@ -78,8 +78,8 @@ def _reference_row(record: Record) -> tuple[Any, ...]:
 
 def _client_row(c: Client) -> tuple[Any, ...]:
     return (str(c.id), c.version, c.seq, c.first_name, c.last_name, c.preferred_name,
-            c.birth_date.isoformat(), c.phone, phone_digits(c.phone), c.email, int(c.deleted),
-            record_json(c))
+            c.birth_date.isoformat(), c.phone, phone_digits(c.phone), c.email, c.address,
+            int(c.deleted), record_json(c))
 
 
 def _appointment_row(a: Appointment) -> tuple[Any, ...]:
@@ -111,7 +111,8 @@ def _treatment_row(t: TreatmentRecord) -> tuple[Any, ...]:
 
 REFERENCE = Table("reference", ("id", "entity", "version", "seq", "data"), _reference_row)
 CLIENTS = Table("clients", ("id", "version", "seq", "first_name", "last_name", "preferred_name",
-                            "birth_date", "phone", "phone_digits", "email", "deleted", "data"),
+                            "birth_date", "phone", "phone_digits", "email", "address", "deleted",
+                            "data"),
                 _client_row)
 APPOINTMENTS = Table("appointments", ("id", "version", "seq", "location_id", "client_id",
                                       "provider_id", "room_id", "status", "holds_slot",

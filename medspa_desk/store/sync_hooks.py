@@ -8,11 +8,9 @@ commits in one transaction, so an interrupted sync resumes where it was.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -34,7 +32,7 @@ from medspa_desk.records import (
 )
 from medspa_desk.scheduling import local_day
 from medspa_desk.store.actor import Actor
-from medspa_desk.store.base import StoreBase
+from medspa_desk.store.base import StoreBase, no_cycle_collection
 from medspa_desk.store.bulk import CHUNK, loading_rows
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.clients import apply_client_changes
@@ -156,7 +154,7 @@ class SyncMixin(StoreBase):
         the new clients indexed for search a page at a time.
         """
         page = _latest_per_record(changes)
-        with _no_cycle_collection(), self._write() as conn:
+        with no_cycle_collection(), self._write() as conn:
             pending = _ids_with_pending(conn, page)
             done = Changes()
             plain: list[Record] = []
@@ -377,26 +375,6 @@ def _ids_with_pending(conn: Any, page: list[Change]) -> set[UUID]:
     rows = conn.execute("SELECT DISTINCT entity_id FROM outbox WHERE entity_id IN "
                         "(SELECT value FROM json_each(?))", (ids,)).fetchall()
     return {UUID(entity_id) for (entity_id,) in rows}
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a page is validated and loaded.
-
-    A page makes tens of thousands of short-lived objects (validated records,
-    rows), none in a reference cycle; each allocation burst otherwise triggers
-    collections that walk the whole heap, which made validation three to four
-    times slower on a desk holding a large practice. Reference counting still
-    frees everything at once; the collector resumes (and catches up) after.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class _Days:

@@ -113,13 +113,20 @@ def test_a_store_made_before_schema_3_indexes_its_old_treatments_on_upgrade(tmp_
     conn = open_database(path, key, create=True)
     migrate(conn, target=2)
     lot = _busiest_lot(demo)
+    # Clients as schema 2 held them: without the address column of schema 6.
+    old_columns = tuple(c for c in CLIENTS.columns if c != "address")
+    old_rows = [tuple(v for c, v in zip(CLIENTS.columns, CLIENTS.to_row(client), strict=True)
+                      if c != "address") for client in demo.clients]
     with conn:
-        conn.executemany(CLIENTS.upsert_sql, [CLIENTS.to_row(c) for c in demo.clients])
+        conn.executemany(f"INSERT INTO clients ({', '.join(old_columns)}) "  # noqa: S608 (our columns)
+                         f"VALUES ({', '.join('?' for _ in old_columns)})", old_rows)
         conn.executemany(TREATMENTS.upsert_sql, [TREATMENTS.to_row(t) for t in demo.treatments])
     conn.close()
     with Store.open(path, key) as upgraded:
         hits = find_recall_clients(upgraded, RecallCriteria(lot=lot), actor=manager)
     assert {h.client_id for h in hits} == _who_got(demo, lot=lot)
+    addresses = {c.id: c.address for c in demo.clients}
+    assert all(h.address == addresses[h.client_id] for h in hits)
 
 
 def test_recall_exports_to_csv_and_pdf_owner_only_and_audited(store, demo, manager, tmp_path):

@@ -141,10 +141,16 @@ def schema_1_db(db_path: Path, key: bytearray, actor: Actor) -> Client:
     """A store as schema 1 made it (built fresh: .db files are never committed)."""
     conn = open_database(db_path, key, create=True)
     assert migrate(conn, target=1) == 1
-    client = Client(first_name="Olive", last_name="Stone", birth_date=date(1970, 5, 6))
-    store = Store(conn)
-    store.create_client(client, actor=actor)
-    store.close()
+    client = Client(first_name="Olive", last_name="Stone", birth_date=date(1970, 5, 6),
+                    address="12 Elm Road, Springfield")
+    # The row as schema 1 held it (today's rows.py writes columns schema 1 did not have).
+    with conn:
+        conn.execute("INSERT INTO clients (id, version, seq, first_name, last_name, preferred_name, "
+                     "birth_date, phone, phone_digits, email, deleted, data) "
+                     "VALUES (?, 1, 0, ?, ?, '', ?, '', '', '', 0, ?)",
+                     (str(client.id), client.first_name, client.last_name,
+                      client.birth_date.isoformat(), client.model_dump_json()))
+    conn.close()
     return client
 
 
@@ -157,4 +163,6 @@ def test_a_schema_1_store_upgrades_and_keeps_its_data(schema_1_db: Client, db_pa
         assert "appointments_by_provider" in indexes
         assert store.client(schema_1_db.id, actor=actor) == schema_1_db
         assert store.search_clients("oli sto")[0].id == schema_1_db.id
+        assert store.connection.execute("SELECT address FROM clients WHERE id = ?",
+                                        (str(schema_1_db.id),)).fetchone() == ("12 Elm Road, Springfield",)
         assert store.audit.verify().ok
