@@ -20,12 +20,9 @@ from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.documents.gating import CheckInStatus, ItemKind, check_in_requirements
 from medspa_desk.records import (
     Appointment,
-    Client,
     ConsentTemplate,
-    IntakeForm,
     LaserSettings,
     ProductUnit,
-    SignedConsent,
     TreatmentRecord,
     utc_now,
 )
@@ -104,28 +101,25 @@ def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: An
     300 visits opens as fast as a new client.
     """
     appt = store.appointment(appointment_id)
-    client = store._load(Client, "clients", appt.client_id, what="client")
-    store._audited_view(actor, entity=Client.entity, entity_id=client.id, detail="door_card")
-    key = (str(client.id),)
+    record = store.open_client_file(appt.client_id, actor=actor, detail="door_card")
+    client = record.client
     zone = location.zone
     today = (now or utc_now()).astimezone(zone).date()
     services = {s.id: s for s in store.services()}
     providers = {p.id: p.display_name for p in store.providers()}
     clinical = may_read_clinical(actor.role)
-    latest = store._load_many(TreatmentRecord, "SELECT data FROM treatments WHERE client_id = ? "
-                              "ORDER BY at DESC, id DESC LIMIT ?", (*key, recent + 1))
-    drafts = store._load_many(TreatmentRecord, "SELECT data FROM treatments WHERE client_id = ? "
-                              "AND signed = 0", key)
-    visit_count = store._one("SELECT count(*) FROM treatments WHERE client_id = ?", key)[0]
+    latest = record.latest_treatments(limit=recent + 1)
+    drafts = record.drafts()
+    visit_count = record.treatment_count()
     todays = [a for a in store.day_schedule(location.id, appt.starts_at.astimezone(zone).date()).appointments
               if a.client_id == client.id and a.holds_slot]
     todays_services = [services[a.service_id] for a in todays if a.service_id in services] or \
         [services[appt.service_id]]
-    intakes = store._load_many(IntakeForm, "SELECT data FROM intakes WHERE client_id = ?", key)
+    intakes = record.intakes()
     status = check_in_requirements(
         client=client, services=list(dict.fromkeys(todays_services)), intakes=intakes,
-        consents=store._load_many(SignedConsent, "SELECT data FROM consents WHERE client_id = ?", key),
-        today=today, zone=zone, intake_months_valid=location.intake_valid_months,
+        consents=record.consents(), today=today, zone=zone,
+        intake_months_valid=location.intake_valid_months,
         templates=_templates(store.consent_templates()))
     draft = next((t for t in drafts if t.appointment_id == appt.id), None)
     past = [t for t in latest if t.appointment_id != appt.id][:recent]

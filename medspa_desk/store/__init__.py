@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.changes import Changes
+from medspa_desk.store.client_file import ClientFile
 from medspa_desk.store.errors import (
     Corrupt,
     Immutable,
@@ -31,6 +32,7 @@ from medspa_desk.store.views import ClientHit, DaySchedule, TimelineEntry
 __all__ = [
     "Actor",
     "Changes",
+    "ClientFile",
     "ClientHit",
     "Corrupt",
     "DaySchedule",

@@ -26,6 +26,8 @@ from medspa_desk.records import (
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
+from medspa_desk.store.client_file import ClientFile
+from medspa_desk.store.clinical_detail import readable_by, withholds_from
 from medspa_desk.store.errors import Immutable, InvalidChange, NotFound
 from medspa_desk.store.rows import CONSENTS, INTAKES, TREATMENTS
 from medspa_desk.store.views import TimelineEntry
@@ -133,22 +135,44 @@ class DocumentsMixin(StoreBase):
         return Changes(clients=frozenset({record.client_id}))
 
     def treatments_for(self, client_id: UUID, *, actor: Actor) -> list[TreatmentRecord]:
+        """The client's treatments, newest first, as the actor's role may read them (audited)."""
         self._audited_view(actor, entity=Client.entity, entity_id=client_id, detail="treatments")
-        return self._load_many(TreatmentRecord, "SELECT data FROM treatments WHERE client_id = ? "
-                               "ORDER BY at DESC", (str(client_id),))
+        return [readable_by(actor.role, t) for t in self._load_many(
+            TreatmentRecord, "SELECT data FROM treatments WHERE client_id = ? ORDER BY at DESC",
+            (str(client_id),))]
 
     def treatment(self, treatment_id: UUID, *, actor: Actor) -> TreatmentRecord:
         record = self._load(TreatmentRecord, "treatments", treatment_id, what="treatment record")
         self._audited_view(actor, entity=TreatmentRecord.entity, entity_id=treatment_id,
                            detail="record")
-        return record
+        return readable_by(actor.role, record)
+
+    # --- one audited open, several reads -----------------------------------------
+
+    def open_client_file(self, client_id: UUID, *, actor: Actor, detail: str) -> ClientFile:
+        """Open a client's record (ONE view event, ``detail`` saying which screen) for several reads.
+
+        Raises ``NotFound`` before anything is audited when the client is not stored.
+        """
+        client = self._load(Client, "clients", client_id, what="client")
+        self._audited_view(actor, entity=Client.entity, entity_id=client_id, detail=detail)
+        return ClientFile(self, client=client, actor=actor)
 
     # --- timeline ---------------------------------------------------------------
 
     def client_timeline(self, client_id: UUID, *, actor: Actor) -> list[TimelineEntry]:
-        """Everything that happened to the client, newest first (audited view)."""
+        """Everything that happened to the client, newest first (audited view).
+
+        Treatment entries come as the actor's role may read them: for the
+        front desk, the date, service and provider without the clinical
+        fields (``clinical_withheld`` says so).
+        """
         self._audited_view(actor, entity=Client.entity, entity_id=client_id, detail="timeline")
-        return self._timeline_records(client_id)
+        entries = self._timeline_records(client_id)
+        if not withholds_from(actor.role):
+            return entries
+        return [TimelineEntry(e.at, e.kind, readable_by(actor.role, e.record), clinical_withheld=True)
+                if isinstance(e.record, TreatmentRecord) else e for e in entries]
 
     def _timeline_records(self, client_id: UUID) -> list[TimelineEntry]:
         key = (str(client_id),)

@@ -48,6 +48,8 @@ class TimelineEntry:
     at: datetime
     kind: TimelineKind
     record: Appointment | SignedConsent | IntakeForm | TreatmentRecord
+    # True on a treatment whose clinical fields were left out for the reader's role.
+    clinical_withheld: bool = False
 
     @property
     def record_id(self) -> UUID:

@@ -7,6 +7,7 @@ import pytest
 from medspa_desk.records import (
     Addendum,
     IntakeForm,
+    Role,
     Signature,
     SignedConsent,
     TreatmentRecord,
@@ -98,7 +99,9 @@ def test_a_signed_treatment_only_gains_addenda(practice, actor: Actor) -> None:
         author_user_id=actor.user_id, author_name="Dana", written_at=datetime.now(UTC), text=note,
         content_sha256=content_hash({"text": note})), actor=actor)
 
-    signed = practice.store.treatment(draft.id, actor=actor)
+    # Read back as a provider: the store gives the front desk treatments without their notes.
+    provider = Actor(user_id=actor.user_id, device_id=actor.device_id, role=Role.PROVIDER)
+    signed = practice.store.treatment(draft.id, actor=provider)
     assert signed.is_signed and signed.clinical_notes == "glabella 24u"
     assert signed.content_sha256 == content_hash(signed.signed_content())
     assert [a.text for a in signed.addenda] == [note]
