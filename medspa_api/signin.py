@@ -20,7 +20,7 @@ from medspa_api.data.tenants import tenant_id_by_name
 from medspa_api.data.users import end_sessions
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
-from medspa_api.db.dialect import as_utc
+from medspa_api.db.dialect import as_utc, insert_ignoring_duplicates
 from medspa_api.errors import ApiError, clock_skew
 from medspa_api.security import tokens
 from medspa_api.security.passwords import verify_password
@@ -64,12 +64,7 @@ def _record_failure(db: Database, *, tenant_id: UUID | None, user: sa.Row | None
         if tenant_id is None:
             return
         if user is not None and outcome != "totp_required":
-            failures = user.failed_logins + 1
-            values: dict[str, object] = {"failed_logins": failures}
-            if failures >= settings.lockout_after_failures:
-                values["locked_until"] = now + timedelta(seconds=settings.lockout_s)
-            conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)
-                         .values(**values))
+            _count_user_failure(conn, tenant_id=tenant_id, user_id=user.id, settings=settings, now=now)
         buffer = AuditBuffer(origin=origin)
         buffer.record(actor_user_id=user.id if user is not None else None, device_id=device_id,
                       action=AuditAction.SIGN_IN_FAILED, entity="user",
@@ -77,16 +72,32 @@ def _record_failure(db: Database, *, tenant_id: UUID | None, user: sa.Row | None
         flush(conn, tenant_id=tenant_id, buffer=buffer)
 
 
+def _count_user_failure(conn: Connection, *, tenant_id: UUID, user_id: UUID, settings: Settings,
+                        now: datetime) -> None:
+    """One more failure, counted by the database itself.
+
+    The row read before the (slow) password check is stale by now: parallel
+    guesses computing ``read + 1`` would overwrite each other and never reach
+    the lockout count. The increment and the count it returns are one statement.
+    """
+    u = t.users.c
+    failures = conn.execute(t.users.update().where(u.tenant_id == tenant_id, u.id == user_id)
+                            .values(failed_logins=u.failed_logins + 1).returning(u.failed_logins)).scalar()
+    if failures is not None and failures >= settings.lockout_after_failures:
+        # Locked from the failure that reaches the count; later failures while locked do not extend it.
+        conn.execute(t.users.update().where(u.tenant_id == tenant_id, u.id == user_id,
+                                            sa.or_(u.locked_until.is_(None), u.locked_until <= now))
+                     .values(locked_until=now + timedelta(seconds=settings.lockout_s)))
+
+
 def _count_address_failure(conn: Connection, *, address: str, settings: Settings, now: datetime) -> None:
-    row = conn.execute(sa.select(t.address_throttle).where(t.address_throttle.c.address == address)).first()
-    if row is None:
-        conn.execute(t.address_throttle.insert().values(address=address, window_start=now, failures=1))
-    elif as_utc(row.window_start) + timedelta(seconds=settings.address_window_s) < now:
-        conn.execute(t.address_throttle.update().where(t.address_throttle.c.address == address)
-                     .values(window_start=now, failures=1))
-    else:
-        conn.execute(t.address_throttle.update().where(t.address_throttle.c.address == address)
-                     .values(failures=row.failures + 1))
+    """Count a failure from ``address`` in its window, atomically (a new window once the old one is over)."""
+    a = t.address_throttle.c
+    insert_ignoring_duplicates(conn, t.address_throttle, [{"address": address, "window_start": now, "failures": 0}])
+    window_over = a.window_start < now - timedelta(seconds=settings.address_window_s)
+    conn.execute(t.address_throttle.update().where(a.address == address).values(
+        failures=sa.case((window_over, 1), else_=a.failures + 1),
+        window_start=sa.case((window_over, now), else_=a.window_start)))
 
 
 def _check_address(db: Database, *, address: str, settings: Settings) -> None:
