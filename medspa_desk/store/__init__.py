@@ -27,13 +27,14 @@ from medspa_desk.store.errors import (
     WrongKey,
 )
 from medspa_desk.store.store import IntegrityReport, Store
-from medspa_desk.store.views import ClientHit, DaySchedule, TimelineEntry
+from medspa_desk.store.views import ClientHit, ClientLabel, DaySchedule, TimelineEntry
 
 __all__ = [
     "Actor",
     "Changes",
     "ClientFile",
     "ClientHit",
+    "ClientLabel",
     "Corrupt",
     "DaySchedule",
     "Immutable",

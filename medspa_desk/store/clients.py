@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -16,7 +18,7 @@ from medspa_desk.store.changes import Changes
 from medspa_desk.store.errors import InvalidChange
 from medspa_desk.store.rows import CLIENTS
 from medspa_desk.store.search import fts_query
-from medspa_desk.store.views import ClientHit
+from medspa_desk.store.views import ClientHit, ClientLabel
 
 # Fields a desk edit may change; the rest belong to the record's identity or sync.
 EDITABLE_CLIENT_FIELDS: frozenset[str] = frozenset(Client.model_fields) - {
@@ -85,6 +87,21 @@ class ClientsMixin(StoreBase):
         record = self._load(Client, "clients", client_id, what="client")
         self._audited_view(actor, entity=Client.entity, entity_id=client_id, detail="record")
         return record
+
+    def client_labels(self, client_ids: Iterable[UUID]) -> dict[UUID, ClientLabel]:
+        """Names (and whether alerts exist) of these clients, for the schedule; not audited.
+
+        Like search hits, labels carry only what the desk needs to tell clients
+        apart on the schedule; opening a record stays audited. Ids not stored are
+        left out. Read from columns; only the alerts flag looks into the record.
+        """
+        ids = json.dumps(list(dict.fromkeys(str(i) for i in client_ids)))
+        rows = self._rows("SELECT id, first_name, last_name, preferred_name, "
+                          "coalesce(json_extract(data, '$.alerts'), '') != '' FROM clients "
+                          "WHERE id IN (SELECT value FROM json_each(?))", (ids,))
+        return {UUID(cid): ClientLabel(id=UUID(cid), first_name=first, last_name=last,
+                                       preferred_name=preferred, has_alerts=bool(alerts))
+                for cid, first, last, preferred, alerts in rows}
 
     def search_clients(self, text: str, *, limit: int = 20) -> list[ClientHit]:
         """Clients matching every word typed as a prefix, best match first.

@@ -26,6 +26,27 @@ class ClientHit:
 
 
 @dataclass(frozen=True)
+class ClientLabel:
+    """How the schedule names a client: names the desk already holds, no record opened."""
+
+    id: UUID
+    first_name: str
+    last_name: str
+    preferred_name: str
+    has_alerts: bool  # whether the record carries safety alerts (not what they say)
+
+    @property
+    def initials(self) -> str:
+        """As ``Client.initials``: first letters of first and last name, upper case."""
+        return f"{self.first_name[:1]}{self.last_name[:1]}".upper()
+
+    @property
+    def shown_name(self) -> str:
+        """The name the schedule shows: preferred (or first) name and last name."""
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
 class DaySchedule:
     """A location's appointments on one local day, in start order, also grouped for the columns."""
 

@@ -7,29 +7,32 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.records import Client, Location
+from medspa_desk.records import Location
+from medspa_desk.store.views import ClientLabel as StoreLabel
 from ui.schedule.model import ClientLabel, ScheduleDay
 
 
-def client_label(client: Client) -> ClientLabel:
-    shown = f"{client.preferred_name or client.first_name} {client.last_name}"
-    return ClientLabel(name=shown, initials=client.initials, alerts=bool(client.alerts.strip()))
+def schedule_label(label: StoreLabel) -> ClientLabel:
+    """The store's label as the schedule draws it: preferred (or first) and last name, initials."""
+    return ClientLabel(name=label.shown_name, initials=label.initials, alerts=label.has_alerts)
 
 
 def load_schedule_day(store: Any, *, location: Location, day: date, actor: Any,
                       known: Mapping[UUID, ClientLabel] | None = None) -> ScheduleDay:
     """Everything the day view and the flow board draw, in one trip to the worker.
 
-    Names come from ``store.client``, which audits each read; ``known`` labels
-    (kept by the view until a change names that client) are not read again, so
-    a reload every few seconds does not flood the audit trail.
+    Names come from ``store.client_labels`` in one read, not audited: the
+    schedule shows names the desk already holds, and opening a record is what
+    is audited. ``known`` labels (kept by the view until a change names that
+    client) are not read again. ``actor`` is who asked; nothing here is audited.
     """
     known = known or {}
     schedule = store.day_schedule(location.id, day)
     client_ids: list[UUID] = list(dict.fromkeys(a.client_id for a in schedule.appointments))
     clients = {cid: known[cid] for cid in client_ids if cid in known}
     missing = [cid for cid in client_ids if cid not in known]
-    clients.update({c.id: client_label(c) for c in (store.client(cid, actor=actor) for cid in missing)})
+    if missing:
+        clients.update({cid: schedule_label(label) for cid, label in store.client_labels(missing).items()})
     return ScheduleDay(
         location=location,
         day=day,

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from medspa_desk.records import AuditAction
+from medspa_desk.records import AuditAction, new_id
 from medspa_desk.store import Actor, InvalidChange, Store
 
 
@@ -115,3 +115,18 @@ def test_a_closed_store_refuses_reads(store: Store) -> None:
     from medspa_desk.store import StoreClosed
     with pytest.raises(StoreClosed):
         store.search_clients("ma")
+
+
+def test_client_labels_name_clients_for_the_schedule_without_an_audit_event(practice) -> None:
+    plain = practice.client("Maria", "Lopez")
+    called = practice.client("Katherine", "öster", preferred_name="Kate", alerts="Latex allergy")
+    before = practice.store.audit.count()
+
+    labels = practice.store.client_labels([plain.id, called.id, plain.id, new_id()])
+
+    assert practice.store.audit.count() == before
+    assert set(labels) == {plain.id, called.id}
+    assert (labels[plain.id].shown_name, labels[plain.id].initials, labels[plain.id].has_alerts) == (
+        "Maria Lopez", plain.initials, False)
+    assert (labels[called.id].shown_name, labels[called.id].initials, labels[called.id].has_alerts) == (
+        "Kate öster", called.initials, True)
