@@ -125,19 +125,23 @@ def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Se
         with db.transaction(tenant_id, write=False) as conn:
             user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
                                                          t.users.c.username == request.username)).first()
-    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
+    # The password is checked first even on a locked account: answering "locked" before it would tell a
+    # guesser the username exists (and answer sooner than the Argon2 check does).
+    password_ok = verify_password(request.password, user.password_hash if user is not None else None)
+    locked = user is not None and user.locked_until is not None and as_utc(user.locked_until) > now
+    if user is None or not password_ok or not user.active:
+        outcome = "unknown_user" if user is None else (
+            "disabled" if password_ok else "locked" if locked else "wrong_password")
+        _record_failure(db, tenant_id=tenant_id, user=user if outcome == "wrong_password" else None,
+                        origin=origin, settings=settings, outcome=outcome, device_id=request.device_id)
+        raise INVALID
+    if locked:
         _record_failure(db, tenant_id=tenant_id, user=None, origin=origin, settings=settings, outcome="locked",
                         device_id=request.device_id)
         until = as_utc(user.locked_until)
         raise ApiError(423, "locked", f"This account is locked after too many failed sign-ins. Try again after "
                        f"{until:%H:%M} UTC, or ask a manager to unlock it.",
                        headers={"Retry-After": str(int((until - now).total_seconds()) + 1)})
-    password_ok = verify_password(request.password, user.password_hash if user is not None else None)
-    if user is None or not password_ok or not user.active:
-        outcome = "unknown_user" if user is None else ("disabled" if password_ok else "wrong_password")
-        _record_failure(db, tenant_id=tenant_id, user=user if outcome == "wrong_password" else None,
-                        origin=origin, settings=settings, outcome=outcome, device_id=request.device_id)
-        raise INVALID
     assert tenant_id is not None
     if request.totp is None:
         _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,

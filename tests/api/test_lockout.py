@@ -1,4 +1,4 @@
-"""Lockout under parallel guessing."""
+"""Lockout under parallel guessing, and a locked account that does not give its username away."""
 
 from __future__ import annotations
 
@@ -49,3 +49,16 @@ def test_parallel_wrong_passwords_lock_the_account_at_exactly_the_documented_cou
     assert right.status_code == 423, right.text
     assert right.json()["code"] == "locked"
 
+
+def test_a_locked_account_answers_a_wrong_password_like_an_unknown_user(live_api: LiveApi) -> None:
+    user = live_api.add_user(Role.FRONT_DESK)
+    for _ in range(live_api.settings.lockout_after_failures):
+        assert _login(live_api, _body(live_api, user.username, "wrong guess number")).status_code == 401
+    locked = _login(live_api, _body(live_api, user.username, "another wrong guess"))
+    unknown = _login(live_api, _body(live_api, "nobody-by-this-name", "another wrong guess"))
+    assert (locked.status_code, locked.json()) == (unknown.status_code, unknown.json())
+    assert locked.json()["code"] == "invalid_credentials"
+    assert "Retry-After" not in locked.headers
+    right = _login(live_api, _body(live_api, user.username, user.password))
+    assert right.status_code == 423
+    assert right.json()["code"] == "locked"
