@@ -40,6 +40,7 @@ from medspa_desk.store.errors import InvalidChange, InvalidServerData, NotFound
 from medspa_desk.store.rows import REFERENCE_TYPES, TABLE_FOR_ENTITY, Table
 
 PULL_CURSOR = "pull_cursor"
+AUDIT_SENT_THROUGH = "audit_sent_through"
 _CREATES = frozenset({MutationKind.APPOINTMENT_BOOK, MutationKind.CLIENT_CREATE})
 
 
@@ -321,16 +322,41 @@ class SyncMixin(StoreBase):
 
     # --- audit shipping ---------------------------------------------------------------
 
+    # The audit log only grows, and events are shipped oldest first, so every
+    # event up to some position is known to be on the server: that position
+    # (AUDIT_SENT_THROUGH in sync_state) is where the next look for unsent
+    # events starts, instead of rescanning the whole log on every push.
+    # audit_sent keeps only the ids acknowledged beyond it (out of order).
+
     def unsent_audit(self, limit: int) -> list[AuditEvent]:
-        rows = self._rows("SELECT a.event FROM audit AS a WHERE NOT EXISTS (SELECT 1 FROM "
-                          "audit_sent AS s WHERE s.id = a.id) ORDER BY a.position LIMIT ?",
-                          (max(0, limit),))
+        """The oldest ``limit`` events the server has not stored, in the order they happened."""
+        rows = self._rows("SELECT a.event FROM audit AS a WHERE a.position > ? AND NOT EXISTS "
+                          "(SELECT 1 FROM audit_sent AS s WHERE s.id = a.id) "
+                          "ORDER BY a.position LIMIT ?", (self._audit_sent_through(), max(0, limit)))
         return [AuditEvent.model_validate_json(event) for (event,) in rows]
 
     def mark_audit_sent(self, ids: Iterable[UUID]) -> None:
+        """Note events the server has stored, and move the high-water mark past every such run."""
         with self._write() as conn:
             conn.executemany("INSERT OR IGNORE INTO audit_sent (id) VALUES (?)",
                              [(str(i),) for i in ids])
+            through = self._audit_sent_through()
+            row = conn.execute(
+                "SELECT a.position FROM audit AS a WHERE a.position > ? AND NOT EXISTS "
+                "(SELECT 1 FROM audit_sent AS s WHERE s.id = a.id) ORDER BY a.position LIMIT 1",
+                (through,)).fetchone()
+            first_unsent = row[0] if row else (
+                conn.execute("SELECT max(position) FROM audit").fetchone()[0] or 0) + 1
+            if first_unsent - 1 > through:
+                conn.execute("DELETE FROM audit_sent WHERE id IN (SELECT id FROM audit "
+                             "WHERE position > ? AND position < ?)", (through, first_unsent))
+                conn.execute("INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT(name) "
+                             "DO UPDATE SET value = excluded.value",
+                             (AUDIT_SENT_THROUGH, str(first_unsent - 1)))
+
+    def _audit_sent_through(self) -> int:
+        row = self._one("SELECT value FROM sync_state WHERE name = ?", (AUDIT_SENT_THROUGH,))
+        return int(row[0]) if row else 0
 
 
 # --- a pulled page, checked -----------------------------------------------------------

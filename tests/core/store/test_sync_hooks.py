@@ -201,3 +201,68 @@ def test_a_pulled_deletion_of_a_client_takes_them_out_of_search(practice, actor:
                                          data=gone.to_json())], cursor=2)
 
     assert practice.store.search_clients("lund") == []
+
+
+def _sent_through(store) -> int:
+    row = store.connection.execute("SELECT value FROM sync_state WHERE name = 'audit_sent_through'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _position(store, event_id) -> int:
+    return store.connection.execute("SELECT position FROM audit WHERE id = ?", (str(event_id),)).fetchone()[0]
+
+
+def test_audit_shipping_keeps_a_high_water_mark_and_starts_after_it(practice, actor: Actor) -> None:
+    events = practice.store.unsent_audit(1000)
+    assert len(events) >= 4
+
+    # The server acknowledges a later event before an earlier one: the mark stops at the gap.
+    practice.store.mark_audit_sent([events[0].id, events[2].id])
+    assert _sent_through(practice.store) == _position(practice.store, events[0].id)
+    assert practice.store.unsent_audit(1000) == [events[1], *events[3:]]
+
+    practice.store.mark_audit_sent([events[1].id])
+    assert _sent_through(practice.store) == _position(practice.store, events[2].id)
+    assert practice.store.unsent_audit(1000) == events[3:]
+
+    practice.store.mark_audit_sent([e.id for e in events[3:]])
+    assert practice.store.unsent_audit(1000) == []
+    assert _sent_through(practice.store) == _position(practice.store, events[-1].id)
+    # Ids behind the mark are not kept: the table holds only out-of-order acknowledgements.
+    assert practice.store.connection.execute("SELECT count(*) FROM audit_sent").fetchone()[0] == 0
+
+    practice.client("Nadia", "Petrova")
+    fresh = practice.store.unsent_audit(1000)
+    assert [e.action.value for e in fresh] == ["create"]
+
+
+def _vm_steps(store, call) -> int:
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    store.connection.set_progress_handler(count, 1)
+    try:
+        call()
+    finally:
+        store.connection.set_progress_handler(None, 1)
+    return steps[0]
+
+
+def test_looking_for_unsent_audit_events_does_not_rescan_what_was_shipped(practice, actor: Actor) -> None:
+    store = practice.store
+    store.mark_audit_sent([e.id for e in store.unsent_audit(1000)])
+    olga = practice.client("Olga", "Berg")
+    small = _vm_steps(store, lambda: store.unsent_audit(1000))
+
+    for _ in range(150):
+        store.client(olga.id, actor=actor)  # one view event each
+    store.mark_audit_sent([e.id for e in store.unsent_audit(1000)])
+    practice.client("Pavla", "Berg")
+    large = _vm_steps(store, lambda: store.unsent_audit(1000))
+
+    assert [e.action.value for e in store.unsent_audit(1000)] == ["create"]
+    # 150 more shipped events, and the search for unsent ones does the same work.
+    assert large <= small + 20, (small, large)
