@@ -110,3 +110,21 @@ def test_escrow_is_deposited_once_and_released_with_the_same_server_half(live_ap
         assert deposited["server_half"] == half
         released = desk.get("/devices/escrow").json()
     assert released == {"wrapped_key": blob, "vault_id": vault_id, "server_half": half}
+
+
+@pytest.mark.parametrize("change", ["disable", "enable", "unlock"])
+def test_a_manager_cannot_disable_enable_or_unlock_an_admin(live_api: LiveApi, change: str) -> None:
+    admin = live_api.add_user(Role.ADMIN)
+    with Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        answer = manager.post(f"/users/{admin.id}/{change}")
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["code"] == "forbidden"
+    assert live_api.login(admin.username)["user"]["id"] == str(admin.id), "the admin must still be able to sign in"
+
+
+def test_an_admin_can_disable_another_admin(live_api: LiveApi) -> None:
+    other = live_api.add_user(Role.ADMIN)
+    with Desk.sign_in(live_api, live_api.fresh(Role.ADMIN)) as admin:
+        answer = admin.post(f"/users/{other.id}/disable")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["active"] is False

@@ -70,14 +70,23 @@ def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUs
 
 def _change(caller: Caller, db, user_id: UUID, detail: str, change) -> UserSummary:
     with db.transaction(caller.tenant_id) as conn:
-        if not change(conn):
+        target = conn.execute(sa.select(t.users.c.role).where(t.users.c.tenant_id == caller.tenant_id,
+                                                              t.users.c.id == user_id)).scalar()
+        if target is None:
+            raise not_found("user")
+        # Only admins create admins; likewise only an admin may disable, enable or unlock one.
+        denied = target == Role.ADMIN.value and caller.role is not Role.ADMIN
+        if not denied and not change(conn):
             raise not_found("user")
         buffer = caller.audit()
-        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.UPDATE,
-                      entity="user", entity_id=user_id, detail=detail)
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id,
+                      action=AuditAction.ACCESS_DENIED if denied else AuditAction.UPDATE, entity="user",
+                      entity_id=user_id, outcome="forbidden" if denied else "ok", detail=detail)
         flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
         row = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == caller.tenant_id,
                                                     t.users.c.id == user_id)).one()
+    if denied:
+        raise ApiError(403, "forbidden", "Only an admin may disable, enable or unlock an admin account.")
     return _summary(row)
 
 
