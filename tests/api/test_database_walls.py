@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from medspa_api.audit_log import verify_chain
 from medspa_api.db import tables as t
+from medspa_api.db.database import Database
 from medspa_desk.records import Role
 from tests.api.desk import Desk, create_client, new_client
 from tests.support.live_api import LiveApi
@@ -124,3 +125,24 @@ def test_the_audit_chain_holds_and_the_checkpoint_is_signed(live_api: LiveApi) -
     with live_api.database.transaction(live_api.tenant.id) as conn:
         check = verify_chain(conn, tenant_id=live_api.tenant.id)
     assert check.ok and check.rows >= checkpoint["seq"]
+
+
+def test_commits_are_durable_before_the_desk_is_answered(live_api: LiveApi) -> None:
+    """An answered push is deleted from the desk's outbox, so the commit must survive a power loss."""
+    if live_api.backend == "sqlite":
+        with live_api.database.transaction(write=False) as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        return
+    assert live_api.scratch is not None
+    with psycopg.connect(live_api.scratch.superuser_url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {live_api.scratch.name} SET synchronous_commit = off")
+        try:
+            fresh = Database(live_api.database_url, pool_size=1)
+            try:
+                with fresh.transaction(write=False) as conn:
+                    assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+            finally:
+                fresh.dispose()
+        finally:
+            admin.execute(f"ALTER DATABASE {live_api.scratch.name} RESET synchronous_commit")
