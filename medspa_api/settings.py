@@ -33,6 +33,9 @@ class Settings:
     access_token_ttl_s: int = 600
     session_idle_s: int = 30 * 60
     session_absolute_s: int = 12 * 60 * 60
+    # A refresh token presented again this soon after its rotation, while the token that rotation
+    # issued is still unused, is a retry after a lost answer rather than theft.
+    refresh_grace_s: int = 30
     lockout_after_failures: int = 10
     lockout_s: int = 30 * 60
     address_max_failures: int = 50

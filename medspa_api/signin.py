@@ -20,7 +20,7 @@ from medspa_api.data.tenants import tenant_id_by_name
 from medspa_api.data.users import end_sessions
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
-from medspa_api.db.dialect import as_utc, insert_ignoring_duplicates
+from medspa_api.db.dialect import as_utc, for_update, insert_ignoring_duplicates
 from medspa_api.errors import ApiError, clock_skew
 from medspa_api.security import tokens
 from medspa_api.security.passwords import verify_password
@@ -230,19 +230,27 @@ def _tenant_of(token: str) -> UUID:
 
 
 def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, settings: Settings) -> TokenResponse:
-    """Rotate a refresh token. Presenting one that was already rotated ends its whole family."""
+    """Rotate a refresh token. Presenting one that was already rotated ends its whole family.
+
+    Except for a retry: the answer to a rotation can be lost after the server committed, and the desk
+    then presents the same token again. Within ``refresh_grace_s`` of that rotation, while the token it
+    issued has never been used, the retry gets a fresh rotation and that unused successor is spent
+    (presenting it later counts as reuse). Later, or once the successor was used, reuse ends the family.
+    """
     tenant_id = _tenant_of(request.refresh_token)
     now = utc_now()
     reused = False
     with db.transaction(tenant_id) as conn:
-        row = conn.execute(sa.select(t.tokens, t.sessions.c.user_id, t.sessions.c.device_id,
-                                     t.sessions.c.ended_at, t.sessions.c.last_seen_at,
-                                     t.sessions.c.expires_at.label("session_expires"))
-                           .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
-                                                     t.sessions.c.id == t.tokens.c.session_id))
-                           .where(t.tokens.c.tenant_id == tenant_id,
-                                  t.tokens.c.token_hash == tokens.token_hash(request.refresh_token),
-                                  t.tokens.c.kind == "refresh")).first()
+        # Locked (PostgreSQL; SQLite holds the write lock already): two racing rotations of one token
+        # must not both see it unused.
+        row = conn.execute(for_update(
+            sa.select(t.tokens, t.sessions.c.user_id, t.sessions.c.device_id, t.sessions.c.ended_at,
+                      t.sessions.c.last_seen_at, t.sessions.c.expires_at.label("session_expires"))
+            .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
+                                      t.sessions.c.id == t.tokens.c.session_id))
+            .where(t.tokens.c.tenant_id == tenant_id,
+                   t.tokens.c.token_hash == tokens.token_hash(request.refresh_token),
+                   t.tokens.c.kind == "refresh"))).first()
         if row is None or row.device_id != request.device_id:
             raise SESSION_OVER
         revoked = conn.execute(sa.select(t.devices.c.revoked_at).where(
@@ -252,7 +260,8 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
         if row.ended_at is not None:
             raise SESSION_OVER
         buffer = AuditBuffer(origin=origin)
-        if row.used_at is not None:
+        if row.used_at is not None and not _spend_unused_successor(conn, row=row, now=now, settings=settings,
+                                                                   tenant_id=tenant_id):
             end_sessions(conn, tenant_id=tenant_id, reason="refresh_reuse", session_id=row.session_id)
             buffer.record(actor_user_id=row.user_id, device_id=row.device_id, action=AuditAction.SIGN_OUT,
                           entity="session", entity_id=row.session_id, outcome="refresh_reuse")
@@ -262,22 +271,34 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
             _check_session_limits(conn, row=row, now=now, settings=settings, tenant_id=tenant_id)
             user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
                                                          t.users.c.id == row.user_id)).first()
-            device = conn.execute(sa.select(t.devices.c.revoked_at).where(
-                t.devices.c.tenant_id == tenant_id, t.devices.c.id == row.device_id)).first()
-            if device is None or device.revoked_at is not None:
-                raise device_revoked()
             if user is None or not user.active:
                 raise SESSION_OVER
+            access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=row.session_id, settings=settings)
+            # A retry keeps the first rotation's time, so the grace never stretches past it.
             conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == tenant_id,
-                                                 t.tokens.c.token_hash == row.token_hash).values(used_at=now))
+                                                 t.tokens.c.token_hash == row.token_hash)
+                         .values(used_at=row.used_at or now, replaced_by=tokens.token_hash(refresh)))
             conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
                                                    t.sessions.c.id == row.session_id).values(last_seen_at=now))
-            access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=row.session_id, settings=settings)
     if reused:
         raise ApiError(401, "refresh_reused", "This sign-in was used from somewhere else, so it has been ended "
                        "for safety. Sign in again.")
     return _token_response(user=user, tenant_id=tenant_id, device_id=row.device_id, access=access,
                            refresh=refresh, settings=settings)
+
+
+def _spend_unused_successor(conn: Connection, *, row: sa.Row, now: datetime, settings: Settings,
+                            tenant_id: UUID) -> bool:
+    """For a token presented again: if this is a retry within the grace, spend its unused successor.
+
+    The spent successor gets no successor of its own, so presenting it later is reuse.
+    """
+    if row.replaced_by is None or now - as_utc(row.used_at) > timedelta(seconds=settings.refresh_grace_s):
+        return False
+    c = t.tokens.c
+    return bool(conn.execute(t.tokens.update().where(
+        c.tenant_id == tenant_id, c.token_hash == row.replaced_by, c.kind == "refresh", c.used_at.is_(None))
+        .values(used_at=now)).rowcount)
 
 
 def _check_session_limits(conn: Connection, *, row: sa.Row, now: datetime, settings: Settings,

@@ -86,7 +86,7 @@ sessions = sa.Table(
 )
 
 # Access and refresh tokens, stored only as SHA-256 hashes; a refresh token's
-# family is its session.
+# family is its session. ``replaced_by``: the hash of the refresh token a rotation issued for it.
 tokens = sa.Table(
     "tokens", metadata,
     tenant_col(),
@@ -95,6 +95,7 @@ tokens = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("expires_at", TS, nullable=False),
     sa.Column("used_at", TS, nullable=True),
+    sa.Column("replaced_by", sa.String(64), nullable=True),
     sa.Index("ix_tokens_session", "tenant_id", "session_id"),
 )
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from medspa_api.db import tables as t
+from medspa_api.security.tokens import token_hash
 from medspa_desk.records import Role
 from tests.api.desk import Desk
 from tests.support.live_api import LiveApi
@@ -59,23 +61,63 @@ def test_account_locks_after_ten_failures_until_a_manager_unlocks_it(live_api: L
     assert _login(live_api, _body(live_api, user.username, totp=live_api.totp(user.username))).status_code == 200
 
 
+def _refresh(http: httpx.Client, api: LiveApi, tokens: dict) -> httpx.Response:
+    return http.post(api.url("/auth/refresh"),
+                     json={"refresh_token": tokens["refresh_token"], "device_id": tokens["device_id"]})
+
+
 def test_refresh_rotates_and_a_reused_refresh_token_ends_the_family(live_api: LiveApi) -> None:
     tokens = live_api.login(live_api.fresh(Role.PROVIDER))
     with live_api.client() as http:
-        rotated = http.post(live_api.url("/auth/refresh"),
-                            json={"refresh_token": tokens["refresh_token"], "device_id": tokens["device_id"]})
+        rotated = _refresh(http, live_api, tokens)
         assert rotated.status_code == 200, rotated.text
         assert rotated.json()["refresh_token"] != tokens["refresh_token"]
-        reused = http.post(live_api.url("/auth/refresh"),
-                           json={"refresh_token": tokens["refresh_token"], "device_id": tokens["device_id"]})
+        newest = _refresh(http, live_api, rotated.json())
+        assert newest.status_code == 200, newest.text
+        reused = _refresh(http, live_api, tokens)
         assert reused.status_code == 401
         assert reused.json()["code"] == "refresh_reused"
-        newest = http.post(live_api.url("/auth/refresh"), json={"refresh_token": rotated.json()["refresh_token"],
-                                                               "device_id": tokens["device_id"]})
-        assert newest.status_code == 401
+        assert _refresh(http, live_api, newest.json()).status_code == 401
         access = http.get(live_api.url("/sync/changes"),
-                          headers={"Authorization": f"Bearer {rotated.json()['access_token']}"})
+                          headers={"Authorization": f"Bearer {newest.json()['access_token']}"})
         assert access.status_code == 401
+
+
+def test_a_refresh_retried_after_a_lost_answer_keeps_the_session(live_api: LiveApi) -> None:
+    tokens = live_api.login(live_api.fresh(Role.FRONT_DESK))
+    with live_api.client() as http:
+        lost = _refresh(http, live_api, tokens)  # committed on the server; the desk never saw the answer
+        assert lost.status_code == 200, lost.text
+        retried = _refresh(http, live_api, tokens)
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["refresh_token"] != lost.json()["refresh_token"]
+        again = _refresh(http, live_api, retried.json())
+        assert again.status_code == 200, again.text
+        access = http.get(live_api.url("/sync/changes"),
+                          headers={"Authorization": f"Bearer {again.json()['access_token']}"})
+        assert access.status_code == 200
+        # The successor nobody received was spent by the retry: whoever presents it is reusing a token.
+        stolen = _refresh(http, live_api, lost.json())
+        assert stolen.status_code == 401
+        assert stolen.json()["code"] == "refresh_reused"
+        assert _refresh(http, live_api, again.json()).status_code == 401
+
+
+def test_a_refresh_retried_after_the_grace_ends_the_family(live_api: LiveApi) -> None:
+    tokens = live_api.login(live_api.fresh(Role.FRONT_DESK))
+    with live_api.client() as http:
+        lost = _refresh(http, live_api, tokens)
+        assert lost.status_code == 200, lost.text
+        # The rotation happened longer ago than the grace (moved back in the database: no sleeping).
+        moved_back = datetime.now(UTC) - timedelta(seconds=live_api.settings.refresh_grace_s + 5)
+        with live_api.database.transaction(live_api.tenant.id) as conn:
+            conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == live_api.tenant.id,
+                                                 t.tokens.c.token_hash == token_hash(tokens["refresh_token"]))
+                         .values(used_at=moved_back))
+        late = _refresh(http, live_api, tokens)
+        assert late.status_code == 401
+        assert late.json()["code"] == "refresh_reused"
+        assert _refresh(http, live_api, lost.json()).status_code == 401
 
 
 def test_sign_out_ends_the_session_at_once(live_api: LiveApi) -> None:
