@@ -105,6 +105,9 @@ class PushResponse(Wire):
     results: list[MutationResult]
     audit_stored: int
     server_time: datetime
+    # The pushed audit events the server now holds (stored by this push or before); mark only these as
+    # sent. An event left out was refused (its actor has never signed in on this workstation).
+    audit_stored_ids: list[UUID] = Field(default_factory=list)
 
 
 class Change(Wire):
@@ -143,6 +146,9 @@ class LoginRequest(Wire):
     device_name: Annotated[str, Field(max_length=100)] = ""
     # The workstation's clock, checked against the server's like a push's.
     client_time: AwareDatetime | None = None
+    # The secret the server issued when this device_id was registered (TokenResponse.device_secret):
+    # proof that the caller is that workstation. Escrow is released only to a session that gave it.
+    device_secret: Annotated[str, Field(min_length=16, max_length=128)] | None = None
 
 
 class UserInfo(Wire):
@@ -162,11 +168,15 @@ class TokenResponse(Wire):
     device_id: UUID
     user: UserInfo
     server_time: datetime
+    # Issued once, when the server registers the device: keep it in the keychain and send it as
+    # ``device_secret`` on every sign-in and refresh from this workstation. The server keeps only a hash.
+    device_secret: str | None = None
 
 
 class RefreshRequest(Wire):
     refresh_token: Annotated[str, Field(min_length=16, max_length=512)]
     device_id: UUID
+    device_secret: Annotated[str, Field(min_length=16, max_length=128)] | None = None
 
 
 class EscrowDeposit(Wire):
