@@ -79,8 +79,8 @@ def book(ctx: PushContext) -> Appointment:
     if ctx.log.get(appt.id) is not None:
         raise Conflicted("already_exists", "This appointment is already on the server.",
                          current=ctx.log.get(appt.id))
-    appt = appt.model_copy(update={"version": 1, "booked_by": appt.booked_by or ctx.caller.user_id,
-                                   "updated_at": utc_now()})
+    # Who booked is who pushed: the payload's booked_by is the desk's claim, not evidence.
+    appt = appt.model_copy(update={"version": 1, "booked_by": ctx.caller.user_id, "updated_at": utc_now()})
     return _store(ctx, appt, is_new=True)
 
 

@@ -39,7 +39,7 @@ from medspa_desk.protocol import (
     PushRequest,
     PushResponse,
 )
-from medspa_desk.records import AuditAction, Record, utc_now
+from medspa_desk.records import AuditAction, AuditEvent, Record, utc_now
 
 Handler = Callable[[PushContext], "Record | clients.Merged"]
 K = MutationKind
@@ -98,10 +98,33 @@ def push(db: Database, *, caller: Caller, request: PushRequest) -> tuple[PushRes
                                        buffer, batch))
         batch.store_answers()
         latest = log.finish()
-        own_events = [e for e in request.audit_events if e.actor_user_id in (None, caller.user_id)]
-        buffer.add_client_events(own_events)
+        accepted = _accepted_events(conn, caller=caller, events=request.audit_events)
+        buffer.add_client_events(accepted)
         stored = flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
-    return PushResponse(results=results, audit_stored=stored, server_time=utc_now()), latest
+    held = list(dict.fromkeys(event.id for event in accepted))
+    return PushResponse(results=results, audit_stored=stored, audit_stored_ids=held, server_time=utc_now()), latest
+
+
+def _accepted_events(conn: sa.Connection, *, caller: Caller, events: list[AuditEvent]) -> list[AuditEvent]:
+    """The desk's audit events the server keeps, stamped with the calling workstation.
+
+    A workstation's trail holds the events of every person enrolled on it, and it ships them with
+    whoever pushes next; so an event is kept when its actor is the caller, nobody (a failed sign-in),
+    or an active user of this practice who has signed in on this very workstation before. The
+    device is the caller's, whatever the event claims.
+    """
+    others = {e.actor_user_id for e in events} - {None, caller.user_id}
+    enrolled: set[UUID] = set()
+    if others:
+        s, u = t.sessions.c, t.users.c
+        enrolled = set(conn.execute(
+            sa.select(s.user_id).distinct()
+            .join(t.users, sa.and_(u.tenant_id == s.tenant_id, u.id == s.user_id))
+            .where(s.tenant_id == caller.tenant_id, s.device_id == caller.device_id, s.user_id.in_(others),
+                   u.active.is_(True))).scalars())
+    allowed = {None, caller.user_id, *enrolled}
+    return [e if e.device_id == caller.device_id else e.model_copy(update={"device_id": caller.device_id})
+            for e in events if e.actor_user_id in allowed]
 
 
 class _Batch:
