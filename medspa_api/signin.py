@@ -8,6 +8,8 @@ the same answer after the same work.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -51,6 +53,8 @@ class Caller:
     device_id: UUID
     session_id: UUID
     origin: Origin
+    # The session showed the device secret (sign-in or refresh): the workstation is the registered one.
+    device_proven: bool = False
 
     def audit(self) -> AuditBuffer:
         return AuditBuffer(origin=self.origin)
@@ -162,35 +166,70 @@ def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Se
         conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)
                      .values(totp_last_counter=counter, failed_logins=0, locked_until=None))
         buffer = AuditBuffer(origin=origin)
-        device_id = _register_device(conn, tenant_id=tenant_id, user_id=user.id, device_id=request.device_id,
-                                     name=request.device_name, buffer=buffer)
+        device = _register_device(conn, tenant_id=tenant_id, user_id=user.id, device_id=request.device_id,
+                                  secret=request.device_secret, name=request.device_name, buffer=buffer)
+        device_id = device.id
         session_id = new_id()
         conn.execute(t.sessions.insert().values(
             tenant_id=tenant_id, id=session_id, user_id=user.id, device_id=device_id, created_at=now,
-            last_seen_at=now, expires_at=now + timedelta(seconds=settings.session_absolute_s)))
+            last_seen_at=now, expires_at=now + timedelta(seconds=settings.session_absolute_s),
+            device_proven=device.proven))
         access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=session_id, settings=settings)
         buffer.record(actor_user_id=user.id, device_id=device_id, action=AuditAction.SIGN_IN, entity="user",
                       entity_id=user.id)
         flush(conn, tenant_id=tenant_id, buffer=buffer)
     return _token_response(user=user, tenant_id=tenant_id, device_id=device_id, access=access, refresh=refresh,
-                           settings=settings)
+                           settings=settings, device_secret=device.new_secret)
 
 
-def _register_device(conn: Connection, *, tenant_id: UUID, user_id: UUID, device_id: UUID | None, name: str,
-                     buffer: AuditBuffer) -> UUID:
+@dataclass(frozen=True)
+class SignedInDevice:
+    id: UUID
+    proven: bool  # registered just now, or the caller showed its secret
+    new_secret: str | None  # issued now: sent once in the TokenResponse, kept only as a hash
+
+
+INVALID_DEVICE_SECRET = ApiError(401, "invalid_device_secret", "This workstation could not prove it is the one "
+                                 "registered under its id. Ask a manager to revoke it and set it up again.")
+
+
+def _check_device_secret(stored_hash: str | None, presented: str | None) -> bool:
+    """Whether ``presented`` proves the device; a wrong secret is refused outright (ApiError)."""
+    if presented is None or stored_hash is None:
+        return False
+    if not hmac.compare_digest(stored_hash, tokens.token_hash(presented)):
+        raise INVALID_DEVICE_SECRET
+    return True
+
+
+def _register_device(conn: Connection, *, tenant_id: UUID, user_id: UUID, device_id: UUID | None,
+                     secret: str | None, name: str, buffer: AuditBuffer) -> SignedInDevice:
+    """The device signed in on: an existing one (proven only by its secret) or a new registration.
+
+    A desk that predates device secrets sends none and may still sign in, unproven (no escrow). A
+    device registered before secrets existed gets one at the next sign-in of the user who registered
+    it, still unproven for that session: that only binds the device id to the secret from then on.
+    """
     if device_id is not None:
-        row = conn.execute(sa.select(t.devices.c.revoked_at).where(t.devices.c.tenant_id == tenant_id,
-                                                                   t.devices.c.id == device_id)).first()
+        row = conn.execute(sa.select(t.devices.c.revoked_at, t.devices.c.secret_hash, t.devices.c.registered_by)
+                           .where(t.devices.c.tenant_id == tenant_id, t.devices.c.id == device_id)).first()
         if row is not None:
             if row.revoked_at is not None:
                 raise device_revoked()
-            return device_id
+            proven = _check_device_secret(row.secret_hash, secret)
+            issued = None
+            if row.secret_hash is None and row.registered_by == user_id:
+                issued = secrets.token_urlsafe(32)
+                conn.execute(t.devices.update().where(t.devices.c.tenant_id == tenant_id, t.devices.c.id == device_id)
+                             .values(secret_hash=tokens.token_hash(issued)))
+            return SignedInDevice(device_id, proven, issued)
     device_id = device_id or new_id()
+    issued = secrets.token_urlsafe(32)
     conn.execute(t.devices.insert().values(tenant_id=tenant_id, id=device_id, name=name, registered_by=user_id,
-                                           registered_at=utc_now()))
+                                           registered_at=utc_now(), secret_hash=tokens.token_hash(issued)))
     buffer.record(actor_user_id=user_id, device_id=device_id, action=AuditAction.DEVICE, entity="device",
                   entity_id=device_id, detail="registered")
-    return device_id
+    return SignedInDevice(device_id, True, issued)
 
 
 def device_revoked() -> ApiError:
@@ -211,10 +250,10 @@ def _issue_tokens(conn: Connection, *, tenant_id: UUID, session_id: UUID, settin
 
 
 def _token_response(*, user: sa.Row, tenant_id: UUID, device_id: UUID, access: str, refresh: str,
-                    settings: Settings) -> TokenResponse:
+                    settings: Settings, device_secret: str | None = None) -> TokenResponse:
     return TokenResponse(
         access_token=access, refresh_token=refresh, expires_in=settings.access_token_ttl_s, tenant_id=tenant_id,
-        device_id=device_id, server_time=utc_now(),
+        device_id=device_id, server_time=utc_now(), device_secret=device_secret,
         user=UserInfo(id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
                       provider_id=user.provider_id))
 
@@ -253,12 +292,13 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
                    t.tokens.c.kind == "refresh"))).first()
         if row is None or row.device_id != request.device_id:
             raise SESSION_OVER
-        revoked = conn.execute(sa.select(t.devices.c.revoked_at).where(
-            t.devices.c.tenant_id == tenant_id, t.devices.c.id == row.device_id)).scalar()
-        if revoked is not None:
+        device = conn.execute(sa.select(t.devices.c.revoked_at, t.devices.c.secret_hash).where(
+            t.devices.c.tenant_id == tenant_id, t.devices.c.id == row.device_id)).first()
+        if device is not None and device.revoked_at is not None:
             raise device_revoked()
         if row.ended_at is not None:
             raise SESSION_OVER
+        proves_device = _check_device_secret(device.secret_hash if device else None, request.device_secret)
         buffer = AuditBuffer(origin=origin)
         if row.used_at is not None and not _spend_unused_successor(conn, row=row, now=now, settings=settings,
                                                                    tenant_id=tenant_id):
@@ -278,8 +318,11 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
             conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == tenant_id,
                                                  t.tokens.c.token_hash == row.token_hash)
                          .values(used_at=row.used_at or now, replaced_by=tokens.token_hash(refresh)))
+            seen: dict[str, object] = {"last_seen_at": now}
+            if proves_device:
+                seen["device_proven"] = True
             conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
-                                                   t.sessions.c.id == row.session_id).values(last_seen_at=now))
+                                                   t.sessions.c.id == row.session_id).values(**seen))
     if reused:
         raise ApiError(401, "refresh_reused", "This sign-in was used from somewhere else, so it has been ended "
                        "for safety. Sign in again.")
@@ -323,7 +366,8 @@ def check_access_token(db: Database, *, token: str, origin: Origin, settings: Se
         row = conn.execute(
             sa.select(t.tokens.c.expires_at, t.sessions.c.id.label("session_id"), t.sessions.c.user_id,
                       t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.last_seen_at,
-                      t.sessions.c.expires_at.label("session_expires"), t.users.c.username, t.users.c.role,
+                      t.sessions.c.expires_at.label("session_expires"), t.sessions.c.device_proven,
+                      t.users.c.username, t.users.c.role,
                       t.users.c.provider_id, t.users.c.active, t.devices.c.revoked_at)
             .select_from(t.tokens
                          .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
@@ -348,7 +392,8 @@ def check_access_token(db: Database, *, token: str, origin: Origin, settings: Se
     elif as_utc(row.session_expires) <= now:
         raise SESSION_OVER
     caller = Caller(tenant_id=tenant_id, user_id=row.user_id, username=row.username, role=Role(row.role),
-                    provider_id=row.provider_id, device_id=row.device_id, session_id=row.session_id, origin=origin)
+                    provider_id=row.provider_id, device_id=row.device_id, session_id=row.session_id, origin=origin,
+                    device_proven=bool(row.device_proven))
     ends = min(as_utc(row.expires_at), as_utc(row.session_expires))
     return caller, (ends - now).total_seconds()
 

@@ -68,6 +68,8 @@ devices = sa.Table(
     sa.Column("vault_id", sa.Uuid, nullable=True),
     sa.Column("wrapped_key", sa.Text, nullable=True),
     sa.Column("server_half", sa.String(64), nullable=True),
+    # SHA-256 of the secret issued once at registration; NULL for devices registered before it existed.
+    sa.Column("secret_hash", sa.String(64), nullable=True),
 )
 
 sessions = sa.Table(
@@ -81,6 +83,8 @@ sessions = sa.Table(
     sa.Column("expires_at", TS, nullable=False),
     sa.Column("ended_at", TS, nullable=True),
     sa.Column("end_reason", sa.String(40), nullable=False, server_default=""),
+    # The sign-in (or a refresh) showed the device's secret: only such sessions get the escrow.
+    sa.Column("device_proven", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_sessions_user", "tenant_id", "user_id"),
     sa.Index("ix_sessions_device", "tenant_id", "device_id"),
 )

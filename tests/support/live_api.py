@@ -311,12 +311,15 @@ class LiveApi:
                 return seed.users[who]
         raise KeyError(f"no seeded user {who!r}")
 
-    def login(self, who: str, *, device_id: UUID | None = None, tenant: TenantSeed | None = None) -> dict[str, Any]:
+    def login(self, who: str, *, device_id: UUID | None = None, device_secret: str | None = None,
+              tenant: TenantSeed | None = None) -> dict[str, Any]:
         user = self._user(who) if tenant is None else tenant.users[who]
         body = {"tenant": (tenant or self._tenant_of(user)).name, "username": user.username,
                 "password": user.password, "totp": self.totp(user.username)}
         if device_id is not None:
             body["device_id"] = str(device_id)
+        if device_secret is not None:
+            body["device_secret"] = device_secret
         with self.client() as http:
             answer = http.post(self.url("/auth/login"), json=body)
         answer.raise_for_status()

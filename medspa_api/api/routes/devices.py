@@ -51,13 +51,17 @@ def deposit(body: EscrowDeposit, caller: Escrower, db: DatabaseDep) -> EscrowDep
 
 @router.get("/escrow", response_model=EscrowRelease)
 def release(caller: Escrower, db: DatabaseDep) -> EscrowRelease:
+    """Only to a session that showed the device secret: a device id alone is only a claim."""
     with db.transaction(caller.tenant_id) as conn:
         row = devices.escrow_of(conn, tenant_id=caller.tenant_id, device_id=caller.device_id)
         buffer = caller.audit()
         buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.DEVICE,
                       entity="device", entity_id=caller.device_id, detail="escrow_release",
-                      outcome="ok" if row else "none_deposited")
+                      outcome="device_unproven" if not caller.device_proven else "ok" if row else "none_deposited")
         flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    if not caller.device_proven:
+        raise ApiError(403, "device_unproven", "This sign-in did not show the workstation's device secret, so "
+                       "its key is not released. Update Medspa Desk and sign in again on this workstation.")
     if row is None:
         raise ApiError(404, "no_escrow", "This workstation has not deposited its key yet; sign in on it once "
                        "with the first user to deposit it.")
