@@ -17,10 +17,9 @@ from medspa_desk.records import Role
 from tests.api.desk import Desk, create_client, new_client
 from tests.support.live_api import LiveApi
 
-
-def _pg_only(api: LiveApi) -> None:
-    if api.backend != "postgresql":
-        pytest.skip("row-level security and roles exist only on PostgreSQL")
+# Row-level security and roles exist only on PostgreSQL: these tests are not collected for SQLite
+# (see conftest), so nothing is skipped.
+postgresql_only = pytest.mark.postgresql_only
 
 
 def _as_app_role(api: LiveApi) -> psycopg.Connection:
@@ -28,8 +27,8 @@ def _as_app_role(api: LiveApi) -> psycopg.Connection:
     return psycopg.connect(api.scratch.app_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
 
 
+@postgresql_only
 def test_every_tenant_table_forces_row_level_security(live_api: LiveApi) -> None:
-    _pg_only(live_api)
     with _as_app_role(live_api) as conn:
         flags = dict(conn.execute(
             "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class "
@@ -38,8 +37,8 @@ def test_every_tenant_table_forces_row_level_security(live_api: LiveApi) -> None
     assert all(flags.values()), flags
 
 
+@postgresql_only
 def test_the_app_role_is_neither_owner_superuser_nor_bypassrls(live_api: LiveApi) -> None:
-    _pg_only(live_api)
     with _as_app_role(live_api) as conn:
         role = conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone()
         owned = conn.execute("SELECT count(*) FROM pg_tables WHERE tableowner = current_user").fetchone()[0]
@@ -47,8 +46,8 @@ def test_the_app_role_is_neither_owner_superuser_nor_bypassrls(live_api: LiveApi
     assert owned == 0
 
 
+@postgresql_only
 def test_raw_sql_as_the_app_role_without_a_tenant_sees_nothing(live_api: LiveApi) -> None:
-    _pg_only(live_api)
     with _as_app_role(live_api) as conn:
         counts = [conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (fixed table names)
                   for table in ("records", "users", "audit", "sessions")]
