@@ -34,9 +34,9 @@ from sqlcipher3 import dbapi2
 
 from medspa_desk.records import AuditAction, Record
 from medspa_desk.store.actor import Actor
-from medspa_desk.store.base import StoreBase
+from medspa_desk.store.base import StoreBase, no_cycle_collection
 from medspa_desk.store.connection import CACHE_KIB
-from medspa_desk.store.rows import CLIENTS, Table, table_for
+from medspa_desk.store.rows import CLIENTS, TREATMENTS, Table, table_for
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +55,24 @@ class BulkMixin(StoreBase):
     def import_records(self, records: Iterable[Record], *, actor: Actor | None = None) -> int:
         """Insert or replace ``records`` in one transaction; returns how many were loaded."""
         count = 0
-        with _loading(self._live(), large=self._is_large(records)), self._write() as conn:
+        with no_cycle_collection(), _loading(self._live(), large=self._is_large(records)), \
+                self._write() as conn:
             with loading_rows(conn) as loader:
                 pending: dict[Table, list[tuple[Any, ...]]] = defaultdict(list)
+                # Records come in runs of one kind: look the table up when the kind changes.
+                kind: type[Record] | None = None
+                rows: list[tuple[Any, ...]] = []
+                to_row: Any = None
+                table: Table | None = None
                 for record in records:
-                    table = table_for(record)
-                    rows = pending[table]
-                    rows.append(table.to_row(record))
+                    if type(record) is not kind:
+                        kind = type(record)
+                        table = table_for(record)
+                        rows, to_row = pending[table], table.to_row
+                    rows.append(to_row(record))
                     count += 1
                     if len(rows) >= CHUNK:
-                        loader.load(table, rows)
+                        loader.load(table, rows)  # type: ignore[arg-type]
                         rows.clear()
                 for table, rows in pending.items():
                     if rows:
@@ -128,14 +136,16 @@ def _switch_journal(conn: Any, mode: str) -> bool:
 def loading_rows(conn: Any) -> Iterator[RowLoader]:
     """Load rows a chunk at a time inside the caller's open transaction.
 
-    While it runs, the per-row search-index triggers stand aside (the
-    ``bulk_load`` row) and each chunk of clients is indexed in two
-    statements; deferred indexes are rebuilt on the way out. A failure
+    While it runs, the per-row triggers stand aside (the ``bulk_load`` row):
+    each chunk of clients is indexed for search in two statements, and the
+    lots of every loaded treatment in two statements at the end (schema 7);
+    deferred indexes are rebuilt on the way out. A failure
     needs no clean-up here: the caller's transaction rolls all of it back.
     """
     conn.execute("INSERT INTO sync_state (name, value) VALUES ('bulk_load', '1')")
     loader = RowLoader(conn)
     yield loader
+    loader.index_lots()
     loader.rebuild_deferred_indexes()
     conn.execute("DELETE FROM sync_state WHERE name = 'bulk_load'")
 
@@ -147,15 +157,22 @@ class RowLoader:
         self._conn = conn
         self._seen: set[str] = set()
         self._deferred: list[str] = []  # CREATE INDEX statements to run at the end
+        self._treatments: list[str] = []  # ids of loaded treatments, for the lot index
+        self._all_treatments_loaded_here = False  # the treatments table started empty
 
     def load(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
         if table.name not in self._seen:
             self._seen.add(table.name)
+            if table is TREATMENTS:
+                self._all_treatments_loaded_here = not self._conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM treatments)").fetchone()[0]
             if len(rows) >= CHUNK and self._nearly_empty(table):
                 self._defer_indexes(table)
         self._conn.executemany(table.upsert_sql, rows)
         if table is CLIENTS:
             _index_clients(self._conn, rows)
+        elif table is TREATMENTS:
+            self._treatments.extend(row[0] for row in rows)
 
     def _nearly_empty(self, table: Table) -> bool:
         # Table names are rows.py constants, never input.
@@ -172,6 +189,31 @@ class RowLoader:
         for name, sql in indexes:
             self._conn.execute(f'DROP INDEX "{name}"')
             self._deferred.append(sql)
+
+    def index_lots(self) -> None:
+        """The lot-recall rows of every treatment loaded (what the schema-3 triggers would add)."""
+        if not self._treatments:
+            return
+        if self._all_treatments_loaded_here:
+            # Every stored treatment came with this load (a first sync or import):
+            # one pass over the table, no id list to match against.
+            self._treatments = []
+            self._conn.execute(
+                "INSERT INTO treatment_lots (treatment_id, client_id, product_id, lot, at) "
+                "SELECT DISTINCT t.id, t.client_id, json_extract(u.value, '$.product_id'), "
+                "json_extract(u.value, '$.lot'), t.at FROM treatments AS t, "
+                "json_each(t.data, '$.products') AS u")
+            return
+        ids = json.dumps(self._treatments)
+        self._treatments = []
+        self._conn.execute("DELETE FROM treatment_lots WHERE treatment_id IN "
+                           "(SELECT value FROM json_each(?))", (ids,))
+        self._conn.execute(
+            "INSERT INTO treatment_lots (treatment_id, client_id, product_id, lot, at) "
+            "SELECT DISTINCT t.id, t.client_id, json_extract(u.value, '$.product_id'), "
+            "json_extract(u.value, '$.lot'), t.at FROM treatments AS t, "
+            "json_each(t.data, '$.products') AS u WHERE t.id IN (SELECT value FROM json_each(?))",
+            (ids,))
 
     def rebuild_deferred_indexes(self) -> None:
         for sql in self._deferred:

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from medspa_desk.clinical.charting import build_treatment
 from medspa_desk.clinical.recall_export import ExportFormat, export_recall
+from medspa_desk.protocol import Change
 from medspa_desk.records import AuditAction, Client, Role
 from medspa_desk.store import InvalidChange, Store, StoreError
 from medspa_desk.store.connection import open_database
@@ -178,3 +179,54 @@ def test_an_export_to_a_missing_folder_says_so_and_is_audited_as_failed(store, d
                       criteria=criteria, product_names={}, practice_name="Glow", zone=demo.location.zone,
                       actor=manager)
     assert store.audit.events(limit=100_000)[-1].outcome == "failed"
+
+
+def _relotted(treatment, lot: str):
+    """The treatment again, one version on, with every product use from ``lot``."""
+    uses = tuple(u.model_copy(update={"lot": lot}) for u in treatment.products)
+    points = tuple(p.model_copy(update={"lot": lot}) for p in treatment.points)
+    return treatment.model_copy(update={"products": uses, "points": points, "version": treatment.version + 1,
+                                        "seq": treatment.seq + 1000})
+
+
+def _charted(demo, count: int):
+    return [t for t in demo.treatments if t.products][:count]
+
+
+def test_a_bulk_load_into_a_store_with_treatments_reindexes_the_lots_it_replaces(store, demo, manager):
+    changed, added = _charted(demo, 2)
+    old_lots = {u.lot for u in changed.products}
+    store.connection.execute("DELETE FROM treatments WHERE id = ?", (str(added.id),))
+
+    store.import_records([_relotted(changed, "BULKLOT1"), _relotted(added, "BULKLOT2")])
+
+    assert [h.client_id for h in find_recall_clients(store, RecallCriteria(lot="bulklot1"), actor=manager)] \
+        == [changed.client_id]
+    assert [h.client_id for h in find_recall_clients(store, RecallCriteria(lot="BULKLOT2"), actor=manager)] \
+        == [added.client_id]
+    rows = store.connection.execute("SELECT DISTINCT lot FROM treatment_lots WHERE treatment_id = ?",
+                                    (str(changed.id),)).fetchall()
+    assert {lot for (lot,) in rows} == {"BULKLOT1"} and "BULKLOT1" not in old_lots
+
+
+def test_a_pulled_treatment_moves_its_lots_in_the_index(store, demo, manager):
+    [treatment] = _charted(demo, 1)
+    pulled = _relotted(treatment, "PULLEDLOT")
+
+    store.apply_changes([Change(seq=pulled.seq, entity="treatment", entity_id=pulled.id, version=pulled.version,
+                                data=pulled.to_json())], cursor=pulled.seq)
+
+    hits = find_recall_clients(store, RecallCriteria(lot="pulledlot"), actor=manager)
+    assert [h.client_id for h in hits] == [treatment.client_id]
+    assert {u.treatment_id for h in hits for u in h.uses} == {treatment.id}
+    for lot in {u.lot for u in treatment.products}:
+        assert treatment.id not in {u.treatment_id for h in find_recall_clients(
+            store, RecallCriteria(lot=lot), actor=manager) for u in h.uses}
+
+
+def test_a_first_bulk_load_indexes_every_lot_its_treatments_used(tmp_path, demo, manager):
+    expected = {(str(t.id), u.lot.casefold()) for t in demo.treatments for u in t.products}
+    with Store.open(tmp_path / "first.db", bytearray(os.urandom(32)), create=True) as fresh:
+        fresh.import_records(demo.all_records())
+        rows = fresh.connection.execute("SELECT treatment_id, lot FROM treatment_lots").fetchall()
+    assert {(tid, lot.casefold()) for tid, lot in rows} == expected
