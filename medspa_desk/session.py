@@ -34,8 +34,11 @@ from medspa_desk.store import Actor, Store
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
+    forget_device_proof,
     forget_refresh_token,
+    load_device_proof,
     load_refresh_token,
+    save_device_proof,
     save_refresh_token,
 )
 from medspa_desk.sync.engine import SyncEngine
@@ -383,17 +386,18 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
     token = load_refresh_token(server_url=config.server_url, user_id=user_id, user_secret=user_secret)
     keeper = _TokenKeeper(config, user_id=user_id)
     keeper.use_secret(user_secret)
+    proof = load_device_proof(server_url=config.server_url, device_id=config.device_id)
     try:
         if token is not None:
             try:
                 session = Session.resume(api=api, refresh_token=token, device_id=config.device_id,
-                                         keep_refresh_token=keeper)
+                                         keep_refresh_token=keeper, device_secret=proof)
                 return session, api, keeper
             except SignInNeeded as exc:
                 log.info("kept session of user %s ended (%s); signing in again", user_id, exc.code)
         tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
-                                device_id=config.device_id)
-        return Session(api=api, tokens=tokens, keep_refresh_token=keeper), api, keeper
+                                device_id=config.device_id, device_secret=proof)
+        return Session(api=api, tokens=tokens, keep_refresh_token=keeper, device_secret=proof), api, keeper
     except DeviceRevoked:
         api.close()
         keeper.forget()
@@ -417,6 +421,8 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
 
 def _erase(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
     assert config.vault_id is not None
+    if config.device_id is not None:
+        forget_device_proof(server_url=config.server_url, device_id=config.device_id)
     return wipe_workstation(database_path=workstation.database_path,
                             keyslot_path=workstation.directory / KEYSLOT_FILE_NAME, vault_id=config.vault_id,
                             user_ids=list(config.users.values()), server_url=config.server_url)
@@ -476,10 +482,15 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
     user_secret: SecretKey | None = None
     keeper: _TokenKeeper | None = None
     try:
+        proof = (load_device_proof(server_url=config.server_url, device_id=config.device_id)
+                 if config.device_id is not None else None)
         tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
-                                device_id=config.device_id, device_name=device_name)
+                                device_id=config.device_id, device_name=device_name, device_secret=proof)
         user = _user_record(tokens.user)
         config = replace(config, device_id=tokens.device_id)
+        if tokens.device_secret:  # a new registration: the server shows its proof once
+            proof = tokens.device_secret
+            save_device_proof(proof, server_url=config.server_url, device_id=tokens.device_id)
         new_workstation = not (workstation.directory / KEYSLOT_FILE_NAME).exists()
         if new_workstation:
             vault, key, user_secret = Vault.create_with_user_secret(workstation.directory, user_id=user.id,
@@ -488,7 +499,7 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
         else:
             vault = Vault.load(workstation.directory)
         keeper = _TokenKeeper(config, user_id=user.id)
-        online = Session(api=api, tokens=tokens, keep_refresh_token=keeper)
+        online = Session(api=api, tokens=tokens, keep_refresh_token=keeper, device_secret=proof)
         if key is None:
             key = enroll_from_escrow(api=api, session=online, vault=vault, user_id=user.id, password=password)
             # The new slot's user secret: one more unlock (enrolment through escrow is rare).

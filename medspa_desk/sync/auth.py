@@ -33,8 +33,14 @@ _EXPIRED_ACCESS = frozenset({"session_expired", "invalid_token", "token_expired"
 
 
 def sign_in_online(api: CentralApi, *, tenant: str, username: str, password: str, totp: str | None = None,
-                   device_id: UUID | None = None, device_name: str = "") -> TokenResponse:
-    """Password (and TOTP when the server asks with :class:`TotpRequired`); registers the device."""
+                   device_id: UUID | None = None, device_name: str = "",
+                   device_secret: str | None = None) -> TokenResponse:
+    """Password (and TOTP when the server asks with :class:`TotpRequired`); registers the device.
+
+    ``device_secret`` is the proof the server issued when this workstation was
+    registered (``TokenResponse.device_secret``); without it the server still
+    signs the person in but will not release the workstation's escrowed key.
+    """
     if not tenant.strip() or not username.strip():
         raise SignInNeeded("Enter the practice name and your username.")
     if not password:
@@ -43,7 +49,8 @@ def sign_in_online(api: CentralApi, *, tenant: str, username: str, password: str
     if code is not None and not (len(code) == 6 and code.isdigit()):
         raise SignInNeeded("The code from the authenticator app has six digits; enter it again.")
     request = LoginRequest(tenant=tenant.strip(), username=username.strip(), password=password, totp=code,
-                           device_id=device_id, device_name=device_name[:100], client_time=utc_now())
+                           device_id=device_id, device_name=device_name[:100], client_time=utc_now(),
+                           device_secret=device_secret)
     tokens = api.login(request)
     log.info("signed in online: user %s on device %s", tokens.user.id, tokens.device_id)
     return tokens
@@ -53,8 +60,10 @@ class Session:
     """One person's online session on this workstation; safe to use from several threads."""
 
     def __init__(self, *, api: CentralApi, tokens: TokenResponse,
-                 keep_refresh_token: Callable[[str], object] | None = None) -> None:
+                 keep_refresh_token: Callable[[str], object] | None = None,
+                 device_secret: str | None = None) -> None:
         self._api = api
+        self._device_secret = device_secret or tokens.device_secret
         self._keep = keep_refresh_token
         self._lock = threading.Lock()
         self._ended = False
@@ -65,10 +74,12 @@ class Session:
 
     @classmethod
     def resume(cls, *, api: CentralApi, refresh_token: str, device_id: UUID,
-               keep_refresh_token: Callable[[str], object] | None = None) -> Session:
+               keep_refresh_token: Callable[[str], object] | None = None,
+               device_secret: str | None = None) -> Session:
         """A session from a refresh token kept in the keychain (after an offline sign-in)."""
-        tokens = api.refresh(RefreshRequest(refresh_token=refresh_token, device_id=device_id))
-        return cls(api=api, tokens=tokens, keep_refresh_token=keep_refresh_token)
+        tokens = api.refresh(RefreshRequest(refresh_token=refresh_token, device_id=device_id,
+                                            device_secret=device_secret))
+        return cls(api=api, tokens=tokens, keep_refresh_token=keep_refresh_token, device_secret=device_secret)
 
     def _take(self, tokens: TokenResponse) -> None:
         self._access = tokens.access_token
@@ -90,7 +101,8 @@ class Session:
             return self._access
 
     def _rotate(self) -> None:
-        tokens = self._api.refresh(RefreshRequest(refresh_token=self._refresh, device_id=self.device_id))
+        tokens = self._api.refresh(RefreshRequest(refresh_token=self._refresh, device_id=self.device_id,
+                                                  device_secret=self._device_secret))
         self._take(tokens)
         log.info("session of user %s refreshed", self.user.id)
 

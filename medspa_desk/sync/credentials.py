@@ -108,3 +108,41 @@ def forget_refresh_token(*, server_url: str, user_id: UUID) -> bool:
         return refresh_token_entry(server_url=server_url, user_id=user_id).delete()
     except KeychainUnavailable:
         return False
+
+
+# --- the workstation's proof of identity to the server -------------------------------------
+
+DEVICE_PROOF_SERVICE = "Medspa Desk workstation proof"
+
+
+def device_proof_entry(*, server_url: str, device_id: UUID) -> KeychainEntry:
+    return KeychainEntry(service=DEVICE_PROOF_SERVICE, username=f"{device_id} at {server_url}")
+
+
+def save_device_proof(secret: str, *, server_url: str, device_id: UUID) -> bool:
+    """Keep the secret the server issued at registration; False when there is no keychain.
+
+    It proves to the server that a sign-in comes from this workstation (the
+    server releases the escrowed key only then); a copy of the workstation's
+    folder on another computer does not carry it.
+    """
+    try:
+        device_proof_entry(server_url=server_url, device_id=device_id).set(secret)
+    except KeychainUnavailable:
+        log.warning("no keychain: device %s cannot keep its proof; escrow needs a new registration", device_id)
+        return False
+    return True
+
+
+def load_device_proof(*, server_url: str, device_id: UUID) -> str | None:
+    try:
+        return device_proof_entry(server_url=server_url, device_id=device_id).get()
+    except KeychainUnavailable:
+        return None
+
+
+def forget_device_proof(*, server_url: str, device_id: UUID) -> None:
+    try:
+        device_proof_entry(server_url=server_url, device_id=device_id).delete()
+    except KeychainUnavailable:
+        return

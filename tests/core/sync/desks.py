@@ -66,6 +66,7 @@ class Desk:
     session: Session
     engine: SyncEngine
     events: list[tuple[str, Any]] = field(default_factory=list)
+    device_secret: str | None = None  # the workstation's proof, issued at its registration
 
     @property
     def actor(self) -> Actor:
@@ -119,7 +120,8 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
                                                            user_id=tokens.user.id, user_secret=user_secret))
     desk = Desk(name=name, directory=directory, server_url=url, vault=vault, key=key,
                 user_secret=user_secret, store=store,
-                session=session, engine=None, events=events)  # type: ignore[arg-type]
+                session=session, engine=None, events=events,  # type: ignore[arg-type]
+                device_secret=tokens.device_secret)
     callbacks = engine_options.pop("callbacks", None) or SyncCallbacks(
         sync_did_fail=lambda error: events.append(("sync_did_fail", error)),
         sync_did_finish=lambda changes: events.append(("sync_did_finish", changes)),

@@ -27,6 +27,7 @@ from medspa_desk.sync.errors import (
     ServerTrouble,
     SignInNeeded,
     SyncCancelled,
+    SyncError,
     TotpRequired,
 )
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
@@ -134,6 +135,9 @@ def test_a_refresh_rotates_the_token_in_the_keychain_and_the_old_one_stops_worki
         assert load_refresh_token(server_url=desk.server_url, user_id=desk.session.user.id,
                                   user_secret=desk.user_secret) == rotated
         desk.engine.run_once()
+        # The rotated token is used in turn; the first one is then plain reuse (a retry within
+        # 30 s while its successor is still unused would be forgiven: a lost answer).
+        desk.session.refresh_now(stale_access=desk.session.access_token())
         stale = CentralApi(client_factory(desk.server_url, live.ca_path)())
         with pytest.raises(SignInNeeded) as refused:
             Session.resume(api=stale, refresh_token=first, device_id=desk.session.device_id)
@@ -166,8 +170,9 @@ def test_a_second_user_enrolls_on_the_workstation_through_the_escrow(
         deposit_escrow(api=api, session=desk.session, vault=desk.vault, data_key=desk.key)
         nurse = live.users["provider"]
         tokens = sign_in_online(api, tenant=live.tenant.name, username=nurse.username, password=nurse.password,
-                                totp=live.totp(nurse.username), device_id=desk.session.device_id)
-        second = Session(api=api, tokens=tokens)
+                                totp=live.totp(nurse.username), device_id=desk.session.device_id,
+                                device_secret=desk.device_secret)
+        second = Session(api=api, tokens=tokens, device_secret=desk.device_secret)
         key = enroll_from_escrow(api=api, session=second, vault=desk.vault, user_id=tokens.user.id,
                                  password="the nurse's own desk password")
         assert bytes(key.buffer) == bytes(desk.key.buffer)
@@ -342,3 +347,20 @@ def test_with_a_store_runner_pause_does_not_wait_behind_a_long_job(
     finally:
         desk.close()
         runner.stop()
+
+
+def test_a_sign_in_that_claims_the_workstation_without_its_proof_gets_no_key(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
+    try:
+        api = CentralApi(client_factory(desk.server_url, live.ca_path)())
+        deposit_escrow(api=api, session=desk.session, vault=desk.vault, data_key=desk.key)
+        nurse = live.users["provider"]
+        tokens = sign_in_online(api, tenant=live.tenant.name, username=nurse.username, password=nurse.password,
+                                totp=live.totp(nurse.username), device_id=desk.session.device_id)
+        with pytest.raises(SyncError):
+            enroll_from_escrow(api=api, session=Session(api=api, tokens=tokens), vault=desk.vault,
+                               user_id=tokens.user.id, password="the nurse's own desk password")
+        api.close()
+    finally:
+        desk.close()
