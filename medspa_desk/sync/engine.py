@@ -314,12 +314,19 @@ class SyncEngine:
             self._counts_to_status(online=True)
             if len(mutations) < self._push_batch and len(audit) < AUDIT_BATCH:
                 return changes
+            if not mutations and not set(response.audit_stored_ids) & {event.id for event in audit}:
+                log.warning("the server kept none of %d audit events; they stay for the next sync", len(audit))
+                return changes
 
     @staticmethod
     def _settle(store: Any, *, response: PushResponse, audit: list[Any]) -> Changes:
         done = store.settle(list(response.results))
-        if audit:
-            store.mark_audit_sent([event.id for event in audit])
+        # Only what the server says it holds counts as sent: an event it refused
+        # stays on this desk and goes again, never silently dropped.
+        stored = set(response.audit_stored_ids)
+        sent = [event.id for event in audit if event.id in stored]
+        if sent:
+            store.mark_audit_sent(sent)
         return done
 
     # --- pull ----------------------------------------------------------------------------

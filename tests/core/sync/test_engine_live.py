@@ -364,3 +364,23 @@ def test_a_sign_in_that_claims_the_workstation_without_its_proof_gets_no_key(
         api.close()
     finally:
         desk.close()
+
+
+def test_an_audit_event_the_server_refuses_stays_on_the_desk_and_is_not_marked_sent(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    from uuid import uuid4
+
+    from medspa_desk.records import AuditAction, AuditEvent
+
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
+    try:
+        stranger = AuditEvent(actor_user_id=uuid4(), action=AuditAction.VIEW, entity="client", entity_id=uuid4())
+        own = AuditEvent(actor_user_id=desk.session.user.id, action=AuditAction.LOCK, entity="user",
+                         entity_id=desk.session.user.id)
+        desk.write(lambda store: (store.audit.record(stranger), store.audit.record(own)))
+        desk.engine.run_once()
+        unsent = {event.id for event in desk.write(lambda store: store.unsent_audit(1000))}
+        assert stranger.id in unsent  # refused by the server: kept, never dropped as "sent"
+        assert own.id not in unsent
+    finally:
+        desk.close()
