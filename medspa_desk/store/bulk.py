@@ -137,14 +137,16 @@ def loading_rows(conn: Any) -> Iterator[RowLoader]:
     """Load rows a chunk at a time inside the caller's open transaction.
 
     While it runs, the per-row triggers stand aside (the ``bulk_load`` row):
-    each chunk of clients is indexed for search in two statements, and the
-    lots of every loaded treatment in two statements at the end (schema 7);
-    deferred indexes are rebuilt on the way out. A failure
+    each chunk of clients is indexed for search in two statements (all of
+    them in one at the end when the table started empty), and the lots of
+    every loaded treatment at the end (schema 7); deferred indexes are
+    rebuilt on the way out. A failure
     needs no clean-up here: the caller's transaction rolls all of it back.
     """
     conn.execute("INSERT INTO sync_state (name, value) VALUES ('bulk_load', '1')")
     loader = RowLoader(conn)
     yield loader
+    loader.index_clients()
     loader.index_lots()
     loader.rebuild_deferred_indexes()
     conn.execute("DELETE FROM sync_state WHERE name = 'bulk_load'")
@@ -159,6 +161,7 @@ class RowLoader:
         self._deferred: list[str] = []  # CREATE INDEX statements to run at the end
         self._treatments: list[str] = []  # ids of loaded treatments, for the lot index
         self._all_treatments_loaded_here = False  # the treatments table started empty
+        self._all_clients_loaded_here = False  # the clients table started empty
 
     def load(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
         if table.name not in self._seen:
@@ -166,10 +169,13 @@ class RowLoader:
             if table is TREATMENTS:
                 self._all_treatments_loaded_here = not self._conn.execute(
                     "SELECT EXISTS (SELECT 1 FROM treatments)").fetchone()[0]
+            elif table is CLIENTS:
+                self._all_clients_loaded_here = not self._conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM clients)").fetchone()[0]
             if len(rows) >= CHUNK and self._nearly_empty(table):
                 self._defer_indexes(table)
         self._conn.executemany(table.upsert_sql, rows)
-        if table is CLIENTS:
+        if table is CLIENTS and not self._all_clients_loaded_here:
             _index_clients(self._conn, rows)
         elif table is TREATMENTS:
             self._treatments.extend(row[0] for row in rows)
@@ -189,6 +195,15 @@ class RowLoader:
         for name, sql in indexes:
             self._conn.execute(f'DROP INDEX "{name}"')
             self._deferred.append(sql)
+
+    def index_clients(self) -> None:
+        """Index for search every client of a load into an empty table, in one statement."""
+        if self._all_clients_loaded_here:
+            self._all_clients_loaded_here = False
+            self._conn.execute(
+                "INSERT INTO client_search (rowid, first_name, last_name, preferred_name, phone, "
+                "email, birth) SELECT rowid, first_name, last_name, preferred_name, phone, email, "
+                "birth FROM client_search_source WHERE deleted = 0")
 
     def index_lots(self) -> None:
         """The lot-recall rows of every treatment loaded (what the schema-3 triggers would add)."""

@@ -67,19 +67,38 @@ def record_json(record: Record) -> str:
     return type(record).__pydantic_serializer__.to_json(record).decode()
 
 
+_ID_FIRST = '{"id":"'
+
+
+def id_and_json(record: Record) -> tuple[str, str]:
+    """The record's id as text and its JSON, the id read from the JSON's start.
+
+    ``Record`` declares ``id`` first, so the serializer writes ``{"id":"`` and
+    then exactly ``str(record.id)`` (36 characters); slicing it out saves a
+    UUID-to-text conversion per record (a tenth of a bulk load's Python time).
+    Anything else falls back to ``str``.
+    """
+    text = record_json(record)
+    if text.startswith(_ID_FIRST):
+        return text[7:43], text
+    return str(record.id), text
+
+
 # Locations, providers and rooms repeat on every appointment of a bulk load;
 # their text form is worth remembering (a few thousand ids at most).
 _place_text: Callable[[UUID], str] = lru_cache(maxsize=4096)(str)
 
 
 def _reference_row(record: Record) -> tuple[Any, ...]:
-    return (str(record.id), record.entity, record.version, record.seq, record_json(record))
+    record_id, text = id_and_json(record)
+    return (record_id, record.entity, record.version, record.seq, text)
 
 
 def _client_row(c: Client) -> tuple[Any, ...]:
-    return (str(c.id), c.version, c.seq, c.first_name, c.last_name, c.preferred_name,
+    client_id, text = id_and_json(c)
+    return (client_id, c.version, c.seq, c.first_name, c.last_name, c.preferred_name,
             c.birth_date.isoformat(), c.phone, phone_digits(c.phone), c.email, c.address,
-            int(c.deleted), record_json(c))
+            int(c.deleted), text)
 
 
 def _appointment_row(a: Appointment) -> tuple[Any, ...]:
@@ -89,24 +108,27 @@ def _appointment_row(a: Appointment) -> tuple[Any, ...]:
     # epoch(blocked_interval(a)[0]) / [1] without building two datetimes.
     starts = epoch(a.starts_at)
     room = a.room_id
-    return (str(a.id), a.version, a.seq, _place_text(a.location_id), str(a.client_id),
+    appt_id, text = id_and_json(a)
+    return (appt_id, a.version, a.seq, _place_text(a.location_id), str(a.client_id),
             _place_text(a.provider_id), _place_text(room) if room else None, a.status.value,
             int(a.holds_slot), starts, starts - 60 * a.buffer_before_min,
-            epoch(a.ends_at) + 60 * a.buffer_after_min, record_json(a))
+            epoch(a.ends_at) + 60 * a.buffer_after_min, text)
 
 
 def _intake_row(f: IntakeForm) -> tuple[Any, ...]:
-    return (str(f.id), f.version, f.seq, str(f.client_id), epoch(f.submitted_at), record_json(f))
+    form_id, text = id_and_json(f)
+    return (form_id, f.version, f.seq, str(f.client_id), epoch(f.submitted_at), text)
 
 
 def _consent_row(c: SignedConsent) -> tuple[Any, ...]:
-    return (str(c.id), c.version, c.seq, str(c.client_id), c.template_key, epoch(c.signed_at),
-            record_json(c))
+    consent_id, text = id_and_json(c)
+    return (consent_id, c.version, c.seq, str(c.client_id), c.template_key, epoch(c.signed_at), text)
 
 
 def _treatment_row(t: TreatmentRecord) -> tuple[Any, ...]:
-    return (str(t.id), t.version, t.seq, str(t.client_id), int(t.is_signed), epoch(t.performed_at),
-            record_json(t))
+    treatment_id, text = id_and_json(t)
+    return (treatment_id, t.version, t.seq, str(t.client_id), int(t.is_signed),
+            epoch(t.performed_at), text)
 
 
 REFERENCE = Table("reference", ("id", "entity", "version", "seq", "data"), _reference_row)

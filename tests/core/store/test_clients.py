@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from medspa_desk.records import AuditAction, new_id
+from medspa_desk.records import AuditAction, Client, new_id
 from medspa_desk.store import Actor, InvalidChange, Store
 
 
@@ -130,3 +130,15 @@ def test_client_labels_name_clients_for_the_schedule_without_an_audit_event(prac
         "Maria Lopez", plain.initials, False)
     assert (labels[called.id].shown_name, labels[called.id].initials, labels[called.id].has_alerts) == (
         "Kate öster", called.initials, True)
+
+
+def test_a_first_bulk_load_indexes_each_client_once_as_last_loaded(store: Store) -> None:
+    first = Client(first_name="Imogen", last_name="Quast", birth_date=date(1980, 1, 1))
+    renamed = first.model_copy(update={"last_name": "Quirke", "version": 2})
+    gone = Client(first_name="Imogen", last_name="Vale", birth_date=date(1981, 1, 1), deleted=True)
+
+    store.import_records([first, gone, renamed])
+
+    assert [h.id for h in store.search_clients("imogen")] == [first.id]
+    assert store.search_clients("quast") == [] and store.search_clients("vale") == []
+    assert store.connection.execute("SELECT count(*) FROM client_search").fetchone()[0] == 1
