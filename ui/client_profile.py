@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
 from ui.events import bus
-from ui.forms import open_consent_pdf, open_intake_pdf
+from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
 from ui.qt import (
     QFileDialog,
@@ -119,6 +119,12 @@ class ClientProfile(QWidget):
         self.treatments: QTreeWidget | None = None
         if can_see_treatment_notes(self.role):
             self.treatments = _tree(self, ["Date", "Service", "Products", "Notes"], "Treatment history")
+            self.treatments.setToolTip("Double-click or press Enter for the full record with its face chart, "
+                                       "to view or print")
+            self.treatments.itemActivated.connect(
+                lambda item, _column: open_treatment_pdf(self, self.session,
+                                                         item.data(0, Qt.ItemDataRole.UserRole),
+                                                         shown=self._viewer_shown))
             self.tabs.addTab(self.treatments, "&Treatment history")
         self.tabs.currentChanged.connect(self._tab_changed)
         layout = QVBoxLayout(self)
@@ -279,12 +285,13 @@ class ClientProfile(QWidget):
         for record in sorted(treatments, key=lambda t: t.performed_at, reverse=True):
             products = ", ".join(f"{p.product_name} {p.amount:g} {p.unit.value} ({p.area})"
                                  for p in record.products)
-            QTreeWidgetItem(self.treatments, [
+            row = QTreeWidgetItem(self.treatments, [
                 format_birth_date(record.performed_at.astimezone(self.zone).date()),
                 names.get(record.service_id, "Service"),
                 products or "—",
                 record.clinical_notes or "—",
             ])
+            row.setData(0, Qt.ItemDataRole.UserRole, record.id)
         _fit_columns(self.treatments)
         self.treatments_did_load.emit()
 

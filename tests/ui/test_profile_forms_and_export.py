@@ -53,3 +53,14 @@ def test_a_manager_exports_the_whole_record_and_the_export_is_audited(
 def test_front_desk_has_no_export_button(qtbot: Any, sign_in: Any, practice: Any) -> None:
     profile = open_profile(qtbot, sign_in("desk.amy"), practice.known[0].id)
     assert not profile.export_button.isVisibleTo(profile)
+
+
+def test_a_provider_opens_a_treatment_record_with_its_face_chart_for_printing(
+        qtbot: Any, sign_in: Any, practice: Any) -> None:
+    profile = open_profile(qtbot, sign_in("np.rivera"), practice.known[0].id)
+    with qtbot.waitSignal(profile.treatments_did_load, timeout=5000):
+        profile.tabs.setCurrentWidget(profile.treatments)
+    profile.treatments.itemActivated.emit(profile.treatments.topLevelItem(0), 0)
+    qtbot.waitUntil(lambda: isinstance(getattr(profile, "viewer", None), PdfViewer), timeout=10_000)
+    assert profile.viewer.document.entity == "treatment"
+    profile.viewer.close()

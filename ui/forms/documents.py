@@ -11,11 +11,18 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.clinical.treatment_pdf import treatment_pdf
 from medspa_desk.documents.pdf import consent_pdf, day_sheet_pdf, day_sheet_rows, intake_pdf
 from medspa_desk.documents.questionnaire import shipped_questionnaire
 from medspa_desk.documents.rules import Finding, evaluate
 from medspa_desk.documents.sealing import verify_signed
-from medspa_desk.records import IntakeForm, Location, ServiceCategory, SignedConsent
+from medspa_desk.records import (
+    IntakeForm,
+    Location,
+    ServiceCategory,
+    SignedConsent,
+    TreatmentRecord,
+)
 from ui.forms.pdf_view import Document
 from ui.operations import Refusal
 
@@ -58,6 +65,22 @@ def intake_document(store: Any, *, actor: Any, location: Location, client_id: UU
                     entity_id=intake.id, detail="intake_pdf",
                     file_name=f"intake-{intake.submitted_at.astimezone(location.zone):%Y%m%d}.pdf",
                     tamper=verify_signed(intake))
+
+
+def treatment_document(store: Any, *, actor: Any, location: Location, treatment_id: UUID) -> Document:
+    """A treatment record with its face chart, for the client's file and for printing (clinicians)."""
+    record = store.treatment(treatment_id, actor=actor)
+    client = store.client(record.client_id, actor=actor)
+    names = {p.id: p.display_name for p in store.providers()}
+    services = {s.id: s.name for s in store.services()}
+    signer = next((u.display_name for u in store.users() if u.id == record.signed_by), "")
+    pdf = treatment_pdf(record, client=client, practice_name=location.name, zone=location.zone,
+                        provider_name=names.get(record.provider_id, "Provider"),
+                        service_name=services.get(record.service_id, "Treatment"), signer_name=signer,
+                        product_names={p.id: p.name for p in store.products()})
+    day = record.performed_at.astimezone(location.zone)
+    return Document(pdf=pdf, title=f"Treatment record, {day:%b %d %Y}", entity=TreatmentRecord.entity,
+                    entity_id=record.id, detail="treatment_pdf", file_name=f"treatment-{day:%Y%m%d}.pdf")
 
 
 def day_sheet_document(store: Any, *, actor: Any, location: Location, day: date, privacy: bool) -> Document:
