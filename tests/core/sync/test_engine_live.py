@@ -162,21 +162,25 @@ def test_sign_in_asks_for_the_authenticator_code_when_the_password_is_right(live
         api.close()
 
 
+def nurse_signs_in_on(desk: Desk, live: LiveApi, api: CentralApi, *, proof: str | None) -> Session:
+    """After the desk deposited its key, the nurse signs in online on that workstation (with or without its proof)."""
+    deposit_escrow(api=api, session=desk.session, vault=desk.vault, data_key=desk.key)
+    nurse = live.users["provider"]
+    tokens = sign_in_online(api, tenant=live.tenant.name, username=nurse.username, password=nurse.password,
+                            totp=live.totp(nurse.username), device_id=desk.session.device_id, device_secret=proof)
+    return Session(api=api, tokens=tokens, device_secret=proof)
+
+
 def test_a_second_user_enrolls_on_the_workstation_through_the_escrow(
         live: LiveApi, tmp_path: Path, secret_service: None) -> None:
     desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
     try:
         api = CentralApi(client_factory(desk.server_url, live.ca_path)())
-        deposit_escrow(api=api, session=desk.session, vault=desk.vault, data_key=desk.key)
-        nurse = live.users["provider"]
-        tokens = sign_in_online(api, tenant=live.tenant.name, username=nurse.username, password=nurse.password,
-                                totp=live.totp(nurse.username), device_id=desk.session.device_id,
-                                device_secret=desk.device_secret)
-        second = Session(api=api, tokens=tokens, device_secret=desk.device_secret)
-        key = enroll_from_escrow(api=api, session=second, vault=desk.vault, user_id=tokens.user.id,
+        second = nurse_signs_in_on(desk, live, api, proof=desk.device_secret)
+        key = enroll_from_escrow(api=api, session=second, vault=desk.vault, user_id=second.user.id,
                                  password="the nurse's own desk password")
         assert bytes(key.buffer) == bytes(desk.key.buffer)
-        again = Vault.load(desk.directory).unlock(tokens.user.id, "the nurse's own desk password")
+        again = Vault.load(desk.directory).unlock(second.user.id, "the nurse's own desk password")
         assert bytes(again.buffer) == bytes(desk.key.buffer)
         key.wipe()
         again.wipe()
@@ -354,13 +358,10 @@ def test_a_sign_in_that_claims_the_workstation_without_its_proof_gets_no_key(
     desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
     try:
         api = CentralApi(client_factory(desk.server_url, live.ca_path)())
-        deposit_escrow(api=api, session=desk.session, vault=desk.vault, data_key=desk.key)
-        nurse = live.users["provider"]
-        tokens = sign_in_online(api, tenant=live.tenant.name, username=nurse.username, password=nurse.password,
-                                totp=live.totp(nurse.username), device_id=desk.session.device_id)
+        claimant = nurse_signs_in_on(desk, live, api, proof=None)
         with pytest.raises(SyncError):
-            enroll_from_escrow(api=api, session=Session(api=api, tokens=tokens), vault=desk.vault,
-                               user_id=tokens.user.id, password="the nurse's own desk password")
+            enroll_from_escrow(api=api, session=claimant, vault=desk.vault,
+                               user_id=claimant.user.id, password="the nurse's own desk password")
         api.close()
     finally:
         desk.close()
