@@ -47,7 +47,7 @@ from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.sync.transport import make_client
-from medspa_desk.vault import PinLock, SecretKey, UnknownUser, Vault, VaultError
+from medspa_desk.vault import PinLock, PinUnavailable, SecretKey, UnknownUser, Vault, VaultError
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.workstation import Workstation, WorkstationConfig
 
@@ -176,8 +176,6 @@ class DeskSession:
     def unlock_with_pin(self, pin: str) -> Store:
         with self._guard:
             if self._pin is None:
-                from medspa_desk.vault import PinUnavailable
-
                 raise PinUnavailable()
             try:
                 key = self._pin.unlock_with_pin(pin)
@@ -203,7 +201,7 @@ class DeskSession:
     def _reopen(self, key: SecretKey, *, how: str) -> Store:
         self.store = Store.open(self.workstation.database_path, key.buffer)
         self._key = key
-        self._flush_held_audit()
+        _flush_held_audit(self.workstation, self.store)
         self._audit(AuditAction.UNLOCK, detail=how)
         self.reload_location()
         if self.sync is not None:
@@ -276,9 +274,6 @@ class DeskSession:
 
     def _hold(self, action: AuditAction, *, outcome: str = "ok", detail: str = "") -> None:
         self.workstation.hold_audit(self._event(action, outcome=outcome, detail=detail))
-
-    def _flush_held_audit(self) -> None:
-        _flush_held_audit(self.workstation, self.store)
 
     def _open_store(self) -> Store:
         if self.store is None:
