@@ -15,7 +15,8 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.records import Appointment, Conflict, ConflictKind, new_id, utc_now
+from medspa_desk.records import Appointment, Conflict, ConflictKind, utc_now
+from medspa_desk.store import NotFound
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, Refusal, describe_error
 from ui.qt import (
@@ -43,7 +44,13 @@ def conflict_summary(conflict: Conflict) -> str:
 
 
 def rebook_at_next_free_slot(store: Any, conflict: Conflict, *, actor: Any) -> Any:
-    """Book the refused visit again at the first free slot after the one it lost; resolve."""
+    """Move the refused visit to the first free slot after the one it lost; resolve.
+
+    The visit keeps its own id, so the client has exactly one appointment: a
+    refused move is rescheduled (the appointment is on the desk at its server
+    time), a refused new booking is booked again under the same id (the server
+    never took it). Both are audited by the store, like the resolution.
+    """
     from medspa_desk import scheduling
 
     refused = _refused_booking(conflict)
@@ -60,16 +67,27 @@ def rebook_at_next_free_slot(store: Any, conflict: Conflict, *, actor: Any) -> A
     slot = scheduling.next_free_slot(service=service, provider_id=refused.provider_id,
                                      location=location, shifts=store.shifts(),
                                      rooms=store.rooms(location.id), existing=existing,
-                                     after=max(refused.starts_at, utc_now()))
+                                     after=max(refused.starts_at, utc_now()), ignoring=refused.id)
     if slot is None:
         raise Refusal("There is no free time for this provider in the next month; "
                          "discard the conflict and book with another provider.")
-    rebooked = refused.model_copy(update={
-        "id": new_id(), "starts_at": slot.starts_at, "ends_at": slot.ends_at,
-        "room_id": slot.room_id, "version": 1, "seq": 0, "updated_at": utc_now()})
-    changes = store.book(rebooked, actor=actor)
+    if _on_the_desk(store, refused.id):
+        changes = store.reschedule(refused.id, starts_at=slot.starts_at, ends_at=slot.ends_at,
+                                   provider_id=refused.provider_id, room_id=slot.room_id, actor=actor)
+    else:
+        changes = store.book(refused.model_copy(update={
+            "starts_at": slot.starts_at, "ends_at": slot.ends_at, "room_id": slot.room_id,
+            "version": 1, "seq": 0, "updated_at": utc_now()}), actor=actor)
     return changes | store.resolve_conflict(conflict.id, resolution="rebooked at next free slot",
                                             actor=actor)
+
+
+def _on_the_desk(store: Any, appointment_id: UUID) -> bool:
+    try:
+        store.appointment(appointment_id)
+    except NotFound:
+        return False
+    return True
 
 
 def field_choices(conflict: Conflict) -> list[tuple[str, Any, Any]]:

@@ -107,9 +107,10 @@ class SyncMixin(StoreBase):
         return changes
 
     def _settle_conflict(self, conn: Any, mutation: Mutation, result: MutationResult) -> Changes:
-        current = result.current or {}
-        holder = current.get("holder") if isinstance(current, dict) else None
-        theirs = {k: v for k, v in current.items() if k != "holder"} if current else {}
+        # ``current`` is the addressed record as the server holds it (no id when it holds none);
+        # a double booking adds the appointment that holds the slot under "holder".
+        theirs = dict(result.current or {})
+        holder = theirs.pop("holder", None)
         changes = Changes()
         if mutation.entity == Appointment.entity:
             local = self._local(conn, Appointment, mutation.entity_id)
@@ -118,11 +119,9 @@ class SyncMixin(StoreBase):
             conflict = Conflict(
                 kind=ConflictKind.DOUBLE_BOOKING, entity=mutation.entity,
                 entity_id=mutation.entity_id, mutation_id=mutation.id,
-                reason=result.reason or ("Another desk booked this provider or room for the same "
-                                         "time while this one was offline; this booking was not "
-                                         "kept. Rebook the client at another time."),
+                reason=_double_booking_reason(mutation, result.reason),
                 detail={"refused": local.to_json() if local else mutation.payload,
-                        "holder": holder})
+                        "holder": holder, "kind": mutation.kind.value})
         else:
             conflict = Conflict(
                 kind=ConflictKind.FIELD_CONFLICT, entity=mutation.entity,
@@ -132,15 +131,23 @@ class SyncMixin(StoreBase):
                 detail={"fields": list(result.review_fields), "mine": mutation.payload,
                         "theirs": theirs})
         changes |= self._add_conflict(conn, conflict)
+        return changes | self._show_server_copy(conn, mutation, theirs)
+
+    def _show_server_copy(self, conn: Any, mutation: Mutation, theirs: dict[str, Any]) -> Changes:
+        """Put back the server's copy of a record whose change the server did not take.
+
+        A record the server does not hold (a refused new booking or client) comes off the
+        desk's views; its inbox entry keeps what was refused. An answer older than the copy
+        this desk already holds (a push answered again from the server's record) changes nothing.
+        """
         if theirs.get("id") == str(mutation.entity_id):
-            changes |= self._apply_one(conn, mutation.entity, mutation.entity_id, theirs)
-        elif mutation.kind in _CREATES:
-            # The server never took this record: take it off the desk's views;
-            # the inbox entry keeps what was refused.
-            table = TABLE_FOR_ENTITY[mutation.entity]
-            conn.execute(f"DELETE FROM {table.name} WHERE id = ?",  # noqa: S608 (our table)
-                         (str(mutation.entity_id),))
-        return changes
+            local = self._local(conn, SYNCED_RECORDS[mutation.entity], mutation.entity_id)
+            if local is not None and local.seq > int(theirs.get("seq") or 0):
+                return Changes()
+            return self._apply_one(conn, mutation.entity, mutation.entity_id, theirs)
+        if mutation.kind in _CREATES and not self._pending(conn, mutation.entity_id):
+            return self._tombstone(conn, mutation.entity, mutation.entity_id)
+        return Changes()
 
     # --- pulled changes -----------------------------------------------------------
 
@@ -362,6 +369,17 @@ class SyncMixin(StoreBase):
     def _audit_sent_through(self) -> int:
         row = self._one("SELECT value FROM sync_state WHERE name = ?", (AUDIT_SENT_THROUGH,))
         return int(row[0]) if row else 0
+
+
+def _double_booking_reason(mutation: Mutation, server_reason: str) -> str:
+    """What the inbox says about a booking or a move that lost its slot to another desk's."""
+    if mutation.kind is MutationKind.APPOINTMENT_BOOK:
+        return server_reason or ("Another desk booked this provider or room for the same time while "
+                                 "this one was offline; this booking was not kept. Rebook the client "
+                                 "at another time.")
+    said = server_reason or "Another booking already holds this provider or room at that time."
+    return (f"{said} The change made on this desk was not kept: the appointment is back at its "
+            "time on the server. Pick another time for it, or leave it where it is.")
 
 
 # --- a pulled page, checked -----------------------------------------------------------

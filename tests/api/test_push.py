@@ -62,7 +62,8 @@ def test_two_desks_booking_one_slot_get_one_booking_and_one_conflict(live_api: L
     assert won["outcome"] == "applied"
     assert lost["outcome"] == "conflict"
     assert lost["code"] == "slot_taken"
-    assert lost["current"]["id"] == str(mine.id)
+    assert lost["current"] == {"holder": lost["current"]["holder"]}, "the server holds no copy of a refused booking"
+    assert lost["current"]["holder"]["id"] == str(mine.id)
     with live_api.database.transaction(live_api.tenant.id) as conn:
         import sqlalchemy as sa
 
@@ -70,6 +71,23 @@ def test_two_desks_booking_one_slot_get_one_booking_and_one_conflict(live_api: L
                             {"m": lost["mutation_id"] if live_api.backend == "postgresql"
                              else lost["mutation_id"].replace("-", "")}).first()
     assert kept is not None, "the losing booking must be kept as a conflict record"
+
+
+def test_a_refused_move_answers_with_the_appointment_as_the_server_holds_it_and_the_holder(
+        desk: Desk, live_api: LiveApi) -> None:
+    client = new_client()
+    start = free_slot_start()
+    moving = appointment_for(live_api.tenant, client.id, starts_at=start)
+    holder = appointment_for(live_api.tenant, client.id, starts_at=start + timedelta(hours=2))
+    desk.push_ok(create_client(client), book(moving), book(holder))
+    move = mutation("appointment.reschedule", "appointment", moving.id,
+                    {"starts_at": holder.starts_at.isoformat(), "ends_at": holder.ends_at.isoformat(),
+                     "provider_id": str(holder.provider_id), "room_id": str(holder.room_id)}, base_version=1)
+    [lost] = desk.push_ok(move)
+    assert (lost["outcome"], lost["code"]) == ("conflict", "slot_taken")
+    assert lost["current"]["id"] == str(moving.id)
+    assert (lost["current"]["starts_at"], lost["current"]["version"]) == (moving.to_json()["starts_at"], 1)
+    assert lost["current"]["holder"]["id"] == str(holder.id)
 
 
 def test_a_cancelled_appointment_frees_its_slot(desk: Desk, live_api: LiveApi) -> None:

@@ -1,3 +1,5 @@
+"""The store's sync hooks; the answers they settle come from the real central API (live_answers.py)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -5,10 +7,21 @@ from datetime import date
 import pytest
 
 from medspa_desk.protocol import Change, MutationResult, Outcome
-from medspa_desk.records import Client, ConflictKind
+from medspa_desk.records import Appointment, Client, ConflictKind
 from medspa_desk.store import Actor, InvalidServerData, StoreError
+from tests.core.store.live_answers import (
+    Workstation,
+    booked_elsewhere,
+    days_ahead,
+    manager,
+    push,
+    server,
+    sync,
+)
+from tests.support.live_api import LiveApi
 
 DAY = date(2025, 6, 10)
+__all__ = ["manager", "server"]  # fixtures
 
 
 def test_a_write_whose_audit_event_fails_leaves_no_row_and_no_outbox_entry(practice, actor: Actor) -> None:
@@ -266,3 +279,32 @@ def test_looking_for_unsent_audit_events_does_not_rescan_what_was_shipped(practi
     assert [e.action.value for e in store.unsent_audit(1000)] == ["create"]
     # 150 more shipped events, and the search for unsent ones does the same work.
     assert large <= small + 20, (small, large)
+
+
+def test_a_refused_move_puts_the_appointment_back_at_its_time_on_the_server(
+        practice, actor: Actor, server: LiveApi, manager: Workstation) -> None:
+    client = practice.client()
+    day = days_ahead(20)
+    appt = practice.appointment(client, day=day, hour=10)
+    practice.store.book(appt, actor=actor)
+    sync(practice.store, manager)
+    assert practice.store.outbox_count() == 0 and practice.store.conflicts() == []
+    other = practice.appointment(client, day=day, hour=14)
+    booked_elsewhere(manager, other)
+    practice.store.reschedule(appt.id, starts_at=other.starts_at, ends_at=other.ends_at,
+                              provider_id=other.provider_id, room_id=other.room_id, actor=actor)
+
+    [answer] = push(practice.store, manager)
+    changes = practice.store.settle([answer])
+
+    assert (answer.outcome, answer.code) == (Outcome.CONFLICT, "slot_taken")
+    shown = practice.store.appointment(appt.id)
+    assert (shown.starts_at, shown.version) == (appt.starts_at, 1)
+    assert [a.id for a in practice.store.day_schedule(practice.location.id, day).appointments] == [appt.id]
+    assert changes.conflicts and (practice.location.id, day) in changes.days
+    [conflict] = practice.store.conflicts()
+    assert conflict.kind is ConflictKind.DOUBLE_BOOKING and conflict.entity_id == appt.id
+    assert Appointment.model_validate(conflict.detail["refused"]).starts_at == other.starts_at
+    assert conflict.detail["holder"]["id"] == str(other.id)
+    assert "back at its time on the server" in conflict.reason
+    assert practice.store.outbox_count() == 0
