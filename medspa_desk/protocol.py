@@ -85,9 +85,10 @@ class MutationResult(Wire):
     entity_id: UUID
     version: int | None = None
     seq: int | None = None
-    # On conflict: the addressed record as the server holds it (no "id" when
-    # it holds none, as for a refused new booking); for a double booking (code
-    # "slot_taken") the appointment that holds the slot is under "holder".
+    # On conflict or rejection: the addressed record as the server holds it
+    # (None, or no "id", when it holds none, as for a refused new booking);
+    # for a double booking (code "slot_taken") the appointment that holds the
+    # slot is under "holder".
     current: dict[str, Any] | None = None
     # Fields merged in and fields sent to review, for client.update.
     review_fields: tuple[str, ...] = ()

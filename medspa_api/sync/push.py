@@ -4,7 +4,8 @@
   applied once); the same id with a different body is refused
   (``mutation_id_reused``).
 - A business rejection or conflict rolls back only its own savepoint; the rest
-  of the batch goes on.
+  of the batch goes on. Either answer carries in ``current`` the addressed
+  record as the server holds it, so the desk can show the server's copy again.
 - Every change gets its seq under the tenant's head lock, taken at the start,
   so pushes of one tenant commit in seq order.
 - Audit rows (the server's and the desk's own events) are appended in the same
@@ -183,7 +184,7 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
         buffer.record(action=AuditAction.ACCESS_DENIED, outcome="forbidden", detail=mutation.kind.value, **audit)
         return _answer(mutation, Outcome.REJECTED, code="forbidden",
                        reason=f"Your role ({caller.role.value.replace('_', ' ')}) may not do "
-                       f"{mutation.kind.value}.")
+                       f"{mutation.kind.value}.", current=_held(ctx))
     expected = EXPECTED_ENTITY.get(mutation.kind)
     if expected is not None and mutation.entity != expected:
         return _answer(mutation, Outcome.REJECTED, code="invalid_payload",
@@ -197,7 +198,7 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
     except Rejected as exc:
         _undo(ctx, mark)
         buffer.record(action=_action(mutation.kind), outcome="rejected", detail=exc.code, **audit)
-        return _answer(mutation, Outcome.REJECTED, code=exc.code, reason=exc.reason)
+        return _answer(mutation, Outcome.REJECTED, code=exc.code, reason=exc.reason, current=_held(ctx))
     except Conflicted as exc:
         _undo(ctx, mark)
         if exc.kept is not None:
@@ -223,6 +224,11 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
                        version=outcome.record.version, seq=outcome.record.seq or None)
     buffer.record(action=_action(mutation.kind), **audit)
     return _answer(mutation, Outcome.APPLIED, version=outcome.version, seq=outcome.seq)
+
+
+def _held(ctx: PushContext) -> dict | None:
+    """The record a refused mutation addresses, as the server holds it: the desk shows it again."""
+    return ctx.log.get(ctx.mutation.entity_id, entity=ctx.mutation.entity)
 
 
 def _undo(ctx: PushContext, mark: tuple[int | None, int, int]) -> None:

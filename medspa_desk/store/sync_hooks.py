@@ -61,7 +61,9 @@ class SyncMixin(StoreBase):
         Applied: the record takes the server's version and seq. Conflict: a
         conflict-inbox entry, and the local record shows the server's copy (a
         refused booking is taken off the schedule; it stays in the inbox).
-        Rejected: a conflict-inbox entry saying why. Nothing blocks the queue.
+        Rejected: a conflict-inbox entry saying why, and the local record shows
+        the server's copy too (a refused new booking or client leaves the desk's
+        views). Nothing blocks the queue.
         """
         changes = Changes()
         with self._write() as conn:
@@ -83,6 +85,7 @@ class SyncMixin(StoreBase):
                         reason=result.reason or "The server refused this change.",
                         detail={"code": result.code, "kind": mutation.kind.value,
                                 "payload": mutation.payload}))
+                    changes |= self._show_server_copy(conn, mutation, result.current or {})
         return changes
 
     def _settle_applied(self, conn: Any, mutation: Mutation, result: MutationResult) -> Changes:

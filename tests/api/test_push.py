@@ -47,6 +47,7 @@ def test_a_rejected_mutation_does_not_block_the_rest_of_the_batch(desk: Desk) ->
     results = desk.push_ok(bad, good)
     assert [r["outcome"] for r in results] == ["rejected", "applied"]
     assert results[0]["code"] == "not_found"
+    assert results[0]["current"] is None
 
 
 def test_two_desks_booking_one_slot_get_one_booking_and_one_conflict(live_api: LiveApi) -> None:
@@ -110,6 +111,8 @@ def test_impossible_status_change_is_rejected_with_the_workflow_reason(desk: Des
     result = desk.push_ok(done)[0]
     assert result["outcome"] == "rejected"
     assert result["code"] == "invalid_transition"
+    assert (result["current"]["id"], result["current"]["status"]) == (str(appt.id), "booked"), \
+        "a rejection carries the server's copy, for the desk to show again"
 
 
 def test_fields_changed_on_one_side_merge_and_identity_changed_on_both_goes_to_review(desk: Desk) -> None:

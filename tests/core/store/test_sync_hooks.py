@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from medspa_desk.protocol import Change, MutationResult, Outcome
-from medspa_desk.records import Appointment, Client, ConflictKind
+from medspa_desk.records import Appointment, AppointmentStatus, Client, ConflictKind
 from medspa_desk.store import Actor, InvalidServerData, StoreError
+from tests.api.desk import mutation
 from tests.core.store.live_answers import (
     Workstation,
     booked_elsewhere,
@@ -307,4 +308,27 @@ def test_a_refused_move_puts_the_appointment_back_at_its_time_on_the_server(
     assert Appointment.model_validate(conflict.detail["refused"]).starts_at == other.starts_at
     assert conflict.detail["holder"]["id"] == str(other.id)
     assert "back at its time on the server" in conflict.reason
+    assert practice.store.outbox_count() == 0
+
+
+def test_a_status_change_the_server_refuses_shows_the_servers_copy_again(
+        practice, actor: Actor, manager: Workstation) -> None:
+    appt = practice.appointment(practice.client(), day=days_ahead(23), hour=9)
+    practice.store.book(appt, actor=actor)
+    sync(practice.store, manager)
+    cancelled = manager.push_ok(mutation("appointment.cancel", "appointment", appt.id,
+                                         {"reason": "client called"}, base_version=1))[0]
+    assert cancelled["outcome"] == "applied"
+    practice.store.set_status(appt.id, AppointmentStatus.ARRIVED, actor=actor)  # not pulled the cancel yet
+
+    [answer] = push(practice.store, manager)
+    changes = practice.store.settle([answer])
+
+    assert (answer.outcome, answer.code) == (Outcome.REJECTED, "invalid_transition")
+    shown = practice.store.appointment(appt.id)
+    assert (shown.status, shown.version, shown.seq) == (AppointmentStatus.CANCELLED, 2, cancelled["seq"])
+    assert (practice.location.id, appt.starts_at.astimezone(practice.zone).date()) in changes.days
+    [conflict] = practice.store.conflicts()
+    assert (conflict.kind, conflict.entity_id, conflict.reason) == (ConflictKind.REJECTED, appt.id, answer.reason)
+    assert conflict.detail["payload"]["status"] == "arrived"
     assert practice.store.outbox_count() == 0
