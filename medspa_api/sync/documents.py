@@ -66,8 +66,8 @@ def sign_consent(ctx: PushContext) -> Record:
 
 def publish_template(ctx: PushContext) -> Record:
     template = parse(ConsentTemplate, _payload(ctx))
-    return _insert_once(ctx, template.model_copy(update={"published_by": template.published_by
-                                                         or ctx.caller.user_id}))
+    # Who published is who pushed: the payload's published_by is the desk's claim, not evidence.
+    return _insert_once(ctx, template.model_copy(update={"published_by": ctx.caller.user_id}))
 
 
 def save_treatment(ctx: PushContext) -> Record:

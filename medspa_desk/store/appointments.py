@@ -47,7 +47,7 @@ class AppointmentsMixin(StoreBase):
                                "client first.")
             self._refuse_overlap(appt)
             self._upsert(conn, APPOINTMENTS, appt)
-            self._queue(conn, kind=MutationKind.APPOINTMENT_BOOK, record=appt,
+            self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_BOOK, record=appt,
                         payload=appt.to_json())
             self._note(actor, AuditAction.CREATE, entity=Appointment.entity, entity_id=appt.id)
         return self._appointment_changes(appt)
@@ -68,7 +68,7 @@ class AppointmentsMixin(StoreBase):
                 raise InvalidChange(invalid_record_message("appointment", exc)) from None
             self._refuse_overlap(after)
             self._upsert(conn, APPOINTMENTS, after)
-            self._queue(conn, kind=MutationKind.APPOINTMENT_RESCHEDULE, record=after,
+            self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_RESCHEDULE, record=after,
                         base_version=before.version,
                         payload={"starts_at": after.starts_at.isoformat(),
                                  "ends_at": after.ends_at.isoformat(),
@@ -102,7 +102,7 @@ class AppointmentsMixin(StoreBase):
             self._upsert(conn, APPOINTMENTS, after)
             payload = ({"reason": reason} if kind is MutationKind.APPOINTMENT_CANCEL
                        else {"status": status.value, "reason": reason})
-            self._queue(conn, kind=kind, record=after, base_version=before.version, payload=payload)
+            self._queue(conn, actor=actor, kind=kind, record=after, base_version=before.version, payload=payload)
             self._note(actor, AuditAction.UPDATE, entity=Appointment.entity, entity_id=appt_id,
                        detail=f"status: {status.value}")
         return self._appointment_changes(after)

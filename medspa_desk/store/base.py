@@ -163,13 +163,15 @@ class StoreBase:
     # --- outbox and audit (inside a write) ------------------------------------
 
     @staticmethod
-    def _queue(conn: Any, *, kind: MutationKind, record: Record, payload: dict[str, Any],
+    def _queue(conn: Any, *, actor: Actor, kind: MutationKind, record: Record, payload: dict[str, Any],
                base_version: int | None = None) -> Mutation:
+        """Queue a change for the server, naming its author: it is pushed only in their session."""
         mutation = Mutation(id=new_id(), kind=kind, entity=record.entity, entity_id=record.id,
                             base_version=base_version, payload=payload, created_at=utc_now())
-        conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data) VALUES (?, ?, ?, ?, ?)",
+        conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data, author_user_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
                      (str(mutation.id), kind.value, record.entity, str(record.id),
-                      mutation.model_dump_json()))
+                      mutation.model_dump_json(), str(actor.user_id)))
         return mutation
 
     def _note(self, actor: Actor | None, action: AuditAction, *, entity: str = "",

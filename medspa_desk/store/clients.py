@@ -49,7 +49,7 @@ class ClientsMixin(StoreBase):
     def create_client(self, client: Client, *, actor: Actor) -> Changes:
         with self._write() as conn:
             self._upsert_new(conn, client)
-            self._queue(conn, kind=MutationKind.CLIENT_CREATE, record=client,
+            self._queue(conn, actor=actor, kind=MutationKind.CLIENT_CREATE, record=client,
                         payload=client.to_json())
             self._note(actor, AuditAction.CREATE, entity=Client.entity, entity_id=client.id)
         return Changes(clients=frozenset({client.id}))
@@ -74,7 +74,7 @@ class ClientsMixin(StoreBase):
             if not changed:
                 return Changes()
             self._upsert(conn, CLIENTS, updated)
-            self._queue(conn, kind=MutationKind.CLIENT_UPDATE, record=updated,
+            self._queue(conn, actor=actor, kind=MutationKind.CLIENT_UPDATE, record=updated,
                         base_version=current.version,
                         payload={"changes": {f: new[f] for f in changed},
                                  "base": {f: base[f] for f in changed}})

@@ -45,7 +45,7 @@ class DocumentsMixin(StoreBase):
             if conn.execute("SELECT 1 FROM intakes WHERE id = ?", (str(intake.id),)).fetchone():
                 raise Immutable("A submitted intake form cannot be changed; fill in a new one.")
             self._upsert(conn, INTAKES, intake)
-            self._queue(conn, kind=MutationKind.INTAKE_SUBMIT, record=intake,
+            self._queue(conn, actor=actor, kind=MutationKind.INTAKE_SUBMIT, record=intake,
                         payload=intake.to_json())
             self._note(actor, AuditAction.CREATE, entity=IntakeForm.entity, entity_id=intake.id)
         return Changes(clients=frozenset({intake.client_id}))
@@ -66,7 +66,7 @@ class DocumentsMixin(StoreBase):
             if conn.execute("SELECT 1 FROM consents WHERE id = ?", (str(consent.id),)).fetchone():
                 raise Immutable("A signed consent cannot be changed; the client signs a new one.")
             self._upsert(conn, CONSENTS, consent)
-            self._queue(conn, kind=MutationKind.CONSENT_SIGN, record=consent,
+            self._queue(conn, actor=actor, kind=MutationKind.CONSENT_SIGN, record=consent,
                         payload=consent.to_json())
             self._note(actor, AuditAction.SIGN, entity=SignedConsent.entity, entity_id=consent.id)
         return Changes(clients=frozenset({consent.client_id}))
@@ -90,7 +90,7 @@ class DocumentsMixin(StoreBase):
                 raise Immutable("This treatment record is signed and cannot be changed; add an "
                                 "addendum instead.")
             self._upsert(conn, TREATMENTS, treatment)
-            self._queue(conn, kind=MutationKind.TREATMENT_SAVE, record=treatment,
+            self._queue(conn, actor=actor, kind=MutationKind.TREATMENT_SAVE, record=treatment,
                         base_version=row[1] if row else None, payload=treatment.to_json())
             self._note(actor, AuditAction.UPDATE if row else AuditAction.CREATE,
                        entity=TreatmentRecord.entity, entity_id=treatment.id)
@@ -109,7 +109,7 @@ class DocumentsMixin(StoreBase):
                 "content_sha256": content_hash(draft.signed_content()),
                 "version": draft.version + 1, "updated_at": utc_now()})
             self._upsert(conn, TREATMENTS, signed)
-            self._queue(conn, kind=MutationKind.TREATMENT_SIGN, record=signed,
+            self._queue(conn, actor=actor, kind=MutationKind.TREATMENT_SIGN, record=signed,
                         base_version=draft.version,
                         payload={"signed_at": when.isoformat(),
                                  "content_sha256": signed.content_sha256})
@@ -128,7 +128,7 @@ class DocumentsMixin(StoreBase):
                                                 "version": record.version + 1,
                                                 "updated_at": utc_now()})
             self._upsert(conn, TREATMENTS, updated)
-            self._queue(conn, kind=MutationKind.TREATMENT_ADDENDUM, record=updated,
+            self._queue(conn, actor=actor, kind=MutationKind.TREATMENT_ADDENDUM, record=updated,
                         base_version=record.version, payload=addendum.model_dump(mode="json"))
             self._note(actor, AuditAction.UPDATE, entity=TreatmentRecord.entity,
                        entity_id=treatment_id, detail="addendum")

@@ -47,13 +47,51 @@ _CREATES = frozenset({MutationKind.APPOINTMENT_BOOK, MutationKind.CLIENT_CREATE}
 class SyncMixin(StoreBase):
     # --- outbox -----------------------------------------------------------------
 
-    def outbox_batch(self, limit: int) -> list[Mutation]:
-        """The oldest ``limit`` unsent mutations, in the order they were made."""
-        rows = self._rows("SELECT data FROM outbox ORDER BY position LIMIT ?", (max(0, limit),))
-        return [Mutation.model_validate_json(data) for (data,) in rows]
+    def outbox_batch(self, limit: int, *, author: UUID | None = None) -> list[Mutation]:
+        """The oldest ``limit`` unsent mutations ``author`` may push, in the order they were made.
+
+        The server records whoever pushes as the person who made a change, so
+        the engine passes the signed-in user: their own entries go, and those
+        of unknown author (queued before the desk recorded authors). Another
+        person's entries wait for them to sign in here, and so does any later
+        entry of this user on a record (or a client) such a waiting entry
+        touches, which could not apply before it. ``author=None``: every entry.
+        """
+        limit = max(0, limit)
+        if author is None:
+            rows = self._rows("SELECT data FROM outbox ORDER BY position LIMIT ?", (limit,))
+            return [Mutation.model_validate_json(data) for (data,) in rows]
+        me = str(author)
+        waiting: dict[str, int] = {}  # record id -> position of the first entry of someone else
+        for position, entity_id, client_id in self._rows(
+                "SELECT position, entity_id, json_extract(data, '$.payload.client_id') FROM outbox "
+                "WHERE author_user_id IS NOT NULL AND author_user_id != ? ORDER BY position", (me,)):
+            for record_id in (entity_id, client_id):
+                if record_id is not None:
+                    waiting.setdefault(record_id, position)
+        if not waiting:
+            rows = self._rows("SELECT data FROM outbox WHERE author_user_id IS NULL OR author_user_id = ? "
+                              "ORDER BY position LIMIT ?", (me, limit))
+            return [Mutation.model_validate_json(data) for (data,) in rows]
+        batch: list[Mutation] = []
+        for position, data in self._rows("SELECT position, data FROM outbox WHERE author_user_id IS NULL "
+                                         "OR author_user_id = ? ORDER BY position", (me,)):
+            mutation = Mutation.model_validate_json(data)
+            touched = (str(mutation.entity_id), mutation.payload.get("client_id"))
+            if any(waiting.get(record_id, position) < position for record_id in touched if record_id):
+                continue
+            batch.append(mutation)
+            if len(batch) == limit:
+                break
+        return batch
 
     def outbox_count(self) -> int:
         return int(self._one("SELECT count(*) FROM outbox")[0])
+
+    def outbox_waiting_for_others(self, author: UUID) -> int:
+        """Entries queued on this desk by someone other than ``author`` (pushed when they sign in here)."""
+        return int(self._one("SELECT count(*) FROM outbox WHERE author_user_id IS NOT NULL "
+                             "AND author_user_id != ?", (str(author),))[0])
 
     def settle(self, results: list[MutationResult]) -> Changes:
         """Record the server's answers; every answered mutation leaves the outbox.

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 import httpx
 
@@ -67,6 +68,10 @@ UNEXPECTED_TROUBLE = ("Sync ran into a problem on this computer and will try aga
 
 def _run_here(task: Callable[[], T]) -> T:
     return task()
+
+
+def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[Any]]:
+    return store.outbox_batch(limit, author=author), store.unsent_audit(AUDIT_BATCH)
 
 
 def _apply_page(store: Any, *, page: PullResponse) -> Changes:
@@ -299,8 +304,9 @@ class SyncEngine:
         changes = Changes()
         api = self._server()
         while True:
-            mutations, audit = self.with_store(
-                lambda store: (store.outbox_batch(self._push_batch), store.unsent_audit(AUDIT_BATCH)))
+            # Only the signed-in person's changes: the server records the caller as their author.
+            mutations, audit = self.with_store(functools.partial(
+                _outgoing, author=self._session.user.id, limit=self._push_batch))
             if not mutations and not audit:
                 return changes
             request = PushRequest(device_id=self._session.device_id, client_time=self._clock(),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from medspa_desk.records import (
     Addendum,
+    ConsentTemplate,
     IntakeForm,
     Role,
     TreatmentRecord,
@@ -245,3 +246,16 @@ def test_text_with_a_nul_character_is_refused_before_anything_is_stored(desk: De
     assert "NUL" in answer.json()["message"]
     retry = desk.push_ok(create_client(client))[0]
     assert retry["outcome"] == "applied" and retry["version"] == 1
+
+
+def test_a_published_consent_template_names_the_caller_not_the_payloads_claim(live_api: LiveApi) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        someone_else = live_api.users["front_desk"].id
+        template = ConsentTemplate(key=f"botox_{new_id().hex[:8]}", template_version=1, title="Botox consent",
+                                   body="I agree to the treatment.", published_by=someone_else)
+        [result] = manager.push_ok(mutation("consent_template.publish", "consent_template", template.id,
+                                            template.to_json()))
+        assert result["outcome"] == "applied"
+        page = manager.get("/sync/pull", params={"after": result["seq"] - 1, "limit": 10}).json()
+    [stored] = [c["data"] for c in page["changes"] if c["entity_id"] == str(template.id)]
+    assert stored["published_by"] == manager.tokens["user"]["id"]
