@@ -35,6 +35,13 @@ def manager(server: LiveApi) -> Iterator[Workstation]:
         yield signed_in
 
 
+@pytest.fixture
+def front_desk(server: LiveApi) -> Iterator[Workstation]:
+    """A front-desk person signed in on the practice's workstation (may not push reference data)."""
+    with Workstation.sign_in(server, server.fresh(Role.FRONT_DESK)) as signed_in:
+        yield signed_in
+
+
 def push(store: Store, workstation: Workstation) -> list[MutationResult]:
     """Push the store's whole outbox; the server's answers, as the engine reads them."""
     mutations = store.outbox_batch(500)

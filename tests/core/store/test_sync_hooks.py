@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from medspa_desk.protocol import Change, MutationResult, Outcome
+from medspa_desk.protocol import Change, Outcome
 from medspa_desk.records import Appointment, AppointmentStatus, Client, ConflictKind
 from medspa_desk.store import Actor, InvalidServerData, StoreError
 from tests.api.desk import mutation
@@ -14,6 +14,7 @@ from tests.core.store.live_answers import (
     Workstation,
     booked_elsewhere,
     days_ahead,
+    front_desk,
     manager,
     push,
     server,
@@ -22,7 +23,7 @@ from tests.core.store.live_answers import (
 from tests.support.live_api import LiveApi
 
 DAY = date(2025, 6, 10)
-__all__ = ["manager", "server"]  # fixtures
+__all__ = ["front_desk", "manager", "server"]  # fixtures
 
 
 def test_a_write_whose_audit_event_fails_leaves_no_row_and_no_outbox_entry(practice, actor: Actor) -> None:
@@ -40,55 +41,61 @@ def test_a_write_whose_audit_event_fails_leaves_no_row_and_no_outbox_entry(pract
     assert practice.store.search_clients("maria") == []
 
 
-def test_applied_results_set_version_and_seq_and_empty_the_outbox(practice, actor: Actor) -> None:
+def test_applied_results_set_version_and_seq_and_empty_the_outbox(
+        practice, actor: Actor, manager: Workstation) -> None:
     client = practice.client()
-    mutations = practice.store.outbox_batch(100)
 
-    practice.store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
-                                          entity_id=m.entity_id, version=1, seq=40 + i)
-                           for i, m in enumerate(mutations)])
+    answers = push(practice.store, manager)
+    practice.store.settle(answers)
 
+    assert {a.outcome for a in answers} == {Outcome.APPLIED}
     assert practice.store.outbox_count() == 0
-    assert practice.store.client(client.id, actor=actor).seq == 40 + len(mutations) - 1
+    [created] = [a for a in answers if a.entity_id == client.id]
+    shown = practice.store.client(client.id, actor=actor)
+    assert created.seq and (shown.version, shown.seq) == (created.version, created.seq)
 
 
-def test_a_refused_offline_booking_goes_to_the_inbox_and_leaves_the_schedule(practice, actor: Actor) -> None:
-    appt = practice.appointment(practice.client(), day=DAY, hour=10)
+def test_a_refused_offline_booking_goes_to_the_inbox_and_leaves_the_schedule(
+        practice, actor: Actor, manager: Workstation) -> None:
+    client = practice.client()
+    sync(practice.store, manager)
+    holder = practice.appointment(practice.client("Hold", "Er"), day=DAY, hour=10)
+    sync(practice.store, manager)
+    booked_elsewhere(manager, holder)  # this desk is offline: it has not seen the holder
+    appt = practice.appointment(client, day=DAY, hour=10)
     practice.store.book(appt, actor=actor)
-    booking = practice.store.outbox_batch(100)[-1]
-    holder = appt.model_copy(update={"id": appt.id.__class__(int=appt.id.int + 1)}).to_json()
 
-    changes = practice.store.settle([MutationResult(
-        mutation_id=booking.id, outcome=Outcome.CONFLICT, entity="appointment", entity_id=appt.id,
-        current={"holder": holder}, code="slot_taken")])
+    [answer] = push(practice.store, manager)
+    changes = practice.store.settle([answer])
 
+    assert (answer.outcome, answer.code) == (Outcome.CONFLICT, "slot_taken")
     assert changes.conflicts and changes.days == {(practice.location.id, DAY)}
     [conflict] = practice.store.conflicts()
     assert conflict.kind is ConflictKind.DOUBLE_BOOKING
     assert conflict.detail["refused"]["id"] == str(appt.id)
+    assert conflict.detail["holder"]["id"] == str(holder.id)
     assert practice.store.day_schedule(practice.location.id, DAY).appointments == ()
-    assert practice.store.outbox_count() == len(practice.store.outbox_batch(100))
-    assert booking.id not in {m.id for m in practice.store.outbox_batch(100)}
+    assert practice.store.outbox_count() == 0
 
 
-def test_a_rejected_change_goes_to_the_inbox_and_does_not_block_the_queue(practice, actor: Actor) -> None:
+def test_a_rejected_change_goes_to_the_inbox_and_does_not_block_the_queue(
+        practice, actor: Actor, front_desk: Workstation) -> None:
     first, second = practice.client("Ana"), practice.client("Bea")
-    queued = practice.store.outbox_batch(100)
-    by_entity = {m.entity_id: m for m in queued}
 
-    practice.store.settle([
-        MutationResult(mutation_id=by_entity[first.id].id, outcome=Outcome.REJECTED, entity="client",
-                       entity_id=first.id, code="forbidden", reason="Not allowed for your role."),
-        MutationResult(mutation_id=by_entity[second.id].id, outcome=Outcome.APPLIED, entity="client",
-                       entity_id=second.id, version=1, seq=7)])
+    answers = push(practice.store, front_desk)  # the practice's reference data is for managers
+    practice.store.settle(answers)
 
-    [conflict] = practice.store.conflicts()
-    assert (conflict.kind, conflict.entity_id, conflict.reason) == (
-        ConflictKind.REJECTED, first.id, "Not allowed for your role.")
-    assert {m.entity_id for m in practice.store.outbox_batch(100)}.isdisjoint({first.id, second.id})
-    practice.store.resolve_conflict(conflict.id, resolution="asked the manager", actor=actor)
-    assert practice.store.conflicts() == []
-    assert practice.store.conflicts(open_only=False)[0].resolution == "asked the manager"
+    refused = [a for a in answers if a.outcome is Outcome.REJECTED]
+    assert refused and {a.code for a in refused} == {"forbidden"}
+    assert {a.entity_id for a in answers if a.outcome is Outcome.APPLIED} == {first.id, second.id}
+    conflicts = practice.store.conflicts()
+    assert {(c.kind, c.entity_id, c.reason) for c in conflicts} == {
+        (ConflictKind.REJECTED, a.entity_id, a.reason) for a in refused}
+    assert practice.store.outbox_count() == 0
+    practice.store.resolve_conflict(conflicts[0].id, resolution="asked the manager", actor=actor)
+    assert len(practice.store.conflicts()) == len(conflicts) - 1
+    assert [c.resolution for c in practice.store.conflicts(open_only=False)
+            if c.id == conflicts[0].id] == ["asked the manager"]
 
 
 def test_pulled_changes_and_the_cursor_commit_together(practice, actor: Actor) -> None:
@@ -110,11 +117,10 @@ def test_pulled_changes_and_the_cursor_commit_together(practice, actor: Actor) -
     assert practice.store.search_clients("nora")[0].id == good.id
 
 
-def test_a_pending_local_edit_is_rebased_on_the_pulled_record(practice, actor: Actor) -> None:
+def test_a_pending_local_edit_is_rebased_on_the_pulled_record(
+        practice, actor: Actor, manager: Workstation) -> None:
     client = practice.client(phone="555 201 7788")
-    practice.store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
-                                          entity_id=m.entity_id, version=1, seq=5)
-                           for m in practice.store.outbox_batch(100)])
+    practice.store.settle(push(practice.store, manager))
     practice.store.update_client(client.id, {"phone": "555 999 0000"}, actor=actor)
     theirs = client.model_copy(update={"email": "maria@example.com", "version": 2, "seq": 9})
 
@@ -127,11 +133,10 @@ def test_a_pending_local_edit_is_rebased_on_the_pulled_record(practice, actor: A
     assert practice.store.outbox_batch(10)[0].payload["changes"] == {"phone": "555 999 0000"}
 
 
-def test_a_tombstone_removes_the_record(practice, actor: Actor) -> None:
+def test_a_tombstone_removes_the_record(
+        practice, actor: Actor, manager: Workstation) -> None:
     client = practice.client()
-    practice.store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
-                                          entity_id=m.entity_id, version=1, seq=5)
-                           for m in practice.store.outbox_batch(100)])
+    practice.store.settle(push(practice.store, manager))
 
     practice.store.apply_changes([Change(seq=6, entity="client", entity_id=client.id, version=2,
                                          deleted=True)], cursor=6)
@@ -148,15 +153,10 @@ def test_local_audit_events_are_shipped_once(practice, actor: Actor) -> None:
     assert practice.store.unsent_audit(1000) == first[-1:]
 
 
-def _settle_all(store) -> None:
-    store.settle([MutationResult(mutation_id=m.id, outcome=Outcome.APPLIED, entity=m.entity,
-                                 entity_id=m.entity_id, version=1, seq=5)
-                  for m in store.outbox_batch(1000)])
-
-
-def test_a_pulled_page_loads_plain_records_in_bulk_and_still_rebases_pending_edits(practice, actor: Actor) -> None:
+def test_a_pulled_page_loads_plain_records_in_bulk_and_still_rebases_pending_edits(
+        practice, actor: Actor, manager: Workstation) -> None:
     edited = practice.client("Maria", phone="555 201 7788")
-    _settle_all(practice.store)
+    practice.store.settle(push(practice.store, manager))
     practice.store.update_client(edited.id, {"phone": "555 999 0000"}, actor=actor)
     newcomers = [Client(first_name=f"Zelda{n}", last_name="Quint", birth_date=date(1990, 1, 1), seq=20 + n)
                  for n in range(30)]
@@ -174,11 +174,12 @@ def test_a_pulled_page_loads_plain_records_in_bulk_and_still_rebases_pending_edi
     assert (shown.phone, shown.email) == ("555 999 0000", "maria@example.com")
 
 
-def test_a_pulled_page_names_the_days_an_appointment_left_and_joined(practice, actor: Actor) -> None:
+def test_a_pulled_page_names_the_days_an_appointment_left_and_joined(
+        practice, actor: Actor, manager: Workstation) -> None:
     client = practice.client()
     appt = practice.appointment(client, day=DAY, hour=10)
     practice.store.book(appt, actor=actor)
-    _settle_all(practice.store)
+    practice.store.settle(push(practice.store, manager))
     later = date(2025, 6, 12)
     moved = appt.model_copy(update={"starts_at": practice.at(later, 11),
                                     "ends_at": practice.at(later, 11, 30), "version": 2, "seq": 30})
