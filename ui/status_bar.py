@@ -79,8 +79,13 @@ class DeskStatusBar(QStatusBar):
         self.connection.setText("● Online" if online else "○ Offline — working from this desk’s copy")
         self.connection.setProperty("online", online)
         pending = int(getattr(status, "pending", 0) or 0)
-        self.pending.setText(f"{pending} change{'s' if pending != 1 else ''} waiting to sync"
-                             if pending else "All changes sent")
+        waiting = int(getattr(status, "waiting_for_others", 0) or 0)
+        words = (f"{pending} change{'s' if pending != 1 else ''} waiting to sync"
+                 if pending else "All changes sent")
+        if waiting:
+            # Pushed only in their author's own session: say why they stay.
+            words += f" ({waiting} made by a colleague; sent when they next sign in here)"
+        self.pending.setText(words)
         zone = self.zone or datetime.now().astimezone().tzinfo
         now = datetime.now(zone)
         self.last_sync.setText(last_sync_words(getattr(status, "last_success_at", None),

@@ -74,6 +74,10 @@ def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[
     return store.outbox_batch(limit, author=author), store.unsent_audit(AUDIT_BATCH)
 
 
+def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int]:
+    return store.outbox_count(), store.outbox_waiting_for_others(signed_in), len(store.conflicts())
+
+
 def _apply_page(store: Any, *, page: PullResponse) -> Changes:
     return store.apply_changes(list(page.changes), cursor=page.cursor)
 
@@ -83,7 +87,7 @@ class SyncEngine:
 
     ``store`` has the store's sync hooks (``outbox_batch``, ``settle``,
     ``apply_changes``, ``pull_cursor``, ``unsent_audit``, ``mark_audit_sent``,
-    ``conflicts``, ``outbox_count``). ``client_factory`` makes an httpx client
+    ``conflicts``, ``outbox_count``, ``outbox_waiting_for_others``). ``client_factory`` makes an httpx client
     (:func:`medspa_desk.sync.transport.make_client`); the engine makes one per
     thread. ``on_device_revoked`` erases the workstation (see
     :mod:`medspa_desk.sync.revocation`) after the engine has closed the store.
@@ -405,7 +409,8 @@ class SyncEngine:
 
     def _counts_to_status(self, **fields: Any) -> None:
         try:
-            pending, conflicts = self.with_store(lambda store: (store.outbox_count(), len(store.conflicts())))
+            pending, others, conflicts = self.with_store(functools.partial(
+                _counts, signed_in=self._session.user.id))
         except (SyncCancelled, StoreError):
             self._set_status(**fields)
             return
@@ -413,7 +418,7 @@ class SyncEngine:
             log.warning("sync status counts: unexpected %s", type(exc).__name__)
             self._set_status(**fields)
             return
-        self._set_status(pending=pending, conflicts=conflicts, **fields)
+        self._set_status(pending=pending, waiting_for_others=others, conflicts=conflicts, **fields)
 
     def _set_status(self, **fields: Any) -> None:
         with self._status_lock:

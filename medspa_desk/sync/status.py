@@ -25,6 +25,9 @@ class Progress:
 class SyncStatus:
     online: bool = False
     pending: int = 0
+    # Of ``pending``: changes made on this desk by someone who is not signed in now. They are
+    # pushed in that person's own session, when they next sign in here.
+    waiting_for_others: int = 0
     last_success_at: datetime | None = None
     conflicts: int = 0
     progress: Progress | None = None

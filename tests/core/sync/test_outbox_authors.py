@@ -61,7 +61,7 @@ def test_changes_made_offline_by_one_user_are_pushed_only_in_their_own_session(
         on_server = server_records(live)
         assert his.id in on_server and hers.id not in on_server
         assert desk.read(lambda store: [m.id for m in store.outbox_batch(10)]) == [her_change.id]
-        assert desk.engine.status.pending == 1
+        assert (desk.engine.status.pending, desk.engine.status.waiting_for_others) == (1, 1)
         assert desk.read(lambda store: store.outbox_waiting_for_others(manager.user_id)) == 1
 
         # She signs in again: her change goes, under her own name.
@@ -71,6 +71,7 @@ def test_changes_made_offline_by_one_user_are_pushed_only_in_their_own_session(
         assert hers.id in server_records(live)
         assert pushed_by(live, her_change.id) == front_desk.user_id
         assert desk.read(lambda store: store.outbox_count()) == 0
+        assert (desk.engine.status.pending, desk.engine.status.waiting_for_others) == (0, 0)
     finally:
         api.close()
         desk.close()
