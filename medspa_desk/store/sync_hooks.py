@@ -63,19 +63,22 @@ class SyncMixin(StoreBase):
             return [Mutation.model_validate_json(data) for (data,) in rows]
         me = str(author)
         waiting: dict[str, int] = {}  # record id -> position of the first entry of someone else
+        # "< or >" rather than "!=": two ranges of the author index, empty on a desk used by one person.
         for position, entity_id, client_id in self._rows(
                 "SELECT position, entity_id, json_extract(data, '$.payload.client_id') FROM outbox "
-                "WHERE author_user_id IS NOT NULL AND author_user_id != ? ORDER BY position", (me,)):
+                "WHERE author_user_id < ? OR author_user_id > ? ORDER BY position", (me, me)):
             for record_id in (entity_id, client_id):
                 if record_id is not None:
                     waiting.setdefault(record_id, position)
+        # "+author_user_id": walk the queue in order and stop at the limit, instead of reading
+        # every matching entry through the author index and sorting them.
+        mine = "SELECT position, data FROM outbox WHERE +author_user_id IS NULL OR +author_user_id = ? " \
+               "ORDER BY position"
         if not waiting:
-            rows = self._rows("SELECT data FROM outbox WHERE author_user_id IS NULL OR author_user_id = ? "
-                              "ORDER BY position LIMIT ?", (me, limit))
-            return [Mutation.model_validate_json(data) for (data,) in rows]
+            rows = self._rows(mine + " LIMIT ?", (me, limit))
+            return [Mutation.model_validate_json(data) for (_, data) in rows]
         batch: list[Mutation] = []
-        for position, data in self._rows("SELECT position, data FROM outbox WHERE author_user_id IS NULL "
-                                         "OR author_user_id = ? ORDER BY position", (me,)):
+        for position, data in self._rows(mine, (me,)):
             mutation = Mutation.model_validate_json(data)
             touched = (str(mutation.entity_id), mutation.payload.get("client_id"))
             if any(waiting.get(record_id, position) < position for record_id in touched if record_id):
@@ -90,8 +93,8 @@ class SyncMixin(StoreBase):
 
     def outbox_waiting_for_others(self, author: UUID) -> int:
         """Entries queued on this desk by someone other than ``author`` (pushed when they sign in here)."""
-        return int(self._one("SELECT count(*) FROM outbox WHERE author_user_id IS NOT NULL "
-                             "AND author_user_id != ?", (str(author),))[0])
+        return int(self._one("SELECT count(*) FROM outbox WHERE author_user_id < ? OR author_user_id > ?",
+                             (str(author), str(author)))[0])
 
     def settle(self, results: list[MutationResult]) -> Changes:
         """Record the server's answers; every answered mutation leaves the outbox.
