@@ -87,6 +87,11 @@ def book(ctx: PushContext) -> Appointment:
     if ctx.log.get(appt.id) is not None:
         raise Conflicted("already_exists", "This appointment is already on the server.",
                          current=ctx.log.get(appt.id))
+    if ctx.log.get(appt.client_id, entity="client") is None:
+        # A client refused or never pushed (a desk that queued both, the client first, and
+        # lost the client to a rejection): the server must not hold a booking for nobody.
+        raise Rejected("unknown_client", "The client of this booking is not on the server. Add the "
+                       "client again from the conflict inbox, then book the appointment.")
     # Who booked is who pushed: the payload's booked_by is the desk's claim, not evidence.
     appt = appt.model_copy(update={"version": 1, "booked_by": ctx.caller.user_id, "updated_at": utc_now()})
     return _store(ctx, appt, is_new=True)

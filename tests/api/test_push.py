@@ -259,3 +259,16 @@ def test_a_published_consent_template_names_the_caller_not_the_payloads_claim(li
         page = manager.get("/sync/pull", params={"after": result["seq"] - 1, "limit": 10}).json()
     [stored] = [c["data"] for c in page["changes"] if c["entity_id"] == str(template.id)]
     assert stored["published_by"] == manager.tokens["user"]["id"]
+
+
+def test_a_booking_for_a_client_the_server_does_not_hold_is_rejected(desk: Desk, live_api: LiveApi) -> None:
+    stranger = new_client()  # never pushed: as when the desk's client.create was refused
+    appt = appointment_for(live_api.tenant, stranger.id, starts_at=free_slot_start())
+    result = desk.push_ok(book(appt))[0]
+    assert result["outcome"] == "rejected"
+    assert result["code"] == "unknown_client"
+    assert "not on the server" in result["reason"]
+    client = new_client()
+    desk.push_ok(create_client(client))
+    kept = desk.push_ok(book(appointment_for(live_api.tenant, client.id, starts_at=free_slot_start())))[0]
+    assert kept["outcome"] == "applied"
