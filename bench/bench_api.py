@@ -211,21 +211,50 @@ class _DeskConnection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def get(self, query: str) -> tuple[int, dict]:
+    async def _connect(self) -> asyncio.StreamReader:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.api.port, ssl=self.context)
         assert self.reader is not None
-        self.writer.write(f"GET /api/v1/sync/changes?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        return self.reader
+
+    def _request(self, path: str) -> None:
+        assert self.writer is not None
+        self.writer.write(f"GET /api/v1{path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           f"Authorization: Bearer {self.token}\r\n\r\n".encode())
+
+    async def get(self, query: str) -> tuple[int, dict]:
+        reader = await self._connect()
+        self._request(f"/sync/changes?{query}")
         try:
-            head = await self.reader.readuntil(b"\r\n\r\n")
+            head = await reader.readuntil(b"\r\n\r\n")
             length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
                           if line.lower().startswith(b"content-length:"))
-            body = await self.reader.readexactly(length)
+            body = await reader.readexactly(length)
         except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
             await self.close()
             raise
         return int(head[9:12]), json.loads(body)
+
+    async def open_stream(self, after: int) -> int:
+        """Open GET /sync/changes/stream; the status."""
+        reader = await self._connect()
+        self._request(f"/sync/changes/stream?after={after}")
+        head = await reader.readuntil(b"\r\n\r\n")
+        return int(head[9:12])
+
+    async def next_seq(self) -> int | None:
+        """The ``latest_seq`` of the stream's next event; None for a heartbeat; raises at its end."""
+        assert self.reader is not None
+        size = int(await self.reader.readuntil(b"\r\n"), 16)
+        if size == 0:
+            raise EOFError("the stream ended")
+        chunk = await self.reader.readexactly(size + 2)
+        if not chunk.startswith(b"data:"):
+            if chunk.startswith(b"event: end"):
+                raise EOFError("the stream ended")
+            return None
+        start = chunk.index(b'"latest_seq":') + 13
+        return int(chunk[start:chunk.index(b",", start)])
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -233,15 +262,35 @@ class _DeskConnection:
             self.writer = None
 
 
+def _notice_modes() -> list[str]:
+    """How desks hear of changes: "stream" (what desks use) and/or "long-poll" (older desks)."""
+    return os.environ.get("MEDSPA_BENCH_API_NOTICES", "stream").split(",")
+
+
+def _server_cpu_s(api: LiveApi) -> float:
+    """User + system CPU seconds of the API process so far (Linux /proc)."""
+    process = api._process
+    if process is None:
+        return float("nan")
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id: str, desk_tokens: list[str],
                 backend: str) -> None:
+    for mode in _notice_modes():
+        await _notice_latency(report, api, headers, device_id, desk_tokens, backend, mode=mode)
+
+
+async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str], device_id: str,
+                          desk_tokens: list[str], backend: str, *, mode: str) -> None:
     committed_at: dict[int, float] = {}  # seq -> epoch seconds of its commit (server clock = this clock)
     answers: list[tuple[float, int, int]] = []  # (heard at, cursor before, latest seq heard)
     errors = 0
     context = api.ssl_context()
     stop = time.monotonic() + POLL_SECONDS
 
-    async def desk(token: str) -> None:
+    async def long_polling_desk(token: str) -> None:
         nonlocal errors
         connection = _DeskConnection(api, token, context)
         _, first = await connection.get("after=0")
@@ -262,6 +311,36 @@ async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id
                 answers.append((heard, cursor, body["latest_seq"]))
                 cursor = body["latest_seq"]
         await connection.close()
+
+    async def streaming_desk(token: str) -> None:
+        """Reads its stream until cancelled at the end of the measurement."""
+        nonlocal errors
+        connection = _DeskConnection(api, token, context)
+        try:
+            if await connection.open_stream(0) != 200:
+                errors += 1
+                return
+            cursor = await connection.next_seq()
+            ready.append(token)
+            await started.wait()
+            while True:
+                latest = await connection.next_seq()
+                heard = time.time()
+                if latest is not None and latest > cursor:
+                    answers.append((heard, cursor, latest))
+                    cursor = latest
+        except asyncio.CancelledError:
+            pass
+        except (OSError, asyncio.IncompleteReadError, EOFError, ValueError):
+            errors += 1
+        finally:
+            await connection.close()
+
+    async def hang_up_at_stop() -> None:
+        await started.wait()
+        await asyncio.sleep(max(0.0, stop - time.monotonic()))
+        for task in desks:
+            task.cancel()
 
     async def push_one(http: httpx.AsyncClient) -> None:
         nonlocal errors
@@ -290,21 +369,30 @@ async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id
 
     started = asyncio.Event()
     ready: list[str] = []
+    desk = streaming_desk if mode == "stream" else long_polling_desk
     desks = [asyncio.ensure_future(desk(token)) for token in desk_tokens]
     # Let every desk connect (TLS handshake, first token check) before the clock starts.
     deadline = time.monotonic() + 60
     while len(ready) < len(desks) and time.monotonic() < deadline and not any(d.done() for d in desks):
         await asyncio.sleep(0.2)
     stop = time.monotonic() + POLL_SECONDS
+    wall, generator_cpu, server_cpu = time.monotonic(), time.process_time(), _server_cpu_s(api)
     started.set()
-    await asyncio.gather(pusher(), *desks)
+    await asyncio.gather(pusher(), *desks, *([hang_up_at_stop()] if mode == "stream" else []))
+    wall = time.monotonic() - wall
+    generator_cpu, server_cpu = time.process_time() - generator_cpu, _server_cpu_s(api) - server_cpu
     latencies = []
     for heard, cursor, latest in answers:
         sent = min((at for seq, at in committed_at.items() if cursor < seq <= latest), default=None)
         if sent is not None:
             latencies.append((heard - sent) * 1000)
-    print(f"   {backend}: {len(committed_at)} pushes, {len(latencies)} change notices heard by {len(desk_tokens)} "
-          f"desks; p50 {percentile(latencies, 50):.1f} ms, max {max(latencies, default=float('nan')):.1f} ms",
-          flush=True)
-    report.figure(f"api.poll_p99_ms.{backend}", percentile(latencies, 99), unit="ms", target=100)
-    report.figure(f"api.errors.{backend}", errors, unit="count", target=0)
+    print(f"   {backend} ({mode}): {len(committed_at)} pushes, {len(latencies)} change notices heard by "
+          f"{len(desk_tokens)} desks; p50 {percentile(latencies, 50):.1f} ms, max "
+          f"{max(latencies, default=float('nan')):.1f} ms; CPU over {wall:.1f} s: load generator "
+          f"{generator_cpu / wall:.0%}, server {server_cpu / wall:.0%} of a core", flush=True)
+    name = "poll" if mode == "stream" else "long_poll"
+    report.figure(f"api.{name}_p99_ms.{backend}", percentile(latencies, 99), unit="ms", target=100)
+    report.figure(f"api.{name}_generator_cpu_pct.{backend}", generator_cpu / wall * 100, unit="%")
+    report.figure(f"api.{name}_server_cpu_pct.{backend}", server_cpu / wall * 100, unit="%")
+    report.figure(f"api.{name}_errors.{backend}" if mode != "stream" else f"api.errors.{backend}", errors,
+                  unit="count", target=0)

@@ -189,13 +189,17 @@ async def _until_disconnect(receive: Any) -> None:
 
 
 class ChangeStreamResponse(Response):
-    """The route's answer: the stream itself, written by :meth:`OpenStreams.serve`."""
+    """The route's answer: the stream itself, written by :meth:`OpenStreams.serve`.
 
-    media_type = EVENT_STREAM
+    No class-level media type: FastAPI would document the route's error answers
+    (JSON) under it; the route declares its event stream itself.
+    """
+
+    media_type = None
 
     def __init__(self, streams: OpenStreams, *, tenant_id: UUID, session_id: UUID, after: int,
                  valid_for_s: float) -> None:
-        super().__init__(media_type=EVENT_STREAM)
+        super().__init__()
         self._streams = streams
         self._stream_args = {"tenant_id": tenant_id, "session_id": session_id, "after": after,
                              "valid_for_s": valid_for_s}

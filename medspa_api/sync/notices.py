@@ -88,8 +88,13 @@ class ChangeNotices:
         return self._latest.get(tenant_id, 0)
 
     async def listen(self, tenant_id: UUID) -> Listener:
-        """A listener woken on each change of ``tenant_id`` until :meth:`unlisten`; the newest seq is read first."""
-        await self.latest(tenant_id)
+        """A listener woken on each change of ``tenant_id`` until :meth:`unlisten`.
+
+        The newest seq is read from the database first (a change committed by
+        another process may not have been polled yet), so a stream's first event
+        is exact.
+        """
+        self._advance(tenant_id, await asyncio.to_thread(self._read_latest, tenant_id))
         listener = Listener(asyncio.get_running_loop())
         self._listeners.setdefault(tenant_id, set()).add(listener)
         self._ensure_poller(tenant_id)

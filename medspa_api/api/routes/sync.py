@@ -58,9 +58,15 @@ otherwise, so it is left out of the generated API tests (tests/api/test_openapi_
 in tests/api/test_change_notices.py."""
 
 
-@router.get("/changes/stream", response_class=ChangeStreamResponse, description=STREAM_DESCRIPTION,
-            responses={200: {"description": "the event stream",
-                             "content": {EVENT_STREAM: {"schema": {"type": "string"}}}}})
+@router.get("/changes/stream", response_class=ChangeStreamResponse, status_code=200, description=STREAM_DESCRIPTION,
+            response_description="the event stream",
+            responses={200: {"content": {EVENT_STREAM: {"schema": {"type": "string"}, "itemSchema": {
+                "type": "object", "required": ["data"],
+                "properties": {"event": {"type": "string", "enum": ["end"]},
+                               "data": {"type": "string", "contentMediaType": "application/json",
+                                        "contentSchema": {"oneOf": [{"$ref": "#/components/schemas/ChangesSince"},
+                                                                    {"$ref": "#/components/schemas/ErrorBody"}]}}},
+            }}}}})
 async def change_stream(request: Request, _may_pull: Puller, db: DatabaseDep, settings: SettingsDep,
                         origin: OriginDep,
                         after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="the desk's pull cursor")] = 0,
