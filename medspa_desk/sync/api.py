@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -50,9 +51,13 @@ LOGOUT = f"{PREFIX}/auth/logout"
 PUSH = f"{PREFIX}/sync/push"
 PULL = f"{PREFIX}/sync/pull"
 CHANGES = f"{PREFIX}/sync/changes"
+CHANGES_STREAM = f"{PREFIX}/sync/changes/stream"
 ESCROW = f"{PREFIX}/devices/escrow"
 SERVER_HALF = f"{PREFIX}/devices/escrow/server-half"
 LONG_POLL_SLACK_S = 10.0
+# The server writes to an open change stream at least every 30 s (heartbeats); silence for longer
+# means the connection is gone without a word (a sleeping laptop, a dropped Wi-Fi link).
+STREAM_SILENCE_S = 45.0
 
 
 class ServerHalf(BaseModel):
@@ -189,3 +194,50 @@ class CentralApi:
         """The cheap check; with ``wait_s`` > 0 the server holds the answer until something changes."""
         return self._call("GET", CHANGES, ChangesSince, params={"after": after, "wait": wait_s},
                           access_token=access_token, timeout=wait_s + LONG_POLL_SLACK_S)
+
+    def follow_changes(self, *, after: int, heard: Callable[[ChangesSince | None], bool],
+                       access_token: str) -> None:
+        """Hold the change stream open and call ``heard`` with each notice (None for a heartbeat).
+
+        Returns when ``heard`` returns False or the server ends the stream (its
+        sign-in ended or expired, or it is restarting: open it again, and any
+        problem is then told like any refused request). A server without the
+        stream (older than this desk) answers 404: ServerRefused with ``status``
+        404, and :meth:`changes_since` is the way to wait there.
+        """
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "text/event-stream"}
+        timeout = httpx.Timeout(STREAM_SILENCE_S, connect=10.0)
+        try:
+            with self.client.stream("GET", CHANGES_STREAM, params={"after": after}, headers=headers,
+                                    timeout=timeout) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    error = error_for(response)
+                    log.info("GET %s refused: %s %s", CHANGES_STREAM, response.status_code, type(error).__name__)
+                    raise error
+                _follow_events(response.iter_lines(), heard)
+        except httpx.TransportError as exc:
+            raise explain_connection_failure(exc, server="the sync server") from None
+
+
+def _follow_events(lines: Any, heard: Callable[[ChangesSince | None], bool]) -> None:
+    """Read ``text/event-stream`` lines until the stream or the listener is done."""
+    data = None
+    for line in lines:
+        if line.startswith("data:"):
+            data = line[5:].strip()
+        elif line.startswith("event:"):
+            if line[6:].strip() == "end":
+                return
+        elif line.startswith(":"):
+            if not heard(None):
+                return
+        elif not line and data is not None:
+            try:
+                notice = ChangesSince.model_validate_json(data)
+            except ValidationError:
+                raise ServerTrouble("The sync server sent a change notice this version of Medspa Desk cannot "
+                                    "read. It will try again; if this stays, update the app.") from None
+            data = None
+            if not heard(notice):
+                return
