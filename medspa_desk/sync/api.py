@@ -8,8 +8,10 @@ API writes them for people.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -127,9 +129,23 @@ class CentralApi:
 
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
+        self._open_stream: Any = None  # the network stream under a change stream being followed
 
     def close(self) -> None:
         self.client.close()
+
+    def interrupt(self) -> None:
+        """End a change stream being followed on another thread: its blocked read returns at once.
+
+        Closing the client does not wake a thread blocked reading a socket; shutting the socket
+        down does.
+        """
+        stream = self._open_stream
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown: an SSLSocket's own would drop its TLS state under the reader.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     def _call(self, method: str, path: str, answer: type[M] | None, *, access_token: str | None = None,
               body: BaseModel | None = None, params: dict[str, Any] | None = None,
@@ -215,7 +231,11 @@ class CentralApi:
                     error = error_for(response)
                     log.info("GET %s refused: %s %s", CHANGES_STREAM, response.status_code, type(error).__name__)
                     raise error
-                _follow_events(response.iter_lines(), heard)
+                self._open_stream = response.extensions.get("network_stream")
+                try:
+                    _follow_events(response.iter_lines(), heard)
+                finally:
+                    self._open_stream = None
         except httpx.TransportError as exc:
             raise explain_connection_failure(exc, server="the sync server") from None
 

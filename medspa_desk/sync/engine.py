@@ -151,8 +151,9 @@ class SyncEngine:
         self._pulled.set()
         watching = self._watch_api
         if watching is not None:
-            # Closing the client ends the change stream or a long-poll in flight instead of waiting it out.
+            # End the change stream (or a long-poll) in flight instead of waiting it out.
             with contextlib.suppress(Exception):
+                watching.interrupt()
                 watching.close()
         for thread in self._threads:
             # A long-poll in flight cannot be interrupted; the watcher ends when it returns.
@@ -385,7 +386,7 @@ class SyncEngine:
                         self._session.call(functools.partial(
                             api.follow_changes, after=self._known_cursor, heard=self._heard))
                     else:
-                        self._long_poll(api)
+                        self._wait_by_long_poll(api)
                 except ServerRefused as error:
                     if streaming and error.status == 404:
                         log.info("change stream not offered by the server; long-polling instead")
@@ -419,7 +420,7 @@ class SyncEngine:
             self._wake.set()
         return True
 
-    def _long_poll(self, api: CentralApi) -> None:
+    def _wait_by_long_poll(self, api: CentralApi) -> None:
         answer = self._session.call(functools.partial(
             api.changes_since, after=self._known_cursor, wait_s=self._poll_wait_s))
         if answer.changed and not self._paused:
