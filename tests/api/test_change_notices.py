@@ -217,3 +217,13 @@ def test_a_desk_that_hangs_up_leaves_no_stream_behind(brisk_api: LiveApi) -> Non
             events.next_change()
             events.next()
             assert streams.count == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_restarting_server_ends_its_streams_with_a_word_instead_of_dropping_them(
+        backend: str, tmp_path: Path) -> None:
+    with LiveApi.start(tmp_path, backend=backend, in_subprocess=True) as api, \
+            Desk.sign_in(api, api.fresh(Role.FRONT_DESK)) as desk, open_stream(desk) as events:
+        events.next_change()
+        api._process.terminate()  # what a service manager does to restart it: SIGTERM
+        assert _ends(events)["code"] == "server_closing"
