@@ -431,7 +431,8 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
           f"{max(latencies, default=float('nan')):.1f} ms; first desk to hear a change: p50 "
           f"{percentile(list(first_heard.values()), 50):.1f} ms, p99 {percentile(list(first_heard.values()), 99):.1f} ms; "
           f"CPU over {wall:.1f} s: load generator "
-          f"{generator_cpu / wall:.0%}, server {server_cpu / wall:.0%} of a core", flush=True)
+          f"{generator_cpu / wall:.0%}, server {server_cpu / wall:.0%} of a core; machine load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     name = "poll" if mode == "stream" else "long_poll"
     report.figure(f"api.{name}_p99_ms.{backend}", percentile(latencies, 99), unit="ms", target=100)
     report.figure(f"api.{name}_generator_cpu_pct.{backend}", generator_cpu / wall * 100, unit="%")
