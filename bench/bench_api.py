@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import math
 import os
 import ssl
 import tempfile
@@ -211,17 +212,25 @@ class _DeskConnection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def get(self, query: str) -> tuple[int, dict]:
+    async def _connect(self) -> asyncio.StreamReader:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.api.port, ssl=self.context)
         assert self.reader is not None
-        self.writer.write(f"GET /api/v1/sync/changes?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        return self.reader
+
+    def _request(self, path: str) -> None:
+        assert self.writer is not None
+        self.writer.write(f"GET /api/v1{path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           f"Authorization: Bearer {self.token}\r\n\r\n".encode())
+
+    async def get(self, query: str) -> tuple[int, dict]:
+        reader = await self._connect()
+        self._request(f"/sync/changes?{query}")
         try:
-            head = await self.reader.readuntil(b"\r\n\r\n")
+            head = await reader.readuntil(b"\r\n\r\n")
             length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
                           if line.lower().startswith(b"content-length:"))
-            body = await self.reader.readexactly(length)
+            body = await reader.readexactly(length)
         except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
             await self.close()
             raise
@@ -233,15 +242,99 @@ class _DeskConnection:
             self.writer = None
 
 
+class _StreamingDesk(asyncio.Protocol):
+    """One desk's change stream, parsed as bytes arrive (no task, no stream reader per event).
+
+    A load generator, not a client library: 500 desks hear 20 events a second
+    each, and a reader task per desk would make the generator's own CPU part of
+    the latency it measures. ``heard(seq, at)`` is called with each event's
+    ``latest_seq`` and the time its bytes were read; ``ended`` is set when the
+    server ends the stream or the connection drops.
+    """
+
+    def __init__(self, token: str, after: int, heard) -> None:
+        self.request = (f"GET /api/v1/sync/changes/stream?after={after} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        f"Authorization: Bearer {token}\r\n\r\n").encode()
+        self.heard = heard
+        self.buffer = b""
+        self.status = 0
+        self.transport: asyncio.BaseTransport | None = None
+        self.ended = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        at = time.time()
+        buffer = self.buffer + data
+        if not self.status:
+            head, found, buffer = buffer.partition(b"\r\n\r\n")
+            if not found:
+                self.buffer = head
+                return
+            self.status = int(head[9:12])
+            if self.status != 200:
+                self._end(f"status {self.status}")
+                return
+        while True:
+            size_line, found, rest = buffer.partition(b"\r\n")
+            if not found:
+                break
+            size = int(size_line, 16)
+            if size == 0:
+                self._end("the server ended the stream")
+                return
+            if len(rest) < size + 2:
+                break
+            chunk, buffer = rest[:size], rest[size + 2:]
+            if chunk.startswith(b"data:"):
+                start = chunk.index(b'"latest_seq":') + 13
+                self.heard(int(chunk[start:chunk.index(b",", start)]), at)
+            elif chunk.startswith(b"event: end"):
+                self._end("the server ended the stream")
+                return
+        self.buffer = buffer
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end("connection lost")
+
+    def _end(self, why: str) -> None:
+        if not self.ended.done():
+            self.ended.set_result(why)
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _notice_modes() -> list[str]:
+    """How desks hear of changes: "stream" (what desks use) and/or "long-poll" (older desks)."""
+    return os.environ.get("MEDSPA_BENCH_API_NOTICES", "stream").split(",")
+
+
+def _server_cpu_s(api: LiveApi) -> float:
+    """User + system CPU seconds of the API process so far (Linux /proc)."""
+    process = api._process
+    if process is None:
+        return float("nan")
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id: str, desk_tokens: list[str],
                 backend: str) -> None:
+    for mode in _notice_modes():
+        await _notice_latency(report, api, headers, device_id, desk_tokens, backend, mode=mode)
+
+
+async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str], device_id: str,
+                          desk_tokens: list[str], backend: str, *, mode: str) -> None:
     committed_at: dict[int, float] = {}  # seq -> epoch seconds of its commit (server clock = this clock)
     answers: list[tuple[float, int, int]] = []  # (heard at, cursor before, latest seq heard)
     errors = 0
     context = api.ssl_context()
     stop = time.monotonic() + POLL_SECONDS
 
-    async def desk(token: str) -> None:
+    async def long_polling_desk(token: str) -> None:
         nonlocal errors
         connection = _DeskConnection(api, token, context)
         _, first = await connection.get("after=0")
@@ -262,6 +355,30 @@ async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id
                 answers.append((heard, cursor, body["latest_seq"]))
                 cursor = body["latest_seq"]
         await connection.close()
+
+    async def streaming_desk(token: str) -> None:
+        """Hears its stream until the end of the measurement; a stream that ends before is an error."""
+        nonlocal errors
+        cursor = -1
+
+        def heard(latest: int, at: float) -> None:
+            nonlocal cursor
+            if cursor < 0:
+                cursor = latest
+                ready.append(token)
+            elif started.is_set() and latest > cursor:
+                answers.append((at, cursor, latest))
+                cursor = latest
+
+        loop = asyncio.get_running_loop()
+        desk_stream = _StreamingDesk(token, 0, heard)
+        await loop.create_connection(lambda: desk_stream, "127.0.0.1", api.port, ssl=context)
+        await started.wait()
+        done, _ = await asyncio.wait({desk_stream.ended}, timeout=max(0.0, stop - time.monotonic()))
+        if done:
+            errors += 1
+        if desk_stream.transport is not None:
+            desk_stream.transport.close()
 
     async def push_one(http: httpx.AsyncClient) -> None:
         nonlocal errors
@@ -290,21 +407,35 @@ async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id
 
     started = asyncio.Event()
     ready: list[str] = []
+    desk = streaming_desk if mode == "stream" else long_polling_desk
     desks = [asyncio.ensure_future(desk(token)) for token in desk_tokens]
     # Let every desk connect (TLS handshake, first token check) before the clock starts.
     deadline = time.monotonic() + 60
     while len(ready) < len(desks) and time.monotonic() < deadline and not any(d.done() for d in desks):
         await asyncio.sleep(0.2)
     stop = time.monotonic() + POLL_SECONDS
+    wall, generator_cpu, server_cpu = time.monotonic(), time.process_time(), _server_cpu_s(api)
     started.set()
     await asyncio.gather(pusher(), *desks)
+    wall = time.monotonic() - wall
+    generator_cpu, server_cpu = time.process_time() - generator_cpu, _server_cpu_s(api) - server_cpu
     latencies = []
+    first_heard: dict[int, float] = {}  # seq -> the first desk's latency for it
     for heard, cursor, latest in answers:
-        sent = min((at for seq, at in committed_at.items() if cursor < seq <= latest), default=None)
-        if sent is not None:
-            latencies.append((heard - sent) * 1000)
-    print(f"   {backend}: {len(committed_at)} pushes, {len(latencies)} change notices heard by {len(desk_tokens)} "
-          f"desks; p50 {percentile(latencies, 50):.1f} ms, max {max(latencies, default=float('nan')):.1f} ms",
-          flush=True)
-    report.figure(f"api.poll_p99_ms.{backend}", percentile(latencies, 99), unit="ms", target=100)
-    report.figure(f"api.errors.{backend}", errors, unit="count", target=0)
+        oldest = min((seq for seq in committed_at if cursor < seq <= latest), default=None)
+        if oldest is not None:
+            latencies.append((heard - committed_at[oldest]) * 1000)
+            first_heard[oldest] = min(first_heard.get(oldest, math.inf), latencies[-1])
+    print(f"   {backend} ({mode}): {len(committed_at)} pushes, {len(latencies)} change notices heard by "
+          f"{len(desk_tokens)} desks; p50 {percentile(latencies, 50):.1f} ms, max "
+          f"{max(latencies, default=float('nan')):.1f} ms; first desk to hear a change: p50 "
+          f"{percentile(list(first_heard.values()), 50):.1f} ms, p99 {percentile(list(first_heard.values()), 99):.1f} ms; "
+          f"CPU over {wall:.1f} s: load generator "
+          f"{generator_cpu / wall:.0%}, server {server_cpu / wall:.0%} of a core; machine load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    name = "poll" if mode == "stream" else "long_poll"
+    report.figure(f"api.{name}_p99_ms.{backend}", percentile(latencies, 99), unit="ms", target=100)
+    report.figure(f"api.{name}_generator_cpu_pct.{backend}", generator_cpu / wall * 100, unit="%")
+    report.figure(f"api.{name}_server_cpu_pct.{backend}", server_cpu / wall * 100, unit="%")
+    report.figure(f"api.{name}_errors.{backend}" if mode != "stream" else f"api.errors.{backend}", errors,
+                  unit="count", target=0)

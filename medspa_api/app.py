@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from medspa_api.api.change_stream import OpenStreams
 from medspa_api.api.long_poll import ChangesFastPath
 from medspa_api.api.middleware import ProtocolAndLog
 from medspa_api.api.routes import audit, auth, devices, health, sync, users
@@ -55,11 +56,14 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             return latest_seq(conn, tenant_id=tenant_id)
 
     notices = ChangeNotices(read_latest=read_latest, poll_interval_s=settings.poll_interval_s)
+    streams = OpenStreams(database=db, notices=notices, check_s=settings.stream_check_s,
+                          heartbeat_s=settings.stream_heartbeat_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         notices.bind(asyncio.get_running_loop())
         yield
+        await streams.close()
         await notices.close()
         if database is None:
             db.dispose()
@@ -70,6 +74,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.settings = settings
     app.state.database = db
     app.state.notices = notices
+    app.state.streams = streams
     for router in (auth.router, sync.router, devices.router, audit.router, users.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

@@ -41,6 +41,10 @@ class Settings:
     address_max_failures: int = 50
     address_window_s: int = 15 * 60
     poll_interval_s: float = 0.5
+    # Change streams (GET /sync/changes/stream): a comment line at least this often while nothing changes,
+    # and how often open streams' sessions are checked for an end made by another server process.
+    stream_heartbeat_s: float = 15.0
+    stream_check_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.environment != "development" and (

@@ -1,11 +1,13 @@
 """Telling waiting desks that something changed, within a second.
 
-Each process keeps the newest seq it knows per tenant. A waiting desk parks a
-future (no thread, no database connection) with the cursor it waits past; a
-push committed in this process settles the futures of that tenant at once. A
-push committed by another process behind the same load balancer is noticed by
-one short database poll per tenant that has someone waiting (not one per
-waiting desk).
+Each process keeps the newest seq it knows per tenant. A long-polling desk
+parks a future (no thread, no database connection) with the cursor it waits
+past; a desk holding a change stream (medspa_api.api.change_stream) is a
+:class:`Listener` woken on every change. A push committed in this process
+settles the futures and wakes the listeners of that tenant at once. A push
+committed by another process behind the same load balancer is noticed by one
+short database poll per tenant that has someone waiting or listening (not one
+per desk).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class ChangeNotices:
         self._latest: dict[UUID, int] = {}
         # Per tenant: each waiting desk's future and the cursor it waits past.
         self._waiters: dict[UUID, dict[asyncio.Future[None], int]] = {}
+        self._listeners: dict[UUID, set[Listener]] = {}
         self._pollers: dict[UUID, asyncio.Task[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -47,6 +50,8 @@ class ChangeNotices:
         if seq <= self._latest.get(tenant_id, -1):
             return
         self._latest[tenant_id] = seq
+        for listener in self._listeners.get(tenant_id, ()):
+            listener.wake()
         waiters = self._waiters.get(tenant_id)
         if not waiters:
             return
@@ -78,13 +83,37 @@ class ChangeNotices:
             waiters.pop(future, None)
         return self._latest.get(tenant_id, current)
 
+    def latest_known(self, tenant_id: UUID) -> int:
+        """The newest seq this process knows of (after :meth:`latest` has read it once)."""
+        return self._latest.get(tenant_id, 0)
+
+    async def listen(self, tenant_id: UUID) -> Listener:
+        """A listener woken on each change of ``tenant_id`` until :meth:`unlisten`.
+
+        The newest seq is read from the database first (a change committed by
+        another process may not have been polled yet), so a stream's first event
+        is exact.
+        """
+        self._advance(tenant_id, await asyncio.to_thread(self._read_latest, tenant_id))
+        listener = Listener(asyncio.get_running_loop())
+        self._listeners.setdefault(tenant_id, set()).add(listener)
+        self._ensure_poller(tenant_id)
+        return listener
+
+    def unlisten(self, tenant_id: UUID, listener: Listener) -> None:
+        listeners = self._listeners.get(tenant_id)
+        if listeners is not None:
+            listeners.discard(listener)
+            if not listeners:
+                del self._listeners[tenant_id]
+
     def _ensure_poller(self, tenant_id: UUID) -> None:
         task = self._pollers.get(tenant_id)
         if task is None or task.done():
             self._pollers[tenant_id] = asyncio.ensure_future(self._poll(tenant_id))
 
     async def _poll(self, tenant_id: UUID) -> None:
-        while self._waiters.get(tenant_id):
+        while self._waiters.get(tenant_id) or self._listeners.get(tenant_id):
             await asyncio.sleep(self._poll_interval_s)
             with contextlib.suppress(Exception):
                 self._advance(tenant_id, await asyncio.to_thread(self._read_latest, tenant_id))
@@ -96,6 +125,36 @@ class ChangeNotices:
         for waiters in self._waiters.values():
             for future in waiters:
                 _settle(future)
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                listener.end()
+
+
+class Listener:
+    """One open change stream's wake-up: set by a change, a heartbeat tick or the end of its session.
+
+    A wake that comes while the stream is busy writing is kept, so :meth:`woken`
+    returns at once after it and no change is missed.
+    """
+
+    __slots__ = ("_future", "_loop", "ended")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._future: asyncio.Future[None] = loop.create_future()
+        self.ended = False
+
+    def wake(self) -> None:
+        if not self._future.done():
+            self._future.set_result(None)
+
+    def end(self) -> None:
+        self.ended = True
+        self.wake()
+
+    async def woken(self) -> None:
+        await self._future
+        self._future = self._loop.create_future()
 
 
 def _settle(future: asyncio.Future[None]) -> None:

@@ -8,8 +8,11 @@ API writes them for people.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -50,9 +53,13 @@ LOGOUT = f"{PREFIX}/auth/logout"
 PUSH = f"{PREFIX}/sync/push"
 PULL = f"{PREFIX}/sync/pull"
 CHANGES = f"{PREFIX}/sync/changes"
+CHANGES_STREAM = f"{PREFIX}/sync/changes/stream"
 ESCROW = f"{PREFIX}/devices/escrow"
 SERVER_HALF = f"{PREFIX}/devices/escrow/server-half"
 LONG_POLL_SLACK_S = 10.0
+# The server writes to an open change stream at least every 30 s (heartbeats); silence for longer
+# means the connection is gone without a word (a sleeping laptop, a dropped Wi-Fi link).
+STREAM_SILENCE_S = 45.0
 
 
 class ServerHalf(BaseModel):
@@ -122,9 +129,23 @@ class CentralApi:
 
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
+        self._open_stream: Any = None  # the network stream under a change stream being followed
 
     def close(self) -> None:
         self.client.close()
+
+    def interrupt(self) -> None:
+        """End a change stream being followed on another thread: its blocked read returns at once.
+
+        Closing the client does not wake a thread blocked reading a socket; shutting the socket
+        down does.
+        """
+        stream = self._open_stream
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown: an SSLSocket's own would drop its TLS state under the reader.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     def _call(self, method: str, path: str, answer: type[M] | None, *, access_token: str | None = None,
               body: BaseModel | None = None, params: dict[str, Any] | None = None,
@@ -189,3 +210,54 @@ class CentralApi:
         """The cheap check; with ``wait_s`` > 0 the server holds the answer until something changes."""
         return self._call("GET", CHANGES, ChangesSince, params={"after": after, "wait": wait_s},
                           access_token=access_token, timeout=wait_s + LONG_POLL_SLACK_S)
+
+    def follow_changes(self, *, after: int, heard: Callable[[ChangesSince | None], bool],
+                       access_token: str) -> None:
+        """Hold the change stream open and call ``heard`` with each notice (None for a heartbeat).
+
+        Returns when ``heard`` returns False or the server ends the stream (its
+        sign-in ended or expired, or it is restarting: open it again, and any
+        problem is then told like any refused request). A server without the
+        stream (older than this desk) answers 404: ServerRefused with ``status``
+        404, and :meth:`changes_since` is the way to wait there.
+        """
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "text/event-stream"}
+        timeout = httpx.Timeout(STREAM_SILENCE_S, connect=10.0)
+        try:
+            with self.client.stream("GET", CHANGES_STREAM, params={"after": after}, headers=headers,
+                                    timeout=timeout) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    error = error_for(response)
+                    log.info("GET %s refused: %s %s", CHANGES_STREAM, response.status_code, type(error).__name__)
+                    raise error
+                self._open_stream = response.extensions.get("network_stream")
+                try:
+                    _follow_events(response.iter_lines(), heard)
+                finally:
+                    self._open_stream = None
+        except httpx.TransportError as exc:
+            raise explain_connection_failure(exc, server="the sync server") from None
+
+
+def _follow_events(lines: Any, heard: Callable[[ChangesSince | None], bool]) -> None:
+    """Read ``text/event-stream`` lines until the stream or the listener is done."""
+    data = None
+    for line in lines:
+        if line.startswith("data:"):
+            data = line[5:].strip()
+        elif line.startswith("event:"):
+            if line[6:].strip() == "end":
+                return
+        elif line.startswith(":"):
+            if not heard(None):
+                return
+        elif not line and data is not None:
+            try:
+                notice = ChangesSince.model_validate_json(data)
+            except ValidationError:
+                raise ServerTrouble("The sync server sent a change notice this version of Medspa Desk cannot "
+                                    "read. It will try again; if this stays, update the app.") from None
+            data = None
+            if not heard(notice):
+                return

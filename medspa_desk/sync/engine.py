@@ -4,8 +4,9 @@ Two threads. The *worker* runs sync cycles: push outbox batches (with the
 local audit events) until the outbox is empty, then pull pages of changes
 after the store's cursor. It runs when woken (a local write, a notice from
 the watcher, :meth:`SyncEngine.sync_now`), on a timer, and after a failure on
-an exponential backoff with jitter. The *watcher* long-polls
-``/sync/changes`` and wakes the worker when the server has something new.
+an exponential backoff with jitter. The *watcher* holds the server's change
+stream open (``/sync/changes/stream``; long-polls ``/sync/changes`` on a
+server without it) and wakes the worker when the server has something new.
 
 Every store call goes through one lock (and the app's ``store_runner``, which
 can hand it to the UI's database worker), so :meth:`pause` can promise that no
@@ -37,6 +38,7 @@ from medspa_desk.protocol import (
     MAX_CLOCK_SKEW_S,
     MAX_PULL_PAGE,
     MAX_PUSH_BATCH,
+    ChangesSince,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -51,6 +53,7 @@ from medspa_desk.sync.errors import (
     ClockSkew,
     ConnectionTrouble,
     DeviceRevoked,
+    ServerRefused,
     ServerTrouble,
     SyncCancelled,
     SyncError,
@@ -157,8 +160,9 @@ class SyncEngine:
         self._pulled.set()
         watching = self._watch_api
         if watching is not None:
-            # Closing the client ends a long-poll in flight instead of waiting it out.
+            # End the change stream (or a long-poll) in flight instead of waiting it out.
             with contextlib.suppress(Exception):
+                watching.interrupt()
                 watching.close()
         for thread in self._threads:
             # A long-poll in flight cannot be interrupted; the watcher ends when it returns.
@@ -377,16 +381,30 @@ class SyncEngine:
     # --- the watcher ---------------------------------------------------------------------
 
     def _watch(self) -> None:
+        """Hear of others' changes: the change stream, or long-polls on a server without it."""
         api = self._watch_api = CentralApi(self._client_factory())
         backoff = Backoff(first_s=1.0, longest_s=30.0)
+        streaming = True  # until the server shows it has no change stream (one older than this desk)
         try:
             while not self._stopping.is_set():
                 if self._paused or self._halted_by is not None:
                     self._stopping.wait(0.5)
                     continue
+                opened = time.monotonic()
                 try:
-                    answer = self._session.call(functools.partial(
-                        api.changes_since, after=self._known_cursor, wait_s=self._poll_wait_s))
+                    if streaming:
+                        self._session.call(functools.partial(
+                            api.follow_changes, after=self._known_cursor, heard=self._heard))
+                    else:
+                        self._wait_by_long_poll(api)
+                except ServerRefused as error:
+                    if streaming and error.status == 404:
+                        log.info("change stream not offered by the server; long-polling instead")
+                        streaming = False
+                        continue
+                    log.info("change watch failed: %s", type(error).__name__)
+                    self._stopping.wait(backoff.next_delay())
+                    continue
                 except SyncError as error:
                     log.info("change watch failed: %s", type(error).__name__)
                     self._stopping.wait(backoff.next_delay())
@@ -396,14 +414,30 @@ class SyncEngine:
                     log.warning("change watch: unexpected %s", type(exc).__name__)
                     self._stopping.wait(backoff.next_delay())
                     continue
-                backoff.reset()
-                if answer.changed and not self._paused:
-                    self._pulled.clear()
-                    self._wake.set()
-                    # Wait for the worker's pull before asking again, or the same notice repeats.
-                    self._pulled.wait(timeout=self._poll_wait_s)
+                if streaming and time.monotonic() - opened < 1.0:
+                    # The server ended the stream as soon as it opened it: do not reopen it in a tight loop.
+                    self._stopping.wait(backoff.next_delay())
+                else:
+                    backoff.reset()
         finally:
             api.close()
+
+    def _heard(self, notice: ChangesSince | None) -> bool:
+        """A notice (or a heartbeat, None) on the change stream; False closes the stream."""
+        if self._stopping.is_set() or self._paused or self._halted_by is not None:
+            return False
+        if notice is not None and notice.latest_seq > self._known_cursor:
+            self._wake.set()
+        return True
+
+    def _wait_by_long_poll(self, api: CentralApi) -> None:
+        answer = self._session.call(functools.partial(
+            api.changes_since, after=self._known_cursor, wait_s=self._poll_wait_s))
+        if answer.changed and not self._paused:
+            self._pulled.clear()
+            self._wake.set()
+            # Wait for the worker's pull before asking again, or the same notice repeats.
+            self._pulled.wait(timeout=self._poll_wait_s)
 
     # --- status --------------------------------------------------------------------------
 
