@@ -36,6 +36,7 @@ from typing import Any
 
 from ui.events import bus, post_to_gui_thread
 from ui.operations import NetworkOp, db_worker, describe_error
+from ui.os_session import os_session_watcher
 from ui.qt import (
     QApplication,
     QDialog,
@@ -348,7 +349,7 @@ class _PendingLock:
 class LockController(QObject):
     """Decides when to lock and performs the lock and unlock for one main window."""
 
-    did_lock = Signal(str)  # the reason: idle, shortcut, suspend, resume, session end
+    did_lock = Signal(str)  # the reason: idle, shortcut, suspend, resume, session end, screen lock, sleep, session lock
     did_unlock = Signal()
 
     def __init__(self, window: Any, *, session: Any, policy: LockPolicy) -> None:
@@ -364,6 +365,10 @@ class LockController(QObject):
         if app is not None:
             app.applicationStateChanged.connect(self._application_state_changed)
             app.commitDataRequest.connect(lambda _manager: self.lock("session end"))
+        # The app's one watcher, started by ui.app.main; connections end with this controller.
+        platform = os_session_watcher()
+        platform.screen_did_lock.connect(self.lock)
+        platform.system_did_resume.connect(self.idle.check_wall_clock)
 
     def start(self) -> None:
         self.idle.start()
