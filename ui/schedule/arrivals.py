@@ -1,4 +1,12 @@
-"""The flow board: who is due, who is waiting and for how long, who is in which room."""
+"""The flow board: who is due, who is waiting and for how long, who is in which room.
+
+The board is the narrow right-hand panel of the day screen, about a quarter of a
+1366-pixel window and less at 125% or 150% scaling, so its rows are two lines
+and its columns are few: the time; the client over the service and provider;
+the status over the minutes ("Waiting" over "12 min"). Text wraps at words and
+rows grow to fit, so nothing is cut or elided, whatever the width; each row's
+tooltip says the whole of it in a sentence.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,19 @@ from medspa_desk.records import Appointment, AppointmentStatus, utc_now
 from medspa_desk.scheduling import format_time
 from ui.qt import (
     QAbstractItemView,
+    QApplication,
+    QFont,
+    QFontMetrics,
     QHeaderView,
     QLabel,
+    QModelIndex,
+    QPainter,
+    QPalette,
+    QRect,
+    QSize,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -37,6 +56,33 @@ class FlowRow:
     where: str
     minutes: int  # waiting / in room for, or late by; 0 for due
     starts_at: datetime
+    room: str = ""
+
+    @property
+    def status_lines(self) -> tuple[str, ...]:
+        """What the Status column shows: the stage (or the room) over the minutes."""
+        if self.stage == "due":
+            return ("Due",)
+        label = {"waiting": "Waiting", "late": "Late", "in_room": self.room}[self.stage]
+        return (label, f"{self.minutes} min")
+
+    @property
+    def visit_line(self) -> str:
+        return f"{self.service} · {self.provider}"
+
+    @property
+    def sentence(self) -> str:
+        """The row in words, for the tooltip and a screen reader."""
+        doing = {"due": f"due at {self.time}",
+                 "late": f"booked for {self.time}, late by {_plural_minutes(self.minutes)}",
+                 "waiting": f"booked for {self.time}, waiting for {_plural_minutes(self.minutes)}",
+                 "in_room": f"booked for {self.time}, in {self.room} for {_plural_minutes(self.minutes)}",
+                 }[self.stage]
+        return f"{self.client}: {self.service} with {self.provider}, {doing}."
+
+
+def _plural_minutes(minutes: int) -> str:
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _since(appt: Appointment, status: AppointmentStatus) -> datetime | None:
@@ -68,9 +114,63 @@ def flow_rows(day: ScheduleDay, *, now: datetime, privacy: bool) -> list[FlowRow
                             client=day.client_label(appt.client_id, privacy=privacy),
                             service=day.service_name(appt.service_id),
                             provider=day.provider_name(appt.provider_id), where=where, minutes=minutes,
-                            starts_at=appt.starts_at))
+                            starts_at=appt.starts_at,
+                            room=day.room_name(appt.room_id) if stage == "in_room" else ""))
     rows.sort(key=lambda r: (_STAGE_ORDER[r.stage], -r.minutes if r.stage == "waiting" else 0, r.starts_at))
     return rows
+
+
+WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+# Space between a cell's text and its edges (the style's own text margin is 3 to 4 pixels).
+CELL_PAD_X, CELL_PAD_Y = 4, 2
+
+
+def weighted(font: QFont, *, bold: bool) -> QFont:
+    """A copy with the weight set explicitly (a painter keeps an unset weight from the font before)."""
+    copy = QFont(font)
+    copy.setBold(bold)
+    return copy
+
+
+class ClientOverVisit(QStyledItemDelegate):
+    """The client's name in bold over the service and provider; each wraps at words, never elides."""
+
+    def _lines(self, font: QFont, text: str) -> list[tuple[QFont, str]]:
+        first, _, rest = text.partition("\n")
+        return [(weighted(font, bold=True), first)] + ([(weighted(font, bold=False), rest)] if rest else [])
+
+    def _heights(self, font: QFont, text: str, width: int) -> list[int]:
+        return [QFontMetrics(f).boundingRect(QRect(0, 0, max(1, width), 100_000), WRAP, line).height()
+                for f, line in self._lines(font, text)]
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        lines = self._lines(option.font, text)
+        # The view hands the column's width when it sizes rows (word wrap on); otherwise one line each.
+        width = option.rect.width() - 2 * CELL_PAD_X if option.rect.width() > 0 else 0
+        widest = max(QFontMetrics(f).horizontalAdvance(line) for f, line in lines)
+        height = sum(self._heights(option.font, text, width if width > 0 else widest))
+        return QSize(widest + 2 * CELL_PAD_X, height + 2 * CELL_PAD_Y)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""  # the style draws the background, selection and focus; the lines are drawn below
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")  # opt.text has U+2028 for "\n"
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        area = opt.rect.adjusted(CELL_PAD_X, CELL_PAD_Y, -CELL_PAD_X, -CELL_PAD_Y)
+        painter.save()
+        painter.setPen(opt.palette.color(role))
+        y = area.top()
+        for (font, line), height in zip(self._lines(option.font, text),
+                                        self._heights(option.font, text, area.width()), strict=True):
+            painter.setFont(font)
+            painter.drawText(QRect(area.left(), y, area.width(), height), WRAP, line)
+            y += height
+        painter.restore()
 
 
 class ArrivalsBoard(QWidget):
@@ -78,7 +178,8 @@ class ArrivalsBoard(QWidget):
 
     appointment_opened = Signal(object)  # UUID
 
-    HEADERS = ("Time", "Client", "Status", "Service", "Provider")
+    HEADERS = ("Time", "Client", "Status")
+    TIME, VISIT, STATUS = range(3)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,11 +200,19 @@ class ArrivalsBoard(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Time and status take what they need; client and visit take the rest and wrap at words
+        # (rows grow to fit), so a narrow panel or a large scaling never cuts a name.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Time and status always show whole; the client's name gives way (elided) first.
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setSectionResizeMode(self.VISIT, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setItemDelegateForColumn(self.VISIT, ClientOverVisit(self.table))
+        # Wide enough for "Botox Cosmetic · Dr. Maya Patel" on one line beside the time and status.
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 62)
         self.table.itemActivated.connect(self._open_row)
         self.table.itemDoubleClicked.connect(self._open_row)
@@ -135,9 +244,13 @@ class ArrivalsBoard(QWidget):
         self._rows = flow_rows(day, now=self._now(), privacy=self._privacy) if day else []
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
-            for c, text in enumerate((row.time, row.client, row.where, row.service, row.provider)):
+            texts = {self.TIME: row.time, self.VISIT: f"{row.client}\n{row.visit_line}",
+                     self.STATUS: "\n".join(row.status_lines)}
+            for c, text in texts.items():
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, row.appointment_id)
+                item.setToolTip(row.sentence)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 self.table.setItem(r, c, item)
         counts = {stage: sum(1 for r in self._rows if r.stage == stage) for stage in _STAGE_ORDER}
         self.summary.setText(f"<b>Waiting {counts['waiting']}</b> · In a room {counts['in_room']} · "
