@@ -232,7 +232,7 @@ class LockView(QWidget):
         self.who = QLabel(f"Signed in: {user_label}", self)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN")
+        self.pin.setPlaceholderText("4 to 12 digits")
         self.pin.setAccessibleName("PIN")
         self.pin.setMaxLength(12)
         self.password = QLineEdit(self)
@@ -243,6 +243,7 @@ class LockView(QWidget):
         self.message.setObjectName("lockMessage")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Unlock message")
+        self.message.hide()  # shown with something to say; empty, it only left a gap above the buttons
         self.unlock = QPushButton("&Unlock", self)
         self.unlock.setDefault(True)
         self.switch = QPushButton("S&witch user", self)
@@ -301,7 +302,7 @@ class LockView(QWidget):
         for control in (self.password, self.unlock, self.switch, self.leave):
             control.setEnabled(not locking)
         self.pin.setEnabled(not locking and getattr(self, "_pin_available", True))
-        self.message.setText(LOCKING if locking else "")
+        self.show_message(LOCKING if locking else "")
         if not locking:
             self.focus_first()
 
@@ -312,7 +313,7 @@ class LockView(QWidget):
             control.setEnabled(False)
         for control in (self.switch, self.leave):
             control.setEnabled(True)
-        self.message.setText(LOCK_FAILED)
+        self.show_message(LOCK_FAILED)
         self.leave.setFocus()
 
     def focus_first(self) -> None:
@@ -334,6 +335,7 @@ class LockView(QWidget):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
 
 @dataclass(eq=False)
