@@ -221,10 +221,23 @@ class OsSessionWatcher(QObject):
             return {_Watch(interface, "ActiveChanged"): ("screen saver", SCREEN_LOCK)
                     for interface in SCREEN_SAVER_INTERFACES}
         watches = {_Watch(LOGIN1_MANAGER, "PrepareForSleep", LOGIN1_PATH, LOGIN1): ("sleep", SLEEP)}
+        if not self._login1_running(connection):
+            log.info("logind is not running on the system bus; sleep and session locks are noticed "
+                     "through Qt and the wall clock only")
+            return watches  # PrepareForSleep still, should logind start later
         path = self._login1_session(connection, new_method_call)
         if path:
             watches[_Watch(LOGIN1_SESSION, "Lock", path, LOGIN1)] = ("session lock", SESSION_LOCK)
         return watches
+
+    @staticmethod
+    def _login1_running(connection: Any) -> bool:
+        from jeepney.io.blocking import Proxy
+
+        try:
+            return bool(Proxy(_message_bus(), connection, timeout=CONNECT_TIMEOUT_S).NameHasOwner(LOGIN1)[0])
+        except Exception:
+            return False
 
     def _login1_session(self, connection: Any, new_method_call: Any) -> str | None:
         """This app's logind session object: from ``XDG_SESSION_ID``, else asked by our PID."""

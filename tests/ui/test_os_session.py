@@ -120,19 +120,19 @@ def test_gnome_screen_saver_locks_too_and_turning_off_does_not_unlock(
 def test_logind_sleep_and_session_lock_lock_the_desk_and_resume_runs_the_wall_clock_check(
         qtbot: Any, sign_in: Any, system_bus: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_SESSION_ID", "2")
+    logind = QDBusConnection.connectToBus(system_bus, "fake-logind")
+    assert logind.isConnected(), logind.lastError().message()
+    manager = PlatformObject(logind, service=LOGIN1, path="/org/freedesktop/login1",
+                             interface="org.freedesktop.login1.Manager")
+    ours = PlatformObject(logind, service=LOGIN1 + ".Session2", path=login1_session_path("2"),
+                          interface="org.freedesktop.login1.Session")
+    theirs = PlatformObject(logind, service=LOGIN1 + ".Session3", path=login1_session_path("3"),
+                            interface="org.freedesktop.login1.Session")
     watcher = os_session_watcher()
     watcher.start()
     try:
         assert watcher.settled.wait(SETTLE_S)
         assert {"sleep", "session lock"} <= watcher.listening
-        logind = QDBusConnection.connectToBus(system_bus, "fake-logind")
-        assert logind.isConnected(), logind.lastError().message()
-        manager = PlatformObject(logind, service=LOGIN1, path="/org/freedesktop/login1",
-                                  interface="org.freedesktop.login1.Manager")
-        ours = PlatformObject(logind, service=LOGIN1 + ".Session2", path=login1_session_path("2"),
-                              interface="org.freedesktop.login1.Session")
-        theirs = PlatformObject(logind, service=LOGIN1 + ".Session3", path=login1_session_path("3"),
-                                interface="org.freedesktop.login1.Session")
         window = open_desk(qtbot, sign_in("desk.amy"))
 
         with qtbot.waitSignal(window.locker.did_lock, timeout=10_000) as locked:
@@ -150,6 +150,24 @@ def test_logind_sleep_and_session_lock_lock_the_desk_and_resume_runs_the_wall_cl
     finally:
         watcher.stop()
         QDBusConnection.disconnectFromBus("fake-logind")
+
+
+def test_a_system_bus_without_logind_is_one_info_line(
+        qapp: Any, system_bus: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("XDG_SESSION_ID", raising=False)
+    caplog.set_level(logging.INFO, logger="ui.os_session")
+    watcher = OsSessionWatcher(session_address="")  # the system bus alone
+    watcher.start()
+    try:
+        assert watcher.settled.wait(SETTLE_S)
+    finally:
+        watcher.stop()
+    system_notes = [r.getMessage() for r in caplog.records if r.name == "ui.os_session"
+                    and "session bus" not in r.getMessage()]
+    assert [n for n in system_notes if "logind" in n] == [
+        "logind is not running on the system bus; sleep and session locks are noticed through Qt and "
+        "the wall clock only"]
+    assert "session lock" not in watcher.listening
 
 
 def test_login1_session_paths_are_escaped_as_logind_does() -> None:
