@@ -57,6 +57,7 @@ def platform_watcher(qapp: Any) -> Iterator[OsSessionWatcher]:
     assert watcher.settled.wait(SETTLE_S)
     yield watcher
     watcher.stop()
+    assert not watcher.running, "stop() wakes the listening threads from their sockets"
 
 
 @pytest.fixture
