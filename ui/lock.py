@@ -367,17 +367,29 @@ class LockController(QObject):
         if app is not None:
             app.applicationStateChanged.connect(self._application_state_changed)
             app.commitDataRequest.connect(lambda _manager: self.lock("session end"))
-        # The app's one watcher, started by ui.app.main; connections end with this controller.
-        platform = os_session_watcher()
-        platform.screen_did_lock.connect(self.lock)
-        platform.system_did_resume.connect(self.idle.check_wall_clock)
+        self._watching_platform = False
 
     def start(self) -> None:
         self.idle.start()
+        self._watch_platform(True)
+
+    def _watch_platform(self, on: bool) -> None:
+        """Follow the OS screen lock and sleep (the app's one watcher, started by ``ui.app.main``)."""
+        if on == self._watching_platform:
+            return
+        platform = os_session_watcher()
+        if on:
+            platform.screen_did_lock.connect(self.lock)
+            platform.system_did_resume.connect(self.idle.check_wall_clock)
+        else:
+            platform.screen_did_lock.disconnect(self.lock)
+            platform.system_did_resume.disconnect(self.idle.check_wall_clock)
+        self._watching_platform = on
 
     def stop(self) -> None:
         """Stop watching; a lock still running is waited for (sign-out and closing end the session next)."""
         self.idle.stop()
+        self._watch_platform(False)
         pending = self._pending
         if pending is None:
             return
