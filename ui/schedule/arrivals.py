@@ -53,7 +53,6 @@ class FlowRow:
     client: str
     service: str
     provider: str
-    where: str
     minutes: int  # waiting / in room for, or late by; 0 for due
     starts_at: datetime
     room: str = ""
@@ -64,7 +63,7 @@ class FlowRow:
         if self.stage == "due":
             return ("Due",)
         label = {"waiting": "Waiting", "late": "Late", "in_room": self.room}[self.stage]
-        return (label, f"{self.minutes} min")
+        return (label, short_duration(self.minutes))
 
     @property
     def visit_line(self) -> str:
@@ -81,8 +80,20 @@ class FlowRow:
         return f"{self.client}: {self.service} with {self.provider}, {doing}."
 
 
+def short_duration(minutes: int) -> str:
+    """For the board: "12 min", "2 h", "2 h 5 min" (a late morning booking is not "831 min")."""
+    hours, rest = divmod(max(0, minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest} min"
+
+
 def _plural_minutes(minutes: int) -> str:
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    """For the tooltip, in words: "1 minute", "12 minutes", "2 hours 5 minutes"."""
+    hours, rest = divmod(max(0, minutes), 60)
+    parts = ([f"{hours} hour" + ("s" if hours != 1 else "")] if hours else []) + (
+        [f"{rest} minute" + ("s" if rest != 1 else "")] if rest or not hours else [])
+    return " ".join(parts)
 
 
 def _since(appt: Appointment, status: AppointmentStatus) -> datetime | None:
@@ -100,20 +111,17 @@ def flow_rows(day: ScheduleDay, *, now: datetime, privacy: bool) -> list[FlowRow
         if appt.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
             late = _minutes(appt.starts_at, now) if now > appt.starts_at else 0
             stage = "late" if late >= LATE_AFTER_MIN else "due"
-            where = f"Late {late} min" if stage == "late" else f"Due {format_time(appt.starts_at, day.zone)}"
             minutes = late if stage == "late" else 0
         elif appt.status is AppointmentStatus.ARRIVED:
-            minutes = _minutes(_since(appt, AppointmentStatus.ARRIVED), now)
-            stage, where = "waiting", f"Waiting {minutes} min"
+            stage, minutes = "waiting", _minutes(_since(appt, AppointmentStatus.ARRIVED), now)
         elif appt.status is AppointmentStatus.IN_ROOM:
-            minutes = _minutes(_since(appt, AppointmentStatus.IN_ROOM), now)
-            stage, where = "in_room", f"{day.room_name(appt.room_id)} · {minutes} min"
+            stage, minutes = "in_room", _minutes(_since(appt, AppointmentStatus.IN_ROOM), now)
         else:
             continue
         rows.append(FlowRow(appointment_id=appt.id, stage=stage, time=format_time(appt.starts_at, day.zone),
                             client=day.client_label(appt.client_id, privacy=privacy),
                             service=day.service_name(appt.service_id),
-                            provider=day.provider_name(appt.provider_id), where=where, minutes=minutes,
+                            provider=day.provider_name(appt.provider_id), minutes=minutes,
                             starts_at=appt.starts_at,
                             room=day.room_name(appt.room_id) if stage == "in_room" else ""))
     rows.sort(key=lambda r: (_STAGE_ORDER[r.stage], -r.minutes if r.stage == "waiting" else 0, r.starts_at))

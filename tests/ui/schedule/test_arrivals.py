@@ -7,7 +7,7 @@ from pytestqt.qtbot import QtBot
 from medspa_desk.records import AppointmentStatus
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from ui.qt import QFont, QFontMetrics, QRect, QStyle, Qt
-from ui.schedule.arrivals import ArrivalsBoard
+from ui.schedule.arrivals import ArrivalsBoard, short_duration
 from ui.schedule.day_view import DayScheduleView
 
 WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
@@ -104,12 +104,17 @@ def test_status_shows_the_stage_over_the_minutes_and_the_tooltip_says_it_all(
     status = {table.item(r, board.VISIT).text().split("\n")[0]: table.item(r, board.STATUS).text()
               for r in _shown_rows(board)}
     assert status["Haruka Kaur-Kahale"].split("\n")[0] == "Waiting"
-    assert status["Haruka Kaur-Kahale"].split("\n")[1].endswith(" min")
+    assert status["Haruka Kaur-Kahale"].split("\n")[1].endswith((" min", " h"))
     assert status["Christopher Anderson"].split("\n")[0] == "Laser Suite"
     assert status["Aisha Okafor"] == "Due"
     first = table.item(0, board.VISIT)
     assert first.text() == "Haruka Kaur-Kahale\nBotox · Dana Reyes"
     tip = first.toolTip()
     assert tip.startswith("Haruka Kaur-Kahale: Botox with Dana Reyes, booked for ")
-    assert ", waiting for " in tip and tip.endswith(("minutes.", "minute."))
+    assert ", waiting for " in tip and tip.endswith(("minutes.", "minute.", "hour.", "hours."))
     assert all(table.item(0, c).toolTip() == tip for c in range(table.columnCount()))
+
+
+def test_long_waits_and_lateness_read_in_hours_and_minutes() -> None:
+    assert [short_duration(m) for m in (0, 12, 60, 65, 831)] == ["0 min", "12 min", "1 h", "1 h 5 min",
+                                                                 "13 h 51 min"]
