@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from medspa_desk.records import AppointmentStatus
@@ -74,15 +75,23 @@ def test_at_1366_wide_every_column_fits_the_panel_and_no_line_is_elided_or_wrapp
         assert table.rowHeight(row) >= needed
 
 
+@pytest.mark.parametrize("font_scale", [1.0, 1.6])
 def test_at_its_narrowest_the_board_wraps_at_words_and_rows_grow_so_nothing_is_cut(
-        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
-    """What 150% on a 1366 screen leaves the panel (and less): words wrap, rows grow, no clipping."""
+        qtbot: QtBot, desk: Desk, font_scale: float) -> None:  # noqa: F811
+    """The panel at its minimum width (all that 150% on a 1366 screen leaves it), with the
+    desktop's font as it is and much larger: words wrap, rows grow, nothing is clipped."""
     view = _busy_board(qtbot, desk, width=1366, height=768)
     view.splitter.setSizes([10_000, 1])  # the board down to its minimum width
     qtbot.waitUntil(lambda: view.arrivals.width() == view.arrivals.minimumWidth())
     board = view.arrivals
     table = board.table
+    font = table.font()
+    font.setPointSizeF(font.pointSizeF() * font_scale)
+    table.setFont(font)
     table.resizeRowsToContents()
+    if font_scale > 1:
+        assert any("\n" in table.item(r, board.VISIT).text() and table.rowHeight(r) > 2 * QFontMetrics(
+            font).height() + 4 for r in _shown_rows(board)), "the larger font must make some row wrap"
     assert table.horizontalHeader().length() <= table.viewport().width()
     for row in _shown_rows(board):
         for column in range(table.columnCount()):
