@@ -24,6 +24,7 @@ from ui.qt import (
     QHeaderView,
     QLabel,
     QModelIndex,
+    QObject,
     QPainter,
     QPalette,
     QRect,
@@ -134,7 +135,6 @@ CELL_PAD_X, CELL_PAD_Y = 4, 2
 
 
 def weighted(font: QFont, *, bold: bool) -> QFont:
-    """A copy with the weight set explicitly (a painter keeps an unset weight from the font before)."""
     copy = QFont(font)
     copy.setBold(bold)
     return copy
@@ -143,22 +143,39 @@ def weighted(font: QFont, *, bold: bool) -> QFont:
 class ClientOverVisit(QStyledItemDelegate):
     """The client's name in bold over the service and provider; each wraps at words, never elides."""
 
-    def _lines(self, font: QFont, text: str) -> list[tuple[QFont, str]]:
-        first, _, rest = text.partition("\n")
-        return [(weighted(font, bold=True), first)] + ([(weighted(font, bold=False), rest)] if rest else [])
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Per view font: (bold, its metrics), (regular, its metrics). Sizing 300 rows made
+        # 1,200 fonts and metrics objects per refresh before this.
+        self._fonts: dict[str, tuple[tuple[QFont, QFontMetrics], tuple[QFont, QFontMetrics]]] = {}
 
-    def _heights(self, font: QFont, text: str, width: int) -> list[int]:
-        return [QFontMetrics(f).boundingRect(QRect(0, 0, max(1, width), 100_000), WRAP, line).height()
-                for f, line in self._lines(font, text)]
+    def _styles(self, font: QFont) -> tuple[tuple[QFont, QFontMetrics], tuple[QFont, QFontMetrics]]:
+        key = font.key()
+        if key not in self._fonts:
+            bold, regular = weighted(font, bold=True), weighted(font, bold=False)
+            self._fonts[key] = ((bold, QFontMetrics(bold)), (regular, QFontMetrics(regular)))
+        return self._fonts[key]
+
+    def _lines(self, font: QFont, text: str, width: int) -> list[tuple[QFont, str, int, int]]:
+        """Each line: its font, its text, its width on one line, its height wrapped to ``width``."""
+        first, _, rest = text.partition("\n")
+        (bold, bold_metrics), (regular, regular_metrics) = self._styles(font)
+        parts = [(bold, bold_metrics, first)] + ([(regular, regular_metrics, rest)] if rest else [])
+        lines = []
+        for f, metrics, line in parts:
+            advance = metrics.horizontalAdvance(line)
+            fits = width <= 0 or advance <= width  # the common case: no wrapping to lay out
+            height = metrics.height() if fits else metrics.boundingRect(
+                QRect(0, 0, width, 100_000), WRAP, line).height()
+            lines.append((f, line, advance, height))
+        return lines
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        lines = self._lines(option.font, text)
         # The view hands the column's width when it sizes rows (word wrap on); otherwise one line each.
-        width = option.rect.width() - 2 * CELL_PAD_X if option.rect.width() > 0 else 0
-        widest = max(QFontMetrics(f).horizontalAdvance(line) for f, line in lines)
-        height = sum(self._heights(option.font, text, width if width > 0 else widest))
-        return QSize(widest + 2 * CELL_PAD_X, height + 2 * CELL_PAD_Y)
+        lines = self._lines(option.font, text, option.rect.width() - 2 * CELL_PAD_X)
+        return QSize(max(line[2] for line in lines) + 2 * CELL_PAD_X,
+                     sum(line[3] for line in lines) + 2 * CELL_PAD_Y)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
@@ -173,8 +190,7 @@ class ClientOverVisit(QStyledItemDelegate):
         painter.save()
         painter.setPen(opt.palette.color(role))
         y = area.top()
-        for (font, line), height in zip(self._lines(option.font, text),
-                                        self._heights(option.font, text, area.width()), strict=True):
+        for font, line, _width, height in self._lines(option.font, text, max(1, area.width())):
             painter.setFont(font)
             painter.drawText(QRect(area.left(), y, area.width(), height), WRAP, line)
             y += height
@@ -195,6 +211,7 @@ class ArrivalsBoard(QWidget):
         self._day: ScheduleDay | None = None
         self._privacy = False
         self._now = utc_now
+        self._filling = False  # refresh() is putting rows in: row heights wait for the end
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
@@ -216,7 +233,9 @@ class ArrivalsBoard(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(self.VISIT, QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Rows are sized once per refresh and when a column's width changes (the text re-wraps),
+        # not after every cell set: the header's own ResizeToContents sized every row per cell.
+        header.sectionResized.connect(self._column_resized)
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.setItemDelegateForColumn(self.VISIT, ClientOverVisit(self.table))
@@ -230,6 +249,10 @@ class ArrivalsBoard(QWidget):
         self._tick.timeout.connect(self.refresh)
         self._tick.start()
         self._rows: list[FlowRow] = []
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == self.VISIT and not self._filling:
+            self.table.resizeRowsToContents()
 
     def set_day(self, day: ScheduleDay | None) -> None:
         self._day = day
@@ -250,16 +273,23 @@ class ArrivalsBoard(QWidget):
     def refresh(self) -> None:
         day = self._day
         self._rows = flow_rows(day, now=self._now(), privacy=self._privacy) if day else []
+        # Emptied and refilled rather than edited in place: a changed item makes the headers size
+        # every row again, so replacing 300 rows one cell at a time took minutes.
+        self._filling = True
+        self.table.setRowCount(0)
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
             texts = {self.TIME: row.time, self.VISIT: f"{row.client}\n{row.visit_line}",
                      self.STATUS: "\n".join(row.status_lines)}
+            sentence = row.sentence
             for c, text in texts.items():
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, row.appointment_id)
-                item.setToolTip(row.sentence)
+                item.setToolTip(sentence)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 self.table.setItem(r, c, item)
+        self._filling = False
+        self.table.resizeRowsToContents()
         counts = {stage: sum(1 for r in self._rows if r.stage == stage) for stage in _STAGE_ORDER}
         self.summary.setText(f"<b>Waiting {counts['waiting']}</b> · In a room {counts['in_room']} · "
                              f"Late {counts['late']} · Still to come {counts['due']}")

@@ -7,7 +7,20 @@ from pytestqt.qtbot import QtBot
 
 from medspa_desk.records import AppointmentStatus
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
-from ui.qt import QFont, QFontMetrics, QRect, QStyle, Qt
+from ui.qt import (
+    QApplication,
+    QFont,
+    QFontMetrics,
+    QModelIndex,
+    QObject,
+    QRect,
+    QSize,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    Qt,
+)
+from ui.schedule import arrivals
 from ui.schedule.arrivals import ArrivalsBoard, short_duration
 from ui.schedule.day_view import DayScheduleView
 
@@ -127,3 +140,36 @@ def test_status_shows_the_stage_over_the_minutes_and_the_tooltip_says_it_all(
 def test_long_waits_and_lateness_read_in_hours_and_minutes() -> None:
     assert [short_duration(m) for m in (0, 12, 60, 65, 831)] == ["0 min", "12 min", "1 h", "1 h 5 min",
                                                                  "13 h 51 min"]
+
+
+class CountingDelegate(QStyledItemDelegate):
+    """Qt's own delegate, counting how often the view asks a cell for its size."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.asked: list[int] = []
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        self.asked.append(index.row())
+        return super().sizeHint(option, index)
+
+
+def test_a_refresh_sizes_each_cell_about_once_not_once_per_cell_put_in(
+        qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The 30-second refresh of a 60-row board held the GUI thread for about a second: each cell
+    replaced made the header size the whole column again (18,120 size requests for the time
+    column of 60 rows). Counted, not timed."""
+    view = _busy_board(qtbot, desk, width=1366, height=768)
+    board = view.arrivals
+    rows = [board.rows[i % 4] for i in range(60)]
+    monkeypatch.setattr(arrivals, "flow_rows", lambda day, **_kw: rows)
+    counting = CountingDelegate(board.table)
+    board.table.setItemDelegateForColumn(board.TIME, counting)
+    board.refresh()
+    QApplication.processEvents()
+    counting.asked.clear()
+    board.refresh()  # the timer's refresh: the same rows again
+    QApplication.processEvents()
+    assert board.table.rowCount() == 60
+    assert set(counting.asked) == set(range(60))  # every row's time sized...
+    assert len(counting.asked) <= 4 * 60  # ...a few times, not once per cell put in
