@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         _shutdown()
         return 0
+    from ui.os_session import os_session_watcher
+
+    os_session_watcher().start()  # in the background: a silent bus never delays the sign-in window
     if args.demo:
         from ui.demo import start_demo
 
@@ -143,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_start_up:
         QTimer.singleShot(0, lambda: (print(SHOWN_MARKER, flush=True), app.quit()))
     code = app.exec()
+    os_session_watcher().stop()
     desk.shut_down()
     _shutdown()
     return code

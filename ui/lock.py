@@ -36,6 +36,7 @@ from typing import Any
 
 from ui.events import bus, post_to_gui_thread
 from ui.operations import NetworkOp, db_worker, describe_error
+from ui.os_session import os_session_watcher
 from ui.qt import (
     QApplication,
     QDialog,
@@ -231,7 +232,7 @@ class LockView(QWidget):
         self.who = QLabel(f"Signed in: {user_label}", self)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN")
+        self.pin.setPlaceholderText("4 to 12 digits")
         self.pin.setAccessibleName("PIN")
         self.pin.setMaxLength(12)
         self.password = QLineEdit(self)
@@ -242,6 +243,7 @@ class LockView(QWidget):
         self.message.setObjectName("lockMessage")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Unlock message")
+        self.message.hide()  # shown with something to say; empty, it only left a gap above the buttons
         self.unlock = QPushButton("&Unlock", self)
         self.unlock.setDefault(True)
         self.switch = QPushButton("S&witch user", self)
@@ -300,7 +302,7 @@ class LockView(QWidget):
         for control in (self.password, self.unlock, self.switch, self.leave):
             control.setEnabled(not locking)
         self.pin.setEnabled(not locking and getattr(self, "_pin_available", True))
-        self.message.setText(LOCKING if locking else "")
+        self.show_message(LOCKING if locking else "")
         if not locking:
             self.focus_first()
 
@@ -311,7 +313,7 @@ class LockView(QWidget):
             control.setEnabled(False)
         for control in (self.switch, self.leave):
             control.setEnabled(True)
-        self.message.setText(LOCK_FAILED)
+        self.show_message(LOCK_FAILED)
         self.leave.setFocus()
 
     def focus_first(self) -> None:
@@ -333,6 +335,7 @@ class LockView(QWidget):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
 
 @dataclass(eq=False)
@@ -348,7 +351,7 @@ class _PendingLock:
 class LockController(QObject):
     """Decides when to lock and performs the lock and unlock for one main window."""
 
-    did_lock = Signal(str)  # the reason: idle, shortcut, suspend, resume, session end
+    did_lock = Signal(str)  # the reason: idle, shortcut, suspend, resume, session end, screen lock, sleep, session lock
     did_unlock = Signal()
 
     def __init__(self, window: Any, *, session: Any, policy: LockPolicy) -> None:
@@ -364,13 +367,29 @@ class LockController(QObject):
         if app is not None:
             app.applicationStateChanged.connect(self._application_state_changed)
             app.commitDataRequest.connect(lambda _manager: self.lock("session end"))
+        self._watching_platform = False
 
     def start(self) -> None:
         self.idle.start()
+        self._watch_platform(True)
+
+    def _watch_platform(self, on: bool) -> None:
+        """Follow the OS screen lock and sleep (the app's one watcher, started by ``ui.app.main``)."""
+        if on == self._watching_platform:
+            return
+        platform = os_session_watcher()
+        if on:
+            platform.screen_did_lock.connect(self.lock)
+            platform.system_did_resume.connect(self.idle.check_wall_clock)
+        else:
+            platform.screen_did_lock.disconnect(self.lock)
+            platform.system_did_resume.disconnect(self.idle.check_wall_clock)
+        self._watching_platform = on
 
     def stop(self) -> None:
         """Stop watching; a lock still running is waited for (sign-out and closing end the session next)."""
         self.idle.stop()
+        self._watch_platform(False)
         pending = self._pending
         if pending is None:
             return

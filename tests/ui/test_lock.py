@@ -79,10 +79,12 @@ def test_a_wrong_pin_says_so_and_the_desk_stays_locked(qtbot: Any, sign_in: Any)
     window = open_desk(qtbot, session)
     window.locker.lock("shortcut")
     view = window.lock_view
+    assert not view.message.isVisible()  # nothing to say yet: no empty gap above the buttons
     qtbot.keyClicks(view.pin, "1111")
     qtbot.keyClick(view.pin, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "PIN" in view.message.text() and "Unlocking" not in view.message.text(),
                     timeout=10_000)
+    assert view.message.isVisible()
     assert window.locker.locked
     assert window.desk is None
 

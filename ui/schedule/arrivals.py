@@ -1,4 +1,12 @@
-"""The flow board: who is due, who is waiting and for how long, who is in which room."""
+"""The flow board: who is due, who is waiting and for how long, who is in which room.
+
+The board is the narrow right-hand panel of the day screen, about a quarter of a
+1366-pixel window and less at 125% or 150% scaling, so its rows are two lines
+and its columns are few: the time; the client over the service and provider;
+the status over the minutes ("Waiting" over "12 min"). Text wraps at words and
+rows grow to fit, so nothing is cut or elided, whatever the width; each row's
+tooltip says the whole of it in a sentence.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,20 @@ from medspa_desk.records import Appointment, AppointmentStatus, utc_now
 from medspa_desk.scheduling import format_time
 from ui.qt import (
     QAbstractItemView,
+    QApplication,
+    QFont,
+    QFontMetrics,
     QHeaderView,
     QLabel,
+    QModelIndex,
+    QObject,
+    QPainter,
+    QPalette,
+    QRect,
+    QSize,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -34,9 +54,47 @@ class FlowRow:
     client: str
     service: str
     provider: str
-    where: str
     minutes: int  # waiting / in room for, or late by; 0 for due
     starts_at: datetime
+    room: str = ""
+
+    @property
+    def status_lines(self) -> tuple[str, ...]:
+        """What the Status column shows: the stage (or the room) over the minutes."""
+        if self.stage == "due":
+            return ("Due",)
+        label = {"waiting": "Waiting", "late": "Late", "in_room": self.room}[self.stage]
+        return (label, short_duration(self.minutes))
+
+    @property
+    def visit_line(self) -> str:
+        return f"{self.service} · {self.provider}"
+
+    @property
+    def sentence(self) -> str:
+        """The row in words, for the tooltip and a screen reader."""
+        doing = {"due": f"due at {self.time}",
+                 "late": f"booked for {self.time}, late by {_plural_minutes(self.minutes)}",
+                 "waiting": f"booked for {self.time}, waiting for {_plural_minutes(self.minutes)}",
+                 "in_room": f"booked for {self.time}, in {self.room} for {_plural_minutes(self.minutes)}",
+                 }[self.stage]
+        return f"{self.client}: {self.service} with {self.provider}, {doing}."
+
+
+def short_duration(minutes: int) -> str:
+    """For the board: "12 min", "2 h", "2 h 5 min" (a late morning booking is not "831 min")."""
+    hours, rest = divmod(max(0, minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest} min"
+
+
+def _plural_minutes(minutes: int) -> str:
+    """For the tooltip, in words: "1 minute", "12 minutes", "2 hours 5 minutes"."""
+    hours, rest = divmod(max(0, minutes), 60)
+    parts = ([f"{hours} hour" + ("s" if hours != 1 else "")] if hours else []) + (
+        [f"{rest} minute" + ("s" if rest != 1 else "")] if rest or not hours else [])
+    return " ".join(parts)
 
 
 def _since(appt: Appointment, status: AppointmentStatus) -> datetime | None:
@@ -54,23 +112,89 @@ def flow_rows(day: ScheduleDay, *, now: datetime, privacy: bool) -> list[FlowRow
         if appt.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
             late = _minutes(appt.starts_at, now) if now > appt.starts_at else 0
             stage = "late" if late >= LATE_AFTER_MIN else "due"
-            where = f"Late {late} min" if stage == "late" else f"Due {format_time(appt.starts_at, day.zone)}"
             minutes = late if stage == "late" else 0
         elif appt.status is AppointmentStatus.ARRIVED:
-            minutes = _minutes(_since(appt, AppointmentStatus.ARRIVED), now)
-            stage, where = "waiting", f"Waiting {minutes} min"
+            stage, minutes = "waiting", _minutes(_since(appt, AppointmentStatus.ARRIVED), now)
         elif appt.status is AppointmentStatus.IN_ROOM:
-            minutes = _minutes(_since(appt, AppointmentStatus.IN_ROOM), now)
-            stage, where = "in_room", f"{day.room_name(appt.room_id)} · {minutes} min"
+            stage, minutes = "in_room", _minutes(_since(appt, AppointmentStatus.IN_ROOM), now)
         else:
             continue
         rows.append(FlowRow(appointment_id=appt.id, stage=stage, time=format_time(appt.starts_at, day.zone),
                             client=day.client_label(appt.client_id, privacy=privacy),
                             service=day.service_name(appt.service_id),
-                            provider=day.provider_name(appt.provider_id), where=where, minutes=minutes,
-                            starts_at=appt.starts_at))
+                            provider=day.provider_name(appt.provider_id), minutes=minutes,
+                            starts_at=appt.starts_at,
+                            room=day.room_name(appt.room_id) if stage == "in_room" else ""))
     rows.sort(key=lambda r: (_STAGE_ORDER[r.stage], -r.minutes if r.stage == "waiting" else 0, r.starts_at))
     return rows
+
+
+WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+# Space between a cell's text and its edges (the style's own text margin is 3 to 4 pixels).
+CELL_PAD_X, CELL_PAD_Y = 4, 2
+
+
+def weighted(font: QFont, *, bold: bool) -> QFont:
+    copy = QFont(font)
+    copy.setBold(bold)
+    return copy
+
+
+class ClientOverVisit(QStyledItemDelegate):
+    """The client's name in bold over the service and provider; each wraps at words, never elides."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Per view font: (bold, its metrics), (regular, its metrics). Sizing 300 rows made
+        # 1,200 fonts and metrics objects per refresh before this.
+        self._fonts: dict[str, tuple[tuple[QFont, QFontMetrics], tuple[QFont, QFontMetrics]]] = {}
+
+    def _styles(self, font: QFont) -> tuple[tuple[QFont, QFontMetrics], tuple[QFont, QFontMetrics]]:
+        key = font.key()
+        if key not in self._fonts:
+            bold, regular = weighted(font, bold=True), weighted(font, bold=False)
+            self._fonts[key] = ((bold, QFontMetrics(bold)), (regular, QFontMetrics(regular)))
+        return self._fonts[key]
+
+    def _lines(self, font: QFont, text: str, width: int) -> list[tuple[QFont, str, int, int]]:
+        """Each line: its font, its text, its width on one line, its height wrapped to ``width``."""
+        first, _, rest = text.partition("\n")
+        (bold, bold_metrics), (regular, regular_metrics) = self._styles(font)
+        parts = [(bold, bold_metrics, first)] + ([(regular, regular_metrics, rest)] if rest else [])
+        lines = []
+        for f, metrics, line in parts:
+            advance = metrics.horizontalAdvance(line)
+            fits = width <= 0 or advance <= width  # the common case: no wrapping to lay out
+            height = metrics.height() if fits else metrics.boundingRect(
+                QRect(0, 0, width, 100_000), WRAP, line).height()
+            lines.append((f, line, advance, height))
+        return lines
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        # The view hands the column's width when it sizes rows (word wrap on); otherwise one line each.
+        lines = self._lines(option.font, text, option.rect.width() - 2 * CELL_PAD_X)
+        return QSize(max(line[2] for line in lines) + 2 * CELL_PAD_X,
+                     sum(line[3] for line in lines) + 2 * CELL_PAD_Y)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""  # the style draws the background, selection and focus; the lines are drawn below
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")  # opt.text has U+2028 for "\n"
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        area = opt.rect.adjusted(CELL_PAD_X, CELL_PAD_Y, -CELL_PAD_X, -CELL_PAD_Y)
+        painter.save()
+        painter.setPen(opt.palette.color(role))
+        y = area.top()
+        for font, line, _width, height in self._lines(option.font, text, max(1, area.width())):
+            painter.setFont(font)
+            painter.drawText(QRect(area.left(), y, area.width(), height), WRAP, line)
+            y += height
+        painter.restore()
 
 
 class ArrivalsBoard(QWidget):
@@ -78,7 +202,8 @@ class ArrivalsBoard(QWidget):
 
     appointment_opened = Signal(object)  # UUID
 
-    HEADERS = ("Time", "Client", "Status", "Service", "Provider")
+    HEADERS = ("Time", "Client", "Status")
+    TIME, VISIT, STATUS = range(3)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +211,7 @@ class ArrivalsBoard(QWidget):
         self._day: ScheduleDay | None = None
         self._privacy = False
         self._now = utc_now
+        self._filling = False  # refresh() is putting rows in: row heights wait for the end
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
@@ -99,11 +225,21 @@ class ArrivalsBoard(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Time and status take what they need; client and visit take the rest and wrap at words
+        # (rows grow to fit), so a narrow panel or a large scaling never cuts a name.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Time and status always show whole; the client's name gives way (elided) first.
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setSectionResizeMode(self.VISIT, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # Rows are sized once per refresh and when a column's width changes (the text re-wraps),
+        # not after every cell set: the header's own ResizeToContents sized every row per cell.
+        header.sectionResized.connect(self._column_resized)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setItemDelegateForColumn(self.VISIT, ClientOverVisit(self.table))
+        # Wide enough for "Botox Cosmetic · Dr. Maya Patel" on one line beside the time and status.
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 62)
         self.table.itemActivated.connect(self._open_row)
         self.table.itemDoubleClicked.connect(self._open_row)
@@ -113,6 +249,10 @@ class ArrivalsBoard(QWidget):
         self._tick.timeout.connect(self.refresh)
         self._tick.start()
         self._rows: list[FlowRow] = []
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == self.VISIT and not self._filling:
+            self.table.resizeRowsToContents()
 
     def set_day(self, day: ScheduleDay | None) -> None:
         self._day = day
@@ -133,12 +273,23 @@ class ArrivalsBoard(QWidget):
     def refresh(self) -> None:
         day = self._day
         self._rows = flow_rows(day, now=self._now(), privacy=self._privacy) if day else []
+        # Emptied and refilled rather than edited in place: a changed item makes the headers size
+        # every row again, so replacing 300 rows one cell at a time took minutes.
+        self._filling = True
+        self.table.setRowCount(0)
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
-            for c, text in enumerate((row.time, row.client, row.where, row.service, row.provider)):
+            texts = {self.TIME: row.time, self.VISIT: f"{row.client}\n{row.visit_line}",
+                     self.STATUS: "\n".join(row.status_lines)}
+            sentence = row.sentence
+            for c, text in texts.items():
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, row.appointment_id)
+                item.setToolTip(sentence)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 self.table.setItem(r, c, item)
+        self._filling = False
+        self.table.resizeRowsToContents()
         counts = {stage: sum(1 for r in self._rows if r.stage == stage) for stage in _STAGE_ORDER}
         self.summary.setText(f"<b>Waiting {counts['waiting']}</b> · In a room {counts['in_room']} · "
                              f"Late {counts['late']} · Still to come {counts['due']}")

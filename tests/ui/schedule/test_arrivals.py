@@ -1,0 +1,165 @@
+"""The flow board reads whole in the narrow panel beside the grid: nothing cut at the edge, nothing elided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from medspa_desk.records import AppointmentStatus
+from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
+from ui.qt import QApplication, QFont, QFontMetrics, QRect, QStyle, QStyledItemDelegate, Qt
+from ui.schedule import arrivals
+from ui.schedule.arrivals import ArrivalsBoard, short_duration
+from ui.schedule.day_view import DayScheduleView
+
+WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+
+
+def _busy_board(qtbot: QtBot, desk: Desk, *, width: int, height: int) -> DayScheduleView:  # noqa: F811
+    """Today with someone waiting, someone in a room, someone late and someone still to come."""
+    today = desk.today
+    waiting = desk.book(desk.add_client("Haruka", "Kaur-Kahale"), day=today, hour=0, minute=5)
+    roomed = desk.book(desk.add_client("Christopher", "Anderson"), day=today, hour=1, service="laser",
+                       provider=desk.laser_tech, room="laser")
+    desk.book(desk.add_client("Maria", "Lopez"), day=today, hour=2)
+    desk.book(desk.add_client("Aisha", "Okafor"), day=today, hour=23, minute=50, service="consult",
+              room="room2")
+    desk.run(lambda store: store.set_status(waiting.id, AppointmentStatus.ARRIVED, actor=desk.actor))
+    desk.run(lambda store: store.set_status(roomed.id, AppointmentStatus.ARRIVED, actor=desk.actor))
+    desk.run(lambda store: store.set_status(roomed.id, AppointmentStatus.IN_ROOM, actor=desk.actor))
+    view = DayScheduleView(desk, day=today)
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.shown is not None and view.arrivals.table.rowCount() == 4)
+    return view
+
+
+def _cell_lines(board: ArrivalsBoard, row: int, column: int) -> list[tuple[QFont, str]]:
+    """Each line of a cell with the font it is drawn in (the client's name is bold)."""
+    font = board.table.font()
+    bold = QFont(font)
+    bold.setBold(True)
+    lines = board.table.item(row, column).text().split("\n")
+    if column == board.VISIT:
+        return [(bold, lines[0])] + [(font, line) for line in lines[1:]]
+    return [(font, line) for line in lines]
+
+
+def _text_width(board: ArrivalsBoard, column: int) -> int:
+    """The room for text in a column: its width less the style's margin on each side (4 for the
+    client column's own painting)."""
+    margin = 4 if column == board.VISIT else board.table.style().pixelMetric(
+        QStyle.PixelMetric.PM_FocusFrameHMargin, None, board.table) + 1
+    return board.table.columnWidth(column) - 2 * margin
+
+
+def _shown_rows(board: ArrivalsBoard) -> range:
+    return range(board.table.rowCount())
+
+
+def test_at_1366_wide_every_column_fits_the_panel_and_no_line_is_elided_or_wrapped(
+        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    view = _busy_board(qtbot, desk, width=1366, height=768)
+    board = view.arrivals
+    table = board.table
+    assert table.horizontalHeader().length() <= table.viewport().width(), "a column runs past the panel edge"
+    for row in _shown_rows(board):
+        needed = 0
+        for column in range(table.columnCount()):
+            lines = _cell_lines(board, row, column)
+            for font, line in lines:
+                assert QFontMetrics(font).horizontalAdvance(line) <= _text_width(board, column), (
+                    f"row {row} column {board.HEADERS[column]!r} does not fit on one line")
+            needed = max(needed, sum(QFontMetrics(font).height() for font, _line in lines))
+        assert table.rowHeight(row) >= needed
+
+
+@pytest.mark.parametrize("font_scale", [1.0, 1.6])
+def test_at_its_narrowest_the_board_wraps_at_words_and_rows_grow_so_nothing_is_cut(
+        qtbot: QtBot, desk: Desk, font_scale: float) -> None:  # noqa: F811
+    """The panel at its minimum width (all that 150% on a 1366 screen leaves it), with the
+    desktop's font as it is and much larger: words wrap, rows grow, nothing is clipped."""
+    view = _busy_board(qtbot, desk, width=1366, height=768)
+    view.splitter.setSizes([10_000, 1])  # the board down to its minimum width
+    qtbot.waitUntil(lambda: view.arrivals.width() == view.arrivals.minimumWidth())
+    board = view.arrivals
+    table = board.table
+    font = table.font()
+    font.setPointSizeF(font.pointSizeF() * font_scale)
+    table.setFont(font)
+    table.resizeRowsToContents()
+    if font_scale > 1:
+        assert any("\n" in table.item(r, board.VISIT).text() and table.rowHeight(r) > 2 * QFontMetrics(
+            font).height() + 4 for r in _shown_rows(board)), "the larger font must make some row wrap"
+    assert table.horizontalHeader().length() <= table.viewport().width()
+    for row in _shown_rows(board):
+        for column in range(table.columnCount()):
+            width = _text_width(board, column)
+            lines = _cell_lines(board, row, column)
+            for font, line in lines:
+                for word in line.split():
+                    assert QFontMetrics(font).horizontalAdvance(word) <= width, f"{word!r} is cut"
+            wrapped = sum(QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), WRAP, line).height()
+                          for font, line in lines)
+            assert table.rowHeight(row) >= wrapped, f"row {row} column {board.HEADERS[column]!r} is clipped"
+
+
+def test_status_shows_the_stage_over_the_minutes_and_the_tooltip_says_it_all(
+        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    view = _busy_board(qtbot, desk, width=1366, height=768)
+    board = view.arrivals
+    table = board.table
+    status = {table.item(r, board.VISIT).text().split("\n")[0]: table.item(r, board.STATUS).text()
+              for r in _shown_rows(board)}
+    assert status["Haruka Kaur-Kahale"].split("\n")[0] == "Waiting"
+    assert status["Haruka Kaur-Kahale"].split("\n")[1].endswith((" min", " h"))
+    assert status["Christopher Anderson"].split("\n")[0] == "Laser Suite"
+    assert status["Aisha Okafor"] == "Due"
+    first = table.item(0, board.VISIT)
+    assert first.text() == "Haruka Kaur-Kahale\nBotox · Dana Reyes"
+    tip = first.toolTip()
+    assert tip.startswith("Haruka Kaur-Kahale: Botox with Dana Reyes, booked for ")
+    assert ", waiting for " in tip and tip.endswith(("minutes.", "minute.", "hour.", "hours."))
+    assert all(table.item(0, c).toolTip() == tip for c in range(table.columnCount()))
+
+
+def test_long_waits_and_lateness_read_in_hours_and_minutes() -> None:
+    assert [short_duration(m) for m in (0, 12, 60, 65, 831)] == ["0 min", "12 min", "1 h", "1 h 5 min",
+                                                                 "13 h 51 min"]
+
+
+class CountingDelegate(QStyledItemDelegate):
+    """Qt's own delegate, counting how often the view asks a cell for its size."""
+
+    def __init__(self, parent: Any) -> None:
+        super().__init__(parent)
+        self.asked: list[int] = []
+
+    def sizeHint(self, option: Any, index: Any) -> Any:
+        self.asked.append(index.row())
+        return super().sizeHint(option, index)
+
+
+def test_a_refresh_sizes_each_cell_about_once_not_once_per_cell_put_in(
+        qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The 30-second refresh of a 60-row board held the GUI thread for about a second: each cell
+    replaced made the header size the whole column again (18,120 size requests for the time
+    column of 60 rows). Counted, not timed."""
+    view = _busy_board(qtbot, desk, width=1366, height=768)
+    board = view.arrivals
+    rows = [board.rows[i % 4] for i in range(60)]
+    monkeypatch.setattr(arrivals, "flow_rows", lambda day, **_kw: rows)
+    counting = CountingDelegate(board.table)
+    board.table.setItemDelegateForColumn(board.TIME, counting)
+    board.refresh()
+    QApplication.processEvents()
+    counting.asked.clear()
+    board.refresh()  # the timer's refresh: the same rows again
+    QApplication.processEvents()
+    assert board.table.rowCount() == 60
+    assert set(counting.asked) == set(range(60))  # every row's time sized...
+    assert len(counting.asked) <= 4 * 60  # ...a few times, not once per cell put in
