@@ -370,26 +370,31 @@ def authenticate(db: Database, *, token: str, origin: Origin, settings: Settings
     return check_access_token(db, token=token, origin=origin, settings=settings)[0]
 
 
+# Built once: every request runs it, and building and keying the statement cost as much as running it.
+_ACCESS_TOKEN_CHECK = (
+    sa.select(t.tokens.c.expires_at, t.sessions.c.id.label("session_id"), t.sessions.c.user_id,
+              t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.last_seen_at,
+              t.sessions.c.expires_at.label("session_expires"), t.sessions.c.device_proven,
+              t.users.c.username, t.users.c.role,
+              t.users.c.provider_id, t.users.c.active, t.devices.c.revoked_at)
+    .select_from(t.tokens
+                 .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
+                                           t.sessions.c.id == t.tokens.c.session_id))
+                 .join(t.users, sa.and_(t.users.c.tenant_id == t.sessions.c.tenant_id,
+                                        t.users.c.id == t.sessions.c.user_id))
+                 .join(t.devices, sa.and_(t.devices.c.tenant_id == t.sessions.c.tenant_id,
+                                          t.devices.c.id == t.sessions.c.device_id)))
+    .where(t.tokens.c.tenant_id == sa.bindparam("tenant_id", type_=sa.Uuid),
+           t.tokens.c.token_hash == sa.bindparam("token_hash", type_=sa.String), t.tokens.c.kind == "access"))
+
+
 def check_access_token(db: Database, *, token: str, origin: Origin, settings: Settings) -> tuple[Caller, float]:
     """Like :func:`authenticate`, plus how many seconds until the token or its session expires."""
     tenant_id = _tenant_of(token)
     now = utc_now()
     with db.transaction(tenant_id, write=False) as conn:
-        row = conn.execute(
-            sa.select(t.tokens.c.expires_at, t.sessions.c.id.label("session_id"), t.sessions.c.user_id,
-                      t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.last_seen_at,
-                      t.sessions.c.expires_at.label("session_expires"), t.sessions.c.device_proven,
-                      t.users.c.username, t.users.c.role,
-                      t.users.c.provider_id, t.users.c.active, t.devices.c.revoked_at)
-            .select_from(t.tokens
-                         .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
-                                                   t.sessions.c.id == t.tokens.c.session_id))
-                         .join(t.users, sa.and_(t.users.c.tenant_id == t.sessions.c.tenant_id,
-                                                t.users.c.id == t.sessions.c.user_id))
-                         .join(t.devices, sa.and_(t.devices.c.tenant_id == t.sessions.c.tenant_id,
-                                                  t.devices.c.id == t.sessions.c.device_id)))
-            .where(t.tokens.c.tenant_id == tenant_id, t.tokens.c.token_hash == tokens.token_hash(token),
-                   t.tokens.c.kind == "access")).first()
+        row = conn.execute(_ACCESS_TOKEN_CHECK, {"tenant_id": tenant_id, "token_hash": tokens.token_hash(token)}
+                           ).first()
     if row is None:
         raise ApiError(401, "invalid_token", "Sign in again: the token is not valid or has ended.")
     if row.revoked_at is not None:
