@@ -114,6 +114,23 @@ def test_a_refresh_retried_after_a_lost_answer_keeps_the_session(live_api: LiveA
         assert _refresh(http, live_api, again.json()).status_code == 401
 
 
+def test_a_refresh_issued_before_access_tokens_were_paired_is_still_retried_within_the_grace(
+        live_api: LiveApi) -> None:
+    tokens = live_api.login(live_api.fresh(Role.FRONT_DESK))
+    with live_api.client() as http:
+        lost = _refresh(http, live_api, tokens)
+        assert lost.status_code == 200, lost.text
+        # A successor issued by a server before schema 0004 does not know its access token.
+        with live_api.database.transaction(live_api.tenant.id) as conn:
+            conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == live_api.tenant.id,
+                                                 t.tokens.c.token_hash == token_hash(lost.json()["refresh_token"]))
+                         .values(access_hash=None))
+        retried = _refresh(http, live_api, tokens)
+        assert retried.status_code == 200, retried.text
+        assert _pull(http, live_api, retried.json()).status_code == 200
+        assert _refresh(http, live_api, lost.json()).json()["code"] == "refresh_reused"
+
+
 def test_a_refresh_retried_after_the_grace_ends_the_family(live_api: LiveApi) -> None:
     tokens = live_api.login(live_api.fresh(Role.FRONT_DESK))
     with live_api.client() as http:
