@@ -26,6 +26,7 @@ from medspa_api.db.dialect import as_utc, for_update, insert_ignoring_duplicates
 from medspa_api.errors import ApiError, clock_skew
 from medspa_api.security import tokens
 from medspa_api.security.passwords import verify_password
+from medspa_api.security.token_cache import forget_cached_checks
 from medspa_api.security.totp import accepted_counter
 from medspa_api.settings import Settings
 from medspa_desk.protocol import (
@@ -240,11 +241,13 @@ def device_revoked() -> ApiError:
 def _issue_tokens(conn: Connection, *, tenant_id: UUID, session_id: UUID, settings: Settings) -> tuple[str, str]:
     now = utc_now()
     access, refresh = tokens.new_token(tenant_id), tokens.new_token(tenant_id)
+    access_hash = tokens.token_hash(access)
     conn.execute(t.tokens.insert(), [
-        {"tenant_id": tenant_id, "token_hash": tokens.token_hash(access), "session_id": session_id,
-         "kind": "access", "expires_at": now + timedelta(seconds=settings.access_token_ttl_s)},
+        {"tenant_id": tenant_id, "token_hash": access_hash, "session_id": session_id,
+         "kind": "access", "expires_at": now + timedelta(seconds=settings.access_token_ttl_s), "access_hash": None},
         {"tenant_id": tenant_id, "token_hash": tokens.token_hash(refresh), "session_id": session_id,
-         "kind": "refresh", "expires_at": now + timedelta(seconds=settings.session_absolute_s)},
+         "kind": "refresh", "expires_at": now + timedelta(seconds=settings.session_absolute_s),
+         "access_hash": access_hash},
     ])
     return access, refresh
 
@@ -334,14 +337,23 @@ def _spend_unused_successor(conn: Connection, *, row: sa.Row, now: datetime, set
                             tenant_id: UUID) -> bool:
     """For a token presented again: if this is a retry within the grace, spend its unused successor.
 
-    The spent successor gets no successor of its own, so presenting it later is reuse.
+    The spent successor gets no successor of its own, so presenting it later is reuse. The access
+    token issued with it ends now too: the retry means its answer never arrived, so whoever holds
+    that access token is not this desk.
     """
     if row.replaced_by is None or now - as_utc(row.used_at) > timedelta(seconds=settings.refresh_grace_s):
         return False
     c = t.tokens.c
-    return bool(conn.execute(t.tokens.update().where(
+    spent = conn.execute(t.tokens.update().where(
         c.tenant_id == tenant_id, c.token_hash == row.replaced_by, c.kind == "refresh", c.used_at.is_(None))
-        .values(used_at=now)).rowcount)
+        .values(used_at=now).returning(c.access_hash)).first()
+    if spent is None:
+        return False
+    if spent.access_hash is not None:
+        conn.execute(t.tokens.update().where(c.tenant_id == tenant_id, c.token_hash == spent.access_hash,
+                                             c.kind == "access").values(expires_at=now))
+        forget_cached_checks(conn)
+    return True
 
 
 def _check_session_limits(conn: Connection, *, row: sa.Row, now: datetime, settings: Settings,
@@ -358,26 +370,31 @@ def authenticate(db: Database, *, token: str, origin: Origin, settings: Settings
     return check_access_token(db, token=token, origin=origin, settings=settings)[0]
 
 
+# Built once: every request runs it, and building and keying the statement cost as much as running it.
+_ACCESS_TOKEN_CHECK = (
+    sa.select(t.tokens.c.expires_at, t.sessions.c.id.label("session_id"), t.sessions.c.user_id,
+              t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.last_seen_at,
+              t.sessions.c.expires_at.label("session_expires"), t.sessions.c.device_proven,
+              t.users.c.username, t.users.c.role,
+              t.users.c.provider_id, t.users.c.active, t.devices.c.revoked_at)
+    .select_from(t.tokens
+                 .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
+                                           t.sessions.c.id == t.tokens.c.session_id))
+                 .join(t.users, sa.and_(t.users.c.tenant_id == t.sessions.c.tenant_id,
+                                        t.users.c.id == t.sessions.c.user_id))
+                 .join(t.devices, sa.and_(t.devices.c.tenant_id == t.sessions.c.tenant_id,
+                                          t.devices.c.id == t.sessions.c.device_id)))
+    .where(t.tokens.c.tenant_id == sa.bindparam("tenant_id", type_=sa.Uuid),
+           t.tokens.c.token_hash == sa.bindparam("token_hash", type_=sa.String), t.tokens.c.kind == "access"))
+
+
 def check_access_token(db: Database, *, token: str, origin: Origin, settings: Settings) -> tuple[Caller, float]:
     """Like :func:`authenticate`, plus how many seconds until the token or its session expires."""
     tenant_id = _tenant_of(token)
     now = utc_now()
     with db.transaction(tenant_id, write=False) as conn:
-        row = conn.execute(
-            sa.select(t.tokens.c.expires_at, t.sessions.c.id.label("session_id"), t.sessions.c.user_id,
-                      t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.last_seen_at,
-                      t.sessions.c.expires_at.label("session_expires"), t.sessions.c.device_proven,
-                      t.users.c.username, t.users.c.role,
-                      t.users.c.provider_id, t.users.c.active, t.devices.c.revoked_at)
-            .select_from(t.tokens
-                         .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
-                                                   t.sessions.c.id == t.tokens.c.session_id))
-                         .join(t.users, sa.and_(t.users.c.tenant_id == t.sessions.c.tenant_id,
-                                                t.users.c.id == t.sessions.c.user_id))
-                         .join(t.devices, sa.and_(t.devices.c.tenant_id == t.sessions.c.tenant_id,
-                                                  t.devices.c.id == t.sessions.c.device_id)))
-            .where(t.tokens.c.tenant_id == tenant_id, t.tokens.c.token_hash == tokens.token_hash(token),
-                   t.tokens.c.kind == "access")).first()
+        row = conn.execute(_ACCESS_TOKEN_CHECK, {"tenant_id": tenant_id, "token_hash": tokens.token_hash(token)}
+                           ).first()
     if row is None:
         raise ApiError(401, "invalid_token", "Sign in again: the token is not valid or has ended.")
     if row.revoked_at is not None:

@@ -1,10 +1,12 @@
 """Dependencies the routes declare with ``Annotated`` aliases.
 
 They are ``async def`` so FastAPI runs them on the event loop: a plain ``def``
-dependency costs a trip through the thread pool per request, and a long-polling
-desk is answered after every change. The one database check (the token) runs
-in the thread pool only when the token is not in the short-lived cache of
-validated tokens (medspa_api.security.token_cache).
+dependency costs a trip through the thread pool per request. The one database
+check, the access token against its session, user and device, runs in the
+thread pool on every request: the database is the truth about which sessions
+have ended, also when another server process ended them. Only the long-poll
+fast path (medspa_api.api.long_poll) answers from the short-lived cache of
+checked tokens (medspa_api.security.token_cache), which this check fills.
 
 ``DatabaseDep`` is the app's database handle rather than an open session:
 routes open their transaction inside the handler, because a failure to write
@@ -14,7 +16,6 @@ which it cannot once a dependency's exit code runs after the response.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
@@ -59,14 +60,11 @@ async def get_caller(db: DatabaseDep, settings: SettingsDep, origin: OriginDep,
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "not_signed_in", "Sign in first: this call needs an access token.",
                        headers={"WWW-Authenticate": "Bearer"})
-    key = token_hash(credentials.credentials)
-    cached = VALIDATED_TOKENS.get(key)
-    if cached is not None:
-        return dataclasses.replace(cached, origin=origin)
     generation = VALIDATED_TOKENS.generation
     caller, valid_for_s = await run_in_threadpool(check_access_token, db, token=credentials.credentials,
                                                   origin=origin, settings=settings)
-    VALIDATED_TOKENS.remember(key, caller, valid_for_s=valid_for_s, generation=generation)
+    VALIDATED_TOKENS.remember(token_hash(credentials.credentials), caller, valid_for_s=valid_for_s,
+                              generation=generation)
     return caller
 
 

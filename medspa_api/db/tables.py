@@ -91,6 +91,8 @@ sessions = sa.Table(
 
 # Access and refresh tokens, stored only as SHA-256 hashes; a refresh token's
 # family is its session. ``replaced_by``: the hash of the refresh token a rotation issued for it.
+# ``access_hash`` (refresh tokens, schema 0004): the access token issued with it, ended with it when
+# a retry spends it.
 tokens = sa.Table(
     "tokens", metadata,
     tenant_col(),
@@ -100,6 +102,7 @@ tokens = sa.Table(
     sa.Column("expires_at", TS, nullable=False),
     sa.Column("used_at", TS, nullable=True),
     sa.Column("replaced_by", sa.String(64), nullable=True),
+    sa.Column("access_hash", sa.String(64), nullable=True),
     sa.Index("ix_tokens_session", "tenant_id", "session_id"),
 )
 

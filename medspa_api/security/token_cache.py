@@ -1,20 +1,26 @@
 """Access tokens recently checked against the database, kept for a few seconds.
 
-Every desk long-polls ``/sync/changes`` and is answered again after each
+Only the long-poll fast path (medspa_api.api.long_poll) answers from here:
+every desk long-polls ``/sync/changes`` and is answered again after each
 change, so checking its token in the database on every answer would cost a
-thread and a query per desk per change. A token that passed the full check
-(session open, user active, device not revoked, not expired) is trusted for
-up to ``TTL_S`` seconds, never past its own or its session's expiry. Each
-entry lives a random 50-100 % of ``TTL_S``, so the desks that all signed in
-around the same time do not all come back to the database in the same
-instant (that burst, not the steady rate, set the long-poll's tail latency).
+thread and a query per desk per change, and that answer says only whether
+something changed (a sequence number, never a record). Every other request
+checks its token in the database (medspa_api.api.deps.get_caller), which then
+refreshes the entry here. A token that passed the full check (session open,
+user active, device not revoked, not expired) is trusted for up to ``TTL_S``
+seconds, never past its own or its session's expiry. Each entry lives a random
+50-100 % of ``TTL_S``, so the desks that all signed in around the same time do
+not all come back to the database in the same instant (that burst, not the
+steady rate, set the long-poll's tail latency).
 
 Ending sessions (sign-out, user disabled, device revoked, refresh reuse, idle
-or absolute limit) forgets every cached token once the change commits, so in
-this process it takes effect on the very next request. Another process behind
-the same load balancer notices within ``TTL_S``. A lookup that started before
-such a change is not cached (the generation moved on while it ran), so a
-check racing a sign-out cannot put a stale "valid" back.
+or absolute limit) or an access token (a refresh retry spending its lost
+successor) forgets every cached token once the change commits, so in this
+process the fast path stops at once too. In another process behind the same
+load balancer the fast path may answer a long-poll for up to ``TTL_S``; the
+desk's next pull, push or any other call is refused. A lookup that started
+before such a change is not cached (the generation moved on while it ran), so
+a check racing a sign-out cannot put a stale "valid" back.
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Connection
+
+from medspa_api.db.database import after_commit
 
 TTL_S = 20.0
 MAX_ENTRIES = 50_000
@@ -80,3 +90,9 @@ class ValidatedTokens(Generic[C]):
 
 # One per process: ending a session anywhere in this process must reach every app's cache.
 VALIDATED_TOKENS: ValidatedTokens = ValidatedTokens()
+
+
+def forget_cached_checks(conn: Connection) -> None:
+    """Tokens stop working in the transaction on ``conn``: forget cached checks now and once it commits."""
+    VALIDATED_TOKENS.forget_all()
+    after_commit(conn, VALIDATED_TOKENS.forget_all)

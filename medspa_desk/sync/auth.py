@@ -106,6 +106,19 @@ class Session:
         self._take(tokens)
         log.info("session of user %s refreshed", self.user.id)
 
+    def prove_device(self) -> bool:
+        """Show the workstation's device secret now (a rotation carries it); False when none is held.
+
+        A session is proven when its sign-in showed the secret. One that could not (the server bound a
+        device registered before secrets existed to its secret at this very sign-in) is proven from the
+        first refresh that shows it.
+        """
+        if self._device_secret is None:
+            return False
+        with self._lock:
+            self._rotate()
+        return True
+
     def refresh_now(self, *, stale_access: str) -> None:
         """Rotate unless another thread already did since ``stale_access`` was refused."""
         with self._lock:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+from uuid import UUID
 
 import httpx
+import pytest
+import sqlalchemy as sa
 
+from medspa_api.db import tables as t
 from medspa_desk.records import Role, new_id
 from tests.api.desk import Desk
 from tests.support.live_api import LiveApi
@@ -79,3 +83,45 @@ def test_a_refresh_with_the_secret_proves_a_session_signed_in_without_it(live_ap
     assert refreshed.status_code == 200, refreshed.text
     with Desk(live_api, refreshed.json()) as desk:
         assert desk.get("/devices/escrow").status_code == 200
+
+
+def _refusals_audited(api: LiveApi, *, user_id: UUID) -> list[sa.Row]:
+    with api.database.transaction(api.tenant.id, write=False) as conn:
+        return list(conn.execute(sa.select(t.audit.c.detail, t.audit.c.outcome, t.audit.c.device_id)
+                                 .where(t.audit.c.tenant_id == api.tenant.id, t.audit.c.actor_user_id == user_id,
+                                        t.audit.c.outcome == "device_unproven")))
+
+
+@pytest.mark.parametrize(("method", "path", "detail"), [
+    ("GET", "/devices/escrow/server-half", "escrow_server_half"),
+    ("POST", "/devices/escrow", "escrow_deposit"),
+], ids=["server half", "deposit"])
+def test_a_session_claiming_the_device_id_without_its_secret_cannot_read_the_half_or_replace_the_key(
+        live_api: LiveApi, method: str, path: str, detail: str) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as owner:
+        _deposit(owner)
+        half = owner.get("/devices/escrow/server-half").json()["server_half"]
+    intruder = live_api.add_user(Role.FRONT_DESK)
+    with Desk(live_api, live_api.login(intruder.username, device_id=owner.device_id)) as claimed:
+        answer = claimed.http.request(method, live_api.url(path),
+                                      json={"wrapped_key": "b3ZlcndyaXR0ZW4=", "vault_id": str(new_id())})
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["code"] == "device_unproven"
+    assert half not in answer.text
+    assert [(r.detail, r.outcome, r.device_id) for r in _refusals_audited(live_api, user_id=intruder.id)] == [
+        (detail, "device_unproven", owner.device_id)]
+    with Desk(live_api, live_api.login(live_api.fresh(Role.FRONT_DESK), device_id=owner.device_id,
+                                       device_secret=owner.tokens["device_secret"])) as proven:
+        released = proven.get("/devices/escrow").json()
+    assert released["wrapped_key"] == BLOB, "the refused deposit left the workstation's key as it was"
+    assert released["server_half"] == half
+
+
+def test_a_colleague_with_the_device_secret_may_read_the_half_and_deposit_again(live_api: LiveApi) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as first:
+        _deposit(first)
+    colleague = live_api.fresh(Role.PROVIDER)
+    with Desk(live_api, live_api.login(colleague, device_id=first.device_id,
+                                       device_secret=first.tokens["device_secret"])) as proven:
+        assert proven.get("/devices/escrow/server-half").status_code == 200
+        _deposit(proven)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from medspa_api.db import tables as t
 from medspa_api.security.tokens import token_hash
@@ -78,9 +79,15 @@ def test_refresh_rotates_and_a_reused_refresh_token_ends_the_family(live_api: Li
         assert reused.status_code == 401
         assert reused.json()["code"] == "refresh_reused"
         assert _refresh(http, live_api, newest.json()).status_code == 401
-        access = http.get(live_api.url("/sync/changes"),
-                          headers={"Authorization": f"Bearer {newest.json()['access_token']}"})
-        assert access.status_code == 401
+        # Every access token of the family ends with it, not only when its 10 minutes are up.
+        for issued in (tokens, rotated.json(), newest.json()):
+            assert _pull(http, live_api, issued).status_code == 401
+
+
+def _pull(http: httpx.Client, api: LiveApi, tokens: dict) -> httpx.Response:
+    """A call that always goes through the full token check (the long-poll may answer from a cache)."""
+    return http.get(api.url("/sync/pull"), params={"after": 0, "limit": 1},
+                    headers={"Authorization": f"Bearer {tokens['access_token']}"})
 
 
 def test_a_refresh_retried_after_a_lost_answer_keeps_the_session(live_api: LiveApi) -> None:
@@ -88,9 +95,13 @@ def test_a_refresh_retried_after_a_lost_answer_keeps_the_session(live_api: LiveA
     with live_api.client() as http:
         lost = _refresh(http, live_api, tokens)  # committed on the server; the desk never saw the answer
         assert lost.status_code == 200, lost.text
+        assert _pull(http, live_api, lost.json()).status_code == 200
         retried = _refresh(http, live_api, tokens)
         assert retried.status_code == 200, retried.text
         assert retried.json()["refresh_token"] != lost.json()["refresh_token"]
+        # Nobody should hold the lost answer: its access token ends with its refresh token.
+        assert _pull(http, live_api, lost.json()).status_code == 401
+        assert _pull(http, live_api, retried.json()).status_code == 200
         again = _refresh(http, live_api, retried.json())
         assert again.status_code == 200, again.text
         access = http.get(live_api.url("/sync/changes"),
@@ -101,6 +112,23 @@ def test_a_refresh_retried_after_a_lost_answer_keeps_the_session(live_api: LiveA
         assert stolen.status_code == 401
         assert stolen.json()["code"] == "refresh_reused"
         assert _refresh(http, live_api, again.json()).status_code == 401
+
+
+def test_a_refresh_issued_before_access_tokens_were_paired_is_still_retried_within_the_grace(
+        live_api: LiveApi) -> None:
+    tokens = live_api.login(live_api.fresh(Role.FRONT_DESK))
+    with live_api.client() as http:
+        lost = _refresh(http, live_api, tokens)
+        assert lost.status_code == 200, lost.text
+        # A successor issued by a server before schema 0004 does not know its access token.
+        with live_api.database.transaction(live_api.tenant.id) as conn:
+            conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == live_api.tenant.id,
+                                                 t.tokens.c.token_hash == token_hash(lost.json()["refresh_token"]))
+                         .values(access_hash=None))
+        retried = _refresh(http, live_api, tokens)
+        assert retried.status_code == 200, retried.text
+        assert _pull(http, live_api, retried.json()).status_code == 200
+        assert _refresh(http, live_api, lost.json()).json()["code"] == "refresh_reused"
 
 
 def test_a_refresh_retried_after_the_grace_ends_the_family(live_api: LiveApi) -> None:
@@ -132,6 +160,28 @@ def test_disabling_a_user_ends_their_sessions_at_once(live_api: LiveApi) -> None
         assert desk.get("/sync/changes").status_code == 200
         assert manager.post(f"/users/{user.id}/disable").status_code == 200
         assert desk.get("/sync/changes").status_code == 401
+
+
+@pytest.mark.parametrize("ended_by", ["sign_out", "device_revoked"])
+def test_a_session_ended_by_another_server_process_is_refused_on_the_next_request(
+        live_api: LiveApi, ended_by: str) -> None:
+    with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as desk, live_api.client() as http:
+        assert _pull(http, live_api, desk.tokens).status_code == 200
+        # Another process behind the same load balancer ends it: only the shared database knows.
+        tenant_id, now = live_api.tenant.id, datetime.now(UTC)
+        with live_api.database.transaction(tenant_id) as conn:
+            session_id = conn.execute(sa.select(t.tokens.c.session_id).where(
+                t.tokens.c.tenant_id == tenant_id,
+                t.tokens.c.token_hash == token_hash(desk.tokens["access_token"]))).scalar_one()
+            conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
+                                                   t.sessions.c.id == session_id)
+                         .values(ended_at=now, end_reason=ended_by))
+            if ended_by == "device_revoked":
+                conn.execute(t.devices.update().where(t.devices.c.tenant_id == tenant_id,
+                                                      t.devices.c.id == desk.device_id).values(revoked_at=now))
+        answer = _pull(http, live_api, desk.tokens)
+    assert answer.status_code == (403 if ended_by == "device_revoked" else 401)
+    assert answer.json()["code"] == ("device_revoked" if ended_by == "device_revoked" else "session_expired")
 
 
 def test_sign_in_with_a_clock_ten_minutes_off_is_refused(live_api: LiveApi) -> None:

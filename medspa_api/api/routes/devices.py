@@ -1,8 +1,11 @@
 """Workstations: key escrow and revocation.
 
-Escrow release goes only to an active user of the tenant, signed in online,
-on the very device that deposited, which must be registered and not revoked:
-the bearer token check already refuses anything else.
+Every escrow call (the server half, a deposit, the release) is answered only
+to an active user of the tenant, signed in online on the very device, which
+must be registered and not revoked (the bearer token check refuses anything
+else), in a session that showed the device's secret: a device id alone is only
+a claim, and a session that merely claims it must neither read the server half
+nor replace the key deposited for the workstation.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from medspa_api.api.routing import TextSafeRoute
 from medspa_api.api.schemas import DeviceRevoked, EscrowDeposited, ServerHalf
 from medspa_api.audit_log import flush
 from medspa_api.data import devices
+from medspa_api.db.database import Database
 from medspa_api.errors import ApiError, not_found
 from medspa_api.permissions import Action
 from medspa_api.signin import Caller
@@ -29,9 +33,23 @@ Escrower = Annotated[Caller, Depends(requires(Action.DEVICE_ESCROW))]
 Revoker = Annotated[Caller, Depends(requires(Action.DEVICE_REVOKE))]
 
 
+def _refuse_unproven(db: Database, caller: Caller, *, detail: str, refused: str) -> None:
+    """403 ``device_unproven`` (audited) unless the session showed the device secret."""
+    if caller.device_proven:
+        return
+    with db.transaction(caller.tenant_id) as conn:
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.DEVICE,
+                      entity="device", entity_id=caller.device_id, detail=detail, outcome="device_unproven")
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    raise ApiError(403, "device_unproven", f"This sign-in did not show the workstation's device secret, so "
+                   f"{refused}. Update Medspa Desk and sign in again on this workstation.")
+
+
 @router.get("/escrow/server-half", response_model=ServerHalf)
 def get_server_half(caller: Escrower, db: DatabaseDep) -> ServerHalf:
     """This device's server half, needed to seal the key before the first deposit."""
+    _refuse_unproven(db, caller, detail="escrow_server_half", refused="the workstation's key half is not given out")
     with db.transaction(caller.tenant_id) as conn:
         half = devices.server_half(conn, tenant_id=caller.tenant_id, device_id=caller.device_id)
     return ServerHalf(device_id=caller.device_id, server_half=half)
@@ -39,6 +57,8 @@ def get_server_half(caller: Escrower, db: DatabaseDep) -> ServerHalf:
 
 @router.post("/escrow", response_model=EscrowDeposited)
 def deposit(body: EscrowDeposit, caller: Escrower, db: DatabaseDep) -> EscrowDeposited:
+    """Deposit (or replace) the workstation's sealed key; only from a session that proved the workstation."""
+    _refuse_unproven(db, caller, detail="escrow_deposit", refused="it may not deposit the workstation's key")
     with db.transaction(caller.tenant_id) as conn:
         half = devices.deposit(conn, tenant_id=caller.tenant_id, device_id=caller.device_id,
                                wrapped_key=body.wrapped_key, vault_id=body.vault_id)
@@ -52,16 +72,14 @@ def deposit(body: EscrowDeposit, caller: Escrower, db: DatabaseDep) -> EscrowDep
 @router.get("/escrow", response_model=EscrowRelease)
 def release(caller: Escrower, db: DatabaseDep) -> EscrowRelease:
     """Only to a session that showed the device secret: a device id alone is only a claim."""
+    _refuse_unproven(db, caller, detail="escrow_release", refused="its key is not released")
     with db.transaction(caller.tenant_id) as conn:
         row = devices.escrow_of(conn, tenant_id=caller.tenant_id, device_id=caller.device_id)
         buffer = caller.audit()
         buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.DEVICE,
                       entity="device", entity_id=caller.device_id, detail="escrow_release",
-                      outcome="device_unproven" if not caller.device_proven else "ok" if row else "none_deposited")
+                      outcome="ok" if row else "none_deposited")
         flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
-    if not caller.device_proven:
-        raise ApiError(403, "device_unproven", "This sign-in did not show the workstation's device secret, so "
-                       "its key is not released. Update Medspa Desk and sign in again on this workstation.")
     if row is None:
         raise ApiError(404, "no_escrow", "This workstation has not deposited its key yet; sign in on it once "
                        "with the first user to deposit it.")
