@@ -60,22 +60,27 @@ def change_event(latest: int, after: int) -> bytes:
 class _Stream:
     tenant_id: UUID
     session_id: UUID
+    token_hash: str  # the access token it was opened with: expiring that token ends the stream
     ends_at: float  # time.monotonic() when the access token or its session expires
     listener: Listener
     farewell: bytes = b""
 
 
-def _sessions_still_open(db: Database, *, tenant_id: UUID, session_ids: Iterable[UUID]) -> set[UUID]:
-    """Which of ``session_ids`` are still usable: not ended or expired, user active, device not revoked."""
-    s, u, d = t.sessions.c, t.users.c, t.devices.c
+def _tokens_still_valid(db: Database, *, tenant_id: UUID, token_hashes: Iterable[str]) -> set[str]:
+    """Which access tokens are still usable: not expired (nor expired early, as a spent refresh
+    successor's is), session not ended or expired, user active, device not revoked."""
+    k, s, u, d = t.tokens.c, t.sessions.c, t.users.c, t.devices.c
+    now = utc_now()
     with db.transaction(tenant_id, write=False) as conn:
         return set(conn.execute(
-            sa.select(s.id)
-            .select_from(t.sessions
+            sa.select(k.token_hash)
+            .select_from(t.tokens
+                         .join(t.sessions, sa.and_(s.tenant_id == k.tenant_id, s.id == k.session_id))
                          .join(t.users, sa.and_(u.tenant_id == s.tenant_id, u.id == s.user_id))
                          .join(t.devices, sa.and_(d.tenant_id == s.tenant_id, d.id == s.device_id)))
-            .where(s.tenant_id == tenant_id, s.id.in_(list(session_ids)), s.ended_at.is_(None),
-                   s.expires_at > utc_now(), u.active.is_(True), d.revoked_at.is_(None))).scalars())
+            .where(k.tenant_id == tenant_id, k.token_hash.in_(list(token_hashes)), k.kind == "access",
+                   k.expires_at > now, s.ended_at.is_(None), s.expires_at > now, u.active.is_(True),
+                   d.revoked_at.is_(None))).scalars())
 
 
 class OpenStreams:
@@ -94,11 +99,11 @@ class OpenStreams:
     def count(self) -> int:
         return len(self._streams)
 
-    async def serve(self, send: Any, receive: Any, *, tenant_id: UUID, session_id: UUID, after: int,
-                    valid_for_s: float) -> None:
+    async def serve(self, send: Any, receive: Any, *, tenant_id: UUID, session_id: UUID, token_hash: str,
+                    after: int, valid_for_s: float) -> None:
         """Write the stream until its sign-in ends, the desk goes away or the server shuts down."""
         listener = await self._notices.listen(tenant_id)
-        stream = _Stream(tenant_id=tenant_id, session_id=session_id, listener=listener,
+        stream = _Stream(tenant_id=tenant_id, session_id=session_id, token_hash=token_hash, listener=listener,
                          ends_at=time.monotonic() + valid_for_s)
         self._streams.add(stream)
         self._ensure_watchdog()
@@ -158,14 +163,14 @@ class OpenStreams:
                     log_event("stream_session_check_failed", logging.WARNING, error=type(exc).__qualname__)
 
     async def _end_closed_sessions(self) -> None:
-        by_tenant: dict[UUID, set[UUID]] = {}
+        by_tenant: dict[UUID, set[str]] = {}
         for stream in self._streams:
-            by_tenant.setdefault(stream.tenant_id, set()).add(stream.session_id)
-        for tenant_id, session_ids in by_tenant.items():
-            still_open = await asyncio.to_thread(_sessions_still_open, self._database, tenant_id=tenant_id,
-                                                 session_ids=session_ids)
+            by_tenant.setdefault(stream.tenant_id, set()).add(stream.token_hash)
+        for tenant_id, token_hashes in by_tenant.items():
+            still_valid = await asyncio.to_thread(_tokens_still_valid, self._database, tenant_id=tenant_id,
+                                                  token_hashes=token_hashes)
             for stream in [s for s in self._streams if s.tenant_id == tenant_id
-                           and s.session_id in session_ids and s.session_id not in still_open]:
+                           and s.token_hash in token_hashes and s.token_hash not in still_valid]:
                 self._end(stream, SESSION_ENDED)
 
     @staticmethod
@@ -197,12 +202,12 @@ class ChangeStreamResponse(Response):
 
     media_type = None
 
-    def __init__(self, streams: OpenStreams, *, tenant_id: UUID, session_id: UUID, after: int,
-                 valid_for_s: float) -> None:
+    def __init__(self, streams: OpenStreams, *, tenant_id: UUID, session_id: UUID, token_hash: str,
+                 after: int, valid_for_s: float) -> None:
         super().__init__()
         self._streams = streams
-        self._stream_args = {"tenant_id": tenant_id, "session_id": session_id, "after": after,
-                             "valid_for_s": valid_for_s}
+        self._stream_args = {"tenant_id": tenant_id, "session_id": session_id, "token_hash": token_hash,
+                             "after": after, "valid_for_s": valid_for_s}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self._streams.serve(send, receive, **self._stream_args)

@@ -189,6 +189,22 @@ def test_the_stream_ends_when_its_access_token_expires(live_api: LiveApi) -> Non
             assert events.next_change()["changed"] is True
 
 
+def test_an_access_token_ended_early_ends_the_stream_opened_with_it(live_api: LiveApi) -> None:
+    """As the lost-answer grace ends the access token of a spent refresh successor: the session goes on."""
+    with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as desk:
+        spent = _token_expiring_in(live_api, desk, 600)
+        with open_stream(desk, token=spent) as events, open_stream(desk) as other:
+            events.next_change()
+            other.next_change()
+            with live_api.database.transaction(live_api.tenant.id) as conn:
+                conn.execute(t.tokens.update().where(
+                    t.tokens.c.tenant_id == live_api.tenant.id,
+                    t.tokens.c.token_hash == tokens.token_hash(spent)).values(expires_at=utc_now()))
+            assert _ends(events)["code"] == "session_expired"
+            desk.push_ok(create_client(new_client()))
+            assert other.next_change()["changed"] is True, "the session's own token keeps its stream"
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def brisk_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     """A server whose streams beat every half second."""

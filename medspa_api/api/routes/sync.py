@@ -14,6 +14,7 @@ from medspa_api.api.long_poll import MAX_SEQ, MAX_WAIT_S
 from medspa_api.api.routes import ERRORS
 from medspa_api.api.routing import TextSafeRoute
 from medspa_api.permissions import Action
+from medspa_api.security.tokens import token_hash
 from medspa_api.signin import Caller, check_access_token
 from medspa_api.sync.pull import pull_page
 from medspa_api.sync.push import push
@@ -78,7 +79,8 @@ async def change_stream(request: Request, _may_pull: Puller, db: DatabaseDep, se
     checked, valid_for_s = await run_in_threadpool(check_access_token, db, token=token, origin=origin,
                                                    settings=settings)
     return ChangeStreamResponse(request.app.state.streams, tenant_id=checked.tenant_id,
-                                session_id=checked.session_id, after=after, valid_for_s=valid_for_s)
+                                session_id=checked.session_id, token_hash=token_hash(token), after=after,
+                                valid_for_s=valid_for_s)
 
 
 @router.get("/pull", response_model=PullResponse)
