@@ -87,6 +87,9 @@ class DayScheduleView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.day_label.setFont(font)
+        # On a narrow window (a laptop at 150%) the heading wraps instead of widening the window.
+        self.day_label.setWordWrap(True)
+        self.day_label.setMinimumWidth(self.day_label.fontMetrics().horizontalAdvance("Wednesday,"))
         self.by_provider = QToolButton()
         self.by_provider.setText("By provider")
         self.by_provider.setAccessibleName("Columns by provider")
