@@ -61,7 +61,7 @@ from ui.qt import (
     Signal,
 )
 from ui.schedule.cancel import CancelReasonDialog
-from ui.schedule.colors import STATUS_STYLES
+from ui.schedule.colors import status_label
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
@@ -331,7 +331,7 @@ class CheckInDialog(FormDialog):
         if data.client.alerts.strip():
             self.heading.setText(self.heading.text() + f"<br><span style='color:#a4161a'><b>Alert:</b> "
                                  f"{escape(data.client.alerts)}</span>")
-        self.status_label.setText(f"Now: {STATUS_STYLES[appt.status].label}")
+        self.status_label.setText(f"Now: {status_label(appt.status)}")
         self.room_choice.clear()
         for room in rooms_for(data.service, location=self._location, rooms=data.rooms) or data.rooms:
             add_choice(self.room_choice, room.name, room.id)

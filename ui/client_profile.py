@@ -34,6 +34,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.schedule.colors import status_label
 from ui.search import format_birth_date
 
 CLINICAL_ROLES = frozenset({Role.PROVIDER, Role.MANAGER, Role.ADMIN})
@@ -207,7 +208,7 @@ class ClientProfile(QWidget):
                 data.names.get(appt.service_id, "Service"),
                 data.names.get(appt.provider_id, "Provider"),
                 data.names.get(appt.room_id, "—") if appt.room_id else "—",
-                appt.status.value.replace("_", " "),
+                status_label(appt.status),
             ])
         upcoming.setText(0, f"Upcoming ({upcoming.childCount()})")
         past.setText(0, f"Past ({past.childCount()})")

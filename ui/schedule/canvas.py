@@ -40,7 +40,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.schedule.colors import NOW_LINE_COLOR, SELECTION_COLOR, STATUS_STYLES
+from ui.schedule.colors import NOW_LINE_COLOR, SELECTION_COLOR, STATUS_STYLES, status_label
 from ui.schedule.layout import DayLayout, PlacedBlock
 from ui.schedule.model import ColumnMode, ScheduleDay
 
@@ -601,7 +601,7 @@ class ScheduleCanvas(QAbstractScrollArea):
         self.setAccessibleDescription(
             f"{format_span(appt.starts_at, appt.ends_at, day.zone)}, "
             f"{day.client_label(appt.client_id, privacy=self._privacy)}, {day.service_name(appt.service_id)}, "
-            f"{day.room_name(appt.room_id)}, {STATUS_STYLES[appt.status].label}")
+            f"{day.room_name(appt.room_id)}, {status_label(appt.status)}")
 
     # --- size -----------------------------------------------------------------------------
 
