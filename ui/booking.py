@@ -44,6 +44,7 @@ from ui.qt import (
     QPlainTextEdit,
     QPushButton,
     QShortcut,
+    QSizePolicy,
     Qt,
     QTime,
     QTimeEdit,
@@ -209,6 +210,8 @@ class BookingDialog(FormDialog):
         self.service.setAccessibleName("Service")
         self.timing = QLabel()
         self.timing.setAccessibleName("Duration and buffers")
+        # One line under the service; spare height goes to the notes, not around this line.
+        self.timing.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.date = QDateEdit(QDate(start.year, start.month, start.day))
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("ddd d MMM yyyy")
@@ -236,7 +239,7 @@ class BookingDialog(FormDialog):
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Booking notes")
         self.notes.setPlaceholderText("Anything the provider or desk should know")
-        self.notes.setMaximumHeight(self.fontMetrics().height() * 4)
+        self.notes.setMinimumHeight(self.fontMetrics().height() * 3)
         self.notes.setTabChangesFocus(True)
         visit.addRow("Service", self.service)
         visit.addRow("", self.timing)

@@ -284,6 +284,12 @@ class CheckInDialog(FormDialog):
             visit_layout.addWidget(widget, 0, column)
         visit_layout.addWidget(self.no_show_button, 1, 0)
         visit_layout.addWidget(self.cancel_button, 1, 1, 1, 2)
+        # Why "Arrived" is greyed out, in words on screen (a tooltip alone is found by nobody).
+        self.next_step = QLabel()
+        self.next_step.setAccessibleName("What to do before marking arrived")
+        self.next_step.setWordWrap(True)
+        self.next_step.hide()
+        visit_layout.addWidget(self.next_step, 2, 0, 1, 4)
         layout.addWidget(visit)
 
         layout.addWidget(self.problem_label())
@@ -408,12 +414,16 @@ class CheckInDialog(FormDialog):
                                          and data.appointment.status is not AppointmentStatus.BOOKED)
         self.no_show_button.setEnabled(AppointmentStatus.NO_SHOW in allowed)
         self.cancel_button.setEnabled(AppointmentStatus.CANCELLED in allowed)
+        hint = ""
         if AppointmentStatus.ARRIVED in allowed and not self._identity_confirmed:
-            self.arrived_button.setToolTip("Confirm the date of birth first.")
-        elif status.blocked:
-            self.arrived_button.setToolTip("Collect the missing forms first, or ask a provider to override.")
-        else:
-            self.arrived_button.setToolTip("")
+            hint = "Confirm the date of birth first (step 1)."
+        elif AppointmentStatus.ARRIVED in allowed and status.blocked:
+            hint = ("Collect the missing forms first (step 2)"
+                    + (", or override as provider." if self._session.user.role is Role.PROVIDER
+                       else ", or ask a provider to let the client through."))
+        self.arrived_button.setToolTip(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")
+        self.next_step.setText(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")
+        self.next_step.setVisible(bool(hint))
 
     # --- steps ----------------------------------------------------------------------------------------
 

@@ -143,3 +143,17 @@ def test_no_show_and_cancel_with_reason_go_through_the_store(qtbot: QtBot, desk:
     reason.confirm.click()
     qtbot.waitUntil(lambda: _status(desk, cancelled.id) is AppointmentStatus.CANCELLED)
     assert desk.appointment(cancelled.id).cancel_reason == "Moving away"
+
+
+def test_a_greyed_out_arrived_says_on_screen_what_to_do_first(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    appt = desk.book(desk.add_client(), day=desk.today, hour=0, minute=5)
+    dialog = _check_in(qtbot, desk, appt.id)
+    assert not dialog.arrived_button.isEnabled()
+    assert dialog.next_step.isVisible()
+    assert "confirm the date of birth first" in dialog.next_step.text()
+    qtbot.keyClicks(dialog.birth_date, "1985-03-14")
+    dialog.check_identity.click()
+    assert dialog.check_in_status.blocked and not dialog.arrived_button.isEnabled()
+    assert "collect the missing forms first" in dialog.next_step.text()
+    assert "ask a provider" in dialog.next_step.text()
+    assert dialog.arrived_button.toolTip() == dialog.next_step.text()
