@@ -261,8 +261,9 @@ class BookingDialog(FormDialog):
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
         self.setTabOrder(self.search_field, self.new_client_button)
-        # Room for the clash lines and notes without squeezing (fonts scale with the setting).
-        self.setMinimumSize(self.fontMetrics().averageCharWidth() * 100, self.fontMetrics().lineSpacing() * 34)
+        # Wide enough for the clash lines (fonts scale with the setting); the height is the layout's own
+        # (the clash lines and notes keep their minimum), so the dialog fits a laptop at 150%.
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)
 
     def _connect(self) -> None:
         self.search_field.textEdited.connect(lambda _t: self._search_timer.start())
