@@ -44,7 +44,8 @@ def test_the_signed_in_demo_window_fits_a_laptop_at_150_percent(qtbot: Any, demo
     assert window.minimumSizeHint().width() <= LAPTOP_AT_150_PERCENT_WIDTH
     window.resize(LAPTOP_AT_150_PERCENT_WIDTH, 500)
     qtbot.waitUntil(lambda: window.width() <= LAPTOP_AT_150_PERCENT_WIDTH, timeout=5000)
-    # The day heading wraps rather than being cut: all of it is still there to read.
-    assert window.schedule.day_label.text().startswith(f"{day:%A}")
+    # The day heading is abbreviated rather than cut; the whole of it is its tooltip.
+    assert window.schedule.day_label.text().startswith(f"{day:%a}")
+    assert window.schedule.day_label.toolTip().startswith(f"{day:%A}, {day:%B} {day.day}")
     assert window.schedule.book_button.isVisible()
     assert window.schedule.book_button.geometry().right() <= window.schedule.width()

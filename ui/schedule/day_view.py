@@ -22,7 +22,10 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QPushButton,
+    QResizeEvent,
     QShortcut,
+    QSize,
+    QSizePolicy,
     QSplitter,
     Qt,
     QTimer,
@@ -39,6 +42,37 @@ from ui.schedule.loading import load_schedule_day
 from ui.schedule.model import ClientLabel, ColumnMode, ScheduleDay
 
 MESSAGE_SECONDS = 15
+
+
+class DayHeading(QLabel):
+    """The day's name in full, or abbreviated when the navigation row is narrow (a laptop at 150%);
+    the full text stays in the tooltip and the accessible description."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._long = self._short = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_day_text(self, *, long: str, short: str) -> None:
+        self._long, self._short = long, short
+        self.setToolTip(long)
+        self.setAccessibleDescription(long)
+        self._fit()
+        self.updateGeometry()
+
+    def _fit(self) -> None:
+        fits = self.fontMetrics().horizontalAdvance(self._long) <= self.contentsRect().width()
+        self.setText(self._long if fits else self._short)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._long) + 4, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._short) + 4, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
 
 class DayScheduleView(QWidget):
@@ -81,15 +115,12 @@ class DayScheduleView(QWidget):
         self.date_picker.setCalendarPopup(True)
         self.date_picker.setDisplayFormat("ddd d MMM yyyy")
         self.date_picker.setAccessibleName("Go to date")
-        self.day_label = QLabel()
+        self.day_label = DayHeading()
         self.day_label.setAccessibleName("Day shown")
         font = self.day_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.day_label.setFont(font)
-        # On a narrow window (a laptop at 150%) the heading wraps instead of widening the window.
-        self.day_label.setWordWrap(True)
-        self.day_label.setMinimumWidth(self.day_label.fontMetrics().horizontalAdvance("Wednesday,"))
         self.by_provider = QToolButton()
         self.by_provider.setText("By provider")
         self.by_provider.setAccessibleName("Columns by provider")
@@ -215,7 +246,8 @@ class DayScheduleView(QWidget):
 
     def _show_day_heading(self, day: date) -> None:
         suffix = " (today)" if day == self.today() else ""
-        self.day_label.setText(f"{day:%A}, {day:%B} {day.day}, {day.year}{suffix}")
+        self.day_label.set_day_text(long=f"{day:%A}, {day:%B} {day.day}, {day.year}{suffix}",
+                                    short=f"{day:%a} {day:%b} {day.day}{suffix}")
         blocker_state = self.date_picker.blockSignals(True)
         self.date_picker.setDate(QDate(day.year, day.month, day.day))
         self.date_picker.blockSignals(blocker_state)
