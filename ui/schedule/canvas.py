@@ -62,7 +62,7 @@ class _PaintedBlock:
     rect: QRectF
     bar: QRectF
     status: AppointmentStatus
-    lines: list[tuple[int, QPointF, QStaticText]]
+    lines: list[tuple[bool, QPointF, QStaticText]]  # (the client's, bold), where, what
 
 
 @dataclass
@@ -279,13 +279,19 @@ class ScheduleCanvas(QAbstractScrollArea):
 
     # --- painting -----------------------------------------------------------------------
 
-    def _block_lines(self, block: PlacedBlock, width: float) -> list[str]:
+    def _block_lines(self, block: PlacedBlock, width: float, *, max_lines: int = 0) -> list[str]:
         """Client, service, room and time, most important first, each elided to the block's width.
 
         Time and room share a line when both fit; otherwise the room keeps its own line and the time
         (which the block's place on the grid already shows) goes last, the first to be dropped when
-        the block is short. The whole text is in the tooltip and the accessible description.
+        the block is short. A client's name too long for one line wraps onto a second when the block
+        has ``max_lines`` for it besides service and room. The whole text is in the tooltip and the
+        accessible description.
         """
+        return [text for _bold, text in self._block_label(block, width, max_lines=max_lines)]
+
+    def _block_label(self, block: PlacedBlock, width: float, *, max_lines: int = 0) -> list[tuple[bool, str]]:
+        """The lines of ``_block_lines``, each with whether it is the client's (bold)."""
         day = self._day
         appt = day.appointment(block.appointment_id) if day else None
         if appt is None or day is None:
@@ -294,10 +300,15 @@ class ScheduleCanvas(QAbstractScrollArea):
         span = format_span(appt.starts_at, appt.ends_at, day.zone)
         place = self._place_of(appt)
         together = f"{span} · {place}"
-        texts = [day.client_label(appt.client_id, privacy=self._privacy), day.service_name(appt.service_id)]
-        texts += [together] if self._fm.horizontalAdvance(together) <= avail else [place, span]
-        return [(self._fm_bold if i == 0 else self._fm).elidedText(t, Qt.TextElideMode.ElideRight, avail)
-                for i, t in enumerate(texts)]
+        client = day.client_label(appt.client_id, privacy=self._privacy)
+        others = [day.service_name(appt.service_id)]
+        others += [together] if self._fm.horizontalAdvance(together) <= avail else [place, span]
+        # Room for service and room (or "time · room") under a two-line name: wrap it.
+        wrap = max_lines >= 4
+        names = (self._title_lines(client, avail) if wrap
+                 else [self._fm_bold.elidedText(client, Qt.TextElideMode.ElideRight, avail)])
+        return [(True, name) for name in names] + [
+            (False, self._fm.elidedText(t, Qt.TextElideMode.ElideRight, avail)) for t in others]
 
     def _place_of(self, appt: Appointment) -> str:
         """The other axis of the grid: the room in provider columns, the provider in room columns."""
@@ -332,18 +343,19 @@ class ScheduleCanvas(QAbstractScrollArea):
             lane_w = self._col_w / block.lanes
             rect = QRectF(block.column * self._col_w + block.lane * lane_w + 2, block.top + 1, lane_w - 4,
                           max(4.0, block.bottom - block.top - 2))
-            lines: list[tuple[int, QPointF, QStaticText]] = []
+            lines: list[tuple[bool, QPointF, QStaticText]] = []
             y = rect.top() + BLOCK_PAD
             bottom = rect.bottom() - BLOCK_PAD + 1
-            for i, text in enumerate(self._block_lines(block, rect.width())):
+            max_lines = int((bottom - y) // self._line_h)
+            for bold, text in self._block_label(block, rect.width(), max_lines=max_lines):
                 # A line is drawn only if it fits whole: never clipped mid-glyph.
-                h = self._line_h if i == 0 else self._fm.height()
+                h = self._line_h if bold else self._fm.height()
                 if y + h > bottom:
                     break
                 static = QStaticText(text)
                 static.setTextFormat(Qt.TextFormat.PlainText)
-                static.prepare(font=self._bold if i == 0 else self._font)
-                lines.append((i, QPointF(rect.left() + BLOCK_PAD + 4, y), static))
+                static.prepare(font=self._bold if bold else self._font)
+                lines.append((bold, QPointF(rect.left() + BLOCK_PAD + 4, y), static))
                 y += h
             painted.append(_PaintedBlock(block, rect, QRectF(rect.left(), rect.top(), 4, rect.height()),
                                          appt.status, lines))
@@ -435,11 +447,11 @@ class ScheduleCanvas(QAbstractScrollArea):
             painter.setPen(border.color())
             painter.drawRects([b.rect.adjusted(0, 0, -1, -1) for b in group])
         painter.setPen(_TEXT_COLOR)
-        for index, font in ((0, self._bold), (1, self._font)):
+        for bold, font in ((True, self._bold), (False, self._font)):
             painter.setFont(font)
             for painted in shown:
-                for line, point, static in painted.lines:
-                    if (line == 0) == (index == 0):
+                for clients, point, static in painted.lines:
+                    if clients == bold:
                         painter.drawStaticText(point, static)
         for painted in shown:
             if painted.block.appointment_id == dragged:

@@ -118,3 +118,18 @@ def test_a_long_provider_name_wraps_onto_two_lines_in_its_heading(qtbot: QtBot) 
     # What still does not fit is elided (the heading's tooltip has the whole name).
     assert name.startswith(f"{lines[0]} {lines[1].rstrip('…')}")
     assert canvas._header_h == canvas._line_h * 3 + 10
+
+
+def test_a_long_client_name_wraps_in_a_block_tall_enough_and_is_elided_in_a_short_one(qtbot: QtBot) -> None:
+    canvas = _canvas(qtbot, providers=12, per_provider=6, width=800, height=600)
+    day = canvas.day
+    block = next(b for b in canvas.layout_cache.blocks
+                 if day.client_label(day.appointment(b.appointment_id).client_id, privacy=False).endswith(
+                     "Smith-Whitaker"))
+    name = day.client_label(day.appointment(block.appointment_id).client_id, privacy=False)
+    width = canvas.block_rect(block).width()
+    short = canvas._block_lines(block, width, max_lines=3)
+    assert short[0].endswith("…") and len(short) >= 3
+    tall = canvas._block_lines(block, width, max_lines=5)
+    assert name.startswith(tall[0]) and tall[0] != name
+    assert day.service_name(day.appointment(block.appointment_id).service_id).startswith(tall[2].rstrip("…"))
