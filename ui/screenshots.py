@@ -102,6 +102,10 @@ def render_all(out_dir: Path) -> list[Path]:
         window.schedule.go_to(day)
         wait_for(lambda: window.schedule.shown is not None and window.schedule.shown.day == day
                  and window.schedule.arrivals.table.rowCount() > 0)
+        # Again once the day is shown: the first-sync page and status may have held the window wider.
+        window.resize(laptop_screen())
+        if window.width() > laptop_screen().width():
+            print(f"The main window needs {window.width()} logical px, wider than the laptop screen", flush=True)
         written.append(save(window, out_dir / "schedule.png"))
 
         shown = window.schedule.shown

@@ -42,6 +42,12 @@ def test_the_signed_in_demo_window_fits_a_laptop_at_150_percent(qtbot: Any, demo
     qtbot.waitUntil(lambda: window.schedule.shown is not None and window.schedule.shown.day == day,
                     timeout=15_000)
     assert window.minimumSizeHint().width() <= LAPTOP_AT_150_PERCENT_WIDTH
+    # Today's heading is the longest ("… (today)"): it fits too.
+    window.schedule.go_to(window.schedule.today())
+    qtbot.waitUntil(lambda: window.schedule.shown.day == window.schedule.today(), timeout=15_000)
+    assert window.minimumSizeHint().width() <= LAPTOP_AT_150_PERCENT_WIDTH
+    window.schedule.go_to(day)
+    qtbot.waitUntil(lambda: window.schedule.shown.day == day, timeout=15_000)
     window.resize(LAPTOP_AT_150_PERCENT_WIDTH, 500)
     qtbot.waitUntil(lambda: window.width() <= LAPTOP_AT_150_PERCENT_WIDTH, timeout=5000)
     # The day heading is abbreviated rather than cut; the whole of it is its tooltip.

@@ -245,9 +245,11 @@ class DayScheduleView(QWidget):
                 failure=self._load_failed).run()
 
     def _show_day_heading(self, day: date) -> None:
-        suffix = " (today)" if day == self.today() else ""
+        today = day == self.today()
+        suffix = " (today)" if today else ""
+        # Short, the date picker beside it already shows the date: "Today", or "Tue Jun 16".
         self.day_label.set_day_text(long=f"{day:%A}, {day:%B} {day.day}, {day.year}{suffix}",
-                                    short=f"{day:%a} {day:%b} {day.day}{suffix}")
+                                    short="Today" if today else f"{day:%a} {day:%b} {day.day}")
         blocker_state = self.date_picker.blockSignals(True)
         self.date_picker.setDate(QDate(day.year, day.month, day.day))
         self.date_picker.blockSignals(blocker_state)
