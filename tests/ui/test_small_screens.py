@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from medspa_desk.demo_data import Scale
-from tests.ui.conftest import release_worker
-from ui.demo import start_demo
+from tests.ui.test_demo import FIRST_SYNC_TIMEOUT_MS, demo  # noqa: F401 (the demo desk, a small practice)
 from ui.screenshots import busiest_coming_day
 
-# A small practice keeps the test short; the window is the demo's own.
-TEST_SCALE = Scale(clients=60, providers=6, rooms=3, months_back=0, months_ahead=1)
-FIRST_SYNC_TIMEOUT_MS = 120_000
 # 1366 / 1.5 = 910 logical pixels, less a little for the window frame.
 LAPTOP_AT_150_PERCENT_WIDTH = 900
 
 
-@pytest.fixture
-def demo(qapp: Any) -> Iterator[Any]:
-    desk = start_demo(scale=TEST_SCALE)
-    yield desk
-    if desk.window is not None:
-        desk.window.locker.stop()
-        desk.window.close()
-    desk.shut_down()
-    release_worker()
-
-
-def test_the_signed_in_demo_window_fits_a_laptop_at_150_percent(qtbot: Any, demo: Any) -> None:
+def test_the_signed_in_demo_window_fits_a_laptop_at_150_percent(qtbot: Any, demo: Any) -> None:  # noqa: F811
     qtbot.addWidget(demo.sign_in)
     demo.show_sign_in()
     qtbot.waitUntil(lambda: demo.window is not None and demo.window.schedule is not None,
