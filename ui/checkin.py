@@ -400,6 +400,8 @@ class CheckInDialog(FormDialog):
             self.override_note.setText("Only a provider can let the client through with something missing.")
         else:
             self.override_note.clear()
+        # An empty line would leave a blank band under the forms.
+        self.override_note.setVisible(bool(self.override_note.text()))
 
     def _update_buttons(self) -> None:
         data, status = self._data, self._status

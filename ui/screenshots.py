@@ -31,7 +31,7 @@ def laptop_screen() -> QSize:
     screen = QGuiApplication.primaryScreen()
     ratio = screen.devicePixelRatio() if screen is not None else 1.0
     width, height = LAPTOP_SCREEN
-    return QSize(int(width / ratio), int(height / ratio))
+    return QSize(round(width / ratio), round(height / ratio))
 
 
 def fit_dialog(dialog: QWidget) -> None:

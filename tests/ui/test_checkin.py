@@ -157,3 +157,14 @@ def test_a_greyed_out_arrived_says_on_screen_what_to_do_first(qtbot: QtBot, desk
     assert "collect the missing forms first" in dialog.next_step.text()
     assert "ask a provider" in dialog.next_step.text()
     assert dialog.arrived_button.toolTip() == dialog.next_step.text()
+
+
+def test_with_nothing_to_note_the_forms_step_has_no_blank_line(qtbot: QtBot, provider_desk: Desk) -> None:  # noqa: F811
+    signed_in = provider_desk
+    appt = signed_in.book(signed_in.add_client(), day=signed_in.today, hour=0, minute=5)
+    dialog = _check_in(qtbot, signed_in, appt.id)
+    qtbot.keyClicks(dialog.birth_date, "03/14/1985")
+    dialog.check_identity.click()
+    assert dialog.override_box.isVisible()
+    assert dialog.override_note.text() == "" and dialog.override_note.isHidden()
+    assert "or override as provider" in dialog.next_step.text()
