@@ -53,7 +53,15 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
+from ui.schedule.forms import (
+    OK_STYLE,
+    PROBLEM_STYLE,
+    US_DATE_FORMAT,
+    FormDialog,
+    add_choice,
+    chosen_id,
+    select_id,
+)
 
 SEARCH_DELAY_MS = 120
 
@@ -214,7 +222,7 @@ class BookingDialog(FormDialog):
         self.timing.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.date = QDateEdit(QDate(start.year, start.month, start.day))
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd d MMM yyyy")
+        self.date.setDisplayFormat(US_DATE_FORMAT)
         self.date.setAccessibleName("Date")
         self.time = QTimeEdit(QTime(start.hour, start.minute - start.minute % 5))
         self.time.setDisplayFormat("h:mm AP")

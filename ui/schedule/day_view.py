@@ -37,6 +37,7 @@ from ui.qt import (
 from ui.schedule.arrivals import ArrivalsBoard
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.canvas import ScheduleCanvas
+from ui.schedule.forms import US_DATE_FORMAT
 from ui.schedule.legend import StatusLegend
 from ui.schedule.loading import load_schedule_day
 from ui.schedule.model import ClientLabel, ColumnMode, ScheduleDay
@@ -113,7 +114,7 @@ class DayScheduleView(QWidget):
         self.next_button.setToolTip("Next day (Ctrl+Right)")
         self.date_picker = QDateEdit()
         self.date_picker.setCalendarPopup(True)
-        self.date_picker.setDisplayFormat("ddd d MMM yyyy")
+        self.date_picker.setDisplayFormat(US_DATE_FORMAT)
         self.date_picker.setAccessibleName("Go to date")
         self.day_label = DayHeading()
         self.day_label.setAccessibleName("Day shown")
