@@ -200,8 +200,11 @@ class ClientProfile(QWidget):
         now = datetime.now(self.zone)
         upcoming = QTreeWidgetItem(self.appointments, ["Upcoming"])
         past = QTreeWidgetItem(self.appointments, ["Past"])
-        for appt in sorted(data.appointments, key=lambda a: a.starts_at):
-            parent = upcoming if appt.ends_at >= now else past
+        # Upcoming soonest first, past most recent first: the visits nearest today lead both lists.
+        ordered = sorted(data.appointments, key=lambda a: a.starts_at)
+        later = [a for a in ordered if a.ends_at >= now]
+        earlier = [a for a in reversed(ordered) if a.ends_at < now]
+        for parent, appt in [(upcoming, a) for a in later] + [(past, a) for a in earlier]:
             local = appt.starts_at.astimezone(self.zone)
             QTreeWidgetItem(parent, [
                 local.strftime("%a %b %d %Y, %I:%M %p").replace(" 0", " "),
