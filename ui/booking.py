@@ -44,6 +44,7 @@ from ui.qt import (
     QPlainTextEdit,
     QPushButton,
     QShortcut,
+    QSizePolicy,
     Qt,
     QTime,
     QTimeEdit,
@@ -52,7 +53,15 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
+from ui.schedule.forms import (
+    OK_STYLE,
+    PROBLEM_STYLE,
+    US_DATE_FORMAT,
+    FormDialog,
+    add_choice,
+    chosen_id,
+    select_id,
+)
 
 SEARCH_DELAY_MS = 120
 
@@ -209,9 +218,11 @@ class BookingDialog(FormDialog):
         self.service.setAccessibleName("Service")
         self.timing = QLabel()
         self.timing.setAccessibleName("Duration and buffers")
+        # One line under the service; spare height goes to the notes, not around this line.
+        self.timing.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.date = QDateEdit(QDate(start.year, start.month, start.day))
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd d MMM yyyy")
+        self.date.setDisplayFormat(US_DATE_FORMAT)
         self.date.setAccessibleName("Date")
         self.time = QTimeEdit(QTime(start.hour, start.minute - start.minute % 5))
         self.time.setDisplayFormat("h:mm AP")
@@ -236,7 +247,7 @@ class BookingDialog(FormDialog):
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Booking notes")
         self.notes.setPlaceholderText("Anything the provider or desk should know")
-        self.notes.setMaximumHeight(self.fontMetrics().height() * 4)
+        self.notes.setMinimumHeight(self.fontMetrics().height() * 3)
         self.notes.setTabChangesFocus(True)
         visit.addRow("Service", self.service)
         visit.addRow("", self.timing)
@@ -258,8 +269,9 @@ class BookingDialog(FormDialog):
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
         self.setTabOrder(self.search_field, self.new_client_button)
-        # Room for the clash lines and notes without squeezing (fonts scale with the setting).
-        self.setMinimumSize(self.fontMetrics().averageCharWidth() * 100, self.fontMetrics().lineSpacing() * 34)
+        # Wide enough for the clash lines (fonts scale with the setting); the height is the layout's own
+        # (the clash lines and notes keep their minimum), so the dialog fits a laptop at 150%.
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)
 
     def _connect(self) -> None:
         self.search_field.textEdited.connect(lambda _t: self._search_timer.start())

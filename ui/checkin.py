@@ -61,7 +61,7 @@ from ui.qt import (
     Signal,
 )
 from ui.schedule.cancel import CancelReasonDialog
-from ui.schedule.colors import STATUS_STYLES
+from ui.schedule.colors import status_label
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
@@ -284,6 +284,12 @@ class CheckInDialog(FormDialog):
             visit_layout.addWidget(widget, 0, column)
         visit_layout.addWidget(self.no_show_button, 1, 0)
         visit_layout.addWidget(self.cancel_button, 1, 1, 1, 2)
+        # Why "Arrived" is greyed out, in words on screen (a tooltip alone is found by nobody).
+        self.next_step = QLabel()
+        self.next_step.setAccessibleName("What to do before marking arrived")
+        self.next_step.setWordWrap(True)
+        self.next_step.hide()
+        visit_layout.addWidget(self.next_step, 2, 0, 1, 4)
         layout.addWidget(visit)
 
         layout.addWidget(self.problem_label())
@@ -331,7 +337,7 @@ class CheckInDialog(FormDialog):
         if data.client.alerts.strip():
             self.heading.setText(self.heading.text() + f"<br><span style='color:#a4161a'><b>Alert:</b> "
                                  f"{escape(data.client.alerts)}</span>")
-        self.status_label.setText(f"Now: {STATUS_STYLES[appt.status].label}")
+        self.status_label.setText(f"Now: {status_label(appt.status)}")
         self.room_choice.clear()
         for room in rooms_for(data.service, location=self._location, rooms=data.rooms) or data.rooms:
             add_choice(self.room_choice, room.name, room.id)
@@ -394,6 +400,8 @@ class CheckInDialog(FormDialog):
             self.override_note.setText("Only a provider can let the client through with something missing.")
         else:
             self.override_note.clear()
+        # An empty line would leave a blank band under the forms.
+        self.override_note.setVisible(bool(self.override_note.text()))
 
     def _update_buttons(self) -> None:
         data, status = self._data, self._status
@@ -408,12 +416,16 @@ class CheckInDialog(FormDialog):
                                          and data.appointment.status is not AppointmentStatus.BOOKED)
         self.no_show_button.setEnabled(AppointmentStatus.NO_SHOW in allowed)
         self.cancel_button.setEnabled(AppointmentStatus.CANCELLED in allowed)
+        hint = ""
         if AppointmentStatus.ARRIVED in allowed and not self._identity_confirmed:
-            self.arrived_button.setToolTip("Confirm the date of birth first.")
-        elif status.blocked:
-            self.arrived_button.setToolTip("Collect the missing forms first, or ask a provider to override.")
-        else:
-            self.arrived_button.setToolTip("")
+            hint = "Confirm the date of birth first (step 1)."
+        elif AppointmentStatus.ARRIVED in allowed and status.blocked:
+            hint = ("Collect the missing forms first (step 2)"
+                    + (", or override as provider." if self._session.user.role is Role.PROVIDER
+                       else ", or ask a provider to let the client through."))
+        self.arrived_button.setToolTip(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")
+        self.next_step.setText(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")
+        self.next_step.setVisible(bool(hint))
 
     # --- steps ----------------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.schedule.colors import status_label
 from ui.search import format_birth_date
 
 CLINICAL_ROLES = frozenset({Role.PROVIDER, Role.MANAGER, Role.ADMIN})
@@ -199,15 +200,18 @@ class ClientProfile(QWidget):
         now = datetime.now(self.zone)
         upcoming = QTreeWidgetItem(self.appointments, ["Upcoming"])
         past = QTreeWidgetItem(self.appointments, ["Past"])
-        for appt in sorted(data.appointments, key=lambda a: a.starts_at):
-            parent = upcoming if appt.ends_at >= now else past
+        # Upcoming soonest first, past most recent first: the visits nearest today lead both lists.
+        ordered = sorted(data.appointments, key=lambda a: a.starts_at)
+        later = [a for a in ordered if a.ends_at >= now]
+        earlier = [a for a in reversed(ordered) if a.ends_at < now]
+        for parent, appt in [(upcoming, a) for a in later] + [(past, a) for a in earlier]:
             local = appt.starts_at.astimezone(self.zone)
             QTreeWidgetItem(parent, [
                 local.strftime("%a %b %d %Y, %I:%M %p").replace(" 0", " "),
                 data.names.get(appt.service_id, "Service"),
                 data.names.get(appt.provider_id, "Provider"),
                 data.names.get(appt.room_id, "—") if appt.room_id else "—",
-                appt.status.value.replace("_", " "),
+                status_label(appt.status),
             ])
         upcoming.setText(0, f"Upcoming ({upcoming.childCount()})")
         past.setText(0, f"Past ({past.childCount()})")

@@ -151,6 +151,15 @@ class MainWindow(QMainWindow):
         return (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action,
                 self.lot_recall_action, self.day_sheet_action, *optional)
 
+    def _show_menus(self, on: bool) -> None:
+        """Menus, toolbar and every shortcut of the window: off while locked (the lock view unlocks)."""
+        for action in (*self.actions(), *self._phi_actions()):
+            action.setEnabled(on)
+        if on:
+            self.sync_action.setEnabled(self.session.sync is not None)
+        self.menuBar().setVisible(on)
+        self.toolbar.setVisible(on)
+
     # --- the desk page (PHI) and the lock page -------------------------------
 
     def show_desk(self) -> None:
@@ -174,9 +183,7 @@ class MainWindow(QMainWindow):
         self.desk.tabBar().setTabButton(0, self.desk.tabBar().ButtonPosition.RightSide, None)
         self.pages.addWidget(self.desk)
         self.pages.setCurrentWidget(self.desk)
-        for action in self._phi_actions():
-            action.setEnabled(True)
-        self.toolbar.show()
+        self._show_menus(True)
         self.setWindowTitle(f"{APP_TITLE} — {self._location_name()}")
         self.schedule.setFocus()
         self._refresh_conflict_count()
@@ -197,9 +204,7 @@ class MainWindow(QMainWindow):
             self.desk.deleteLater()
         self.desk = None
         self.schedule = None
-        for action in self._phi_actions():
-            action.setEnabled(False)
-        self.toolbar.hide()
+        self._show_menus(False)
         self.status.message.clear()
         self.setWindowTitle(f"{APP_TITLE} — Locked")
 

@@ -4,7 +4,9 @@ The demo system starts (central API on loopback, seeded with the demo
 practice), the desk signs in as the front desk through the real sign-in and
 first sync, and every screen is saved with realistic (invented) data.
 Works under ``QT_QPA_PLATFORM=offscreen``; set ``QT_SCALE_FACTOR`` to see 125%
-or 150%.
+or 150%. The window is sized as on a 1366×768 laptop at that scaling (910×512
+logical pixels at 150%), so each PNG is what the laptop's user sees; dialogs
+are as big as they ask for, but never bigger than that screen.
 """
 
 from __future__ import annotations
@@ -16,10 +18,31 @@ from pathlib import Path
 from typing import Any
 
 from medspa_desk.records import AppointmentStatus
-from ui.qt import QApplication, QWidget
+from ui.qt import QApplication, QGuiApplication, QSize, QWidget
 
 # The first sync of the demo practice, on a slow machine.
 FIRST_SYNC_TIMEOUT_S = 240.0
+# The smallest screen a front desk is likely to have, in device pixels.
+LAPTOP_SCREEN = (1366, 768)
+
+
+def laptop_screen() -> QSize:
+    """The laptop screen in logical pixels at the scaling the app runs with (``QT_SCALE_FACTOR``)."""
+    screen = QGuiApplication.primaryScreen()
+    ratio = screen.devicePixelRatio() if screen is not None else 1.0
+    width, height = LAPTOP_SCREEN
+    return QSize(round(width / ratio), round(height / ratio))
+
+
+def fit_dialog(dialog: QWidget) -> None:
+    """The size a dialog asks for, bounded by the laptop screen (a bigger minimum is reported)."""
+    screen = laptop_screen()
+    wanted = dialog.sizeHint().expandedTo(dialog.minimumSize())
+    minimum = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())
+    if minimum.width() > screen.width() or minimum.height() > screen.height():
+        print(f"{dialog.windowTitle()}: needs at least {minimum.width()}×{minimum.height()} logical px, "
+              f"more than the {screen.width()}×{screen.height()} of the laptop screen", flush=True)
+    dialog.resize(wanted.boundedTo(screen))
 
 
 def wait_for(condition: Callable[[], bool], *, timeout_s: float = 20.0) -> bool:
@@ -64,7 +87,7 @@ def render_all(out_dir: Path) -> list[Path]:
     try:
         desk = DeskApp(system.backend, server=system.server.base_url, tenant=system.server.tenant,
                        username=FRONT_DESK, password=system.server.password, notes=system.notes())
-        desk.sign_in.resize(600, 500)
+        desk.sign_in.resize(QSize(600, 500).boundedTo(laptop_screen()))
         desk.show_sign_in()
         wait_for(lambda: bool(desk.sign_in.notes.text()))
         written.append(save(desk.sign_in, out_dir / "sign-in.png"))
@@ -74,11 +97,15 @@ def render_all(out_dir: Path) -> list[Path]:
                         timeout_s=FIRST_SYNC_TIMEOUT_S):
             raise RuntimeError("the demo desk did not finish its first sync: " + desk.sign_in.message.text())
         window, session = desk.window, desk.session
-        window.resize(1366, 860)
+        window.resize(laptop_screen())
         day = busiest_coming_day(session)
         window.schedule.go_to(day)
         wait_for(lambda: window.schedule.shown is not None and window.schedule.shown.day == day
                  and window.schedule.arrivals.table.rowCount() > 0)
+        # Again once the day is shown: the first-sync page and status may have held the window wider.
+        window.resize(laptop_screen())
+        if window.width() > laptop_screen().width():
+            print(f"The main window needs {window.width()} logical px, wider than the laptop screen", flush=True)
         written.append(save(window, out_dir / "schedule.png"))
 
         shown = window.schedule.shown
@@ -95,14 +122,14 @@ def render_all(out_dir: Path) -> list[Path]:
 
             booking = BookingDialog(session, window, starts_at=visit.starts_at + timedelta(hours=2),
                                     provider_id=visit.provider_id)
-            booking.resize(booking.sizeHint().expandedTo(booking.minimumSize()))
+            fit_dialog(booking)
             booking.show()
             wait_for(lambda: False, timeout_s=1.0)
             written.append(save(booking, out_dir / "booking.png"))
             booking.close()
 
             check_in = CheckInDialog(session, appointment_id=visit.id, parent=window)
-            check_in.resize(check_in.sizeHint().expandedTo(check_in.minimumSize()))
+            fit_dialog(check_in)
             check_in.show()
             wait_for(lambda: check_in.data is not None)
             wait_for(lambda: False, timeout_s=0.5)

@@ -56,6 +56,11 @@ def widget_texts(widget: QWidget) -> Iterator[str]:
                 continue
             if isinstance(value, str):
                 yield value
+    # Menus and toolbars show their actions' words, not widget text of their own.
+    for action in widget.actions():
+        yield action.text()
+        yield action.toolTip()
+        yield action.statusTip()
     if isinstance(widget, QTabWidget):
         for index in range(widget.count()):
             yield widget.tabText(index)

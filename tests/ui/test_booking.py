@@ -116,3 +116,14 @@ def test_a_booking_refused_by_the_store_keeps_the_form_and_the_new_client_once(q
     assert len(desk.run(lambda store: store.search_clients("zoe quinn"))) == 1
     assert sorted(a.starts_at for a in _all_appointments(desk)) == [desk.at(DAY, 10), desk.at(DAY, 11)]
     assert _all_appointments(desk)[0].ends_at - _all_appointments(desk)[0].starts_at == timedelta(minutes=30)
+
+
+def test_the_duration_line_sits_right_under_the_service_with_no_empty_band(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    dialog = _dialog(qtbot, desk)
+    dialog.resize(dialog.sizeHint().expandedTo(dialog.minimumSize()))
+    qtbot.wait(50)
+    line = dialog.fontMetrics().lineSpacing()
+    assert dialog.timing.text().startswith(f"{dialog.current_service().duration_min} min")
+    assert dialog.timing.height() <= 2 * line
+    assert dialog.timing.geometry().top() - dialog.service.geometry().bottom() <= line
+    assert dialog.date.geometry().top() - dialog.timing.geometry().bottom() <= line

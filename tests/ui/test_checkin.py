@@ -103,13 +103,19 @@ def test_front_desk_cannot_let_a_client_through_without_the_consent(qtbot: QtBot
     assert "Only a provider" in dialog.override_note.text()
 
 
-def test_a_provider_override_needs_a_reason_is_audited_and_lets_the_client_arrive(qtbot: QtBot, provider_desk: Desk) -> None:  # noqa: F811
-    signed_in = provider_desk
+def _identity_confirmed_by_a_provider(qtbot: QtBot, signed_in: Desk) -> tuple[object, CheckInDialog]:
+    """A provider's check-in of a client with a consent missing, past the date of birth."""
     appt = signed_in.book(signed_in.add_client(), day=signed_in.today, hour=0, minute=5)
     dialog = _check_in(qtbot, signed_in, appt.id)
     qtbot.keyClicks(dialog.birth_date, "03/14/1985")
     dialog.check_identity.click()
     assert dialog.override_box.isVisible()
+    return appt, dialog
+
+
+def test_a_provider_override_needs_a_reason_is_audited_and_lets_the_client_arrive(qtbot: QtBot, provider_desk: Desk) -> None:  # noqa: F811
+    signed_in = provider_desk
+    appt, dialog = _identity_confirmed_by_a_provider(qtbot, signed_in)
     dialog.override_button.click()
     assert "Say why" in dialog.problem.text()
     assert not dialog.arrived_button.isEnabled()
@@ -143,3 +149,23 @@ def test_no_show_and_cancel_with_reason_go_through_the_store(qtbot: QtBot, desk:
     reason.confirm.click()
     qtbot.waitUntil(lambda: _status(desk, cancelled.id) is AppointmentStatus.CANCELLED)
     assert desk.appointment(cancelled.id).cancel_reason == "Moving away"
+
+
+def test_a_greyed_out_arrived_says_on_screen_what_to_do_first(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    appt = desk.book(desk.add_client(), day=desk.today, hour=0, minute=5)
+    dialog = _check_in(qtbot, desk, appt.id)
+    assert not dialog.arrived_button.isEnabled()
+    assert dialog.next_step.isVisible()
+    assert "confirm the date of birth first" in dialog.next_step.text()
+    qtbot.keyClicks(dialog.birth_date, "1985-03-14")
+    dialog.check_identity.click()
+    assert dialog.check_in_status.blocked and not dialog.arrived_button.isEnabled()
+    assert "collect the missing forms first" in dialog.next_step.text()
+    assert "ask a provider" in dialog.next_step.text()
+    assert dialog.arrived_button.toolTip() == dialog.next_step.text()
+
+
+def test_with_nothing_to_note_the_forms_step_has_no_blank_line(qtbot: QtBot, provider_desk: Desk) -> None:  # noqa: F811
+    _appt, dialog = _identity_confirmed_by_a_provider(qtbot, provider_desk)
+    assert dialog.override_note.text() == "" and dialog.override_note.isHidden()
+    assert "or override as provider" in dialog.next_step.text()

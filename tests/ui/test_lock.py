@@ -7,10 +7,11 @@ from typing import Any
 
 from tests.ui.phi_walk import phi_found
 from ui.client_profile import ClientProfile
+from ui.events import bus
 from ui.lock import LOCKING, STILL_LOCKING, LockPolicy
 from ui.main_window import MainWindow
 from ui.operations import db_worker
-from ui.qt import QApplication, QEvent, QGuiApplication, QMessageBox, Qt
+from ui.qt import QAction, QApplication, QEvent, QGuiApplication, QMessageBox, Qt
 
 
 def open_desk(qtbot: Any, session: Any, *, idle_minutes: float = 5.0) -> MainWindow:
@@ -171,3 +172,28 @@ def test_a_lock_behind_a_long_database_job_shows_locking_without_phi_then_unlock
     qtbot.keyClick(view.pin, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not window.locker.locked, timeout=10_000)
     assert session.store is not None and session.store.is_open
+
+
+def test_while_locked_the_menus_are_hidden_and_no_shortcut_but_unlock_does_anything(qtbot: Any, sign_in: Any) -> None:
+    session = sign_in("desk.amy")
+    window = open_desk(qtbot, session)
+    assert window.menuBar().isVisible()
+    window.locker.lock("shortcut")
+    qtbot.waitUntil(lambda: window.locker.ready_to_unlock, timeout=10_000)
+    settle_deletes()
+
+    assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
+    live = [a.text() for a in window.findChildren(QAction) if a.isEnabled() and a.shortcuts()]
+    assert live == []
+    for key, modifiers in ((Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier),
+                           (Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier),
+                           (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+                           (Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier),
+                           (Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier)):
+        qtbot.keyClick(window.lock_view, key, modifiers)
+    assert window.isVisible() and window.search is None and not bus.privacy_mode
+    assert window.locker.locked
+
+    window.locker.try_pin("2468")
+    qtbot.waitUntil(lambda: not window.locker.locked, timeout=10_000)
+    assert window.menuBar().isVisible() and window.find_action.isEnabled() and window.quit_action.isEnabled()

@@ -11,6 +11,8 @@ from tests.ui.forms.signed import signed_consent
 from ui.client_profile import ClientProfile
 from ui.forms.pdf_view import PdfViewer
 from ui.operations import db_worker
+from ui.qt import QLabel
+from ui.schedule.legend import StatusLegend
 
 
 def open_profile(qtbot: Any, session: Any, client_id: Any) -> ClientProfile:
@@ -64,3 +66,15 @@ def test_a_provider_opens_a_treatment_record_with_its_face_chart_for_printing(
     qtbot.waitUntil(lambda: isinstance(getattr(profile, "viewer", None), PdfViewer), timeout=10_000)
     assert profile.viewer.document.entity == "treatment"
     profile.viewer.close()
+
+
+def test_appointment_statuses_in_the_profile_read_as_the_schedule_legend(
+        qtbot: Any, sign_in: Any, practice: Any) -> None:
+    session = sign_in("desk.amy")
+    profile = open_profile(qtbot, session, practice.known[0].id)
+    groups = [profile.appointments.topLevelItem(i) for i in range(profile.appointments.topLevelItemCount())]
+    statuses = {group.child(i).text(4) for group in groups for i in range(group.childCount())}
+    legend = StatusLegend()
+    qtbot.addWidget(legend)
+    assert statuses == {"Confirmed"}
+    assert "Confirmed" in [label.text() for label in legend.findChildren(QLabel)]

@@ -40,7 +40,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.schedule.colors import NOW_LINE_COLOR, SELECTION_COLOR, STATUS_STYLES
+from ui.schedule.colors import NOW_LINE_COLOR, SELECTION_COLOR, STATUS_STYLES, status_label
 from ui.schedule.layout import DayLayout, PlacedBlock
 from ui.schedule.model import ColumnMode, ScheduleDay
 
@@ -62,7 +62,7 @@ class _PaintedBlock:
     rect: QRectF
     bar: QRectF
     status: AppointmentStatus
-    lines: list[tuple[int, QPointF, QStaticText]]
+    lines: list[tuple[bool, QPointF, QStaticText]]  # (the client's, bold), where, what
 
 
 @dataclass
@@ -160,11 +160,31 @@ class ScheduleCanvas(QAbstractScrollArea):
         self._fm = QFontMetrics(self._font)
         self._fm_bold = QFontMetrics(self._bold)
         self._line_h = self._fm_bold.height()
-        self._header_h = self._line_h * 2 + 10
+        self._header_h = self._header_height(title_lines=1)
         self._gutter_w = self._fm.horizontalAdvance("12 AM") + 16
         self._min_col_w = max(self._fm.averageCharWidth() * 16, 110)
         # A 30-minute appointment (the usual visit) must hold its three lines whole.
         self._px_per_min = max(1.5, (self._line_h * 3 + 2 * BLOCK_PAD + 2) / 30)
+
+    def _header_height(self, *, title_lines: int) -> int:
+        return self._line_h * (title_lines + 1) + 10
+
+    def _title_lines(self, title: str, avail: int) -> list[str]:
+        """A column's name on one line, or broken at a space onto two (the second elided if need be)."""
+        fm = self._fm_bold
+        if fm.horizontalAdvance(title) <= avail:
+            return [title]
+        words = title.split()
+        first = ""
+        for count in range(len(words) - 1, 0, -1):
+            candidate = " ".join(words[:count])
+            if fm.horizontalAdvance(candidate) <= avail:
+                first = candidate
+                break
+        if not first:
+            return [fm.elidedText(title, Qt.TextElideMode.ElideRight, avail)]
+        rest = title[len(first):].strip()
+        return [first, fm.elidedText(rest, Qt.TextElideMode.ElideRight, avail)]
 
     def _relayout(self) -> None:
         self._painted = None
@@ -182,6 +202,11 @@ class ScheduleCanvas(QAbstractScrollArea):
         if abs(width - self._col_w) > 0.5:
             self._painted = None
         self._col_w = width
+        # Two lines for the names when one of them does not fit the column on one.
+        avail = int(width) - 12
+        titles = self._layout.columns if self._layout else ()
+        wrap = any(self._fm_bold.horizontalAdvance(c.title) > avail for c in titles)
+        self._header_h = self._header_height(title_lines=2 if wrap else 1)
         content_w = columns * width
         content_h = self._layout.grid.height if self._layout else 0
         self.horizontalScrollBar().setRange(0, max(0, int(content_w - available)))
@@ -217,6 +242,16 @@ class ScheduleCanvas(QAbstractScrollArea):
                 return block, rect.bottom() - pos.y() <= RESIZE_GRIP_PX
         return None, False
 
+    def text_at(self, pos: QPoint, block: PlacedBlock | None = None) -> str:
+        """The whole text of what is under ``pos`` (a block, or a column heading): its tooltip."""
+        if block is not None:
+            return self.appointment_text(block.appointment_id)
+        column = self._column_at(pos.x()) if pos.y() < self._header_h and pos.x() >= self._gutter_w else None
+        if column is None or self._layout is None:
+            return ""
+        info = self._layout.columns[column]
+        return f"{info.title}\n{info.subtitle}" if info.subtitle else info.title
+
     def _column_at(self, x: float) -> int | None:
         if self._layout is None:
             return None
@@ -244,22 +279,53 @@ class ScheduleCanvas(QAbstractScrollArea):
 
     # --- painting -----------------------------------------------------------------------
 
-    def _block_lines(self, block: PlacedBlock, width: float) -> list[str]:
-        """Client, service, room and time, each elided to the block's width."""
+    def _block_lines(self, block: PlacedBlock, width: float, *, max_lines: int = 0) -> list[str]:
+        """Client, service, room and time, most important first, each elided to the block's width.
+
+        Time and room share a line when both fit; otherwise the room keeps its own line and the time
+        (which the block's place on the grid already shows) goes last, the first to be dropped when
+        the block is short. A client's name too long for one line wraps onto a second when the block
+        has ``max_lines`` for it besides service and room. The whole text is in the tooltip and the
+        accessible description.
+        """
+        return [text for _bold, text in self._block_label(block, width, max_lines=max_lines)]
+
+    def _block_label(self, block: PlacedBlock, width: float, *, max_lines: int = 0) -> list[tuple[bool, str]]:
+        """The lines of ``_block_lines``, each with whether it is the client's (bold)."""
         day = self._day
         appt = day.appointment(block.appointment_id) if day else None
         if appt is None or day is None:
             return []
-        texts = [
-            day.client_label(appt.client_id, privacy=self._privacy),
-            day.service_name(appt.service_id),
-            f"{format_span(appt.starts_at, appt.ends_at, day.zone)} · "
-            + (day.room_name(appt.room_id) if self._mode is ColumnMode.PROVIDERS
-               else day.provider_name(appt.provider_id)),
-        ]
         avail = int(width) - 2 * BLOCK_PAD - 4
-        return [(self._fm_bold if i == 0 else self._fm).elidedText(t, Qt.TextElideMode.ElideRight, avail)
-                for i, t in enumerate(texts)]
+        span = format_span(appt.starts_at, appt.ends_at, day.zone)
+        place = self._place_of(appt)
+        together = f"{span} · {place}"
+        client = day.client_label(appt.client_id, privacy=self._privacy)
+        others = [day.service_name(appt.service_id)]
+        others += [together] if self._fm.horizontalAdvance(together) <= avail else [place, span]
+        # Room for service and room (or "time · room") under a two-line name: wrap it.
+        wrap = max_lines >= 4
+        names = (self._title_lines(client, avail) if wrap
+                 else [self._fm_bold.elidedText(client, Qt.TextElideMode.ElideRight, avail)])
+        return [(True, name) for name in names] + [
+            (False, self._fm.elidedText(t, Qt.TextElideMode.ElideRight, avail)) for t in others]
+
+    def _place_of(self, appt: Appointment) -> str:
+        """The other axis of the grid: the room in provider columns, the provider in room columns."""
+        assert self._day is not None
+        return (self._day.room_name(appt.room_id) if self._mode is ColumnMode.PROVIDERS
+                else self._day.provider_name(appt.provider_id))
+
+    def appointment_text(self, appointment_id: UUID) -> str:
+        """Everything a block says, unelided, one part a line (its tooltip)."""
+        day = self._day
+        appt = day.appointment(appointment_id) if day else None
+        if appt is None or day is None:
+            return ""
+        return "\n".join((day.client_label(appt.client_id, privacy=self._privacy), day.service_name(appt.service_id),
+                          f"{format_span(appt.starts_at, appt.ends_at, day.zone)}",
+                          f"{day.room_name(appt.room_id)} · {day.provider_name(appt.provider_id)}",
+                          status_label(appt.status)))
 
     def _painted_blocks(self) -> list[_PaintedBlock]:
         """Every block's rectangle and prepared label lines in content coordinates, built once per
@@ -277,18 +343,19 @@ class ScheduleCanvas(QAbstractScrollArea):
             lane_w = self._col_w / block.lanes
             rect = QRectF(block.column * self._col_w + block.lane * lane_w + 2, block.top + 1, lane_w - 4,
                           max(4.0, block.bottom - block.top - 2))
-            lines: list[tuple[int, QPointF, QStaticText]] = []
+            lines: list[tuple[bool, QPointF, QStaticText]] = []
             y = rect.top() + BLOCK_PAD
             bottom = rect.bottom() - BLOCK_PAD + 1
-            for i, text in enumerate(self._block_lines(block, rect.width())):
+            max_lines = int((bottom - y) // self._line_h)
+            for bold, text in self._block_label(block, rect.width(), max_lines=max_lines):
                 # A line is drawn only if it fits whole: never clipped mid-glyph.
-                h = self._line_h if i == 0 else self._fm.height()
+                h = self._line_h if bold else self._fm.height()
                 if y + h > bottom:
                     break
                 static = QStaticText(text)
                 static.setTextFormat(Qt.TextFormat.PlainText)
-                static.prepare(font=self._bold if i == 0 else self._font)
-                lines.append((i, QPointF(rect.left() + BLOCK_PAD + 4, y), static))
+                static.prepare(font=self._bold if bold else self._font)
+                lines.append((bold, QPointF(rect.left() + BLOCK_PAD + 4, y), static))
                 y += h
             painted.append(_PaintedBlock(block, rect, QRectF(rect.left(), rect.top(), 4, rect.height()),
                                          appt.status, lines))
@@ -380,11 +447,11 @@ class ScheduleCanvas(QAbstractScrollArea):
             painter.setPen(border.color())
             painter.drawRects([b.rect.adjusted(0, 0, -1, -1) for b in group])
         painter.setPen(_TEXT_COLOR)
-        for index, font in ((0, self._bold), (1, self._font)):
+        for bold, font in ((True, self._bold), (False, self._font)):
             painter.setFont(font)
             for painted in shown:
-                for line, point, static in painted.lines:
-                    if (line == 0) == (index == 0):
+                for clients, point, static in painted.lines:
+                    if clients == bold:
                         painter.drawStaticText(point, static)
         for painted in shown:
             if painted.block.appointment_id == dragged:
@@ -444,11 +511,11 @@ class ScheduleCanvas(QAbstractScrollArea):
             avail = int(self._col_w) - 12
             painter.setPen(QColor("#16181d"))
             painter.setFont(self._bold)
-            painter.drawText(int(x) + 6, 5 + self._fm_bold.ascent(),
-                             self._fm_bold.elidedText(info.title, Qt.TextElideMode.ElideRight, avail))
+            for row, line in enumerate(self._title_lines(info.title, avail)):
+                painter.drawText(int(x) + 6, 5 + row * self._line_h + self._fm_bold.ascent(), line)
             painter.setFont(self._font)
             painter.setPen(QColor("#4a5160"))
-            painter.drawText(int(x) + 6, 5 + self._line_h + self._fm.ascent(),
+            painter.drawText(int(x) + 6, self._header_h - 5 - self._line_h + self._fm.ascent(),
                              self._fm.elidedText(info.subtitle, Qt.TextElideMode.ElideRight, avail))
             painter.setPen(QColor("#c9ced6"))
             painter.drawLine(int(x), 0, int(x), self._header_h)
@@ -485,8 +552,9 @@ class ScheduleCanvas(QAbstractScrollArea):
         pos = event.position().toPoint()
         drag = self._drag
         if drag is None:
-            _, on_edge = self.block_at(pos)
+            block, on_edge = self.block_at(pos)
             self.viewport().setCursor(Qt.CursorShape.SizeVerCursor if on_edge else Qt.CursorShape.ArrowCursor)
+            self.viewport().setToolTip(self.text_at(pos, block))
             return
         if not drag.started and (pos - drag.press).manhattanLength() < 4:
             return
@@ -601,7 +669,7 @@ class ScheduleCanvas(QAbstractScrollArea):
         self.setAccessibleDescription(
             f"{format_span(appt.starts_at, appt.ends_at, day.zone)}, "
             f"{day.client_label(appt.client_id, privacy=self._privacy)}, {day.service_name(appt.service_id)}, "
-            f"{day.room_name(appt.room_id)}, {STATUS_STYLES[appt.status].label}")
+            f"{day.room_name(appt.room_id)}, {status_label(appt.status)}")
 
     # --- size -----------------------------------------------------------------------------
 

@@ -39,6 +39,12 @@ LEGEND_ORDER: tuple[AppointmentStatus, ...] = (
     AppointmentStatus.NO_SHOW,
 )
 
+
+def status_label(status: AppointmentStatus) -> str:
+    """The one wording of a status, the legend's, wherever a status is written out."""
+    return STATUS_STYLES[status].label
+
+
 SELECTION_COLOR = "#0b57d0"
 NOW_LINE_COLOR = "#d93025"
 

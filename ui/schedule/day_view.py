@@ -22,7 +22,10 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QPushButton,
+    QResizeEvent,
     QShortcut,
+    QSize,
+    QSizePolicy,
     QSplitter,
     Qt,
     QTimer,
@@ -34,11 +37,43 @@ from ui.qt import (
 from ui.schedule.arrivals import ArrivalsBoard
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.canvas import ScheduleCanvas
+from ui.schedule.forms import US_DATE_FORMAT
 from ui.schedule.legend import StatusLegend
 from ui.schedule.loading import load_schedule_day
 from ui.schedule.model import ClientLabel, ColumnMode, ScheduleDay
 
 MESSAGE_SECONDS = 15
+
+
+class DayHeading(QLabel):
+    """The day's name in full, or abbreviated when the navigation row is narrow (a laptop at 150%);
+    the full text stays in the tooltip and the accessible description."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._long = self._short = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_day_text(self, *, long: str, short: str) -> None:
+        self._long, self._short = long, short
+        self.setToolTip(long)
+        self.setAccessibleDescription(long)
+        self._fit()
+        self.updateGeometry()
+
+    def _fit(self) -> None:
+        fits = self.fontMetrics().horizontalAdvance(self._long) <= self.contentsRect().width()
+        self.setText(self._long if fits else self._short)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._long) + 4, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._short) + 4, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
 
 class DayScheduleView(QWidget):
@@ -79,9 +114,9 @@ class DayScheduleView(QWidget):
         self.next_button.setToolTip("Next day (Ctrl+Right)")
         self.date_picker = QDateEdit()
         self.date_picker.setCalendarPopup(True)
-        self.date_picker.setDisplayFormat("ddd d MMM yyyy")
+        self.date_picker.setDisplayFormat(US_DATE_FORMAT)
         self.date_picker.setAccessibleName("Go to date")
-        self.day_label = QLabel()
+        self.day_label = DayHeading()
         self.day_label.setAccessibleName("Day shown")
         font = self.day_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
@@ -211,8 +246,11 @@ class DayScheduleView(QWidget):
                 failure=self._load_failed).run()
 
     def _show_day_heading(self, day: date) -> None:
-        suffix = " (today)" if day == self.today() else ""
-        self.day_label.setText(f"{day:%A}, {day:%B} {day.day}, {day.year}{suffix}")
+        today = day == self.today()
+        suffix = " (today)" if today else ""
+        # Short, the date picker beside it already shows the date: "Today", or "Tue Jun 16".
+        self.day_label.set_day_text(long=f"{day:%A}, {day:%B} {day.day}, {day.year}{suffix}",
+                                    short="Today" if today else f"{day:%a} {day:%b} {day.day}")
         blocker_state = self.date_picker.blockSignals(True)
         self.date_picker.setDate(QDate(day.year, day.month, day.day))
         self.date_picker.blockSignals(blocker_state)

@@ -7,6 +7,8 @@ from uuid import UUID
 from ui.qt import QComboBox, QDialog, QKeyEvent, QLabel, Qt
 
 PROBLEM_STYLE = "color: #a4161a;"
+# Dates in date pickers as a US desk writes them, like the rest of the app: "Mon Nov 23, 2026".
+US_DATE_FORMAT = "ddd MMM d, yyyy"
 OK_STYLE = "color: #17603a;"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ui.qt import QHBoxLayout, QLabel, QWidget
-from ui.schedule.colors import LEGEND_ORDER, STATUS_STYLES
+from ui.schedule.colors import LEGEND_ORDER, STATUS_STYLES, status_label
 
 
 class StatusLegend(QWidget):
@@ -15,8 +15,8 @@ class StatusLegend(QWidget):
         row.setSpacing(14)
         for status in LEGEND_ORDER:
             style = STATUS_STYLES[status]
-            swatch = QLabel(style.label)
-            swatch.setAccessibleName(f"{style.label} colour")
+            swatch = QLabel(status_label(status))
+            swatch.setAccessibleName(f"{status_label(status)} colour")
             # Same fill, side bar and text colour as a block, so the key reads like the grid.
             swatch.setStyleSheet(
                 f"QLabel {{ background: {style.fill}; color: {style.text}; border: 1px solid {style.border};"

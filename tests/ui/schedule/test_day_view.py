@@ -172,3 +172,15 @@ def test_privacy_mode_from_the_app_shows_initials_on_the_board_and_grid(qtbot: Q
         assert view.canvas._block_lines(block, 300)[0] == "ML"
     finally:
         bus.set_privacy_mode(False)
+
+
+def test_on_a_narrow_window_the_day_heading_is_abbreviated_and_whole_in_its_tooltip(
+        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    view = _view(qtbot, desk)
+    assert view.day_label.text() == "Tuesday, June 16, 2026"
+    # The date picker writes the date the same (US) way, month before day.
+    assert view.date_picker.text() == "Tue Jun 16, 2026"
+    view.resize(880, 500)
+    qtbot.waitUntil(lambda: view.day_label.text() == "Tue Jun 16")
+    assert view.day_label.toolTip() == "Tuesday, June 16, 2026"
+    assert view.book_button.geometry().right() <= view.width()

@@ -7,8 +7,9 @@ from datetime import date
 from pytestqt.qtbot import QtBot
 
 from medspa_desk.records import AppointmentStatus
+from medspa_desk.scheduling import format_span
 from tests.ui.schedule.factory import busy_day
-from ui.qt import QImage, QPainter
+from ui.qt import QImage, QPainter, QPoint
 from ui.schedule.canvas import ScheduleCanvas
 from ui.schedule.colors import STATUS_STYLES
 
@@ -66,3 +67,69 @@ def test_privacy_mode_paints_initials_instead_of_names(qtbot: QtBot) -> None:
     canvas.select(block.appointment_id)
     assert label.name not in canvas.accessibleDescription()
     assert label.initials in canvas.accessibleDescription()
+
+
+def test_a_narrow_block_keeps_the_room_whole_and_drops_the_time_first(qtbot: QtBot) -> None:
+    canvas = _canvas(qtbot, providers=12, per_provider=6, width=800, height=600)
+    day = canvas.day
+    painted = canvas._painted_blocks()[0]
+    appt = day.appointment(painted.block.appointment_id)
+    room = day.room_name(appt.room_id)
+    lines = canvas._block_lines(painted.block, painted.rect.width())
+    # "7:00–7:30 · Room 1" does not fit a 110-px column: the room gets its own line, the time goes last.
+    assert lines[2] == room
+    assert lines[3] == format_span(appt.starts_at, appt.ends_at, day.zone)
+    # A 30-minute block shows client, service and room; the time is read from the grid.
+    assert [static.text() for _line, _point, static in painted.lines][2] == room
+
+
+def test_a_wide_block_puts_time_and_room_on_one_line(qtbot: QtBot) -> None:
+    canvas = _canvas(qtbot, providers=2, per_provider=3, width=900, height=600)
+    block = canvas.layout_cache.blocks[0]
+    appt = canvas.day.appointment(block.appointment_id)
+    lines = canvas._block_lines(block, canvas.block_rect(block).width())
+    assert lines[2] == f"{format_span(appt.starts_at, appt.ends_at, canvas.day.zone)} · " \
+                       f"{canvas.day.room_name(appt.room_id)}"
+
+
+def test_hovering_a_block_or_a_heading_shows_its_whole_text(qtbot: QtBot) -> None:
+    canvas = _canvas(qtbot, providers=12, per_provider=6, width=800, height=600)
+    day = canvas.day
+    block = canvas.layout_cache.blocks[0]
+    appt = day.appointment(block.appointment_id)
+    canvas.verticalScrollBar().setValue(int(block.top))
+    qtbot.mouseMove(canvas.viewport(), canvas.block_rect(block).center().toPoint())
+    tip = canvas.viewport().toolTip()
+    for part in (day.client_label(appt.client_id, privacy=False), day.service_name(appt.service_id),
+                 day.room_name(appt.room_id), day.provider_name(appt.provider_id), "Booked"):
+        assert part in tip, part
+    heading = QPoint(int(canvas._gutter_w + canvas._col_w * 3 + 10), 4)
+    qtbot.mouseMove(canvas.viewport(), heading)
+    assert canvas.viewport().toolTip().splitlines() == [day.providers[3].display_name, "NP"]
+
+
+def test_a_long_provider_name_wraps_onto_two_lines_in_its_heading(qtbot: QtBot) -> None:
+    canvas = _canvas(qtbot, providers=12, per_provider=6, width=800, height=600)
+    name = canvas.layout_cache.columns[3].title  # Olivia Smith-Whitaker
+    avail = int(canvas._col_w) - 12
+    assert canvas._fm_bold.horizontalAdvance(name) > avail
+    lines = canvas._title_lines(name, avail)
+    assert len(lines) == 2 and lines[0] == "Olivia"
+    # What still does not fit is elided (the heading's tooltip has the whole name).
+    assert name.startswith(f"{lines[0]} {lines[1].rstrip('…')}")
+    assert canvas._header_h == canvas._line_h * 3 + 10
+
+
+def test_a_long_client_name_wraps_in_a_block_tall_enough_and_is_elided_in_a_short_one(qtbot: QtBot) -> None:
+    canvas = _canvas(qtbot, providers=12, per_provider=6, width=800, height=600)
+    day = canvas.day
+    block = next(b for b in canvas.layout_cache.blocks
+                 if day.client_label(day.appointment(b.appointment_id).client_id, privacy=False).endswith(
+                     "Smith-Whitaker"))
+    name = day.client_label(day.appointment(block.appointment_id).client_id, privacy=False)
+    width = canvas.block_rect(block).width()
+    short = canvas._block_lines(block, width, max_lines=3)
+    assert short[0].endswith("…") and len(short) >= 3
+    tall = canvas._block_lines(block, width, max_lines=5)
+    assert name.startswith(tall[0]) and tall[0] != name
+    assert day.service_name(day.appointment(block.appointment_id).service_id).startswith(tall[2].rstrip("…"))
