@@ -13,6 +13,13 @@
   runs in a child process at low priority, standing in for a server on another
   machine (in-process, its own work would compete for this process's GIL).
   ``ui.initial_sync_s`` and ``ui.initial_sync_records`` say how big the sync was.
+
+Environment: ``UI_BENCH_PARTS`` picks parts (comma-separated, any of
+``cold,search,rss,stall``; all by default); ``UI_SYNC_CLIENTS`` sets the size
+of the practice the stall part syncs (default ``SYNC_CLIENTS``);
+``UI_STALL_DETAIL=1`` also prints every late heartbeat and every cyclic
+garbage collection (generation, duration, thread) during the sync, on one
+time line, to trace where a stall comes from.
 """
 
 from __future__ import annotations
@@ -32,7 +39,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 100_000
 # As big a practice as seeds and syncs in about two minutes on the 2-core bench machine.
 SYNC_CLIENTS = 20_000
+# How long the heartbeat runs on after the sync has finished.
+SETTLE_S = 2.0
 QUERIES = ("ma", "mar", "mari", "jo", "joh", "ngu", "pat", "kim", "555", "5552", "41", "che", "da", "sar")
+
+
+def _parts() -> set[str]:
+    chosen = os.environ.get("UI_BENCH_PARTS", "")
+    return {part.strip() for part in chosen.split(",") if part.strip()} or {"cold", "search", "rss", "stall"}
 
 
 def _env() -> dict[str, str]:
@@ -100,6 +114,37 @@ def _pump_until(app: Any, condition: Any, timeout_s: float = 10.0) -> None:
             raise TimeoutError("the UI did not answer in time")
 
 
+def _run_event_loop_until(condition: Any, timeout_s: float) -> None:
+    """Let the GUI thread wait in its event loop, as the app does, until ``condition()``.
+
+    Unlike :func:`_pump_until`, the thread sleeps between events instead of
+    spinning, so it competes for a core and for the interpreter lock only when
+    it has something to do (a busy loop would itself delay the heartbeat).
+    """
+    from ui.qt import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.perf_counter() + timeout_s
+    timed_out: list[bool] = []
+
+    def check() -> None:
+        if condition():
+            loop.quit()
+        elif time.perf_counter() > deadline:
+            timed_out.append(True)
+            loop.quit()
+
+    checker = QTimer()
+    checker.setInterval(50)
+    checker.timeout.connect(check)
+    checker.start()
+    if not condition():
+        loop.exec()
+    checker.stop()
+    if timed_out:
+        raise TimeoutError("the UI did not answer in time")
+
+
 def search_keystrokes(workstation: Any) -> list[float]:
     from ui.operations import db_worker
     from ui.qt import QApplication, QTest
@@ -146,17 +191,80 @@ def serve_demo_practice(directory: str, clients: str) -> None:
     server.stop()
 
 
+class _StallDetail:
+    """Late heartbeats and cyclic collections on one time line (``UI_STALL_DETAIL=1``)."""
+
+    LATE_MS = 20.0
+
+    def __init__(self, last: list[float], *, dump_to: str | None = None) -> None:
+        import faulthandler
+        import gc
+        import threading
+
+        # faulthandler's watchdog is a C thread: it dumps every thread's stack
+        # without the interpreter lock, so it catches the holder of a long stall.
+        self._faulthandler = faulthandler
+        self._dumps = open(dump_to, "w") if dump_to else None  # noqa: SIM115 (closed in report)
+
+        self._threading = threading
+        self._last = last
+        self._previous = last[0]
+        self.events: list[tuple[float, str]] = []
+        self._gc_started = self._gc_cpu = 0.0
+        self._gc = gc
+        gc.callbacks.append(self._on_gc)
+
+    def beat(self) -> None:
+        # Connected after the measuring slot: ``last`` already holds this beat's time.
+        now = self._last[0]
+        gap = (now - self._previous) * 1000
+        self._previous = now
+        if gap > self.LATE_MS:
+            self.events.append((now, f"heartbeat late: gap {gap:.0f} ms"))
+        if self._dumps is not None:
+            if gap > 2 * self.LATE_MS:
+                self._dumps.write(f"== the dump above: heartbeat gap {gap:.0f} ms at {now:.3f}\n")
+                self._dumps.flush()
+            self._faulthandler.dump_traceback_later(2 * self.LATE_MS / 1000, file=self._dumps)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started, self._gc_cpu = time.perf_counter(), time.thread_time()
+            return
+        took = (time.perf_counter() - self._gc_started) * 1000
+        cpu = (time.thread_time() - self._gc_cpu) * 1000
+        if info["generation"] == 2 or took > 5:
+            tracked = len(self._gc.get_objects(2)) if info["generation"] == 2 else 0
+            self.events.append((time.perf_counter(), f"gc gen {info['generation']} {took:.0f} ms ({cpu:.0f} ms CPU), "
+                                f"{info['collected']} collected, {tracked:,} in gen 2, "
+                                f"on {self._threading.current_thread().name}"))
+
+    def report(self, started: float) -> None:
+        from collections import Counter
+
+        self._gc.callbacks.remove(self._on_gc)
+        if self._dumps is not None:
+            self._faulthandler.cancel_dump_traceback_later()
+            self._dumps.close()
+        kinds = Counter(type(o).__name__ for o in self._gc.get_objects())
+        print(f"   tracked objects after the sync: {sum(kinds.values()):,}; frozen {self._gc.get_freeze_count():,}; "
+              + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common(12)), flush=True)
+        for at, what in sorted(self.events):
+            print(f"   {at - started:8.3f} s  {what}", flush=True)
+
+
 def event_loop_stall_during_initial_sync(directory: Path, *, clients: int = SYNC_CLIENTS) -> dict[str, float]:
     """Longest heartbeat gap on the GUI thread while a new desk signs in and pulls the whole practice."""
     import json
 
     import pyotp
 
+    from ui.collector import freeze_long_lived
     from ui.desk_backend import DeskBackend
     from ui.operations import NetworkOp, db_worker
     from ui.qt import QApplication, QTimer
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 (alive for the event loop below)
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "bench.bench_ui", "--serve-demo", str(directory / "server"),
                                str(clients)], cwd=ROOT, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -176,21 +284,31 @@ def event_loop_stall_during_initial_sync(directory: Path, *, clients: int = SYNC
     heartbeat = QTimer()
     heartbeat.setInterval(5)
     heartbeat.timeout.connect(beat)
+    detail = _StallDetail(last, dump_to=os.environ.get("UI_STALL_DUMPS")) \
+        if os.environ.get("UI_STALL_DETAIL") == "1" else None
+    if detail is not None:
+        heartbeat.timeout.connect(detail.beat)
     signed_in: list[Any] = []
     failed: list[BaseException] = []
+    freeze_long_lived()  # as the app does once its sign-in window shows (ui.app.main)
     heartbeat.start()
     started = last[0] = time.perf_counter()
     NetworkOp(None, body=lambda: backend.sign_in(
         server=reach["url"], tenant=reach["tenant"], username="frontdesk", password=reach["password"],
         totp=pyotp.TOTP(reach["secret"]).now()), success=signed_in.append, failure=failed.append).run()
     try:
-        _pump_until(app, lambda: bool(failed) or (bool(signed_in)
-                                                  and signed_in[0].sync.status.last_success_at is not None),
-                    timeout_s=600)
+        _run_event_loop_until(lambda: bool(failed) or (bool(signed_in)
+                                                       and signed_in[0].sync.status.last_success_at is not None),
+                              timeout_s=900)
+        seconds = time.perf_counter() - started
+        # The heartbeat keeps going a little: what the end of the sync sets off counts too.
+        settle = time.perf_counter() + SETTLE_S
+        _run_event_loop_until(lambda: time.perf_counter() > settle, timeout_s=SETTLE_S + 60)
         heartbeat.stop()
+        if detail is not None:
+            detail.report(started)
         if failed:
             raise RuntimeError(f"the benchmark desk could not sign in: {type(failed[0]).__name__}")
-        seconds = time.perf_counter() - started
         session = signed_in[0]
         records = db_worker().run_sync(lambda store: store.pull_cursor())
         db_worker().detach(close=False)
@@ -239,17 +357,25 @@ def _rss_child(directory: str, username: str, password: str) -> None:
 
 
 def run(report: Any) -> None:
-    samples = cold_start_ms()
-    report.figure("ui.cold_start_ms", percentile(samples, 50), unit="ms", target=1500)
+    parts = _parts()
+    if "cold" in parts:
+        samples = cold_start_ms()
+        report.figure("ui.cold_start_ms", percentile(samples, 50), unit="ms", target=1500)
+    if parts & {"search", "rss"}:
+        with tempfile.TemporaryDirectory() as tmp:
+            practice = benchmark_practice()
+            workstation = build_workstation(Path(tmp) / "desk", practice)
+            if "search" in parts:
+                keystrokes = search_keystrokes(workstation)
+                report.figure("ui.search_keystroke_ms", percentile(keystrokes, 95), unit="ms", target=30)
+                report.figure("ui.search_keystroke_median_ms", percentile(keystrokes, 50), unit="ms")
+            if "rss" in parts:
+                report.figure("ui.rss_mb", rss_mb(workstation), unit="MiB", target=250)
+    if "stall" not in parts:
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        practice = benchmark_practice()
-        workstation = build_workstation(Path(tmp) / "desk", practice)
-        keystrokes = search_keystrokes(workstation)
-        report.figure("ui.search_keystroke_ms", percentile(keystrokes, 95), unit="ms", target=30)
-        report.figure("ui.search_keystroke_median_ms", percentile(keystrokes, 50), unit="ms")
-        report.figure("ui.rss_mb", rss_mb(workstation), unit="MiB", target=250)
-    with tempfile.TemporaryDirectory() as tmp:
-        sync = event_loop_stall_during_initial_sync(Path(tmp))
+        clients = int(os.environ.get("UI_SYNC_CLIENTS", SYNC_CLIENTS))
+        sync = event_loop_stall_during_initial_sync(Path(tmp), clients=clients)
         report.figure("ui.max_event_loop_stall_ms", sync["stall_ms"], unit="ms", target=50)
         report.figure("ui.initial_sync_s", sync["seconds"], unit="s")
         report.figure("ui.initial_sync_records", sync["records"], unit="changes", higher_is_better=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ui.collector import freeze_long_lived
 from ui.qt import QApplication, QObject, QTimer
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class DeskApp(QObject):
         self.window.signed_out.connect(self._signed_out)
         self.sign_in.hide()
         self.window.show()
+        freeze_long_lived()  # the desk's windows and views live as long as the session
         if not getattr(session, "pin_available", False):
             QTimer.singleShot(0, self.offer_pin)
 
@@ -140,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
         desk = DeskApp(DeskBackend(directory, ca_path=args.ca_file))
     desk.show_sign_in()
+    freeze_long_lived()  # start-up's modules, classes and windows live as long as the app
     if args.report_start_up:
         QTimer.singleShot(0, lambda: (print(SHOWN_MARKER, flush=True), app.quit()))
     code = app.exec()
