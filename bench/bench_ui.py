@@ -15,8 +15,11 @@
   ``ui.initial_sync_s`` and ``ui.initial_sync_records`` say how big the sync was.
 
 Environment: ``UI_BENCH_PARTS`` picks parts (comma-separated, any of
-``cold,search,rss,stall``; all by default); ``UI_SYNC_CLIENTS`` sets the size
-of the practice the stall part syncs (default ``SYNC_CLIENTS``);
+``cold,search,rss,stall``; all by default); ``UI_SYNC_PRACTICE`` is the
+practice the stall part syncs: a number of clients of the demo practice (the
+default, ``SYNC_CLIENTS``), or ``benchmark=F``, the benchmark practice (100k
+clients, 300k appointments, 100k treatments) scaled by F (``benchmark=1``:
+the whole of it, about a quarter of an hour here);
 ``UI_STALL_DETAIL=1`` also prints every late heartbeat and every cyclic
 garbage collection (generation, duration, thread) during the sync, on one
 time line, to trace where a stall comes from.
@@ -114,6 +117,21 @@ def _pump_until(app: Any, condition: Any, timeout_s: float = 10.0) -> None:
             raise TimeoutError("the UI did not answer in time")
 
 
+def _start_noise_probe() -> subprocess.Popen[str]:
+    """A bare process sleeping 5 ms at a time: how late the machine itself wakes a thread."""
+    code = ("import select, sys, time\n"
+            "worst, last = 0.0, time.perf_counter()\n"
+            "while not select.select([sys.stdin], [], [], 0.005)[0]:\n"
+            "    now = time.perf_counter(); worst = max(worst, now - last); last = now\n"
+            "print(round(worst * 1000, 1), flush=True)\n")
+    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def _stop_noise_probe(probe: subprocess.Popen[str]) -> float:
+    out, _ = probe.communicate("stop\n", timeout=30)
+    return float(out.strip() or "nan")
+
+
 def _run_event_loop_until(condition: Any, timeout_s: float) -> None:
     """Let the GUI thread wait in its event loop, as the app does, until ``condition()``.
 
@@ -176,15 +194,27 @@ def search_keystrokes(workstation: Any) -> list[float]:
     return samples
 
 
-def serve_demo_practice(directory: str, clients: str) -> None:
+def sync_scale(practice: str) -> Any:
+    """``"20000"``: the demo practice with that many clients; ``"benchmark=F"``: the benchmark practice × F."""
+    from dataclasses import replace
+
+    from medspa_desk.demo_data import BENCHMARK_SCALE, Scale
+
+    if practice.startswith("benchmark="):
+        factor = float(practice.removeprefix("benchmark="))
+        return replace(BENCHMARK_SCALE, clients=int(100_000 * factor), appointments=int(300_000 * factor),
+                       treatments=int(100_000 * factor), months_back=max(2, int(60 * factor)))
+    return Scale(clients=int(practice), months_back=3, months_ahead=1)
+
+
+def serve_demo_practice(directory: str, practice: str) -> None:
     """Child process: the central API seeded with a practice; prints how to reach it, serves until stdin ends."""
     import json
 
-    from medspa_desk.demo_data import Scale
     from ui.demo import DemoServer
 
     os.nice(15)  # a server on another machine does not take this machine's CPU from the desk
-    server = DemoServer.start(Path(directory), scale=Scale(clients=int(clients), months_back=3, months_ahead=1))
+    server = DemoServer.start(Path(directory), scale=sync_scale(practice))
     print(json.dumps({"url": server.base_url, "ca": str(server.tls.ca_path), "tenant": server.tenant,
                       "password": server.password, "secret": server.secrets["frontdesk"]}), flush=True)
     sys.stdin.read()
@@ -253,7 +283,7 @@ class _StallDetail:
             print(f"   {at - started:8.3f} s  {what}", flush=True)
 
 
-def event_loop_stall_during_initial_sync(directory: Path, *, clients: int = SYNC_CLIENTS) -> dict[str, float]:
+def event_loop_stall_during_initial_sync(directory: Path, *, practice: str = str(SYNC_CLIENTS)) -> dict[str, float]:
     """Longest heartbeat gap on the GUI thread while a new desk signs in and pulls the whole practice."""
     import json
 
@@ -267,11 +297,12 @@ def event_loop_stall_during_initial_sync(directory: Path, *, clients: int = SYNC
     app = QApplication.instance() or QApplication([])  # noqa: F841 (alive for the event loop below)
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "bench.bench_ui", "--serve-demo", str(directory / "server"),
-                               str(clients)], cwd=ROOT, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               practice], cwd=ROOT, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True)
     assert server.stdout is not None and server.stdin is not None
     reach = json.loads(server.stdout.readline())
-    print(f"   central API seeded with {clients:,} clients in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"   central API seeded with the practice {practice!r} in {time.perf_counter() - started:.1f} s",
+          flush=True)
     backend = DeskBackend(directory / "new-desk", ca_path=reach["ca"])
     gaps: list[float] = []
     last = [time.perf_counter()]
@@ -291,6 +322,7 @@ def event_loop_stall_during_initial_sync(directory: Path, *, clients: int = SYNC
     signed_in: list[Any] = []
     failed: list[BaseException] = []
     freeze_long_lived()  # as the app does once its sign-in window shows (ui.app.main)
+    probe = _start_noise_probe()
     heartbeat.start()
     started = last[0] = time.perf_counter()
     NetworkOp(None, body=lambda: backend.sign_in(
@@ -305,6 +337,7 @@ def event_loop_stall_during_initial_sync(directory: Path, *, clients: int = SYNC
         settle = time.perf_counter() + SETTLE_S
         _run_event_loop_until(lambda: time.perf_counter() > settle, timeout_s=SETTLE_S + 60)
         heartbeat.stop()
+        machine_ms = _stop_noise_probe(probe)
         if detail is not None:
             detail.report(started)
         if failed:
@@ -320,7 +353,8 @@ def event_loop_stall_during_initial_sync(directory: Path, *, clients: int = SYNC
     gaps.sort()
     print(f"   first sync of {records:,} changes in {seconds:.1f} s; {len(gaps)} heartbeats, "
           f"p99 gap {gaps[int(len(gaps) * 0.99)]:.0f} ms", flush=True)
-    return {"stall_ms": gaps[-1] if gaps else float("nan"), "seconds": seconds, "records": float(records)}
+    return {"stall_ms": gaps[-1] if gaps else float("nan"), "seconds": seconds, "records": float(records),
+            "machine_ms": machine_ms}
 
 
 def rss_mb(workstation: Any) -> float:
@@ -374,9 +408,10 @@ def run(report: Any) -> None:
     if "stall" not in parts:
         return
     with tempfile.TemporaryDirectory() as tmp:
-        clients = int(os.environ.get("UI_SYNC_CLIENTS", SYNC_CLIENTS))
-        sync = event_loop_stall_during_initial_sync(Path(tmp), clients=clients)
+        practice = os.environ.get("UI_SYNC_PRACTICE", str(SYNC_CLIENTS))
+        sync = event_loop_stall_during_initial_sync(Path(tmp), practice=practice)
         report.figure("ui.max_event_loop_stall_ms", sync["stall_ms"], unit="ms", target=50)
+        report.figure("ui.machine_wake_up_max_ms", sync["machine_ms"], unit="ms")
         report.figure("ui.initial_sync_s", sync["seconds"], unit="s")
         report.figure("ui.initial_sync_records", sync["records"], unit="changes", higher_is_better=True)
 
