@@ -213,8 +213,8 @@ def serve_demo_practice(directory: str, practice: str) -> None:
 
     from ui.demo import DemoServer
 
-    os.nice(15)  # a server on another machine does not take this machine's CPU from the desk
     server = DemoServer.start(Path(directory), scale=sync_scale(practice))
+    os.nice(15)  # serving, a server on another machine does not take this machine's CPU from the desk
     print(json.dumps({"url": server.base_url, "ca": str(server.tls.ca_path), "tenant": server.tenant,
                       "password": server.password, "secret": server.secrets["frontdesk"]}), flush=True)
     sys.stdin.read()
