@@ -10,8 +10,9 @@
   GUI thread during a REAL first sign-in and initial sync: a new workstation
   signs in (``DeskBackend``, online, TOTP) to the central API seeded with a
   practice of ``SYNC_CLIENTS`` clients and pulls all of it over TLS. The API
-  runs in a child process at low priority, standing in for a server on another
-  machine (in-process, its own work would compete for this process's GIL).
+  runs in the demo's child process (``ui.demo.DemoServerProcess``), serving at
+  low priority, standing in for a server on another machine (in-process, its
+  own work would compete for this process's GIL).
   ``ui.initial_sync_s`` and ``ui.initial_sync_records`` say how big the sync was.
 
 Environment: ``UI_BENCH_PARTS`` picks parts (comma-separated, any of
@@ -207,20 +208,6 @@ def sync_scale(practice: str) -> Any:
     return Scale(clients=int(practice), months_back=3, months_ahead=1)
 
 
-def serve_demo_practice(directory: str, practice: str) -> None:
-    """Child process: the central API seeded with a practice; prints how to reach it, serves until stdin ends."""
-    import json
-
-    from ui.demo import DemoServer
-
-    server = DemoServer.start(Path(directory), scale=sync_scale(practice))
-    os.nice(15)  # serving, a server on another machine does not take this machine's CPU from the desk
-    print(json.dumps({"url": server.base_url, "ca": str(server.tls.ca_path), "tenant": server.tenant,
-                      "password": server.password, "secret": server.secrets["frontdesk"]}), flush=True)
-    sys.stdin.read()
-    server.stop()
-
-
 class _StallDetail:
     """Late heartbeats and cyclic collections on one time line (``UI_STALL_DETAIL=1``)."""
 
@@ -285,25 +272,20 @@ class _StallDetail:
 
 def event_loop_stall_during_initial_sync(directory: Path, *, practice: str = str(SYNC_CLIENTS)) -> dict[str, float]:
     """Longest heartbeat gap on the GUI thread while a new desk signs in and pulls the whole practice."""
-    import json
-
-    import pyotp
-
     from ui.collector import freeze_long_lived
+    from ui.demo import DemoServerProcess
     from ui.desk_backend import DeskBackend
     from ui.operations import NetworkOp, db_worker
     from ui.qt import QApplication, QTimer
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 (alive for the event loop below)
     started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "bench.bench_ui", "--serve-demo", str(directory / "server"),
-                               practice], cwd=ROOT, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    assert server.stdout is not None and server.stdin is not None
-    reach = json.loads(server.stdout.readline())
+    # The demo's own server process; serving at low priority, as a server on another machine
+    # does not take this machine's CPU from the desk.
+    server = DemoServerProcess.start(directory / "server", scale=sync_scale(practice), niceness=15)
     print(f"   central API seeded with the practice {practice!r} in {time.perf_counter() - started:.1f} s",
           flush=True)
-    backend = DeskBackend(directory / "new-desk", ca_path=reach["ca"])
+    backend = DeskBackend(directory / "new-desk", ca_path=str(server.tls.ca_path))
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -326,8 +308,8 @@ def event_loop_stall_during_initial_sync(directory: Path, *, practice: str = str
     heartbeat.start()
     started = last[0] = time.perf_counter()
     NetworkOp(None, body=lambda: backend.sign_in(
-        server=reach["url"], tenant=reach["tenant"], username="frontdesk", password=reach["password"],
-        totp=pyotp.TOTP(reach["secret"]).now()), success=signed_in.append, failure=failed.append).run()
+        server=server.base_url, tenant=server.tenant, username="frontdesk", password=server.password,
+        totp=server.totp("frontdesk")), success=signed_in.append, failure=failed.append).run()
     try:
         _run_event_loop_until(lambda: bool(failed) or (bool(signed_in)
                                                        and signed_in[0].sync.status.last_success_at is not None),
@@ -348,8 +330,7 @@ def event_loop_stall_during_initial_sync(directory: Path, *, practice: str = str
         db_worker().run_sync(lambda _s: None)
         session.sign_out()
     finally:
-        server.stdin.close()
-        server.wait(timeout=60)
+        server.stop()
     gaps.sort()
     print(f"   first sync of {records:,} changes in {seconds:.1f} s; {len(gaps)} heartbeats, "
           f"p99 gap {gaps[int(len(gaps) * 0.99)]:.0f} ms", flush=True)
@@ -417,7 +398,5 @@ def run(report: Any) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-demo":
-        serve_demo_practice(*sys.argv[2:])
-    elif len(sys.argv) == 5 and sys.argv[1] == "--rss-child":
+    if len(sys.argv) == 5 and sys.argv[1] == "--rss-child":
         _rss_child(*sys.argv[2:])

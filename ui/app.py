@@ -40,6 +40,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the certificate authority that signed the server's certificate, when it "
                              "is not one the system already trusts (asked only at first set-up)")
     parser.add_argument("--report-start-up", action="store_true", help=argparse.SUPPRESS)
+    # The demo's server, in a child process of the demo app (ui.demo.DemoServerProcess).
+    parser.add_argument("--serve-demo", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--demo-scale", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--demo-niceness", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -114,6 +118,11 @@ class DeskApp(QObject):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.serve_demo:
+        from ui.demo import serve_until_stdin_closes
+
+        serve_until_stdin_closes(Path(args.serve_demo), scale_json=args.demo_scale, niceness=args.demo_niceness)
+        return 0
     directory = Path(args.data_dir) if args.data_dir else _data_dir()
     _configure_logging(directory)
     from medspa_desk.vault import disable_core_dumps
