@@ -69,6 +69,16 @@ def sign_in(workstation: SeededWorkstation, qapp: Any) -> Iterator[Callable[...,
     bus.set_privacy_mode(False)
 
 
+@pytest.fixture
+def signed_in_sessions() -> Iterator[list[DeskSession]]:
+    """Sessions a test signs in; signed out (sync stopped) afterwards."""
+    sessions: list[DeskSession] = []
+    yield sessions
+    release_worker()
+    for session in sessions:
+        session.sign_out()
+
+
 def release_worker() -> None:
     """Take the store away from the DB worker (without closing it) once queued jobs are done."""
     worker = db_worker()

@@ -18,7 +18,6 @@ import pytest
 
 from medspa_desk.session import DeskSession
 from tests.support.live_api import LiveApi
-from tests.ui.conftest import release_worker
 from ui.collector import HELD_OFF_THRESHOLD, freeze_long_lived, full_collections
 from ui.desk_backend import DeskBackend
 from ui.events import CoreEventBridge, bus
@@ -76,18 +75,10 @@ def cycle_watch() -> Iterator[CycleWatch]:
     gc.callbacks.remove(watch.note)
 
 
-@pytest.fixture
-def sessions() -> Iterator[list[DeskSession]]:
-    signed_in: list[DeskSession] = []
-    yield signed_in
-    release_worker()
-    for session in signed_in:
-        session.sign_out()
-
-
 def test_a_first_sync_runs_no_full_collection_and_they_resume_when_it_ends(
         qtbot: Any, live_api: LiveApi, tmp_path: Path, eager_collector: None,
-        cycle_watch: CycleWatch, sessions: list[DeskSession]) -> None:
+        cycle_watch: CycleWatch, signed_in_sessions: list[DeskSession]) -> None:
+    sessions = signed_in_sessions
     backend = DeskBackend(tmp_path / "new-desk", ca_path=live_api.ca_path, bridge=cycle_watch)
     user = live_api.users["front_desk"]
     failed: list[BaseException] = []
