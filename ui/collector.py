@@ -12,7 +12,7 @@ or two, each a freeze of 80-180 ms on a busy 2-core machine
   then (modules, classes, functions, the windows) lives as long as the app, so
   it moves to the permanent generation, which collections skip.
 - :data:`full_collections` is held off while a sync cycle runs
-  (:func:`sync_callbacks_with_collector`): young collections still run, so
+  (:func:`ui.desk_backend.sync_callbacks`): young collections still run, so
   short-lived reference cycles are still freed at once; only the walk of the
   old generation waits. It resumes when the cycle ends (finished, failed, the
   desk locked or signed out); the next full collection then walks only what
@@ -22,10 +22,7 @@ or two, each a freeze of 80-180 ms on a busy 2-core machine
 from __future__ import annotations
 
 import gc
-import logging
 import threading
-
-log = logging.getLogger(__name__)
 
 # Generation-1 collections before a full one while held off: in effect, none.
 HELD_OFF_THRESHOLD = 1_000_000
@@ -69,9 +66,8 @@ class FullCollections:
         with self._lock:
             self._holds += 1
             if self._holds == 1:
-                young, middle, full = gc.get_threshold()
-                self._saved = (young, middle, full)
-                gc.set_threshold(young, middle, HELD_OFF_THRESHOLD)
+                self._saved = gc.get_threshold()
+                gc.set_threshold(self._saved[0], self._saved[1], HELD_OFF_THRESHOLD)
 
     def resume(self) -> None:
         with self._lock:
