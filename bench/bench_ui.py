@@ -13,6 +13,10 @@
   runs in the demo's child process (``ui.demo.DemoServerProcess``), serving at
   low priority, standing in for a server on another machine (in-process, its
   own work would compete for this process's GIL).
+  The GUI thread waits in an event loop, as the app's does, and the heartbeat
+  runs on for ``SETTLE_S`` after the sync. ``ui.machine_wake_up_max_ms``: the
+  latest wake-up of a bare process sleeping 5 ms at a time during the same
+  sync, the machine's own share of any stall (the bench machine is shared).
   ``ui.initial_sync_s`` and ``ui.initial_sync_records`` say how big the sync was.
 
 Environment: ``UI_BENCH_PARTS`` picks parts (comma-separated, any of
@@ -20,10 +24,13 @@ Environment: ``UI_BENCH_PARTS`` picks parts (comma-separated, any of
 practice the stall part syncs: a number of clients of the demo practice (the
 default, ``SYNC_CLIENTS``), or ``benchmark=F``, the benchmark practice (100k
 clients, 300k appointments, 100k treatments) scaled by F (``benchmark=1``:
-the whole of it, about a quarter of an hour here);
-``UI_STALL_DETAIL=1`` also prints every late heartbeat and every cyclic
-garbage collection (generation, duration, thread) during the sync, on one
-time line, to trace where a stall comes from.
+the whole of it: generating and seeding it alone takes well over half an
+hour on the shared 2-core machine; ``benchmark=0.2`` about three minutes);
+``UI_STALL_DETAIL=1`` also prints every late heartbeat and every slow or full
+cyclic garbage collection (generation, wall and CPU time, thread) during the
+sync, on one time line, to trace where a stall comes from;
+``UI_STALL_DUMPS=FILE`` with it writes every thread's stack at each late
+heartbeat.
 """
 
 from __future__ import annotations
