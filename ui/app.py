@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ui.collector import freeze_long_lived
 from ui.qt import QApplication, QObject, QTimer
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the certificate authority that signed the server's certificate, when it "
                              "is not one the system already trusts (asked only at first set-up)")
     parser.add_argument("--report-start-up", action="store_true", help=argparse.SUPPRESS)
+    # The demo's server, in a child process of the demo app (ui.demo.DemoServerProcess).
+    parser.add_argument("--serve-demo", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--demo-scale", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--demo-niceness", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -78,6 +83,7 @@ class DeskApp(QObject):
         self.window.signed_out.connect(self._signed_out)
         self.sign_in.hide()
         self.window.show()
+        freeze_long_lived()  # the desk's windows and views live as long as the session
         if not getattr(session, "pin_available", False):
             QTimer.singleShot(0, self.offer_pin)
 
@@ -112,6 +118,11 @@ class DeskApp(QObject):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.serve_demo:
+        from ui.demo import serve_until_stdin_closes
+
+        serve_until_stdin_closes(Path(args.serve_demo), scale_json=args.demo_scale, niceness=args.demo_niceness)
+        return 0
     directory = Path(args.data_dir) if args.data_dir else _data_dir()
     _configure_logging(directory)
     from medspa_desk.vault import disable_core_dumps
@@ -143,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
         desk = DeskApp(DeskBackend(directory, ca_path=args.ca_file))
     desk.show_sign_in()
+    freeze_long_lived()  # start-up's modules, classes and windows live as long as the app
     if args.report_start_up:
         QTimer.singleShot(0, lambda: (print(SHOWN_MARKER, flush=True), app.quit()))
     code = app.exec()

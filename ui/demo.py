@@ -1,8 +1,11 @@
 """``python main.py --demo``: the whole system on this computer, with no set-up.
 
-A central API runs in this process on loopback (``127.0.0.1``, a random port):
-SQLite in a temporary folder, a throwaway TLS certificate authority made with
-trustme, uvicorn in a background thread. It is seeded with the demo practice
+A central API runs in a child process on loopback (``127.0.0.1``, a random
+port): SQLite in a temporary folder, a throwaway TLS certificate authority made
+with trustme, uvicorn in a background thread of that process. (In the desk's
+own process, building each page of the first sync held the interpreter lock
+against the window: heartbeat gaps of 100-200 ms on a 2-core machine.) The
+child ends when the app closes the pipe to it, or dies. It is seeded with the demo practice
 (``medspa_desk.demo_data`` through the API's own ``seed_demo``). The desk then
 signs in to it as the front desk through the real path: a new workstation
 folder, the online sign-in with the six-digit code (the demo knows each demo
@@ -17,11 +20,16 @@ harness can share.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+import os
 import re
 import secrets
 import shutil
 import ssl
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -129,8 +137,6 @@ class DemoServer:
     tenant: str
     password: str
     secrets: dict[str, str]
-    _last_counter: dict[str, int] = field(default_factory=dict)
-    _codes: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def start(cls, directory: Path, *, scale: Any = None, tenant: str = DEMO_TENANT,
@@ -157,6 +163,76 @@ class DemoServer:
     def base_url(self) -> str:
         return self.running.base_url
 
+    def stop(self) -> None:
+        self.running.stop()
+        self.database.dispose()
+
+
+SERVING_MARKER = "medspa-demo-server "
+SERVER_STOP_TIMEOUT_S = 30.0
+
+
+def serve_until_stdin_closes(directory: Path, *, scale_json: str = "", niceness: int = 0) -> None:
+    """The child's side (``main.py --serve-demo DIR``): start the demo server, say where it is, serve.
+
+    Prints one line, :data:`SERVING_MARKER` and JSON (address, CA file,
+    practice, password, authenticator secrets), then serves until its standard
+    input closes: the app closing the pipe, or the app's process ending.
+    """
+    from medspa_desk.demo_data import Scale
+
+    scale = Scale(**json.loads(scale_json)) if scale_json else None
+    server = DemoServer.start(directory, scale=scale)
+    if niceness:
+        os.nice(niceness)
+    print(SERVING_MARKER + json.dumps({
+        "url": server.base_url, "ca": str(server.tls.ca_path), "cert": str(server.tls.cert_path),
+        "key": str(server.tls.key_path), "tenant": server.tenant, "password": server.password,
+        "secrets": server.secrets}), flush=True)
+    sys.stdout = sys.stderr  # nothing else may fill the pipe nobody reads any more
+    sys.stdin.read()
+    server.stop()
+
+
+def _app_command() -> list[str]:
+    """How to start this app again: the bundled executable, or this Python with main.py."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, str(Path(__file__).resolve().parents[1] / "main.py")]
+
+
+@dataclass
+class DemoServerProcess:
+    """The demo server (:class:`DemoServer`) in a child process of this app."""
+
+    process: subprocess.Popen[str]
+    base_url: str
+    tls: TlsFiles
+    tenant: str
+    password: str
+    secrets: dict[str, str]
+    _last_counter: dict[str, int] = field(default_factory=dict)
+    _codes: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, directory: Path, *, scale: Any = None, niceness: int = 0) -> DemoServerProcess:
+        """Start the child and wait until it serves (seeding a big practice takes minutes)."""
+        command = [*_app_command(), "--serve-demo", str(directory), "--demo-niceness", str(niceness)]
+        if scale is not None:
+            command += ["--demo-scale", json.dumps(dataclasses.asdict(scale))]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(SERVING_MARKER):
+                reach = json.loads(line.removeprefix(SERVING_MARKER))
+                break
+        else:
+            process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+            raise RuntimeError("the demo server did not start; see the messages above")
+        tls = TlsFiles(Path(reach["ca"]), Path(reach["cert"]), Path(reach["key"]))
+        return cls(process=process, base_url=reach["url"], tls=tls, tenant=reach["tenant"],
+                   password=reach["password"], secrets=reach["secrets"])
+
     def totp(self, username: str) -> str | None:
         """A code the server has not seen for ``username`` (each code is accepted once)."""
         import pyotp
@@ -174,14 +250,23 @@ class DemoServer:
                 time.sleep((current + 1) * TOTP_STEP_S - time.time() + 0.05)
 
     def stop(self) -> None:
-        self.running.stop()
-        self.database.dispose()
+        """Close the pipe (the child stops its server and ends); kill it if it does not."""
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            log.warning("the demo server did not stop in time; ending it")
+            self.process.kill()
+            self.process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 class DemoBackend(DeskBackend):
     """The real sign-in, with the demo typing the six-digit code and setting the demo PIN."""
 
-    def __init__(self, directory: Path, *, server: DemoServer, pin: str | None = DEMO_PIN) -> None:
+    def __init__(self, directory: Path, *, server: DemoServerProcess, pin: str | None = DEMO_PIN) -> None:
         super().__init__(directory, ca_path=str(server.tls.ca_path), device_name="demo front desk")
         self.server = server
         self.pin = pin
@@ -207,13 +292,13 @@ class DemoSystem:
     """Server, workstation folder and sign-in backend of one demo run."""
 
     root: Path
-    server: DemoServer
+    server: DemoServerProcess
     backend: DemoBackend
 
     @classmethod
     def start(cls, *, scale: Any = None, root: Path | None = None) -> DemoSystem:
         root = Path(root or tempfile.mkdtemp(prefix="medspa-desk-demo-"))
-        server = DemoServer.start(root / "server", scale=scale)
+        server = DemoServerProcess.start(root / "server", scale=scale)
         backend = DemoBackend(root / "desk", server=server)
         return cls(root=root, server=server, backend=backend)
 

@@ -25,7 +25,8 @@ from medspa_desk.session import sign_in as session_sign_in
 from medspa_desk.sync.errors import ConnectionTrouble, InsecureServerAddress, SignInNeeded
 from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.workstation import Workstation, WorkstationSettingsError
-from ui.events import CoreEventBridge
+from ui.collector import follow_session_events, freeze_long_lived, full_collections
+from ui.events import CoreEventBridge, post_to_gui_thread
 from ui.operations import db_worker
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,29 @@ UNREACHABLE = ("The server cannot be reached right now. Staff who have signed in
 
 
 def sync_callbacks(bridge: CoreEventBridge | None = None) -> SyncCallbacks:
-    """The engine's callbacks, each re-emitted on ``ui.events.bus`` on the GUI thread."""
+    """The engine's callbacks, each re-emitted on ``ui.events.bus`` on the GUI thread.
+
+    While a cycle runs, the collector's full collections are held off
+    (``ui.collector``); they resume on the GUI thread once the views have had
+    the cycle's end, so the first full walk does not meet the whole cycle's
+    ``Changes`` still in flight.
+    """
     bridge = bridge or CoreEventBridge()
-    return SyncCallbacks(sync_did_start=bridge.sync_did_start, sync_did_finish=bridge.sync_did_finish,
-                         sync_did_fail=bridge.sync_did_fail, status_did_change=bridge.status_did_change,
+
+    def started() -> None:
+        full_collections.hold_off()
+        bridge.sync_did_start()
+
+    def finished(changes: Any) -> None:
+        bridge.sync_did_finish(changes)
+        post_to_gui_thread(full_collections.resume)
+
+    def failed(error: Any) -> None:
+        bridge.sync_did_fail(error)
+        post_to_gui_thread(full_collections.resume)
+
+    return SyncCallbacks(sync_did_start=started, sync_did_finish=finished, sync_did_fail=failed,
+                         status_did_change=bridge.status_did_change,
                          changes_did_arrive=bridge.changes_did_arrive)
 
 
@@ -78,6 +98,7 @@ class DeskBackend:
         self.device_name = device_name
         self.bridge = bridge or CoreEventBridge()
         self.server_unreachable = False
+        follow_session_events()
 
     @property
     def directory(self) -> Path:
@@ -124,6 +145,8 @@ class DeskBackend:
             raise
         self.server_unreachable = False
         worker.attach(session.store)
+        # What signing in loaded (the store, the engine, their modules) lives as long as the session.
+        freeze_long_lived()
         log.info("signed in user %s (%s)", session.user.id, "online" if session.sync else "offline")
         return session
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,18 @@ from tests.ui.practice import (
     build_practice,
     seed_workstation,
 )
+from ui.collector import full_collections
 from ui.events import bus
 from ui.operations import db_worker
+
+
+@pytest.fixture(autouse=True)
+def collector_as_found() -> Iterator[None]:
+    """Signing in freezes the heap and a sync cycle holds off full collections (ui/collector.py):
+    each test leaves the collector as it found it."""
+    yield
+    full_collections.resume_all()
+    gc.unfreeze()
 
 
 @pytest.fixture
@@ -56,6 +67,16 @@ def sign_in(workstation: SeededWorkstation, qapp: Any) -> Iterator[Callable[...,
     for session in sessions:
         session.sign_out()
     bus.set_privacy_mode(False)
+
+
+@pytest.fixture
+def signed_in_sessions() -> Iterator[list[DeskSession]]:
+    """Sessions a test signs in; signed out (sync stopped) afterwards."""
+    sessions: list[DeskSession] = []
+    yield sessions
+    release_worker()
+    for session in sessions:
+        session.sign_out()
 
 
 def release_worker() -> None:

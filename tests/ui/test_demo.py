@@ -70,3 +70,26 @@ def test_a_person_can_sign_in_to_the_demo_as_a_provider(qtbot: Any, qapp: Any) -
             desk.window.close()
         desk.shut_down()
         release_worker()
+
+
+def test_the_demo_server_runs_in_its_own_process_and_ends_when_its_pipe_closes(tmp_path: Any) -> None:
+    import socket
+    import threading
+    from urllib.parse import urlsplit
+
+    from ui.demo import DemoServerProcess
+
+    server = DemoServerProcess.start(tmp_path / "server", scale=TEST_SCALE)
+    try:
+        assert server.process.poll() is None
+        # Its page building never holds this process's interpreter lock: no server thread here.
+        assert not any(thread.name == "demo-api" for thread in threading.enumerate())
+        address = urlsplit(server.base_url)
+        with socket.create_connection((address.hostname, address.port), timeout=5):
+            pass
+    finally:
+        server.process.stdin.close()  # what the app's end does to the pipe, however it ends
+    assert server.process.wait(timeout=30) == 0
+    server.stop()
+    with pytest.raises(OSError):  # nothing listens there any more
+        socket.create_connection((address.hostname, address.port), timeout=5).close()

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from medspa_desk.session import DeskSession
 from tests.support.live_api import LiveApi
-from tests.ui.conftest import release_worker
 from tests.ui.practice import PASSWORDS
 from ui.desk_backend import UNREACHABLE, DeskBackend
 from ui.main_window import MainWindow
 from ui.qt import Qt
 from ui.sign_in import SetPinDialog, SignInWindow
-
-
-@pytest.fixture
-def signed_in_sessions() -> Iterator[list[DeskSession]]:
-    """Sessions a test signs in; signed out (sync stopped) afterwards."""
-    sessions: list[DeskSession] = []
-    yield sessions
-    release_worker()
-    for session in sessions:
-        session.sign_out()
 
 
 def window_for(qtbot: Any, backend: DeskBackend, **fields: str) -> SignInWindow:
