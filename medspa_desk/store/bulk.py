@@ -14,6 +14,10 @@ Speed (``store.import_records_per_s``, see docs/store.md "Performance"):
   per row, and a failed load rolls the indexes back with everything else;
 - new clients are added to the search index a chunk at a time (FTS5 flushes
   its pending terms at every statement, so one statement per chunk);
+- clients loaded into an empty table are indexed in one statement; in an
+  import whose clients come first, that statement runs on a thread of its own
+  (SQLite releases the GIL) while the next runs' rows are built, and the rows
+  wait (up to ``MAX_HELD_ROWS``) until it is done;
 - a large load (the first into a new store, or a list of a chunk or more)
   enlarges the page cache so the indexes being
   built stay decrypted in memory instead of being spilled and read back, and
@@ -25,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
@@ -42,6 +47,9 @@ from medspa_desk.store.rows import CLIENTS, TREATMENTS, Table, table_for_kind
 log = logging.getLogger(__name__)
 
 CHUNK = 10_000
+# Rows held back while the search index is built beside them (see
+# RowLoader.index_clients_meanwhile): about 100 MB for appointments.
+MAX_HELD_ROWS = 150_000
 # Page cache ceiling while loading (KiB): a 100,000-client practice (a 500 MB
 # file) is loaded and indexed without spilling dirty pages to the WAL and
 # decrypting them again (measured: 64 MiB 22,000, 256 MiB 24,800, 1 GiB
@@ -65,16 +73,27 @@ class BulkMixin(StoreBase):
                 # (no Python loop step per record).
                 for kind, run in groupby(records, type):
                     table = table_for_kind(kind)
+                    if table is not CLIENTS and loader.may_index_clients_meanwhile():
+                        # The clients came first (as in a first pull or the demo):
+                        # index them for search while the next runs' rows are built.
+                        if pending[CLIENTS]:
+                            loader.load(CLIENTS, pending[CLIENTS])
+                            pending[CLIENTS].clear()
+                        loader.index_clients_meanwhile()
                     rows, to_row = pending[table], table.to_row
                     while True:
                         before = len(rows)
                         # The same run iterator, continued chunk after chunk.
-                        rows.extend(map(to_row, islice(run, CHUNK - before)))  # noqa: B031
-                        count += len(rows) - before
-                        if len(rows) < CHUNK:
+                        rows.extend(map(to_row, islice(run, CHUNK)))  # noqa: B031
+                        added = len(rows) - before
+                        count += added
+                        # While the search index is being built the connection is
+                        # busy: keep building rows (up to a bound) and load them after.
+                        if len(rows) >= CHUNK and (not loader.indexing or len(rows) >= MAX_HELD_ROWS):
+                            loader.load(table, rows)
+                            rows.clear()
+                        if added < CHUNK:
                             break
-                        loader.load(table, rows)
-                        rows.clear()
                 for table, rows in pending.items():
                     if rows:
                         loader.load(table, rows)
@@ -146,7 +165,13 @@ def loading_rows(conn: Any) -> Iterator[RowLoader]:
     """
     conn.execute("INSERT INTO sync_state (name, value) VALUES ('bulk_load', '1')")
     loader = RowLoader(conn)
-    yield loader
+    try:
+        yield loader
+    except BaseException:
+        # Never leave the connection to a thread: a failure waits for it too.
+        loader.wait_for_indexing(reraise=False)
+        raise
+    loader.wait_for_indexing()
     loader.index_clients()
     loader.index_lots()
     loader.rebuild_deferred_indexes()
@@ -163,8 +188,11 @@ class RowLoader:
         self._treatments: list[str] = []  # ids of loaded treatments, for the lot index
         self._all_treatments_loaded_here = False  # the treatments table started empty
         self._all_clients_loaded_here = False  # the clients table started empty
+        self._indexing: threading.Thread | None = None
+        self._indexing_failed: BaseException | None = None
 
     def load(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        self.wait_for_indexing()
         if table.name not in self._seen:
             self._seen.add(table.name)
             if table is TREATMENTS:
@@ -201,10 +229,45 @@ class RowLoader:
         """Index for search every client of a load into an empty table, in one statement."""
         if self._all_clients_loaded_here:
             self._all_clients_loaded_here = False
-            self._conn.execute(
-                "INSERT INTO client_search (rowid, first_name, last_name, preferred_name, phone, "
-                "email, birth) SELECT rowid, first_name, last_name, preferred_name, phone, email, "
-                "birth FROM client_search_source WHERE deleted = 0")
+            _index_all_clients(self._conn)
+
+    def may_index_clients_meanwhile(self) -> bool:
+        return self._all_clients_loaded_here and self._indexing is None
+
+    def index_clients_meanwhile(self) -> None:
+        """Start indexing the clients loaded so far, on a thread of its own.
+
+        The one ``INSERT … SELECT`` runs inside SQLite without the GIL, so the
+        caller can build the next rows meanwhile on another core; it must not
+        touch the connection until :meth:`wait_for_indexing` (``load`` waits).
+        Clients loaded after this are indexed chunk by chunk, as in a table
+        that was not empty (a client loaded again replaces its entry).
+        """
+        if not self.may_index_clients_meanwhile():
+            return
+        self._all_clients_loaded_here = False
+        self._indexing = threading.Thread(target=self._index_all_clients, name="store-search-index",
+                                          daemon=True)
+        self._indexing.start()
+
+    def _index_all_clients(self) -> None:
+        try:
+            _index_all_clients(self._conn)
+        except BaseException as exc:  # handed to the loading thread by wait_for_indexing
+            self._indexing_failed = exc
+
+    @property
+    def indexing(self) -> bool:
+        return self._indexing is not None and self._indexing.is_alive()
+
+    def wait_for_indexing(self, *, reraise: bool = True) -> None:
+        if self._indexing is None:
+            return
+        self._indexing.join()
+        self._indexing = None
+        failed, self._indexing_failed = self._indexing_failed, None
+        if failed is not None and reraise:
+            raise failed
 
     def index_lots(self) -> None:
         """The lot-recall rows of every treatment loaded (what the schema-3 triggers would add)."""
@@ -235,6 +298,12 @@ class RowLoader:
         for sql in self._deferred:
             self._conn.execute(sql)
         self._deferred.clear()
+
+
+def _index_all_clients(conn: Any) -> None:
+    conn.execute("INSERT INTO client_search (rowid, first_name, last_name, preferred_name, phone, "
+                 "email, birth) SELECT rowid, first_name, last_name, preferred_name, phone, email, "
+                 "birth FROM client_search_source WHERE deleted = 0")
 
 
 def _index_clients(conn: Any, rows: list[tuple[Any, ...]]) -> None:

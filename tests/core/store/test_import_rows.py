@@ -9,7 +9,7 @@ import pytest
 
 from medspa_desk.demo_data import generate_practice
 from medspa_desk.records import Appointment, Client, Record
-from medspa_desk.store import Actor, Store, bulk
+from medspa_desk.store import Actor, Store, StoreError, bulk
 from medspa_desk.store.rows import TABLE_FOR_ENTITY, client_id_text, record_json, table_for
 from tests.core.store.conftest import Practice
 
@@ -49,6 +49,11 @@ def test_a_record_without_the_key_in_its_json_falls_back_to_its_attribute() -> N
     assert client_id_text(record_json(practice.clients[0]), appointment) == str(appointment.client_id)
 
 
+def fts_matches(store: Store, term: str) -> int:
+    return int(store.connection.execute(
+        "SELECT count(*) FROM client_search WHERE client_search MATCH ?", (term,)).fetchone()[0])
+
+
 def kinds_in_rows(store: Store, table: str) -> int:
     return int(store.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
 
@@ -78,7 +83,9 @@ def test_interleaved_runs_load_every_record_across_chunk_edges(
     assert kinds_in_rows(store, "appointments") == 22
     assert store.client(renamed.id, actor=actor) == renamed
     assert [hit.id for hit in store.search_clients("marlowe")] == [renamed.id]
-    assert len(store.search_clients("quill")) == 20  # the search's limit: 39 match
+    assert len(store.search_clients("quill")) == 20  # the search's limit
+    assert fts_matches(store, "quill") == 39  # the renamed client's old entry is gone
+    store.connection.execute("INSERT INTO client_search (client_search) VALUES ('integrity-check')")
     indexes = {name for (name,) in store.connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appointments'")}
     assert {"appointments_by_provider", "appointments_by_client", "appointments_by_room"} <= indexes
@@ -96,3 +103,58 @@ def test_a_record_of_a_kind_with_no_table_is_refused_and_nothing_is_loaded(
         store.import_records([client, Stray()], actor=actor)
     assert kinds_in_rows(store, "clients") == 0
     assert set(TABLE_FOR_ENTITY) >= {"client", "appointment"}
+
+
+def started_indexing_meanwhile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Calls through to the real method; notes each time the search index was started early."""
+    started: list[str] = []
+    real = bulk.RowLoader.index_clients_meanwhile
+
+    def noting(loader: bulk.RowLoader) -> None:
+        real(loader)
+        started.append(loader._indexing.name if loader._indexing else "")
+
+    monkeypatch.setattr(bulk.RowLoader, "index_clients_meanwhile", noting)
+    return started
+
+
+def test_clients_loaded_first_are_indexed_while_the_appointments_rows_are_built(
+        store: Store, practice: Practice, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "CHUNK", 4)
+    started = started_indexing_meanwhile(monkeypatch)
+    clients = [Client(first_name=f"Pia{i}", last_name="Kestrel", birth_date=date(1991, 4, 5))
+               for i in range(30)]
+    visits = [practice.appointment(clients[i], day=date(2026, 5, 4), hour=9 + i % 8,
+                                   minute=0 if i < 8 else 30 if i < 16 else 15)
+              for i in range(24)]
+    # 30 clients (7 full chunks and 2 left over), then the appointments.
+    assert store.import_records([*clients, *visits], actor=actor) == 54
+
+    assert started == ["store-search-index"]
+    assert fts_matches(store, "kestrel") == 30
+    assert [hit.id for hit in store.search_clients("pia29")] == [clients[29].id]
+    assert kinds_in_rows(store, "appointments") == 24
+    store.connection.execute("INSERT INTO client_search (client_search) VALUES ('integrity-check')")
+
+
+def test_a_failure_while_indexing_meanwhile_rolls_the_whole_load_back(
+        store: Store, practice: Practice, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "CHUNK", 4)
+
+    def failing(conn: object) -> None:  # a real SQL error, raised on the indexing thread
+        conn.execute("INSERT INTO no_such_table VALUES (1)")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(bulk, "_index_all_clients", failing)
+    clients = [Client(first_name=f"Rue{i}", last_name="Tanager", birth_date=date(1988, 2, 3))
+               for i in range(9)]
+    visits = [practice.appointment(clients[i], day=date(2026, 5, 5), hour=9 + i) for i in range(6)]
+
+    with pytest.raises(StoreError):
+        store.import_records([*clients, *visits], actor=actor)
+
+    assert kinds_in_rows(store, "clients") == 0
+    assert kinds_in_rows(store, "appointments") == 0
+    assert store.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    monkeypatch.undo()
+    assert store.import_records([*clients, *visits], actor=actor) == 15
+    assert fts_matches(store, "tanager") == 9
