@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 10_000
 # Rows held back while the search index is built beside them (see
-# RowLoader.index_clients_meanwhile): about 100 MB for appointments.
+# RowLoader.index_clients_meanwhile): about 1 KB each for appointments.
 MAX_HELD_ROWS = 150_000
 # Page cache ceiling while loading (KiB): a 100,000-client practice (a 500 MB
 # file) is loaded and indexed without spilling dirty pages to the WAL and
@@ -74,8 +74,8 @@ class BulkMixin(StoreBase):
                 for kind, run in groupby(records, type):
                     table = table_for_kind(kind)
                     if table is not CLIENTS and loader.may_index_clients_meanwhile():
-                        # The clients came first (as in a first pull or the demo):
-                        # index them for search while the next runs' rows are built.
+                        # The clients came first (as in the demo practice): index
+                        # them for search while the next runs' rows are built.
                         if pending[CLIENTS]:
                             loader.load(CLIENTS, pending[CLIENTS])
                             pending[CLIENTS].clear()
