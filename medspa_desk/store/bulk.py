@@ -17,7 +17,8 @@ Speed (``store.import_records_per_s``, see docs/store.md "Performance"):
 - clients loaded into an empty table are indexed in one statement; in an
   import whose clients come first, that statement runs on a thread of its own
   (SQLite releases the GIL) while the next runs' rows are built, and the rows
-  wait (up to ``MAX_HELD_ROWS``) until it is done;
+  wait (up to ``MAX_HELD_ROWS``) until it is done; likewise the indexes set
+  aside for a table are rebuilt on that thread once the next kind begins;
 - a large load (the first into a new store, or a list of a chunk or more)
   enlarges the page cache so the indexes being
   built stay decrypted in memory instead of being spilled and read back, and
@@ -31,7 +32,7 @@ import logging
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from itertools import groupby, islice
 from typing import Any
@@ -71,8 +72,18 @@ class BulkMixin(StoreBase):
                 # Records come in runs of one kind: the table is looked up once
                 # per run, and the rows of a run are built by map/islice/extend
                 # (no Python loop step per record).
+                previous: Table | None = None
                 for kind, run in groupby(records, type):
                     table = table_for_kind(kind)
+                    if previous is not table and previous is not None \
+                            and loader.may_rebuild_indexes_meanwhile(previous):
+                        # A table loaded with its indexes set aside (appointments):
+                        # rebuild them while the next runs' rows are built.
+                        if pending[previous]:
+                            loader.load(previous, pending[previous])
+                            pending[previous].clear()
+                        loader.rebuild_indexes_meanwhile(previous)
+                    previous = table
                     if table is not CLIENTS and loader.may_index_clients_meanwhile():
                         # The clients came first (as in the demo practice): index
                         # them for search while the next runs' rows are built.
@@ -87,7 +98,7 @@ class BulkMixin(StoreBase):
                         rows.extend(map(to_row, islice(run, CHUNK)))  # noqa: B031
                         added = len(rows) - before
                         count += added
-                        # While the search index is being built the connection is
+                        # While an index is being built aside the connection is
                         # busy: keep building rows (up to a bound) and load them after.
                         if len(rows) >= CHUNK and (not loader.indexing or len(rows) >= MAX_HELD_ROWS):
                             loader.load(table, rows)
@@ -184,7 +195,8 @@ class RowLoader:
     def __init__(self, conn: Any) -> None:
         self._conn = conn
         self._seen: set[str] = set()
-        self._deferred: list[str] = []  # CREATE INDEX statements to run at the end
+        # CREATE INDEX statements to run at the end (or aside), by table name.
+        self._deferred: dict[str, list[str]] = {}
         self._treatments: list[str] = []  # ids of loaded treatments, for the lot index
         self._all_treatments_loaded_here = False  # the treatments table started empty
         self._all_clients_loaded_here = False  # the clients table started empty
@@ -223,7 +235,7 @@ class RowLoader:
             "AND sql IS NOT NULL ORDER BY name", (table.name,)).fetchall()
         for name, sql in indexes:
             self._conn.execute(f'DROP INDEX "{name}"')
-            self._deferred.append(sql)
+            self._deferred.setdefault(table.name, []).append(sql)
 
     def index_clients(self) -> None:
         """Index for search every client of a load into an empty table, in one statement."""
@@ -246,15 +258,37 @@ class RowLoader:
         if not self.may_index_clients_meanwhile():
             return
         self._all_clients_loaded_here = False
-        self._indexing = threading.Thread(target=self._index_all_clients, name="store-search-index",
-                                          daemon=True)
-        self._indexing.start()
+        self._run_aside(lambda: _index_all_clients(self._conn), "store-search-index")
 
-    def _index_all_clients(self) -> None:
-        try:
-            _index_all_clients(self._conn)
-        except BaseException as exc:  # handed to the loading thread by wait_for_indexing
-            self._indexing_failed = exc
+    def may_rebuild_indexes_meanwhile(self, table: Table) -> bool:
+        return table.name in self._deferred and self._indexing is None
+
+    def rebuild_indexes_meanwhile(self, table: Table) -> None:
+        """Rebuild the indexes set aside for ``table`` on a thread of its own.
+
+        As :meth:`index_clients_meanwhile`: each ``CREATE INDEX`` runs without
+        the GIL. Rows of ``table`` loaded after this go into the rebuilt
+        indexes as into any other.
+        """
+        if not self.may_rebuild_indexes_meanwhile(table):
+            return
+        statements = self._deferred.pop(table.name)
+
+        def rebuild() -> None:
+            for sql in statements:
+                self._conn.execute(sql)
+
+        self._run_aside(rebuild, "store-index-rebuild")
+
+    def _run_aside(self, work: Callable[[], None], name: str) -> None:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:  # handed to the loading thread by wait_for_indexing
+                self._indexing_failed = exc
+
+        self._indexing = threading.Thread(target=run, name=name, daemon=True)
+        self._indexing.start()
 
     @property
     def indexing(self) -> bool:
@@ -295,8 +329,9 @@ class RowLoader:
             (ids,))
 
     def rebuild_deferred_indexes(self) -> None:
-        for sql in self._deferred:
-            self._conn.execute(sql)
+        for statements in self._deferred.values():
+            for sql in statements:
+                self._conn.execute(sql)
         self._deferred.clear()
 
 

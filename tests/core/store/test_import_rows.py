@@ -8,9 +8,15 @@ from datetime import date
 import pytest
 
 from medspa_desk.demo_data import generate_practice
-from medspa_desk.records import Appointment, Client, Record
+from medspa_desk.records import Appointment, Client, Record, TreatmentRecord
 from medspa_desk.store import Actor, Store, StoreError, bulk
-from medspa_desk.store.rows import TABLE_FOR_ENTITY, client_id_text, record_json, table_for
+from medspa_desk.store.rows import (
+    TABLE_FOR_ENTITY,
+    Table,
+    client_id_text,
+    record_json,
+    table_for,
+)
 from tests.core.store.conftest import Practice
 
 
@@ -158,3 +164,39 @@ def test_a_failure_while_indexing_meanwhile_rolls_the_whole_load_back(
     monkeypatch.undo()
     assert store.import_records([*clients, *visits], actor=actor) == 15
     assert fts_matches(store, "tanager") == 9
+
+
+def test_the_appointments_indexes_are_rebuilt_while_the_next_rows_are_built(
+        store: Store, practice: Practice, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "CHUNK", 4)
+    started: list[str] = []
+    real = bulk.RowLoader.rebuild_indexes_meanwhile
+
+    def noting(loader: bulk.RowLoader, table: Table) -> None:
+        real(loader, table)
+        started.append(loader._indexing.name if loader._indexing else "")
+
+    monkeypatch.setattr(bulk.RowLoader, "rebuild_indexes_meanwhile", noting)
+    # A client already stored: no search indexing aside, so the rebuild is the only work aside.
+    client = practice.client("Wren", "Harrow")
+    day = date(2026, 6, 1)
+    visits = [practice.appointment(client, day=day, hour=9, minute=5 * i) for i in range(10)]
+    later = [practice.appointment(client, day=day, hour=14, minute=5 * i) for i in range(3)]
+    treatments = [TreatmentRecord(client_id=client.id, provider_id=practice.injector.id,
+                                  service_id=practice.botox.id, performed_at=v.starts_at)
+                  for v in visits[:6]]
+
+    assert store.import_records([*visits, *treatments, *later], actor=actor) == 19
+
+    # The appointments' indexes; the treatments' too when the thread was free again by then.
+    assert started[0] == "store-index-rebuild" and set(started) == {"store-index-rebuild"}
+    indexes = {name for (name,) in store.connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appointments'")}
+    assert {"appointments_by_provider", "appointments_by_client", "appointments_by_room",
+            "appointments_by_location_day"} <= indexes
+    assert store.check_integrity().ok  # every row, also the later ones, is in every index
+    schedule = store.day_schedule(practice.location.id, day)
+    assert sum(len(column) for column in schedule.by_provider.values()) == 13
+    assert kinds_in_rows(store, "treatments") == 6
+    assert store.connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                    "AND name = 'treatments_by_client'").fetchone()[0] == 1
