@@ -14,11 +14,6 @@ Speed (``store.import_records_per_s``, see docs/store.md "Performance"):
   per row, and a failed load rolls the indexes back with everything else;
 - new clients are added to the search index a chunk at a time (FTS5 flushes
   its pending terms at every statement, so one statement per chunk);
-- clients loaded into an empty table are indexed in one statement; in an
-  import whose clients come first, that statement runs on a thread of its own
-  (SQLite releases the GIL) while the next runs' rows are built, and the rows
-  wait (up to ``MAX_HELD_ROWS``) until it is done; likewise the indexes set
-  aside for a table are rebuilt on that thread once the next kind begins;
 - a large load (the first into a new store, or a list of a chunk or more)
   enlarges the page cache so the indexes being
   built stay decrypted in memory instead of being spilled and read back, and
@@ -30,9 +25,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
 from itertools import groupby, islice
 from typing import Any
@@ -48,9 +42,6 @@ from medspa_desk.store.rows import CLIENTS, TREATMENTS, Table, table_for_kind
 log = logging.getLogger(__name__)
 
 CHUNK = 10_000
-# Rows held back while the search index is built beside them (see
-# RowLoader.index_clients_meanwhile): about 1 KB each for appointments.
-MAX_HELD_ROWS = 150_000
 # Page cache ceiling while loading (KiB): a 100,000-client practice (a 500 MB
 # file) is loaded and indexed without spilling dirty pages to the WAL and
 # decrypting them again (measured: 64 MiB 22,000, 256 MiB 24,800, 1 GiB
@@ -72,39 +63,18 @@ class BulkMixin(StoreBase):
                 # Records come in runs of one kind: the table is looked up once
                 # per run, and the rows of a run are built by map/islice/extend
                 # (no Python loop step per record).
-                previous: Table | None = None
                 for kind, run in groupby(records, type):
                     table = table_for_kind(kind)
-                    if previous is not table and previous is not None \
-                            and loader.may_rebuild_indexes_meanwhile(previous):
-                        # A table loaded with its indexes set aside (appointments):
-                        # rebuild them while the next runs' rows are built.
-                        if pending[previous]:
-                            loader.load(previous, pending[previous])
-                            pending[previous].clear()
-                        loader.rebuild_indexes_meanwhile(previous)
-                    previous = table
-                    if table is not CLIENTS and loader.may_index_clients_meanwhile():
-                        # The clients came first (as in the demo practice): index
-                        # them for search while the next runs' rows are built.
-                        if pending[CLIENTS]:
-                            loader.load(CLIENTS, pending[CLIENTS])
-                            pending[CLIENTS].clear()
-                        loader.index_clients_meanwhile()
                     rows, to_row = pending[table], table.to_row
                     while True:
                         before = len(rows)
                         # The same run iterator, continued chunk after chunk.
-                        rows.extend(map(to_row, islice(run, CHUNK)))  # noqa: B031
-                        added = len(rows) - before
-                        count += added
-                        # While an index is being built aside the connection is
-                        # busy: keep building rows (up to a bound) and load them after.
-                        if len(rows) >= CHUNK and (not loader.indexing or len(rows) >= MAX_HELD_ROWS):
-                            loader.load(table, rows)
-                            rows.clear()
-                        if added < CHUNK:
+                        rows.extend(map(to_row, islice(run, CHUNK - before)))  # noqa: B031
+                        count += len(rows) - before
+                        if len(rows) < CHUNK:
                             break
+                        loader.load(table, rows)
+                        rows.clear()
                 for table, rows in pending.items():
                     if rows:
                         loader.load(table, rows)
@@ -176,13 +146,7 @@ def loading_rows(conn: Any) -> Iterator[RowLoader]:
     """
     conn.execute("INSERT INTO sync_state (name, value) VALUES ('bulk_load', '1')")
     loader = RowLoader(conn)
-    try:
-        yield loader
-    except BaseException:
-        # Never leave the connection to a thread: a failure waits for it too.
-        loader.wait_for_indexing(reraise=False)
-        raise
-    loader.wait_for_indexing()
+    yield loader
     loader.index_clients()
     loader.index_lots()
     loader.rebuild_deferred_indexes()
@@ -195,16 +159,12 @@ class RowLoader:
     def __init__(self, conn: Any) -> None:
         self._conn = conn
         self._seen: set[str] = set()
-        # CREATE INDEX statements to run at the end (or aside), by table name.
-        self._deferred: dict[str, list[str]] = {}
+        self._deferred: list[str] = []  # CREATE INDEX statements to run at the end
         self._treatments: list[str] = []  # ids of loaded treatments, for the lot index
         self._all_treatments_loaded_here = False  # the treatments table started empty
         self._all_clients_loaded_here = False  # the clients table started empty
-        self._indexing: threading.Thread | None = None
-        self._indexing_failed: BaseException | None = None
 
     def load(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
-        self.wait_for_indexing()
         if table.name not in self._seen:
             self._seen.add(table.name)
             if table is TREATMENTS:
@@ -235,73 +195,16 @@ class RowLoader:
             "AND sql IS NOT NULL ORDER BY name", (table.name,)).fetchall()
         for name, sql in indexes:
             self._conn.execute(f'DROP INDEX "{name}"')
-            self._deferred.setdefault(table.name, []).append(sql)
+            self._deferred.append(sql)
 
     def index_clients(self) -> None:
         """Index for search every client of a load into an empty table, in one statement."""
         if self._all_clients_loaded_here:
             self._all_clients_loaded_here = False
-            _index_all_clients(self._conn)
-
-    def may_index_clients_meanwhile(self) -> bool:
-        return self._all_clients_loaded_here and self._indexing is None
-
-    def index_clients_meanwhile(self) -> None:
-        """Start indexing the clients loaded so far, on a thread of its own.
-
-        The one ``INSERT … SELECT`` runs inside SQLite without the GIL, so the
-        caller can build the next rows meanwhile on another core; it must not
-        touch the connection until :meth:`wait_for_indexing` (``load`` waits).
-        Clients loaded after this are indexed chunk by chunk, as in a table
-        that was not empty (a client loaded again replaces its entry).
-        """
-        if not self.may_index_clients_meanwhile():
-            return
-        self._all_clients_loaded_here = False
-        self._run_aside(lambda: _index_all_clients(self._conn), "store-search-index")
-
-    def may_rebuild_indexes_meanwhile(self, table: Table) -> bool:
-        return table.name in self._deferred and self._indexing is None
-
-    def rebuild_indexes_meanwhile(self, table: Table) -> None:
-        """Rebuild the indexes set aside for ``table`` on a thread of its own.
-
-        As :meth:`index_clients_meanwhile`: each ``CREATE INDEX`` runs without
-        the GIL. Rows of ``table`` loaded after this go into the rebuilt
-        indexes as into any other.
-        """
-        if not self.may_rebuild_indexes_meanwhile(table):
-            return
-        statements = self._deferred.pop(table.name)
-
-        def rebuild() -> None:
-            for sql in statements:
-                self._conn.execute(sql)
-
-        self._run_aside(rebuild, "store-index-rebuild")
-
-    def _run_aside(self, work: Callable[[], None], name: str) -> None:
-        def run() -> None:
-            try:
-                work()
-            except BaseException as exc:  # handed to the loading thread by wait_for_indexing
-                self._indexing_failed = exc
-
-        self._indexing = threading.Thread(target=run, name=name, daemon=True)
-        self._indexing.start()
-
-    @property
-    def indexing(self) -> bool:
-        return self._indexing is not None and self._indexing.is_alive()
-
-    def wait_for_indexing(self, *, reraise: bool = True) -> None:
-        if self._indexing is None:
-            return
-        self._indexing.join()
-        self._indexing = None
-        failed, self._indexing_failed = self._indexing_failed, None
-        if failed is not None and reraise:
-            raise failed
+            self._conn.execute(
+                "INSERT INTO client_search (rowid, first_name, last_name, preferred_name, phone, "
+                "email, birth) SELECT rowid, first_name, last_name, preferred_name, phone, email, "
+                "birth FROM client_search_source WHERE deleted = 0")
 
     def index_lots(self) -> None:
         """The lot-recall rows of every treatment loaded (what the schema-3 triggers would add)."""
@@ -329,16 +232,9 @@ class RowLoader:
             (ids,))
 
     def rebuild_deferred_indexes(self) -> None:
-        for statements in self._deferred.values():
-            for sql in statements:
-                self._conn.execute(sql)
+        for sql in self._deferred:
+            self._conn.execute(sql)
         self._deferred.clear()
-
-
-def _index_all_clients(conn: Any) -> None:
-    conn.execute("INSERT INTO client_search (rowid, first_name, last_name, preferred_name, phone, "
-                 "email, birth) SELECT rowid, first_name, last_name, preferred_name, phone, email, "
-                 "birth FROM client_search_source WHERE deleted = 0")
 
 
 def _index_clients(conn: Any, rows: list[tuple[Any, ...]]) -> None:

@@ -8,15 +8,9 @@ from datetime import date
 import pytest
 
 from medspa_desk.demo_data import generate_practice
-from medspa_desk.records import Appointment, Client, Record, TreatmentRecord
-from medspa_desk.store import Actor, Store, StoreError, bulk
-from medspa_desk.store.rows import (
-    TABLE_FOR_ENTITY,
-    Table,
-    client_id_text,
-    record_json,
-    table_for,
-)
+from medspa_desk.records import Appointment, Client, Record
+from medspa_desk.store import Actor, Store, bulk
+from medspa_desk.store.rows import TABLE_FOR_ENTITY, client_id_text, record_json, table_for
 from tests.core.store.conftest import Practice
 
 
@@ -109,94 +103,3 @@ def test_a_record_of_a_kind_with_no_table_is_refused_and_nothing_is_loaded(
         store.import_records([client, Stray()], actor=actor)
     assert kinds_in_rows(store, "clients") == 0
     assert set(TABLE_FOR_ENTITY) >= {"client", "appointment"}
-
-
-def started_indexing_meanwhile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Calls through to the real method; notes each time the search index was started early."""
-    started: list[str] = []
-    real = bulk.RowLoader.index_clients_meanwhile
-
-    def noting(loader: bulk.RowLoader) -> None:
-        real(loader)
-        started.append(loader._indexing.name if loader._indexing else "")
-
-    monkeypatch.setattr(bulk.RowLoader, "index_clients_meanwhile", noting)
-    return started
-
-
-def test_clients_loaded_first_are_indexed_while_the_appointments_rows_are_built(
-        store: Store, practice: Practice, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "CHUNK", 4)
-    started = started_indexing_meanwhile(monkeypatch)
-    clients = [Client(first_name=f"Pia{i}", last_name="Kestrel", birth_date=date(1991, 4, 5))
-               for i in range(30)]
-    visits = [practice.appointment(clients[i], day=date(2026, 5, 4), hour=9 + i % 8,
-                                   minute=0 if i < 8 else 30 if i < 16 else 15)
-              for i in range(24)]
-    # 30 clients (7 full chunks and 2 left over), then the appointments.
-    assert store.import_records([*clients, *visits], actor=actor) == 54
-
-    assert started == ["store-search-index"]
-    assert fts_matches(store, "kestrel") == 30
-    assert [hit.id for hit in store.search_clients("pia29")] == [clients[29].id]
-    assert kinds_in_rows(store, "appointments") == 24
-    store.connection.execute("INSERT INTO client_search (client_search) VALUES ('integrity-check')")
-
-
-def test_a_failure_while_indexing_meanwhile_rolls_the_whole_load_back(
-        store: Store, practice: Practice, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "CHUNK", 4)
-
-    def failing(conn: object) -> None:  # a real SQL error, raised on the indexing thread
-        conn.execute("INSERT INTO no_such_table VALUES (1)")  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(bulk, "_index_all_clients", failing)
-    clients = [Client(first_name=f"Rue{i}", last_name="Tanager", birth_date=date(1988, 2, 3))
-               for i in range(9)]
-    visits = [practice.appointment(clients[i], day=date(2026, 5, 5), hour=9 + i) for i in range(6)]
-
-    with pytest.raises(StoreError):
-        store.import_records([*clients, *visits], actor=actor)
-
-    assert kinds_in_rows(store, "clients") == 0
-    assert kinds_in_rows(store, "appointments") == 0
-    assert store.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    monkeypatch.undo()
-    assert store.import_records([*clients, *visits], actor=actor) == 15
-    assert fts_matches(store, "tanager") == 9
-
-
-def test_the_appointments_indexes_are_rebuilt_while_the_next_rows_are_built(
-        store: Store, practice: Practice, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "CHUNK", 4)
-    started: list[str] = []
-    real = bulk.RowLoader.rebuild_indexes_meanwhile
-
-    def noting(loader: bulk.RowLoader, table: Table) -> None:
-        real(loader, table)
-        started.append(loader._indexing.name if loader._indexing else "")
-
-    monkeypatch.setattr(bulk.RowLoader, "rebuild_indexes_meanwhile", noting)
-    # A client already stored: no search indexing aside, so the rebuild is the only work aside.
-    client = practice.client("Wren", "Harrow")
-    day = date(2026, 6, 1)
-    visits = [practice.appointment(client, day=day, hour=9, minute=5 * i) for i in range(10)]
-    later = [practice.appointment(client, day=day, hour=14, minute=5 * i) for i in range(3)]
-    treatments = [TreatmentRecord(client_id=client.id, provider_id=practice.injector.id,
-                                  service_id=practice.botox.id, performed_at=v.starts_at)
-                  for v in visits[:6]]
-
-    assert store.import_records([*visits, *treatments, *later], actor=actor) == 19
-
-    # The appointments' indexes; the treatments' too when the thread was free again by then.
-    assert started[0] == "store-index-rebuild" and set(started) == {"store-index-rebuild"}
-    indexes = {name for (name,) in store.connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appointments'")}
-    assert {"appointments_by_provider", "appointments_by_client", "appointments_by_room",
-            "appointments_by_location_day"} <= indexes
-    assert store.check_integrity().ok  # every row, also the later ones, is in every index
-    schedule = store.day_schedule(practice.location.id, day)
-    assert sum(len(column) for column in schedule.by_provider.values()) == 13
-    assert kinds_in_rows(store, "treatments") == 6
-    assert store.connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
-                                    "AND name = 'treatments_by_client'").fetchone()[0] == 1
