@@ -46,7 +46,7 @@ from medspa_desk.records import (
 )
 from medspa_desk.scheduling import local_datetime
 from medspa_desk.store import Actor, Store
-from medspa_desk.store.connection import CONNECTION_PRAGMAS
+from medspa_desk.store.connection import CONNECTION_PRAGMAS, PAGE_SIZE
 
 CLIENTS = 100_000
 APPOINTMENTS = 300_000
@@ -134,8 +134,9 @@ def build(store: Store, records: list[Record]) -> tuple[float, float]:
 
 
 def plain_store(path: Path) -> Store:
-    """The baseline: stdlib sqlite3, same schema, pragmas and page size (4096) as the store."""
+    """The baseline: stdlib sqlite3, same schema, pragmas and page size as a new store."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     for pragma in CONNECTION_PRAGMAS:
         conn.execute(pragma)
     return Store.over_connection(conn)

@@ -28,6 +28,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
+from itertools import groupby, islice
 from typing import Any
 
 from sqlcipher3 import dbapi2
@@ -36,7 +37,7 @@ from medspa_desk.records import AuditAction, Record
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase, no_cycle_collection
 from medspa_desk.store.connection import CACHE_KIB
-from medspa_desk.store.rows import CLIENTS, TREATMENTS, Table, table_for
+from medspa_desk.store.rows import CLIENTS, TREATMENTS, Table, table_for_kind
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +60,20 @@ class BulkMixin(StoreBase):
                 self._write() as conn:
             with loading_rows(conn) as loader:
                 pending: dict[Table, list[tuple[Any, ...]]] = defaultdict(list)
-                # Records come in runs of one kind: look the table up when the kind changes.
-                kind: type[Record] | None = None
-                rows: list[tuple[Any, ...]] = []
-                to_row: Any = None
-                table: Table | None = None
-                for record in records:
-                    if type(record) is not kind:
-                        kind = type(record)
-                        table = table_for(record)
-                        rows, to_row = pending[table], table.to_row
-                    rows.append(to_row(record))
-                    count += 1
-                    if len(rows) >= CHUNK:
-                        loader.load(table, rows)  # type: ignore[arg-type]
+                # Records come in runs of one kind: the table is looked up once
+                # per run, and the rows of a run are built by map/islice/extend
+                # (no Python loop step per record).
+                for kind, run in groupby(records, type):
+                    table = table_for_kind(kind)
+                    rows, to_row = pending[table], table.to_row
+                    while True:
+                        before = len(rows)
+                        # The same run iterator, continued chunk after chunk.
+                        rows.extend(map(to_row, islice(run, CHUNK - before)))  # noqa: B031
+                        count += len(rows) - before
+                        if len(rows) < CHUNK:
+                            break
+                        loader.load(table, rows)
                         rows.clear()
                 for table, rows in pending.items():
                     if rows:

@@ -84,6 +84,26 @@ def id_and_json(record: Record) -> tuple[str, str]:
     return str(record.id), text
 
 
+_CLIENT_KEY = '"client_id":"'
+
+
+def client_id_text(text: str, record: Any) -> str:
+    """The record's ``client_id`` as text, read from its JSON ``text``.
+
+    Like the id in :func:`id_and_json`: a UUID-to-text conversion per row
+    saved. Every kind with a ``client_id`` declares it right after the
+    ``Record`` fields (ids, numbers and instants, never a nested object that
+    could hold a key of that name), so the first ``"client_id":"`` after the
+    id is the record's own (a test checks every kind). A JSON string cannot
+    hold that sequence: its quotes would be escaped. Not found: ``str``.
+    """
+    at = text.find(_CLIENT_KEY, 43)
+    if at < 0:
+        return str(record.client_id)
+    at += len(_CLIENT_KEY)
+    return text[at:at + 36]
+
+
 # Locations, providers and rooms repeat on every appointment of a bulk load;
 # their text form is worth remembering (a few thousand ids at most).
 _place_text: Callable[[UUID], str] = lru_cache(maxsize=4096)(str)
@@ -109,7 +129,7 @@ def _appointment_row(a: Appointment) -> tuple[Any, ...]:
     starts = epoch(a.starts_at)
     room = a.room_id
     appt_id, text = id_and_json(a)
-    return (appt_id, a.version, a.seq, _place_text(a.location_id), str(a.client_id),
+    return (appt_id, a.version, a.seq, _place_text(a.location_id), client_id_text(text, a),
             _place_text(a.provider_id), _place_text(room) if room else None, a.status.value,
             int(a.holds_slot), starts, starts - 60 * a.buffer_before_min,
             epoch(a.ends_at) + 60 * a.buffer_after_min, text)
@@ -117,17 +137,18 @@ def _appointment_row(a: Appointment) -> tuple[Any, ...]:
 
 def _intake_row(f: IntakeForm) -> tuple[Any, ...]:
     form_id, text = id_and_json(f)
-    return (form_id, f.version, f.seq, str(f.client_id), epoch(f.submitted_at), text)
+    return (form_id, f.version, f.seq, client_id_text(text, f), epoch(f.submitted_at), text)
 
 
 def _consent_row(c: SignedConsent) -> tuple[Any, ...]:
     consent_id, text = id_and_json(c)
-    return (consent_id, c.version, c.seq, str(c.client_id), c.template_key, epoch(c.signed_at), text)
+    return (consent_id, c.version, c.seq, client_id_text(text, c), c.template_key,
+            epoch(c.signed_at), text)
 
 
 def _treatment_row(t: TreatmentRecord) -> tuple[Any, ...]:
     treatment_id, text = id_and_json(t)
-    return (treatment_id, t.version, t.seq, str(t.client_id), int(t.is_signed),
+    return (treatment_id, t.version, t.seq, client_id_text(text, t), int(t.is_signed),
             epoch(t.performed_at), text)
 
 
@@ -157,7 +178,11 @@ TABLE_FOR_ENTITY: dict[str, Table] = {
 
 
 def table_for(record: Record) -> Table:
+    return table_for_kind(type(record))
+
+
+def table_for_kind(kind: type[Record]) -> Table:
     try:
-        return TABLE_FOR_ENTITY[record.entity]
-    except KeyError:
-        raise TypeError(f"no table for records of kind {type(record).__name__}") from None
+        return TABLE_FOR_ENTITY[kind.entity]
+    except (KeyError, AttributeError):
+        raise TypeError(f"no table for records of kind {kind.__name__}") from None
