@@ -15,6 +15,7 @@ machine; 1.0 is the full benchmark practice (about 12 minutes there).
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import threading
@@ -54,10 +55,18 @@ def _initial_sync(report: Report, workdir: Path) -> None:
     records = [r for r in practice.all_records() if r.entity not in ("user", "intake", "consent")]
     print(f"   practice: {len(records)} records generated in {time.perf_counter() - started:.0f} s "
           f"(scale {factor})", flush=True)
-    with LiveApi.start(workdir / "api") as live:
+    # The server runs in its own process, as it does for a real desk (another machine): in this
+    # one it would share the desk's interpreter lock and the figure would be the sum of both sides.
+    with LiveApi.start(workdir / "api", in_subprocess=True) as live:
         started = time.perf_counter()
         bulk_load(live.database, tenant_id=live.tenant.id, records=records)
         print(f"   server seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        expected = len(practice.clients) + len(practice.appointments) + len(practice.treatments)
+        sent = len(records)
+        # A desk does not hold the server's records in memory: half a million live objects here
+        # would make every collection of the desk's cyclic garbage collector walk them all.
+        del practice, records
+        gc.collect()
         desk = open_desk(live, workdir / "desk", who="manager", start=False, pull_page=5000)
         try:
             started = time.perf_counter()
@@ -68,10 +77,9 @@ def _initial_sync(report: Report, workdir: Path) -> None:
                 for table in ("clients", "appointments", "treatments")))
         finally:
             desk.close()
-    expected = len(practice.clients) + len(practice.appointments) + len(practice.treatments)
     if cached < expected:
         raise AssertionError(f"the desk cached {cached} of {expected} clients+appointments+treatments")
-    report.figure("sync.initial_records_per_s", len(records) / elapsed, unit="records/s", target=10_000,
+    report.figure("sync.initial_records_per_s", sent / elapsed, unit="records/s", target=10_000,
                   higher_is_better=True)
 
 
