@@ -21,6 +21,7 @@ the exception's type is logged; its message may quote PHI.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import logging
@@ -83,6 +84,36 @@ def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int]:
 
 def _apply_page(store: Any, *, page: PullResponse) -> Changes:
     return store.apply_changes(list(page.changes), cursor=page.cursor)
+
+
+class _PageFetcher:
+    """Fetches one pull page at a time on its own thread, so the next page travels while one is applied.
+
+    :meth:`take` returns the page asked for last, or raises what fetching it
+    raised. Leaving the ``with`` block waits for a fetch still in flight (it
+    shares the engine's HTTP client, which must be idle before anything else
+    uses it) and ends the thread.
+    """
+
+    def __init__(self, fetch: Callable[..., PullResponse]) -> None:
+        self._fetch = fetch
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull")
+        self._pending: concurrent.futures.Future[PullResponse] | None = None
+
+    def __enter__(self) -> _PageFetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True)
+
+    def ask(self, *, after: int) -> None:
+        self._pending = self._pool.submit(self._fetch, after=after)
+
+    def take(self) -> PullResponse:
+        if self._pending is None:
+            raise RuntimeError("take() before ask()")
+        pending, self._pending = self._pending, None
+        return pending.result()
 
 
 class SyncEngine:
@@ -346,6 +377,14 @@ class SyncEngine:
     # --- pull ----------------------------------------------------------------------------
 
     def _pull_all(self) -> Changes:
+        """Pull pages until current, each applied with its cursor in one store transaction.
+
+        The next page is fetched on a helper thread while this one is applied: the
+        server's time and the transfer overlap the store's work instead of adding
+        to it. Only a page that has been applied moves the cursor, so a pull cut
+        short anywhere resumes after the last page applied; a page fetched ahead
+        and not applied is simply dropped.
+        """
         api = self._server()
         cursor = self.with_store(lambda store: store.pull_cursor())
         self._known_cursor = cursor
@@ -354,21 +393,31 @@ class SyncEngine:
             return Changes()
         changes = Changes()
         done = 0
-        while True:
-            page = self._session.call(functools.partial(api.pull, after=cursor, limit=self._pull_page))
-            self._check_clock(page.server_time)
-            if page.cursor < cursor or any(change.seq <= cursor for change in page.changes):
-                raise ServerTrouble("The sync server sent changes out of order; nothing from them was "
-                                    "saved. Sync will try again.")
-            applied = self.with_store(functools.partial(_apply_page, page=page))
-            cursor = self._known_cursor = page.cursor
-            done += len(page.changes)
-            self._set_status(progress=Progress(done=done, total=done + max(0, page.remaining)), online=True)
-            if not applied.empty:
-                announce(self._callbacks.changes_did_arrive, applied)
-            changes |= applied
-            if not page.has_more:
-                return changes
+        with _PageFetcher(functools.partial(self._fetch_page, api)) as fetcher:
+            fetcher.ask(after=cursor)
+            while True:
+                page = fetcher.take()
+                self._check_page(page, after=cursor)
+                if page.has_more:
+                    fetcher.ask(after=page.cursor)
+                applied = self.with_store(functools.partial(_apply_page, page=page))
+                cursor = self._known_cursor = page.cursor
+                done += len(page.changes)
+                self._set_status(progress=Progress(done=done, total=done + max(0, page.remaining)), online=True)
+                if not applied.empty:
+                    announce(self._callbacks.changes_did_arrive, applied)
+                changes |= applied
+                if not page.has_more:
+                    return changes
+
+    def _fetch_page(self, api: CentralApi, *, after: int) -> PullResponse:
+        return self._session.call(functools.partial(api.pull, after=after, limit=self._pull_page))
+
+    def _check_page(self, page: PullResponse, *, after: int) -> None:
+        self._check_clock(page.server_time)
+        if page.cursor < after or any(change.seq <= after for change in page.changes):
+            raise ServerTrouble("The sync server sent changes out of order; nothing from them was "
+                                "saved. Sync will try again.")
 
     def _check_clock(self, server_time: datetime) -> None:
         skew = (self._clock() - server_time).total_seconds()

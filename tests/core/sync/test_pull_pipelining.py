@@ -1,0 +1,142 @@
+"""The pull fetches the next page while one is applied, and still resumes from the last page applied."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from medspa_api.db import tables as t
+from medspa_desk.protocol import Change
+from medspa_desk.store.changes import Changes
+from medspa_desk.store.errors import StoreError
+from medspa_desk.store.store import Store
+from medspa_desk.sync.engine import SyncEngine
+from medspa_desk.sync.errors import ServerTrouble
+from tests.core.sync.desks import Desk, client_factory, new_client, open_desk
+from tests.support.live_api import LiveApi
+
+CLIENTS = 60
+PAGE = 20
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveApi]:
+    with LiveApi.start(tmp_path / "api") as api:
+        yield api
+
+
+@pytest.fixture
+def practice_on_server(live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    writer = open_desk(live, tmp_path / "writer", who="front_desk", start=False)
+    try:
+        def create_all(store: Store) -> None:
+            for i in range(CLIENTS):
+                store.create_client(new_client(f"Client{i}", "Pipeline"), actor=writer.actor)
+
+        writer.write(create_all)
+        writer.engine.run_once()
+    finally:
+        writer.close()
+
+
+@pytest.fixture
+def reader(live: LiveApi, tmp_path: Path, practice_on_server: None) -> Iterator[Desk]:
+    desk = open_desk(live, tmp_path / "reader", who="manager", start=False)
+    yield desk
+    desk.close()
+
+
+def pulls_asked_after(live: LiveApi, cursor: int) -> int:
+    """How many pull pages after ``cursor`` the server has been asked for (its audit log)."""
+    audit = t.audit.c
+    with live.database.transaction(live.tenant.id, write=False) as conn:
+        return len(conn.execute(sa.select(audit.seq).where(
+            audit.tenant_id == live.tenant.id, audit.detail.like(f"pull after={cursor} %"))).all())
+
+
+class WatchedStore:
+    """The reader's real store, with a hook run before each page is applied."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.cursors: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def before_page(self, cursor: int) -> None:
+        pass
+
+    def apply_changes(self, changes: list[Change], *, cursor: int) -> Changes:
+        self.before_page(cursor)
+        done = self._store.apply_changes(changes, cursor=cursor)
+        self.cursors.append(cursor)
+        return done
+
+
+def engine_for(live: LiveApi, desk: Desk, store: WatchedStore) -> SyncEngine:
+    return SyncEngine(store, client_factory(live.base_url, live.ca_path), session=desk.session,
+                      pull_page=PAGE, long_poll=False)
+
+
+def clients_cached(desk: Desk) -> int:
+    return desk.store.connection.execute("SELECT count(*) FROM clients").fetchone()[0]
+
+
+def test_the_next_page_is_asked_for_before_the_one_in_hand_is_applied(live: LiveApi, reader: Desk) -> None:
+    class WaitsForTheNextAsk(WatchedStore):
+        next_asked_first: bool | None = None
+
+        def before_page(self, cursor: int) -> None:
+            if self.next_asked_first is None:
+                # The first page is held until the server has the request for the second (or 10 s pass).
+                asked = threading.Event()
+                for _ in range(200):
+                    if pulls_asked_after(live, cursor):
+                        asked.set()
+                        break
+                    asked.wait(0.05)
+                self.next_asked_first = asked.is_set()
+
+    store = WaitsForTheNextAsk(reader.store)
+    engine = engine_for(live, reader, store)
+    try:
+        engine.run_once()
+    finally:
+        engine.stop()
+
+    assert store.next_asked_first is True
+    assert clients_cached(reader) == CLIENTS
+    assert len(store.cursors) >= CLIENTS // PAGE
+
+
+def test_a_pull_cut_short_by_a_failed_page_resumes_after_the_last_page_applied(
+        live: LiveApi, reader: Desk) -> None:
+    class FailsOnTheSecondPage(WatchedStore):
+        failed = False
+
+        def before_page(self, cursor: int) -> None:
+            if len(self.cursors) == 1 and not self.failed:
+                self.failed = True
+                raise StoreError("The disk is full; free some space and sync again.")
+
+    store = FailsOnTheSecondPage(reader.store)
+    engine = engine_for(live, reader, store)
+    try:
+        with pytest.raises(ServerTrouble):
+            engine.run_once()
+        # The third page was already on its way when the second failed; nothing of it was kept.
+        assert reader.store.pull_cursor() == store.cursors[0]
+        assert clients_cached(reader) < CLIENTS
+
+        engine.run_once()
+    finally:
+        engine.stop()
+
+    assert clients_cached(reader) == CLIENTS
+    assert reader.store.pull_cursor() == store.cursors[-1]
