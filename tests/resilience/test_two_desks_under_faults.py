@@ -23,6 +23,7 @@ from tests.support.fault_proxy import EVERY_FAULT, FaultProxy
 from tests.support.live_api import LiveApi
 
 MUTATIONS = 1000
+MIN_FAULTS = 20
 
 
 @pytest.mark.slow
@@ -42,6 +43,16 @@ def test_two_desks_converge_with_every_change_applied_once_through_random_faults
         for n in range(MUTATIONS):
             loads[n % 2].step()
             pause.wait(0.01)
+
+        # Desks hear of changes on one held stream, and a desk backing off after a black hole
+        # makes few exchanges: keep the network faulty, with both desks asked to sync (as a
+        # person pressing Sync would), until enough exchanges have been broken to mean anything.
+        def broken_enough() -> bool:
+            for desk in desks:
+                desk.engine.sync_now()
+            return proxy.injected >= MIN_FAULTS
+
+        wait_until(broken_enough, timeout_s=180, what=f"{MIN_FAULTS} injected faults")
         proxy.calm()
 
         def settled() -> bool:
@@ -54,7 +65,7 @@ def test_two_desks_converge_with_every_change_applied_once_through_random_faults
             desk.engine.stop()
 
     assert sum(load.mutations for load in loads) == MUTATIONS
-    assert proxy.injected >= 15, f"too few faults to mean anything: {dict(proxy.counts)}"
+    assert proxy.injected >= MIN_FAULTS, f"too few faults to mean anything: {dict(proxy.counts)}"
     assert all(proxy.counts[fault] >= 2 for fault in EVERY_FAULT), dict(proxy.counts)
 
     held = server_records(live)
