@@ -18,6 +18,7 @@ from medspa_desk.store.connection import (
     open_database,
     page_sizes_to_try,
 )
+from tests.core.store.test_connection import flip
 
 
 def page_size(store: Store) -> int:
@@ -100,14 +101,6 @@ def test_a_wrong_key_on_a_4_kib_store_is_named_and_the_file_is_untouched(
         Store.open(db_path, bytearray(b"\x01" * 32))
 
     assert digest(db_path) == before
-
-
-def flip(path: Path, offset: int) -> None:
-    with path.open("r+b") as handle:
-        handle.seek(offset)
-        byte = handle.read(1)
-        handle.seek(offset)
-        handle.write(bytes([byte[0] ^ 0xFF]))
 
 
 def test_damage_to_the_first_page_of_a_4_kib_store_names_that_page(
