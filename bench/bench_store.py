@@ -150,7 +150,13 @@ def unkeyed_store(plain: Store, path: Path) -> Store:
     A copy, not a second connection, so its writes (the timeline's audit
     events) never empty the plain store's page cache.
     """
-    plain.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        plain.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.OperationalError:
+        # Seen after the 16 KiB-page import on stdlib sqlite3 ("database table is locked"): the
+        # failed attempt resets a statement left active on the connection and a second one
+        # succeeds. Not yet traced to the statement (see docs/benchmarks.md).
+        plain.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(plain.connection.execute("PRAGMA database_list").fetchone()[2], path)
     conn = dbapi2.connect(str(path), isolation_level=None, check_same_thread=False)
     for pragma in CONNECTION_PRAGMAS:
