@@ -153,9 +153,10 @@ def unkeyed_store(plain: Store, path: Path) -> Store:
     try:
         plain.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.OperationalError:
-        # Seen after the 16 KiB-page import on stdlib sqlite3 ("database table is locked"): the
-        # failed attempt resets a statement left active on the connection and a second one
-        # succeeds. Not yet traced to the statement (see docs/benchmarks.md).
+        # Stdlib sqlite3 only, after any import, small or large ("database table is locked"):
+        # the failed attempt resets a statement left active on the connection and a second one
+        # succeeds. The store's own SQLCipher connection checkpoints cleanly after the same
+        # imports (tried 2026-11-22); the statement is not yet traced.
         plain.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(plain.connection.execute("PRAGMA database_list").fetchone()[2], path)
     conn = dbapi2.connect(str(path), isolation_level=None, check_same_thread=False)
