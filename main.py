@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from ui.app import main
-
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--read-pulled-pages"]:
+        # A frozen build's page reader (medspa_desk.sync.page_parser): no window, no Qt.
+        from medspa_desk.sync.page_parser import main as read_pulled_pages
+
+        sys.exit(read_pulled_pages())
+    from ui.app import main
+
     sys.exit(main())

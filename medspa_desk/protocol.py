@@ -40,6 +40,10 @@ PROTOCOL_HEADER = "X-Medspa-Protocol"
 MAX_CLOCK_SKEW_S = 300
 MAX_PUSH_BATCH = 500
 MAX_PULL_PAGE = 5000
+# A pull page's cursor and has_more, repeated as response headers so a desk can ask for the
+# next page before it has parsed this one (the body stays the answer; a desk checks they agree).
+PULL_CURSOR_HEADER = "Medspa-Pull-Cursor"
+PULL_HAS_MORE_HEADER = "Medspa-Pull-Has-More"
 
 
 class Wire(BaseModel):

@@ -17,6 +17,7 @@ themselves on every page would scan the rest of the table each time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -30,8 +31,17 @@ from medspa_api.signin import Caller
 from medspa_desk.records import AuditAction, utc_now
 
 
-def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_id: UUID | None) -> bytes:
-    """The PullResponse for one page, as JSON bytes."""
+@dataclass(frozen=True)
+class PageBody:
+    """One page's PullResponse as JSON bytes, with the two fields a desk needs to ask for the next one."""
+
+    content: bytes
+    cursor: int
+    has_more: bool
+
+
+def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_id: UUID | None) -> PageBody:
+    """The PullResponse for one page."""
     r = t.records.c
     scope = [r.tenant_id == caller.tenant_id, r.seq > after]
     if location_id is not None:
@@ -64,4 +74,4 @@ def pull_page(db: Database, *, caller: Caller, after: int, limit: int, location_
             parts.append(head + ',"deleted":false,"data":' + row.data + "}")
     body = (f'{{"changes":[{",".join(parts)}],"cursor":{cursor},"has_more":{"true" if has_more else "false"},'
             f'"remaining":{remaining},"server_time":"{utc_now().isoformat()}"}}')
-    return body.encode("utf-8")
+    return PageBody(content=body.encode("utf-8"), cursor=cursor, has_more=has_more)

@@ -36,10 +36,23 @@ from medspa_desk.store.base import StoreBase
 from medspa_desk.store.bulk import CHUNK, loading_rows
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.clients import apply_client_changes
-from medspa_desk.store.errors import InvalidChange, InvalidServerData, NotFound
-from medspa_desk.store.rows import REFERENCE_TYPES, TABLE_FOR_ENTITY, Table
+from medspa_desk.store.errors import InvalidChange, NotFound
+from medspa_desk.store.pulled import PulledPage, PulledRecord, pulled_from_changes, server_record
+from medspa_desk.store.rows import (
+    APPOINTMENTS,
+    CLIENTS,
+    REFERENCE,
+    REFERENCE_TYPES,
+    TABLE_FOR_ENTITY,
+    Table,
+)
 
 PULL_CURSOR = "pull_cursor"
+# Where a row (rows.py) holds what a pulled page's redraw needs.
+_APPOINTMENT_LOCATION = APPOINTMENTS.columns.index("location_id")
+_APPOINTMENT_START = APPOINTMENTS.columns.index("starts_at")
+_CLIENT_COLUMN = {table: table.columns.index("client_id")
+                  for table in set(TABLE_FOR_ENTITY.values()) if "client_id" in table.columns}
 AUDIT_SENT_THROUGH = "audit_sent_through"
 _CREATES = frozenset({MutationKind.APPOINTMENT_BOOK, MutationKind.CLIENT_CREATE})
 
@@ -196,70 +209,66 @@ class SyncMixin(StoreBase):
     # --- pulled changes -----------------------------------------------------------
 
     def apply_changes(self, changes: list[Change], *, cursor: int) -> Changes:
-        """Apply one page of server changes and move the pull cursor, in one transaction.
+        """Apply one page of server changes and move the pull cursor, in one transaction."""
+        return self.apply_pulled(pulled_from_changes(changes, cursor=cursor))
+
+    def apply_pulled(self, page: PulledPage) -> Changes:
+        """Apply one pulled page (its records already rows) and move the pull cursor, in one transaction.
 
         A record with local edits still in the outbox keeps showing them: pending
         client field changes are re-applied on top of the server's copy, and
         other records with a pending command keep the local copy until settled.
         Every other record (all of them on a first sync) goes in as the bulk
-        import loads: rows from ``rows.py``, one ``executemany`` per table and
-        the new clients indexed for search a page at a time.
+        import loads: one ``executemany`` per table and the new clients indexed
+        for search a page at a time.
         """
-        page = _latest_per_record(changes)
         # No pause of the cyclic collector here (unlike the bulk import): pages
         # arrive while a person is using the desk, and the collection that
         # catches up after each pause held the interpreter lock long enough to
         # freeze the window (ui.max_event_loop_stall_ms 1,802 ms with the pause,
         # 277 ms without, on the same benchmark).
         with self._write() as conn:
-            pending = _ids_with_pending(conn, page)
+            pending = _ids_with_pending(conn, page.records)
             done = Changes()
-            plain: list[Change] = []
-            for change in page:
-                if change.deleted:
-                    done |= self._tombstone(conn, change.entity, change.entity_id)
-                elif change.entity_id in pending:
-                    done |= self._apply_one(conn, change.entity, change.entity_id, change.data)
+            plain: list[tuple[str, tuple[Any, ...]]] = []
+            for entity, record_id, row in page.records:
+                if row is None:
+                    done |= self._tombstone(conn, entity, UUID(record_id))
+                elif record_id in pending:
+                    done |= self._apply_one(conn, entity, UUID(record_id), json.loads(row[-1]))
                 else:
-                    plain.append(change)
-            done |= self._apply_plain(conn, plain)
+                    plain.append((entity, row))
+            done |= self._load_rows(conn, plain)
             conn.execute("INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT(name) "
-                         "DO UPDATE SET value = excluded.value", (PULL_CURSOR, str(int(cursor))))
+                         "DO UPDATE SET value = excluded.value", (PULL_CURSOR, str(int(page.cursor))))
         return done
 
-    def _apply_plain(self, conn: Any, changes: list[Change]) -> Changes:
-        """Upsert the records of changes that have no pending local edits, table by table.
+    def _load_rows(self, conn: Any, records: list[tuple[str, tuple[Any, ...]]]) -> Changes:
+        """Upsert the rows of records that have no pending local edits, table by table.
 
-        Each record is validated and turned into its row at once, then let go:
-        only the rows (plain text and numbers, which the cyclic garbage collector
-        stops tracking) and what the views must redraw stay for the whole page.
-        Keeping a page of thousands of models alive until the end made every
-        collection during the page walk all of them (a third of a first sync's
-        time went to the collector).
+        What the views must redraw is read from the rows' own columns (see
+        ``rows.py``): the appointment's location and start, the client a record
+        belongs to.
         """
-        if not changes:
+        if not records:
             return Changes()
         by_table: dict[Table, list[tuple[Any, ...]]] = defaultdict(list)
-        clients: set[UUID] = set()
-        starts: dict[UUID, list[datetime]] = defaultdict(list)  # by location, of the page's appointments
-        appointment_ids: list[str] = []
+        clients: set[str] = set()
+        starts: list[tuple[str, int]] = []  # (location id, start in epoch seconds) of the page's appointments
         reference = False
-        for change in changes:
-            record = _server_record(change.entity, change.entity_id, change.data)
-            table = TABLE_FOR_ENTITY[change.entity]
-            row = table.to_row(record)
+        for entity, row in records:
+            table = TABLE_FOR_ENTITY[entity]
             by_table[table].append(row)
-            if isinstance(record, Appointment):
-                appointment_ids.append(row[0])
-                starts[record.location_id].append(record.starts_at)
-                clients.add(record.client_id)
-            elif isinstance(record, Client):
-                clients.add(record.id)
-            elif isinstance(record, REFERENCE_TYPES):
+            if table is APPOINTMENTS:
+                starts.append((row[_APPOINTMENT_LOCATION], row[_APPOINTMENT_START]))
+            if table is CLIENTS:
+                clients.add(row[0])
+            elif table is REFERENCE:
                 reference = True
-                self._zones.pop(record.id, None)
+                self._zones.pop(UUID(row[0]), None)
             else:
-                clients.add(record.client_id)  # type: ignore[attr-defined]
+                clients.add(row[_CLIENT_COLUMN[table]])
+        appointment_ids = [row[0] for row in by_table.get(APPOINTMENTS, ())]
         # Where the appointments were before this page moved them (columns, not JSON).
         moved_from = conn.execute(
             "SELECT location_id, starts_at FROM appointments WHERE id IN "
@@ -270,19 +279,16 @@ class SyncMixin(StoreBase):
                 for start in range(0, len(rows), CHUNK):
                     loader.load(table, rows[start:start + CHUNK])
         days = _Days(self)
-        for location_id, starts_at in moved_from:
+        for location_id, starts_at in {*moved_from, *starts}:
             days.add(UUID(location_id), datetime.fromtimestamp(starts_at, UTC))
-        for location_id, instants in starts.items():
-            for instant in instants:
-                days.add(location_id, instant)
-        return Changes(days=frozenset(days.found), clients=frozenset(clients), reference=reference)
+        return Changes(days=frozenset(days.found), clients=frozenset(map(UUID, clients)), reference=reference)
 
     def pull_cursor(self) -> int:
         row = self._one("SELECT value FROM sync_state WHERE name = ?", (PULL_CURSOR,))
         return int(row[0]) if row else 0
 
     def _apply_one(self, conn: Any, entity: str, entity_id: UUID, data: dict[str, Any]) -> Changes:
-        record = _server_record(entity, entity_id, data)
+        record = server_record(entity, entity_id, data)
         pending = self._pending(conn, entity_id)
         if pending:
             if not isinstance(record, Client) or any(
@@ -441,48 +447,14 @@ def _double_booking_reason(mutation: Mutation, server_reason: str) -> str:
             "time on the server. Pick another time for it, or leave it where it is.")
 
 
-# --- a pulled page, checked -----------------------------------------------------------
-
-
-def _latest_per_record(changes: list[Change]) -> list[Change]:
-    """The page checked, with only the last change of each record (what it ends as).
-
-    Raises before anything is written when a change is of an unknown kind or empty.
-    """
-    latest: dict[tuple[str, int], Change] = {}
-    for change in changes:
-        if change.entity not in SYNCED_RECORDS:
-            raise InvalidServerData(f"The server sent a kind of record this version does "
-                                    f"not know ({change.entity[:40]}). Update Medspa Desk.")
-        if not change.deleted and change.data is None:
-            raise InvalidServerData(f"The server sent an empty change for record "
-                                    f"{change.entity_id}. Sync will retry.")
-        # Keyed by the id's integer: hashing a UUID object runs Python code per change.
-        latest[(change.entity, change.entity_id.int)] = change
-    return list(latest.values())
-
-
-def _server_record(entity: str, entity_id: UUID, data: dict[str, Any] | None) -> Record:
-    try:
-        record = SYNCED_RECORDS[entity].model_validate(data)
-    except ValidationError:
-        raise InvalidServerData(f"The server sent a {entity} record ({entity_id}) that is not "
-                                "valid; nothing from this sync page was saved. Sync will "
-                                "retry; if it keeps failing, contact support.") from None
-    if record.id != entity_id:
-        raise InvalidServerData(f"The server sent a {entity} record under the wrong id "
-                                f"({entity_id}); nothing from this sync page was saved.")
-    return record
-
-
-def _ids_with_pending(conn: Any, page: list[Change]) -> set[UUID]:
-    """Which records of the page still have a mutation in the outbox (none, on a first sync)."""
+def _ids_with_pending(conn: Any, page: list[PulledRecord]) -> set[str]:
+    """Which records of the page (ids as text) still have a mutation in the outbox (none, on a first sync)."""
     if not page or conn.execute("SELECT NOT EXISTS (SELECT 1 FROM outbox)").fetchone()[0]:
         return set()
-    ids = json.dumps([str(c.entity_id) for c in page if not c.deleted])
+    ids = json.dumps([record_id for _entity, record_id, row in page if row is not None])
     rows = conn.execute("SELECT DISTINCT entity_id FROM outbox WHERE entity_id IN "
                         "(SELECT value FROM json_each(?))", (ids,)).fetchall()
-    return {UUID(entity_id) for (entity_id,) in rows}
+    return {entity_id for (entity_id,) in rows}
 
 
 class _Days:

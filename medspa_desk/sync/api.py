@@ -9,23 +9,23 @@ API writes them for people.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from medspa_desk.protocol import (
-    Change,
+    PULL_CURSOR_HEADER,
+    PULL_HAS_MORE_HEADER,
     ChangesSince,
     ErrorBody,
     EscrowDeposit,
     EscrowRelease,
     LoginRequest,
-    PullResponse,
     PushRequest,
     PushResponse,
     RefreshRequest,
@@ -45,6 +45,8 @@ from medspa_desk.sync.transport import explain_connection_failure
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+UNREADABLE_ANSWER = ("The sync server sent an answer this version of Medspa Desk cannot read. "
+                     "It will try again; if this stays, update the app.")
 
 PREFIX = "/api/v1"
 LOGIN = f"{PREFIX}/auth/login"
@@ -108,20 +110,20 @@ def error_for(response: httpx.Response) -> SyncError:
                          code=code, status=status)
 
 
-def _read_pull_page(content: bytes) -> PullResponse:
-    """A pull page validated change by change.
+@dataclass(frozen=True)
+class RawPage:
+    """A pull page as it arrived; the server's hints say where the next page starts, if it sent them."""
 
-    Validating a whole page in one call holds the interpreter lock for the
-    whole page (hundreds of milliseconds for a page of signed consents), which
-    freezes the desk's window during the first sync; one change per call lets
-    the GUI thread run in between.
-    """
-    data = json.loads(content)
-    if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
-        raise ValueError("not a pull page")
-    changes = [Change.model_validate(item) for item in data["changes"]]
-    page = PullResponse.model_validate({**data, "changes": []})
-    return page.model_copy(update={"changes": changes})
+    content: bytes
+    next_after: int | None  # the page's cursor, from its header
+    has_more: bool | None
+
+
+def _raw_page(response: httpx.Response) -> RawPage:
+    cursor, more = response.headers.get(PULL_CURSOR_HEADER), response.headers.get(PULL_HAS_MORE_HEADER)
+    if cursor is None or more not in ("0", "1") or not cursor.isdigit():
+        return RawPage(response.content, None, None)  # an older server: the body alone says
+    return RawPage(response.content, int(cursor), more == "1")
 
 
 class CentralApi:
@@ -150,6 +152,17 @@ class CentralApi:
     def _call(self, method: str, path: str, answer: type[M] | None, *, access_token: str | None = None,
               body: BaseModel | None = None, params: dict[str, Any] | None = None,
               timeout: float | None = None) -> M | None:
+        response = self._send(method, path, access_token=access_token, body=body, params=params, timeout=timeout)
+        if answer is None:
+            return None
+        try:
+            return answer.model_validate_json(response.content)
+        except (ValidationError, ValueError):
+            raise ServerTrouble(UNREADABLE_ANSWER) from None
+
+    def _send(self, method: str, path: str, *, access_token: str | None = None, body: BaseModel | None = None,
+              params: dict[str, Any] | None = None, timeout: float | None = None) -> httpx.Response:
+        """The server's answer when it is a success; a :class:`SyncError` that says what went wrong if not."""
         headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
         content = body.model_dump_json().encode() if body is not None else None
         if content is not None:
@@ -165,15 +178,7 @@ class CentralApi:
             error = error_for(response)
             log.info("%s %s refused: %s %s", method, path, response.status_code, type(error).__name__)
             raise error
-        if answer is None:
-            return None
-        try:
-            if answer is PullResponse:
-                return _read_pull_page(response.content)
-            return answer.model_validate_json(response.content)
-        except (ValidationError, ValueError):
-            raise ServerTrouble("The sync server sent an answer this version of Medspa Desk cannot read. "
-                                "It will try again; if this stays, update the app.") from None
+        return response
 
     # --- sign-in -------------------------------------------------------------------
 
@@ -202,9 +207,10 @@ class CentralApi:
     def push(self, request: PushRequest, *, access_token: str) -> PushResponse:
         return self._call("POST", PUSH, PushResponse, body=request, access_token=access_token)
 
-    def pull(self, *, after: int, limit: int, access_token: str) -> PullResponse:
-        return self._call("GET", PULL, PullResponse, params={"after": after, "limit": limit},
-                          access_token=access_token)
+    def pull(self, *, after: int, limit: int, access_token: str) -> RawPage:
+        """One page of changes, unparsed: :func:`medspa_desk.store.pulled.read_page` reads it."""
+        return _raw_page(self._send("GET", PULL, params={"after": after, "limit": limit},
+                                    access_token=access_token))
 
     def changes_since(self, *, after: int, wait_s: float, access_token: str) -> ChangesSince:
         """The cheap check; with ``wait_s`` > 0 the server holds the answer until something changes."""

@@ -25,6 +25,7 @@ import concurrent.futures
 import contextlib
 import functools
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -40,14 +41,14 @@ from medspa_desk.protocol import (
     MAX_PULL_PAGE,
     MAX_PUSH_BATCH,
     ChangesSince,
-    PullResponse,
     PushRequest,
     PushResponse,
 )
 from medspa_desk.records import utc_now
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.errors import StoreClosed, StoreError
-from medspa_desk.sync.api import CentralApi
+from medspa_desk.store.pulled import PulledPage, UnreadablePage
+from medspa_desk.sync.api import UNREADABLE_ANSWER, CentralApi, RawPage
 from medspa_desk.sync.auth import Session
 from medspa_desk.sync.backoff import Backoff
 from medspa_desk.sync.errors import (
@@ -59,6 +60,7 @@ from medspa_desk.sync.errors import (
     SyncCancelled,
     SyncError,
 )
+from medspa_desk.sync.page_parser import OFFLOAD_AT, PageParser
 from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus, announce
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 AUDIT_BATCH = 2000
 DEFAULT_PULL_PAGE = 500  # small pages keep each store transaction and parse short
+PAGES_ENDED = ("The sync server's pages did not fit together; nothing from them was saved. "
+               "Sync will try again.")
 UNEXPECTED_TROUBLE = ("Sync ran into a problem on this computer and will try again by itself. Nothing "
                       "saved here is lost. If this message stays, restart Medspa Desk.")
 
@@ -82,38 +86,92 @@ def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int]:
     return store.outbox_count(), store.outbox_waiting_for_others(signed_in), len(store.conflicts())
 
 
-def _apply_page(store: Any, *, page: PullResponse) -> Changes:
-    return store.apply_changes(list(page.changes), cursor=page.cursor)
+def _apply_page(store: Any, *, page: PulledPage) -> Changes:
+    return store.apply_pulled(page)
 
 
-class _PageFetcher:
-    """Fetches one pull page at a time on its own thread, so the next page travels while one is applied.
+class _PagePipeline:
+    """Fetches pages ahead of the one being applied and has each read (parsed into rows) as it lands.
 
-    :meth:`take` returns the page asked for last, or raises what fetching it
-    raised. Leaving the ``with`` block waits for a fetch still in flight (it
-    shares the engine's HTTP client, which must be idle before anything else
-    uses it) and ends the thread.
+    One thread fetches, in order, and hands each page to the :class:`PageParser`;
+    with the server's cursor header it asks for the next page as soon as one
+    has arrived, so fetching, reading (on the helper process during a long pull)
+    and applying all overlap. Without the header it waits for the page to be
+    read. At most ``depth`` pages wait to be applied, so memory stays bounded.
+    :meth:`take` returns the next page in order or raises what fetching or
+    reading it raised. :meth:`close` waits for a fetch in flight (it shares the
+    engine's HTTP client, which must be idle before anything else uses it).
     """
 
-    def __init__(self, fetch: Callable[..., PullResponse]) -> None:
+    def __init__(self, fetch: Callable[..., RawPage], parser: PageParser, *, after: int, depth: int = 2) -> None:
         self._fetch = fetch
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull")
-        self._pending: concurrent.futures.Future[PullResponse] | None = None
+        self._parser = parser
+        self._ready: queue.Queue[tuple[RawPage, concurrent.futures.Future[PulledPage]] | BaseException] = (
+            queue.Queue(maxsize=depth))
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(after,), name="sync-pull", daemon=True)
+        self._thread.start()
 
-    def __enter__(self) -> _PageFetcher:
+    def __enter__(self) -> _PagePipeline:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._pool.shutdown(wait=True)
+        self.close()
 
-    def ask(self, *, after: int) -> None:
-        self._pending = self._pool.submit(self._fetch, after=after)
+    def take(self) -> PulledPage:
+        while True:
+            try:
+                item = self._ready.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if not self._thread.is_alive() and self._ready.empty():
+                    raise ServerTrouble(PAGES_ENDED) from None
+        if isinstance(item, BaseException):
+            raise item
+        raw, reading = item
+        try:
+            page = reading.result()
+        except UnreadablePage:
+            raise ServerTrouble(UNREADABLE_ANSWER) from None
+        if raw.next_after is not None and (raw.next_after, raw.has_more) != (page.cursor, page.has_more):
+            raise ServerTrouble(PAGES_ENDED)
+        return page
 
-    def take(self) -> PullResponse:
-        if self._pending is None:
-            raise RuntimeError("take() before ask()")
-        pending, self._pending = self._pending, None
-        return pending.result()
+    def close(self) -> None:
+        self._stopping.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._ready.get_nowait()  # a full queue must not hold the thread's last put
+            self._thread.join(timeout=0.05)
+
+    def _run(self, after: int) -> None:
+        try:
+            while not self._stopping.is_set():
+                raw = self._fetch(after=after)
+                reading = self._parser.submit(raw.content)
+                if not self._put((raw, reading)):
+                    return
+                if raw.next_after is not None:
+                    after, more = raw.next_after, bool(raw.has_more)
+                else:
+                    try:
+                        page = reading.result()
+                    except BaseException:
+                        return  # take() raises it from the same reading
+                    after, more = page.cursor, page.has_more
+                if not more:
+                    return
+        except BaseException as exc:
+            self._put(exc)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
 
 class SyncEngine:
@@ -134,7 +192,7 @@ class SyncEngine:
                  clock: Callable[[], datetime] = utc_now,
                  push_batch: int = MAX_PUSH_BATCH, pull_page: int = DEFAULT_PULL_PAGE,
                  poll_wait_s: float = 25.0, interval_s: float = 60.0, long_poll: bool = True,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, offload_pages: bool | None = None) -> None:
         if not 1 <= push_batch <= MAX_PUSH_BATCH or not 1 <= pull_page <= MAX_PULL_PAGE:
             raise ValueError(f"push batches hold 1 to {MAX_PUSH_BATCH} mutations and pull pages 1 to {MAX_PULL_PAGE}")
         self._store = store
@@ -152,6 +210,8 @@ class SyncEngine:
         self._interval_s = interval_s
         self._long_poll = long_poll
         self._backoff = backoff or Backoff()
+        # None: read a long pull's pages on the helper process (page_parser.OFFLOAD_AT); True/False: always/never.
+        self._offload_pages = offload_pages
         self._store_lock = threading.RLock()
         self._cycle_lock = threading.Lock()
         self._status_lock = threading.Lock()
@@ -379,11 +439,13 @@ class SyncEngine:
     def _pull_all(self) -> Changes:
         """Pull pages until current, each applied with its cursor in one store transaction.
 
-        The next page is fetched on a helper thread while this one is applied: the
-        server's time and the transfer overlap the store's work instead of adding
-        to it. Only a page that has been applied moves the cursor, so a pull cut
-        short anywhere resumes after the last page applied; a page fetched ahead
-        and not applied is simply dropped.
+        Pages are fetched and read ahead (:class:`_PagePipeline`) while one is
+        applied: the server's time, the transfer and the reading overlap the
+        store's work instead of adding to it. A long pull reads its pages on a
+        helper process (:mod:`medspa_desk.sync.page_parser`). Only a page that
+        has been applied moves the cursor, so a pull cut short anywhere resumes
+        after the last page applied; pages fetched ahead and not applied are
+        simply dropped.
         """
         api = self._server()
         cursor = self.with_store(lambda store: store.pull_cursor())
@@ -391,18 +453,18 @@ class SyncEngine:
         check = self._session.call(functools.partial(api.changes_since, after=cursor, wait_s=0))
         if not check.changed:
             return Changes()
+        offload = self._offload_pages if self._offload_pages is not None else (
+            check.latest_seq - cursor >= OFFLOAD_AT)
         changes = Changes()
         done = 0
-        with _PageFetcher(functools.partial(self._fetch_page, api)) as fetcher:
-            fetcher.ask(after=cursor)
+        with PageParser(offload=offload) as parser, _PagePipeline(
+                functools.partial(self._fetch_page, api), parser, after=cursor) as pages:
             while True:
-                page = fetcher.take()
+                page = pages.take()
                 self._check_page(page, after=cursor)
-                if page.has_more:
-                    fetcher.ask(after=page.cursor)
                 applied = self.with_store(functools.partial(_apply_page, page=page))
                 cursor = self._known_cursor = page.cursor
-                done += len(page.changes)
+                done += page.size
                 self._set_status(progress=Progress(done=done, total=done + max(0, page.remaining)), online=True)
                 if not applied.empty:
                     announce(self._callbacks.changes_did_arrive, applied)
@@ -410,12 +472,12 @@ class SyncEngine:
                 if not page.has_more:
                     return changes
 
-    def _fetch_page(self, api: CentralApi, *, after: int) -> PullResponse:
+    def _fetch_page(self, api: CentralApi, *, after: int) -> RawPage:
         return self._session.call(functools.partial(api.pull, after=after, limit=self._pull_page))
 
-    def _check_page(self, page: PullResponse, *, after: int) -> None:
+    def _check_page(self, page: PulledPage, *, after: int) -> None:
         self._check_clock(page.server_time)
-        if page.cursor < after or any(change.seq <= after for change in page.changes):
+        if page.cursor < after or (page.lowest_seq is not None and page.lowest_seq <= after):
             raise ServerTrouble("The sync server sent changes out of order; nothing from them was "
                                 "saved. Sync will try again.")
 

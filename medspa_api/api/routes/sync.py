@@ -20,6 +20,8 @@ from medspa_api.sync.pull import pull_page
 from medspa_api.sync.push import push
 from medspa_desk.protocol import (
     MAX_PULL_PAGE,
+    PULL_CURSOR_HEADER,
+    PULL_HAS_MORE_HEADER,
     ChangesSince,
     PullResponse,
     PushRequest,
@@ -88,8 +90,11 @@ def pull(caller: Puller, db: DatabaseDep,
          after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE)] = 1000,
          location_id: UUID | None = None) -> Response:
-    body = pull_page(db, caller=caller, after=after, limit=limit, location_id=location_id)
-    return Response(content=body, media_type="application/json")
+    page = pull_page(db, caller=caller, after=after, limit=limit, location_id=location_id)
+    # The cursor and has_more again as headers: a desk can ask for the next page while it still
+    # parses this one. The body stays the whole answer; the desk checks the two agree.
+    return Response(content=page.content, media_type="application/json",
+                    headers={PULL_CURSOR_HEADER: str(page.cursor), PULL_HAS_MORE_HEADER: "1" if page.has_more else "0"})
 
 
 @router.post("/push", response_model=PushResponse)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,15 @@ import pytest
 import sqlalchemy as sa
 
 from medspa_api.db import tables as t
-from medspa_desk.protocol import Change
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.errors import StoreError
+from medspa_desk.store.pulled import PulledPage
 from medspa_desk.store.store import Store
+from medspa_desk.sync.api import RawPage
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import ServerTrouble
 from tests.core.sync.desks import Desk, client_factory, new_client, open_desk
+from tests.core.sync.test_page_parser import page_readers
 from tests.support.live_api import LiveApi
 
 CLIENTS = 60
@@ -72,10 +75,10 @@ class WatchedStore:
     def before_page(self, cursor: int) -> None:
         pass
 
-    def apply_changes(self, changes: list[Change], *, cursor: int) -> Changes:
-        self.before_page(cursor)
-        done = self._store.apply_changes(changes, cursor=cursor)
-        self.cursors.append(cursor)
+    def apply_pulled(self, page: PulledPage) -> Changes:
+        self.before_page(page.cursor)
+        done = self._store.apply_pulled(page)
+        self.cursors.append(page.cursor)
         return done
 
 
@@ -140,3 +143,66 @@ def test_a_pull_cut_short_by_a_failed_page_resumes_after_the_last_page_applied(
 
     assert clients_cached(reader) == CLIENTS
     assert reader.store.pull_cursor() == store.cursors[-1]
+
+
+def test_a_long_pull_reads_its_pages_on_the_helper_process_and_caches_every_record(
+        live: LiveApi, reader: Desk) -> None:
+    class CountsHelpers(WatchedStore):
+        helpers = 0
+
+        def before_page(self, cursor: int) -> None:
+            self.helpers = max(self.helpers, len(page_readers()))
+
+    store = CountsHelpers(reader.store)
+    engine = SyncEngine(store, client_factory(live.base_url, live.ca_path), session=reader.session,
+                        pull_page=PAGE, long_poll=False, offload_pages=True)
+    try:
+        engine.run_once()
+    finally:
+        engine.stop()
+
+    assert store.helpers == 1
+    assert clients_cached(reader) == CLIENTS
+    assert store.cursors == sorted(store.cursors) and len(store.cursors) >= CLIENTS // PAGE
+    assert not page_readers()  # the helper ended with the pull
+
+
+class WithoutCursorHeaders(SyncEngine):
+    """A desk talking to a server older than the cursor headers: each page's body alone says what follows."""
+
+    def _fetch_page(self, api: Any, *, after: int) -> RawPage:
+        return replace(super()._fetch_page(api, after=after), next_after=None, has_more=None)
+
+
+def test_a_server_without_cursor_headers_is_pulled_page_after_page(live: LiveApi, reader: Desk) -> None:
+    store = WatchedStore(reader.store)
+    engine = WithoutCursorHeaders(store, client_factory(live.base_url, live.ca_path), session=reader.session,
+                                  pull_page=PAGE, long_poll=False)
+    try:
+        engine.run_once()
+    finally:
+        engine.stop()
+
+    assert clients_cached(reader) == CLIENTS
+    assert store.cursors == sorted(store.cursors)
+
+
+class HeadersDisagree(SyncEngine):
+    def _fetch_page(self, api: Any, *, after: int) -> RawPage:
+        raw = super()._fetch_page(api, after=after)
+        return replace(raw, next_after=(raw.next_after or 0) + 1)
+
+
+def test_a_page_whose_headers_disagree_with_its_body_is_not_applied(live: LiveApi, reader: Desk) -> None:
+    store = WatchedStore(reader.store)
+    engine = HeadersDisagree(store, client_factory(live.base_url, live.ca_path), session=reader.session,
+                             pull_page=PAGE, long_poll=False)
+    try:
+        with pytest.raises(ServerTrouble, match="did not fit together"):
+            engine.run_once()
+    finally:
+        engine.stop()
+
+    assert store.cursors == []
+    assert reader.store.pull_cursor() == 0
+    assert clients_cached(reader) == 0
