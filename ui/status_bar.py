@@ -32,9 +32,6 @@ from ui.qt import (
     Signal,
 )
 
-# What an elided label keeps at the least: a few letters and the ellipsis, so it never vanishes.
-ELIDED_MINIMUM = "Xxxxx…"
-
 
 def last_sync_words(when: datetime | None, *, now: datetime, zone: Any) -> str:
     if when is None:
@@ -52,12 +49,18 @@ class ElidedLabel(QLabel):
 
     The text stays whole (``text()``, and what a screen reader reads); only the
     painting is elided, and while it is, the tooltip holds the whole text. Its
-    minimum width is a few characters, so a long sentence never sets the
-    minimum width of the window it is in.
+    minimum width is its first ``keep_words`` words (what must stay readable:
+    "○ Offline", "3 changes"), so a long sentence never sets the minimum width
+    of the window it is in. A label that ``gives_way`` asks for no more than
+    that minimum: it takes the room its neighbours leave (its stretch), so it
+    is the first to be elided.
     """
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, keep_words: int = 1,
+                 gives_way: bool = False) -> None:
         super().__init__(text, parent)
+        self.keep_words = keep_words
+        self.gives_way = gives_way
         self.setTextFormat(Qt.TextFormat.PlainText)
 
     def setText(self, text: str) -> None:
@@ -79,8 +82,13 @@ class ElidedLabel(QLabel):
     def minimumSizeHint(self) -> QSize:
         metrics = self.fontMetrics()
         margins = self.contentsMargins()
-        least = min(metrics.horizontalAdvance(self.text()), metrics.horizontalAdvance(ELIDED_MINIMUM))
+        words = self.text().split()
+        kept = " ".join(words[:self.keep_words]) + ("…" if len(words) > self.keep_words else "")
+        least = metrics.horizontalAdvance(kept)
         return QSize(least + margins.left() + margins.right(), super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint() if self.gives_way else super().sizeHint()
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -106,12 +114,12 @@ class DeskStatusBar(QStatusBar):
         # The practice's zone arrives with the first sync; until then, this computer's.
         self.zone = zone
         self.connection = ElidedLabel("Offline (this desk is not connected to a server)"
-                                 if not has_sync else "Connecting…", self)
+                                      if not has_sync else "Connecting…", self, keep_words=2)
         self.connection.setAccessibleName("Connection")
         self.connection.setObjectName("connectionLabel")
-        self.pending = ElidedLabel("", self)
+        self.pending = ElidedLabel("", self, keep_words=2)
         self.pending.setAccessibleName("Changes waiting to sync")
-        self.last_sync = QLabel("", self)
+        self.last_sync = ElidedLabel("", self, keep_words=2)
         self.last_sync.setAccessibleName("Last sync")
         self.conflicts = QPushButton("No conflicts", self)
         self.conflicts.setFlat(True)
@@ -120,11 +128,16 @@ class DeskStatusBar(QStatusBar):
         self.conflicts.clicked.connect(self.conflicts_requested)
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName("First download progress")
-        self.progress.setMinimumWidth(260)
+        # Short words, so the bar fits a laptop at 150% beside everything else; the first-sync page
+        # and the tooltip say it at length.
+        self.progress.setFormat("Downloading %p%")
+        self.progress.setToolTip("Downloading the practice's schedule, clients and services to this desk "
+                                 "(the first time only)")
+        self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance("Downloading 100%") + 32)
         self.progress.setMaximumWidth(320)
-        self.progress.setFormat("Downloading practice data %p%")
         self.progress.hide()
-        self.message = ElidedLabel("", self)
+        # The rest of the bar, after the short facts beside it: the longest text gives way first.
+        self.message = ElidedLabel("", self, keep_words=2, gives_way=True)
         self.message.setAccessibleName("Sync message")
         self.addWidget(self.connection)
         self.addWidget(self.pending)

@@ -42,8 +42,11 @@ def test_a_long_sync_message_is_elided_and_does_not_widen_the_window(qtbot: Any,
     assert message.fontMetrics().horizontalAdvance(shown) <= message.contentsRect().width()
     assert message.toolTip() == LONG_MESSAGE  # the whole sentence, on hover
     assert message.text() == LONG_MESSAGE  # and for a screen reader
-    # Long pending words shrink too, rather than push the conflicts button off the bar.
+    # Long pending words shrink too, rather than push the conflicts button off the bar, but the
+    # short facts stay readable: "○ Offline…", "3 changes…".
     assert bar.pending.text().startswith("3 changes waiting to sync (2 made by a colleague")
+    assert bar.connection.shown_text().startswith("○ Offline")
+    assert bar.pending.shown_text().startswith("3 changes")
 
     bar.message.clear()
     assert bar.message.toolTip() == ""
