@@ -17,16 +17,21 @@ from ui.operations import NetworkOp, describe_error
 from ui.qt import (
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
 )
 
 APP_TITLE = "Medspa Desk"
+# Wide enough for a server address in the field; wider, the form only looks stretched.
+CARD_MAX_WIDTH = 480
 
 
 class SignInBackend(Protocol):
@@ -81,12 +86,14 @@ class SignInWindow(QWidget):
         self.message = QLabel("", self)
         self.message.setObjectName("signInMessage")
         self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.message.setAccessibleName("Sign-in message")
         self.notes = QLabel("", self)
         self.notes.setObjectName("signInNotes")
         self.notes.setWordWrap(True)
         self.notes.setAccessibleName("Workstation notes")
         form = QFormLayout()
+        form.setVerticalSpacing(10)
         labels = []
         for text, field in (("Ser&ver", self.server), ("&Practice", self.tenant),
                             ("&User name", self.username), ("Pass&word", self.password)):
@@ -96,13 +103,49 @@ class SignInWindow(QWidget):
             labels.append(label)
         self.server_label, self.tenant_label = labels[0], labels[1]
         form.addRow(self.totp_label, self.totp)
+        # Under the fields, as wide as they are: the one thing to do next.
+        form.addRow(None, self.sign_in_button)
+        form.addRow(None, self.message)
+        self.message.hide()  # shown with something to say; empty, it only leaves a gap
+        # The form on a card, the workstation notes under it, the two as one column in the middle
+        # of the window: whatever the window's size (or the scaling), the space around is even.
+        card = QWidget(self)
+        card.setObjectName("signInCard")
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(24, 18, 24, 20)
+        inner.setSpacing(14)
+        inner.addWidget(title)
+        inner.addLayout(form)
+        column = QWidget(self)
+        column.setMaximumWidth(CARD_MAX_WIDTH)
+        stacked = QVBoxLayout(column)
+        stacked.setContentsMargins(0, 0, 0, 0)
+        stacked.setSpacing(12)
+        stacked.addWidget(card)
+        stacked.addWidget(self.notes)
+        self.notes.hide()
+        page = QWidget(self)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column, 100)
+        row.addStretch(1)
+        centred = QVBoxLayout(page)
+        centred.setContentsMargins(16, 12, 16, 12)
+        centred.addStretch(1)
+        centred.addLayout(row)
+        centred.addStretch(1)
+        # A short screen (a laptop at 150%) with every line showing (code, message, several
+        # notes) scrolls rather than squeezing the fields until their text is cut.
+        scroll = QScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        page.setAutoFillBackground(False)
+        scroll.viewport().setAutoFillBackground(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addLayout(form)
-        layout.addWidget(self.sign_in_button)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        layout.addWidget(self.notes)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
         self.show_code_field(False)
         for a, b in ((self.server, self.tenant), (self.tenant, self.username),
                      (self.username, self.password), (self.password, self.totp),
@@ -127,9 +170,18 @@ class SignInWindow(QWidget):
         self.totp_label.setVisible(shown)
 
     def refresh_notes(self) -> None:
-        NetworkOp(self, body=self.backend.environment_notes,
-                  success=lambda notes: self.notes.setText("\n".join([*notes, *self.extra_notes])),
+        NetworkOp(self, body=self.backend.environment_notes, success=self._show_notes,
                   failure=lambda _exc: None).run()
+
+    def _show_notes(self, notes: list[str]) -> None:
+        text = "\n".join([*notes, *self.extra_notes])
+        self.notes.setText(text)
+        self.notes.setVisible(bool(text))
+
+    def say(self, text: str) -> None:
+        """The line under the button: what went wrong, or what is happening."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def focus_first_empty(self) -> None:
         for field in (self.server, self.tenant, self.username, self.password):
@@ -145,17 +197,17 @@ class SignInWindow(QWidget):
         asked += [("your user name", self.username), ("your password", self.password)]
         missing = [name for name, field in asked if not field.text().strip()]
         if missing:
-            self.message.setText("Please enter " + _listed(missing) + ".")
+            self.say("Please enter " + _listed(missing) + ".")
             return
         code = self.totp.text().strip() if self.totp.isVisible() else None
         if code is not None and (len(code) != 6 or not code.isdigit()):
-            self.message.setText("The code is the six digits shown in your authenticator app.")
+            self.say("The code is the six digits shown in your authenticator app.")
             return
         server, tenant = self.server.text().strip(), self.tenant.text().strip()
         username, password = self.username.text().strip(), self.password.text()
         self.busy = True
         self.sign_in_button.setEnabled(False)
-        self.message.setText("Signing in…")
+        self.say("Signing in…")
         NetworkOp(self, body=lambda: self.backend.sign_in(server=server, tenant=tenant,
                                                           username=username, password=password,
                                                           totp=code),
@@ -168,7 +220,7 @@ class SignInWindow(QWidget):
         self.password.clear()
         self.totp.clear()
         self.show_code_field(False)
-        self.message.clear()
+        self.say("")
         self.signed_in.emit(session)
 
     def _failed(self, exc: BaseException) -> None:
@@ -176,13 +228,13 @@ class SignInWindow(QWidget):
         self.sign_in_button.setEnabled(True)
         if needs_code(exc):
             self.show_code_field(True)
-            self.message.setText("Your password is right. Now enter the six-digit code from your "
-                                 "authenticator app.")
+            self.say("Your password is right. Now enter the six-digit code from your "
+                     "authenticator app.")
             self.totp.setFocus()
             return
         self.password.clear()
         self.totp.clear()
-        self.message.setText(describe_error(exc))
+        self.say(describe_error(exc))
         self.password.setFocus()
         self.refresh_notes()
 

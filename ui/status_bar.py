@@ -3,6 +3,11 @@
 It listens to the sync engine's ``status_did_change`` (bridged onto the GUI
 thread by ``ui.events``) and shows an initial-sync progress bar while the
 first pull runs. Without a sync engine (an offline-only desk) it says so.
+
+Its words come from the sync engine and can be long (an error, the first
+download's progress, a colleague's waiting changes). They are elided to the
+room there is, the whole sentence in the tooltip, so a long one never makes
+the window wider than the screen.
 """
 
 from __future__ import annotations
@@ -14,8 +19,12 @@ from zoneinfo import ZoneInfo
 from ui.events import bus
 from ui.qt import (
     QLabel,
+    QPainter,
+    QPaintEvent,
     QProgressBar,
     QPushButton,
+    QResizeEvent,
+    QSize,
     QStatusBar,
     Qt,
     QVBoxLayout,
@@ -35,6 +44,68 @@ def last_sync_words(when: datetime | None, *, now: datetime, zone: Any) -> str:
     return "Synced " + when.astimezone(zone).strftime("%b %d, %I:%M %p").replace(" 0", " ")
 
 
+class ElidedLabel(QLabel):
+    """One line of text that asks for its whole width but makes do with a few letters.
+
+    The text stays whole (``text()``, and what a screen reader reads); only the
+    painting is elided, and while it is, the tooltip holds the whole text. Its
+    minimum width is its first ``keep_words`` words (what must stay readable:
+    "○ Offline", "3 changes"), so a long sentence never sets the minimum width
+    of the window it is in. A label that ``gives_way`` asks for no more than
+    that minimum: it takes the room its neighbours leave (its stretch), so it
+    is the first to be elided.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, keep_words: int = 1,
+                 gives_way: bool = False) -> None:
+        super().__init__(text, parent)
+        self.keep_words = keep_words
+        self.gives_way = gives_way
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._refresh_tooltip()
+
+    def clear(self) -> None:
+        super().clear()
+        self._refresh_tooltip()
+
+    def shown_text(self) -> str:
+        """The text as painted: whole, or elided to the label's width."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             max(0, self.contentsRect().width()))
+
+    def is_elided(self) -> bool:
+        return self.shown_text() != self.text()
+
+    def minimumSizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        margins = self.contentsMargins()
+        words = self.text().split()
+        kept = " ".join(words[:self.keep_words]) + ("…" if len(words) > self.keep_words else "")
+        least = metrics.horizontalAdvance(kept)
+        return QSize(least + margins.left() + margins.right(), super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint() if self.gives_way else super().sizeHint()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()), self.palette(),
+                                      self.isEnabled(), self.shown_text(), self.foregroundRole())
+        finally:
+            painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refresh_tooltip()
+
+    def _refresh_tooltip(self) -> None:
+        self.setToolTip(self.text() if self.is_elided() else "")
+
+
 class DeskStatusBar(QStatusBar):
     conflicts_requested = Signal()
 
@@ -42,13 +113,13 @@ class DeskStatusBar(QStatusBar):
         super().__init__(parent)
         # The practice's zone arrives with the first sync; until then, this computer's.
         self.zone = zone
-        self.connection = QLabel("Offline (this desk is not connected to a server)"
-                                 if not has_sync else "Connecting…", self)
+        self.connection = ElidedLabel("Offline (this desk is not connected to a server)"
+                                      if not has_sync else "Connecting…", self, keep_words=2)
         self.connection.setAccessibleName("Connection")
         self.connection.setObjectName("connectionLabel")
-        self.pending = QLabel("", self)
+        self.pending = ElidedLabel("", self, keep_words=2)
         self.pending.setAccessibleName("Changes waiting to sync")
-        self.last_sync = QLabel("", self)
+        self.last_sync = ElidedLabel("", self, keep_words=2)
         self.last_sync.setAccessibleName("Last sync")
         self.conflicts = QPushButton("No conflicts", self)
         self.conflicts.setFlat(True)
@@ -57,11 +128,16 @@ class DeskStatusBar(QStatusBar):
         self.conflicts.clicked.connect(self.conflicts_requested)
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName("First download progress")
-        self.progress.setMinimumWidth(260)
+        # Short words, so the bar fits a laptop at 150% beside everything else; the first-sync page
+        # and the tooltip say it at length.
+        self.progress.setFormat("Downloading %p%")
+        self.progress.setToolTip("Downloading the practice's schedule, clients and services to this desk "
+                                 "(the first time only)")
+        self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance("Downloading 100%") + 32)
         self.progress.setMaximumWidth(320)
-        self.progress.setFormat("Downloading practice data %p%")
         self.progress.hide()
-        self.message = QLabel("", self)
+        # The rest of the bar, after the short facts beside it: the longest text gives way first.
+        self.message = ElidedLabel("", self, keep_words=2, gives_way=True)
         self.message.setAccessibleName("Sync message")
         self.addWidget(self.connection)
         self.addWidget(self.pending)

@@ -10,7 +10,7 @@ from tests.support.live_api import LiveApi
 from tests.ui.practice import PASSWORDS
 from ui.desk_backend import UNREACHABLE, DeskBackend
 from ui.main_window import MainWindow
-from ui.qt import Qt
+from ui.qt import QPoint, QScrollArea, Qt, QWidget
 from ui.sign_in import SetPinDialog, SignInWindow
 
 
@@ -89,6 +89,35 @@ def test_a_new_workstation_asks_for_server_and_practice_first(qtbot: Any, tmp_pa
     assert window.message.text() == ("Please enter the server address, the practice, your user name "
                                      "and your password.")
     assert not window.busy
+
+
+def test_the_form_sits_in_the_middle_with_even_space_around_and_is_never_squeezed(
+        qtbot: Any, tmp_path: Path) -> None:
+    window = window_for(qtbot, DeskBackend(tmp_path / "empty-desk"), extra_notes=["Lock with Ctrl+L."])
+    # A 1366x768 laptop at 150% is 910x512 logical pixels: the window the screenshots use there.
+    window.resize(600, 500)
+    qtbot.waitUntil(lambda: window.notes.isVisible(), timeout=5000)
+    assert not window.message.isVisible()  # nothing to say yet, so no gap for it
+    card = window.findChild(QWidget, "signInCard")
+    top = card.mapTo(window, QPoint(0, 0)).y()
+    bottom = window.height() - window.notes.mapTo(window, QPoint(0, window.notes.height())).y()
+    left = card.mapTo(window, QPoint(0, 0)).x()
+    right = window.width() - card.mapTo(window, QPoint(card.width(), 0)).x()
+    assert top > 20 and abs(top - bottom) <= 2
+    assert left > 20 and abs(left - right) <= 2
+    assert window.notes.width() == card.width()
+
+    # Every line showing (the code, a two-line message, the notes) is more than the window holds:
+    # it scrolls, and no field is squeezed below the height its text needs.
+    window.show_code_field(True)
+    window.say("Your password is right. Now enter the six-digit code from your authenticator app. " * 2)
+    window.notes.setText("\n".join(["This workstation is not set up yet."] * 12))
+    scroll = window.findChild(QScrollArea)
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() > 0, timeout=3000)
+    for field in (window.server, window.tenant, window.username, window.password, window.totp,
+                  window.sign_in_button):
+        assert field.height() >= field.minimumSizeHint().height(), field.accessibleName()
+    assert window.message.height() >= window.message.heightForWidth(window.message.width())
 
 
 def test_a_wrong_password_offline_says_so_and_clears_the_field(qtbot: Any, workstation: Any) -> None:

@@ -6,10 +6,19 @@ a few milliseconds. Drags are previewed as a ghost block; on release the move
 is checked against the day's other appointments (``scheduling.clashes``) and
 either refused in plain words (the block stays where it was) or handed to the
 view as ``move_requested`` to be written through the store.
+
+Columns never get narrower than a usual client's name: when a practice has
+more providers (or rooms) than the width holds, at 150% on a laptop or with a
+dozen providers, the grid scrolls sideways a column at a time (Shift+Left and
+Shift+Right, Shift with the wheel, or the scroll bar) while the hour gutter and
+the column headings stay put, painted in the same pass as the blocks so they
+cannot drift apart. The corner above the gutter says which columns are shown
+("1–4 of 12").
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -37,6 +46,7 @@ from ui.qt import (
     QStaticText,
     Qt,
     QTimer,
+    QWheelEvent,
     QWidget,
     Signal,
 )
@@ -46,6 +56,8 @@ from ui.schedule.model import ColumnMode, ScheduleDay
 
 RESIZE_GRIP_PX = 6
 BLOCK_PAD = 4
+# A column holds this many average bold characters on a line: a usual client's name, whole.
+READABLE_CHARS = 16
 
 
 _BRUSHES = {status: (QBrush(QColor(style.fill)), QBrush(QColor(style.border)))
@@ -90,6 +102,9 @@ class ScheduleCanvas(QAbstractScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setMouseTracking(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.horizontalScrollBar().setAccessibleName("Scroll the columns")
+        self.verticalScrollBar().setAccessibleName("Scroll the day")
+        self.horizontalScrollBar().valueChanged.connect(lambda _value: self._describe_columns_shown())
         self._day: ScheduleDay | None = None
         self._mode = ColumnMode.PROVIDERS
         self._privacy = False
@@ -162,7 +177,8 @@ class ScheduleCanvas(QAbstractScrollArea):
         self._line_h = self._fm_bold.height()
         self._header_h = self._header_height(title_lines=1)
         self._gutter_w = self._fm.horizontalAdvance("12 AM") + 16
-        self._min_col_w = max(self._fm.averageCharWidth() * 16, 110)
+        # The block's text starts BLOCK_PAD + 4 in from a rectangle 4 narrower than the column.
+        self._min_col_w = max(self._fm_bold.averageCharWidth() * READABLE_CHARS + 2 * BLOCK_PAD + 8, 110)
         # A 30-minute appointment (the usual visit) must hold its three lines whole.
         self._px_per_min = max(1.5, (self._line_h * 3 + 2 * BLOCK_PAD + 2) / 30)
 
@@ -211,14 +227,43 @@ class ScheduleCanvas(QAbstractScrollArea):
         content_h = self._layout.grid.height if self._layout else 0
         self.horizontalScrollBar().setRange(0, max(0, int(content_w - available)))
         self.horizontalScrollBar().setPageStep(int(available))
-        self.horizontalScrollBar().setSingleStep(int(width / 2))
+        self.horizontalScrollBar().setSingleStep(int(width))
         visible_h = max(1, self.viewport().height() - self._header_h)
         self.verticalScrollBar().setRange(0, max(0, int(content_h - visible_h)))
         self.verticalScrollBar().setPageStep(visible_h)
         self.verticalScrollBar().setSingleStep(int(self._px_per_min * 15))
+        self._describe_columns_shown()
 
     def sizeHint(self) -> QSize:
         return QSize(900, 600)
+
+    def columns_shown(self) -> range:
+        """The columns wholly in view (at least the one at the left edge, however narrow the grid)."""
+        count = len(self._layout.columns) if self._layout else 0
+        if not count:
+            return range(0)
+        left = self.horizontalScrollBar().value() / self._col_w
+        right = left + max(1, self.viewport().width() - self._gutter_w) / self._col_w
+        # A scroll value is whole pixels, a column edge may not be: a hundredth of a column is an edge.
+        first = min(count - 1, math.ceil(left - 0.01))
+        last = max(first, min(count - 1, math.floor(right + 0.01) - 1))
+        return range(first, last + 1)
+
+    def scroll_columns(self, step: int) -> None:
+        """Scroll sideways by ``step`` columns, landing with a whole column at the left edge."""
+        bar = self.horizontalScrollBar()
+        left = bar.value() / self._col_w
+        edge = math.floor(left + 0.01) if step > 0 else math.ceil(left - 0.01)
+        bar.setValue(round((edge + step) * self._col_w))
+
+    def _describe_columns_shown(self) -> None:
+        """The scroll bar tells a screen reader which columns are in view, as the corner shows."""
+        count = len(self._layout.columns) if self._layout else 0
+        shown = self.columns_shown()
+        kind = "rooms" if self._mode is ColumnMode.ROOMS else "providers"
+        self.horizontalScrollBar().setAccessibleDescription(
+            f"Showing {kind} {shown.start + 1} to {shown.stop} of {count}. Shift+Left and Shift+Right "
+            "scroll a column at a time." if shown else "")
 
     def _origin(self) -> tuple[float, float]:
         """Viewport position of content (0, 0)."""
@@ -535,8 +580,28 @@ class ScheduleCanvas(QAbstractScrollArea):
             painter.drawText(QRectF(0, y + 2, self._gutter_w - 8, self._line_h),
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), mark.label)
         painter.fillRect(QRectF(0, 0, self._gutter_w, self._header_h), QColor("#f7f8fa"))
+        self._paint_columns_shown(painter)
         painter.setPen(QColor("#c9ced6"))
         painter.drawLine(int(self._gutter_w) - 1, 0, int(self._gutter_w) - 1, height)
+
+    def columns_shown_label(self) -> list[str]:
+        """What the corner says when not every column fits: "1–4" over "of 12"; nothing otherwise."""
+        count = len(self._layout.columns) if self._layout else 0
+        shown = self.columns_shown()
+        if self.horizontalScrollBar().maximum() == 0 or not shown:
+            return []
+        first, last = shown.start + 1, shown.stop
+        return [f"{first}–{last}" if last > first else f"{first}", f"of {count}"]
+
+    def _paint_columns_shown(self, painter: QPainter) -> None:
+        lines = self.columns_shown_label()
+        if not lines:
+            return
+        painter.setPen(QColor("#4a5160"))
+        painter.setFont(self._font)
+        for row, line in enumerate(lines):
+            painter.drawText(QRectF(0, 5 + row * self._line_h, self._gutter_w - 8, self._line_h),
+                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), line)
 
     # --- mouse ---------------------------------------------------------------------------
 
@@ -634,6 +699,9 @@ class ScheduleCanvas(QAbstractScrollArea):
         modifiers = event.modifiers()
         arrows = {Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down", Qt.Key.Key_Left: "left",
                   Qt.Key.Key_Right: "right"}
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and modifiers & Qt.KeyboardModifier.ShiftModifier:
+            self.scroll_columns(1 if key == Qt.Key.Key_Right else -1)
+            return
         if key in arrows and not modifiers & Qt.KeyboardModifier.ControlModifier and self._layout:
             self.select(self._layout.neighbour(self._selected, key=arrows[key]))
             return
@@ -664,7 +732,8 @@ class ScheduleCanvas(QAbstractScrollArea):
         day = self._day
         appt = day.appointment(self._selected) if day and self._selected else None
         if appt is None or day is None:
-            self.setAccessibleDescription("No appointment selected. Use the arrow keys to move between appointments.")
+            self.setAccessibleDescription("No appointment selected. Use the arrow keys to move between appointments, "
+                                          "Shift+Left and Shift+Right to scroll the columns.")
             return
         self.setAccessibleDescription(
             f"{format_span(appt.starts_at, appt.ends_at, day.zone)}, "
@@ -679,6 +748,15 @@ class ScheduleCanvas(QAbstractScrollArea):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.viewport().update()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Shift with the wheel scrolls the columns, as in a spreadsheet; a sideways wheel does anyway."""
+        delta = event.angleDelta()
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier and delta.x() == 0 and delta.y():
+            self.scroll_columns(-1 if delta.y() > 0 else 1)
+            event.accept()
+            return
+        super().wheelEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
