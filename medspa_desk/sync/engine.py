@@ -281,6 +281,11 @@ class SyncEngine:
         store and ends as a cancelled sync.
         """
         self._paused = True
+        watching = self._watch_api
+        if watching is not None:
+            # A locked desk hears nothing: end its change stream now, not at the next heartbeat.
+            with contextlib.suppress(Exception):
+                watching.interrupt()
         if not self._serialised:
             with self._store_lock:
                 pass

@@ -99,3 +99,17 @@ def test_on_a_server_without_the_change_stream_the_desk_long_polls(live: LiveApi
     finally:
         writer.close()
         listener.close()
+
+
+def test_pausing_the_engine_closes_its_change_stream_at_once_and_resuming_opens_it_again(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    desk = open_desk(live, tmp_path / "a", who="front_desk", **HOURLY)
+    try:
+        wait_until(lambda: _streams(live).count == 1, timeout_s=20, what="the desk's change stream")
+        desk.engine.pause()
+        # Heartbeats come every 30 s: the stream must end well before the next one would.
+        wait_until(lambda: _streams(live).count == 0, timeout_s=5, what="the server to see the stream closed")
+        desk.engine.resume()
+        wait_until(lambda: _streams(live).count == 1, timeout_s=20, what="the stream opened again")
+    finally:
+        desk.close()
