@@ -12,10 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from medspa_api.db import tables as t
+from medspa_api.demo import bulk_load
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.errors import StoreError
 from medspa_desk.store.pulled import PulledPage
 from medspa_desk.store.store import Store
+from medspa_desk.sync import engine as engine_module
 from medspa_desk.sync.api import RawPage
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import ServerTrouble
@@ -206,3 +208,33 @@ def test_a_page_whose_headers_disagree_with_its_body_is_not_applied(live: LiveAp
     assert store.cursors == []
     assert reader.store.pull_cursor() == 0
     assert clients_cached(reader) == 0
+
+
+@pytest.mark.parametrize("behind_at", [CLIENTS, 10**9])
+def test_only_a_pull_far_behind_the_server_uses_the_helper_and_long_pages(
+        live: LiveApi, reader: Desk, monkeypatch: pytest.MonkeyPatch, behind_at: int) -> None:
+    class CountsHelpers(WatchedStore):
+        helpers = 0
+
+        def before_page(self, cursor: int) -> None:
+            self.helpers = max(self.helpers, len(page_readers()))
+
+    # More than one ordinary page (500 changes) but one long page (2,000). The threshold is
+    # 20,000 changes behind; this server holds some hundred, so the test lowers it.
+    bulk_load(live.database, tenant_id=live.tenant.id,
+              records=[new_client(f"Bulk{i}", "Loaded") for i in range(600)])
+    monkeypatch.setattr(engine_module, "OFFLOAD_AT", behind_at)
+    store = CountsHelpers(reader.store)
+    engine = SyncEngine(store, client_factory(live.base_url, live.ca_path), session=reader.session,
+                        long_poll=False)
+    try:
+        engine.run_once()
+    finally:
+        engine.stop()
+
+    far_behind = behind_at == CLIENTS
+    assert store.helpers == (1 if far_behind else 0)
+    latest = reader.store.pull_cursor()
+    expected_pages = -(-latest // (engine_module.LONG_PULL_PAGE if far_behind else engine_module.DEFAULT_PULL_PAGE))
+    assert len(store.cursors) == expected_pages == (1 if far_behind else 2)
+    assert clients_cached(reader) == CLIENTS + 600
