@@ -100,13 +100,14 @@ class _PagePipeline:
     with the server's cursor header it asks for the next page as soon as one
     has arrived, so fetching, reading (on the helper process during a long pull)
     and applying all overlap. Without the header it waits for the page to be
-    read. At most ``depth`` pages wait to be applied, so memory stays bounded.
+    read. At most ``depth`` pages wait to be applied (enough to keep every
+    helper reading), so memory stays bounded.
     :meth:`take` returns the next page in order or raises what fetching or
     reading it raised. :meth:`close` waits for a fetch in flight (it shares the
     engine's HTTP client, which must be idle before anything else uses it).
     """
 
-    def __init__(self, fetch: Callable[..., RawPage], parser: PageParser, *, after: int, depth: int = 2) -> None:
+    def __init__(self, fetch: Callable[..., RawPage], parser: PageParser, *, after: int, depth: int) -> None:
         self._fetch = fetch
         self._parser = parser
         self._ready: queue.Queue[tuple[RawPage, concurrent.futures.Future[PulledPage]] | BaseException] = (
@@ -469,7 +470,8 @@ class SyncEngine:
         changes = Changes()
         done = 0
         with PageParser(offload=offload) as parser, _PagePipeline(
-                functools.partial(self._fetch_page, api), parser, after=cursor) as pages:
+                functools.partial(self._fetch_page, api), parser, after=cursor,
+                depth=parser.readers + 1) as pages:
             while True:
                 page = pages.take()
                 self._check_page(page, after=cursor)

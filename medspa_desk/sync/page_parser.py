@@ -4,9 +4,9 @@ Reading a page (parsing its JSON, validating every record, writing its row:
 :func:`medspa_desk.store.pulled.read_page`) is most of a first sync's CPU
 time. Done in the desk's own process it holds the interpreter lock, and the
 window's event loop waits behind it. During a long pull (a first sync, a
-catch-up after a long outage) the engine hands each page to one helper
-process instead: its own interpreter, so the window keeps its lock and the
-reading runs on another core beside the store's writing.
+catch-up after a long outage) the engine hands the pages to helper processes
+instead (two where the machine has a second core): their own interpreters,
+so the window keeps its lock and the reading runs beside the store's writing.
 
 The helper is this module run as a program (``python -m
 medspa_desk.sync.page_parser``; in a frozen build the app itself with
@@ -28,6 +28,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,17 +51,28 @@ class HelperLost(Exception):
     """The helper process ended or sent something that is not an answer."""
 
 
-class PageParser:
-    """Reads raw pull pages into :class:`PulledPage`; ``offload`` puts the reading on a helper process.
+def default_readers() -> int:
+    """How many helpers read a long pull's pages: two where there is a second core to run them."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
-    :meth:`submit` returns a future; pages are read one at a time, in the
-    order submitted. Use as a context manager: leaving it ends the helper.
+
+class PageParser:
+    """Reads raw pull pages into :class:`PulledPage`; ``offload`` puts the reading on helper processes.
+
+    :meth:`submit` returns a future; up to ``readers`` pages are read at once,
+    each by its own helper (a page's rows do not depend on another's, and the
+    caller applies them in the order it submitted them). Use as a context
+    manager: leaving it ends the helpers.
     """
 
-    def __init__(self, *, offload: bool) -> None:
+    def __init__(self, *, offload: bool, readers: int | None = None) -> None:
         self._offload = offload
-        self._helper: subprocess.Popen[bytes] | None = None
-        self._sender = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-reader")
+        self._readers = max(1, readers or default_readers())
+        self._lock = threading.Lock()
+        self._idle: list[subprocess.Popen[bytes]] = []  # helpers not reading a page just now
+        self._started: list[subprocess.Popen[bytes]] = []
+        self._sender = concurrent.futures.ThreadPoolExecutor(max_workers=self._readers,
+                                                             thread_name_prefix="page-reader")
 
     def __enter__(self) -> PageParser:
         return self
@@ -72,6 +84,10 @@ class PageParser:
     def offloading(self) -> bool:
         return self._offload
 
+    @property
+    def readers(self) -> int:
+        return self._readers if self._offload else 0
+
     def submit(self, content: bytes) -> concurrent.futures.Future[PulledPage]:
         if not self._offload:
             return _read_here(content)
@@ -79,31 +95,54 @@ class PageParser:
 
     def close(self) -> None:
         self._sender.shutdown(wait=True, cancel_futures=True)
-        helper, self._helper = self._helper, None
-        if helper is not None:
+        with self._lock:
+            helpers, self._started, self._idle = self._started, [], []
+        for helper in helpers:
             _end(helper)
 
     def _read_on_helper(self, content: bytes) -> PulledPage:
-        """On the sender thread: one page through the helper, or read here if it is not there."""
-        if self._offload:
-            try:
-                helper = self._helper or self._start()
-                return _round_trip(helper, content)
-            except (HelperLost, OSError) as exc:
-                log.warning("page reader helper lost (%s); reading pages here", type(exc).__name__)
-                self._offload = False
-                helper, self._helper = self._helper, None
-                if helper is not None:
-                    _end(helper)
+        """On a sender thread: one page through an idle helper, or read here if there is none to be had."""
+        helper = None
+        try:
+            helper = self._take_helper()
+            if helper is not None:
+                page = _round_trip(helper, content)
+                self._give_back(helper)
+                return page
+        except (HelperLost, OSError) as exc:
+            log.warning("page reader helper lost (%s); reading pages here", type(exc).__name__)
+            self._offload = False
+            if helper is not None:
+                _end(helper)
+        except _READER_ERRORS:
+            self._give_back(helper)  # the page was bad, not the helper
+            raise
         return read_page(content)
 
-    def _start(self) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        self._helper = subprocess.Popen(_helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, env=env)
-        return self._helper
+    def _take_helper(self) -> subprocess.Popen[bytes] | None:
+        with self._lock:
+            if not self._offload:
+                return None
+            if self._idle:
+                return self._idle.pop()
+            # One sender thread per reader, each holding at most one helper: never more than ``readers``.
+            helper = subprocess.Popen(_helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, env=_helper_environment())
+            self._started.append(helper)
+            return helper
+
+    def _give_back(self, helper: subprocess.Popen[bytes] | None) -> None:
+        if helper is not None:
+            with self._lock:
+                if helper in self._started:
+                    self._idle.append(helper)
+
+
+def _helper_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def _helper_command() -> list[str]:
@@ -183,6 +222,9 @@ def serve(incoming: IO[bytes], outgoing: IO[bytes]) -> None:
 def main() -> None:
     # It inherits the desk's limit too; a crash here must not write the pages it holds to disk either.
     disable_core_dumps()
+    # The window's process comes first when the cores are busy.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(5)
     serve(sys.stdin.buffer, sys.stdout.buffer)
 
 

@@ -139,7 +139,7 @@ import sys, time
 from medspa_desk.sync.page_parser import PageParser
 parser = PageParser(offload=True)
 parser.submit(open(sys.argv[1], "rb").read()).result(timeout=60)
-print(parser._helper.pid, flush=True)
+print(parser._started[0].pid, flush=True)
 time.sleep(600)
 """
 
@@ -196,3 +196,21 @@ def test_the_helper_can_never_write_a_core_dump(live: LiveApi, reader: Desk) -> 
         limits = Path(f"/proc/{helper}/limits").read_text()
     core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
     assert core.split()[4:6] == ["0", "0"]
+
+
+def test_two_readers_read_pages_side_by_side_and_each_answer_is_its_own_page(
+        live: LiveApi, reader: Desk) -> None:
+    content, _ = page_from_server(live, reader)
+    body = json.loads(content)
+    variants = []
+    for _ in range(6):
+        body["cursor"] += 1  # each page told apart by its cursor
+        variants.append(json.dumps(body).encode())
+
+    with PageParser(offload=True, readers=2) as parser:
+        readings = [parser.submit(page) for page in variants]
+        pages = [reading.result(timeout=60) for reading in readings]
+        assert 1 <= len(page_readers()) <= 2
+
+    assert [page.cursor for page in pages] == [json.loads(v)["cursor"] for v in variants]
+    assert all(page.records == pages[0].records for page in pages)

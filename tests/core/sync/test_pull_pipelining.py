@@ -21,6 +21,7 @@ from medspa_desk.sync import engine as engine_module
 from medspa_desk.sync.api import RawPage
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import ServerTrouble
+from medspa_desk.sync.page_parser import default_readers
 from tests.core.sync.desks import Desk, client_factory, new_client, open_desk
 from tests.core.sync.test_page_parser import page_readers
 from tests.support.live_api import LiveApi
@@ -163,7 +164,7 @@ def test_a_long_pull_reads_its_pages_on_the_helper_process_and_caches_every_reco
     finally:
         engine.stop()
 
-    assert store.helpers == 1
+    assert 1 <= store.helpers <= default_readers()
     assert clients_cached(reader) == CLIENTS
     assert store.cursors == sorted(store.cursors) and len(store.cursors) >= CLIENTS // PAGE
     assert not page_readers()  # the helper ended with the pull
@@ -233,7 +234,7 @@ def test_only_a_pull_far_behind_the_server_uses_the_helper_and_long_pages(
         engine.stop()
 
     far_behind = behind_at == CLIENTS
-    assert store.helpers == (1 if far_behind else 0)
+    assert (store.helpers >= 1) is far_behind
     latest = reader.store.pull_cursor()
     expected_pages = -(-latest // (engine_module.LONG_PULL_PAGE if far_behind else engine_module.DEFAULT_PULL_PAGE))
     assert len(store.cursors) == expected_pages == (1 if far_behind else 2)
