@@ -23,12 +23,12 @@ import hashlib
 import json
 import logging
 import random
-from bisect import bisect
+from bisect import bisect, bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -606,6 +606,31 @@ class _Builder:
         return out
 
 
+class _Booked:
+    """A room's or a client's booked times: disjoint half-open intervals in start order.
+
+    Whether a new interval is free is one bisection, not a scan of every booking:
+    the last interval starting before the new one ends is the only one that can
+    reach into it, since the intervals never overlap each other.
+    """
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+
+    def is_free(self, start: datetime, end: datetime) -> bool:
+        before = bisect_left(self.starts, end)
+        return before == 0 or self.ends[before - 1] <= start
+
+    def take(self, start: datetime, end: datetime) -> None:
+        """Book ``[start, end)``, which ``is_free`` said was free."""
+        at = bisect_left(self.starts, start)
+        self.starts.insert(at, start)
+        self.ends.insert(at, end)
+
+
 class _Placement(NamedTuple):
     day: date
     provider_id: UUID
@@ -639,7 +664,7 @@ class _Schedule:
         self.clients = practice.clients
         # A fifth of the clients are regulars who book a third of the visits, as in a real practice.
         self.regulars = max(1, len(self.clients) // 5)
-        self.client_busy: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self.client_busy: dict[UUID, _Booked] = defaultdict(_Booked)
 
     def fill(self) -> list[Appointment]:
         b = self.b
@@ -659,7 +684,7 @@ class _Schedule:
             ahead = (day - b.today).days
             # Bookings thin out the further ahead a day is.
             fill = density if ahead < 0 else density * max(0.15, 1 - ahead / horizon) * 0.95
-            room_day: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
+            room_day: dict[UUID, _Booked] = defaultdict(_Booked)
             for shift in shifts_by_weekday[day.weekday()]:
                 starts = max(shift.starts, opening.opens)
                 ends = min(shift.ends, opening.closes)
@@ -703,7 +728,7 @@ class _Schedule:
         return min(0.95, max(0.3, 1.35 * self.size.appointments / capacity))
 
     def _fill_shift(self, day: date, provider_id: UUID, starts: time, ends: time, *, fill: float,
-                    room_day: dict[UUID, list[tuple[datetime, datetime]]]) -> list[_Placement]:
+                    room_day: dict[UUID, _Booked]) -> list[_Placement]:
         """Bookings for one provider's shift; ``room_day`` holds each room's blocked times that day."""
         rng = self.rng
         zone = self.zone
@@ -732,14 +757,13 @@ class _Schedule:
                 continue
             rooms = self.rooms_for[service.id]
             first = rng.randrange(len(rooms))  # spread bookings over the rooms of a kind
-            room = next((r for r in rooms[first:] + rooms[:first]
-                         if not any(_overlaps(block, busy) for busy in room_day[r.id])), None)
+            room = next((r for r in rooms[first:] + rooms[:first] if room_day[r.id].is_free(*block)), None)
             if room is None:
                 t += step
                 continue
             mine.append(_Placement(day, provider_id, service, room, t, finish))
             mine_until = block[1]
-            room_day[room.id].append(block)
+            room_day[room.id].take(*block)
             t = finish + step if rng.random() < 0.3 else finish
             minutes_in = int((t - shift_start).total_seconds() // 60)
             t += timedelta(minutes=-minutes_in % GRID_MIN)  # back onto the quarter-hour grid
@@ -752,11 +776,12 @@ class _Schedule:
         count = len(self.clients)
         picks = [rng.randrange(self.regulars if rng.random() < 0.35 else count) for _ in range(8)]
         first = rng.randrange(count)
-        for index in (*picks, *range(first, count), *range(first)):
+        # Lazily: unpacking every index into a tuple costs a pass over all clients per booking.
+        for index in chain(picks, range(first, count), range(first)):
             client = self.clients[index]
             busy = self.client_busy[client.id]
-            if not any(_overlaps((starts_at, ends_at), b) for b in busy):
-                busy.append((starts_at, ends_at))
+            if busy.is_free(starts_at, ends_at):
+                busy.take(starts_at, ends_at)
                 return client
         raise ValueError("every client is already booked at one time; ask for more clients in the Scale")
 
@@ -814,11 +839,15 @@ class _Charting:
         for lot in practice.lots:
             self.lots[lot.product_id].append(lot)
         self.zone = practice.location.zone
+        self._lot_on: dict[tuple[UUID, date], Lot] = {}
 
     def _lot(self, product: Product, on: date) -> Lot:
         """The newest lot received before the visit and not expired on it."""
-        usable = [lot for lot in self.lots[product.id] if lot.received <= on < lot.expiry]
-        return max(usable, key=lambda lot: lot.received)
+        lot = self._lot_on.get((product.id, on))
+        if lot is None:
+            usable = [lot for lot in self.lots[product.id] if lot.received <= on < lot.expiry]
+            lot = self._lot_on[(product.id, on)] = max(usable, key=lambda lot: lot.received)
+        return lot
 
     def details(self, service: Service, appt: Appointment) -> tuple[
             tuple[ProductUse, ...], tuple[ChartPoint, ...], tuple[LaserSettings, ...], str]:
@@ -923,10 +952,6 @@ class _ConsentSealer:
 def _canonical(value: Any) -> str:
     """The JSON form ``records.content_hash`` uses."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def _overlaps(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
 
 
 def _add_months(day: date, months: int) -> date:
