@@ -74,7 +74,7 @@ from medspa_desk.records import (
     User,
     content_hash,
 )
-from medspa_desk.scheduling import clashes, day_bounds, local_datetime
+from medspa_desk.scheduling import blocked_interval, clashes, day_bounds, local_datetime
 
 log = logging.getLogger(__name__)
 
@@ -385,8 +385,8 @@ def _collector_paused() -> Iterator[None]:
 
     A build makes millions of long-lived objects and no reference cycles, and the
     collector would walk all of them again at every full collection (about a
-    third of the build time at the benchmark scale). It is switched back on
-    afterwards, unless it was already off.
+    third of the build time at the benchmark scale). The switch is process-wide;
+    it is switched back on afterwards, unless it was already off.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -733,17 +733,30 @@ class _Schedule:
         return self._book(placed)
 
     def _book(self, placed: list[_Placement]) -> list[Appointment]:
-        """The appointments for the placed bookings, each checked with the rule the store enforces."""
+        """The appointments for the placed bookings, each checked with the rule the store enforces.
+
+        A provider's bookings are placed in time order, so the last one is the one to
+        check. A room's are not: each room keeps the bookings holding it that day in
+        order of their blocked times, which never overlap (each was checked on the
+        way in), so only the last one starting before the new one ends can clash.
+        """
         booked = []
         same_provider: dict[tuple[date, UUID], list[Appointment]] = defaultdict(list)
-        same_room: dict[tuple[date, UUID], list[Appointment]] = defaultdict(list)
+        same_room: dict[tuple[date, UUID], tuple[list[datetime], list[Appointment]]] = defaultdict(
+            lambda: ([], []))
         for day, provider_id, service, room, starts_at, ends_at in placed:
             appt = self._appointment(day, provider_id, service, room, starts_at, ends_at)
-            mine, theirs = same_provider[(day, provider_id)], same_room[(day, room.id)]
-            if clashes(appt, [*mine[-1:], *theirs], zone=self.zone):
+            mine = same_provider[(day, provider_id)]
+            room_starts, room_holders = same_room[(day, room.id)]
+            blocked_from, blocked_until = blocked_interval(appt)
+            before = bisect_left(room_starts, blocked_until)
+            if clashes(appt, [*mine[-1:], *room_holders[before - 1:before]], zone=self.zone):
                 raise AssertionError("demo generator double-booked a provider or a room")
             mine.append(appt)
-            theirs.append(appt)
+            if appt.holds_slot:
+                at = bisect_left(room_starts, blocked_from)
+                room_starts.insert(at, blocked_from)
+                room_holders.insert(at, appt)
             booked.append(appt)
         return booked
 

@@ -11,21 +11,27 @@ import gc
 import random
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from medspa_desk.demo_data import (
     BENCHMARK_SCALE,
+    TIME_ZONE,
     Practice,
+    Scale,
     _Booked,
+    _Builder,
+    _Placement,
+    _Schedule,
     _TreatmentSealer,
     generate_practice,
 )
 from medspa_desk.records import AppointmentStatus, TreatmentRecord, content_hash
-from medspa_desk.scheduling import clashes, local_day
+from medspa_desk.scheduling import clashes, local_datetime, local_day
 
 TODAY = date(2025, 3, 5)
 # The benchmark's providers, rooms and a year and a half of history, at a tenth of a percent of its clients.
@@ -135,3 +141,26 @@ def test_the_cycle_collector_is_left_as_it_was_found() -> None:
         assert not gc.isenabled()
     finally:
         (gc.enable if was_enabled else gc.disable)()
+
+
+def test_a_room_booked_twice_stops_the_build_even_when_other_bookings_came_in_between() -> None:
+    builder = _Builder(random.Random(3), size=Scale(clients=30, months_back=1, months_ahead=1),
+                       zone=ZoneInfo(TIME_ZONE), today=TODAY)
+    p = builder.build()
+    schedule = _Schedule(builder, p)
+    day = TODAY + timedelta(days=7)  # ahead: every booking holds its room
+    service = next(s for s in p.services if s.name == "Botox Cosmetic")
+    room = next(r for r in p.rooms if r.kind == "treatment")
+    first, second, third = (pr.id for pr in p.providers[:3])
+
+    def at(hour: int, minute: int = 0) -> tuple[datetime, datetime]:
+        start = local_datetime(day, time(hour, minute), ZoneInfo(TIME_ZONE))
+        return start, start + timedelta(minutes=service.duration_min)
+
+    apart = [_Placement(day, first, service, room, *at(10)), _Placement(day, second, service, room, *at(14)),
+             _Placement(day, third, service, room, *at(12))]
+    assert len(schedule._book(apart)) == 3
+    overlapping = [_Placement(day, first, service, room, *at(10)), _Placement(day, second, service, room, *at(14)),
+                   _Placement(day, third, service, room, *at(10, 15))]
+    with pytest.raises(AssertionError, match="double-booked"):
+        _Schedule(builder, p)._book(overlapping)
