@@ -279,8 +279,10 @@ class SyncMixin(StoreBase):
                 for start in range(0, len(rows), CHUNK):
                     loader.load(table, rows[start:start + CHUNK])
         days = _Days(self)
+        locations: dict[str, UUID] = {}  # a few locations, thousands of appointments
         for location_id, starts_at in {*moved_from, *starts}:
-            days.add(UUID(location_id), datetime.fromtimestamp(starts_at, UTC))
+            location = locations.get(location_id) or locations.setdefault(location_id, UUID(location_id))
+            days.add(location, datetime.fromtimestamp(starts_at, UTC))
         return Changes(days=frozenset(days.found), clients=frozenset(map(UUID, clients)), reference=reference)
 
     def pull_cursor(self) -> int:

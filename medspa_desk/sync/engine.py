@@ -467,7 +467,7 @@ class SyncEngine:
         offload = self._offload_pages if self._offload_pages is not None else (
             check.latest_seq - cursor >= OFFLOAD_AT)
         self._page_limit = self._pull_page or (LONG_PULL_PAGE if offload else DEFAULT_PULL_PAGE)
-        changes = Changes()
+        arrived: list[Changes] = []
         done = 0
         with PageParser(offload=offload) as parser, _PagePipeline(
                 functools.partial(self._fetch_page, api), parser, after=cursor,
@@ -481,9 +481,9 @@ class SyncEngine:
                 self._set_status(progress=Progress(done=done, total=done + max(0, page.remaining)), online=True)
                 if not applied.empty:
                     announce(self._callbacks.changes_did_arrive, applied)
-                changes |= applied
+                    arrived.append(applied)
                 if not page.has_more:
-                    return changes
+                    return Changes.combined(arrived) if arrived else Changes()
 
     def _fetch_page(self, api: CentralApi, *, after: int) -> RawPage:
         return self._session.call(functools.partial(api.pull, after=after, limit=self._page_limit))
