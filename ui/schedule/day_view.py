@@ -291,7 +291,7 @@ class DayScheduleView(QWidget):
             self.reload()
 
     def _concerns_me(self, changes: Any) -> bool:
-        if getattr(changes, "reference", False):
+        if getattr(changes, "reference", False) or getattr(changes, "everything", False):
             return True
         if (self._location.id, self._day) in getattr(changes, "days", frozenset()):
             return True

@@ -184,3 +184,19 @@ def test_on_a_narrow_window_the_day_heading_is_abbreviated_and_whole_in_its_tool
     qtbot.waitUntil(lambda: view.day_label.text() == "Tue Jun 16")
     assert view.day_label.toolTip() == "Tuesday, June 16, 2026"
     assert view.book_button.geometry().right() <= view.width()
+
+
+def test_a_sync_too_big_to_name_its_clients_redraws_the_day_and_one_elsewhere_does_not(
+        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    from uuid import uuid4
+
+    from medspa_desk.store.changes import Changes
+    from ui.events import bus
+
+    view = _view(qtbot, desk)
+    asked = view._request
+
+    bus.changes_did_arrive.emit(Changes(days=frozenset({(uuid4(), DAY)}), clients=frozenset({uuid4()})))
+    assert view._request == asked
+    bus.changes_did_arrive.emit(Changes(everything=True))
+    assert view._request == asked + 1
