@@ -29,27 +29,43 @@ class Changes:
 
     @staticmethod
     def combined(parts: list[Changes]) -> Changes:
-        """All of ``parts`` in one: each set built once (folding with ``|`` copies them over and over).
-
-        Past ``MOST_CLIENTS_NAMED`` clients the result says ``everything``
-        instead of naming them: a first sync touches every client, and freeing
-        a set of a hundred thousand ids at once held the interpreter lock
-        (and the window) for 40 ms.
-        """
+        """All of ``parts`` in one (see :class:`ChangesSoFar`)."""
         if len(parts) == 1:
             return parts[0]
-        everything = any(part.everything for part in parts)
-        days: set[tuple[UUID, date]] = set()
-        clients: set[UUID] = set()
+        so_far = ChangesSoFar()
         for part in parts:
-            days.update(part.days)
-            if not everything:
-                clients.update(part.clients)
-                everything = len(clients) > MOST_CLIENTS_NAMED
-        return Changes(days=frozenset(days), clients=frozenset() if everything else frozenset(clients),
-                       reference=any(part.reference for part in parts),
-                       conflicts=any(part.conflicts for part in parts), everything=everything)
+            so_far.add(part)
+        return so_far.changes()
 
     @property
     def empty(self) -> bool:
         return not (self.days or self.clients or self.reference or self.conflicts or self.everything)
+
+
+class ChangesSoFar:
+    """Changes gathered page by page, each set built once (folding with ``|`` copies them every time).
+
+    Past ``MOST_CLIENTS_NAMED`` clients it stops naming them and says
+    ``everything``: a first sync touches every client, and holding a hundred
+    thousand ids to free at once at the end held the interpreter lock (and the
+    window) for 40-120 ms. Add each page as it is applied and let it go.
+    """
+
+    def __init__(self) -> None:
+        self._days: set[tuple[UUID, date]] = set()
+        self._clients: set[UUID] = set()
+        self._reference = self._conflicts = self._everything = False
+
+    def add(self, part: Changes) -> None:
+        self._days.update(part.days)
+        self._reference = self._reference or part.reference
+        self._conflicts = self._conflicts or part.conflicts
+        if not self._everything:
+            self._clients.update(part.clients)
+            if part.everything or len(self._clients) > MOST_CLIENTS_NAMED:
+                self._everything = True
+                self._clients = set()
+
+    def changes(self) -> Changes:
+        return Changes(days=frozenset(self._days), clients=frozenset(self._clients), reference=self._reference,
+                       conflicts=self._conflicts, everything=self._everything)

@@ -45,7 +45,7 @@ from medspa_desk.protocol import (
     PushResponse,
 )
 from medspa_desk.records import utc_now
-from medspa_desk.store.changes import Changes
+from medspa_desk.store.changes import Changes, ChangesSoFar
 from medspa_desk.store.errors import StoreClosed, StoreError
 from medspa_desk.store.pulled import PulledPage, UnreadablePage
 from medspa_desk.sync.api import UNREADABLE_ANSWER, CentralApi, RawPage
@@ -467,7 +467,7 @@ class SyncEngine:
         offload = self._offload_pages if self._offload_pages is not None else (
             check.latest_seq - cursor >= OFFLOAD_AT)
         self._page_limit = self._pull_page or (LONG_PULL_PAGE if offload else DEFAULT_PULL_PAGE)
-        arrived: list[Changes] = []
+        arrived = ChangesSoFar()  # not a list of every page's Changes: see ChangesSoFar
         done = 0
         with PageParser(offload=offload) as parser, _PagePipeline(
                 functools.partial(self._fetch_page, api), parser, after=cursor,
@@ -481,9 +481,9 @@ class SyncEngine:
                 self._set_status(progress=Progress(done=done, total=done + max(0, page.remaining)), online=True)
                 if not applied.empty:
                     announce(self._callbacks.changes_did_arrive, applied)
-                    arrived.append(applied)
+                    arrived.add(applied)
                 if not page.has_more:
-                    return Changes.combined(arrived) if arrived else Changes()
+                    return arrived.changes()
 
     def _fetch_page(self, api: CentralApi, *, after: int) -> RawPage:
         return self._session.call(functools.partial(api.pull, after=after, limit=self._page_limit))
