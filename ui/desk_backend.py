@@ -23,6 +23,7 @@ from typing import Any
 from medspa_desk.session import DeskSession, SignInOptions
 from medspa_desk.session import sign_in as session_sign_in
 from medspa_desk.sync.errors import ConnectionTrouble, InsecureServerAddress, SignInNeeded
+from medspa_desk.sync.page_parser import OFFLOAD_AT
 from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.workstation import Workstation, WorkstationSettingsError
 from ui.collector import follow_session_events, freeze_long_lived, full_collections
@@ -65,9 +66,18 @@ def sync_callbacks(bridge: CoreEventBridge | None = None) -> SyncCallbacks:
         bridge.sync_did_fail(error)
         post_to_gui_thread(full_collections.resume)
 
+    def status_changed(status: Any) -> None:
+        progress = status.progress
+        if progress is not None and progress.total >= OFFLOAD_AT:
+            full_collections.hold_off_young_too()
+        bridge.status_did_change(status)
+
+    def arrived(changes: Any) -> None:
+        full_collections.collect_youngest()
+        bridge.changes_did_arrive(changes)
+
     return SyncCallbacks(sync_did_start=started, sync_did_finish=finished, sync_did_fail=failed,
-                         status_did_change=bridge.status_did_change,
-                         changes_did_arrive=bridge.changes_did_arrive)
+                         status_did_change=status_changed, changes_did_arrive=arrived)
 
 
 class WorkerStoreRunner:

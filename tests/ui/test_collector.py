@@ -126,3 +126,44 @@ def test_holds_nest_so_one_ending_does_not_resume_for_another(eager_collector: N
     assert not full_collections.held_off and gc.get_threshold() == EAGER
     full_collections.resume()  # one end too many (a late end after a lock) changes nothing
     assert gc.get_threshold() == EAGER
+
+
+def test_a_long_pull_turns_young_collections_off_until_its_cycle_ends(qtbot: Any, eager_collector: None) -> None:
+    from medspa_desk.store.changes import Changes
+    from medspa_desk.sync.page_parser import OFFLOAD_AT
+    from medspa_desk.sync.status import Progress, SyncStatus
+    from ui.desk_backend import sync_callbacks
+
+    callbacks = sync_callbacks(CoreEventBridge())
+    callbacks.sync_did_start()
+    callbacks.status_did_change(SyncStatus(progress=Progress(done=500, total=OFFLOAD_AT - 1)))
+    assert gc.isenabled()  # a short pull keeps its young collections
+
+    callbacks.status_did_change(SyncStatus(progress=Progress(done=2000, total=OFFLOAD_AT * 25)))
+    assert not gc.isenabled()
+    cycles = [{} for _ in range(1000)]
+    for d in cycles:
+        d["self"] = d
+    del cycles, d
+    assert gc.get_count()[0] >= 1000
+    callbacks.changes_did_arrive(Changes())  # a page applied: its youngest generation is collected
+    assert gc.get_count()[0] < 100
+    callbacks.sync_did_finish(None)
+
+    qtbot.waitUntil(gc.isenabled, timeout=5_000)  # resumed on the GUI thread once the views had the end
+    assert not full_collections.held_off
+
+
+def test_young_collections_stay_on_outside_a_cycle_and_a_collector_turned_off_elsewhere_stays_off(
+        eager_collector: None) -> None:
+    full_collections.hold_off_young_too()
+    assert gc.isenabled()  # no cycle holds it off
+
+    gc.disable()
+    try:
+        full_collections.hold_off()
+        full_collections.hold_off_young_too()
+        full_collections.resume()
+        assert not gc.isenabled()  # not ours to turn back on
+    finally:
+        gc.enable()
