@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 # long outage's catch-up. Below it, starting the helper (about half a second) costs more than it saves.
 OFFLOAD_AT = 20_000
 FROZEN_FLAG = "--read-pulled-pages"
+CLOSE_WAIT_S = 10.0  # how long closing waits for a page still being read before killing its helper
 _LENGTH = struct.Struct("!Q")
 # What the helper may send back as an error: the reader's own, whose messages name no PHI.
 _READER_ERRORS = (UnreadablePage, InvalidServerData)
@@ -71,6 +72,7 @@ class PageParser:
         self._lock = threading.Lock()
         self._idle: list[subprocess.Popen[bytes]] = []  # helpers not reading a page just now
         self._started: list[subprocess.Popen[bytes]] = []
+        self._in_flight: set[concurrent.futures.Future[PulledPage]] = set()
         self._sender = concurrent.futures.ThreadPoolExecutor(max_workers=self._readers,
                                                              thread_name_prefix="page-reader")
 
@@ -91,12 +93,26 @@ class PageParser:
     def submit(self, content: bytes) -> concurrent.futures.Future[PulledPage]:
         if not self._offload:
             return _read_here(content)
-        return self._sender.submit(self._read_on_helper, content)
+        reading = self._sender.submit(self._read_on_helper, content)
+        self._in_flight.add(reading)
+        reading.add_done_callback(self._in_flight.discard)
+        return reading
 
     def close(self) -> None:
-        self._sender.shutdown(wait=True, cancel_futures=True)
+        """End the helpers: pages still being read get up to ``CLOSE_WAIT_S``, then their helpers are killed.
+
+        A helper that never answers must not hold the sync worker: killed, its
+        pipes close and the page waiting for it is read here instead.
+        """
+        self._sender.shutdown(wait=False, cancel_futures=True)
+        concurrent.futures.wait(list(self._in_flight), timeout=CLOSE_WAIT_S)
         with self._lock:
-            helpers, self._started, self._idle = self._started, [], []
+            self._offload = False
+            helpers, self._started, idle, self._idle = self._started, [], self._idle, []
+        for helper in helpers:
+            if helper not in idle:
+                helper.kill()  # still reading after the wait: hung
+        self._sender.shutdown(wait=True)
         for helper in helpers:
             _end(helper)
 
@@ -175,15 +191,18 @@ def _round_trip(helper: subprocess.Popen[bytes], content: bytes) -> PulledPage:
 
 
 def _end(helper: subprocess.Popen[bytes]) -> None:
-    for stream in (helper.stdin, helper.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
+    """Close its input (it ends at EOF), wait for it, then close its output; no thread uses either now."""
+    if helper.stdin is not None:
+        with contextlib.suppress(OSError):
+            helper.stdin.close()
     try:
         helper.wait(timeout=5)
     except subprocess.TimeoutExpired:
         helper.kill()
         helper.wait()
+    if helper.stdout is not None:
+        with contextlib.suppress(OSError):
+            helper.stdout.close()
 
 
 def _send(stream: IO[bytes], data: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -214,3 +215,29 @@ def test_two_readers_read_pages_side_by_side_and_each_answer_is_its_own_page(
 
     assert [page.cursor for page in pages] == [json.loads(v)["cursor"] for v in variants]
     assert all(page.records == pages[0].records for page in pages)
+
+
+def test_closing_does_not_wait_forever_for_a_hung_helper_and_its_page_is_read_here(
+        live: LiveApi, reader: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from medspa_desk.sync import page_parser
+
+    monkeypatch.setattr(page_parser, "CLOSE_WAIT_S", 0.5)
+    content, _ = page_from_server(live, reader)
+    parser = PageParser(offload=True, readers=1)
+    parser.submit(content).result(timeout=60)
+    (helper,) = page_readers()
+    os.kill(helper, signal.SIGSTOP)  # alive, never answering
+    try:
+        stuck = parser.submit(content)
+        for _ in range(100):  # in the helper's hands (a page not yet started is just cancelled)
+            if stuck.running():
+                break
+            time.sleep(0.05)
+        started = time.monotonic()
+        parser.close()
+        assert time.monotonic() - started < 30  # bounded: killed after the wait, not waited on
+        assert stuck.result(timeout=30) == read_page(content)
+        assert not _alive(helper)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(helper, signal.SIGKILL)
