@@ -158,15 +158,25 @@ class _PagePipeline:
                 if raw.next_after is not None:
                     after, more = raw.next_after, bool(raw.has_more)
                 else:
-                    try:
-                        page = reading.result()
-                    except BaseException:
-                        return  # take() raises it from the same reading
+                    page = self._read_before_asking_on(reading)
+                    if page is None:
+                        return  # closing, or take() raises what reading it raised
                     after, more = page.cursor, page.has_more
                 if not more:
                     return
         except BaseException as exc:
             self._put(exc)
+
+    def _read_before_asking_on(self, reading: concurrent.futures.Future[PulledPage]) -> PulledPage | None:
+        """A page without the cursor header, once read; None when closing (not waiting on a stuck reader)."""
+        while not self._stopping.is_set():
+            try:
+                return reading.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                continue
+            except BaseException:
+                return None
+        return None
 
     def _put(self, item: Any) -> bool:
         while not self._stopping.is_set():
@@ -211,7 +221,6 @@ class SyncEngine:
         self._push_batch = push_batch
         # None: DEFAULT_PULL_PAGE, or LONG_PULL_PAGE while a long pull reads its pages on the helper.
         self._pull_page = pull_page
-        self._page_limit = pull_page or DEFAULT_PULL_PAGE
         self._poll_wait_s = poll_wait_s
         self._interval_s = interval_s
         self._long_poll = long_poll
@@ -466,11 +475,11 @@ class SyncEngine:
             return Changes()
         offload = self._offload_pages if self._offload_pages is not None else (
             check.latest_seq - cursor >= OFFLOAD_AT)
-        self._page_limit = self._pull_page or (LONG_PULL_PAGE if offload else DEFAULT_PULL_PAGE)
+        limit = self._pull_page or (LONG_PULL_PAGE if offload else DEFAULT_PULL_PAGE)
         arrived = ChangesSoFar()  # not a list of every page's Changes: see ChangesSoFar
         done = 0
         with PageParser(offload=offload) as parser, _PagePipeline(
-                functools.partial(self._fetch_page, api), parser, after=cursor,
+                functools.partial(self._fetch_page, api, limit=limit), parser, after=cursor,
                 depth=parser.readers + 1) as pages:
             while True:
                 page = pages.take()
@@ -485,8 +494,8 @@ class SyncEngine:
                 if not page.has_more:
                     return arrived.changes()
 
-    def _fetch_page(self, api: CentralApi, *, after: int) -> RawPage:
-        return self._session.call(functools.partial(api.pull, after=after, limit=self._page_limit))
+    def _fetch_page(self, api: CentralApi, *, after: int, limit: int) -> RawPage:
+        return self._session.call(functools.partial(api.pull, after=after, limit=limit))
 
     def _check_page(self, page: PulledPage, *, after: int) -> None:
         self._check_clock(page.server_time)

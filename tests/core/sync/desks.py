@@ -10,6 +10,7 @@ one SQLCipher connection.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -175,3 +176,40 @@ def synced_records(store: Store) -> dict[str, dict[str, Any]]:
 
 
 ROLES_FOR_DESKS = (Role.FRONT_DESK.value, Role.MANAGER.value)
+
+
+def clients_on_server(live: LiveApi, directory: Path, *, count: int, last_name: str) -> None:
+    """``count`` new clients sent to the server through a front-desk workstation's real push."""
+    writer = open_desk(live, directory, who="front_desk", start=False)
+    try:
+        writer.write(lambda store: [store.create_client(new_client(f"Client{i}", last_name), actor=writer.actor)
+                                    for i in range(count)])
+        writer.engine.run_once()
+    finally:
+        writer.close()
+
+
+def page_readers(parent: int | None = None) -> list[int]:
+    """The sync's page reader helpers running as children of ``parent`` (this process)."""
+    parent = parent or os.getpid()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[-1].split()
+            if int(fields[1]) == parent and fields[0] != "Z" and b"medspa_desk.sync.page_parser" in command:
+                found.append(int(entry.name))
+    return found
+
+
+def process_alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -17,9 +17,17 @@ import pytest
 from medspa_desk.protocol import PULL_CURSOR_HEADER, PULL_HAS_MORE_HEADER, Change
 from medspa_desk.store.errors import InvalidServerData
 from medspa_desk.store.pulled import UnreadablePage, pulled_from_changes, read_page
+from medspa_desk.store.rows import CLIENTS as CLIENT_ROWS
 from medspa_desk.sync.api import PULL, CentralApi
 from medspa_desk.sync.page_parser import PageParser
-from tests.core.sync.desks import Desk, client_factory, new_client, open_desk
+from tests.core.sync.desks import (
+    Desk,
+    client_factory,
+    clients_on_server,
+    open_desk,
+    page_readers,
+    process_alive,
+)
 from tests.support.live_api import LiveApi
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,13 +42,7 @@ def live(tmp_path: Path) -> Iterator[LiveApi]:
 
 @pytest.fixture
 def reader(live: LiveApi, tmp_path: Path, secret_service: None) -> Iterator[Desk]:
-    writer = open_desk(live, tmp_path / "writer", who="front_desk", start=False)
-    try:
-        writer.write(lambda store: [store.create_client(new_client(f"Page{i}", "Reader"), actor=writer.actor)
-                                    for i in range(CLIENTS)])
-        writer.engine.run_once()
-    finally:
-        writer.close()
+    clients_on_server(live, tmp_path / "writer", count=CLIENTS, last_name="Reader")
     desk = open_desk(live, tmp_path / "reader", who="manager", start=False)
     yield desk
     desk.close()
@@ -78,7 +80,8 @@ def test_a_page_read_from_the_wire_gives_the_rows_its_parsed_changes_give(live: 
     assert page.lowest_seq == min(change.seq for change in parsed)
     clients = [row for entity, _id, row in page.records if entity == "client"]
     assert len(clients) == CLIENTS
-    assert not any("Page" in repr(row) for entity, _id, row in page.records if entity != "client")
+    last_name = CLIENT_ROWS.columns.index("last_name")
+    assert [row[last_name] for row in clients] == ["Reader"] * CLIENTS
 
 
 def test_an_answer_that_is_not_a_page_or_holds_a_bad_record_is_named(live: LiveApi, reader: Desk) -> None:
@@ -105,7 +108,7 @@ def test_the_helper_process_reads_pages_as_this_one_does_and_ends_with_the_parse
         assert parser.offloading
 
     assert on_helper == read_page(content)
-    assert not _alive(helpers[0])
+    assert not process_alive(helpers[0])
 
 
 def test_a_bad_record_read_on_the_helper_raises_the_same_error(live: LiveApi, reader: Desk) -> None:
@@ -155,38 +158,13 @@ def test_the_helper_ends_when_the_desks_process_is_killed(live: LiveApi, reader:
         desk.kill()
         desk.wait(timeout=10)
         for _ in range(100):
-            if not _alive(helper_pid):
+            if not process_alive(helper_pid):
                 break
             time.sleep(0.1)
-        assert not _alive(helper_pid), "the page reader outlived the desk's process"
+        assert not process_alive(helper_pid), "the page reader outlived the desk's process"
     finally:
         if desk.poll() is None:
             desk.kill()
-
-
-def page_readers(parent: int | None = None) -> list[int]:
-    """The page reader helpers running as children of ``parent`` (this process)."""
-    parent = parent or os.getpid()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                command = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[-1].split()
-            if int(fields[1]) == parent and fields[0] != "Z" and b"medspa_desk.sync.page_parser" in command:
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_the_helper_can_never_write_a_core_dump(live: LiveApi, reader: Desk) -> None:
@@ -237,7 +215,7 @@ def test_closing_does_not_wait_forever_for_a_hung_helper_and_its_page_is_read_he
         parser.close()
         assert time.monotonic() - started < 30  # bounded: killed after the wait, not waited on
         assert stuck.result(timeout=30) == read_page(content)
-        assert not _alive(helper)
+        assert not process_alive(helper)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(helper, signal.SIGKILL)

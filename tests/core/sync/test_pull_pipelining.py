@@ -22,8 +22,14 @@ from medspa_desk.sync.api import RawPage
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import ServerTrouble
 from medspa_desk.sync.page_parser import default_readers
-from tests.core.sync.desks import Desk, client_factory, new_client, open_desk
-from tests.core.sync.test_page_parser import page_readers
+from tests.core.sync.desks import (
+    Desk,
+    client_factory,
+    clients_on_server,
+    new_client,
+    open_desk,
+    page_readers,
+)
 from tests.support.live_api import LiveApi
 
 CLIENTS = 60
@@ -38,16 +44,7 @@ def live(tmp_path: Path) -> Iterator[LiveApi]:
 
 @pytest.fixture
 def practice_on_server(live: LiveApi, tmp_path: Path, secret_service: None) -> None:
-    writer = open_desk(live, tmp_path / "writer", who="front_desk", start=False)
-    try:
-        def create_all(store: Store) -> None:
-            for i in range(CLIENTS):
-                store.create_client(new_client(f"Client{i}", "Pipeline"), actor=writer.actor)
-
-        writer.write(create_all)
-        writer.engine.run_once()
-    finally:
-        writer.close()
+    clients_on_server(live, tmp_path / "writer", count=CLIENTS, last_name="Pipeline")
 
 
 @pytest.fixture
@@ -173,8 +170,8 @@ def test_a_long_pull_reads_its_pages_on_the_helper_process_and_caches_every_reco
 class WithoutCursorHeaders(SyncEngine):
     """A desk talking to a server older than the cursor headers: each page's body alone says what follows."""
 
-    def _fetch_page(self, api: Any, *, after: int) -> RawPage:
-        return replace(super()._fetch_page(api, after=after), next_after=None, has_more=None)
+    def _fetch_page(self, api: Any, *, after: int, limit: int) -> RawPage:
+        return replace(super()._fetch_page(api, after=after, limit=limit), next_after=None, has_more=None)
 
 
 def test_a_server_without_cursor_headers_is_pulled_page_after_page(live: LiveApi, reader: Desk) -> None:
@@ -191,8 +188,8 @@ def test_a_server_without_cursor_headers_is_pulled_page_after_page(live: LiveApi
 
 
 class HeadersDisagree(SyncEngine):
-    def _fetch_page(self, api: Any, *, after: int) -> RawPage:
-        raw = super()._fetch_page(api, after=after)
+    def _fetch_page(self, api: Any, *, after: int, limit: int) -> RawPage:
+        raw = super()._fetch_page(api, after=after, limit=limit)
         return replace(raw, next_after=(raw.next_after or 0) + 1)
 
 
