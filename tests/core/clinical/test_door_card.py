@@ -17,7 +17,11 @@ def _regular(demo):
             by_client.setdefault(t.client_id, []).append(t)
     client_id, treatments = max(by_client.items(), key=lambda kv: len(kv[1]))
     latest = max(treatments, key=lambda t: t.performed_at)
-    later = [a for a in demo.appointments if a.client_id == client_id and a.starts_at > latest.performed_at]
+    # The visit the card is opened for is itself a neurotoxin visit: the flags a card shows
+    # depend on the day's services, and the demo practice (built around the real date) may
+    # give the client another kind of visit later on.
+    later = [a for a in demo.appointments if a.client_id == client_id and a.starts_at > latest.performed_at
+             and services[a.service_id].category is ServiceCategory.NEUROTOXIN]
     appt = min(later, key=lambda a: a.starts_at) if later else next(
         a for a in demo.appointments if a.id == latest.appointment_id)
     return appt, sorted(treatments, key=lambda t: t.performed_at, reverse=True)
