@@ -1,0 +1,1 @@
+"""Compliance: what a manager shows an auditor (right of access, reports, evidence)."""

@@ -1,0 +1,87 @@
+"""The right of access (45 CFR 164.524): a client's whole record as a FHIR R4 Bundle file, audited.
+
+``gather_client_record`` reads everything the bundle carries in one audited
+view of the client's record (photos are each audited as a view, as anywhere
+else); ``export_client_fhir`` writes the validated bundle through the atomic
+writer (0600, fsync, replace) and audits the export, or its failure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from medspa_desk.compliance.fhir import ClientRecord, PhotoCopy, client_bundle
+from medspa_desk.documents.pdf import consent_pdf
+from medspa_desk.documents.questionnaire import shipped_questionnaire
+from medspa_desk.records import (
+    Appointment,
+    AuditAction,
+    Client,
+    IntakeForm,
+    Location,
+    SignedConsent,
+    TreatmentRecord,
+    utc_now,
+)
+from medspa_desk.store.actor import Actor
+from medspa_desk.store.errors import StoreError
+from medspa_desk.store.files import write_atomic
+from medspa_desk.store.photos import photo_image, photos_for
+
+FHIR_DETAIL = "fhir_r4_bundle"
+
+
+def gather_client_record(store: Any, *, client_id: UUID, actor: Actor, location: Location) -> ClientRecord:
+    """Everything the desk holds about the client, read as ``actor`` may read it (audited views)."""
+    client = store.client(client_id, actor=actor)
+    timeline = store.client_timeline(client_id, actor=actor)
+    by_kind: dict[str, list[Any]] = {}
+    for entry in timeline:
+        by_kind.setdefault(entry.kind, []).append(entry.record)
+    treatments: list[TreatmentRecord] = by_kind.get("treatment", [])
+    photos = [PhotoCopy(id=info.id, treatment_id=info.treatment_id, kind=str(info.kind),
+                        media_type=info.media_type, taken_at=info.added_at,
+                        image=photo_image(store, info.id, actor=actor))
+              for t in treatments for info in photos_for(store, t.id)]
+    questions = {q.id: q.text for q in shipped_questionnaire().questions}
+    return ClientRecord(
+        client=client, location=location,
+        appointments=[a for a in by_kind.get("appointment", []) if isinstance(a, Appointment)],
+        intakes=[f for f in by_kind.get("intake", []) if isinstance(f, IntakeForm)],
+        consents=[c for c in by_kind.get("consent", []) if isinstance(c, SignedConsent)],
+        treatments=treatments, photos=photos,
+        services={s.id: s for s in store.services()}, products={p.id: p for p in store.products()},
+        providers={p.id: p.display_name for p in store.providers()}, question_texts=questions)
+
+
+def bundle_json(record: ClientRecord, *, now: datetime | None = None) -> bytes:
+    """The record's validated bundle as JSON bytes (strict: no NaN, UTF-8)."""
+    client: Client = record.client
+    practice = record.location.name
+
+    def signed_pdf(consent: SignedConsent) -> bytes:
+        return consent_pdf(consent, client=client, practice_name=practice, zone=record.location.zone)
+
+    bundle = client_bundle(record, consent_pdf=signed_pdf, generated_at=now or utc_now())
+    return bundle.model_dump_json(indent=1, exclude_none=True).encode("utf-8")
+
+
+def export_client_fhir(store: Any, *, client_id: UUID, actor: Actor, location: Location, path: Path,
+                       now: datetime | None = None) -> Path:
+    """Write the client's FHIR bundle to ``path``; the export (or its failure) is audited."""
+    data = bundle_json(gather_client_record(store, client_id=client_id, actor=actor, location=location),
+                       now=now)
+    try:
+        write_atomic(Path(path), data)
+    except OSError as exc:
+        with store._write():
+            store._note(actor, AuditAction.EXPORT, entity=Client.entity, entity_id=client_id,
+                        outcome="failed", detail=FHIR_DETAIL)
+        raise StoreError(f"The record could not be written to {Path(path).parent} "
+                         f"({exc.strerror or type(exc).__name__}). Pick another folder.") from None
+    with store._write():
+        store._note(actor, AuditAction.EXPORT, entity=Client.entity, entity_id=client_id, detail=FHIR_DETAIL)
+    return Path(path)
