@@ -24,6 +24,7 @@ from medspa_api.errors import ApiError
 from medspa_api.logs import log_event
 from medspa_api.settings import Settings
 from medspa_api.sync.notices import ChangeNotices
+from medspa_api.sync.pg_notices import PostgresChangeListener
 from medspa_desk.protocol import ErrorBody
 
 API_PREFIX = "/api/v1"
@@ -59,10 +60,18 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     streams = OpenStreams(database=db, notices=notices, check_s=settings.stream_check_s,
                           heartbeat_s=settings.stream_heartbeat_s)
 
+    listener = None if settings.is_sqlite else PostgresChangeListener(
+        url=settings.notify_database_url or settings.database_url, notices=notices,
+        fallback_poll_s=settings.notify_fallback_poll_s, usual_poll_s=settings.poll_interval_s)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         notices.bind(asyncio.get_running_loop())
+        if listener is not None:
+            listener.start()
         yield
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
         await streams.close()
         await notices.close()
         if database is None:
@@ -74,6 +83,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.settings = settings
     app.state.database = db
     app.state.notices = notices
+    app.state.change_listener = listener
     app.state.streams = streams
     for router in (auth.router, sync.router, devices.router, audit.router, users.router):
         app.include_router(router, prefix=API_PREFIX)

@@ -8,6 +8,7 @@ anyone forge them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,11 @@ class Settings:
     address_max_failures: int = 50
     address_window_s: int = 15 * 60
     poll_interval_s: float = 0.5
+    # PostgreSQL: other processes' pushes are heard through LISTEN/NOTIFY; the per-tenant poll then
+    # runs only this often, as a safety net. The LISTEN connection needs a direct URL when
+    # database_url goes through a transaction-mode pooler (PgBouncer); default: database_url.
+    notify_database_url: str = ""
+    notify_fallback_poll_s: float = 10.0
     # Change streams (GET /sync/changes/stream): a comment line at least this often while nothing changes,
     # and how often open streams' sessions are checked for an end made by another server process.
     stream_heartbeat_s: float = 15.0
@@ -80,7 +86,22 @@ class Settings:
             backup_url=normalise_database_url(env.get("MEDSPA_API_BACKUP_URL", "")),
             secret_key=env.get("MEDSPA_API_SECRET_KEY", ""),
             environment=env.get("MEDSPA_API_ENV", "production"),
+            notify_database_url=normalise_database_url(env.get("MEDSPA_API_NOTIFY_DATABASE_URL", "")),
+            notify_fallback_poll_s=_seconds(env, "MEDSPA_API_NOTIFY_FALLBACK_POLL_S", 10.0),
         )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {text!r}.") from None
+    if not 0.05 <= value <= 3600:
+        raise SettingsError(f"{name} must be between 0.05 and 3600 seconds, not {text!r}.")
+    return value
 
 
 def normalise_database_url(url: str) -> str:

@@ -5,9 +5,10 @@ parks a future (no thread, no database connection) with the cursor it waits
 past; a desk holding a change stream (medspa_api.api.change_stream) is a
 :class:`Listener` woken on every change. A push committed in this process
 settles the futures and wakes the listeners of that tenant at once. A push
-committed by another process behind the same load balancer is noticed by one
-short database poll per tenant that has someone waiting or listening (not one
-per desk).
+committed by another process behind the same load balancer is heard through
+PostgreSQL's NOTIFY (medspa_api.sync.pg_notices); on SQLite, and on PostgreSQL
+while that connection is down, by one short database poll per tenant that has
+someone waiting or listening (not one per desk).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ChangeNotices:
         self._waiters: dict[UUID, dict[asyncio.Future[None], int]] = {}
         self._listeners: dict[UUID, set[Listener]] = {}
         self._pollers: dict[UUID, asyncio.Task[None]] = {}
+        self._resyncs: set[asyncio.Future[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -45,6 +47,26 @@ class ChangeNotices:
             self._advance(tenant_id, seq)
         else:
             loop.call_soon_threadsafe(self._advance, tenant_id, seq)
+
+    def set_poll_interval(self, seconds: float) -> None:
+        """How often each watched tenant's head is read (slow while PostgreSQL's NOTIFY is heard)."""
+        self._poll_interval_s = seconds
+
+    def resync(self) -> None:
+        """Called from any thread: read every watched tenant's head once (notices may have been missed)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._resync_watched)
+
+    def _resync_watched(self) -> None:
+        for tenant_id in set(self._listeners) | set(self._waiters):
+            task = asyncio.ensure_future(self._read_and_advance(tenant_id))
+            self._resyncs.add(task)  # held until done: the loop keeps only weak references
+            task.add_done_callback(self._resyncs.discard)
+
+    async def _read_and_advance(self, tenant_id: UUID) -> None:
+        with contextlib.suppress(Exception):
+            self._advance(tenant_id, await asyncio.to_thread(self._read_latest, tenant_id))
 
     def _advance(self, tenant_id: UUID, seq: int) -> None:
         if seq <= self._latest.get(tenant_id, -1):
@@ -115,8 +137,7 @@ class ChangeNotices:
     async def _poll(self, tenant_id: UUID) -> None:
         while self._waiters.get(tenant_id) or self._listeners.get(tenant_id):
             await asyncio.sleep(self._poll_interval_s)
-            with contextlib.suppress(Exception):
-                self._advance(tenant_id, await asyncio.to_thread(self._read_latest, tenant_id))
+            await self._read_and_advance(tenant_id)
 
     async def close(self) -> None:
         for task in self._pollers.values():
