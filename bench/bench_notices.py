@@ -20,8 +20,9 @@ import psutil
 from bench.harness import Report, percentile
 from medspa_desk.records import Role
 from tests.api.desk import Desk, create_client, new_client
-from tests.api.test_notices_across_processes import second_process, stream_from
+from tests.api.test_notices_across_processes import stream_from
 from tests.support.live_api import LiveApi
+from tests.support.server_process import server_process
 
 NOTICES = 60
 TARGET_P95_MS = 250
@@ -37,11 +38,10 @@ def run(report: Report) -> None:
 
 
 def _measure(report: Report, api: LiveApi) -> None:
-    with second_process(api) as other, \
+    with server_process(api, env={"MEDSPA_API_NOTIFY_FALLBACK_POLL_S": "600"}) as second, \
             Desk.sign_in(api, api.fresh(Role.FRONT_DESK)) as writing, \
             Desk.sign_in(api, api.fresh(Role.FRONT_DESK)) as listening:
-        server = next(p for p in psutil.Process().children(recursive=True)
-                      if "serve" in p.cmdline() and str(other.rsplit(":", 1)[1]) in p.cmdline())
+        other, server = second.base_url, psutil.Process(second.process.pid)
         latest = writing.push_ok(create_client(new_client()))[0]["seq"]
         sent: dict[int, float] = {}
         heard: dict[int, float] = {}

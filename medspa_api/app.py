@@ -50,7 +50,7 @@ class CentralApi(FastAPI):
 
 
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, behind_pooler=settings.behind_pooler)
 
     def read_latest(tenant_id: UUID) -> int:
         with db.transaction(tenant_id, write=False) as conn:

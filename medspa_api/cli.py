@@ -47,7 +47,7 @@ class CliError(Exception):
 
 
 def _database(settings: Settings) -> Database:
-    return Database(settings.database_url, pool_size=2)
+    return Database(settings.database_url, pool_size=2, behind_pooler=settings.behind_pooler)
 
 
 def _tenant(db: Database, name: str):

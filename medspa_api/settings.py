@@ -15,6 +15,7 @@ from pathlib import Path
 DEFAULT_SQLITE_URL = "sqlite:///medspa-api.db"
 KNOWN_WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development", "dev"})
 MIN_SECRET_LENGTH = 32
+POOLERS = frozenset({"", "transaction"})
 
 
 class SettingsError(ValueError):
@@ -46,6 +47,8 @@ class Settings:
     # runs only this often, as a safety net. The LISTEN connection needs a direct URL when
     # database_url goes through a transaction-mode pooler (PgBouncer); default: database_url.
     notify_database_url: str = ""
+    # "transaction" when database_url goes through a transaction-mode pooler (PgBouncer).
+    database_pooler: str = ""
     notify_fallback_poll_s: float = 10.0
     # Change streams (GET /sync/changes/stream): a comment line at least this often while nothing changes,
     # and how often open streams' sessions are checked for an end made by another server process.
@@ -60,8 +63,15 @@ class Settings:
                 "MEDSPA_API_SECRET_KEY is missing or too weak: set it to a random value of at least "
                 f"{MIN_SECRET_LENGTH} characters (for example `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`), or set MEDSPA_API_ENV=development on a test machine.")
+        if self.database_pooler not in POOLERS:
+            raise SettingsError(f"MEDSPA_API_DATABASE_POOLER must be one of {', '.join(sorted(POOLERS - {''}))} "
+                                f"or unset, not {self.database_pooler!r}.")
         if self.environment == "development" and not self.secret_key:
             object.__setattr__(self, "secret_key", "development-only-key-never-in-production")
+
+    @property
+    def behind_pooler(self) -> bool:
+        return self.database_pooler == "transaction"
 
     @property
     def is_sqlite(self) -> bool:
@@ -88,6 +98,7 @@ class Settings:
             environment=env.get("MEDSPA_API_ENV", "production"),
             notify_database_url=normalise_database_url(env.get("MEDSPA_API_NOTIFY_DATABASE_URL", "")),
             notify_fallback_poll_s=_seconds(env, "MEDSPA_API_NOTIFY_FALLBACK_POLL_S", 10.0),
+            database_pooler=env.get("MEDSPA_API_DATABASE_POOLER", "").strip().lower(),
         )
 
 

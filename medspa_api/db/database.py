@@ -19,9 +19,10 @@ def after_commit(conn: Connection, action: Callable[[], None]) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, behind_pooler: bool = False) -> None:
         self.url = url
-        self.engine: Engine = create_engine_for(url, pool_size=pool_size)
+        self.engine: Engine = create_engine_for(url, pool_size=pool_size, behind_pooler=behind_pooler)
+        self._sync_commit_per_transaction = behind_pooler and not url.startswith("sqlite")
 
     @property
     def is_sqlite(self) -> bool:
@@ -36,6 +37,8 @@ class Database:
             conn.info[AFTER_COMMIT] = []
             try:
                 with conn.begin():
+                    if write and self._sync_commit_per_transaction:
+                        conn.exec_driver_sql("SET LOCAL synchronous_commit = on")
                     if tenant_id is not None:
                         set_tenant(conn, tenant_id)
                     yield conn

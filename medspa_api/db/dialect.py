@@ -26,12 +26,18 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "medspa_immediate"
 
 
-def create_engine_for(url: str, *, pool_size: int = 20) -> Engine:
+def create_engine_for(url: str, *, pool_size: int = 20, behind_pooler: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                   pool_size=pool_size, max_overflow=pool_size)
         _configure_sqlite(engine)
         return engine
+    if behind_pooler:
+        # A transaction-mode pooler (PgBouncer) hands each transaction any server connection: a
+        # statement prepared on one is unknown on the next, and a startup option is refused.
+        # synchronous_commit is set per write transaction instead (Database.transaction).
+        return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                                connect_args={"prepare_threshold": None})
     # A startup option outranks ALTER DATABASE/ROLE ... SET, so a server tuned for speed cannot make
     # an answered push forgettable.
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,

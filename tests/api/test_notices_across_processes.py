@@ -8,14 +8,8 @@ timeout heard it through LISTEN/NOTIFY, not through a poll.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,50 +19,16 @@ from medspa_desk.records import Role, new_id
 from tests.api.desk import Desk, create_client, new_client
 from tests.api.test_change_notices import READ_S, STREAM, Events
 from tests.support.live_api import LiveApi
+from tests.support.server_process import server_process
 
 pytestmark = pytest.mark.postgresql_only
-REPO = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
 def second_process(api: LiveApi, *, fallback_poll_s: float = 600) -> Iterator[str]:
-    """Another server process on ``api``'s database; its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "MEDSPA_API_DATABASE_URL": api.database_url, "MEDSPA_API_SECRET_KEY": api.settings.secret_key,
-           "MEDSPA_API_ENV": api.settings.environment, "MEDSPA_API_NOTIFY_FALLBACK_POLL_S": str(fallback_poll_s)}
-    log_path = api.workdir / f"second-{port}.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "medspa_api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--cert", str(api.tls.cert_path), "--key", str(api.tls.key_path)],
-            stdout=log, stderr=log, env=env, cwd=REPO)
-    base = f"https://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        with api.client() as http:
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                try:
-                    if http.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"the second server did not start; {log_path.read_text()}"
-                time.sleep(0.1)
-        # Listening is announced in the log once the LISTEN connection is up.
-        while b"change_notices_listening" not in log_path.read_bytes():
-            assert time.monotonic() < deadline, f"the second server never listened; {log_path.read_text()}"
-            time.sleep(0.05)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """Another server process on ``api``'s database, listening for notices; its base URL."""
+    with server_process(api, env={"MEDSPA_API_NOTIFY_FALLBACK_POLL_S": str(fallback_poll_s)}) as server:
+        yield server.base_url
 
 
 @contextmanager
