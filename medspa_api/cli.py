@@ -31,6 +31,7 @@ from medspa_api.data.tenants import create_location, create_tenant, tenant_id_by
 from medspa_api.data.users import create_user
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
+from medspa_api.db.dialect import libpq_url
 from medspa_api.migrate import upgrade_database
 from medspa_api.security.passwords import WeakPassword
 from medspa_api.security.totp import enrolment_uri
@@ -186,7 +187,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
         source.close()
         os.replace(temp, target)
     else:
-        url = _libpq_url(settings.maintenance_url)
+        url = libpq_url(settings.maintenance_url)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".backup-")
         os.close(fd)
         os.chmod(temp, 0o600)
@@ -222,11 +223,6 @@ def cmd_restore_check(settings: Settings, args: argparse.Namespace) -> None:
         raise CliError("The restored copy did not verify; keep the previous backups and investigate.")
 
 
-def _libpq_url(url: str) -> str:
-    """A SQLAlchemy URL as the libpq connection string pg_dump and psycopg take."""
-    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def _restore_check_postgresql(settings: Settings, backup: Path) -> str:
     """pg_restore into a scratch database next to the live one, check it, drop it."""
     import psycopg
@@ -234,15 +230,15 @@ def _restore_check_postgresql(settings: Settings, backup: Path) -> str:
 
     maintenance = sa.make_url(settings.maintenance_url)
     name = f"medspa_restore_{datetime.now(UTC):%Y%m%d%H%M%S}_{os.getpid()}"
-    with psycopg.connect(_libpq_url(settings.maintenance_url), autocommit=True) as admin:
+    with psycopg.connect(libpq_url(settings.maintenance_url), autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     scratch = maintenance.set(database=name)
     try:
         subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname",
-                        _libpq_url(str(scratch.render_as_string(hide_password=False))), str(backup)], check=True)
+                        libpq_url(str(scratch.render_as_string(hide_password=False))), str(backup)], check=True)
         return _check_restored(scratch.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     finally:
-        with psycopg.connect(_libpq_url(settings.maintenance_url), autocommit=True) as admin:
+        with psycopg.connect(libpq_url(settings.maintenance_url), autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 

@@ -26,6 +26,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "medspa_immediate"
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (``postgresql+psycopg://``) as libpq, pg_dump and psycopg itself take it."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_engine_for(url: str, *, pool_size: int = 20, behind_pooler: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},

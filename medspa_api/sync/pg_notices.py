@@ -24,6 +24,7 @@ from uuid import UUID
 
 import psycopg
 
+from medspa_api.db.dialect import libpq_url
 from medspa_api.logs import log_event
 from medspa_api.sync.notices import ChangeNotices
 
@@ -42,11 +43,6 @@ def parse_notice(payload: str) -> tuple[UUID, int] | None:
     except ValueError:
         return None
     return (tenant_id, value) if 0 <= value <= MAX_SEQ else None
-
-
-def libpq_url(url: str) -> str:
-    """A SQLAlchemy URL (``postgresql+psycopg://``) as psycopg itself takes it."""
-    return "postgresql://" + url.split("://", 1)[1] if url.startswith("postgresql+") else url
 
 
 class PostgresChangeListener:
