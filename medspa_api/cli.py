@@ -157,6 +157,27 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     server.run()
 
 
+def cmd_import_setup(settings: Settings, args: argparse.Namespace) -> None:
+    from medspa_api.setup_import import SetupFileError, import_setup, read_setup_file
+
+    db = _database(settings)
+    tenant_id = _tenant(db, args.tenant)
+    try:
+        document = read_setup_file(Path(args.file))
+        with db.transaction(tenant_id) as conn:
+            plan = import_setup(conn, tenant_id=tenant_id, document=document, apply=args.apply,
+                                file_name=args.file)
+    except SetupFileError as exc:
+        raise CliError(str(exc)) from None
+    if plan.empty:
+        print(f"{args.tenant}: the file matches what the practice has; nothing to do.")
+    elif args.apply:
+        print(f"{args.tenant}: imported: {plan.summary()}. Workstations pull it at their next sync.")
+    else:
+        print(f"{args.tenant}: dry run, nothing written. It would {plan.summary()}. "
+              "Run again with --apply to write it.")
+
+
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> None:
     from medspa_api.demo import seed_demo
     from medspa_desk.demo_data import Scale
@@ -308,6 +329,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=2000, help="how many clients (default 2000)")
     p.add_argument("--months", type=int, default=3, help="months of history and of bookings ahead (default 3)")
     p.set_defaults(run=cmd_seed_demo)
+    p = sub.add_parser("import-setup", help="locations, rooms, providers, shifts, services and products "
+                                            "from a YAML or JSON file (dry run unless --apply)")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("file")
+    p.add_argument("--apply", action="store_true", help="write it (default: show what would change)")
+    p.set_defaults(run=cmd_import_setup)
     p = sub.add_parser("backup", help="online backup to a new file")
     p.add_argument("target")
     p.set_defaults(run=cmd_backup)
