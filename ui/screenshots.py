@@ -75,7 +75,8 @@ def busiest_coming_day(session: Any) -> date:
     return today
 
 
-def render_all(out_dir: Path) -> list[Path]:
+def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
+    """Every screen to ``out_dir``; ``scale`` sizes the demo practice (None: the demo's own)."""
     from ui.app import DeskApp
     from ui.booking import BookingDialog
     from ui.checkin import CheckInDialog
@@ -83,7 +84,7 @@ def render_all(out_dir: Path) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    system = DemoSystem.start()
+    system = DemoSystem.start(scale=scale)
     try:
         desk = DeskApp(system.backend, server=system.server.base_url, tenant=system.server.tenant,
                        username=FRONT_DESK, password=system.server.password, notes=system.notes())
