@@ -214,15 +214,20 @@ class Folders:
         return self
 
 
-def start_installed_demo(folders: Folders, *, scale: dict[str, int] | None) -> subprocess.Popen[str]:
-    """``/usr/bin/medspa-desk --demo --screenshot`` under Xvfb with a private keychain, as a person's login."""
+INSTALLED_APP = (str(LAUNCHER),)
+SOURCE_APP = (sys.executable, str(ROOT / "main.py"))  # the same demo from this tree (a benchmark's baseline)
+
+
+def start_demo(folders: Folders, *, scale: dict[str, int] | None,
+               app: tuple[str, ...] = INSTALLED_APP) -> subprocess.Popen[str]:
+    """``medspa-desk --demo --screenshot`` under Xvfb with a private keychain, as in a person's login."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS",
                         "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR")}
     env.update(HOME=str(folders.home), TMPDIR=str(folders.tmp), MEDSPA_FORCE_PRIVATE_KEYRING="1",
                MEDSPA_PRIVATE_KEYRING_HOME=str(folders.keychain))
     command = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", str(ROOT / "scripts" / "with-keyring.sh"),
-               str(LAUNCHER), "--demo", "--screenshot", str(folders.shots), "--data-dir", str(folders.data)]
+               *app, "--demo", "--screenshot", str(folders.shots), "--data-dir", str(folders.data)]
     if scale:
         command += ["--demo-scale", json.dumps(scale)]
     return subprocess.Popen(command, env=env, cwd=folders.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -336,13 +341,14 @@ def install_timed(deb: Path, timings: Timings) -> None:
     timings.install_s, timings.install_cpu_s = time.monotonic() - started, children_cpu_s() - cpu
 
 
-def run_installed_demo(folders: Folders, *, scale: dict[str, int] | None, timings: Timings) -> tuple[AppWatch, str]:
-    """Run the installed demo to its end, watched; its first screen's time and CPU go into ``timings``."""
+def run_demo(folders: Folders, *, scale: dict[str, int] | None, timings: Timings,
+             app: tuple[str, ...] = INSTALLED_APP) -> tuple[AppWatch, str]:
+    """Run the demo to its end, watched; its first screen's time and CPU go into ``timings``."""
     started = time.monotonic()
-    app = start_installed_demo(folders, scale=scale)
-    watch = AppWatch(app_pid=app.pid, first_screen=folders.shots / FIRST_SCREEN, started=started).start()
+    process = start_demo(folders, scale=scale, app=app)
+    watch = AppWatch(app_pid=process.pid, first_screen=folders.shots / FIRST_SCREEN, started=started).start()
     try:
-        output = wait_for_app(app)
+        output = wait_for_app(process)
     finally:
         watch.stop()
     timings.app_s = time.monotonic() - started
@@ -388,7 +394,7 @@ def smoke(deb: Path, folders: Folders) -> Timings:
         before = tree_listing(INSTALL_DIR)
         stamp = folders.root / "stamp"
         stamp.touch()
-        watch, output = run_installed_demo(folders, scale=SMOKE_SCALE, timings=timings)
+        watch, output = run_demo(folders, scale=SMOKE_SCALE, timings=timings)
         reached = check_first_sync(output, scale=SMOKE_SCALE)
         check_screens(folders.shots)
         log = app_log(folders.data)
