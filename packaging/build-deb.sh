@@ -2,7 +2,7 @@
 # Wraps the one-folder desktop app (packaging/build.sh) as a Debian package (see docs/packaging.md).
 #
 #   packaging/build-deb.sh            dist/medspa-desk/ → dist/medspa-desk_<version>_<arch>.deb
-#   DIST_DIR=/tmp/dist packaging/build-deb.sh
+#   DIST_DIR=/tmp/dist BUILD_DIR=/tmp/stage packaging/build-deb.sh   (APP_DIR: another bundle folder)
 #
 # What it installs, and nothing else:
 #   /opt/medspa-desk/                                 the PyInstaller folder, read-only at run time
@@ -30,7 +30,7 @@ fi
 VERSION=$("$PYTHON" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' \
           "$ROOT/pyproject.toml")
 ARCH=$(dpkg --print-architecture)
-STAGE=$ROOT/build/deb/${PACKAGE}_${VERSION}_$ARCH
+STAGE=${BUILD_DIR:-$ROOT/build/deb}/${PACKAGE}_${VERSION}_$ARCH
 DEB=$DIST_DIR/${PACKAGE}_${VERSION}_$ARCH.deb
 
 rm -rf "$STAGE"
@@ -73,4 +73,5 @@ EOF
 mkdir -p "$DIST_DIR"
 # zstd: a fraction of xz's time on a 290 MB folder; dpkg reads it since Debian 12.
 dpkg-deb --root-owner-group -Zzstd -z9 --build "$STAGE" "$DEB" > /dev/null
+rm -rf "$STAGE"  # a second copy of the bundle
 echo "Built $DEB ($(du -sh "$DEB" | cut -f1))"
