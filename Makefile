@@ -12,7 +12,7 @@ DEBS := gnome-keyring dbus dbus-x11 xvfb poppler-utils libsecret-tools \
         libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core \
         desktop-file-utils systemd libfaketime haproxy pgbouncer
 
-.PHONY: demo test bench lint package setup system-packages postgres clean
+.PHONY: demo test bench lint package deb package-smoke setup system-packages postgres clean
 
 setup: system-packages $(STAMP)
 
@@ -42,6 +42,14 @@ lint: setup
 
 package: setup
 	packaging/build.sh
+
+# The bundle as a Debian package: dist/medspa-desk_<version>_<arch>.deb (docs/packaging.md).
+deb: package
+	packaging/build-deb.sh
+
+# Install the .deb, run the installed demo under Xvfb, check it, remove it (root: dpkg).
+package-smoke: deb
+	$(PY) packaging/package_smoke.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -10,6 +10,7 @@ import ast
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import re
 import shlex
 import shutil
@@ -274,3 +275,99 @@ def test_systemd_accepts_the_api_unit_and_rates_it_well_hardened() -> None:
     assert exposure is not None, security.stdout + security.stderr
     print(f"systemd exposure level of medspa-api.service: {exposure.group(1)}")
     assert security.returncode == 0, f"exposure {exposure.group(1)} is above 2.0"
+
+
+# --- the Debian package and its smoke test -------------------------------------------------------
+
+
+def load_smoke() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("package_smoke_under_test", PACKAGING / "package_smoke.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def small_deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """build-deb.sh run on a stand-in bundle folder (a real one takes PyInstaller minutes)."""
+    if shutil.which("dpkg-deb") is None or shutil.which("desktop-file-validate") is None:
+        pytest.skip("dpkg-deb and desktop-file-validate are needed (Debian packages dpkg, desktop-file-utils)")
+    work = tmp_path_factory.mktemp("deb")
+    app = work / "bundle"
+    (app / "_internal").mkdir(parents=True)
+    (app / "medspa-desk").write_text("#!/bin/sh\necho stand-in\n")
+    (app / "medspa-desk").chmod(0o700)
+    (app / "_internal" / "base_library.zip").write_bytes(b"stand-in")
+    subprocess.run([str(PACKAGING / "build-deb.sh")], check=True, capture_output=True,
+                   env={**os.environ, "APP_DIR": str(app), "DIST_DIR": str(work / "dist"),
+                        "BUILD_DIR": str(work / "stage")})
+    (deb,) = (work / "dist").glob("medspa-desk_*.deb")
+    return deb
+
+
+def test_the_deb_installs_the_bundle_in_opt_with_a_launcher_menu_entry_and_icon_only(small_deb: Path) -> None:
+    smoke = load_smoke()
+    listing = subprocess.run(["dpkg-deb", "-c", str(small_deb)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    files = {line.split()[-1].removeprefix(".") for line in listing if not line.startswith("d")}
+    assert files == {f"{smoke.INSTALL_DIR}/medspa-desk", f"{smoke.INSTALL_DIR}/_internal/base_library.zip",
+                     str(smoke.LAUNCHER), str(smoke.DESKTOP_ENTRY), str(smoke.ICON),
+                     "/usr/share/doc/medspa-desk/README.Debian"}
+    assert all(" root/root " in line for line in listing)
+    modes = {line.split()[-1].removeprefix("."): line.split()[0] for line in listing}
+    assert modes[f"{smoke.INSTALL_DIR}/medspa-desk"] == "-rwxr-xr-x"  # nobody but root may change it
+    assert modes[f"{smoke.INSTALL_DIR}/_internal/base_library.zip"] == "-rw-r--r--"
+    # No maintainer scripts: nothing runs at install or removal that could leave files or touch homes.
+    control = subprocess.run(["dpkg-deb", "-I", str(small_deb)], capture_output=True, text=True, check=True).stdout
+    assert not re.search(r"\b(preinst|postinst|prerm|postrm)\b", control)
+    depends = subprocess.run(["dpkg-deb", "-f", str(small_deb), "Depends"], capture_output=True, text=True,
+                             check=True).stdout
+    assert "fonts-dejavu-core" in depends and "libegl1" in depends
+
+
+def test_the_launcher_starts_the_bundle_in_opt(small_deb: Path, tmp_path: Path) -> None:
+    subprocess.run(["dpkg-deb", "-x", str(small_deb), str(tmp_path)], check=True)
+    launcher = (tmp_path / "usr" / "bin" / "medspa-desk").read_text("utf-8")
+    assert launcher.startswith("#!/bin/sh\n")
+    assert 'exec /opt/medspa-desk/medspa-desk "$@"' in launcher.splitlines()
+
+
+def test_the_bundle_links_only_to_libraries_it_carries_or_the_deb_depends_on() -> None:
+    bundle = ROOT / "dist" / "medspa-desk"
+    if not (bundle / "medspa-desk").exists() or shutil.which("readelf") is None or shutil.which("dpkg") is None:
+        pytest.skip("no bundle built in dist/ (make package) or no readelf/dpkg to read it")
+    carried = {p.name for p in bundle.rglob("*.so*")}
+    objects = [str(p) for p in bundle.rglob("*") if p.is_file() and (".so" in p.name or p.name == "medspa-desk")]
+    dynamic = subprocess.run(["readelf", "-d", *objects], capture_output=True, text=True, check=False).stdout
+    needed = set(re.findall(r"Shared library: \[(.+?)\]", dynamic)) - carried
+    depends = re.search(r"^DEPENDS='(.+)'", (PACKAGING / "build-deb.sh").read_text("utf-8"), re.MULTILINE)
+    assert depends is not None
+    declared = {part.split("(")[0].strip() for part in depends.group(1).split(",")}
+    owners = {}
+    for library in sorted(needed):
+        found = subprocess.run(["dpkg", "-S", f"*/{library}"], capture_output=True, text=True, check=False).stdout
+        owners[library] = found.split(":")[0] if found else "?"
+    assert {lib: pkg for lib, pkg in owners.items() if pkg not in declared} == {}
+
+
+def test_the_smoke_starts_the_page_readers_the_way_the_frozen_app_does() -> None:
+    from medspa_desk.demo_data import Scale, generate_practice
+    from medspa_desk.sync.page_parser import FROZEN_FLAG, OFFLOAD_AT
+
+    smoke = load_smoke()
+    assert [str(smoke.INSTALL_DIR / "medspa-desk"), FROZEN_FLAG] == smoke.READER_COMMAND
+    assert f"sys.argv[1:] == [{FROZEN_FLAG!r}]" in (ROOT / "main.py").read_text("utf-8").replace('"', "'")
+    # The smoke's practice is big enough that the first sync reads its pages on the helpers.
+    practice = generate_practice(scale=Scale(**smoke.SMOKE_SCALE))
+    assert len(list(practice.all_records())) >= OFFLOAD_AT
+
+
+def test_ci_runs_the_tests_first_then_the_package_smoke() -> None:
+    steps = [line.strip() for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+             if line.strip().startswith("make ")]
+    assert steps == ["make test", "make package-smoke"]
+    makefile = (ROOT / "Makefile").read_text("utf-8")
+    assert re.search(r"^package-smoke: deb\n\t\$\(PY\) packaging/package_smoke\.py$", makefile, re.MULTILINE)
+    assert re.search(r"^deb: package\n\tpackaging/build-deb\.sh$", makefile, re.MULTILINE)

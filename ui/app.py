@@ -44,7 +44,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--serve-demo", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--demo-scale", default="", help=argparse.SUPPRESS)
     parser.add_argument("--demo-niceness", type=int, default=0, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.demo_scale:
+        from ui.demo import parse_scale
+
+        try:
+            parse_scale(args.demo_scale)
+        except ValueError as exc:
+            parser.error(str(exc))
+    return args
 
 
 class DeskApp(QObject):
@@ -136,9 +144,10 @@ def main(argv: list[str] | None = None) -> int:
 
     apply_style(app)
     if args.screenshot:
+        from ui.demo import parse_scale
         from ui.screenshots import render_all
 
-        for path in render_all(Path(args.screenshot)):
+        for path in render_all(Path(args.screenshot), scale=parse_scale(args.demo_scale)):
             print(path)
         _shutdown()
         return 0
@@ -146,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
 
     os_session_watcher().start()  # in the background: a silent bus never delays the sign-in window
     if args.demo:
-        from ui.demo import start_demo
+        from ui.demo import parse_scale, start_demo
 
-        desk = start_demo()
+        desk = start_demo(scale=parse_scale(args.demo_scale))
     else:
         from ui.desk_backend import DeskBackend
 

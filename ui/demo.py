@@ -179,10 +179,7 @@ def serve_until_stdin_closes(directory: Path, *, scale_json: str = "", niceness:
     practice, password, authenticator secrets), then serves until its standard
     input closes: the app closing the pipe, or the app's process ending.
     """
-    from medspa_desk.demo_data import Scale
-
-    scale = Scale(**json.loads(scale_json)) if scale_json else None
-    server = DemoServer.start(directory, scale=scale)
+    server = DemoServer.start(directory, scale=parse_scale(scale_json))
     if niceness:
         os.nice(niceness)
     print(SERVING_MARKER + json.dumps({
@@ -192,6 +189,42 @@ def serve_until_stdin_closes(directory: Path, *, scale_json: str = "", niceness:
     sys.stdout = sys.stderr  # nothing else may fill the pipe nobody reads any more
     sys.stdin.read()
     server.stop()
+
+
+# The most of anything a ``--demo-scale`` may ask for (the benchmark practice stays well inside).
+SCALE_CEILING = 1_000_000
+SCALE_TEXT_LIMIT = 1_000
+
+
+def parse_scale(text: str) -> Any:
+    """``--demo-scale``'s JSON as a :class:`~medspa_desk.demo_data.Scale`, or None for the demo practice.
+
+    Raises ValueError with a message saying what is wrong and what is accepted.
+    """
+    from medspa_desk.demo_data import Scale
+
+    if not text:
+        return None
+    if len(text) > SCALE_TEXT_LIMIT:
+        raise ValueError(f"--demo-scale is longer than {SCALE_TEXT_LIMIT} characters; name only the sizes to change")
+    accepted = {f.name: str(f.type) for f in dataclasses.fields(Scale)}  # "int", "int | None", "bool"
+    try:
+        asked = json.loads(text)
+    except ValueError:
+        asked = None
+    if not isinstance(asked, dict):
+        raise ValueError('--demo-scale must be a JSON object such as {"clients": 3000}')
+    unknown = sorted(set(asked) - set(accepted))
+    if unknown:
+        raise ValueError(f"--demo-scale does not know {', '.join(unknown)}; it knows {', '.join(accepted)}")
+    for name, value in asked.items():
+        wanted_bool = "bool" in accepted[name]
+        may_be_none = "None" in accepted[name]
+        if wanted_bool != isinstance(value, bool) or not (wanted_bool or (value is None and may_be_none) or (
+                isinstance(value, int) and 0 <= value <= SCALE_CEILING)):
+            kind = "true or false" if wanted_bool else f"a whole number from 0 to {SCALE_CEILING:,}"
+            raise ValueError(f"--demo-scale's {name} must be {kind}")
+    return Scale(**asked)
 
 
 def _app_command() -> list[str]:

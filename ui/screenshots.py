@@ -11,6 +11,7 @@ are as big as they ask for, but never bigger than that screen.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -22,6 +23,8 @@ from ui.qt import QApplication, QGuiApplication, QSize, QWidget
 
 # The first sync of the demo practice, on a slow machine.
 FIRST_SYNC_TIMEOUT_S = 240.0
+# Printed once the first sync is done, with what reached the encrypted cache (the package smoke reads it).
+FIRST_SYNC_MARKER = "first sync done: "
 # The smallest screen a front desk is likely to have, in device pixels.
 LAPTOP_SCREEN = (1366, 768)
 
@@ -62,6 +65,15 @@ def save(widget: QWidget, path: Path) -> Path:
     return path
 
 
+def first_sync_reached() -> dict[str, int]:
+    """The change the first sync pulled up to, and how many clients the encrypted cache holds."""
+    from ui.operations import db_worker
+
+    return db_worker().run_sync(lambda store: {
+        "cursor": store.pull_cursor(),
+        "clients": store.connection.execute("SELECT count(*) FROM clients").fetchone()[0]})
+
+
 def busiest_coming_day(session: Any) -> date:
     """The next open day with bookings, so the schedule shot is not an empty Sunday."""
     from ui.operations import db_worker
@@ -75,7 +87,8 @@ def busiest_coming_day(session: Any) -> date:
     return today
 
 
-def render_all(out_dir: Path) -> list[Path]:
+def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
+    """Every screen to ``out_dir``; ``scale`` sizes the demo practice (None: the demo's own)."""
     from ui.app import DeskApp
     from ui.booking import BookingDialog
     from ui.checkin import CheckInDialog
@@ -83,7 +96,7 @@ def render_all(out_dir: Path) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    system = DemoSystem.start()
+    system = DemoSystem.start(scale=scale)
     try:
         desk = DeskApp(system.backend, server=system.server.base_url, tenant=system.server.tenant,
                        username=FRONT_DESK, password=system.server.password, notes=system.notes())
@@ -97,6 +110,7 @@ def render_all(out_dir: Path) -> list[Path]:
                         timeout_s=FIRST_SYNC_TIMEOUT_S):
             raise RuntimeError("the demo desk did not finish its first sync: " + desk.sign_in.message.text())
         window, session = desk.window, desk.session
+        print(FIRST_SYNC_MARKER + json.dumps(first_sync_reached()), flush=True)
         window.resize(laptop_screen())
         day = busiest_coming_day(session)
         window.schedule.go_to(day)

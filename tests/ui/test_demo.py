@@ -93,3 +93,19 @@ def test_the_demo_server_runs_in_its_own_process_and_ends_when_its_pipe_closes(t
     server.stop()
     with pytest.raises(OSError):  # nothing listens there any more
         socket.create_connection((address.hostname, address.port), timeout=5).close()
+
+
+def test_demo_scale_sizes_the_screenshot_and_demo_practice_and_refuses_what_it_does_not_know(
+        capsys: Any) -> None:
+    from ui.app import parse_args
+    from ui.demo import parse_scale
+
+    args = parse_args(["--screenshot", "shots", "--demo-scale", '{"clients": 3000, "months_back": 9}'])
+    assert parse_scale(args.demo_scale) == Scale(clients=3000, months_back=9)
+    assert parse_scale("") is None  # the demo's own practice
+    for wrong, said in (('{"patients": 3}', "does not know patients"), ('{"clients": -1}', "whole number"),
+                        ('{"consents": 1}', "true or false"), ("[3000]", "JSON object"),
+                        ('{"clients": ' + "9" * 2000 + "}", "longer than")):
+        with pytest.raises(SystemExit):
+            parse_args(["--screenshot", "shots", "--demo-scale", wrong])
+        assert said in capsys.readouterr().err
