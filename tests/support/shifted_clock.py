@@ -1,31 +1,32 @@
-"""The whole suite on another date: every process's wall clock shifted through libfaketime.
+"""The whole suite on another date: every Python process's wall clock shifted by one offset.
 
-``pytest --clock-at WHEN`` re-runs pytest with libfaketime preloaded and an
-offset that makes the run start at WHEN. The offset is inherited by every
+``pytest --clock-at WHEN`` moves this process's clock (``time-machine``,
+ticking) so the run starts at WHEN, and puts ``tests/support/shifted_site``
+first on ``PYTHONPATH``: its ``sitecustomize`` moves the clock of every Python
 process the tests start (the live API servers, the demo's child API, the
-desk's page readers), so the desk and the server agree on the date just as a
-real practice's machines do, and TLS certificates made during the run are
-valid on the shifted date. Monotonic clocks move by the same offset (durations
-are unchanged): libfaketime 0.9.10 turns Python 3.11's ``time.sleep`` (an
-absolute ``clock_nanosleep`` on the monotonic clock) into EINVAL when only the
-wall clock is shifted. PostgreSQL's own clock is not shifted: it is another
-machine in production too.
+desk's page readers) by the same offset, so desk and server agree on the date
+as a practice's machines do. Monotonic clocks are not moved (timeouts and
+benchmarks measure real durations). TLS certificates made with trustme are
+valid from 2000 to 3000, so OpenSSL's own (unshifted) clock accepts them.
+PostgreSQL's clock is not shifted: it is another machine in production too.
+
+libfaketime was tried first (it would shift non-Python processes too):
+0.9.10 makes Python 3.11's ``time.sleep`` fail with EINVAL when only the wall
+clock is shifted, and hangs ``threading.Event.wait`` when the monotonic clock
+is shifted too.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-SHIFTED = "MEDSPA_TEST_CLOCK_AT"
-LIBRARIES = (
-    Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"),
-    Path("/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1"),
-)
+SHIFT = "MEDSPA_TEST_CLOCK_SHIFT_S"
+SHIFTED_AT = "MEDSPA_TEST_CLOCK_AT"
+SITE = Path(__file__).resolve().parent / "shifted_site"
 
 # The dates the issue names: US DST start and end, a leap day, and New Year's Eve in
 # the practice's time zone, each a little before the moment that makes it hard.
@@ -50,26 +51,22 @@ def parse_when(text: str) -> datetime:
     return when
 
 
-def library() -> Path:
-    for candidate in LIBRARIES:
-        if candidate.exists():
-            return candidate
-    raise RuntimeError("--clock-at needs libfaketime (Debian package libfaketime); `make setup` installs it")
+def shift_this_process(offset_s: float) -> None:
+    import time_machine
+
+    time_machine.travel(time.time() + offset_s, tick=True).start()
 
 
-def rerun_at(text: str) -> None:
-    """Replace this pytest process with the same command under a clock that starts at ``text``."""
+def shift_everything_to(text: str) -> None:
+    """This process and every Python process started from it after this call."""
     when = parse_when(text)
-    offset = round(when.timestamp() - time.time())
-    env = dict(os.environ)
-    preload = env.get("LD_PRELOAD", "")
-    env["LD_PRELOAD"] = f"{library()}{':' + preload if preload else ''}"
-    env["FAKETIME"] = f"{offset:+d}"
-    env[SHIFTED] = when.isoformat()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, list(sys.orig_argv), env)  # noqa: S606 (the same pytest command, re-run)
+    offset = when.timestamp() - time.time()
+    os.environ[SHIFT] = repr(offset)
+    os.environ[SHIFTED_AT] = when.isoformat()
+    existing = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = f"{SITE}{os.pathsep + existing if existing else ''}"
+    shift_this_process(offset)
 
 
 def shifted_to() -> str | None:
-    return os.environ.get(SHIFTED)
+    return os.environ.get(SHIFTED_AT)
