@@ -1,4 +1,5 @@
-"""The right of access (45 CFR 164.524): a client's whole record as a FHIR R4 Bundle file, audited.
+"""The right of access (45 CFR 164.524): a client's whole record as a readable PDF and a FHIR R4
+Bundle, each written atomically and audited.
 
 ``gather_client_record`` reads everything the bundle carries in one audited
 view of the client's record (photos are each audited as a view, as anywhere
@@ -14,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.compliance.fhir import ClientRecord, PhotoCopy, client_bundle
+from medspa_desk.compliance.record_pdf import record_pdf
 from medspa_desk.documents.pdf import consent_pdf
 from medspa_desk.documents.questionnaire import shipped_questionnaire
 from medspa_desk.records import (
@@ -32,6 +34,7 @@ from medspa_desk.store.files import write_atomic
 from medspa_desk.store.photos import photo_image, photos_for
 
 FHIR_DETAIL = "fhir_r4_bundle"
+PDF_DETAIL = "record_pdf"
 
 
 def gather_client_record(store: Any, *, client_id: UUID, actor: Actor, location: Location) -> ClientRecord:
@@ -69,19 +72,36 @@ def bundle_json(record: ClientRecord, *, now: datetime | None = None) -> bytes:
     return bundle.model_dump_json(indent=1, exclude_none=True).encode("utf-8")
 
 
-def export_client_fhir(store: Any, *, client_id: UUID, actor: Actor, location: Location, path: Path,
-                       now: datetime | None = None) -> Path:
-    """Write the client's FHIR bundle to ``path``; the export (or its failure) is audited."""
-    data = bundle_json(gather_client_record(store, client_id=client_id, actor=actor, location=location),
-                       now=now)
+def _write_audited(store: Any, *, data: bytes, path: Path, actor: Actor, client_id: UUID, detail: str) -> Path:
     try:
         write_atomic(Path(path), data)
     except OSError as exc:
         with store._write():
             store._note(actor, AuditAction.EXPORT, entity=Client.entity, entity_id=client_id,
-                        outcome="failed", detail=FHIR_DETAIL)
+                        outcome="failed", detail=detail)
         raise StoreError(f"The record could not be written to {Path(path).parent} "
                          f"({exc.strerror or type(exc).__name__}). Pick another folder.") from None
     with store._write():
-        store._note(actor, AuditAction.EXPORT, entity=Client.entity, entity_id=client_id, detail=FHIR_DETAIL)
+        store._note(actor, AuditAction.EXPORT, entity=Client.entity, entity_id=client_id, detail=detail)
     return Path(path)
+
+
+def export_client_fhir(store: Any, *, client_id: UUID, actor: Actor, location: Location, path: Path,
+                       now: datetime | None = None) -> Path:
+    """Write the client's FHIR bundle to ``path``; the export (or its failure) is audited."""
+    data = bundle_json(gather_client_record(store, client_id=client_id, actor=actor, location=location),
+                       now=now)
+    return _write_audited(store, data=data, path=path, actor=actor, client_id=client_id, detail=FHIR_DETAIL)
+
+
+def export_right_of_access(store: Any, *, client_id: UUID, actor: Actor, location: Location, pdf_path: Path,
+                           fhir_path: Path, now: datetime | None = None) -> tuple[Path, Path]:
+    """Both copies a client may ask for, from one reading of the record: the readable PDF and the
+    FHIR bundle; each written atomically and audited as its own export."""
+    record = gather_client_record(store, client_id=client_id, actor=actor, location=location)
+    at = now or utc_now()
+    readable = _write_audited(store, data=record_pdf(record, generated_at=at), path=pdf_path, actor=actor,
+                              client_id=client_id, detail=PDF_DETAIL)
+    electronic = _write_audited(store, data=bundle_json(record, now=at), path=fhir_path, actor=actor,
+                                client_id=client_id, detail=FHIR_DETAIL)
+    return readable, electronic

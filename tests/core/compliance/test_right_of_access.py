@@ -105,3 +105,36 @@ def test_a_failed_fhir_export_is_audited_as_failed_and_names_the_folder(store, d
         raise AssertionError("writing under a file must fail")
     exports = [e for e in store.audit.events(after_position=before) if e.action is AuditAction.EXPORT]
     assert [(e.outcome, e.detail) for e in exports] == [("failed", FHIR_DETAIL)]
+
+
+def test_the_readable_copy_holds_every_visit_treatment_consent_and_intake_in_one_audited_pdf(
+        store, demo, manager, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    from medspa_desk.compliance.right_of_access import PDF_DETAIL, export_right_of_access
+
+    client_id = _client_with_everything(demo)
+    client = next(c for c in demo.clients if c.id == client_id)
+    before = store.audit.count()
+
+    pdf_path, fhir_path = export_right_of_access(store, client_id=client_id, actor=manager, location=demo.location,
+                                                 pdf_path=tmp_path / "record.pdf", fhir_path=tmp_path / "record.json")
+
+    reader = PdfReader(io.BytesIO(pdf_path.read_bytes()))
+    words = " ".join(page.extract_text() for page in reader.pages)
+    assert client.full_name in words and f"{client.birth_date:%B %-d, %Y}" in words
+    treatments = [t for t in demo.treatments if t.client_id == client_id]
+    consents = [c for c in demo.consents if c.client_id == client_id]
+    assert words.count("Treatment record —") == len(treatments)
+    for lot in {u.lot for t in treatments for u in t.products}:
+        assert lot in words
+    for consent in consents:
+        assert consent.title in words
+    visits = [a for a in demo.appointments if a.client_id == client_id]
+    assert words.count("Completed") >= sum(a.status.value == "completed" for a in visits)
+    assert Bundle.model_validate_json(fhir_path.read_bytes()).type == "collection"
+    exports = [(e.detail, e.outcome) for e in store.audit.events(after_position=before)
+               if e.action is AuditAction.EXPORT]
+    assert exports == [(PDF_DETAIL, "ok"), (FHIR_DETAIL, "ok")]
