@@ -26,7 +26,6 @@ from medspa_desk.documents.gating import (
 )
 from medspa_desk.documents.rules import Outcome
 from medspa_desk.records import (
-    ALLOWED_TRANSITIONS,
     Appointment,
     AppointmentStatus,
     AuditAction,
@@ -34,12 +33,12 @@ from medspa_desk.records import (
     Client,
     ConsentTemplate,
     IntakeForm,
-    Role,
     Room,
     Service,
     SignedConsent,
     utc_now,
 )
+from medspa_desk.rules import VISIT_TRANSITIONS, UseCase, may
 from medspa_desk.scheduling import format_span, rooms_for
 from ui.booking import parse_birth_date
 from ui.forms.consent_form import ConsentForm
@@ -392,7 +391,7 @@ class CheckInDialog(FormDialog):
                 collect.clicked.connect(lambda _checked=False, key=item.consent_key: self.collect_consent(key))
                 line.addWidget(collect)
             self.requirements.addWidget(row)
-        can_override = self._session.user.role is Role.PROVIDER
+        can_override = may(self._session.user.role, UseCase.OVERRIDE_MISSING_FORM)
         self.override_box.setVisible(bool(status.blocking_items) and status.override is None and can_override)
         if status.override is not None:
             self.override_note.setText(f"Let through by {status.override.by_name}: {status.override.reason}")
@@ -407,7 +406,7 @@ class CheckInDialog(FormDialog):
         data, status = self._data, self._status
         if data is None or status is None:
             return
-        allowed = ALLOWED_TRANSITIONS[data.appointment.status]
+        allowed = VISIT_TRANSITIONS[data.appointment.status]
         self.arrived_button.setEnabled(AppointmentStatus.ARRIVED in allowed and self._identity_confirmed
                                        and not status.blocked)
         self.room_button.setEnabled(AppointmentStatus.IN_ROOM in allowed and self.room_choice.count() > 0)
@@ -421,7 +420,7 @@ class CheckInDialog(FormDialog):
             hint = "Confirm the date of birth first (step 1)."
         elif AppointmentStatus.ARRIVED in allowed and status.blocked:
             hint = ("Collect the missing forms first (step 2)"
-                    + (", or override as provider." if self._session.user.role is Role.PROVIDER
+                    + (", or override as provider." if may(self._session.user.role, UseCase.OVERRIDE_MISSING_FORM)
                        else ", or ask a provider to let the client through."))
         self.arrived_button.setToolTip(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")
         self.next_step.setText(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")

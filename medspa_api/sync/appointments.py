@@ -28,6 +28,7 @@ from medspa_desk.records import (
     InvalidTransition,
     utc_now,
 )
+from medspa_desk.rules import require_movable, require_transition
 from medspa_desk.scheduling import blocked_interval
 
 SLOT_TAKEN = "slot_taken"
@@ -107,9 +108,10 @@ def _time(value: object, name: str) -> datetime:
 def reschedule(ctx: PushContext) -> Appointment:
     payload = ctx.mutation.payload
     current = ctx.current(Appointment)
-    if not current.holds_slot or current.status is AppointmentStatus.COMPLETED:
-        raise Rejected("not_reschedulable", f"An appointment that is {current.status.value.replace('_', ' ')} "
-                       "cannot be moved; book a new one.")
+    try:
+        require_movable(current.status)
+    except InvalidTransition as exc:
+        raise Rejected("not_reschedulable", str(exc)) from None
     moved = parse(Appointment, {
         **current.to_json(),
         "starts_at": _time(payload.get("starts_at"), "starts_at").isoformat(),
@@ -123,6 +125,7 @@ def reschedule(ctx: PushContext) -> Appointment:
 def _set_status(ctx: PushContext, status: AppointmentStatus, reason: str) -> Appointment:
     current = ctx.current(Appointment)
     try:
+        require_transition(current.status, status)
         changed = current.with_status(status, by_user_id=ctx.caller.user_id, at=ctx.mutation.created_at,
                                       reason=reason)
     except InvalidTransition as exc:

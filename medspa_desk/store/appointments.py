@@ -20,6 +20,7 @@ from medspa_desk.records import (
     Service,
     utc_now,
 )
+from medspa_desk.rules import require_movable, require_transition
 from medspa_desk.scheduling import blocked_interval, clashes, day_bounds
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
@@ -56,9 +57,10 @@ class AppointmentsMixin(StoreBase):
                    provider_id: UUID, room_id: UUID | None, actor: Actor) -> Changes:
         with self._write() as conn:
             before = self._load(Appointment, "appointments", appt_id, what="appointment")
-            if not before.holds_slot:
-                raise NotAllowed(f"An appointment that is {before.status.value.replace('_', ' ')} "
-                                 "cannot be moved; book a new one.")
+            try:
+                require_movable(before.status)
+            except InvalidTransition as exc:
+                raise NotAllowed(str(exc)) from None
             data = {**before.to_json(), "starts_at": starts_at, "ends_at": ends_at,
                     "provider_id": provider_id, "room_id": room_id,
                     "version": before.version + 1, "updated_at": utc_now()}
@@ -93,9 +95,10 @@ class AppointmentsMixin(StoreBase):
         with self._write() as conn:
             before = self._load(Appointment, "appointments", appt_id, what="appointment")
             try:
+                require_transition(before.status, status)
                 after = before.with_status(status, by_user_id=actor.user_id, reason=reason)
             except InvalidTransition as exc:
-                raise NotAllowed(str(exc).capitalize() + ".") from None
+                raise NotAllowed(str(exc)) from None
             if after.holds_slot and not before.holds_slot:
                 # A no-show put back on the books takes its slot again.
                 self._refuse_overlap(after)
