@@ -22,6 +22,7 @@ from sqlcipher3 import dbapi2
 from medspa_desk.audit import AuditTrail
 from medspa_desk.protocol import Mutation, MutationKind
 from medspa_desk.records import AuditAction, AuditEvent, Location, Record, new_id, utc_now
+from medspa_desk.rules import NotPermitted, UseCase, may, refusal
 from medspa_desk.scheduling import local_day
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.errors import Corrupt, InvalidChange, NotFound, StoreClosed, StoreError
@@ -92,6 +93,8 @@ class StoreBase:
 
     _conn: Any
     _audit: AuditTrail
+    # Depth of the public transaction(): writes inside it join it instead of committing alone.
+    _joined_writes: int = 0
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
@@ -111,8 +114,21 @@ class StoreBase:
         return self._conn
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several writes as one: all are kept, or none (a use case such as booking a new client)."""
+        with self._write():
+            self._joined_writes += 1
+            try:
+                yield
+            finally:
+                self._joined_writes -= 1
+
+    @contextmanager
     def _write(self) -> Iterator[Any]:
         conn = self._live()
+        if self._joined_writes:
+            yield conn  # inside transaction(): its COMMIT or ROLLBACK decides
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except _DB_ERRORS as exc:
@@ -181,6 +197,18 @@ class StoreBase:
             actor_user_id=actor.user_id if actor else None,
             device_id=actor.device_id if actor else None,
             action=action, entity=entity, entity_id=entity_id, detail=detail, outcome=outcome))
+
+    def permit(self, actor: Actor, use_case: UseCase, *, entity: str = "", entity_id: UUID | None = None) -> None:
+        """Return when the clinic's table lets ``actor`` do ``use_case``; else audit the refusal and raise.
+
+        Call it before the use case's own transaction: the refusal's audit event commits on its own.
+        """
+        if may(actor.role, use_case):
+            return
+        with self._write():
+            self._note(actor, AuditAction.ACCESS_DENIED, entity=entity, entity_id=entity_id,
+                       detail=use_case.value, outcome="refused")
+        raise NotPermitted(refusal(actor.role, use_case))
 
     def _audited_view(self, actor: Actor, *, entity: str, entity_id: UUID, detail: str) -> None:
         if not isinstance(actor, Actor):

@@ -23,6 +23,7 @@ from medspa_desk.records import (
     content_hash,
     utc_now,
 )
+from medspa_desk.rules import UseCase
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
@@ -79,7 +80,8 @@ class DocumentsMixin(StoreBase):
     # --- treatment --------------------------------------------------------------
 
     def save_treatment(self, treatment: TreatmentRecord, *, actor: Actor) -> Changes:
-        """Save an unsigned draft (again, if it is still a draft)."""
+        """Save an unsigned draft (again, if it is still a draft); only a provider charts."""
+        self.permit(actor, UseCase.SAVE_CHART, entity=TreatmentRecord.entity, entity_id=treatment.id)
         if treatment.is_signed:
             raise InvalidChange("Save the treatment record as a draft first, then sign it.")
         with self._write() as conn:
@@ -98,7 +100,8 @@ class DocumentsMixin(StoreBase):
 
     def sign_treatment(self, treatment_id: UUID, *, actor: Actor,
                        at: datetime | None = None) -> Changes:
-        """Sign a draft: its content hash is fixed now, and it never changes again."""
+        """Sign a draft: its content hash is fixed now, and it never changes again; only a provider signs."""
+        self.permit(actor, UseCase.SIGN_CHART, entity=TreatmentRecord.entity, entity_id=treatment_id)
         with self._write() as conn:
             draft = self._load(TreatmentRecord, "treatments", treatment_id, what="treatment record")
             if draft.is_signed:
@@ -117,6 +120,7 @@ class DocumentsMixin(StoreBase):
         return Changes(clients=frozenset({signed.client_id}))
 
     def add_addendum(self, treatment_id: UUID, addendum: Addendum, *, actor: Actor) -> Changes:
+        self.permit(actor, UseCase.ADD_ADDENDUM, entity=TreatmentRecord.entity, entity_id=treatment_id)
         with self._write() as conn:
             record = self._load(TreatmentRecord, "treatments", treatment_id, what="treatment record")
             if not record.is_signed:
