@@ -79,13 +79,13 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.CANCEL_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_CANCEL})),
     U.CONFIRM_VISIT: Permission(CLINICAL_STAFF, _VISIT),
     U.CHECK_IN: Permission(CLINICAL_STAFF, _VISIT),
-    U.SEND_TO_ROOM: Permission(CLINICAL_STAFF, _VISIT),
+    U.SEND_TO_ROOM: Permission(CLINICAL_STAFF, _VISIT | {K.APPOINTMENT_RESCHEDULE}),  # moved to the room
     U.COMPLETE_VISIT: Permission(CLINICAL_STAFF, _VISIT),
     U.MARK_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT),
     U.SUBMIT_INTAKE: Permission(CLINICAL_STAFF, frozenset({K.INTAKE_SUBMIT})),
     U.SIGN_CONSENT: Permission(CLINICAL_STAFF, frozenset({K.CONSENT_SIGN})),
     # A provider takes clinical responsibility for treating without a current form.
-    U.OVERRIDE_MISSING_FORM: Permission(PROVIDERS, _VISIT, who="the treating provider"),
+    U.OVERRIDE_MISSING_FORM: Permission(PROVIDERS, who="a provider", doing="let a client through with a form missing"),
     # Consent wording is the practice's own text: its manager, or an admin setting the practice up.
     U.PUBLISH_CONSENT_VERSION: Permission(MANAGERS, frozenset({K.CONSENT_TEMPLATE_PUBLISH}),
                                           who="a manager or an admin"),
