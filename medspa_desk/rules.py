@@ -48,6 +48,7 @@ class UseCase(StrEnum):
     SEND_TO_ROOM = "send_to_room"
     COMPLETE_VISIT = "complete_visit"
     MARK_NO_SHOW = "mark_no_show"
+    PUT_BACK_ON_THE_BOOKS = "put_back_on_the_books"  # a no-show who turns up, an unconfirmed visit
     SUBMIT_INTAKE = "submit_intake"
     SIGN_CONSENT = "sign_consent"
     OVERRIDE_MISSING_FORM = "override_missing_form"
@@ -82,6 +83,7 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.SEND_TO_ROOM: Permission(CLINICAL_STAFF, _VISIT | {K.APPOINTMENT_RESCHEDULE}),  # moved to the room
     U.COMPLETE_VISIT: Permission(CLINICAL_STAFF, _VISIT),
     U.MARK_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT),
+    U.PUT_BACK_ON_THE_BOOKS: Permission(CLINICAL_STAFF, _VISIT),
     U.SUBMIT_INTAKE: Permission(CLINICAL_STAFF, frozenset({K.INTAKE_SUBMIT})),
     U.SIGN_CONSENT: Permission(CLINICAL_STAFF, frozenset({K.CONSENT_SIGN})),
     # A provider takes clinical responsibility for treating without a current form.

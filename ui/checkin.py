@@ -15,21 +15,19 @@ from html import escape
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.forms import override_missing_form
+from medspa_desk.desk.visits import change_visit_status, send_to_room
 from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.documents.gating import (
     CheckInItem,
     CheckInStatus,
     ItemKind,
-    OverrideRefused,
     check_in_requirements,
-    override,
 )
 from medspa_desk.documents.rules import Outcome
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
-    AuditAction,
-    AuditEvent,
     Client,
     ConsentTemplate,
     IntakeForm,
@@ -128,13 +126,6 @@ def latest_templates(stored: list[ConsentTemplate]) -> dict[str, ConsentTemplate
         if current is None or template.template_version >= current.template_version:
             latest[template.key] = template
     return latest
-
-
-def record_override(store: Any, *, actor: Any, appointment_id: UUID) -> None:
-    """The audit line for an override: who and which visit, never the reason (it may hold PHI)."""
-    store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id,
-                                  action=AuditAction.OVERRIDE, entity="appointment", entity_id=appointment_id,
-                                  detail="check_in_requirements_overridden"))
 
 
 class CollectConsentDialog(FormDialog):
@@ -504,45 +495,34 @@ class CheckInDialog(FormDialog):
         status = self._status
         if status is None:
             return
-        try:
-            overridden = override(status, by_provider=self._session.user, reason=self.override_reason.text())
-        except OverrideRefused as exc:
-            self._problem(str(exc))
-            return
-        actor, appointment_id = self._session.actor, self._appointment_id
+        actor, person, visit_id = self._session.actor, self._session.user, self._appointment_id
+        reason = self.override_reason.text()
 
-        def done(_result: object) -> None:
+        def done(overridden: CheckInStatus) -> None:
             self._status = overridden
             self._clear_problem()
             self._show_requirements()
             self._update_buttons()
 
-        CollectionOp(self, body=lambda store: record_override(store, actor=actor, appointment_id=appointment_id),
-                success=done, failure=lambda exc: self._problem(describe_error(exc))).run()
+        CollectionOp(self, body=lambda store: override_missing_form(store, actor=actor, provider=person, status=status,
+                                                                    visit_id=visit_id, reason=reason),
+                     success=done, failure=lambda exc: self._problem(describe_error(exc))).run()
 
     def change_status(self, status: AppointmentStatus, *, reason: str = "") -> None:
         actor, appointment_id = self._session.actor, self._appointment_id
         if status is AppointmentStatus.ARRIVED and self._status and self._status.override:
             reason = f"Forms overridden by {self._status.override.by_name}: {self._status.override.reason}"
-        self._run_write(lambda store: store.set_status(appointment_id, status, actor=actor, reason=reason),
-                        status)
+        self._run_write(lambda store: change_visit_status(store, actor=actor, visit_id=appointment_id, status=status,
+                                                          reason=reason), status)
 
     def send_to_room(self) -> None:
         data = self._data
         room_id = chosen_id(self.room_choice)
         if data is None or room_id is None:
             return
-        appt, actor = data.appointment, self._session.actor
-
-        def body(store: Any) -> Any:
-            changes = None
-            if appt.room_id != room_id:
-                changes = store.reschedule(appt.id, starts_at=appt.starts_at, ends_at=appt.ends_at,
-                                           provider_id=appt.provider_id, room_id=room_id, actor=actor)
-            moved = store.set_status(appt.id, AppointmentStatus.IN_ROOM, actor=actor)
-            return moved | changes if changes is not None else moved
-
-        self._run_write(body, AppointmentStatus.IN_ROOM)
+        visit_id, actor = data.appointment.id, self._session.actor
+        self._run_write(lambda store: send_to_room(store, actor=actor, visit_id=visit_id, room_id=room_id),
+                        AppointmentStatus.IN_ROOM)
 
     def ask_to_cancel(self) -> None:
         dialog = CancelReasonDialog(self)

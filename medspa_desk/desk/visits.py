@@ -50,17 +50,37 @@ def reschedule_visit(store: Store, *, actor: Actor, visit_id: UUID, starts_at: d
 
 
 def cancel_visit(store: Store, *, actor: Actor, visit_id: UUID, reason: str) -> Changes:
-    store.permit(actor, UseCase.CANCEL_VISIT, entity=VISIT, entity_id=visit_id)
-    return store.cancel(visit_id, reason=reason, actor=actor)
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.CANCELLED,
+                               reason=reason)
+
+
+# Which use case each status step is, as a person picks it on the check-in screen or the schedule.
+STEPS: dict[AppointmentStatus, UseCase] = {
+    AppointmentStatus.BOOKED: UseCase.PUT_BACK_ON_THE_BOOKS,
+    AppointmentStatus.CONFIRMED: UseCase.CONFIRM_VISIT,
+    AppointmentStatus.ARRIVED: UseCase.CHECK_IN,
+    AppointmentStatus.IN_ROOM: UseCase.SEND_TO_ROOM,
+    AppointmentStatus.COMPLETED: UseCase.COMPLETE_VISIT,
+    AppointmentStatus.NO_SHOW: UseCase.MARK_NO_SHOW,
+    AppointmentStatus.CANCELLED: UseCase.CANCEL_VISIT,
+}
+
+
+def change_visit_status(store: Store, *, actor: Actor, visit_id: UUID, status: AppointmentStatus,
+                        reason: str = "") -> Changes:
+    """The step ``status`` as its own use case; the table says whether it may follow the visit's status."""
+    store.permit(actor, STEPS[status], entity=VISIT, entity_id=visit_id)
+    return store.set_status(visit_id, status, actor=actor, reason=reason)
 
 
 def confirm_visit(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
-    return _step(store, actor, UseCase.CONFIRM_VISIT, visit_id, AppointmentStatus.CONFIRMED)
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.CONFIRMED)
 
 
 def check_in(store: Store, *, actor: Actor, visit_id: UUID, note: str = "") -> Changes:
     """Mark the client arrived; ``note`` says who let them through a missing form, if anyone did."""
-    return _step(store, actor, UseCase.CHECK_IN, visit_id, AppointmentStatus.ARRIVED, reason=note)
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.ARRIVED,
+                               reason=note)
 
 
 def send_to_room(store: Store, *, actor: Actor, visit_id: UUID, room_id: UUID) -> Changes:
@@ -76,17 +96,15 @@ def send_to_room(store: Store, *, actor: Actor, visit_id: UUID, room_id: UUID) -
 
 
 def complete_visit(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
-    return _step(store, actor, UseCase.COMPLETE_VISIT, visit_id, AppointmentStatus.COMPLETED)
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.COMPLETED)
 
 
 def mark_no_show(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
-    return _step(store, actor, UseCase.MARK_NO_SHOW, visit_id, AppointmentStatus.NO_SHOW)
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.NO_SHOW)
 
 
-def _step(store: Store, actor: Actor, use_case: UseCase, visit_id: UUID, status: AppointmentStatus, *,
-          reason: str = "") -> Changes:
-    store.permit(actor, use_case, entity=VISIT, entity_id=visit_id)
-    return store.set_status(visit_id, status, actor=actor, reason=reason)
+def put_back_on_the_books(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.BOOKED)
 
 
 def _check_plausible(store: Store, visit: Appointment, *, asked_for: WallTime | None, confirmed: bool,

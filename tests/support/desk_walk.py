@@ -92,6 +92,11 @@ class Scene:
         visits.check_in(self.store, actor=self.staff[Role.FRONT_DESK], visit_id=visit.id)
         return visit
 
+    def no_show(self) -> Appointment:
+        visit = self.booked()
+        visits.mark_no_show(self.store, actor=self.staff[Role.FRONT_DESK], visit_id=visit.id)
+        return visit
+
     def draft_chart(self) -> TreatmentRecord:
         return TreatmentRecord(client_id=self.client().id, provider_id=self.injector.id,
                                service_id=self.botox.id, performed_at=datetime(2099, 1, 1, 15, tzinfo=UTC),
@@ -155,6 +160,8 @@ SCENARIOS: dict[UseCase, Scenario] = {
                                                            room_id=s.room2.id),
     UseCase.COMPLETE_VISIT: lambda s, a: visits.complete_visit(s.store, actor=a, visit_id=s.arrived().id),
     UseCase.MARK_NO_SHOW: lambda s, a: visits.mark_no_show(s.store, actor=a, visit_id=s.booked().id),
+    UseCase.PUT_BACK_ON_THE_BOOKS: lambda s, a: visits.put_back_on_the_books(s.store, actor=a,
+                                                                             visit_id=s.no_show().id),
     UseCase.SUBMIT_INTAKE: lambda s, a: forms.submit_intake(s.store, actor=a, intake=intake_for(s.client().id)),
     UseCase.SIGN_CONSENT: lambda s, a: forms.sign_consent(s.store, actor=a, consent=consent_for(s.client().id)),
     UseCase.OVERRIDE_MISSING_FORM: _override,
