@@ -15,7 +15,9 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from medspa_desk.desk.clients import export_client_record
 from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
+from medspa_desk.rules import UseCase, may
 from ui.events import bus
 from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
@@ -37,12 +39,10 @@ from ui.qt import (
 from ui.schedule.colors import status_label
 from ui.search import format_birth_date
 
-CLINICAL_ROLES = frozenset({Role.PROVIDER, Role.MANAGER, Role.ADMIN})
-
 
 def can_see_treatment_notes(role: Role) -> bool:
-    """Front desk books and checks in; it does not read clinical notes."""
-    return role in CLINICAL_ROLES
+    """Front desk books and checks in; it does not read clinical notes (the clinic's table says so)."""
+    return may(role, UseCase.READ_CLINICAL_DETAIL)
 
 
 class NotAllowedForRole(Refusal):
@@ -113,7 +113,7 @@ class ClientProfile(QWidget):
         self.export_button.setToolTip("Save this client's whole record as a file (for a records request); "
                                       "the export is recorded in the audit trail")
         self.export_button.clicked.connect(self.export_record)
-        self.export_button.setVisible(self.role in (Role.MANAGER, Role.ADMIN))
+        self.export_button.setVisible(may(self.role, UseCase.EXPORT_CLIENT_RECORD))
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.appointments, "&Appointments")
         self.tabs.addTab(forms_page, "&Intake && consent")
@@ -262,7 +262,8 @@ class ClientProfile(QWidget):
 
     def export_to(self, path: Path) -> None:
         actor = self.session.actor
-        QueryOp(self, body=lambda store: store.export_client(self.client_id, path, actor=actor),
+        client_id = self.client_id
+        QueryOp(self, body=lambda store: export_client_record(store, actor=actor, client_id=client_id, path=path),
                 success=lambda _done: QMessageBox.information(
                     self, "Record exported",
                     f"The client's record was saved to {path}. The export is recorded in the audit trail."),
