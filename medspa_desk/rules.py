@@ -58,6 +58,7 @@ class UseCase(StrEnum):
     ADD_ADDENDUM = "add_addendum"
     READ_CLINICAL_DETAIL = "read_clinical_detail"
     EXPORT_CLIENT_RECORD = "export_client_record"
+    PRINT_OR_SAVE_FORM = "print_or_save_form"
     SET_UP_PRACTICE = "set_up_practice"
 
 
@@ -101,6 +102,8 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.READ_CLINICAL_DETAIL: Permission(CLINICAL_READERS, who="providers, managers and admins",
                                        doing="read treatment details and notes"),
     U.EXPORT_CLIENT_RECORD: Permission(MANAGERS, who="a manager or an admin"),
+    # Whoever may open a signed form may print it or save a copy (audited either way).
+    U.PRINT_OR_SAVE_FORM: Permission(EVERYONE, who="anyone signed in"),
     U.SET_UP_PRACTICE: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin"),
 })
 del K, U

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from medspa_desk.desk import charts, clients, forms, practice, visits
+from medspa_desk.desk import charts, clients, copies, forms, practice, visits
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
 from medspa_desk.protocol import MutationKind
 from medspa_desk.records import (
@@ -175,6 +175,9 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.READ_CLINICAL_DETAIL: _read_clinical,
     UseCase.EXPORT_CLIENT_RECORD: lambda s, a: clients.export_client_record(
         s.store, actor=a, client_id=s.client().id, path=s.folder / f"export-{new_id()}.json"),
+    UseCase.PRINT_OR_SAVE_FORM: lambda s, a: copies.save_form_copy(
+        s.store, actor=a, form=copies.PrintedForm(entity="consent", entity_id=new_id(), detail="consent"),
+        pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
 }
