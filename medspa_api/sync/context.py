@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
 
 from medspa_api.data.changes import ChangeLog
@@ -68,6 +68,20 @@ class PushContext:
             raise Rejected("not_found", f"No {record_type.entity} with this id is on the server yet; "
                            "sync again after the record itself has been sent.")
         return record_type.from_json(data)
+
+
+P = TypeVar("P", bound=BaseModel)
+
+
+def parse_payload(ctx: PushContext, model: type[P]) -> P:
+    """The mutation's payload as its kind's model (``protocol.PAYLOADS``); a bad one names the field."""
+    try:
+        return model.model_validate(ctx.mutation.payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
+        raise Rejected("invalid_payload", f"The {ctx.mutation.kind.value} payload is not valid at {where}: "
+                       f"{first.get('msg', 'invalid value')}.") from None
 
 
 def parse(record_type: type[R], data: dict[str, Any]) -> R:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from medspa_desk.protocol import MutationKind
+from medspa_desk.protocol import MutationKind, VisitCancel, VisitMove, VisitStatus
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
@@ -48,8 +48,7 @@ class AppointmentsMixin(StoreBase):
                                "client first.")
             self._refuse_overlap(appt)
             self._upsert(conn, APPOINTMENTS, appt)
-            self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_BOOK, record=appt,
-                        payload=appt.to_json())
+            self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_BOOK, record=appt, payload=appt)
             self._note(actor, AuditAction.CREATE, entity=Appointment.entity, entity_id=appt.id)
         return self._appointment_changes(appt)
 
@@ -72,10 +71,8 @@ class AppointmentsMixin(StoreBase):
             self._upsert(conn, APPOINTMENTS, after)
             self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_RESCHEDULE, record=after,
                         base_version=before.version,
-                        payload={"starts_at": after.starts_at.isoformat(),
-                                 "ends_at": after.ends_at.isoformat(),
-                                 "provider_id": str(provider_id),
-                                 "room_id": str(room_id) if room_id else None})
+                        payload=VisitMove(starts_at=after.starts_at, ends_at=after.ends_at,
+                                          provider_id=provider_id, room_id=room_id))
             self._note(actor, AuditAction.UPDATE, entity=Appointment.entity, entity_id=appt_id,
                        detail="reschedule")
         return self._appointment_changes(before) | self._appointment_changes(after)
@@ -103,8 +100,8 @@ class AppointmentsMixin(StoreBase):
                 # A no-show put back on the books takes its slot again.
                 self._refuse_overlap(after)
             self._upsert(conn, APPOINTMENTS, after)
-            payload = ({"reason": reason} if kind is MutationKind.APPOINTMENT_CANCEL
-                       else {"status": status.value, "reason": reason})
+            payload = (VisitCancel(reason=reason) if kind is MutationKind.APPOINTMENT_CANCEL
+                       else VisitStatus(status=status, reason=reason))
             self._queue(conn, actor=actor, kind=kind, record=after, base_version=before.version, payload=payload)
             self._note(actor, AuditAction.UPDATE, entity=Appointment.entity, entity_id=appt_id,
                        detail=f"status: {status.value}")

@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlcipher3 import dbapi2
 
 from medspa_desk.audit import AuditTrail
-from medspa_desk.protocol import Mutation, MutationKind
+from medspa_desk.protocol import Mutation, MutationKind, payload_json, payload_model
 from medspa_desk.records import AuditAction, AuditEvent, Location, Record, new_id, utc_now
 from medspa_desk.rules import NotPermitted, UseCase, may, refusal
 from medspa_desk.scheduling import local_day
@@ -179,11 +180,16 @@ class StoreBase:
     # --- outbox and audit (inside a write) ------------------------------------
 
     @staticmethod
-    def _queue(conn: Any, *, actor: Actor, kind: MutationKind, record: Record, payload: dict[str, Any],
+    def _queue(conn: Any, *, actor: Actor, kind: MutationKind, record: Record, payload: BaseModel,
                base_version: int | None = None) -> Mutation:
-        """Queue a change for the server, naming its author: it is pushed only in their session."""
+        """Queue a change for the server, naming its author: it is pushed only in their session.
+
+        ``payload`` is the kind's model (``protocol.payload_model``), the class the server parses it with.
+        """
+        if not isinstance(payload, payload_model(kind, record.entity)):
+            raise TypeError(f"{kind.value} carries a {payload_model(kind, record.entity).__name__}")
         mutation = Mutation(id=new_id(), kind=kind, entity=record.entity, entity_id=record.id,
-                            base_version=base_version, payload=payload, created_at=utc_now())
+                            base_version=base_version, payload=payload_json(payload), created_at=utc_now())
         conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data, author_user_id) "
                      "VALUES (?, ?, ?, ?, ?, ?)",
                      (str(mutation.id), kind.value, record.entity, str(record.id),

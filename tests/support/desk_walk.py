@@ -18,7 +18,7 @@ from uuid import UUID
 
 from medspa_desk.desk import charts, clients, copies, forms, practice, visits
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
-from medspa_desk.protocol import MutationKind
+from medspa_desk.protocol import Mutation, MutationKind
 from medspa_desk.records import (
     Appointment,
     AuditAction,
@@ -190,8 +190,12 @@ class DeskAnswer:
     sent: frozenset[MutationKind]
 
 
-def walk_desk(folder: Path) -> dict[tuple[Role, UseCase], DeskAnswer]:
-    """Every use case as every role, on one real store; what the desk did each time."""
+def walk_desk(folder: Path, *, seen: Callable[[Mutation], object] | None = None
+              ) -> dict[tuple[Role, UseCase], DeskAnswer]:
+    """Every use case as every role, on one real store; what the desk did each time.
+
+    ``seen`` is given every mutation the walk queued, in order (set-up included).
+    """
     answers: dict[tuple[Role, UseCase], DeskAnswer] = {}
     with Store.open(folder / "walk.db", bytearray(os.urandom(32)), create=True) as store:
         scene = Scene(store=store, folder=folder)
@@ -208,5 +212,8 @@ def walk_desk(folder: Path) -> dict[tuple[Role, UseCase], DeskAnswer]:
                 denied = [e for e in store.audit.events(limit=1_000_000) if e.actor_user_id == actor.user_id
                           and e.action is AuditAction.ACCESS_DENIED and e.detail == use_case.value]
                 answers[role, use_case] = DeskAnswer(refused=refused, refusal_audited=bool(denied), sent=sent)
+        if seen is not None:
+            for mutation in store.outbox_batch(1_000_000):
+                seen(mutation)
     return answers
 
