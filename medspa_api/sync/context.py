@@ -78,10 +78,7 @@ def parse_payload(ctx: PushContext, model: type[P]) -> P:
     try:
         return model.model_validate(ctx.mutation.payload)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
-        raise Rejected("invalid_payload", f"The {ctx.mutation.kind.value} payload is not valid at {where}: "
-                       f"{first.get('msg', 'invalid value')}.") from None
+        raise _invalid(f"The {ctx.mutation.kind.value} payload", exc) from None
 
 
 def parse(record_type: type[R], data: dict[str, Any]) -> R:
@@ -89,7 +86,11 @@ def parse(record_type: type[R], data: dict[str, Any]) -> R:
     try:
         return record_type.from_json(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
-        raise Rejected("invalid_payload", f"The {record_type.entity} is not valid at {where}: "
-                       f"{first.get('msg', 'invalid value')}.") from None
+        raise _invalid(f"The {record_type.entity}", exc) from None
+
+
+def _invalid(what: str, exc: ValidationError) -> Rejected:
+    """A rejection naming the first bad field (never its value)."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
+    return Rejected("invalid_payload", f"{what} is not valid at {where}: {first.get('msg', 'invalid value')}.")
