@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
-from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -32,8 +31,16 @@ from medspa_desk.records import (
     Shift,
     utc_now,
 )
-from medspa_desk.scheduling import clashes, format_span, local_datetime, next_free_slot, rooms_for
-from medspa_desk.store import Changes, Store
+from medspa_desk.scheduling import (
+    Slot,
+    clashes,
+    format_span,
+    local_datetime,
+    next_free_slot,
+    rooms_for,
+)
+from medspa_desk.session import DeskSession
+from medspa_desk.store import Changes, ClientHit, Store
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
     QComboBox,
@@ -84,7 +91,7 @@ class BookingChoices:
     shifts: tuple[Shift, ...]
 
 
-def load_choices(store: Any, *, location: Location) -> BookingChoices:
+def load_choices(store: Store, *, location: Location) -> BookingChoices:
     return BookingChoices(
         location=location,
         services=tuple(s for s in store.services() if s.active),
@@ -152,7 +159,7 @@ class BookingDialog(FormDialog):
 
     booked = Signal(object)  # the Appointment as saved
 
-    def __init__(self, session: Any, parent: QWidget | None = None, *, starts_at: datetime | None = None,
+    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, starts_at: datetime | None = None,
                  provider_id: UUID | None = None, room_id: UUID | None = None,
                  client_id: UUID | None = None, client_name: str = "") -> None:
         super().__init__(parent)
@@ -365,7 +372,7 @@ class BookingDialog(FormDialog):
                 success=lambda hits: self._show_hits(hits, generation=generation),
                 failure=lambda exc: self._problem(describe_error(exc))).run()
 
-    def _show_hits(self, hits: list[Any], *, generation: int) -> None:
+    def _show_hits(self, hits: list[ClientHit], *, generation: int) -> None:
         if generation != self._search_generation:
             return  # the receptionist typed more meanwhile
         self.results.clear()
@@ -496,12 +503,12 @@ class BookingDialog(FormDialog):
         location = self._location
         self.next_free.setEnabled(False)
 
-        def body(store: Any) -> Any:
+        def body(store: Store) -> Slot | None:
             existing = store.appointments_between(after - timedelta(hours=12), after + timedelta(days=31))
             return next_free_slot(service=service, provider_id=provider_id, location=location,
                                   shifts=choices.shifts, rooms=choices.rooms, existing=existing, after=after)
 
-        def found(slot: Any) -> None:
+        def found(slot: Slot | None) -> None:
             self.next_free.setEnabled(True)
             if slot is None:
                 self._problem("No free time in the next 30 days for this service and provider. "

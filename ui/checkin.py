@@ -10,6 +10,7 @@ goes through ``store.set_status`` in a ``CollectionOp``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
@@ -31,6 +32,7 @@ from medspa_desk.records import (
     Client,
     ConsentTemplate,
     IntakeForm,
+    Location,
     Room,
     Service,
     SignedConsent,
@@ -38,6 +40,8 @@ from medspa_desk.records import (
 )
 from medspa_desk.rules import VISIT_TRANSITIONS, UseCase, may
 from medspa_desk.scheduling import format_span, rooms_for
+from medspa_desk.session import DeskSession
+from medspa_desk.store import Actor, Changes, Store
 from ui.booking import parse_birth_date
 from ui.forms.consent_form import ConsentForm
 from ui.forms.handoff import HandToClientWindow, hand_to_client
@@ -74,10 +78,9 @@ def requirement_words(item: CheckInItem) -> str:
     return item.message if item.blocks else f"Note: {item.message}"
 
 
-def can_hand_to_client(session: Any) -> bool:
-    """Hand-to-client mode locks the desk afterwards, so it needs a session that can lock and unlock."""
-    return all(callable(getattr(session, name, None)) for name in ("lock", "unlock_with_pin",
-                                                                   "unlock_with_password"))
+def can_hand_to_client(session: DeskSession) -> bool:
+    """Hand-to-client mode locks the desk afterwards, so it needs a real session that can lock and unlock."""
+    return isinstance(session, DeskSession)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ class CheckInData:
     room_name: str
 
 
-def load_check_in(store: Any, *, appointment_id: UUID, location: Any, actor: Any) -> CheckInData:
+def load_check_in(store: Store, *, appointment_id: UUID, location: Location, actor: Actor) -> CheckInData:
     appt = store.appointment(appointment_id)
     client = store.client(appt.client_id, actor=actor)
     services = {s.id: s for s in store.services()}
@@ -183,7 +186,7 @@ class CheckInDialog(FormDialog):
 
     status_did_change = Signal(object)  # AppointmentStatus
 
-    def __init__(self, session: Any, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Check-in")
         self.setAccessibleName("Check-in")
@@ -530,7 +533,7 @@ class CheckInDialog(FormDialog):
         dialog.open()
         self.cancel_dialog = dialog
 
-    def _run_write(self, body: Any, status: AppointmentStatus) -> None:
+    def _run_write(self, body: Callable[[Store], Changes], status: AppointmentStatus) -> None:
         def done(_changes: object) -> None:
             self._clear_problem()
             self.status_did_change.emit(status)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from medspa_desk.desk.copies import PrintedForm, record_printing, save_form_copy
 from medspa_desk.documents.sealing import TamperCheck
+from medspa_desk.session import DeskSession
 from ui.forms.pdf_pages import PrinterRefused, page_images, print_pdf
 from ui.operations import CollectionOp, describe_error
 from ui.qt import (
@@ -71,7 +71,7 @@ class Document:
 class PdfViewer(QDialog):
     """The pages of one document, with Print… and Save a copy…; ``session``: ``.actor``."""
 
-    def __init__(self, session: Any, *, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, *, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(document.title)
         self.setAccessibleName(f"Document: {document.title}")

@@ -14,6 +14,7 @@ from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.visits import cancel_visit, reschedule_visit
 from medspa_desk.records import Appointment, utc_now
 from medspa_desk.scheduling import local_datetime
+from medspa_desk.session import DeskSession
 from medspa_desk.store import Changes, Store
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, describe_error
@@ -86,7 +87,7 @@ class DayScheduleView(QWidget):
     day_did_load = Signal(object)  # ScheduleDay
     appointment_opened = Signal(object)  # UUID, after the view opened it
 
-    def __init__(self, session: Any, parent: QWidget | None = None, *, day: date | None = None) -> None:
+    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, day: date | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Schedule")
         self._session = session
