@@ -44,6 +44,7 @@ def save_form_copy(store: Store, *, actor: Actor, form: PrintedForm, pdf: bytes,
 
 
 def _audit(store: Store, actor: Actor, action: AuditAction, form: PrintedForm, *, outcome: str = "ok") -> None:
-    store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id, action=action,
-                                  entity=form.entity, entity_id=form.entity_id, detail=form.detail,
-                                  outcome=outcome))
+    with store.transaction():
+        store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id, action=action,
+                                      entity=form.entity, entity_id=form.entity_id, detail=form.detail,
+                                      outcome=outcome))

@@ -40,7 +40,8 @@ def override_missing_form(store: Store, *, actor: Actor, provider: User, status:
     """Let a blocked client through on a provider's say-so; audited with ids, never the reason (it may hold PHI)."""
     store.permit(actor, UseCase.OVERRIDE_MISSING_FORM, entity=Appointment.entity, entity_id=visit_id)
     overridden = override(status, by_provider=provider, reason=reason)
-    store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id,
-                                  action=AuditAction.OVERRIDE, entity=Appointment.entity, entity_id=visit_id,
-                                  detail="check_in_requirements_overridden"))
+    with store.transaction():
+        store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id,
+                                      action=AuditAction.OVERRIDE, entity=Appointment.entity, entity_id=visit_id,
+                                      detail="check_in_requirements_overridden"))
     return overridden
