@@ -16,8 +16,16 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.desk.clients import export_client_record
-from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
+from medspa_desk.records import (
+    Appointment,
+    Client,
+    IntakeForm,
+    Role,
+    SignedConsent,
+    TreatmentRecord,
+)
 from medspa_desk.rules import UseCase, may
+from medspa_desk.store import Actor, Changes, Store
 from ui.events import bus
 from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
@@ -59,13 +67,13 @@ class ProfileData:
     names: dict[UUID, str] = field(default_factory=dict)  # services, providers, rooms
 
 
-def load_profile(store: Any, client_id: UUID, *, actor: Any, location_id: UUID | None) -> ProfileData:
+def load_profile(store: Store, client_id: UUID, *, actor: Actor, location_id: UUID | None) -> ProfileData:
     """Everything the profile shows, read in one worker job (the client read is audited)."""
     client = store.client(client_id, actor=actor)
-    timeline = store.client_timeline(client_id, actor=actor)
-    appointments = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), Appointment))
-    consents = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), SignedConsent))
-    intakes = [e.record for e in timeline if getattr(getattr(e, "record", None), "entity", "") == "intake"]
+    records = [e.record for e in store.client_timeline(client_id, actor=actor)]
+    appointments = tuple(r for r in records if isinstance(r, Appointment))
+    consents = tuple(r for r in records if isinstance(r, SignedConsent))
+    intakes = [r for r in records if isinstance(r, IntakeForm)]
     names: dict[UUID, str] = {s.id: s.name for s in store.services()}
     names.update({p.id: p.display_name for p in store.providers()})
     if location_id is not None:
@@ -153,11 +161,10 @@ class ClientProfile(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.heading.setText(describe_error(exc))
 
-    def _on_changes(self, changes: Any, _initiator: Any) -> None:
-        days = getattr(changes, "days", frozenset())
+    def _on_changes(self, changes: Changes, _initiator: object) -> None:
         mine = {(a.location_id, a.starts_at.astimezone(self.zone).date())
                 for a in (self.data.appointments if self.data else ())}
-        if self.client_id in getattr(changes, "clients", ()) or days & mine:
+        if changes.everything or self.client_id in changes.clients or changes.days & mine:
             self.reload()
 
     def _show(self, data: ProfileData) -> None:
