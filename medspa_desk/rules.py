@@ -80,18 +80,19 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.RESCHEDULE_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_RESCHEDULE})),
     U.CANCEL_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_CANCEL})),
     U.CONFIRM_VISIT: Permission(CLINICAL_STAFF, _VISIT),
-    U.CHECK_IN: Permission(CLINICAL_STAFF, _VISIT),
-    U.SEND_TO_ROOM: Permission(CLINICAL_STAFF, _VISIT | {K.APPOINTMENT_RESCHEDULE}),  # moved to the room
+    U.CHECK_IN: Permission(CLINICAL_STAFF, _VISIT, doing="check a client in"),
+    U.SEND_TO_ROOM: Permission(CLINICAL_STAFF, _VISIT | {K.APPOINTMENT_RESCHEDULE},  # moved to the room
+                               doing="send a client to a room"),
     U.COMPLETE_VISIT: Permission(CLINICAL_STAFF, _VISIT),
-    U.MARK_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT),
-    U.PUT_BACK_ON_THE_BOOKS: Permission(CLINICAL_STAFF, _VISIT),
-    U.SUBMIT_INTAKE: Permission(CLINICAL_STAFF, frozenset({K.INTAKE_SUBMIT})),
-    U.SIGN_CONSENT: Permission(CLINICAL_STAFF, frozenset({K.CONSENT_SIGN})),
+    U.MARK_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT, doing="mark a visit as a no-show"),
+    U.PUT_BACK_ON_THE_BOOKS: Permission(CLINICAL_STAFF, _VISIT, doing="put a visit back on the books"),
+    U.SUBMIT_INTAKE: Permission(CLINICAL_STAFF, frozenset({K.INTAKE_SUBMIT}), doing="take a health questionnaire"),
+    U.SIGN_CONSENT: Permission(CLINICAL_STAFF, frozenset({K.CONSENT_SIGN}), doing="take a consent signature"),
     # A provider takes clinical responsibility for treating without a current form.
     U.OVERRIDE_MISSING_FORM: Permission(PROVIDERS, who="a provider", doing="let a client through with a form missing"),
     # Consent wording is the practice's own text: its manager, or an admin setting the practice up.
     U.PUBLISH_CONSENT_VERSION: Permission(MANAGERS, frozenset({K.CONSENT_TEMPLATE_PUBLISH}),
-                                          who="a manager or an admin"),
+                                          who="a manager or an admin", doing="publish a new consent version"),
     # Only providers chart and sign.
     U.SAVE_CHART: Permission(PROVIDERS, frozenset({K.TREATMENT_SAVE}), who="a provider",
                              doing="chart or sign a treatment"),
@@ -101,10 +102,12 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
                                doing="add an addendum to a treatment"),
     U.READ_CLINICAL_DETAIL: Permission(CLINICAL_READERS, who="providers, managers and admins",
                                        doing="read treatment details and notes"),
-    U.EXPORT_CLIENT_RECORD: Permission(MANAGERS, who="a manager or an admin"),
+    U.EXPORT_CLIENT_RECORD: Permission(MANAGERS, who="a manager or an admin",
+                                       doing="export a client's whole record"),
     # Whoever may open a signed form may print it or save a copy (audited either way).
     U.PRINT_OR_SAVE_FORM: Permission(EVERYONE, who="anyone signed in"),
-    U.SET_UP_PRACTICE: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin"),
+    U.SET_UP_PRACTICE: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
+                                  doing="change the practice's set-up"),
 })
 del K, U
 
@@ -161,7 +164,8 @@ def may_call(role: Role, action: ServerAction) -> bool:
 def refusal(role: Role, use_case: UseCase) -> str:
     """What a refused person is told: who may do it instead."""
     permission = USE_CASES[use_case]
-    doing = permission.doing or use_case.value.replace("_", " ")
+    doing = permission.doing or use_case.value.replace("_", " ").replace(" visit", " a visit").replace(
+        " client", " a client")
     return (f"Only {permission.who} can {doing}; you are signed in as {role.value.replace('_', ' ')}. "
             f"Ask {permission.who} to sign in and do it.")
 
