@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from medspa_desk.desk import charts
 from medspa_desk.protocol import MutationKind
 from medspa_desk.records import AuditAction, Role
 from medspa_desk.rules import NotPermitted
-from medspa_desk.store import Store
 from tests.support.desk_walk import Scene
-
-
-@pytest.fixture
-def scene(tmp_path: Path) -> Iterator[Scene]:
-    store = Store.open(tmp_path / "desk.db", bytearray(os.urandom(32)), create=True)
-    yield Scene(store=store, folder=tmp_path)
-    store.close()
 
 
 @pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.MANAGER, Role.ADMIN])

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -13,15 +10,8 @@ from medspa_desk.desk import forms
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind, OverrideRefused
 from medspa_desk.records import AuditAction, ConsentTemplate, Role, User, new_id
 from medspa_desk.rules import NotPermitted
-from medspa_desk.store import Actor, Store
+from medspa_desk.store import Actor
 from tests.support.desk_walk import Scene
-
-
-@pytest.fixture
-def scene(tmp_path: Path) -> Iterator[Scene]:
-    store = Store.open(tmp_path / "desk.db", bytearray(os.urandom(32)), create=True)
-    yield Scene(store=store, folder=tmp_path)
-    store.close()
 
 
 def fresh(role: Role) -> Actor:
