@@ -5,7 +5,8 @@ retried after a lost response is applied once. The server answers each one
 applied, conflict or rejected. Reads travel as *changes* after a cursor, in
 server sequence order.
 
-Kinds of mutation and their payloads:
+Kinds of mutation and their payloads (each a model below, ``PAYLOADS``, built
+by the desk and parsed by the server with the same class):
 
 - ``client.create``: the full client (``Client.to_json()``).
 - ``client.update``: ``{"changes": {field: new}, "base": {field: old}}`` with
@@ -32,7 +33,20 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medspa_desk.records import AuditEvent, AwareDatetime, Role
+from medspa_desk.records import (
+    SYNCED_RECORDS,
+    Addendum,
+    Appointment,
+    AppointmentStatus,
+    AuditEvent,
+    AwareDatetime,
+    Client,
+    ConsentTemplate,
+    IntakeForm,
+    Role,
+    SignedConsent,
+    TreatmentRecord,
+)
 
 PROTOCOL_MIN = 1
 PROTOCOL_MAX = 1
@@ -74,6 +88,76 @@ class Mutation(Wire):
     base_version: int | None = Field(default=None, ge=0)
     payload: dict[str, Any]
     created_at: AwareDatetime
+
+
+# --- One payload model per mutation kind ---------------------------------------------------
+# The desk builds a mutation's payload from these models and the server parses it with the same
+# class, so a field is named, bounded and typed once. Kinds that carry a whole record use the
+# record's own model (see PAYLOADS); reference.upsert carries the record named by ``entity``.
+
+
+class ClientUpdate(Wire):
+    """``client.update``: the fields changed, and their values in the version the desk started from."""
+
+    changes: Annotated[dict[str, Any], Field(min_length=1, max_length=40)]
+    base: Annotated[dict[str, Any], Field(max_length=40)] = Field(default_factory=dict)
+
+
+class VisitMove(Wire):
+    """``appointment.reschedule``."""
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    provider_id: UUID | None = None  # older desks may leave it out: the provider stays
+    room_id: UUID | None = None
+
+
+class VisitCancel(Wire):
+    """``appointment.cancel``."""
+
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class VisitStatus(Wire):
+    """``appointment.set_status``."""
+
+    status: AppointmentStatus
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class ChartSignature(Wire):
+    """``treatment.sign``: when, and the hash of the content signed."""
+
+    signed_at: AwareDatetime
+    content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+PAYLOADS: dict[MutationKind, type[BaseModel]] = {
+    MutationKind.CLIENT_CREATE: Client,
+    MutationKind.CLIENT_UPDATE: ClientUpdate,
+    MutationKind.APPOINTMENT_BOOK: Appointment,
+    MutationKind.APPOINTMENT_RESCHEDULE: VisitMove,
+    MutationKind.APPOINTMENT_CANCEL: VisitCancel,
+    MutationKind.APPOINTMENT_SET_STATUS: VisitStatus,
+    MutationKind.INTAKE_SUBMIT: IntakeForm,
+    MutationKind.CONSENT_SIGN: SignedConsent,
+    MutationKind.CONSENT_TEMPLATE_PUBLISH: ConsentTemplate,
+    MutationKind.TREATMENT_SAVE: TreatmentRecord,
+    MutationKind.TREATMENT_SIGN: ChartSignature,
+    MutationKind.TREATMENT_ADDENDUM: Addendum,
+}
+
+
+def payload_model(kind: MutationKind, entity: str) -> type[BaseModel]:
+    """The class a ``kind`` payload is built and parsed with (by ``entity`` for reference.upsert)."""
+    if kind is MutationKind.REFERENCE_UPSERT:
+        return SYNCED_RECORDS[entity]
+    return PAYLOADS[kind]
+
+
+def payload_json(payload: BaseModel) -> dict[str, Any]:
+    """A payload model as it travels."""
+    return payload.model_dump(mode="json")
 
 
 class Outcome(StrEnum):

@@ -29,11 +29,17 @@ def test_core_never_imports_qt() -> None:
 
 def test_server_uses_only_protocol_and_records_from_the_core() -> None:
     allowed = {"medspa_desk", "medspa_desk.protocol", "medspa_desk.records", "medspa_desk.audit",
-               "medspa_desk.demo_data", "medspa_desk.scheduling"}
+               "medspa_desk.demo_data", "medspa_desk.scheduling", "medspa_desk.rules"}
     offenders = {path: sorted(n for n in names
                               if (n.startswith("medspa_desk") and n not in allowed) or n.split(".")[0] in {"ui", "PySide6"})
                  for path, names in imported_modules("medspa_api").items()}
     assert {p: n for p, n in offenders.items() if n} == {}
+
+
+def test_the_rules_table_stands_on_records_and_protocol_alone() -> None:
+    """The server imports rules.py: it must not drag in the desk's store, sync or use cases."""
+    names = imported_modules("medspa_desk")["medspa_desk/rules.py"]
+    assert {n for n in names if n.startswith("medspa_desk")} <= {"medspa_desk.protocol", "medspa_desk.records"}
 
 
 def test_layering_scan_sees_the_core() -> None:

@@ -1,9 +1,12 @@
 """The booking dialog: find or add the client, pick the service, see conflicts as you choose.
 
 Every read (client search, the day's other appointments, the next free slot)
-runs through ``QueryOp``; Save is one ``CollectionOp`` (a new client and the
-booking together). On failure the form keeps everything typed and says what to
-change; a new client already saved is not saved twice.
+runs through ``QueryOp``; Save is one ``CollectionOp`` around the core's
+``book_visit`` (a new client and the booking in one transaction: both are kept,
+or neither). On failure the form keeps everything typed and says what to
+change. A doubtful time (in the past, outside hours or the provider's shift)
+is explained and booked only when the person presses "Book anyway"; a time the
+clocks skip is refused with the gap named.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
-from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
+from medspa_desk.desk.errors import NeedsConfirmation
+from medspa_desk.desk.plausibility import WallTime
+from medspa_desk.desk.visits import book_visit
 from medspa_desk.records import (
     Appointment,
     Client,
@@ -26,7 +31,16 @@ from medspa_desk.records import (
     Shift,
     utc_now,
 )
-from medspa_desk.scheduling import clashes, format_span, local_datetime, next_free_slot, rooms_for
+from medspa_desk.scheduling import (
+    Slot,
+    clashes,
+    format_span,
+    local_datetime,
+    next_free_slot,
+    rooms_for,
+)
+from medspa_desk.session import DeskSession
+from medspa_desk.store import Changes, ClientHit, Store
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
     QComboBox,
@@ -77,7 +91,7 @@ class BookingChoices:
     shifts: tuple[Shift, ...]
 
 
-def load_choices(store: Any, *, location: Location) -> BookingChoices:
+def load_choices(store: Store, *, location: Location) -> BookingChoices:
     return BookingChoices(
         location=location,
         services=tuple(s for s in store.services() if s.active),
@@ -145,7 +159,7 @@ class BookingDialog(FormDialog):
 
     booked = Signal(object)  # the Appointment as saved
 
-    def __init__(self, session: Any, parent: QWidget | None = None, *, starts_at: datetime | None = None,
+    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, starts_at: datetime | None = None,
                  provider_id: UUID | None = None, room_id: UUID | None = None,
                  client_id: UUID | None = None, client_name: str = "") -> None:
         super().__init__(parent)
@@ -158,10 +172,10 @@ class BookingDialog(FormDialog):
         self._wanted_provider = provider_id
         self._wanted_room = room_id
         self._client_id: UUID | None = client_id
-        self._created_client: Client | None = None
         self._day_cache: dict[date, tuple[Appointment, ...]] = {}
         self._search_generation = 0
         self._saving = False
+        self._doubted: tuple[object, ...] | None = None  # the booking the person was asked to confirm
         start = (starts_at or utc_now()).astimezone(self._zone)
         self._build(start)
         if client_id is not None:
@@ -358,7 +372,7 @@ class BookingDialog(FormDialog):
                 success=lambda hits: self._show_hits(hits, generation=generation),
                 failure=lambda exc: self._problem(describe_error(exc))).run()
 
-    def _show_hits(self, hits: list[Any], *, generation: int) -> None:
+    def _show_hits(self, hits: list[ClientHit], *, generation: int) -> None:
         if generation != self._search_generation:
             return  # the receptionist typed more meanwhile
         self.results.clear()
@@ -393,7 +407,6 @@ class BookingDialog(FormDialog):
 
     def _clear_client(self) -> None:
         self._client_id = None
-        self._created_client = None
         self.chosen_widget.hide()
         self.search_field.show()
         self.new_client_button.show()
@@ -416,6 +429,15 @@ class BookingDialog(FormDialog):
     def starts_at(self) -> datetime:
         d, t = self.date.date(), self.time.time()
         return local_datetime(date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()), self._zone)
+
+    def wall_time(self) -> WallTime:
+        """The day and time as typed, on the practice's clock (a skipped time is refused, never shifted)."""
+        d, t = self.date.date(), self.time.time()
+        return WallTime(day=date(d.year(), d.month(), d.day()), at=time(t.hour(), t.minute()))
+
+    def _booking_key(self) -> tuple[object, ...]:
+        wall = self.wall_time()
+        return (wall.day, wall.at, self.current_service(), chosen_id(self.provider), chosen_id(self.room))
 
     def candidate(self, *, client_id: UUID | None = None) -> Appointment | None:
         service = self.current_service()
@@ -455,6 +477,9 @@ class BookingDialog(FormDialog):
         return [c.message for c in found]
 
     def _refresh_conflicts(self) -> None:
+        if self._doubted is not None and self._doubted != self._booking_key():
+            self._doubted = None  # a changed booking is asked about afresh
+            self.save_button.setText("Book")
         if self.starts_at().astimezone(self._zone).date() not in self._day_cache:
             self._load_day()
             return
@@ -478,12 +503,12 @@ class BookingDialog(FormDialog):
         location = self._location
         self.next_free.setEnabled(False)
 
-        def body(store: Any) -> Any:
+        def body(store: Store) -> Slot | None:
             existing = store.appointments_between(after - timedelta(hours=12), after + timedelta(days=31))
             return next_free_slot(service=service, provider_id=provider_id, location=location,
                                   shifts=choices.shifts, rooms=choices.rooms, existing=existing, after=after)
 
-        def found(slot: Any) -> None:
+        def found(slot: Slot | None) -> None:
             self.next_free.setEnabled(True)
             if slot is None:
                 self._problem("No free time in the next 30 days for this service and provider. "
@@ -533,16 +558,12 @@ class BookingDialog(FormDialog):
             self._problem("This time is taken. " + " ".join(self.current_clashes())
                           + " Choose another time or press “Next free slot”.")
             return
-        actor = self._session.actor
+        actor, wall = self._session.actor, self.wall_time()
+        confirmed = self._doubted is not None and self._doubted == self._booking_key()
 
-        def body(store: Any) -> Any:
-            changes = store.create_client(new_client, actor=actor) if new_client is not None else None
-            try:
-                booked = store.book(candidate, actor=actor)
-            except Exception as exc:
-                exc.created_client = new_client  # type: ignore[attr-defined]
-                raise
-            return booked | changes if changes is not None else booked
+        def body(store: Store) -> Changes:
+            return book_visit(store, actor=actor, visit=candidate, new_client=new_client, asked_for=wall,
+                              confirmed=confirmed)
 
         self._saving = True
         self.save_button.setEnabled(False)
@@ -557,11 +578,12 @@ class BookingDialog(FormDialog):
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False
         self.save_button.setEnabled(True)
-        created = getattr(exc, "created_client", None)
-        if created is not None:
-            # The client was saved before the booking failed: keep them, don't add them twice.
-            self._client_id = created.id
-            self._show_chosen_client(created.full_name)
+        if isinstance(exc, NeedsConfirmation):
+            # Nothing was saved: the same booking, pressed again, goes ahead.
+            self._doubted = self._booking_key()
+            self.save_button.setText("Book anyway")
+            self._problem(str(exc))
+            return
         self._day_cache.clear()
         self._load_day()
         self._problem(f"Not booked. {describe_error(exc)}")

@@ -10,37 +10,38 @@ goes through ``store.set_status`` in a ``CollectionOp``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.forms import override_missing_form
+from medspa_desk.desk.visits import change_visit_status, send_to_room
 from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.documents.gating import (
     CheckInItem,
     CheckInStatus,
     ItemKind,
-    OverrideRefused,
     check_in_requirements,
-    override,
 )
 from medspa_desk.documents.rules import Outcome
 from medspa_desk.records import (
-    ALLOWED_TRANSITIONS,
     Appointment,
     AppointmentStatus,
-    AuditAction,
-    AuditEvent,
     Client,
     ConsentTemplate,
     IntakeForm,
-    Role,
+    Location,
     Room,
     Service,
     SignedConsent,
     utc_now,
 )
+from medspa_desk.rules import VISIT_TRANSITIONS, UseCase, may
 from medspa_desk.scheduling import format_span, rooms_for
+from medspa_desk.session import DeskSession
+from medspa_desk.store import Actor, Changes, Store
 from ui.booking import parse_birth_date
 from ui.forms.consent_form import ConsentForm
 from ui.forms.handoff import HandToClientWindow, hand_to_client
@@ -77,10 +78,9 @@ def requirement_words(item: CheckInItem) -> str:
     return item.message if item.blocks else f"Note: {item.message}"
 
 
-def can_hand_to_client(session: Any) -> bool:
-    """Hand-to-client mode locks the desk afterwards, so it needs a session that can lock and unlock."""
-    return all(callable(getattr(session, name, None)) for name in ("lock", "unlock_with_pin",
-                                                                   "unlock_with_password"))
+def can_hand_to_client(session: DeskSession) -> bool:
+    """Hand-to-client mode locks the desk afterwards, so it needs a real session that can lock and unlock."""
+    return isinstance(session, DeskSession)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class CheckInData:
     room_name: str
 
 
-def load_check_in(store: Any, *, appointment_id: UUID, location: Any, actor: Any) -> CheckInData:
+def load_check_in(store: Store, *, appointment_id: UUID, location: Location, actor: Actor) -> CheckInData:
     appt = store.appointment(appointment_id)
     client = store.client(appt.client_id, actor=actor)
     services = {s.id: s for s in store.services()}
@@ -129,13 +129,6 @@ def latest_templates(stored: list[ConsentTemplate]) -> dict[str, ConsentTemplate
         if current is None or template.template_version >= current.template_version:
             latest[template.key] = template
     return latest
-
-
-def record_override(store: Any, *, actor: Any, appointment_id: UUID) -> None:
-    """The audit line for an override: who and which visit, never the reason (it may hold PHI)."""
-    store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id,
-                                  action=AuditAction.OVERRIDE, entity="appointment", entity_id=appointment_id,
-                                  detail="check_in_requirements_overridden"))
 
 
 class CollectConsentDialog(FormDialog):
@@ -193,7 +186,7 @@ class CheckInDialog(FormDialog):
 
     status_did_change = Signal(object)  # AppointmentStatus
 
-    def __init__(self, session: Any, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Check-in")
         self.setAccessibleName("Check-in")
@@ -392,7 +385,7 @@ class CheckInDialog(FormDialog):
                 collect.clicked.connect(lambda _checked=False, key=item.consent_key: self.collect_consent(key))
                 line.addWidget(collect)
             self.requirements.addWidget(row)
-        can_override = self._session.user.role is Role.PROVIDER
+        can_override = may(self._session.user.role, UseCase.OVERRIDE_MISSING_FORM)
         self.override_box.setVisible(bool(status.blocking_items) and status.override is None and can_override)
         if status.override is not None:
             self.override_note.setText(f"Let through by {status.override.by_name}: {status.override.reason}")
@@ -407,7 +400,7 @@ class CheckInDialog(FormDialog):
         data, status = self._data, self._status
         if data is None or status is None:
             return
-        allowed = ALLOWED_TRANSITIONS[data.appointment.status]
+        allowed = VISIT_TRANSITIONS[data.appointment.status]
         self.arrived_button.setEnabled(AppointmentStatus.ARRIVED in allowed and self._identity_confirmed
                                        and not status.blocked)
         self.room_button.setEnabled(AppointmentStatus.IN_ROOM in allowed and self.room_choice.count() > 0)
@@ -421,7 +414,7 @@ class CheckInDialog(FormDialog):
             hint = "Confirm the date of birth first (step 1)."
         elif AppointmentStatus.ARRIVED in allowed and status.blocked:
             hint = ("Collect the missing forms first (step 2)"
-                    + (", or override as provider." if self._session.user.role is Role.PROVIDER
+                    + (", or override as provider." if may(self._session.user.role, UseCase.OVERRIDE_MISSING_FORM)
                        else ", or ask a provider to let the client through."))
         self.arrived_button.setToolTip(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")
         self.next_step.setText(f"To mark arrived: {hint[0].lower()}{hint[1:]}" if hint else "")
@@ -505,45 +498,34 @@ class CheckInDialog(FormDialog):
         status = self._status
         if status is None:
             return
-        try:
-            overridden = override(status, by_provider=self._session.user, reason=self.override_reason.text())
-        except OverrideRefused as exc:
-            self._problem(str(exc))
-            return
-        actor, appointment_id = self._session.actor, self._appointment_id
+        actor, person, visit_id = self._session.actor, self._session.user, self._appointment_id
+        reason = self.override_reason.text()
 
-        def done(_result: object) -> None:
+        def done(overridden: CheckInStatus) -> None:
             self._status = overridden
             self._clear_problem()
             self._show_requirements()
             self._update_buttons()
 
-        CollectionOp(self, body=lambda store: record_override(store, actor=actor, appointment_id=appointment_id),
-                success=done, failure=lambda exc: self._problem(describe_error(exc))).run()
+        CollectionOp(self, body=lambda store: override_missing_form(store, actor=actor, provider=person, status=status,
+                                                                    visit_id=visit_id, reason=reason),
+                     success=done, failure=lambda exc: self._problem(describe_error(exc))).run()
 
     def change_status(self, status: AppointmentStatus, *, reason: str = "") -> None:
         actor, appointment_id = self._session.actor, self._appointment_id
         if status is AppointmentStatus.ARRIVED and self._status and self._status.override:
             reason = f"Forms overridden by {self._status.override.by_name}: {self._status.override.reason}"
-        self._run_write(lambda store: store.set_status(appointment_id, status, actor=actor, reason=reason),
-                        status)
+        self._run_write(lambda store: change_visit_status(store, actor=actor, visit_id=appointment_id, status=status,
+                                                          reason=reason), status)
 
     def send_to_room(self) -> None:
         data = self._data
         room_id = chosen_id(self.room_choice)
         if data is None or room_id is None:
             return
-        appt, actor = data.appointment, self._session.actor
-
-        def body(store: Any) -> Any:
-            changes = None
-            if appt.room_id != room_id:
-                changes = store.reschedule(appt.id, starts_at=appt.starts_at, ends_at=appt.ends_at,
-                                           provider_id=appt.provider_id, room_id=room_id, actor=actor)
-            moved = store.set_status(appt.id, AppointmentStatus.IN_ROOM, actor=actor)
-            return moved | changes if changes is not None else moved
-
-        self._run_write(body, AppointmentStatus.IN_ROOM)
+        visit_id, actor = data.appointment.id, self._session.actor
+        self._run_write(lambda store: send_to_room(store, actor=actor, visit_id=visit_id, room_id=room_id),
+                        AppointmentStatus.IN_ROOM)
 
     def ask_to_cancel(self) -> None:
         dialog = CancelReasonDialog(self)
@@ -551,7 +533,7 @@ class CheckInDialog(FormDialog):
         dialog.open()
         self.cancel_dialog = dialog
 
-    def _run_write(self, body: Any, status: AppointmentStatus) -> None:
+    def _run_write(self, body: Callable[[Store], Changes], status: AppointmentStatus) -> None:
         def done(_changes: object) -> None:
             self._clear_problem()
             self.status_did_change.emit(status)

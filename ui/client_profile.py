@@ -15,7 +15,17 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
+from medspa_desk.desk.clients import export_client_record
+from medspa_desk.records import (
+    Appointment,
+    Client,
+    IntakeForm,
+    Role,
+    SignedConsent,
+    TreatmentRecord,
+)
+from medspa_desk.rules import UseCase, may
+from medspa_desk.store import Actor, Changes, Store
 from ui.events import bus
 from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
@@ -37,12 +47,10 @@ from ui.qt import (
 from ui.schedule.colors import status_label
 from ui.search import format_birth_date
 
-CLINICAL_ROLES = frozenset({Role.PROVIDER, Role.MANAGER, Role.ADMIN})
-
 
 def can_see_treatment_notes(role: Role) -> bool:
-    """Front desk books and checks in; it does not read clinical notes."""
-    return role in CLINICAL_ROLES
+    """Front desk books and checks in; it does not read clinical notes (the clinic's table says so)."""
+    return may(role, UseCase.READ_CLINICAL_DETAIL)
 
 
 class NotAllowedForRole(Refusal):
@@ -59,13 +67,13 @@ class ProfileData:
     names: dict[UUID, str] = field(default_factory=dict)  # services, providers, rooms
 
 
-def load_profile(store: Any, client_id: UUID, *, actor: Any, location_id: UUID | None) -> ProfileData:
+def load_profile(store: Store, client_id: UUID, *, actor: Actor, location_id: UUID | None) -> ProfileData:
     """Everything the profile shows, read in one worker job (the client read is audited)."""
     client = store.client(client_id, actor=actor)
-    timeline = store.client_timeline(client_id, actor=actor)
-    appointments = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), Appointment))
-    consents = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), SignedConsent))
-    intakes = [e.record for e in timeline if getattr(getattr(e, "record", None), "entity", "") == "intake"]
+    records = [e.record for e in store.client_timeline(client_id, actor=actor)]
+    appointments = tuple(r for r in records if isinstance(r, Appointment))
+    consents = tuple(r for r in records if isinstance(r, SignedConsent))
+    intakes = [r for r in records if isinstance(r, IntakeForm)]
     names: dict[UUID, str] = {s.id: s.name for s in store.services()}
     names.update({p.id: p.display_name for p in store.providers()})
     if location_id is not None:
@@ -113,7 +121,7 @@ class ClientProfile(QWidget):
         self.export_button.setToolTip("Save this client's whole record as a file (for a records request); "
                                       "the export is recorded in the audit trail")
         self.export_button.clicked.connect(self.export_record)
-        self.export_button.setVisible(self.role in (Role.MANAGER, Role.ADMIN))
+        self.export_button.setVisible(may(self.role, UseCase.EXPORT_CLIENT_RECORD))
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.appointments, "&Appointments")
         self.tabs.addTab(forms_page, "&Intake && consent")
@@ -153,11 +161,10 @@ class ClientProfile(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.heading.setText(describe_error(exc))
 
-    def _on_changes(self, changes: Any, _initiator: Any) -> None:
-        days = getattr(changes, "days", frozenset())
+    def _on_changes(self, changes: Changes, _initiator: object) -> None:
         mine = {(a.location_id, a.starts_at.astimezone(self.zone).date())
                 for a in (self.data.appointments if self.data else ())}
-        if self.client_id in getattr(changes, "clients", ()) or days & mine:
+        if changes.everything or self.client_id in changes.clients or changes.days & mine:
             self.reload()
 
     def _show(self, data: ProfileData) -> None:
@@ -262,7 +269,8 @@ class ClientProfile(QWidget):
 
     def export_to(self, path: Path) -> None:
         actor = self.session.actor
-        QueryOp(self, body=lambda store: store.export_client(self.client_id, path, actor=actor),
+        client_id = self.client_id
+        QueryOp(self, body=lambda store: export_client_record(store, actor=actor, client_id=client_id, path=path),
                 success=lambda _done: QMessageBox.information(
                     self, "Record exported",
                     f"The client's record was saved to {path}. The export is recorded in the audit trail."),

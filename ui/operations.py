@@ -26,6 +26,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from medspa_desk.clinical.addenda import AddendumRefused
+from medspa_desk.desk.errors import DeskRefusal
+from medspa_desk.documents.gating import OverrideRefused
+from medspa_desk.records import InvalidTransition
+from medspa_desk.rules import NotPermitted
+from medspa_desk.store import StoreError
+from medspa_desk.sync.errors import SyncError
+from medspa_desk.vault import VaultError
 from ui.events import bus, post_to_gui_thread
 from ui.qt import QMessageBox, QWidget, is_alive
 
@@ -190,16 +198,18 @@ def network_pool() -> ThreadPoolExecutor:
         return _network
 
 
+# The core's own errors: each message is a plain sentence with no value from a client's record.
+CORE_REFUSALS: tuple[type[BaseException], ...] = (
+    StoreError, VaultError, SyncError, InvalidTransition, NotPermitted, DeskRefusal, OverrideRefused,
+    AddendumRefused)
+
+
 def describe_error(exc: BaseException) -> str:
     """Words a receptionist can act on. Only the core's own errors speak for themselves."""
     if isinstance(exc, DeskLocked | TimeoutError | Refusal):
         return str(exc) or GENERIC_FAILURE
-    for module, name in (("medspa_desk.store", "StoreError"), ("medspa_desk.vault", "VaultError"),
-                         ("medspa_desk.sync.errors", "SyncError"),
-                         ("medspa_desk.records", "InvalidTransition")):
-        kind = _core_error(module, name)
-        if kind is not None and isinstance(exc, kind):
-            return getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, CORE_REFUSALS):
+        return getattr(exc, "message", None) or str(exc)
     try:
         from pydantic import ValidationError
     except ImportError:  # pragma: no cover - pydantic is a core dependency
@@ -217,15 +227,6 @@ def validation_message(exc: Any) -> str:
         message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
         lines.append(f"{field}: {message}" if field else message)
     return "\n".join(lines) or "Some details are not valid."
-
-
-def _core_error(module: str, name: str) -> type[BaseException] | None:
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def show_failure(parent: QWidget | None, exc: BaseException) -> None:

@@ -11,7 +11,6 @@ under ``"holder"``, the appointment that holds the slot; its booking is kept in
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -19,8 +18,9 @@ from sqlalchemy.exc import DBAPIError
 
 from medspa_api.db import tables as t
 from medspa_api.db.dialect import is_slot_violation
-from medspa_api.sync.context import PushContext, parse
+from medspa_api.sync.context import PushContext, parse, parse_payload
 from medspa_api.sync.outcomes import Conflicted, KeptConflict, Rejected
+from medspa_desk.protocol import VisitCancel, VisitMove, VisitStatus
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
@@ -28,6 +28,7 @@ from medspa_desk.records import (
     InvalidTransition,
     utc_now,
 )
+from medspa_desk.rules import require_movable, require_transition
 from medspa_desk.scheduling import blocked_interval
 
 SLOT_TAKEN = "slot_taken"
@@ -97,25 +98,19 @@ def book(ctx: PushContext) -> Appointment:
     return _store(ctx, appt, is_new=True)
 
 
-def _time(value: object, name: str) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise Rejected("invalid_payload", f"'{name}' must be an ISO 8601 time with its zone.") from None
-
-
 def reschedule(ctx: PushContext) -> Appointment:
-    payload = ctx.mutation.payload
+    move = parse_payload(ctx, VisitMove)
     current = ctx.current(Appointment)
-    if not current.holds_slot or current.status is AppointmentStatus.COMPLETED:
-        raise Rejected("not_reschedulable", f"An appointment that is {current.status.value.replace('_', ' ')} "
-                       "cannot be moved; book a new one.")
+    try:
+        require_movable(current.status)
+    except InvalidTransition as exc:
+        raise Rejected("not_reschedulable", str(exc)) from None
     moved = parse(Appointment, {
         **current.to_json(),
-        "starts_at": _time(payload.get("starts_at"), "starts_at").isoformat(),
-        "ends_at": _time(payload.get("ends_at"), "ends_at").isoformat(),
-        "provider_id": str(payload.get("provider_id", current.provider_id)),
-        "room_id": str(payload["room_id"]) if payload.get("room_id") else None,
+        "starts_at": move.starts_at.isoformat(),
+        "ends_at": move.ends_at.isoformat(),
+        "provider_id": str(move.provider_id or current.provider_id),
+        "room_id": str(move.room_id) if move.room_id else None,
         "version": current.version + 1, "updated_at": utc_now().isoformat()})
     return _store(ctx, moved, is_new=False)
 
@@ -123,6 +118,7 @@ def reschedule(ctx: PushContext) -> Appointment:
 def _set_status(ctx: PushContext, status: AppointmentStatus, reason: str) -> Appointment:
     current = ctx.current(Appointment)
     try:
+        require_transition(current.status, status)
         changed = current.with_status(status, by_user_id=ctx.caller.user_id, at=ctx.mutation.created_at,
                                       reason=reason)
     except InvalidTransition as exc:
@@ -132,14 +128,9 @@ def _set_status(ctx: PushContext, status: AppointmentStatus, reason: str) -> App
 
 
 def cancel(ctx: PushContext) -> Appointment:
-    return _set_status(ctx, AppointmentStatus.CANCELLED, str(ctx.mutation.payload.get("reason", ""))[:500])
+    return _set_status(ctx, AppointmentStatus.CANCELLED, parse_payload(ctx, VisitCancel).reason)
 
 
 def set_status(ctx: PushContext) -> Appointment:
-    raw = ctx.mutation.payload.get("status")
-    try:
-        status = AppointmentStatus(raw)
-    except ValueError:
-        raise Rejected("invalid_payload", "Unknown appointment status; use one of "
-                       + ", ".join(s.value for s in AppointmentStatus) + ".") from None
-    return _set_status(ctx, status, str(ctx.mutation.payload.get("reason", ""))[:500])
+    change = parse_payload(ctx, VisitStatus)
+    return _set_status(ctx, change.status, change.reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
 
 from medspa_api.data.changes import ChangeLog
@@ -70,12 +70,27 @@ class PushContext:
         return record_type.from_json(data)
 
 
+P = TypeVar("P", bound=BaseModel)
+
+
+def parse_payload(ctx: PushContext, model: type[P]) -> P:
+    """The mutation's payload as its kind's model (``protocol.PAYLOADS``); a bad one names the field."""
+    try:
+        return model.model_validate(ctx.mutation.payload)
+    except ValidationError as exc:
+        raise _invalid(f"The {ctx.mutation.kind.value} payload", exc) from None
+
+
 def parse(record_type: type[R], data: dict[str, Any]) -> R:
     """Build a record from a payload; a bad payload is a rejection that names the field."""
     try:
         return record_type.from_json(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
-        raise Rejected("invalid_payload", f"The {record_type.entity} is not valid at {where}: "
-                       f"{first.get('msg', 'invalid value')}.") from None
+        raise _invalid(f"The {record_type.entity}", exc) from None
+
+
+def _invalid(what: str, exc: ValidationError) -> Rejected:
+    """A rejection naming the first bad field (never its value)."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
+    return Rejected("invalid_payload", f"{what} is not valid at {where}: {first.get('msg', 'invalid value')}.")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from medspa_api.sync.context import PushContext, parse
+from medspa_api.sync.context import PushContext, parse, parse_payload
 from medspa_api.sync.outcomes import Conflicted, Rejected
+from medspa_desk.protocol import ChartSignature
 from medspa_desk.records import (
     Addendum,
     ConsentTemplate,
@@ -92,15 +93,14 @@ def sign_treatment(ctx: PushContext) -> Record:
     current = ctx.current(TreatmentRecord)
     if current.is_signed:
         raise Conflicted("signed_record", "This treatment record is already signed.", current=current.to_json())
-    claimed = ctx.mutation.payload.get("content_sha256")
+    signature = parse_payload(ctx, ChartSignature)
+    claimed = signature.content_sha256
     if claimed != content_hash(current.signed_content()):
         raise Rejected("content_hash_mismatch", "The treatment on the server differs from what was signed; "
                        "sync, review it and sign again.")
-    signed_at = parse(TreatmentRecord, {**current.to_json(), "signed_at": ctx.mutation.payload.get("signed_at"),
+    signed_at = parse(TreatmentRecord, {**current.to_json(), "signed_at": signature.signed_at.isoformat(),
                                         "signed_by": str(ctx.caller.user_id), "content_sha256": claimed,
                                         "version": current.version + 1, "updated_at": utc_now().isoformat()})
-    if signed_at.signed_at is None:
-        raise Rejected("invalid_payload", "'signed_at' is required to sign a treatment.")
     return ctx.log.save(signed_at, mutation_id=ctx.mutation.id, is_new=False)
 
 
@@ -108,7 +108,7 @@ def add_addendum(ctx: PushContext) -> Record:
     current = ctx.current(TreatmentRecord)
     if not current.is_signed:
         raise Rejected("not_signed", "Addenda are for signed records; edit the draft instead.")
-    addendum = parse_addendum(ctx.mutation.payload)
+    addendum = parse_payload(ctx, Addendum)
     if addendum.author_user_id != ctx.caller.user_id:
         raise Rejected("invalid_payload", "An addendum must be written by the signed-in user.")
     if any(existing.id == addendum.id for existing in current.addenda):
@@ -117,10 +117,3 @@ def add_addendum(ctx: PushContext) -> Record:
                                          "updated_at": utc_now()})
     return ctx.log.save(updated, mutation_id=ctx.mutation.id, is_new=False)
 
-
-def parse_addendum(payload: dict[str, Any]) -> Addendum:
-    try:
-        return Addendum.model_validate(payload)
-    except ValueError:
-        raise Rejected("invalid_payload", "The addendum is not valid: it needs id, author_user_id, "
-                       "author_name, written_at, text and content_sha256.") from None

@@ -1,4 +1,4 @@
-"""Who may do what with a treatment record.
+"""Who may do what with a treatment record, as the clinic's table says (``medspa_desk.rules``).
 
 Only providers chart and sign. Providers, managers and admins read clinical
 detail (products, lots, notes); the front desk sees dates and services only.
@@ -7,28 +7,22 @@ detail (products, lots, notes); the front desk sees dates and services only.
 from __future__ import annotations
 
 from medspa_desk.records import Role
+from medspa_desk.rules import NotPermitted, UseCase, may, require
 
-CLINICAL_READERS = frozenset({Role.PROVIDER, Role.MANAGER, Role.ADMIN})
-
-
-class NotPermitted(PermissionError):
-    """The signed-in role may not do this; the message says who can."""
+__all__ = ["NotPermitted", "may_chart", "may_read_clinical", "require_charting", "require_clinical_reader"]
 
 
 def may_chart(role: Role) -> bool:
-    return role is Role.PROVIDER
+    return may(role, UseCase.SIGN_CHART)
 
 
 def may_read_clinical(role: Role) -> bool:
-    return role in CLINICAL_READERS
+    return may(role, UseCase.READ_CLINICAL_DETAIL)
 
 
 def require_charting(role: Role) -> None:
-    if not may_chart(role):
-        raise NotPermitted("Only a provider can chart or sign a treatment. Ask the treating "
-                           "provider to sign in.")
+    require(role, UseCase.SIGN_CHART)
 
 
 def require_clinical_reader(role: Role) -> None:
-    if not may_read_clinical(role):
-        raise NotPermitted("Treatment details and notes are for providers and managers only.")
+    require(role, UseCase.READ_CLINICAL_DETAIL)

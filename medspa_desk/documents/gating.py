@@ -28,11 +28,11 @@ from medspa_desk.records import (
     Client,
     ConsentTemplate,
     IntakeForm,
-    Role,
     Service,
     SignedConsent,
     User,
 )
+from medspa_desk.rules import UseCase, may
 
 MAX_OVERRIDE_REASON = 500
 
@@ -190,7 +190,7 @@ def override(status: CheckInStatus, *, by_provider: User, reason: str) -> CheckI
     and managers cannot. The caller records the audit event (ids and the
     fact of an override, not the reason text, which may hold PHI).
     """
-    if by_provider.role is not Role.PROVIDER or not by_provider.active:
+    if not may(by_provider.role, UseCase.OVERRIDE_MISSING_FORM) or not by_provider.active:
         raise OverrideRefused("Only a provider can let a client through with something missing. "
                               "Ask the client's provider to sign in and override.")
     text = " ".join(reason.split())

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from medspa_desk.protocol import MutationKind
+from medspa_desk.protocol import MutationKind, VisitCancel, VisitMove, VisitStatus
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
@@ -20,6 +20,7 @@ from medspa_desk.records import (
     Service,
     utc_now,
 )
+from medspa_desk.rules import require_movable, require_transition
 from medspa_desk.scheduling import blocked_interval, clashes, day_bounds
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
@@ -47,8 +48,7 @@ class AppointmentsMixin(StoreBase):
                                "client first.")
             self._refuse_overlap(appt)
             self._upsert(conn, APPOINTMENTS, appt)
-            self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_BOOK, record=appt,
-                        payload=appt.to_json())
+            self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_BOOK, record=appt, payload=appt)
             self._note(actor, AuditAction.CREATE, entity=Appointment.entity, entity_id=appt.id)
         return self._appointment_changes(appt)
 
@@ -56,9 +56,10 @@ class AppointmentsMixin(StoreBase):
                    provider_id: UUID, room_id: UUID | None, actor: Actor) -> Changes:
         with self._write() as conn:
             before = self._load(Appointment, "appointments", appt_id, what="appointment")
-            if not before.holds_slot:
-                raise NotAllowed(f"An appointment that is {before.status.value.replace('_', ' ')} "
-                                 "cannot be moved; book a new one.")
+            try:
+                require_movable(before.status)
+            except InvalidTransition as exc:
+                raise NotAllowed(str(exc)) from None
             data = {**before.to_json(), "starts_at": starts_at, "ends_at": ends_at,
                     "provider_id": provider_id, "room_id": room_id,
                     "version": before.version + 1, "updated_at": utc_now()}
@@ -70,10 +71,8 @@ class AppointmentsMixin(StoreBase):
             self._upsert(conn, APPOINTMENTS, after)
             self._queue(conn, actor=actor, kind=MutationKind.APPOINTMENT_RESCHEDULE, record=after,
                         base_version=before.version,
-                        payload={"starts_at": after.starts_at.isoformat(),
-                                 "ends_at": after.ends_at.isoformat(),
-                                 "provider_id": str(provider_id),
-                                 "room_id": str(room_id) if room_id else None})
+                        payload=VisitMove(starts_at=after.starts_at, ends_at=after.ends_at,
+                                          provider_id=provider_id, room_id=room_id))
             self._note(actor, AuditAction.UPDATE, entity=Appointment.entity, entity_id=appt_id,
                        detail="reschedule")
         return self._appointment_changes(before) | self._appointment_changes(after)
@@ -93,15 +92,16 @@ class AppointmentsMixin(StoreBase):
         with self._write() as conn:
             before = self._load(Appointment, "appointments", appt_id, what="appointment")
             try:
+                require_transition(before.status, status)
                 after = before.with_status(status, by_user_id=actor.user_id, reason=reason)
             except InvalidTransition as exc:
-                raise NotAllowed(str(exc).capitalize() + ".") from None
+                raise NotAllowed(str(exc)) from None
             if after.holds_slot and not before.holds_slot:
                 # A no-show put back on the books takes its slot again.
                 self._refuse_overlap(after)
             self._upsert(conn, APPOINTMENTS, after)
-            payload = ({"reason": reason} if kind is MutationKind.APPOINTMENT_CANCEL
-                       else {"status": status.value, "reason": reason})
+            payload = (VisitCancel(reason=reason) if kind is MutationKind.APPOINTMENT_CANCEL
+                       else VisitStatus(status=status, reason=reason))
             self._queue(conn, actor=actor, kind=kind, record=after, base_version=before.version, payload=payload)
             self._note(actor, AuditAction.UPDATE, entity=Appointment.entity, entity_id=appt_id,
                        detail=f"status: {status.value}")

@@ -17,11 +17,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlcipher3 import dbapi2
 
 from medspa_desk.audit import AuditTrail
-from medspa_desk.protocol import Mutation, MutationKind
+from medspa_desk.protocol import Mutation, MutationKind, payload_json, payload_model
 from medspa_desk.records import AuditAction, AuditEvent, Location, Record, new_id, utc_now
+from medspa_desk.rules import NotPermitted, UseCase, may, refusal
 from medspa_desk.scheduling import local_day
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.errors import Corrupt, InvalidChange, NotFound, StoreClosed, StoreError
@@ -92,6 +94,8 @@ class StoreBase:
 
     _conn: Any
     _audit: AuditTrail
+    # Depth of the public transaction(): writes inside it join it instead of committing alone.
+    _joined_writes: int = 0
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
@@ -111,8 +115,21 @@ class StoreBase:
         return self._conn
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several writes as one: all are kept, or none (a use case such as booking a new client)."""
+        with self._write():
+            self._joined_writes += 1
+            try:
+                yield
+            finally:
+                self._joined_writes -= 1
+
+    @contextmanager
     def _write(self) -> Iterator[Any]:
         conn = self._live()
+        if self._joined_writes:
+            yield conn  # inside transaction(): its COMMIT or ROLLBACK decides
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except _DB_ERRORS as exc:
@@ -163,11 +180,16 @@ class StoreBase:
     # --- outbox and audit (inside a write) ------------------------------------
 
     @staticmethod
-    def _queue(conn: Any, *, actor: Actor, kind: MutationKind, record: Record, payload: dict[str, Any],
+    def _queue(conn: Any, *, actor: Actor, kind: MutationKind, record: Record, payload: BaseModel,
                base_version: int | None = None) -> Mutation:
-        """Queue a change for the server, naming its author: it is pushed only in their session."""
+        """Queue a change for the server, naming its author: it is pushed only in their session.
+
+        ``payload`` is the kind's model (``protocol.payload_model``), the class the server parses it with.
+        """
+        if not isinstance(payload, payload_model(kind, record.entity)):
+            raise TypeError(f"{kind.value} carries a {payload_model(kind, record.entity).__name__}")
         mutation = Mutation(id=new_id(), kind=kind, entity=record.entity, entity_id=record.id,
-                            base_version=base_version, payload=payload, created_at=utc_now())
+                            base_version=base_version, payload=payload_json(payload), created_at=utc_now())
         conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data, author_user_id) "
                      "VALUES (?, ?, ?, ?, ?, ?)",
                      (str(mutation.id), kind.value, record.entity, str(record.id),
@@ -181,6 +203,18 @@ class StoreBase:
             actor_user_id=actor.user_id if actor else None,
             device_id=actor.device_id if actor else None,
             action=action, entity=entity, entity_id=entity_id, detail=detail, outcome=outcome))
+
+    def permit(self, actor: Actor, use_case: UseCase, *, entity: str = "", entity_id: UUID | None = None) -> None:
+        """Return when the clinic's table lets ``actor`` do ``use_case``; else audit the refusal and raise.
+
+        Call it before the use case's own transaction: the refusal's audit event commits on its own.
+        """
+        if may(actor.role, use_case):
+            return
+        with self._write():
+            self._note(actor, AuditAction.ACCESS_DENIED, entity=entity, entity_id=entity_id,
+                       detail=use_case.value, outcome="refused")
+        raise NotPermitted(refusal(actor.role, use_case))
 
     def _audited_view(self, actor: Actor, *, entity: str, entity_id: UUID, detail: str) -> None:
         if not isinstance(actor, Actor):

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from medspa_desk.protocol import MutationKind
+from medspa_desk.protocol import ClientUpdate, MutationKind
 from medspa_desk.records import AuditAction, Client, utc_now
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
@@ -50,7 +50,7 @@ class ClientsMixin(StoreBase):
         with self._write() as conn:
             self._upsert_new(conn, client)
             self._queue(conn, actor=actor, kind=MutationKind.CLIENT_CREATE, record=client,
-                        payload=client.to_json())
+                        payload=client)
             self._note(actor, AuditAction.CREATE, entity=Client.entity, entity_id=client.id)
         return Changes(clients=frozenset({client.id}))
 
@@ -76,8 +76,8 @@ class ClientsMixin(StoreBase):
             self._upsert(conn, CLIENTS, updated)
             self._queue(conn, actor=actor, kind=MutationKind.CLIENT_UPDATE, record=updated,
                         base_version=current.version,
-                        payload={"changes": {f: new[f] for f in changed},
-                                 "base": {f: base[f] for f in changed}})
+                        payload=ClientUpdate(changes={f: new[f] for f in changed},
+                                             base={f: base[f] for f in changed}))
             self._note(actor, AuditAction.UPDATE, entity=Client.entity, entity_id=client_id,
                        detail="fields: " + ",".join(changed))
         return Changes(clients=frozenset({client_id}))

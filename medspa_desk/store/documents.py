@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from medspa_desk.protocol import MutationKind
+from medspa_desk.protocol import ChartSignature, MutationKind
 from medspa_desk.records import (
     Addendum,
     Appointment,
@@ -23,6 +23,7 @@ from medspa_desk.records import (
     content_hash,
     utc_now,
 )
+from medspa_desk.rules import UseCase
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
@@ -46,7 +47,7 @@ class DocumentsMixin(StoreBase):
                 raise Immutable("A submitted intake form cannot be changed; fill in a new one.")
             self._upsert(conn, INTAKES, intake)
             self._queue(conn, actor=actor, kind=MutationKind.INTAKE_SUBMIT, record=intake,
-                        payload=intake.to_json())
+                        payload=intake)
             self._note(actor, AuditAction.CREATE, entity=IntakeForm.entity, entity_id=intake.id)
         return Changes(clients=frozenset({intake.client_id}))
 
@@ -67,7 +68,7 @@ class DocumentsMixin(StoreBase):
                 raise Immutable("A signed consent cannot be changed; the client signs a new one.")
             self._upsert(conn, CONSENTS, consent)
             self._queue(conn, actor=actor, kind=MutationKind.CONSENT_SIGN, record=consent,
-                        payload=consent.to_json())
+                        payload=consent)
             self._note(actor, AuditAction.SIGN, entity=SignedConsent.entity, entity_id=consent.id)
         return Changes(clients=frozenset({consent.client_id}))
 
@@ -79,7 +80,8 @@ class DocumentsMixin(StoreBase):
     # --- treatment --------------------------------------------------------------
 
     def save_treatment(self, treatment: TreatmentRecord, *, actor: Actor) -> Changes:
-        """Save an unsigned draft (again, if it is still a draft)."""
+        """Save an unsigned draft (again, if it is still a draft); only a provider charts."""
+        self.permit(actor, UseCase.SAVE_CHART, entity=TreatmentRecord.entity, entity_id=treatment.id)
         if treatment.is_signed:
             raise InvalidChange("Save the treatment record as a draft first, then sign it.")
         with self._write() as conn:
@@ -91,14 +93,15 @@ class DocumentsMixin(StoreBase):
                                 "addendum instead.")
             self._upsert(conn, TREATMENTS, treatment)
             self._queue(conn, actor=actor, kind=MutationKind.TREATMENT_SAVE, record=treatment,
-                        base_version=row[1] if row else None, payload=treatment.to_json())
+                        base_version=row[1] if row else None, payload=treatment)
             self._note(actor, AuditAction.UPDATE if row else AuditAction.CREATE,
                        entity=TreatmentRecord.entity, entity_id=treatment.id)
         return Changes(clients=frozenset({treatment.client_id}))
 
     def sign_treatment(self, treatment_id: UUID, *, actor: Actor,
                        at: datetime | None = None) -> Changes:
-        """Sign a draft: its content hash is fixed now, and it never changes again."""
+        """Sign a draft: its content hash is fixed now, and it never changes again; only a provider signs."""
+        self.permit(actor, UseCase.SIGN_CHART, entity=TreatmentRecord.entity, entity_id=treatment_id)
         with self._write() as conn:
             draft = self._load(TreatmentRecord, "treatments", treatment_id, what="treatment record")
             if draft.is_signed:
@@ -111,12 +114,12 @@ class DocumentsMixin(StoreBase):
             self._upsert(conn, TREATMENTS, signed)
             self._queue(conn, actor=actor, kind=MutationKind.TREATMENT_SIGN, record=signed,
                         base_version=draft.version,
-                        payload={"signed_at": when.isoformat(),
-                                 "content_sha256": signed.content_sha256})
+                        payload=ChartSignature(signed_at=when, content_sha256=signed.content_sha256))
             self._note(actor, AuditAction.SIGN, entity=TreatmentRecord.entity, entity_id=treatment_id)
         return Changes(clients=frozenset({signed.client_id}))
 
     def add_addendum(self, treatment_id: UUID, addendum: Addendum, *, actor: Actor) -> Changes:
+        self.permit(actor, UseCase.ADD_ADDENDUM, entity=TreatmentRecord.entity, entity_id=treatment_id)
         with self._write() as conn:
             record = self._load(TreatmentRecord, "treatments", treatment_id, what="treatment record")
             if not record.is_signed:
@@ -129,7 +132,7 @@ class DocumentsMixin(StoreBase):
                                                 "updated_at": utc_now()})
             self._upsert(conn, TREATMENTS, updated)
             self._queue(conn, actor=actor, kind=MutationKind.TREATMENT_ADDENDUM, record=updated,
-                        base_version=record.version, payload=addendum.model_dump(mode="json"))
+                        base_version=record.version, payload=addendum)
             self._note(actor, AuditAction.UPDATE, entity=TreatmentRecord.entity,
                        entity_id=treatment_id, detail="addendum")
         return Changes(clients=frozenset({record.client_id}))

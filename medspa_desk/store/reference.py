@@ -42,7 +42,7 @@ class ReferenceMixin(StoreBase):
         existing = self._one("SELECT version FROM reference WHERE id = ?", (str(record.id),))
         with self._write() as conn:
             self._upsert(conn, REFERENCE, record)
-            self._queue(conn, actor=actor, kind=kind, record=record, payload=record.to_json(),
+            self._queue(conn, actor=actor, kind=kind, record=record, payload=record,
                         base_version=existing[0] if existing else None)
             self._note(actor, AuditAction.UPDATE if existing else AuditAction.CREATE,
                        entity=record.entity, entity_id=record.id)

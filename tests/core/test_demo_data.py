@@ -22,7 +22,6 @@ from medspa_desk.demo_data import (
 )
 from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.records import (
-    ALLOWED_TRANSITIONS,
     AppointmentStatus,
     ProviderKind,
     Role,
@@ -30,6 +29,7 @@ from medspa_desk.records import (
     content_hash,
     phone_digits,
 )
+from medspa_desk.rules import VISIT_TRANSITIONS
 from medspa_desk.scheduling import clashes, day_bounds, local_day, outside_hours
 
 TODAY = date(2025, 3, 5)  # a Wednesday; the window spans the March DST change
@@ -196,7 +196,7 @@ def test_status_history_replays_through_allowed_transitions_in_time_order() -> N
         status = AppointmentStatus.BOOKED
         last_at = None
         for change in appt.history:
-            assert change.status in ALLOWED_TRANSITIONS[status]
+            assert change.status in VISIT_TRANSITIONS[status]
             assert last_at is None or change.at >= last_at
             status, last_at = change.status, change.at
         assert status is appt.status

@@ -97,7 +97,7 @@ def test_a_new_client_with_a_bad_birth_date_is_refused_in_plain_words_and_nothin
     assert [h.id for h in hits] == [saved.client_id]
 
 
-def test_a_booking_refused_by_the_store_keeps_the_form_and_the_new_client_once(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+def test_a_booking_refused_by_the_store_keeps_the_form_and_saves_no_client_until_booked(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
     dialog = _dialog(qtbot, desk)
     dialog.new_client_button.click()
     form = dialog.new_client
@@ -109,7 +109,9 @@ def test_a_booking_refused_by_the_store_keeps_the_form_and_the_new_client_once(q
     dialog.save_button.click()
     qtbot.waitUntil(lambda: "Not booked." in dialog.problem.text())
     assert "already booked" in dialog.problem.text()
-    assert "Zoe Quinn" in dialog.chosen_client.text()
+    # One transaction: the refused booking took its new client with it, and the form still holds them.
+    assert desk.run(lambda store: store.search_clients("zoe quinn")) == []
+    assert (form.first_name.text(), form.last_name.text()) == ("Zoe", "Quinn")
     dialog.time.setTime(QTime(11, 0))
     with qtbot.waitSignal(dialog.booked):
         dialog.save_button.click()
@@ -127,3 +129,17 @@ def test_the_duration_line_sits_right_under_the_service_with_no_empty_band(qtbot
     assert dialog.timing.height() <= 2 * line
     assert dialog.timing.geometry().top() - dialog.service.geometry().bottom() <= line
     assert dialog.date.geometry().top() - dialog.timing.geometry().bottom() <= line
+
+
+def test_a_time_outside_opening_hours_is_explained_and_booked_only_when_confirmed(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    dialog = _dialog(qtbot, desk, client_id=desk.add_client().id, client_name="Maria Lopez")
+    dialog.time.setTime(QTime(3, 0))
+    qtbot.waitUntil(lambda: dialog.conflicts.text() != "")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.save_button.text() == "Book anyway")
+    assert "Please check before booking" in dialog.problem.text()
+    assert _all_appointments(desk) == []
+    with qtbot.waitSignal(dialog.booked):
+        dialog.save_button.click()
+    [saved] = _all_appointments(desk)
+    assert saved.starts_at == desk.at(DAY, 3)

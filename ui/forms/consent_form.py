@@ -3,7 +3,7 @@
 Used inside the check-in's consent dialog and, full screen, in hand-to-client
 mode. Signing is ``documents.consents.sign`` (which copies the template's
 title, text and version into the signed form); saving is
-``store.sign_consent`` in a ``CollectionOp``.
+the core's ``sign_consent`` use case in a ``CollectionOp``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.forms import sign_consent
 from medspa_desk.documents.consents import SigningRefused, sign
 from medspa_desk.records import Client, ConsentTemplate, utc_now
 from ui.operations import CollectionOp, describe_error
@@ -103,5 +104,5 @@ class ConsentForm(QWidget):
             self.save_button.setEnabled(True)
             self.show_problem(f"The consent was not saved. {describe_error(exc)}")
 
-        CollectionOp(self, body=lambda store: store.sign_consent(consent, actor=actor),
+        CollectionOp(self, body=lambda store: sign_consent(store, actor=actor, consent=consent),
                      success=lambda _changes: self.signed.emit(consent), failure=failed).run()

@@ -18,12 +18,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.copies import PrintedForm, record_printing, save_form_copy
 from medspa_desk.documents.sealing import TamperCheck
-from medspa_desk.records import AuditAction, AuditEvent
-from medspa_desk.store.files import write_atomic
+from medspa_desk.session import DeskSession
 from ui.forms.pdf_pages import PrinterRefused, page_images, print_pdf
 from ui.operations import CollectionOp, describe_error
 from ui.qt import (
@@ -64,33 +63,15 @@ class Document:
     file_name: str
     tamper: TamperCheck | None = None
 
-
-def record_document_event(store: Any, *, actor: Any, action: AuditAction, document: Document,
-                          outcome: str = "ok") -> None:
-    store.audit.record(AuditEvent(actor_user_id=actor.user_id, device_id=actor.device_id, action=action,
-                                  entity=document.entity, entity_id=document.entity_id,
-                                  detail=document.detail, outcome=outcome))
-
-
-def export_copy(store: Any, *, actor: Any, document: Document, path: Path) -> None:
-    """Write the PDF where the person chose, atomically, and audit it (a failed write is audited too)."""
-    try:
-        write_atomic(path, document.pdf)
-    except OSError as exc:
-        record_document_event(store, actor=actor, action=AuditAction.EXPORT, document=document, outcome="failed")
-        raise CopyNotSaved(f"The copy could not be saved in {path.parent} "
-                           f"({exc.strerror or type(exc).__name__}). Pick another folder.") from None
-    record_document_event(store, actor=actor, action=AuditAction.EXPORT, document=document)
-
-
-class CopyNotSaved(Exception):
-    """Saving a copy failed; the message says where and what to do."""
+    @property
+    def audited_as(self) -> PrintedForm:
+        return PrintedForm(entity=self.entity, entity_id=self.entity_id, detail=self.detail)
 
 
 class PdfViewer(QDialog):
     """The pages of one document, with Print… and Save a copy…; ``session``: ``.actor``."""
 
-    def __init__(self, session: Any, *, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, *, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(document.title)
         self.setAccessibleName(f"Document: {document.title}")
@@ -188,8 +169,7 @@ class PdfViewer(QDialog):
             self._say(str(exc), problem=True)
             return
         actor, document = self._session.actor, self.document
-        CollectionOp(self, body=lambda store: record_document_event(store, actor=actor, action=AuditAction.PRINT,
-                                                                    document=document),
+        CollectionOp(self, body=lambda store: record_printing(store, actor=actor, form=document.audited_as),
                      success=lambda _none: self._say(f"Sent {pages} page{'s' if pages != 1 else ''} to the printer."),
                      failure=lambda exc: self._say(describe_error(exc), problem=True)).run()
 
@@ -208,9 +188,10 @@ class PdfViewer(QDialog):
         actor, document = self._session.actor, self.document
 
         def failed(exc: BaseException) -> None:
-            self._say(str(exc) if isinstance(exc, CopyNotSaved) else describe_error(exc), problem=True)
+            self._say(describe_error(exc), problem=True)
 
-        CollectionOp(self, body=lambda store: export_copy(store, actor=actor, document=document, path=path),
+        CollectionOp(self, body=lambda store: save_form_copy(store, actor=actor, form=document.audited_as,
+                                                             pdf=document.pdf, path=path),
                      success=lambda _none: self._say(f"Saved a copy as {path.name}. It is not encrypted: "
                                                      "keep it somewhere safe."),
                      failure=failed).run()

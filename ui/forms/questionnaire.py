@@ -18,6 +18,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from medspa_desk.desk.forms import submit_intake
 from medspa_desk.documents.questionnaire import (
     AnswersInvalid,
     Questionnaire,
@@ -309,7 +310,7 @@ class QuestionnaireForm(QWidget):
             self.summary.setStyleSheet(PROBLEM_STYLE)
             self.summary.setText(f"The questionnaire was not saved. {describe_error(exc)}")
 
-        CollectionOp(self, body=lambda store: store.submit_intake(intake, actor=actor),
+        CollectionOp(self, body=lambda store: submit_intake(store, actor=actor, intake=intake),
                      success=lambda _changes: self._saved(intake), failure=failed).run()
 
     def _saved(self, intake: IntakeForm) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any
 
+from medspa_desk.desk.forms import publish_consent_version
 from medspa_desk.documents.consents import TemplateRefused, import_template_text, shipped_templates
-from medspa_desk.records import ConsentTemplate, Role
+from medspa_desk.records import ConsentTemplate
+from medspa_desk.rules import UseCase, may, refusal
+from medspa_desk.session import DeskSession
 from ui.forms.consent_form import sentence
 from ui.operations import CollectionOp, QueryOp, Refusal, describe_error
 from ui.qt import (
@@ -40,14 +42,13 @@ from ui.qt import (
 )
 from ui.schedule.forms import PROBLEM_STYLE, FormDialog
 
-MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 MAX_FILE_BYTES = 1_000_000
 KEPT_NOTE = ("Forms already signed keep the text and version they were signed on; each signed form "
              "shows its version. New signatures use the newest version.")
 
 
-def can_manage_templates(session: Any) -> bool:
-    return getattr(getattr(session, "user", None), "role", None) in MANAGING_ROLES
+def can_manage_templates(session: DeskSession) -> bool:
+    return may(session.user.role, UseCase.PUBLISH_CONSENT_VERSION)
 
 
 def all_versions(stored: list[ConsentTemplate]) -> dict[str, list[ConsentTemplate]]:
@@ -82,7 +83,7 @@ class PublishVersionDialog(FormDialog):
 
     published = Signal(object)  # the new ConsentTemplate, saved
 
-    def __init__(self, session: Any, *, current: ConsentTemplate, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, *, current: ConsentTemplate, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"New version of {current.title}")
         self.setAccessibleName("Publish a new consent version")
@@ -157,16 +158,16 @@ class PublishVersionDialog(FormDialog):
             self.published.emit(template)
             self.accept()
 
-        CollectionOp(self, body=lambda store: store.put_reference(template, actor=actor),
+        CollectionOp(self, body=lambda store: publish_consent_version(store, actor=actor, template=template),
                      success=done, failure=failed).run()
 
 
 class TemplateManager(QDialog):
     """Every consent and its versions; the text of the one picked; publish a new version."""
 
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
         if not can_manage_templates(session):
-            raise Refusal("Only a manager or an administrator can change consent forms.")
+            raise Refusal(refusal(session.user.role, UseCase.PUBLISH_CONSENT_VERSION))
         super().__init__(parent)
         self.setWindowTitle("Consent forms")
         self.setAccessibleName("Consent forms")
@@ -277,7 +278,7 @@ class TemplateManager(QDialog):
         self.publish_dialog = dialog
 
 
-def template_manager_action(parent: QWidget, session: Any) -> QAction | None:
+def template_manager_action(parent: QWidget, session: DeskSession) -> QAction | None:
     """"Consent forms…" for a menu: None for roles that may not change consent forms."""
     if not can_manage_templates(session):
         return None

@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.clinical.access import require_charting
-from medspa_desk.clinical.addenda import write_addendum
+from medspa_desk.desk.charts import add_addendum, save_chart, sign_chart
 from medspa_desk.records import (
     Appointment,
     Product,
-    Role,
     Service,
     ServiceCategory,
     TreatmentRecord,
-    utc_now,
 )
+from medspa_desk.rules import UseCase
+from medspa_desk.store import Actor, Changes, Store
 from medspa_desk.store.photos import PhotoInfo, PhotoKind, add_photo, photos_for, read_photo_file
 from medspa_desk.store.recall import lots_used
 
@@ -50,7 +50,7 @@ class ChartingData:
         return self.service.category in LASER_CATEGORIES
 
 
-def load_charting(store: Any, *, appointment_id: UUID, actor: Any, zone: Any) -> ChartingData:
+def load_charting(store: Store, *, appointment_id: UUID, actor: Actor, zone: ZoneInfo) -> ChartingData:
     require_charting(actor.role)
     appt = store.appointment(appointment_id)
     client = store.client(appt.client_id, actor=actor)
@@ -65,27 +65,23 @@ def load_charting(store: Any, *, appointment_id: UUID, actor: Any, zone: Any) ->
                         signer_names={u.id: u.display_name for u in store.users()})
 
 
-def save_draft(store: Any, record: TreatmentRecord, *, actor: Any) -> Any:
-    return store.save_treatment(record, actor=actor)
+def save_draft(store: Store, record: TreatmentRecord, *, actor: Actor) -> Changes:
+    return save_chart(store, actor=actor, record=record)
 
 
-def save_and_sign(store: Any, record: TreatmentRecord, *, actor: Any) -> TreatmentRecord:
-    require_charting(actor.role)
-    store.save_treatment(record, actor=actor)
-    store.sign_treatment(record.id, actor=actor)
+def save_and_sign(store: Store, record: TreatmentRecord, *, actor: Actor) -> TreatmentRecord:
+    sign_chart(store, actor=actor, record=record)
     return store.treatment(record.id, actor=actor)
 
 
-def add_signed_addendum(store: Any, treatment_id: UUID, *, text: str, actor: Any, author_name: str) -> TreatmentRecord:
-    record = store.treatment(treatment_id, actor=actor)
-    addendum = write_addendum(record, text=text, author_user_id=actor.user_id, author_name=author_name,
-                              author_role=Role(actor.role), at=utc_now())
-    store.add_addendum(treatment_id, addendum, actor=actor)
+def add_signed_addendum(store: Store, treatment_id: UUID, *, text: str, actor: Actor,
+                        author_name: str) -> TreatmentRecord:
+    add_addendum(store, actor=actor, treatment_id=treatment_id, text=text, author_name=author_name)
     return store.treatment(treatment_id, actor=actor)
 
 
-def import_photo(store: Any, path: Path, *, client_id: UUID, treatment_id: UUID, kind: PhotoKind,
-                 actor: Any) -> PhotoInfo:
-    require_charting(actor.role)
+def import_photo(store: Store, path: Path, *, client_id: UUID, treatment_id: UUID, kind: PhotoKind,
+                 actor: Actor) -> PhotoInfo:
+    store.permit(actor, UseCase.SAVE_CHART, entity=TreatmentRecord.entity, entity_id=treatment_id)
     return add_photo(store, client_id=client_id, treatment_id=treatment_id, kind=kind,
                      image=read_photo_file(path), actor=actor)

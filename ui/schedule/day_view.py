@@ -10,8 +10,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.errors import NeedsConfirmation
+from medspa_desk.desk.visits import cancel_visit, reschedule_visit
 from medspa_desk.records import Appointment, utc_now
 from medspa_desk.scheduling import local_datetime
+from medspa_desk.session import DeskSession
+from medspa_desk.store import Changes, Store
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
@@ -21,6 +25,7 @@ from ui.qt import (
     QHBoxLayout,
     QKeySequence,
     QLabel,
+    QMessageBox,
     QPushButton,
     QResizeEvent,
     QShortcut,
@@ -82,7 +87,7 @@ class DayScheduleView(QWidget):
     day_did_load = Signal(object)  # ScheduleDay
     appointment_opened = Signal(object)  # UUID, after the view opened it
 
-    def __init__(self, session: Any, parent: QWidget | None = None, *, day: date | None = None) -> None:
+    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, day: date | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Schedule")
         self._session = session
@@ -307,19 +312,34 @@ class DayScheduleView(QWidget):
 
     # --- actions --------------------------------------------------------------------------------
 
-    def move_appointment(self, candidate: Appointment) -> None:
+    def move_appointment(self, candidate: Appointment, *, confirmed: bool = False) -> None:
         actor = self._session.actor
 
-        def body(store: Any) -> Any:
-            return store.reschedule(candidate.id, starts_at=candidate.starts_at, ends_at=candidate.ends_at,
-                                    provider_id=candidate.provider_id, room_id=candidate.room_id, actor=actor)
+        def body(store: Store) -> Changes:
+            return reschedule_visit(store, actor=actor, visit_id=candidate.id, starts_at=candidate.starts_at,
+                                    ends_at=candidate.ends_at, provider_id=candidate.provider_id,
+                                    room_id=candidate.room_id, confirmed=confirmed)
 
         def failed(exc: BaseException) -> None:
             # The grid still shows the stored day: the block is back where it was.
             self.canvas.set_day(self._shown)
+            if isinstance(exc, NeedsConfirmation):
+                self._confirm_move(candidate, exc)
+                return
             self.show_message(f"Can't move the appointment there. {describe_error(exc)}")
 
         CollectionOp(self, body=body, failure=failed).run()
+
+    def _confirm_move(self, candidate: Appointment, doubt: NeedsConfirmation) -> None:
+        """Ask (without blocking the window) before a move the core doubts; move only on "Move anyway"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Move this appointment?",
+                          "\n".join(doubt.reasons), QMessageBox.StandardButton.Cancel, self)
+        anyway = box.addButton("Move anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: self.move_appointment(candidate, confirmed=True)
+                                  if button is anyway else None)
+        box.open()
+        self.confirm_box = box
 
     def ask_to_cancel(self, appointment_id: UUID) -> None:
         dialog = CancelReasonDialog(self)
@@ -330,7 +350,7 @@ class DayScheduleView(QWidget):
 
     def cancel_appointment(self, appointment_id: UUID, *, reason: str) -> None:
         actor = self._session.actor
-        CollectionOp(self, body=lambda store: store.cancel(appointment_id, reason=reason, actor=actor),
+        CollectionOp(self, body=lambda store: cancel_visit(store, actor=actor, visit_id=appointment_id, reason=reason),
                      failure=lambda exc: self.show_message(f"The appointment was not cancelled. {describe_error(exc)}")
                      ).run()
 

@@ -50,7 +50,7 @@ def test_timeline_lists_every_kind_newest_first_and_is_audited(practice, actor: 
     treatment = treatment_for(practice, client.id, appt.starts_at + timedelta(minutes=5))
     practice.store.submit_intake(intake, actor=actor)
     practice.store.sign_consent(consent, actor=actor)
-    practice.store.save_treatment(treatment, actor=actor)
+    practice.store.save_treatment(treatment, actor=as_provider(actor))
     views_before = practice.store.audit.count()
 
     timeline = practice.store.client_timeline(client.id, actor=actor)
@@ -85,7 +85,13 @@ def test_a_consent_whose_text_does_not_match_its_checksum_is_refused(practice, a
     assert practice.store.consents_for(client.id, actor=actor) == []
 
 
+def as_provider(actor: Actor) -> Actor:
+    """The same person as a provider: only providers chart (medspa_desk.rules)."""
+    return Actor(user_id=actor.user_id, device_id=actor.device_id, role=Role.PROVIDER)
+
+
 def test_a_signed_treatment_only_gains_addenda(practice, actor: Actor) -> None:
+    desk_actor, actor = actor, as_provider(actor)
     client = practice.client()
     draft = treatment_for(practice, client.id, datetime.now(UTC))
     practice.store.save_treatment(draft, actor=actor)
@@ -99,11 +105,11 @@ def test_a_signed_treatment_only_gains_addenda(practice, actor: Actor) -> None:
         author_user_id=actor.user_id, author_name="Dana", written_at=datetime.now(UTC), text=note,
         content_sha256=content_hash({"text": note})), actor=actor)
 
-    # Read back as a provider: the store gives the front desk treatments without their notes.
-    provider = Actor(user_id=actor.user_id, device_id=actor.device_id, role=Role.PROVIDER)
-    signed = practice.store.treatment(draft.id, actor=provider)
+    signed = practice.store.treatment(draft.id, actor=actor)
     assert signed.is_signed and signed.clinical_notes == "glabella 24u"
     assert signed.content_sha256 == content_hash(signed.signed_content())
     assert [a.text for a in signed.addenda] == [note]
     kinds = [m.kind.value for m in practice.store.outbox_batch(100)][-4:]
     assert kinds == ["treatment.save", "treatment.save", "treatment.sign", "treatment.addendum"]
+    assert practice.store.treatment(draft.id, actor=desk_actor).clinical_notes == "", \
+        "the store gives the front desk treatments without their notes"

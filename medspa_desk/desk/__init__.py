@@ -1,0 +1,15 @@
+"""What a person does at the desk, in the clinic's words: one function per action.
+
+Each use case takes the acting person, checks the clinic's table
+(``medspa_desk.rules``; a refusal is audited), writes in one transaction with
+its audit event, and returns the ``Changes`` the open views redraw. Views call
+one use case per action and hold no rule of their own.
+
+- ``visits``: book, reschedule, cancel, confirm, check in, send to a room,
+  complete, mark no-show (``plausibility`` holds the booking's sanity checks).
+- ``clients``: add, change, export a client's record.
+- ``charts``: save, sign, add an addendum.
+- ``forms``: submit intake, sign consent, publish a consent version, override
+  a missing form at check-in.
+- ``practice``: set up the practice's reference data.
+"""

@@ -1,0 +1,126 @@
+"""Visits: book, reschedule, cancel, confirm, check in, send to a room, complete, mark a no-show.
+
+Which status may follow which is the clinic's table (``medspa_desk.rules``);
+the store refuses a step the table does not allow, and a completed visit
+cannot be moved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from medspa_desk.desk.errors import NeedsConfirmation
+from medspa_desk.desk.plausibility import WallTime, doubts, refuse_dst_gap
+from medspa_desk.records import Appointment, AppointmentStatus, Client, Location, utc_now
+from medspa_desk.rules import UseCase, require_movable
+from medspa_desk.store import Changes, NotFound, Store
+from medspa_desk.store.actor import Actor
+
+VISIT = Appointment.entity
+
+
+def book_visit(store: Store, *, actor: Actor, visit: Appointment, new_client: Client | None = None,
+               asked_for: WallTime | None = None, confirmed: bool = False,
+               now: datetime | None = None) -> Changes:
+    """Book ``visit``, adding ``new_client`` first in the same transaction (both are kept, or neither).
+
+    ``asked_for`` is the wall time the person typed: a time the practice's clock skips is refused.
+    A time in the past or outside hours raises ``NeedsConfirmation`` unless ``confirmed``.
+    """
+    store.permit(actor, UseCase.BOOK_VISIT, entity=VISIT, entity_id=visit.id)
+    _check_plausible(store, visit, asked_for=asked_for, confirmed=confirmed, now=now)
+    visit = visit.model_copy(update={"booked_by": actor.user_id})
+    with store.transaction():
+        added = store.create_client(new_client, actor=actor) if new_client is not None else Changes()
+        return added | store.book(visit, actor=actor)
+
+
+def reschedule_visit(store: Store, *, actor: Actor, visit_id: UUID, starts_at: datetime, ends_at: datetime,
+                     provider_id: UUID, room_id: UUID | None, asked_for: WallTime | None = None,
+                     confirmed: bool = False, now: datetime | None = None) -> Changes:
+    store.permit(actor, UseCase.RESCHEDULE_VISIT, entity=VISIT, entity_id=visit_id)
+    before = store.appointment(visit_id)
+    require_movable(before.status)
+    moved = before.model_copy(update={"starts_at": starts_at, "ends_at": ends_at, "provider_id": provider_id,
+                                      "room_id": room_id})
+    _check_plausible(store, moved, asked_for=asked_for, confirmed=confirmed, now=now)
+    return store.reschedule(visit_id, starts_at=starts_at, ends_at=ends_at, provider_id=provider_id,
+                            room_id=room_id, actor=actor)
+
+
+def cancel_visit(store: Store, *, actor: Actor, visit_id: UUID, reason: str) -> Changes:
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.CANCELLED,
+                               reason=reason)
+
+
+# Which use case each status step is, as a person picks it on the check-in screen or the schedule.
+STEPS: dict[AppointmentStatus, UseCase] = {
+    AppointmentStatus.BOOKED: UseCase.PUT_BACK_ON_THE_BOOKS,
+    AppointmentStatus.CONFIRMED: UseCase.CONFIRM_VISIT,
+    AppointmentStatus.ARRIVED: UseCase.CHECK_IN,
+    AppointmentStatus.IN_ROOM: UseCase.SEND_TO_ROOM,
+    AppointmentStatus.COMPLETED: UseCase.COMPLETE_VISIT,
+    AppointmentStatus.NO_SHOW: UseCase.MARK_NO_SHOW,
+    AppointmentStatus.CANCELLED: UseCase.CANCEL_VISIT,
+}
+
+
+def change_visit_status(store: Store, *, actor: Actor, visit_id: UUID, status: AppointmentStatus,
+                        reason: str = "") -> Changes:
+    """The step ``status`` as its own use case; the table says whether it may follow the visit's status."""
+    store.permit(actor, STEPS[status], entity=VISIT, entity_id=visit_id)
+    return store.set_status(visit_id, status, actor=actor, reason=reason)
+
+
+def confirm_visit(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.CONFIRMED)
+
+
+def check_in(store: Store, *, actor: Actor, visit_id: UUID, note: str = "") -> Changes:
+    """Mark the client arrived; ``note`` says who let them through a missing form, if anyone did."""
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.ARRIVED,
+                               reason=note)
+
+
+def send_to_room(store: Store, *, actor: Actor, visit_id: UUID, room_id: UUID) -> Changes:
+    """Put the client in ``room_id`` (moving the visit there if it was booked elsewhere), in one transaction."""
+    store.permit(actor, UseCase.SEND_TO_ROOM, entity=VISIT, entity_id=visit_id)
+    visit = store.appointment(visit_id)
+    with store.transaction():
+        moved = Changes()
+        if visit.room_id != room_id:
+            moved = store.reschedule(visit_id, starts_at=visit.starts_at, ends_at=visit.ends_at,
+                                     provider_id=visit.provider_id, room_id=room_id, actor=actor)
+        return moved | store.set_status(visit_id, AppointmentStatus.IN_ROOM, actor=actor)
+
+
+def complete_visit(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.COMPLETED)
+
+
+def mark_no_show(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.NO_SHOW)
+
+
+def put_back_on_the_books(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
+    return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.BOOKED)
+
+
+def _check_plausible(store: Store, visit: Appointment, *, asked_for: WallTime | None, confirmed: bool,
+                     now: datetime | None) -> None:
+    location = _location(store, visit.location_id)
+    if asked_for is not None:
+        refuse_dst_gap(asked_for, location.zone)
+    if confirmed:
+        return
+    found = doubts(visit, location=location, shifts=store.shifts(), now=now or utc_now())
+    if found:
+        raise NeedsConfirmation(found)
+
+
+def _location(store: Store, location_id: UUID) -> Location:
+    for location in store.locations():
+        if location.id == location_id:
+            return location
+    raise NotFound("This visit's location is not on this desk yet; sync, then try again.")

@@ -1,0 +1,214 @@
+"""The clinic's rules, written once: who may do what, and which visit status may follow which.
+
+The desk's use cases (``medspa_desk/desk/``), the menus a view shows and the
+server's route and push checks (``medspa_api/permissions.py``) all read this
+module, so the desk and the server cannot disagree.
+
+- ``USE_CASES``: for each thing a person does, the roles that may do it and
+  the mutation kinds it sends to the server.
+- ``MUTATION_ROLES`` is *derived* from it: a role may push a kind exactly
+  when one of its use cases sends that kind. A use case can therefore never
+  be allowed on the desk and refused by the server.
+- ``SERVER_ACTIONS``: the server's own routes (pull, audit, staff, devices).
+- ``VISIT_TRANSITIONS``: which status may follow which; ``MOVABLE`` the
+  statuses whose visit may still be moved (a completed visit may not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from medspa_desk.protocol import MutationKind
+from medspa_desk.records import AppointmentStatus, InvalidTransition, Role
+
+FD, PR, MG, AD = Role.FRONT_DESK, Role.PROVIDER, Role.MANAGER, Role.ADMIN
+EVERYONE = frozenset(Role)
+CLINICAL_STAFF = frozenset({FD, PR, MG})
+PROVIDERS = frozenset({PR})
+MANAGERS = frozenset({MG, AD})
+CLINICAL_READERS = frozenset({PR, MG, AD})
+
+
+class NotPermitted(PermissionError):
+    """The signed-in role may not do this; the message says who can."""
+
+
+class UseCase(StrEnum):
+    """What a person does at the desk, in the clinic's words."""
+
+    ADD_CLIENT = "add_client"
+    CHANGE_CLIENT = "change_client"
+    BOOK_VISIT = "book_visit"
+    RESCHEDULE_VISIT = "reschedule_visit"
+    CANCEL_VISIT = "cancel_visit"
+    CONFIRM_VISIT = "confirm_visit"
+    CHECK_IN = "check_in"
+    SEND_TO_ROOM = "send_to_room"
+    COMPLETE_VISIT = "complete_visit"
+    MARK_NO_SHOW = "mark_no_show"
+    PUT_BACK_ON_THE_BOOKS = "put_back_on_the_books"  # a no-show who turns up, an unconfirmed visit
+    SUBMIT_INTAKE = "submit_intake"
+    SIGN_CONSENT = "sign_consent"
+    OVERRIDE_MISSING_FORM = "override_missing_form"
+    PUBLISH_CONSENT_VERSION = "publish_consent_version"
+    SAVE_CHART = "save_chart"
+    SIGN_CHART = "sign_chart"
+    ADD_ADDENDUM = "add_addendum"
+    READ_CLINICAL_DETAIL = "read_clinical_detail"
+    EXPORT_CLIENT_RECORD = "export_client_record"
+    PRINT_OR_SAVE_FORM = "print_or_save_form"
+    SET_UP_PRACTICE = "set_up_practice"
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[Role]
+    sends: frozenset[MutationKind] = frozenset()
+    # Said to a person refused: "Only <who> can <doing>."
+    who: str = "the front desk, a provider or the manager"
+    doing: str = ""
+
+
+K, U = MutationKind, UseCase
+_VISIT = frozenset({K.APPOINTMENT_SET_STATUS})
+USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
+    U.ADD_CLIENT: Permission(CLINICAL_STAFF, frozenset({K.CLIENT_CREATE})),
+    U.CHANGE_CLIENT: Permission(CLINICAL_STAFF, frozenset({K.CLIENT_UPDATE})),
+    U.BOOK_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_BOOK, K.CLIENT_CREATE})),
+    U.RESCHEDULE_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_RESCHEDULE})),
+    U.CANCEL_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_CANCEL})),
+    U.CONFIRM_VISIT: Permission(CLINICAL_STAFF, _VISIT),
+    U.CHECK_IN: Permission(CLINICAL_STAFF, _VISIT, doing="check a client in"),
+    U.SEND_TO_ROOM: Permission(CLINICAL_STAFF, _VISIT | {K.APPOINTMENT_RESCHEDULE},  # moved to the room
+                               doing="send a client to a room"),
+    U.COMPLETE_VISIT: Permission(CLINICAL_STAFF, _VISIT),
+    U.MARK_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT, doing="mark a visit as a no-show"),
+    U.PUT_BACK_ON_THE_BOOKS: Permission(CLINICAL_STAFF, _VISIT, doing="put a visit back on the books"),
+    U.SUBMIT_INTAKE: Permission(CLINICAL_STAFF, frozenset({K.INTAKE_SUBMIT}), doing="take a health questionnaire"),
+    U.SIGN_CONSENT: Permission(CLINICAL_STAFF, frozenset({K.CONSENT_SIGN}), doing="take a consent signature"),
+    # A provider takes clinical responsibility for treating without a current form.
+    U.OVERRIDE_MISSING_FORM: Permission(PROVIDERS, who="a provider", doing="let a client through with a form missing"),
+    # Consent wording is the practice's own text: its manager, or an admin setting the practice up.
+    U.PUBLISH_CONSENT_VERSION: Permission(MANAGERS, frozenset({K.CONSENT_TEMPLATE_PUBLISH}),
+                                          who="a manager or an admin", doing="publish a new consent version"),
+    # Only providers chart and sign.
+    U.SAVE_CHART: Permission(PROVIDERS, frozenset({K.TREATMENT_SAVE}), who="a provider",
+                             doing="chart or sign a treatment"),
+    U.SIGN_CHART: Permission(PROVIDERS, frozenset({K.TREATMENT_SAVE, K.TREATMENT_SIGN}), who="a provider",
+                             doing="chart or sign a treatment"),
+    U.ADD_ADDENDUM: Permission(PROVIDERS, frozenset({K.TREATMENT_ADDENDUM}), who="a provider",
+                               doing="add an addendum to a treatment"),
+    U.READ_CLINICAL_DETAIL: Permission(CLINICAL_READERS, who="providers, managers and admins",
+                                       doing="read treatment details and notes"),
+    U.EXPORT_CLIENT_RECORD: Permission(MANAGERS, who="a manager or an admin",
+                                       doing="export a client's whole record"),
+    # Whoever may open a signed form may print it or save a copy (audited either way).
+    U.PRINT_OR_SAVE_FORM: Permission(EVERYONE, who="anyone signed in"),
+    U.SET_UP_PRACTICE: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
+                                  doing="change the practice's set-up"),
+})
+del K, U
+
+
+def _roles_per_kind() -> dict[MutationKind, frozenset[Role]]:
+    roles: dict[MutationKind, set[Role]] = {kind: set() for kind in MutationKind}
+    for permission in USE_CASES.values():
+        for kind in permission.sends:
+            roles[kind] |= permission.roles
+    return {kind: frozenset(who) for kind, who in roles.items()}
+
+
+MUTATION_ROLES: MappingProxyType[MutationKind, frozenset[Role]] = MappingProxyType(_roles_per_kind())
+
+
+class ServerAction(StrEnum):
+    """What the server does outside a push, route by route."""
+
+    SYNC_PULL = "sync.pull"
+    SYNC_PUSH = "sync.push"
+    DEVICE_ESCROW = "device.escrow"
+    DEVICE_REVOKE = "device.revoke"
+    AUDIT_READ = "audit.read"
+    AUDIT_EXPORT = "audit.export"
+    USER_MANAGE = "user.manage"
+    USER_LIST = "user.list"
+
+
+SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyType({
+    ServerAction.SYNC_PULL: EVERYONE,
+    ServerAction.SYNC_PUSH: EVERYONE,
+    ServerAction.DEVICE_ESCROW: EVERYONE,
+    ServerAction.DEVICE_REVOKE: MANAGERS,
+    ServerAction.AUDIT_READ: MANAGERS,
+    ServerAction.AUDIT_EXPORT: MANAGERS,
+    ServerAction.USER_MANAGE: MANAGERS,
+    ServerAction.USER_LIST: MANAGERS,
+})
+
+
+def may(role: Role, use_case: UseCase) -> bool:
+    """May ``role`` do ``use_case``? (Views ask this to decide which menu items to show.)"""
+    return role in USE_CASES[use_case].roles
+
+
+def may_push(role: Role, kind: MutationKind) -> bool:
+    return role in MUTATION_ROLES[kind]
+
+
+def may_call(role: Role, action: ServerAction) -> bool:
+    return role in SERVER_ACTIONS[action]
+
+
+def refusal(role: Role, use_case: UseCase) -> str:
+    """What a refused person is told: who may do it instead."""
+    permission = USE_CASES[use_case]
+    doing = permission.doing or use_case.value.replace("_", " ").replace(" visit", " a visit").replace(
+        " client", " a client")
+    return (f"Only {permission.who} can {doing}; you are signed in as {role.value.replace('_', ' ')}. "
+            f"Ask {permission.who} to sign in and do it.")
+
+
+def require(role: Role, use_case: UseCase) -> None:
+    if not may(role, use_case):
+        raise NotPermitted(refusal(role, use_case))
+
+
+# --- Visit statuses -------------------------------------------------------------------------
+
+S = AppointmentStatus
+VISIT_TRANSITIONS: MappingProxyType[AppointmentStatus, frozenset[AppointmentStatus]] = MappingProxyType({
+    S.BOOKED: frozenset({S.CONFIRMED, S.ARRIVED, S.CANCELLED, S.NO_SHOW}),
+    S.CONFIRMED: frozenset({S.BOOKED, S.ARRIVED, S.CANCELLED, S.NO_SHOW}),
+    S.ARRIVED: frozenset({S.CONFIRMED, S.IN_ROOM, S.COMPLETED, S.CANCELLED}),
+    S.IN_ROOM: frozenset({S.ARRIVED, S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.NO_SHOW: frozenset({S.BOOKED}),
+})
+# A visit that still lies ahead may be moved; one that happened (or was called off) may not.
+MOVABLE: frozenset[AppointmentStatus] = frozenset({S.BOOKED, S.CONFIRMED, S.ARRIVED, S.IN_ROOM})
+del S
+
+
+def _words(status: AppointmentStatus) -> str:
+    return status.value.replace("_", " ")
+
+
+def may_follow(before: AppointmentStatus, after: AppointmentStatus) -> bool:
+    return after in VISIT_TRANSITIONS[before]
+
+
+def require_transition(before: AppointmentStatus, after: AppointmentStatus) -> None:
+    if not may_follow(before, after):
+        raise InvalidTransition(f"A visit that is {_words(before)} cannot become {_words(after)}.")
+
+
+def may_move(status: AppointmentStatus) -> bool:
+    return status in MOVABLE
+
+
+def require_movable(status: AppointmentStatus) -> None:
+    if not may_move(status):
+        raise InvalidTransition(f"A visit that is {_words(status)} cannot be moved; book a new one.")

@@ -1,0 +1,219 @@
+"""Walk every use case of the clinic's table on a real desk store, as each role.
+
+Each use case runs through its own function in ``medspa_desk.desk`` on a real
+SQLCipher store, with what it needs set up beforehand by someone allowed to
+(a provider for a signed chart, the front desk for a booking). The walk
+records, per role and use case, whether the desk refused (and audited the
+refusal) and which mutation kinds it queued for the server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from uuid import UUID
+
+from medspa_desk.desk import charts, clients, copies, forms, practice, visits
+from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
+from medspa_desk.protocol import Mutation, MutationKind
+from medspa_desk.records import (
+    Appointment,
+    AuditAction,
+    Client,
+    ConsentTemplate,
+    IntakeForm,
+    Location,
+    Provider,
+    ProviderKind,
+    Role,
+    Room,
+    Service,
+    ServiceCategory,
+    Signature,
+    SignedConsent,
+    TreatmentRecord,
+    User,
+    content_hash,
+    new_id,
+)
+from medspa_desk.rules import NotPermitted, UseCase
+from medspa_desk.scheduling import local_datetime
+from medspa_desk.store import Actor, Store
+
+SIGNATURE = Signature(width=300, height=100, strokes=(((1, 1), (40, 30)),))
+# Far from any clock a test controls: every visit of the walk lies ahead.
+FIRST_DAY = date(2099, 1, 5)
+
+
+@dataclass
+class Scene:
+    """A small practice in a real store, and staff of every role to set things up."""
+
+    store: Store
+    folder: Path
+    location: Location = field(default_factory=lambda: Location(name="Main Street", time_zone="America/New_York"))
+    injector: Provider = field(default_factory=lambda: Provider(display_name="Dana Reyes", credentials="NP",
+                                                                kind=ProviderKind.INJECTOR))
+    botox: Service = field(default_factory=lambda: Service(name="Botox", category=ServiceCategory.NEUROTOXIN,
+                                                           duration_min=30))
+    staff: dict[Role, Actor] = field(default_factory=lambda: {
+        role: Actor(user_id=new_id(), device_id=new_id(), role=role) for role in Role})
+    slots_used: int = 0
+
+    def __post_init__(self) -> None:
+        self.room1 = Room(location_id=self.location.id, name="Room 1")
+        self.room2 = Room(location_id=self.location.id, name="Room 2")
+        for record in (self.location, self.injector, self.room1, self.room2, self.botox):
+            self.store.put_reference(record, actor=self.staff[Role.MANAGER])
+
+    def client(self) -> Client:
+        client = Client(first_name="Maria", last_name="Lopez", birth_date=date(1985, 3, 14))
+        self.store.create_client(client, actor=self.staff[Role.FRONT_DESK])
+        return client
+
+    def next_visit(self, client: Client) -> Appointment:
+        """A visit at a time no other visit of the walk uses."""
+        self.slots_used += 1
+        start = local_datetime(FIRST_DAY + timedelta(days=self.slots_used), time(10), self.location.zone)
+        return Appointment(location_id=self.location.id, client_id=client.id, provider_id=self.injector.id,
+                           room_id=self.room1.id, service_id=self.botox.id, starts_at=start,
+                           ends_at=start + timedelta(minutes=30))
+
+    def booked(self) -> Appointment:
+        visit = self.next_visit(self.client())
+        visits.book_visit(self.store, actor=self.staff[Role.FRONT_DESK], visit=visit, confirmed=True)
+        return visit
+
+    def arrived(self) -> Appointment:
+        visit = self.booked()
+        visits.check_in(self.store, actor=self.staff[Role.FRONT_DESK], visit_id=visit.id)
+        return visit
+
+    def no_show(self) -> Appointment:
+        visit = self.booked()
+        visits.mark_no_show(self.store, actor=self.staff[Role.FRONT_DESK], visit_id=visit.id)
+        return visit
+
+    def draft_chart(self) -> TreatmentRecord:
+        return TreatmentRecord(client_id=self.client().id, provider_id=self.injector.id,
+                               service_id=self.botox.id, performed_at=datetime(2099, 1, 1, 15, tzinfo=UTC),
+                               clinical_notes="glabella 20u")
+
+    def signed_chart(self) -> TreatmentRecord:
+        record = self.draft_chart()
+        charts.sign_chart(self.store, actor=self.staff[Role.PROVIDER], record=record)
+        return record
+
+
+def intake_for(client_id: UUID) -> IntakeForm:
+    fields = dict(client_id=client_id, questionnaire_id="health", questionnaire_version=1,
+                  answers={"pregnant": False}, submitted_at=datetime(2099, 1, 1, tzinfo=UTC), signer_name="M L",
+                  signature=SIGNATURE)
+    return IntakeForm(**fields, content_sha256=content_hash(IntakeForm.model_construct(**fields).signed_content()))
+
+
+def consent_for(client_id: UUID) -> SignedConsent:
+    fields = dict(client_id=client_id, template_id=new_id(), template_key="neurotoxin", template_version=1,
+                  title="Neurotoxin consent", body="I agree.", signer_name="M L", signature=SIGNATURE,
+                  signed_at=datetime(2099, 1, 1, tzinfo=UTC))
+    draft = SignedConsent.model_construct(**fields, witness_name="")
+    return SignedConsent(**fields, content_sha256=content_hash(draft.signed_content()))
+
+
+def _override(scene: Scene, actor: Actor) -> None:
+    visit = scene.booked()
+    blocked = CheckInStatus(client_id=visit.client_id, day=FIRST_DAY, items=(
+        CheckInItem(kind=ItemKind.INTAKE_MISSING, message="No health questionnaire.", blocks=True),))
+    person = User(id=actor.user_id, username="walker", display_name="Walker", role=actor.role)
+    forms.override_missing_form(scene.store, actor=actor, provider=person, status=blocked, visit_id=visit.id,
+                                reason="Questionnaire taken on paper.")
+
+
+def _read_clinical(scene: Scene, actor: Actor) -> None:
+    """Reading clinical detail is not refused outright: it comes back without it (counts as refused here)."""
+    record = scene.signed_chart()
+    if scene.store.treatment(record.id, actor=actor).clinical_notes != record.clinical_notes:
+        raise NotPermitted("clinical detail withheld")
+
+
+Scenario = Callable[[Scene, Actor], object]
+SCENARIOS: dict[UseCase, Scenario] = {
+    UseCase.ADD_CLIENT: lambda s, a: clients.add_client(
+        s.store, actor=a, client=Client(first_name="Ana", last_name="Ruiz", birth_date=date(1990, 1, 2))),
+    UseCase.CHANGE_CLIENT: lambda s, a: clients.change_client(
+        s.store, actor=a, client_id=s.client().id, changes={"phone": "555-010-3000"}),
+    UseCase.BOOK_VISIT: lambda s, a: visits.book_visit(
+        s.store, actor=a, visit=s.next_visit(c := Client(first_name="Ana", last_name="Ruiz",
+                                                       birth_date=date(1990, 1, 2))),
+        new_client=c, confirmed=True),
+    UseCase.RESCHEDULE_VISIT: lambda s, a: visits.reschedule_visit(
+        s.store, actor=a, visit_id=(v := s.booked()).id, starts_at=v.starts_at + timedelta(hours=1),
+        ends_at=v.ends_at + timedelta(hours=1), provider_id=v.provider_id, room_id=v.room_id, confirmed=True),
+    UseCase.CANCEL_VISIT: lambda s, a: visits.cancel_visit(s.store, actor=a, visit_id=s.booked().id,
+                                                           reason="Client called"),
+    UseCase.CONFIRM_VISIT: lambda s, a: visits.confirm_visit(s.store, actor=a, visit_id=s.booked().id),
+    UseCase.CHECK_IN: lambda s, a: visits.check_in(s.store, actor=a, visit_id=s.booked().id),
+    UseCase.SEND_TO_ROOM: lambda s, a: visits.send_to_room(s.store, actor=a, visit_id=s.arrived().id,
+                                                           room_id=s.room2.id),
+    UseCase.COMPLETE_VISIT: lambda s, a: visits.complete_visit(s.store, actor=a, visit_id=s.arrived().id),
+    UseCase.MARK_NO_SHOW: lambda s, a: visits.mark_no_show(s.store, actor=a, visit_id=s.booked().id),
+    UseCase.PUT_BACK_ON_THE_BOOKS: lambda s, a: visits.put_back_on_the_books(s.store, actor=a,
+                                                                             visit_id=s.no_show().id),
+    UseCase.SUBMIT_INTAKE: lambda s, a: forms.submit_intake(s.store, actor=a, intake=intake_for(s.client().id)),
+    UseCase.SIGN_CONSENT: lambda s, a: forms.sign_consent(s.store, actor=a, consent=consent_for(s.client().id)),
+    UseCase.OVERRIDE_MISSING_FORM: _override,
+    UseCase.PUBLISH_CONSENT_VERSION: lambda s, a: forms.publish_consent_version(
+        s.store, actor=a, template=ConsentTemplate(key="filler", template_version=2, title="Filler consent",
+                                                   body="Our own words.")),
+    UseCase.SAVE_CHART: lambda s, a: charts.save_chart(s.store, actor=a, record=s.draft_chart()),
+    UseCase.SIGN_CHART: lambda s, a: charts.sign_chart(s.store, actor=a, record=s.draft_chart()),
+    UseCase.ADD_ADDENDUM: lambda s, a: charts.add_addendum(s.store, actor=a, treatment_id=s.signed_chart().id,
+                                                           text="Lot corrected.", author_name="Walker"),
+    UseCase.READ_CLINICAL_DETAIL: _read_clinical,
+    UseCase.EXPORT_CLIENT_RECORD: lambda s, a: clients.export_client_record(
+        s.store, actor=a, client_id=s.client().id, path=s.folder / f"export-{new_id()}.json"),
+    UseCase.PRINT_OR_SAVE_FORM: lambda s, a: copies.save_form_copy(
+        s.store, actor=a, form=copies.PrintedForm(entity="consent", entity_id=new_id(), detail="consent"),
+        pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
+    UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
+        s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
+}
+
+
+@dataclass(frozen=True)
+class DeskAnswer:
+    refused: bool
+    refusal_audited: bool
+    sent: frozenset[MutationKind]
+
+
+def walk_desk(folder: Path, *, seen: Callable[[Mutation], object] | None = None
+              ) -> dict[tuple[Role, UseCase], DeskAnswer]:
+    """Every use case as every role, on one real store; what the desk did each time.
+
+    ``seen`` is given every mutation the walk queued, in order (set-up included).
+    """
+    answers: dict[tuple[Role, UseCase], DeskAnswer] = {}
+    with Store.open(folder / "walk.db", bytearray(os.urandom(32)), create=True) as store:
+        scene = Scene(store=store, folder=folder)
+        for role in Role:
+            for use_case in UseCase:
+                actor = Actor(user_id=new_id(), device_id=new_id(), role=role)
+                refused = False
+                try:
+                    SCENARIOS[use_case](scene, actor)
+                except NotPermitted:
+                    refused = True
+                sent = frozenset(MutationKind(kind) for (kind,) in store.connection.execute(
+                    "SELECT kind FROM outbox WHERE author_user_id = ?", (str(actor.user_id),)))
+                denied = [e for e in store.audit.events(limit=1_000_000) if e.actor_user_id == actor.user_id
+                          and e.action is AuditAction.ACCESS_DENIED and e.detail == use_case.value]
+                answers[role, use_case] = DeskAnswer(refused=refused, refusal_audited=bool(denied), sent=sent)
+        if seen is not None:
+            for mutation in store.outbox_batch(1_000_000):
+                seen(mutation)
+    return answers
+
