@@ -118,8 +118,8 @@ class ClientProfile(QWidget):
         self.forms.setToolTip("Double-click or press Enter to see the signed form, print it or save a copy")
         self.forms.itemActivated.connect(self._open_form)
         self.export_button = QPushButton("Export record…", self)
-        self.export_button.setToolTip("Save this client's whole record as a file (for a records request); "
-                                      "the export is recorded in the audit trail")
+        self.export_button.setToolTip("Save this client's whole record for a records request: a PDF to "
+                                      "read and an electronic copy (HL7 FHIR); recorded in the audit trail")
         self.export_button.clicked.connect(self.export_record)
         self.export_button.setVisible(may(self.role, UseCase.EXPORT_CLIENT_RECORD))
         self.tabs.addTab(self.details, "&Details")
@@ -260,20 +260,22 @@ class ClientProfile(QWidget):
         self.viewer = viewer
 
     def export_record(self) -> None:
-        """The client's whole record to a file the manager chooses (right of access); audited by the core."""
-        path, _ = QFileDialog.getSaveFileName(self, "Export client record", "client-record.json",
-                                              "Client record (*.json)")
+        """The client's whole record (right of access) where the manager chooses; audited by the core."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save the client's record", "client-record.pdf",
+                                              "Client record (*.pdf)")
         if not path:
             return
         self.export_to(Path(path))
 
     def export_to(self, path: Path) -> None:
-        actor = self.session.actor
-        client_id = self.client_id
-        QueryOp(self, body=lambda store: export_client_record(store, actor=actor, client_id=client_id, path=path),
-                success=lambda _done: QMessageBox.information(
-                    self, "Record exported",
-                    f"The client's record was saved to {path}. The export is recorded in the audit trail."),
+        actor, client_id, location = self.session.actor, self.client_id, self.session.location
+        QueryOp(self, body=lambda store: export_client_record(store, actor=actor, client_id=client_id,
+                                                              location=location, pdf_path=path),
+                success=lambda saved: QMessageBox.information(
+                    self, "Record saved",
+                    f"The client's record was saved as {saved[0].name} (to read and print) and "
+                    f"{saved[1].name} (the electronic copy, HL7 FHIR) in {saved[0].parent}. Give the client "
+                    "the copy they asked for; the export is recorded in the audit trail."),
                 failure=lambda exc: QMessageBox.warning(self, "Export failed", describe_error(exc))).run()
 
     # --- treatments: clinicians only -------------------------------------------

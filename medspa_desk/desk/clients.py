@@ -1,4 +1,4 @@
-"""Clients: add one, change their details, export their whole record on request."""
+"""Clients: add one, change their details, give them a copy of their whole record on request."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.records import Client
+from medspa_desk.compliance.right_of_access import export_right_of_access
+from medspa_desk.records import Client, Location
 from medspa_desk.rules import UseCase
 from medspa_desk.store import Changes, Store
 from medspa_desk.store.actor import Actor
@@ -22,7 +23,15 @@ def change_client(store: Store, *, actor: Actor, client_id: UUID, changes: dict[
     return store.update_client(client_id, changes, actor=actor)
 
 
-def export_client_record(store: Store, *, actor: Actor, client_id: UUID, path: Path) -> None:
-    """Write the client's whole record to ``path`` for a records request (atomic, 0600, audited)."""
+def fhir_path_beside(pdf_path: Path) -> Path:
+    """Where the electronic copy goes: beside the readable one, ``record.pdf`` → ``record.fhir.json``."""
+    return pdf_path.with_name(f"{pdf_path.stem}.fhir.json")
+
+
+def export_client_record(store: Store, *, actor: Actor, client_id: UUID, location: Location,
+                         pdf_path: Path) -> tuple[Path, Path]:
+    """The client's whole record for a records request (HIPAA right of access): a readable PDF at
+    ``pdf_path`` and an HL7 FHIR R4 bundle beside it; each written atomically (0600) and audited."""
     store.permit(actor, UseCase.EXPORT_CLIENT_RECORD, entity=Client.entity, entity_id=client_id)
-    store.export_client(client_id, path, actor=actor)
+    return export_right_of_access(store, client_id=client_id, actor=actor, location=location, pdf_path=pdf_path,
+                                  fhir_path=fhir_path_beside(pdf_path))

@@ -13,7 +13,7 @@ from medspa_desk.store.base import translate
 from medspa_desk.store.bulk import BulkMixin
 from medspa_desk.store.clients import ClientsMixin
 from medspa_desk.store.connection import bad_pages, open_database
-from medspa_desk.store.export import ExportMixin
+from medspa_desk.store.documents import DocumentsMixin
 from medspa_desk.store.migrations import migrate
 from medspa_desk.store.reference import ReferenceMixin
 from medspa_desk.store.sync_hooks import SyncMixin
@@ -55,7 +55,7 @@ def _create_atomically(path: Path, key: bytearray) -> None:
         os.close(fd)
 
 
-class Store(ReferenceMixin, ClientsMixin, AppointmentsMixin, ExportMixin, SyncMixin, BulkMixin):
+class Store(ReferenceMixin, ClientsMixin, AppointmentsMixin, DocumentsMixin, SyncMixin, BulkMixin):
     """Clients, the schedule, forms, the outbox and the audit trail in one SQLCipher file.
 
     One thread owns a Store (the UI's database worker). Every read of a

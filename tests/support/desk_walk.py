@@ -174,7 +174,7 @@ SCENARIOS: dict[UseCase, Scenario] = {
                                                            text="Lot corrected.", author_name="Walker"),
     UseCase.READ_CLINICAL_DETAIL: _read_clinical,
     UseCase.EXPORT_CLIENT_RECORD: lambda s, a: clients.export_client_record(
-        s.store, actor=a, client_id=s.client().id, path=s.folder / f"export-{new_id()}.json"),
+        s.store, actor=a, client_id=s.client().id, location=s.location, pdf_path=s.folder / f"export-{new_id()}.pdf"),
     UseCase.PRINT_OR_SAVE_FORM: lambda s, a: copies.save_form_copy(
         s.store, actor=a, form=copies.PrintedForm(entity="consent", entity_id=new_id(), detail="consent"),
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),

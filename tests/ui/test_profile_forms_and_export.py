@@ -41,15 +41,19 @@ def test_a_manager_exports_the_whole_record_and_the_export_is_audited(
     profile = open_profile(qtbot, session, client.id)
     assert profile.export_button.isVisibleTo(profile)
     monkeypatch.setattr("ui.client_profile.QMessageBox.information", lambda *args: None)
-    target = tmp_path / "export" / "record.json"
+    target = tmp_path / "export" / "record.pdf"
     target.parent.mkdir()
+    electronic = target.with_name("record.fhir.json")
     profile.export_to(target)
-    qtbot.waitUntil(target.exists, timeout=10_000)
-    exported = json.loads(target.read_text())
-    assert client.last_name in json.dumps(exported)
-    assert target.stat().st_mode & 0o077 == 0
+    qtbot.waitUntil(lambda: target.exists() and electronic.exists(), timeout=20_000)
+    assert target.read_bytes().startswith(b"%PDF")
+    bundle = json.loads(electronic.read_text())
+    patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert patient["name"][0]["family"] == client.last_name
+    assert target.stat().st_mode & 0o077 == 0 and electronic.stat().st_mode & 0o077 == 0
     events = db_worker().run_sync(lambda store: store.audit.events(limit=10_000))
-    assert any(e.action is AuditAction.EXPORT and e.entity_id == client.id for e in events)
+    assert sorted(e.detail for e in events if e.action is AuditAction.EXPORT and e.entity_id == client.id) == \
+        ["fhir_r4_bundle", "record_pdf"]
 
 
 def test_front_desk_has_no_export_button(qtbot: Any, sign_in: Any, practice: Any) -> None:

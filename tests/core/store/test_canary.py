@@ -10,8 +10,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from medspa_desk.compliance.right_of_access import export_right_of_access
 from medspa_desk.logs import configure
-from medspa_desk.records import Client, Role, new_id
+from medspa_desk.records import Client, Location, Role, new_id
 from medspa_desk.store import Actor, Store
 
 WRITER = Path(__file__).with_name("writer.py")
@@ -84,10 +85,12 @@ def use_the_store(db: Path, key: bytearray, actor: Actor, marker: str, outside: 
             "SELECT id FROM clients ORDER BY data, last_name DESC").fetchall()
         assert str(client.id) in {row[0] for row in by_notes}
         assert store.search_clients(f"{marker}zed".lower())[0].id == client.id
-        export = outside / "client.json"
-        store.export_client(client.id, export, actor=actor)
+        export = outside / "client.fhir.json"
+        export_right_of_access(store, client_id=client.id, actor=actor, pdf_path=outside / "client.pdf",
+                               fhir_path=export, location=Location(name="Canary Spa", time_zone="America/New_York"))
         assert marker in export.read_text("utf-8")
         assert oct(export.stat().st_mode & 0o777) == "0o600"
+        assert oct((outside / "client.pdf").stat().st_mode & 0o777) == "0o600"
         assert store.check_integrity().ok
         logging.getLogger("medspa_desk.store").info("exported client %s", client.id)
         assert files_holding(data_dir, marker) == []  # with the WAL and shared memory files present
