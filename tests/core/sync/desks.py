@@ -4,7 +4,8 @@ A :class:`Desk` signs in online through the real API (behind the fault proxy
 when one is given), creates its vault and store, and runs a :class:`SyncEngine`
 whose refresh tokens rotate into the real keychain. Tests write through
 ``desk.write(...)`` so their writes and the engine's never interleave on the
-one SQLCipher connection.
+one SQLCipher connection; nothing nudges the engine by hand (the store's
+outbox watch does, as it does in the app).
 """
 
 from __future__ import annotations
@@ -78,10 +79,8 @@ class Desk:
         return self.directory / "desk.db"
 
     def write(self, task: Callable[[Store], T]) -> T:
-        """A local write under the engine's store lock, then a nudge to sync."""
-        result = self.engine.with_store(task)
-        self.engine.notify_local_write()
-        return result
+        """A local write under the engine's store lock; the store's outbox watch wakes the engine."""
+        return self.engine.with_store(task)
 
     def read(self, task: Callable[[Store], T]) -> T:
         return self.engine.with_store(task)
