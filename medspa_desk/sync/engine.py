@@ -2,9 +2,14 @@
 
 Two threads. The *worker* runs sync cycles: push outbox batches (with the
 local audit events) until the outbox is empty, then pull pages of changes
-after the store's cursor. It runs when woken (a local write, a notice from
-the watcher, :meth:`SyncEngine.sync_now`), on a timer, and after a failure on
-an exponential backoff with jitter. The *watcher* holds the server's change
+after the store's cursor. It runs when woken (a notice from the watcher,
+:meth:`SyncEngine.sync_now`, and every committed write that added to the
+outbox: the engine listens to the store's :class:`OutboxWatch`, so no caller
+has to remember to nudge it), on a timer, and after a failure on an
+exponential backoff with jitter. While a retry waits on the backoff (offline),
+a local write stays queued for that retry instead of opening a connection of
+its own; the network coming back (the watcher reaches the server, or the OS
+says so through :meth:`SyncEngine.network_did_return`) pushes at once. The *watcher* holds the server's change
 stream open (``/sync/changes/stream``; long-polls ``/sync/changes`` on a
 server without it) and wakes the worker when the server has something new.
 
@@ -237,9 +242,12 @@ class SyncEngine:
         self._paused = False
         self._halted_by: SyncError | None = None  # an error no retry fixes (sign in, revoked)
         self._known_cursor = 0
+        # When the worker's next try after a failure is due (monotonic); None when the last cycle worked.
+        self._retry_at: float | None = None
         self._api: CentralApi | None = None
         self._watch_api: CentralApi | None = None
         self._threads: list[threading.Thread] = []
+        self._follow_outbox(store)
 
     # --- public --------------------------------------------------------------------------
 
@@ -279,10 +287,28 @@ class SyncEngine:
             self._api = None
 
     def sync_now(self) -> None:
-        """Run a cycle as soon as possible (a local write, a person pressing Sync)."""
+        """Run a cycle as soon as possible (a person pressing Sync)."""
         self._wake.set()
 
-    notify_local_write = sync_now
+    def notify_local_write(self) -> None:
+        """A write added to the outbox: push it now, or, while a retry waits on the backoff, with that retry."""
+        retry_at = self._retry_at
+        if retry_at is not None and time.monotonic() < retry_at:
+            return
+        self._wake.set()
+
+    def network_did_return(self) -> None:
+        """The server answered again (or the OS says the network is up): end the backoff, push at once."""
+        if self._retry_at is None:
+            return
+        self._retry_at = None
+        self._backoff.reset()
+        self._wake.set()
+
+    @property
+    def waiting_to_retry(self) -> bool:
+        """The last cycle failed and the next one waits on the backoff (offline, or the server in trouble)."""
+        return self._retry_at is not None
 
     def pause(self) -> None:
         """Stop touching the store (lock, suspend); no new store call starts until :meth:`resume`.
@@ -311,6 +337,7 @@ class SyncEngine:
         with self._store_lock:
             if store is not None:
                 self._store = store
+                self._follow_outbox(store)
             if session is not None:
                 self._session = session
             self._paused = False
@@ -348,7 +375,7 @@ class SyncEngine:
                 due = time.monotonic() + self._interval_s
             except SyncError as error:
                 if error.retry:
-                    due = time.monotonic() + self._backoff.next_delay()
+                    due = self._retry_at = time.monotonic() + self._backoff.next_delay()
                 else:
                     self._halted_by = error
                     due = time.monotonic() + self._interval_s
@@ -357,8 +384,9 @@ class SyncEngine:
                 # broken status read): the thread must outlive it, or sync stops unseen.
                 log.warning("sync worker: unexpected %s; retrying", type(exc).__name__)
                 self._set_status(message=UNEXPECTED_TROUBLE, progress=None)
-                due = time.monotonic() + self._backoff.next_delay()
+                due = self._retry_at = time.monotonic() + self._backoff.next_delay()
             else:
+                self._retry_at = None
                 self._backoff.reset()
                 due = time.monotonic() + self._interval_s
             finally:
@@ -411,6 +439,9 @@ class SyncEngine:
         self._set_status(online=False, pending=0, conflicts=0, progress=None, message=final.message)
         announce(self._callbacks.sync_did_fail, final)
         return final
+
+    def _follow_outbox(self, store: Any) -> None:
+        store.outbox_watch.listen(self.notify_local_write)
 
     def _server(self) -> CentralApi:
         if self._api is None:
@@ -559,6 +590,8 @@ class SyncEngine:
         """A notice (or a heartbeat, None) on the change stream; False closes the stream."""
         if self._stopping.is_set() or self._paused or self._halted_by is not None:
             return False
+        # The stream is open: the server answers, so a retry waiting on the backoff need not wait.
+        self.network_did_return()
         if notice is not None and notice.latest_seq > self._known_cursor:
             self._wake.set()
         return True
