@@ -470,19 +470,27 @@ class SyncEngine:
             self._counts_to_status(online=True)
             if len(mutations) < self._push_batch and len(audit) < AUDIT_BATCH:
                 return changes
-            if not mutations and not set(response.audit_stored_ids) & {event.id for event in audit}:
+            if not mutations and not set(response.audit_stored_ids) & {event.id for event in audit} \
+                    and response.audit_stored:
                 log.warning("the server kept none of %d audit events; they stay for the next sync", len(audit))
                 return changes
 
     @staticmethod
     def _settle(store: Any, *, response: PushResponse, audit: list[Any]) -> Changes:
         done = store.settle(list(response.results))
-        # Only what the server says it holds counts as sent: an event it refused
-        # stays on this desk and goes again, never silently dropped.
+        # Only what the server says it holds counts as sent. An event it left out was refused
+        # (its actor never signed in on this workstation): kept on this desk for the manager,
+        # never dropped, and never sent again in front of newer events.
         stored = set(response.audit_stored_ids)
         sent = [event.id for event in audit if event.id in stored]
         if sent:
             store.mark_audit_sent(sent)
+        refused = [event.id for event in audit if event.id not in stored]
+        if refused and (stored or response.audit_stored == 0):
+            # (An answer that stored events but names none is from a server that does not list
+            # them: nothing there says which were refused, so they all go again.)
+            log.warning("the server refused %d audit events; kept on this desk for the manager", len(refused))
+            store.mark_audit_refused(refused)
         return done
 
     # --- pull ----------------------------------------------------------------------------
@@ -599,6 +607,7 @@ class SyncEngine:
     def _wait_by_long_poll(self, api: CentralApi) -> None:
         answer = self._session.call(functools.partial(
             api.changes_since, after=self._known_cursor, wait_s=self._poll_wait_s))
+        self.network_did_return()  # the server answered: a retry waiting on the backoff need not wait
         if answer.changed and not self._paused:
             self._pulled.clear()
             self._wake.set()
