@@ -244,6 +244,7 @@ class SyncEngine:
         self._known_cursor = 0
         # When the worker's next try after a failure is due (monotonic); None when the last cycle worked.
         self._retry_at: float | None = None
+        self._cycles_ended = 0  # tries by the worker, counted when each ends (well or not)
         self._api: CentralApi | None = None
         self._watch_api: CentralApi | None = None
         self._threads: list[threading.Thread] = []
@@ -304,6 +305,11 @@ class SyncEngine:
         self._retry_at = None
         self._backoff.reset()
         self._wake.set()
+
+    @property
+    def cycles_ended(self) -> int:
+        """How many of the worker's tries have ended: a caller waits for one that began after it asked."""
+        return self._cycles_ended
 
     @property
     def waiting_to_retry(self) -> bool:
@@ -390,6 +396,7 @@ class SyncEngine:
                 self._backoff.reset()
                 due = time.monotonic() + self._interval_s
             finally:
+                self._cycles_ended += 1
                 self._pulled.set()
 
     def _cycle(self) -> Changes:

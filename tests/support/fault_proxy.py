@@ -29,6 +29,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 import h11
 
@@ -299,3 +300,12 @@ class FaultProxy:
             events.append(event)
             if isinstance(event, h11.EndOfMessage):
                 return events
+
+
+def proxy_in_front_of(live: Any, **options: Any) -> FaultProxy:
+    """A proxy (start it with ``with``) between desks and the live API, showing desks a certificate from its CA."""
+    facing_desks = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    facing_desks.load_cert_chain(live.tls.cert_path, live.tls.key_path)
+    facing_api = ssl.create_default_context(cafile=live.ca_path)
+    return FaultProxy(("127.0.0.1", live.port), server_context=facing_desks, upstream_context=facing_api,
+                      **options)

@@ -7,7 +7,6 @@ connection the desk opens (each refused while the line is down).
 from __future__ import annotations
 
 import random
-import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from medspa_desk.sync.backoff import Backoff
 from tests.core.sync.desks import Desk, new_client, open_desk, wait_until
-from tests.support.fault_proxy import FaultProxy
+from tests.support.fault_proxy import FaultProxy, proxy_in_front_of
 from tests.support.live_api import LiveApi
 
 SAVES = 20
@@ -30,10 +29,7 @@ def live(tmp_path: Path) -> Iterator[LiveApi]:
 
 @pytest.fixture
 def proxy(live: LiveApi) -> Iterator[FaultProxy]:
-    facing_desks = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    facing_desks.load_cert_chain(live.tls.cert_path, live.tls.key_path)
-    facing_api = ssl.create_default_context(cafile=live.ca_path)
-    with FaultProxy(("127.0.0.1", live.port), server_context=facing_desks, upstream_context=facing_api) as running:
+    with proxy_in_front_of(live) as running:
         yield running
 
 
