@@ -103,10 +103,16 @@ class Desk:
 
 
 def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | None = None,
-              name: str = "desk", start: bool = True, **engine_options: Any) -> Desk:
-    """Sign ``who`` (a seeded role or username) in online and set up a workstation in ``directory``."""
+              name: str = "desk", start: bool = True,
+              on_request: Callable[[httpx.Request], None] | None = None, **engine_options: Any) -> Desk:
+    """Sign ``who`` (a seeded role or username) in online and set up a workstation in ``directory``.
+
+    ``on_request`` hears each request the engine's HTTP clients send (httpx's own event hook).
+    """
     url = server_url or live.base_url
     factory = client_factory(url, live.ca_path)
+    if on_request is not None:
+        factory = functools.partial(_hooked_client, factory, on_request)
     api = CentralApi(factory())
     user = live.users[who]
     tokens = sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
@@ -134,6 +140,12 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
     if start:
         desk.engine.start()
     return desk
+
+
+def _hooked_client(factory: Callable[[], httpx.Client], on_request: Callable[[httpx.Request], None]) -> httpx.Client:
+    client = factory()
+    client.event_hooks["request"].append(on_request)
+    return client
 
 
 def wait_until(condition: Callable[[], bool], *, timeout_s: float = 60.0, what: str = "condition") -> None:
