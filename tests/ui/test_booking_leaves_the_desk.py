@@ -8,8 +8,7 @@ Save run as its ``CollectionOp``. Nothing in this test calls ``sync_now`` or
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,32 +20,21 @@ from medspa_desk.session import DeskSession, SignInOptions
 from medspa_desk.session import sign_in as session_sign_in
 from tests.support.live_api import LiveApi
 from tests.ui.conftest import release_worker
+from tests.ui.online import sign_in_as_the_app_does, wait_for
 from ui.booking import BookingDialog
-from ui.desk_backend import DeskBackend
 from ui.operations import db_worker
-
-
-def _wait_for(condition: Callable[[], bool], *, what: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
 def desks(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[tuple[DeskSession, DeskSession]]:
-    front, manager = live_api.users["front_desk"], live_api.users["manager"]
-    a = DeskBackend(tmp_path / "a", ca_path=live_api.ca_path).sign_in(
-        server=live_api.base_url, tenant=live_api.tenant.name, username=front.username,
-        password=front.password, totp=live_api.totp("front_desk"))
+    manager = live_api.users["manager"]
+    a = sign_in_as_the_app_does(live_api, tmp_path / "a")
     b = session_sign_in(tmp_path / "b", username=manager.username, password=manager.password,
                         totp=live_api.totp("manager"),
                         options=SignInOptions(server_url=live_api.base_url, tenant=live_api.tenant.name,
                                               ca_path=live_api.ca_path))
     try:
-        _wait_for(lambda: db_worker().run_sync(lambda _store: a.reload_location()) is not None,
+        wait_for(lambda: db_worker().run_sync(lambda _store: a.reload_location()) is not None,
                   what="desk A's first sync to bring the practice's location")
         yield a, b
     finally:
@@ -79,6 +67,6 @@ def test_a_booking_saved_in_the_dialog_reaches_the_server_and_another_desk_witho
         dialog.save_button.click()
     appointment = saved.args[0]
     assert a.sync is not None
-    _wait_for(lambda: a.sync is not None and a.sync.status.pending == 0
+    wait_for(lambda: a.sync is not None and a.sync.status.pending == 0
               and db_worker().run_sync(lambda store: store.outbox_count()) == 0, what="desk A to push")
-    _wait_for(lambda: _holds(b, appointment.id), what="the booking to reach desk B")
+    wait_for(lambda: _holds(b, appointment.id), what="the booking to reach desk B")

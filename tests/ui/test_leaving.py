@@ -7,8 +7,7 @@ through the fault proxy, so the network can be held (black-holed) or cut.
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,20 +22,11 @@ from medspa_desk.session import DeskSession
 from tests.support.fault_proxy import Fault, FaultProxy, proxy_in_front_of
 from tests.support.live_api import LiveApi
 from tests.ui.conftest import release_worker
-from ui.desk_backend import DeskBackend
+from tests.ui.online import sign_in_as_the_app_does, wait_for
 from ui.lock import LockPolicy
 from ui.main_window import MainWindow
 from ui.operations import db_worker
 from ui.qt import QTimer
-
-
-def _wait_for(condition: Callable[[], bool], *, what: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -47,12 +37,9 @@ def proxy(live_api: LiveApi) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def desk(live_api: LiveApi, proxy: FaultProxy, tmp_path: Path, qapp: Any) -> Iterator[DeskSession]:
-    front = live_api.users["front_desk"]
-    session = DeskBackend(tmp_path / "a", ca_path=live_api.ca_path).sign_in(
-        server=proxy.url, tenant=live_api.tenant.name, username=front.username, password=front.password,
-        totp=live_api.totp("front_desk"))
+    session = sign_in_as_the_app_does(live_api, tmp_path / "a", server_url=proxy.url)
     try:
-        _wait_for(lambda: db_worker().run_sync(lambda _store: session.reload_location()) is not None,
+        wait_for(lambda: db_worker().run_sync(lambda _store: session.reload_location()) is not None,
                   what="the first sync to bring the practice's location")
         yield session
     finally:

@@ -8,29 +8,16 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from medspa_desk.sync.backoff import Backoff
 from tests.core.sync.desks import Desk, new_client, open_desk, wait_until
-from tests.support.fault_proxy import FaultProxy, proxy_in_front_of
+from tests.resilience.conftest import live, proxy
+from tests.support.fault_proxy import FaultProxy
 from tests.support.live_api import LiveApi
 
 SAVES = 20
-
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveApi]:
-    with LiveApi.start(tmp_path / "api") as api:
-        yield api
-
-
-@pytest.fixture
-def proxy(live: LiveApi) -> Iterator[FaultProxy]:
-    with proxy_in_front_of(live) as running:
-        yield running
+__all__ = ["live", "proxy"]  # fixtures: the live API and the fault proxy in front of it
 
 
 def _offline_desk(live: LiveApi, proxy: FaultProxy, directory: Path) -> Desk:
