@@ -21,6 +21,7 @@ from ui.forms import open_day_sheet, template_manager_action
 from ui.injector import door_card_action, lot_recall_action
 from ui.lock import LockController, LockPolicy, LockView
 from ui.operations import QueryOp, db_worker, network_pool
+from ui.os_session import os_session_watcher
 from ui.qt import (
     QAction,
     QCloseEvent,
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         bus.session_will_lock.connect(self._pause_sync)
         bus.sync_did_finish.connect(lambda _changes: self._check_first_sync())
         bus.sync_did_fail.connect(lambda _error: self._check_first_sync())
+        os_session_watcher().network_did_come_up.connect(self.network_is_back)
         self.show_desk()
         self.locker.start()
 
@@ -372,6 +374,12 @@ class MainWindow(QMainWindow):
     def _refresh_conflict_count(self) -> None:
         QueryOp(self, body=lambda store: len(store.conflicts(open_only=True)),
                 success=self.status.show_conflict_count, failure=lambda _exc: None).run()
+
+    def network_is_back(self) -> None:
+        """The OS says the network is up: changes waiting on the backoff go now (no I/O here)."""
+        engine = self.session.sync
+        if engine is not None and not self.leaving:
+            engine.network_did_return()
 
     def sync_now(self) -> None:
         engine = self.session.sync
