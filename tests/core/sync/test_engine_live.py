@@ -394,6 +394,7 @@ def test_audit_events_the_server_refuses_are_kept_for_the_manager_and_never_bloc
         refused = desk.read(lambda store: store.refused_audit(AUDIT_BATCH * 2))
         assert [event.id for event in refused] == [event.id for event in strangers]  # kept, in order
         assert desk.read(lambda store: store.refused_audit_count()) == AUDIT_BATCH
+        assert desk.engine.status.refused_audit == AUDIT_BATCH  # shown in the status bar
         desk.engine.run_once()  # never sent again
         assert desk.read(lambda store: store.unsent_audit(10)) == []
     finally:
