@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
-from medspa_desk.store import Actor, Store
+from medspa_desk.store import Actor, Store, StoreError
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
@@ -170,7 +170,10 @@ class DeskSession:
             if self.sync is not None:
                 self.sync.pause()
             self._audit(AuditAction.LOCK)
-            self._own_waiting_at_lock = _own_waiting(self.store, user_id=self.user.id)
+            try:
+                self._own_waiting_at_lock = _own_waiting(self.store, user_id=self.user.id)
+            except StoreError as exc:  # a count for the sign-out notice must never stop the lock
+                log.warning("counting queued changes at lock failed: %s", type(exc).__name__)
             self.store.close()
             self.store = None
             if self._pin is not None and self._pin.has_pin and self._key is not None:
