@@ -120,3 +120,19 @@ def test_switching_user_offline_says_whose_changes_wait_and_how_many(
     assert f"2 changes made by {desk.user.display_name} could not be sent yet" in text
     assert "the server cannot be reached" in text and "signs in here while connected" in text
     window.leaving_notice.close()
+
+
+def test_signing_out_from_the_lock_view_offline_says_how_many_changes_wait(
+        qtbot: Any, desk: DeskSession, proxy: FaultProxy) -> None:
+    window, heard = _window(qtbot, desk)
+    proxy.go_offline()
+    _save_client(desk, "Locked")
+    window.locker.lock("shortcut")
+    qtbot.waitUntil(lambda: window.locker.ready_to_unlock, timeout=10_000)
+    assert window.lock_view is not None
+    with qtbot.waitSignal(window.signed_out, timeout=30_000):
+        window.lock_view.leave.click()
+    assert heard == ["signed out"]
+    assert window.leaving_notice is not None
+    assert f"1 change made by {desk.user.display_name} could not be sent yet" in window.leaving_notice.text()
+    window.leaving_notice.close()
