@@ -32,8 +32,9 @@ class OutboxWatch:
                      "BEGIN SELECT medspa_outbox_did_grow(); END")
 
     def listen(self, listener: OutboxListener) -> None:
-        """Call ``listener()`` after each committed transaction that added to the outbox."""
-        self._listeners.append(listener)
+        """Call ``listener()`` after each committed transaction that added to the outbox (once, if given twice)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
 
     def forget(self, listener: OutboxListener) -> None:
         if listener in self._listeners:
