@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
-from medspa_desk.store import Actor, Store
+from medspa_desk.store import Actor, Store, StoreError
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
@@ -52,6 +53,9 @@ from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.workstation import Workstation, WorkstationConfig
 
 log = logging.getLogger(__name__)
+
+# How long signing out or switching user waits for the person's own changes to reach the server.
+SEND_BEFORE_LEAVING_S = 10.0
 
 StoreRunner = Callable[[Callable[[], Any]], Any]
 
@@ -99,6 +103,7 @@ class DeskSession:
         self._guard = threading.RLock()
         self.sync: SyncEngine | None = None
         self._location: Location | None = None
+        self._own_waiting_at_lock = 0
         self.reload_location()
         if online is not None:
             self._start_sync(online)
@@ -165,6 +170,10 @@ class DeskSession:
             if self.sync is not None:
                 self.sync.pause()
             self._audit(AuditAction.LOCK)
+            try:
+                self._own_waiting_at_lock = _own_waiting(self.store, user_id=self.user.id)
+            except StoreError as exc:  # a count for the sign-out notice must never stop the lock
+                log.warning("counting queued changes at lock failed: %s", type(exc).__name__)
             self.store.close()
             self.store = None
             if self._pin is not None and self._pin.has_pin and self._key is not None:
@@ -208,7 +217,46 @@ class DeskSession:
             self.sync.resume(self.store)
         return self.store
 
+    # --- leaving -------------------------------------------------------------------------------
+
+    def own_changes_waiting(self) -> int:
+        """This person's changes still queued on this desk (as counted at lock, while locked)."""
+        store = self.store
+        if store is None:
+            return self._own_waiting_at_lock
+        if self.sync is not None:
+            return self.sync.with_store(lambda s: _own_waiting(s, user_id=self.user.id))
+        if self._runner is not None:
+            return self._runner(lambda: _own_waiting(store, user_id=self.user.id))
+        return _own_waiting(store, user_id=self.user.id)
+
+    def send_own_changes(self, *, timeout_s: float = SEND_BEFORE_LEAVING_S) -> int:
+        """Push this person's queued changes before they sign out or switch; how many still wait.
+
+        Network I/O and waiting: never call it on the GUI thread. It returns as
+        soon as nothing of theirs waits, when a try begun after the request
+        fails (offline: waiting longer would not help), or after ``timeout_s``.
+        Locked or offline-signed-in, nothing can be sent: it only counts.
+        """
+        engine = self.sync
+        if engine is None or self.store is None:
+            return self.own_changes_waiting()
+        deadline = time.monotonic() + timeout_s
+        asked_after = engine.cycles_ended
+        engine.sync_now()
+        while True:
+            left = self.own_changes_waiting()
+            failed_since = engine.cycles_ended > asked_after and engine.waiting_to_retry
+            if left == 0 or failed_since or time.monotonic() >= deadline:
+                return left
+            time.sleep(0.05)
+
     def sign_out(self) -> None:
+        """End the session: stop sync, audit, end the server session, wipe the key.
+
+        Stopping sync and the logout request are network I/O: the app runs this
+        on its network pool, never on the GUI thread.
+        """
         with self._guard:
             if self.sync is not None:
                 self.sync.stop(timeout_s=5.0)
@@ -279,6 +327,20 @@ class DeskSession:
         if self.store is None:
             raise SignInNeeded("The desk is locked; unlock it first.")
         return self.store
+
+
+def _own_waiting(store: Store, *, user_id: UUID) -> int:
+    return store.outbox_count() - store.outbox_waiting_for_others(user_id)
+
+
+def changes_waiting_notice(count: int, *, who: str) -> str:
+    """What the desk says when someone leaves with changes not yet sent (empty when none wait)."""
+    if count <= 0:
+        return ""
+    changes = "1 change" if count == 1 else f"{count:,} changes"
+    return (f"{changes} made by {who} could not be sent yet: the server cannot be reached. "
+            f"{'It is' if count == 1 else 'They are'} kept safely on this desk and will be sent "
+            f"the next time {who} signs in here while connected.")
 
 
 def _flush_held_audit(workstation: Workstation, store: Store | None) -> None:
@@ -526,4 +588,4 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
                        token_keeper=keeper)
 
 
-__all__ = ["DeskSession", "NotReady", "SignInOptions", "UnknownUser", "sign_in"]
+__all__ = ["DeskSession", "NotReady", "SignInOptions", "UnknownUser", "changes_waiting_notice", "sign_in"]

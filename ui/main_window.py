@@ -13,20 +13,22 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.session import NotReady
+from medspa_desk.session import NotReady, changes_waiting_notice
 from ui.client_profile import ClientProfile
 from ui.conflicts import ConflictInbox
-from ui.events import bus
+from ui.events import bus, post_to_gui_thread
 from ui.forms import open_day_sheet, template_manager_action
 from ui.injector import door_card_action, lot_recall_action
 from ui.lock import LockController, LockPolicy, LockView
-from ui.operations import QueryOp
+from ui.operations import QueryOp, db_worker, network_pool
+from ui.os_session import os_session_watcher
 from ui.qt import (
     QAction,
     QCloseEvent,
     QKeySequence,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     Qt,
     QTabWidget,
@@ -73,6 +75,8 @@ class MainWindow(QMainWindow):
         self.inbox: ConflictInbox | None = None
         self.lock_view: LockView | None = None
         self.waiting: FirstSyncPage | None = None
+        self.leaving = False  # signing out or switching user: under way, off the GUI thread
+        self.leaving_notice: QMessageBox | None = None
         self.status = DeskStatusBar(self, zone=self._zone(), has_sync=session.sync is not None)
         self.status.conflicts_requested.connect(self.open_conflict_inbox)
         self.setStatusBar(self.status)
@@ -86,6 +90,7 @@ class MainWindow(QMainWindow):
         bus.session_will_lock.connect(self._pause_sync)
         bus.sync_did_finish.connect(lambda _changes: self._check_first_sync())
         bus.sync_did_fail.connect(lambda _error: self._check_first_sync())
+        os_session_watcher().network_did_come_up.connect(self.network_is_back)
         self.show_desk()
         self.locker.start()
 
@@ -370,6 +375,12 @@ class MainWindow(QMainWindow):
         QueryOp(self, body=lambda store: len(store.conflicts(open_only=True)),
                 success=self.status.show_conflict_count, failure=lambda _exc: None).run()
 
+    def network_is_back(self) -> None:
+        """The OS says the network is up: changes waiting on the backoff go now (no I/O here)."""
+        engine = self.session.sync
+        if engine is not None and not self.leaving:
+            engine.network_did_return()
+
     def sync_now(self) -> None:
         engine = self.session.sync
         request = getattr(engine, "sync_now", None) or getattr(engine, "request_sync", None)
@@ -378,21 +389,72 @@ class MainWindow(QMainWindow):
 
     # --- leaving -------------------------------------------------------------------
 
+    # Signing out and switching user: first the person's own queued changes are sent (a bounded
+    # wait, on the network pool), then the desk locks (on the database worker), then sync stops
+    # and the server session ends (network pool again). The GUI thread only starts each step and
+    # hears it end, so a bad network never freezes the window.
+
     def sign_out(self) -> None:
+        self._leave(switching=False)
+
+    def switch_user(self) -> None:
+        self._leave(switching=True)
+
+    def _leave(self, *, switching: bool) -> None:
+        if self.leaving:
+            return
+        self.leaving = True
+        for action in (self.sign_out_action, self.sync_action, self.lock_action):
+            action.setEnabled(False)
+        if self.lock_view is not None:
+            self.lock_view.show_message("Signing out…")
+        self.status.showMessage("Sending your changes before you leave…")
+        session = self.session
+        if self.locker.locked:
+            # Nothing can be sent from a locked desk; the count was taken at lock (no store, no network).
+            self._lock_then_end(switching=switching, waiting=session.own_changes_waiting())
+        elif session.sync is None:
+            # Signed in offline: nothing to send with; count on the worker that owns the store.
+            db_worker().submit(lambda _store: session.own_changes_waiting(),
+                               done=lambda outcome: self._lock_then_end(switching=switching, waiting=outcome.value))
+        else:
+            self._off_the_gui_thread(session.send_own_changes,
+                                     then=lambda left: self._lock_then_end(switching=switching, waiting=left))
+
+    def _lock_then_end(self, *, switching: bool, waiting: int | None) -> None:
         if not self.locker.locked:
             self.locker.lock("sign out")
         self.locker.stop()
-        try:
-            self.session.sign_out()
-        except Exception as exc:
-            log.error("sign-out failed: %s", type(exc).__name__)
+        session = self.session
+        self._off_the_gui_thread(session.sign_out,
+                                 then=lambda _done: self._signed_out(switching=switching, waiting=waiting))
+
+    def _signed_out(self, *, switching: bool, waiting: int | None) -> None:
+        notice = changes_waiting_notice(waiting or 0, who=self.session.user.display_name)
+        if notice:
+            self.leaving_notice = box = QMessageBox(None)
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setWindowTitle("Changes waiting to be sent")
+            box.setAccessibleName("Changes waiting to be sent")
+            box.setText(notice)
+            box.open()
+        if switching:
+            self.switch_user_requested.emit()
         bus.session_did_sign_out.emit()
         self.signed_out.emit()
         self.close()
 
-    def switch_user(self) -> None:
-        self.switch_user_requested.emit()
-        self.sign_out()
+    def _off_the_gui_thread(self, task: Callable[[], Any], *, then: Callable[[Any], None]) -> None:
+        """Run ``task`` on the network pool; ``then(result)`` on the GUI thread (None if it failed)."""
+        def job() -> None:
+            try:
+                result = task()
+            except Exception as exc:  # sign-out carries on: the session ends here whatever the server says
+                log.error("%s failed: %s", getattr(task, "__name__", "leaving"), type(exc).__name__)
+                result = None
+            post_to_gui_thread(lambda: then(result))
+
+        network_pool().submit(job)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.locker.locked:

@@ -9,10 +9,16 @@ screen or a laptop that suspends says so on D-Bus:
   ``org.freedesktop.login1.Manager`` before a suspend or hibernation,
   ``PrepareForSleep(false)`` after the resume, and ``Lock`` on this
   workstation session's ``org.freedesktop.login1.Session`` object
-  (``loginctl lock-session``, a screen-lock key handled by logind).
+  (``loginctl lock-session``, a screen-lock key handled by logind);
+- system bus (NetworkManager): ``StateChanged(70)`` on
+  ``org.freedesktop.NetworkManager`` when the machine is connected again
+  (``NM_STATE_CONNECTED_GLOBAL``).
 
 Each lock signal becomes :attr:`OsSessionWatcher.screen_did_lock` on the GUI
-thread, and the resume :attr:`OsSessionWatcher.system_did_resume`.
+thread, the resume :attr:`OsSessionWatcher.system_did_resume`, and the network
+coming back :attr:`OsSessionWatcher.network_did_come_up` (the main window hands
+it to the sync engine, which then pushes at once instead of waiting out its
+backoff).
 
 Why jeepney in a thread and not QtDBus: PySide6's QtDBus holds Python's GIL
 while it connects (``QDBusConnection.connectToBus``), so a bus that accepts the
@@ -47,6 +53,9 @@ LOGIN1 = "org.freedesktop.login1"
 LOGIN1_PATH = "/org/freedesktop/login1"
 LOGIN1_MANAGER = "org.freedesktop.login1.Manager"
 LOGIN1_SESSION = "org.freedesktop.login1.Session"
+NETWORK_MANAGER = "org.freedesktop.NetworkManager"
+NETWORK_MANAGER_PATH = "/org/freedesktop/NetworkManager"
+NM_STATE_CONNECTED_GLOBAL = 70
 
 # Reasons handed to LockController.lock (they reach the log and the audit; no PHI).
 SCREEN_LOCK = "screen lock"
@@ -113,6 +122,7 @@ class OsSessionWatcher(QObject):
 
     screen_did_lock = Signal(str)  # SCREEN_LOCK, SLEEP or SESSION_LOCK
     system_did_resume = Signal()
+    network_did_come_up = Signal()
 
     def __init__(self, *, session_address: str | None = None, system_address: str | None = None,
                  session_id: str | None = None) -> None:
@@ -218,7 +228,8 @@ class OsSessionWatcher(QObject):
         if bus == "session":
             return {_Watch(interface, "ActiveChanged"): ("screen saver", SCREEN_LOCK)
                     for interface in SCREEN_SAVER_INTERFACES}
-        watches = {_Watch(LOGIN1_MANAGER, "PrepareForSleep", LOGIN1_PATH, LOGIN1): ("sleep", SLEEP)}
+        watches = {_Watch(LOGIN1_MANAGER, "PrepareForSleep", LOGIN1_PATH, LOGIN1): ("sleep", SLEEP),
+                   _Watch(NETWORK_MANAGER, "StateChanged", NETWORK_MANAGER_PATH, NETWORK_MANAGER): ("network", "")}
         if not self._login1_running(connection):
             log.info("logind is not running on the system bus; sleep and session locks are noticed "
                      "through Qt and the wall clock only")
@@ -272,6 +283,10 @@ class OsSessionWatcher(QObject):
                     self._dispatch(watch, reason, message.body)
 
     def _dispatch(self, watch: _Watch, reason: str, body: tuple[Any, ...]) -> None:
+        if watch.member == "StateChanged":
+            if body and body[0] == NM_STATE_CONNECTED_GLOBAL:
+                self._post(self.network_did_come_up.emit)
+            return
         # Lock has no argument; ActiveChanged(true) and PrepareForSleep(true) mean "locking now".
         if watch.member == "Lock" or (body and body[0] is True):
             self._post(lambda: self.screen_did_lock.emit(reason))

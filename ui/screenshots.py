@@ -154,6 +154,7 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
         wait_for(lambda: window.lock_view is not None)
         written.append(save(window, out_dir / "lock.png"))
         window.sign_out()
+        wait_for(lambda: desk.window is None)  # signing out runs off the GUI thread; let it end
     finally:
         system.stop()
     return written

@@ -161,6 +161,11 @@ class DeskStatusBar(QStatusBar):
         if waiting:
             # Pushed only in their author's own session: say why they stay.
             words += f" ({waiting} made by a colleague; sent when they next sign in here)"
+        refused = int(getattr(status, "refused_audit", 0) or 0)
+        if refused:
+            # Not lost and not blocking: the server would not take them (someone never signed in here).
+            words += (f"; {refused} audit record{'s' if refused != 1 else ''} the server refused "
+                      "kept on this desk for a manager to review")
         self.pending.setText(words)
         zone = self.zone or datetime.now().astimezone().tzinfo
         now = datetime.now(zone)

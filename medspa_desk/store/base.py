@@ -27,6 +27,7 @@ from medspa_desk.rules import NotPermitted, UseCase, may, refusal
 from medspa_desk.scheduling import local_day
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.errors import Corrupt, InvalidChange, NotFound, StoreClosed, StoreError
+from medspa_desk.store.outbox_watch import OutboxWatch
 from medspa_desk.store.rows import Table
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class StoreBase:
         self._conn = conn
         self._audit = AuditTrail(conn)
         self._zones: dict[UUID, ZoneInfo] = {}
+        self.outbox_watch = OutboxWatch(conn)  # the sync engine listens: a committed write is pushed
 
     # --- plumbing -------------------------------------------------------------
 
@@ -138,6 +140,7 @@ class StoreBase:
             yield conn
             conn.execute("COMMIT")
         except BaseException as exc:
+            self.outbox_watch.rolled_back()
             if conn.in_transaction:
                 try:
                     conn.execute("ROLLBACK")
@@ -146,6 +149,7 @@ class StoreBase:
             if isinstance(exc, _DB_ERRORS):
                 raise translate(exc) from None
             raise
+        self.outbox_watch.committed()
 
     def _rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
         try:

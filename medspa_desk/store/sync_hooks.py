@@ -433,6 +433,29 @@ class SyncMixin(StoreBase):
                              "DO UPDATE SET value = excluded.value",
                              (AUDIT_SENT_THROUGH, str(first_unsent - 1)))
 
+    def mark_audit_refused(self, ids: Iterable[UUID]) -> None:
+        """Note events the server refused: kept for the manager (:meth:`refused_audit`), never sent again.
+
+        They also count as settled for the high-water mark, so they no longer
+        stand at the head of :meth:`unsent_audit` in front of newer events.
+        """
+        refused = [str(i) for i in ids]
+        if not refused:
+            return
+        with self._write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO audit_refused (id, refused_at) VALUES (?, ?)",
+                             [(i, utc_now().isoformat()) for i in refused])
+        self.mark_audit_sent(UUID(i) for i in refused)
+
+    def refused_audit(self, limit: int = 500) -> list[AuditEvent]:
+        """Events of this desk the server refused, oldest first (for the manager to review)."""
+        rows = self._rows("SELECT a.event FROM audit AS a JOIN audit_refused AS r ON r.id = a.id "
+                          "ORDER BY a.position LIMIT ?", (max(0, limit),))
+        return [AuditEvent.model_validate_json(event) for (event,) in rows]
+
+    def refused_audit_count(self) -> int:
+        return int(self._one("SELECT count(*) FROM audit_refused")[0])
+
     def _audit_sent_through(self) -> int:
         row = self._one("SELECT value FROM sync_state WHERE name = ?", (AUDIT_SENT_THROUGH,))
         return int(row[0]) if row else 0

@@ -2,9 +2,14 @@
 
 Two threads. The *worker* runs sync cycles: push outbox batches (with the
 local audit events) until the outbox is empty, then pull pages of changes
-after the store's cursor. It runs when woken (a local write, a notice from
-the watcher, :meth:`SyncEngine.sync_now`), on a timer, and after a failure on
-an exponential backoff with jitter. The *watcher* holds the server's change
+after the store's cursor. It runs when woken (a notice from the watcher,
+:meth:`SyncEngine.sync_now`, and every committed write that added to the
+outbox: the engine listens to the store's :class:`OutboxWatch`, so no caller
+has to remember to nudge it), on a timer, and after a failure on an
+exponential backoff with jitter. While a retry waits on the backoff (offline),
+a local write stays queued for that retry instead of opening a connection of
+its own; the network coming back (the watcher reaches the server, or the OS
+says so through :meth:`SyncEngine.network_did_return`) pushes at once. The *watcher* holds the server's change
 stream open (``/sync/changes/stream``; long-polls ``/sync/changes`` on a
 server without it) and wakes the worker when the server has something new.
 
@@ -85,8 +90,9 @@ def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[
     return store.outbox_batch(limit, author=author), store.unsent_audit(AUDIT_BATCH)
 
 
-def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int]:
-    return store.outbox_count(), store.outbox_waiting_for_others(signed_in), len(store.conflicts())
+def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int, int]:
+    return (store.outbox_count(), store.outbox_waiting_for_others(signed_in), len(store.conflicts()),
+            store.refused_audit_count())
 
 
 def _apply_page(store: Any, *, page: PulledPage) -> Changes:
@@ -237,9 +243,13 @@ class SyncEngine:
         self._paused = False
         self._halted_by: SyncError | None = None  # an error no retry fixes (sign in, revoked)
         self._known_cursor = 0
+        # When the worker's next try after a failure is due (monotonic); None when the last cycle worked.
+        self._retry_at: float | None = None
+        self._cycles_ended = 0  # tries by the worker, counted when each ends (well or not)
         self._api: CentralApi | None = None
         self._watch_api: CentralApi | None = None
         self._threads: list[threading.Thread] = []
+        self._follow_outbox(store)
 
     # --- public --------------------------------------------------------------------------
 
@@ -279,10 +289,33 @@ class SyncEngine:
             self._api = None
 
     def sync_now(self) -> None:
-        """Run a cycle as soon as possible (a local write, a person pressing Sync)."""
+        """Run a cycle as soon as possible (a person pressing Sync)."""
         self._wake.set()
 
-    notify_local_write = sync_now
+    def notify_local_write(self) -> None:
+        """A write added to the outbox: push it now, or, while a retry waits on the backoff, with that retry."""
+        retry_at = self._retry_at
+        if retry_at is not None and time.monotonic() < retry_at:
+            return
+        self._wake.set()
+
+    def network_did_return(self) -> None:
+        """The server answered again (or the OS says the network is up): end the backoff, push at once."""
+        if self._retry_at is None:
+            return
+        self._retry_at = None
+        self._backoff.reset()
+        self._wake.set()
+
+    @property
+    def cycles_ended(self) -> int:
+        """How many of the worker's tries have ended: a caller waits for one that began after it asked."""
+        return self._cycles_ended
+
+    @property
+    def waiting_to_retry(self) -> bool:
+        """The last cycle failed and the next one waits on the backoff (offline, or the server in trouble)."""
+        return self._retry_at is not None
 
     def pause(self) -> None:
         """Stop touching the store (lock, suspend); no new store call starts until :meth:`resume`.
@@ -311,6 +344,7 @@ class SyncEngine:
         with self._store_lock:
             if store is not None:
                 self._store = store
+                self._follow_outbox(store)
             if session is not None:
                 self._session = session
             self._paused = False
@@ -348,7 +382,7 @@ class SyncEngine:
                 due = time.monotonic() + self._interval_s
             except SyncError as error:
                 if error.retry:
-                    due = time.monotonic() + self._backoff.next_delay()
+                    due = self._retry_at = time.monotonic() + self._backoff.next_delay()
                 else:
                     self._halted_by = error
                     due = time.monotonic() + self._interval_s
@@ -357,11 +391,13 @@ class SyncEngine:
                 # broken status read): the thread must outlive it, or sync stops unseen.
                 log.warning("sync worker: unexpected %s; retrying", type(exc).__name__)
                 self._set_status(message=UNEXPECTED_TROUBLE, progress=None)
-                due = time.monotonic() + self._backoff.next_delay()
+                due = self._retry_at = time.monotonic() + self._backoff.next_delay()
             else:
+                self._retry_at = None
                 self._backoff.reset()
                 due = time.monotonic() + self._interval_s
             finally:
+                self._cycles_ended += 1
                 self._pulled.set()
 
     def _cycle(self) -> Changes:
@@ -412,6 +448,9 @@ class SyncEngine:
         announce(self._callbacks.sync_did_fail, final)
         return final
 
+    def _follow_outbox(self, store: Any) -> None:
+        store.outbox_watch.listen(self.notify_local_write)
+
     def _server(self) -> CentralApi:
         if self._api is None:
             self._api = CentralApi(self._client_factory())
@@ -439,19 +478,27 @@ class SyncEngine:
             self._counts_to_status(online=True)
             if len(mutations) < self._push_batch and len(audit) < AUDIT_BATCH:
                 return changes
-            if not mutations and not set(response.audit_stored_ids) & {event.id for event in audit}:
+            if not mutations and not set(response.audit_stored_ids) & {event.id for event in audit} \
+                    and response.audit_stored:
                 log.warning("the server kept none of %d audit events; they stay for the next sync", len(audit))
                 return changes
 
     @staticmethod
     def _settle(store: Any, *, response: PushResponse, audit: list[Any]) -> Changes:
         done = store.settle(list(response.results))
-        # Only what the server says it holds counts as sent: an event it refused
-        # stays on this desk and goes again, never silently dropped.
+        # Only what the server says it holds counts as sent. An event it left out was refused
+        # (its actor never signed in on this workstation): kept on this desk for the manager,
+        # never dropped, and never sent again in front of newer events.
         stored = set(response.audit_stored_ids)
         sent = [event.id for event in audit if event.id in stored]
         if sent:
             store.mark_audit_sent(sent)
+        refused = [event.id for event in audit if event.id not in stored]
+        if refused and (stored or response.audit_stored == 0):
+            # (An answer that stored events but names none is from a server that does not list
+            # them: nothing there says which were refused, so they all go again.)
+            log.warning("the server refused %d audit events; kept on this desk for the manager", len(refused))
+            store.mark_audit_refused(refused)
         return done
 
     # --- pull ----------------------------------------------------------------------------
@@ -559,6 +606,8 @@ class SyncEngine:
         """A notice (or a heartbeat, None) on the change stream; False closes the stream."""
         if self._stopping.is_set() or self._paused or self._halted_by is not None:
             return False
+        # The stream is open: the server answers, so a retry waiting on the backoff need not wait.
+        self.network_did_return()
         if notice is not None and notice.latest_seq > self._known_cursor:
             self._wake.set()
         return True
@@ -566,6 +615,7 @@ class SyncEngine:
     def _wait_by_long_poll(self, api: CentralApi) -> None:
         answer = self._session.call(functools.partial(
             api.changes_since, after=self._known_cursor, wait_s=self._poll_wait_s))
+        self.network_did_return()  # the server answered: a retry waiting on the backoff need not wait
         if answer.changed and not self._paused:
             self._pulled.clear()
             self._wake.set()
@@ -576,7 +626,7 @@ class SyncEngine:
 
     def _counts_to_status(self, **fields: Any) -> None:
         try:
-            pending, others, conflicts = self.with_store(functools.partial(
+            pending, others, conflicts, refused = self.with_store(functools.partial(
                 _counts, signed_in=self._session.user.id))
         except (SyncCancelled, StoreError):
             self._set_status(**fields)
@@ -585,7 +635,8 @@ class SyncEngine:
             log.warning("sync status counts: unexpected %s", type(exc).__name__)
             self._set_status(**fields)
             return
-        self._set_status(pending=pending, waiting_for_others=others, conflicts=conflicts, **fields)
+        self._set_status(pending=pending, waiting_for_others=others, conflicts=conflicts,
+                         refused_audit=refused, **fields)
 
     def _set_status(self, **fields: Any) -> None:
         with self._status_lock:

@@ -30,6 +30,8 @@ class SyncStatus:
     waiting_for_others: int = 0
     last_success_at: datetime | None = None
     conflicts: int = 0
+    # Audit events of this desk the server refused: kept here for a manager (store.refused_audit()).
+    refused_audit: int = 0
     progress: Progress | None = None
     # The sentence to show (empty when all is well).
     message: str = ""

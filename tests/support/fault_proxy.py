@@ -29,6 +29,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 import h11
 
@@ -75,6 +76,7 @@ class FaultProxy:
         self._kinds: Sequence[Fault] = EVERY_FAULT
         self._rng = random.Random(0)
         self._offline = False
+        self.connections = 0  # TCP connections accepted (refused ones too, while offline)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sockets: set[socket.socket] = set()
@@ -181,6 +183,7 @@ class FaultProxy:
                 return
             with self._lock:
                 offline = self._offline
+                self.connections += 1
             if offline:
                 _reset(raw)
                 continue
@@ -226,6 +229,14 @@ class FaultProxy:
             if fault is Fault.DELAY:
                 self._stop.wait(self.delay_s)
             upstream.sendall(b"".join(to_upstream.send(event) for event in request if event is not None))
+            if fault in (Fault.NONE, Fault.DELAY):
+                # Passed on as it arrives: a change stream's events must reach the desk before it ends.
+                self._pass_on(upstream, to_upstream, client, from_client)
+                if from_client.our_state is h11.MUST_CLOSE or to_upstream.our_state is h11.MUST_CLOSE:
+                    return
+                from_client.start_next_cycle()
+                to_upstream.start_next_cycle()
+                continue
             response = self._read_message(upstream, to_upstream, request_side=False)
             if response is None:
                 raise _Hangup
@@ -240,6 +251,29 @@ class FaultProxy:
                 return
             from_client.start_next_cycle()
             to_upstream.start_next_cycle()
+
+    @staticmethod
+    def _pass_on(upstream: socket.socket, to_upstream: h11.Connection, client: socket.socket,
+                 from_client: h11.Connection) -> None:
+        """Relay one response from ``upstream`` to ``client`` event by event, until its end."""
+        while True:
+            event = to_upstream.next_event()
+            if event is h11.NEED_DATA:
+                data = upstream.recv(_CHUNK)
+                to_upstream.receive_data(data)
+                continue
+            if isinstance(event, h11.ConnectionClosed):
+                raise _Hangup
+            if isinstance(event, h11.InformationalResponse):
+                continue
+            if isinstance(event, h11.Response):
+                event = h11.Response(status_code=event.status_code, headers=list(event.headers),
+                                     reason=event.reason)
+            data = from_client.send(event)
+            if data:
+                client.sendall(data)
+            if isinstance(event, h11.EndOfMessage):
+                return
 
     @staticmethod
     def _read_message(sock: socket.socket, conn: h11.Connection, *,
@@ -266,3 +300,12 @@ class FaultProxy:
             events.append(event)
             if isinstance(event, h11.EndOfMessage):
                 return events
+
+
+def proxy_in_front_of(live: Any, **options: Any) -> FaultProxy:
+    """A proxy (start it with ``with``) between desks and the live API, showing desks a certificate from its CA."""
+    facing_desks = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    facing_desks.load_cert_chain(live.tls.cert_path, live.tls.key_path)
+    facing_api = ssl.create_default_context(cafile=live.ca_path)
+    return FaultProxy(("127.0.0.1", live.port), server_context=facing_desks, upstream_context=facing_api,
+                      **options)

@@ -18,6 +18,9 @@ from tests.ui.phi_walk import phi_found
 from tests.ui.test_lock import open_desk, open_profile, settle_deletes
 from ui.os_session import (
     LOGIN1,
+    NETWORK_MANAGER,
+    NETWORK_MANAGER_PATH,
+    NM_STATE_CONNECTED_GLOBAL,
     SCREEN_LOCK,
     SESSION_LOCK,
     SLEEP,
@@ -173,6 +176,29 @@ def test_a_system_bus_without_logind_is_one_info_line(
         "logind is not running on the system bus; sleep and session locks are noticed through Qt and "
         "the wall clock only"]
     assert "session lock" not in watcher.listening
+
+
+def test_network_manager_saying_connected_tells_the_desk_the_network_is_back(
+        qtbot: Any, system_bus: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XDG_SESSION_ID", raising=False)
+    nm = QDBusConnection.connectToBus(system_bus, "fake-network-manager")
+    assert nm.isConnected(), nm.lastError().message()
+    manager = PlatformObject(nm, service=NETWORK_MANAGER, path=NETWORK_MANAGER_PATH, interface=NETWORK_MANAGER)
+    watcher = OsSessionWatcher(session_address="")  # the system bus alone
+    heard: list[str] = []
+    watcher.network_did_come_up.connect(lambda: heard.append("up"))
+    watcher.start()
+    try:
+        assert watcher.settled.wait(SETTLE_S)
+        assert "network" in watcher.listening
+        manager.emit("StateChanged", 20)  # NM_STATE_DISCONNECTED: nothing to do
+        with qtbot.waitSignal(watcher.network_did_come_up, timeout=10_000):
+            manager.emit("StateChanged", NM_STATE_CONNECTED_GLOBAL)
+        assert heard == ["up"]  # signals arrive in order: the disconnect said nothing
+    finally:
+        watcher.stop()
+        manager.close()
+        QDBusConnection.disconnectFromBus("fake-network-manager")
 
 
 def test_login1_session_paths_are_escaped_as_logind_does() -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from medspa_desk.session import sign_in as session_sign_in
 from medspa_desk.store import StoreError
 from tests.support.live_api import LiveApi
 from tests.ui.conftest import release_worker
+from tests.ui.online import wait_for
 from ui.conflicts import ConflictInbox
 from ui.desk_backend import DeskBackend
 from ui.events import CoreEventBridge
@@ -72,15 +72,6 @@ class TwoDesks:
     a: DeskSession
     b: DeskSession
     client: Client
-
-
-def wait_for(condition: Callable[[], bool], *, what: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def allergies_on(session: DeskSession, client_id: Any) -> str | None:

@@ -4,7 +4,8 @@ A :class:`Desk` signs in online through the real API (behind the fault proxy
 when one is given), creates its vault and store, and runs a :class:`SyncEngine`
 whose refresh tokens rotate into the real keychain. Tests write through
 ``desk.write(...)`` so their writes and the engine's never interleave on the
-one SQLCipher connection.
+one SQLCipher connection; nothing nudges the engine by hand (the store's
+outbox watch does, as it does in the app).
 """
 
 from __future__ import annotations
@@ -78,10 +79,8 @@ class Desk:
         return self.directory / "desk.db"
 
     def write(self, task: Callable[[Store], T]) -> T:
-        """A local write under the engine's store lock, then a nudge to sync."""
-        result = self.engine.with_store(task)
-        self.engine.notify_local_write()
-        return result
+        """A local write under the engine's store lock; the store's outbox watch wakes the engine."""
+        return self.engine.with_store(task)
 
     def read(self, task: Callable[[Store], T]) -> T:
         return self.engine.with_store(task)
@@ -104,10 +103,16 @@ class Desk:
 
 
 def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | None = None,
-              name: str = "desk", start: bool = True, **engine_options: Any) -> Desk:
-    """Sign ``who`` (a seeded role or username) in online and set up a workstation in ``directory``."""
+              name: str = "desk", start: bool = True,
+              on_request: Callable[[httpx.Request], None] | None = None, **engine_options: Any) -> Desk:
+    """Sign ``who`` (a seeded role or username) in online and set up a workstation in ``directory``.
+
+    ``on_request`` hears each request the engine's HTTP clients send (httpx's own event hook).
+    """
     url = server_url or live.base_url
     factory = client_factory(url, live.ca_path)
+    if on_request is not None:
+        factory = functools.partial(_hooked_client, factory, on_request)
     api = CentralApi(factory())
     user = live.users[who]
     tokens = sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
@@ -135,6 +140,12 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
     if start:
         desk.engine.start()
     return desk
+
+
+def _hooked_client(factory: Callable[[], httpx.Client], on_request: Callable[[httpx.Request], None]) -> httpx.Client:
+    client = factory()
+    client.event_hooks["request"].append(on_request)
+    return client
 
 
 def wait_until(condition: Callable[[], bool], *, timeout_s: float = 60.0, what: str = "condition") -> None:

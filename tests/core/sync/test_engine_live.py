@@ -367,21 +367,35 @@ def test_a_sign_in_that_claims_the_workstation_without_its_proof_gets_no_key(
         desk.close()
 
 
-def test_an_audit_event_the_server_refuses_stays_on_the_desk_and_is_not_marked_sent(
+def test_audit_events_the_server_refuses_are_kept_for_the_manager_and_never_block_newer_ones(
         live: LiveApi, tmp_path: Path, secret_service: None) -> None:
     from uuid import uuid4
 
+    import sqlalchemy as sa
+
+    from medspa_api.db import tables as t
     from medspa_desk.records import AuditAction, AuditEvent
+    from medspa_desk.sync.engine import AUDIT_BATCH
 
     desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
     try:
-        stranger = AuditEvent(actor_user_id=uuid4(), action=AuditAction.VIEW, entity="client", entity_id=uuid4())
-        own = AuditEvent(actor_user_id=desk.session.user.id, action=AuditAction.LOCK, entity="user",
-                         entity_id=desk.session.user.id)
-        desk.write(lambda store: (store.audit.record(stranger), store.audit.record(own)))
+        # A whole push's worth of events by someone who never signed in here, then the desk's own.
+        strangers = [AuditEvent(actor_user_id=uuid4(), action=AuditAction.VIEW, entity="client",
+                                entity_id=uuid4()) for _ in range(AUDIT_BATCH)]
+        own = [AuditEvent(actor_user_id=desk.session.user.id, action=AuditAction.LOCK, entity="user",
+                          entity_id=desk.session.user.id) for _ in range(3)]
+        desk.write(lambda store: [store.audit.record(event) for event in (*strangers, *own)])
         desk.engine.run_once()
-        unsent = {event.id for event in desk.write(lambda store: store.unsent_audit(1000))}
-        assert stranger.id in unsent  # refused by the server: kept, never dropped as "sent"
-        assert own.id not in unsent
+        assert desk.read(lambda store: store.unsent_audit(AUDIT_BATCH * 2)) == []
+        with live.database.transaction(live.tenant.id, write=False) as conn:
+            arrived = set(conn.execute(sa.select(t.audit.c.id).where(
+                t.audit.c.tenant_id == live.tenant.id, t.audit.c.id.in_([e.id for e in own]))).scalars())
+        assert arrived == {event.id for event in own}
+        refused = desk.read(lambda store: store.refused_audit(AUDIT_BATCH * 2))
+        assert [event.id for event in refused] == [event.id for event in strangers]  # kept, in order
+        assert desk.read(lambda store: store.refused_audit_count()) == AUDIT_BATCH
+        assert desk.engine.status.refused_audit == AUDIT_BATCH  # shown in the status bar
+        desk.engine.run_once()  # never sent again
+        assert desk.read(lambda store: store.unsent_audit(10)) == []
     finally:
         desk.close()
