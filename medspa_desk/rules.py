@@ -60,6 +60,7 @@ class UseCase(StrEnum):
     EXPORT_CLIENT_RECORD = "export_client_record"
     PRINT_OR_SAVE_FORM = "print_or_save_form"
     SET_UP_PRACTICE = "set_up_practice"
+    MAKE_COMPLIANCE_BINDER = "make_compliance_binder"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.PRINT_OR_SAVE_FORM: Permission(EVERYONE, who="anyone signed in"),
     U.SET_UP_PRACTICE: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
                                   doing="change the practice's set-up"),
+    U.MAKE_COMPLIANCE_BINDER: Permission(MANAGERS, who="a manager or an admin",
+                                         doing="make the compliance binder"),
 })
 del K, U
 

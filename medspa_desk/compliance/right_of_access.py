@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.compliance.exports import write_export
 from medspa_desk.compliance.fhir import ClientRecord, PhotoCopy, client_bundle
 from medspa_desk.compliance.record_pdf import record_pdf
 from medspa_desk.documents.pdf import consent_pdf
 from medspa_desk.documents.questionnaire import shipped_questionnaire
 from medspa_desk.records import (
     Appointment,
-    AuditAction,
     Client,
     IntakeForm,
     Location,
@@ -29,8 +29,6 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.store.actor import Actor
-from medspa_desk.store.errors import StoreError
-from medspa_desk.store.files import write_atomic
 from medspa_desk.store.photos import photo_image, photos_for
 
 FHIR_DETAIL = "fhir_r4_bundle"
@@ -73,17 +71,8 @@ def bundle_json(record: ClientRecord, *, now: datetime | None = None) -> bytes:
 
 
 def _write_audited(store: Any, *, data: bytes, path: Path, actor: Actor, client_id: UUID, detail: str) -> Path:
-    try:
-        write_atomic(Path(path), data)
-    except OSError as exc:
-        with store._write():
-            store._note(actor, AuditAction.EXPORT, entity=Client.entity, entity_id=client_id,
-                        outcome="failed", detail=detail)
-        raise StoreError(f"The record could not be written to {Path(path).parent} "
-                         f"({exc.strerror or type(exc).__name__}). Pick another folder.") from None
-    with store._write():
-        store._note(actor, AuditAction.EXPORT, entity=Client.entity, entity_id=client_id, detail=detail)
-    return Path(path)
+    return write_export(store, data=data, path=path, actor=actor, entity=Client.entity, entity_id=client_id,
+                        detail=detail)
 
 
 def export_client_fhir(store: Any, *, client_id: UUID, actor: Actor, location: Location, path: Path,

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from medspa_desk.desk import charts, clients, copies, forms, practice, visits
+from medspa_desk.desk import charts, clients, compliance, copies, forms, practice, visits
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
 from medspa_desk.protocol import Mutation, MutationKind
 from medspa_desk.records import (
@@ -175,6 +175,8 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.READ_CLINICAL_DETAIL: _read_clinical,
     UseCase.EXPORT_CLIENT_RECORD: lambda s, a: clients.export_client_record(
         s.store, actor=a, client_id=s.client().id, location=s.location, pdf_path=s.folder / f"export-{new_id()}.pdf"),
+    UseCase.MAKE_COMPLIANCE_BINDER: lambda s, a: compliance.save_compliance_binder(
+        s.store, actor=a, location=s.location, path=s.folder / f"binder-{new_id()}.pdf"),
     UseCase.PRINT_OR_SAVE_FORM: lambda s, a: copies.save_form_copy(
         s.store, actor=a, form=copies.PrintedForm(entity="consent", entity_id=new_id(), detail="consent"),
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),

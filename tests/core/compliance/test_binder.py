@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from medspa_desk.compliance.binder import MISSING
+from medspa_desk.desk.compliance import BINDER_ENTITY, save_compliance_binder
+from medspa_desk.records import AuditAction
+
+
+def _words(path) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def test_the_binder_shows_the_ten_line_items_with_evidence_and_says_missing_where_the_practice_has_none(
+        store, demo, manager, tmp_path):
+    before = store.audit.count()
+
+    path = save_compliance_binder(store, actor=manager, location=demo.location, path=tmp_path / "binder.pdf")
+
+    words = _words(path)
+    for number, title in enumerate(("A documented risk assessment", "Audit controls",
+                                    "Access controls and unique user IDs", "Encryption at rest and in transit",
+                                    "Backup and disaster recovery", "Workforce training", "A sanction policy",
+                                    "Incident response procedures", "A business associate agreement",
+                                    "Physical safeguards"), start=1):
+        assert f"{number}. {title}" in words, title
+    assert "hash chain was checked link by link for this binder and holds" in words
+    assert f"after {demo.location.idle_lock_minutes} minutes" in words
+    assert f"{sum(u.active for u in demo.users)} active staff accounts" in words
+    assert "SQLCipher 4." in words
+    assert words.count(f"{MISSING}:") == 6  # risk assessment, restore drill, training, sanctions, incidents, BAAs
+    assert "4 of 10 line items are fully evidenced" in words
+    exports = [(e.action, e.entity, e.actor_user_id) for e in store.audit.events(after_position=before)
+               if e.action is AuditAction.EXPORT]
+    assert exports == [(AuditAction.EXPORT, BINDER_ENTITY, manager.user_id)]
+
+
+def test_the_binder_says_plainly_when_the_audit_trail_fails_its_check(store, demo, manager, tmp_path):
+    # Tampering the way an attacker with the key would: the desk's triggers refuse UPDATE, so drop
+    # them first, as only someone holding the open database could.
+    store.client(demo.clients[0].id, actor=manager)  # an audited view to tamper with
+    conn = store.connection
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'"
+                                ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    changed = conn.execute("UPDATE audit SET event = replace(event, '\"view\"', '\"update\"') WHERE position = "
+                           "(SELECT max(position) FROM audit)").rowcount
+    conn.commit()
+    assert changed == 1 and not store.audit.verify().ok
+
+    words = _words(save_compliance_binder(store, actor=manager, location=demo.location, path=tmp_path / "b.pdf"))
+
+    assert "FAILED its check" in words and "Report it as a security incident" in words
+
+
+def test_only_a_manager_or_admin_makes_the_binder_and_a_refusal_is_audited(store, demo, front_desk, tmp_path):
+    import pytest
+
+    from medspa_desk.rules import NotPermitted
+
+    before = store.audit.count()
+    with pytest.raises(NotPermitted, match="Only a manager or an admin can make the compliance binder"):
+        save_compliance_binder(store, actor=front_desk, location=demo.location, path=tmp_path / "b.pdf")
+    assert not (tmp_path / "b.pdf").exists()
+    assert [e.action for e in store.audit.events(after_position=before)] == [AuditAction.ACCESS_DENIED]
