@@ -1,4 +1,11 @@
-"""Client demographics: created whole, then merged field by field from the client's base."""
+"""Client demographics: created whole, then merged field by field from the client's base.
+
+A field this desk changed and the server still holds at the desk's base value
+is applied. A field changed on both sides since that base (any field: a phone,
+an email, an allergy) is not touched: it goes to review, and the desk whose
+change lost gets an inbox entry with both values. Nothing is overwritten until
+someone picks.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,6 @@ from medspa_api.sync.outcomes import Conflicted, Rejected
 from medspa_desk.records import Client, Record, utc_now
 
 SERVER_FIELDS = frozenset({"id", "version", "seq", "updated_at"})
-REVIEW_FIELDS = Client.IDENTITY_FIELDS | Client.SAFETY_FIELDS
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,10 @@ def update(ctx: PushContext) -> Record | Merged:
         theirs = held.get(field)
         if theirs == new:
             continue
-        changed_here = field in base and base[field] != theirs
-        if changed_here and field in REVIEW_FIELDS:
+        changed_elsewhere = field in base and base[field] != theirs
+        if changed_elsewhere:
             review.append(field)
         else:
-            # Changed only by this desk, or changed on both sides in a field that merges: newest wins.
             apply[field] = new
     stored: Record = current
     if apply:
