@@ -167,6 +167,9 @@ class ConflictInbox(QDialog):
         layout.addWidget(self.explanation)
         layout.addLayout(buttons)
         self.conflicts: list[Conflict] = []
+        # Which reload may still be shown: a reload asked for before the person's latest choice
+        # (a sync finishing just as they click) would show the inbox as it was before that choice.
+        self._latest_reload = 0
         self.list.currentRowChanged.connect(self._choose)
         self.rebook.clicked.connect(lambda: self._resolve(
             lambda store, c, actor: rebook_at_next_free_slot(store, c, actor=actor)))
@@ -183,8 +186,15 @@ class ConflictInbox(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        QueryOp(self, body=lambda store: store.conflicts(open_only=True), success=self._show,
+        self._latest_reload += 1
+        ticket = self._latest_reload
+        QueryOp(self, body=lambda store: store.conflicts(open_only=True),
+                success=lambda conflicts: self._show_if_latest(ticket, conflicts),
                 failure=lambda exc: self.explanation.setText(describe_error(exc))).run()
+
+    def _show_if_latest(self, ticket: int, conflicts: list[Conflict]) -> None:
+        if ticket == self._latest_reload:
+            self._show(conflicts)
 
     def _on_changes(self, changes: Any, _initiator: Any) -> None:
         if getattr(changes, "conflicts", False):
@@ -234,6 +244,7 @@ class ConflictInbox(QDialog):
         if conflict is None:
             return
         actor = self.session.actor
+        self._latest_reload += 1  # reloads asked for before this choice read the inbox before it
         CollectionOp(self, body=lambda store: action(store, conflict, actor),
                      success=lambda _changes: self.reload(),
                      failure=lambda exc: self.explanation.setText(describe_error(exc))).run()

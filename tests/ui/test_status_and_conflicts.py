@@ -21,7 +21,7 @@ from tests.support.live_api import LiveApi
 from tests.ui.conftest import release_worker
 from ui.conflicts import ConflictInbox
 from ui.desk_backend import DeskBackend
-from ui.events import CoreEventBridge
+from ui.events import CoreEventBridge, bus
 from ui.operations import db_worker
 from ui.status_bar import DeskStatusBar
 
@@ -161,6 +161,9 @@ def test_discarding_a_conflict_keeps_the_other_desks_value(qtbot: Any, two_desks
     make_allergy_conflict(two_desks, mine="Sulfa drugs", theirs="Aspirin")
     inbox = open_inbox(qtbot, two_desks.a)
     with qtbot.waitSignal(inbox.did_load, timeout=10_000) as reloaded:
+        # A sync cycle finishing just as the person clicks (as desk A's engine does whenever a
+        # change notice arrives) asks for a reload that reads the inbox before the discard.
+        bus.sync_did_finish.emit(None)
         inbox.discard.click()
     assert reloaded.args == [0]
     assert "Nothing to review" in inbox.explanation.text()
