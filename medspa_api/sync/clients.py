@@ -14,6 +14,7 @@ from typing import Any
 
 from medspa_api.sync.context import PushContext, parse
 from medspa_api.sync.outcomes import Conflicted, Rejected
+from medspa_desk.protocol import FieldChoice, FieldConflict
 from medspa_desk.records import Client, Record, utc_now
 
 SERVER_FIELDS = frozenset({"id", "version", "seq", "updated_at"})
@@ -21,11 +22,10 @@ SERVER_FIELDS = frozenset({"id", "version", "seq", "updated_at"})
 
 @dataclass(frozen=True)
 class Merged:
-    """An update applied in part: the fields in ``review_fields`` were kept as the server had them."""
+    """An update applied in part: the fields in ``conflict`` were kept as the server had them."""
 
     record: Record
-    review_fields: tuple[str, ...]
-    theirs: dict[str, Any]
+    conflict: FieldConflict
 
 
 def create(ctx: PushContext) -> Record:
@@ -48,14 +48,14 @@ def update(ctx: PushContext) -> Record | Merged:
     current = ctx.current(Client)
     held = current.to_json()
     apply: dict[str, Any] = {}
-    review: list[str] = []
+    review: list[FieldChoice] = []
     for field, new in changes.items():
         theirs = held.get(field)
         if theirs == new:
             continue
         changed_elsewhere = field in base and base[field] != theirs
         if changed_elsewhere:
-            review.append(field)
+            review.append(FieldChoice(field=field, mine=new, theirs=theirs))
         else:
             apply[field] = new
     stored: Record = current
@@ -64,5 +64,5 @@ def update(ctx: PushContext) -> Record | Merged:
                                 "updated_at": utc_now().isoformat()})
         stored = ctx.log.save(merged, mutation_id=ctx.mutation.id, deleted=merged.deleted, is_new=False)
     if review:
-        return Merged(stored, tuple(sorted(review)), stored.to_json())
+        return Merged(stored, FieldConflict(fields=tuple(sorted(review, key=lambda choice: choice.field))))
     return stored

@@ -78,4 +78,4 @@ def parse(record_type: type[R], data: dict[str, Any]) -> R:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
         raise Rejected("invalid_payload", f"The {record_type.entity} is not valid at {where}: "
-                       f"{first.get('msg', 'invalid value')}.") from None
+                       f"{first.get('msg', 'invalid value')}.", field=where) from None

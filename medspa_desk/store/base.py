@@ -92,6 +92,7 @@ class StoreBase:
 
     _conn: Any
     _audit: AuditTrail
+    _writing = False  # inside a write: a nested one joins it (a resolution and the change it picks)
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
@@ -113,10 +114,14 @@ class StoreBase:
     @contextmanager
     def _write(self) -> Iterator[Any]:
         conn = self._live()
+        if self._writing:
+            yield conn
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except _DB_ERRORS as exc:
             raise translate(exc) from None
+        self._writing = True
         try:
             yield conn
             conn.execute("COMMIT")
@@ -129,6 +134,8 @@ class StoreBase:
             if isinstance(exc, _DB_ERRORS):
                 raise translate(exc) from None
             raise
+        finally:
+            self._writing = False
 
     def _rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
         try:
