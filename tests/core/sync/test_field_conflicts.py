@@ -15,7 +15,9 @@ from uuid import UUID
 
 import pytest
 
+from medspa_desk.desk.conflicts import Choice, NeedsConfirmation, resolve_conflict
 from medspa_desk.records import Client, Conflict, ConflictKind
+from medspa_desk.store import NotFound
 from tests.api.desk import Desk as ApiDesk
 from tests.core.sync.desks import Desk, new_client, open_desk
 from tests.support.live_api import LiveApi
@@ -95,3 +97,61 @@ def test_a_phone_changed_on_two_offline_desks_goes_to_the_inbox_of_the_desk_that
         "the later push does not overwrite the first"
     assert local_client(winner, client_id).phone == "555-100-0001"
     assert local_client(loser, client_id).phone == "555-100-0001", "the losing desk shows the server's copy"
+
+
+@pytest.mark.parametrize(("choice", "kept"), [(Choice.KEEP_MINE, "555-200-0002"), (Choice.KEEP_THEIRS, "555-100-0001")])
+def test_resolving_a_phone_conflict_applies_the_pick_on_both_desks(
+        offline_desks: OfflineDesks, choice: Choice, kept: str) -> None:
+    a, b, client_id = offline_desks.a, offline_desks.b, offline_desks.client.id
+    change_phone(a, client_id, "555-100-0001")
+    change_phone(b, client_id, "555-200-0002")
+    a.engine.run_once()
+    b.engine.run_once()
+    [entry] = open_conflicts(b)
+
+    b.write(lambda store: resolve_conflict(store, entry.id, choice=choice, actor=b.actor))
+    b.engine.run_once()
+    a.engine.run_once()
+
+    assert open_conflicts(a) == [] and open_conflicts(b) == []
+    assert on_server(offline_desks.live, client_id)["phone"] == kept
+    assert local_client(a, client_id).phone == kept and local_client(b, client_id).phone == kept
+    [closed] = b.read(lambda store: store.conflicts(open_only=False))
+    assert closed.resolution == choice.value
+
+
+def test_keeping_the_other_allergy_asks_first_and_nothing_changes_until_confirmed(
+        offline_desks: OfflineDesks) -> None:
+    a, b, client_id = offline_desks.a, offline_desks.b, offline_desks.client.id
+    a.write(lambda store: store.update_client(client_id, {"allergies": "Latex"}, actor=a.actor))
+    b.write(lambda store: store.update_client(client_id, {"allergies": "Penicillin"}, actor=b.actor))
+    a.engine.run_once()
+    b.engine.run_once()
+    [entry] = open_conflicts(b)
+
+    with pytest.raises(NeedsConfirmation) as asked:
+        b.write(lambda store: resolve_conflict(store, entry.id, choice=Choice.KEEP_THEIRS, actor=b.actor))
+    assert "Penicillin" in asked.value.question and "anyway" in asked.value.question
+    assert [c.id for c in open_conflicts(b)] == [entry.id], "nothing was resolved before the answer"
+
+    b.write(lambda store: resolve_conflict(store, entry.id, choice=Choice.KEEP_THEIRS, actor=b.actor,
+                                           confirmed=True))
+    assert open_conflicts(b) == [] and local_client(b, client_id).allergies == "Latex"
+
+
+def test_a_choice_that_fails_leaves_the_entry_open(offline_desks: OfflineDesks) -> None:
+    """The entry closes in the same transaction as the change it picks: a refused change closes nothing."""
+    a, b, client_id = offline_desks.a, offline_desks.b, offline_desks.client.id
+    change_phone(a, client_id, "555-100-0001")
+    change_phone(b, client_id, "555-200-0002")
+    a.engine.run_once()
+    b.engine.run_once()
+    [entry] = open_conflicts(b)
+    # The client leaves this desk (as a pull of a removal would): sending this desk's value cannot apply.
+    b.write(lambda store: store.connection.execute("DELETE FROM clients WHERE id = ?", (str(client_id),)))
+
+    with pytest.raises(NotFound):
+        b.write(lambda store: resolve_conflict(store, entry.id, choice=Choice.KEEP_MINE, actor=b.actor))
+
+    assert [c.id for c in open_conflicts(b)] == [entry.id]
+    assert b.read(lambda store: store.outbox_count()) == 0
