@@ -193,7 +193,8 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
     mutation, caller = ctx.mutation, ctx.caller
     audit = {"actor_user_id": caller.user_id, "device_id": caller.device_id, "entity": mutation.entity,
              "entity_id": mutation.entity_id}
-    if (where := _nul_at(mutation.payload)) is not None:
+    if (found := _nul_at(mutation.payload)) is not None:
+        where = found.removeprefix("changes.")  # a client update's field, as the person knows it
         buffer.record(action=_action(mutation.kind), outcome="rejected", detail="hidden_character", **audit)
         return _answer(mutation, Outcome.REJECTED, code="hidden_character", field=where,
                        reason=f"The {mutation.entity} was not saved: {where.replace('_', ' ')} holds a hidden "

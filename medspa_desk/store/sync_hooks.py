@@ -16,6 +16,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from medspa_desk.protocol import (
     Change,
     DoubleBooking,
@@ -193,10 +195,10 @@ class SyncMixin(InboxMixin):
     def _record_label(self, conn: Any, mutation: Mutation) -> str:
         """The record a refused change was about, as a person names it ("Client Ada Lovelace")."""
         if mutation.entity == Client.entity:
-            local = self._local(conn, Client, mutation.entity_id)
-            payload = mutation.payload
-            first, last = (local.first_name, local.last_name) if local else (
-                payload.get("first_name"), payload.get("last_name"))
+            # The name columns, not the record: the stored record may be the one that cannot be sent.
+            row = conn.execute("SELECT first_name, last_name FROM clients WHERE id = ?",
+                               (str(mutation.entity_id),)).fetchone()
+            first, last = row if row else (mutation.payload.get("first_name"), mutation.payload.get("last_name"))
             if isinstance(first, str) and isinstance(last, str):
                 return f"Client {first} {last}"
         return f"This {mutation.entity.replace('_', ' ')}"
@@ -209,7 +211,7 @@ class SyncMixin(InboxMixin):
         this desk already holds (a push answered again from the server's record) changes nothing.
         """
         if theirs.get("id") == str(mutation.entity_id):
-            local = self._local(conn, SYNCED_RECORDS[mutation.entity], mutation.entity_id)
+            local = self._readable_local(conn, SYNCED_RECORDS[mutation.entity], mutation.entity_id)
             if local is not None and local.seq > int(theirs.get("seq") or 0):
                 return Changes()
             return self._apply_one(conn, mutation.entity, mutation.entity_id, theirs)
@@ -354,6 +356,18 @@ class SyncMixin(InboxMixin):
             return Changes(days=frozenset({self._day_of(appt.location_id, appt.starts_at)}))
         except NotFound:
             return Changes()  # the location arrives later in the pull; its arrival redraws all
+
+    @classmethod
+    def _readable_local(cls, conn: Any, record_type: type[Record], entity_id: UUID) -> Any:
+        """The stored copy, or None when there is none or it no longer validates.
+
+        An older desk could save text the records now refuse (a NUL from a scanner); the
+        server's copy then replaces it rather than the unreadable copy stopping sync.
+        """
+        try:
+            return cls._local(conn, record_type, entity_id)
+        except ValidationError:
+            return None
 
     @staticmethod
     def _local(conn: Any, cls: type[Record], entity_id: UUID) -> Any:
