@@ -120,14 +120,16 @@ class RecordConflict(Wire):
 class RejectedChange(Wire):
     """A change the server refused, alone; ``field`` names the field at fault when one is.
 
-    ``change`` is the refused mutation as the desk queued it: the desk adds it when it files
-    the inbox entry (the server leaves it out), so the change can be fixed and sent again.
+    ``change`` is the refused mutation as the desk queued it, and ``record`` the record as a
+    person names it ("Client Ada Lovelace"): the desk adds both when it files the inbox entry
+    (the server leaves them out), so the change can be named, fixed and sent again.
     """
 
     kind: Literal["rejected"] = "rejected"
     code: Annotated[str, Field(max_length=60)] = ""
     field: Annotated[str, Field(max_length=200)] = ""
     change: Mutation | None = None
+    record: Annotated[str, Field(max_length=300)] = ""  # as a person names it; added by the desk too
 
 
 ConflictDetail = Annotated[DoubleBooking | FieldConflict | RecordConflict | RejectedChange,

@@ -167,7 +167,9 @@ class DeskStatusBar(QStatusBar):
         self.last_sync.setText(last_sync_words(getattr(status, "last_success_at", None),
                                                now=now, zone=zone))
         self.show_conflict_count(int(getattr(status, "conflicts", 0) or 0))
-        self.message.setText(getattr(status, "message", "") or "")
+        refused = getattr(status, "refused", "") or ""
+        self.message.setText(getattr(status, "message", "") or (
+            f"Not accepted: {refused}. Open the conflict inbox to fix or discard it." if refused else ""))
         progress = getattr(status, "progress", None)
         if progress is None:
             self.progress.hide()

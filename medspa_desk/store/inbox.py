@@ -54,6 +54,18 @@ class InboxMixin(StoreBase):
             sql += " WHERE open = 1"
         return [Conflict.model_validate_json(d) for (d,) in self._rows(sql + " ORDER BY created_at")]
 
+    def newest_refusal(self) -> str:
+        """The newest open change the server refused, named for the status bar ("Client Ada Lovelace: notes")."""
+        row = self._one("SELECT data FROM conflicts WHERE open = 1 AND kind = ? ORDER BY created_at DESC LIMIT 1",
+                        (ConflictKind.REJECTED.value,))
+        if row is None:
+            return ""
+        conflict = Conflict.model_validate_json(row[0])
+        detail = inbox_detail(conflict)
+        if not isinstance(detail, RejectedChange) or not detail.record:
+            return f"this {conflict.entity.replace('_', ' ')}"
+        return f"{detail.record}: {detail.field.replace('_', ' ')}" if detail.field else detail.record
+
     def conflict(self, conflict_id: UUID) -> Conflict:
         row = self._one("SELECT data FROM conflicts WHERE id = ?", (str(conflict_id),))
         if row is None:

@@ -189,7 +189,7 @@ class SyncMixin(InboxMixin):
         changes = self._add_conflict(conn, Conflict(
             kind=ConflictKind.REJECTED, entity=mutation.entity, entity_id=mutation.entity_id,
             mutation_id=mutation.id, reason=f"{label}: {said}"[:1000],
-            detail=answer.model_copy(update={"change": mutation}).model_dump(mode="json")))
+            detail=answer.model_copy(update={"change": mutation, "record": label[:300]}).model_dump(mode="json")))
         return changes | self._show_server_copy(conn, mutation, result.current or {})
 
     def _record_label(self, conn: Any, mutation: Mutation) -> str:

@@ -30,6 +30,8 @@ class SyncStatus:
     waiting_for_others: int = 0
     last_success_at: datetime | None = None
     conflicts: int = 0
+    # The newest change the server refused, named for a person ("Client Ada Lovelace: notes"); empty if none.
+    refused: str = ""
     progress: Progress | None = None
     # The sentence to show (empty when all is well).
     message: str = ""

@@ -96,6 +96,7 @@ def test_one_poisoned_change_among_99_good_ones_is_rejected_alone_and_sync_goes_
         "the desk shows the server's copy instead of the one it cannot send"
     status = desk.engine.status
     assert status.online and status.message == "" and status.conflicts == 1
+    assert status.refused == "Client Octavia Brennan: notes", "the status bar names the record and the field"
 
     later = new_client("After", "Poison")
     desk.write(lambda store: store.create_client(later, actor=desk.actor))
