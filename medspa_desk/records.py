@@ -23,7 +23,15 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import uuid6
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 def new_id() -> UUID:
@@ -77,10 +85,6 @@ def _multi_line(value: str) -> str:
     return value
 
 
-def has_hidden_characters(value: str, *, multi_line: bool = False) -> bool:
-    return bool((_CONTROL_IN_TEXT if multi_line else _CONTROL_IN_LINE).search(value))
-
-
 def without_hidden_characters(value: str, *, multi_line: bool = False) -> str:
     """``value`` with the control characters a person cannot see taken out (to fix a refused change)."""
     return (_CONTROL_IN_TEXT if multi_line else _CONTROL_IN_LINE).sub("", value)
@@ -88,6 +92,16 @@ def without_hidden_characters(value: str, *, multi_line: bool = False) -> str:
 
 OneLine = AfterValidator(_one_line)
 MultiLine = AfterValidator(_multi_line)
+
+
+def without_hidden_text(record_type: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with hidden characters taken out of the text fields (tab and line breaks kept where allowed)."""
+    def multi_line(name: str) -> bool:
+        info = record_type.model_fields.get(name)
+        return info is not None and MultiLine in info.metadata
+
+    return {name: without_hidden_characters(value, multi_line=multi_line(name)) if isinstance(value, str)
+            else value for name, value in data.items()}
 LongText = Annotated[str, Field(max_length=20_000)]
 
 
@@ -108,6 +122,21 @@ class Record(BaseModel):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Self:
         return cls.model_validate(data)
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> Self:
+        """A record read back (the server's copy, a pulled change), saved perhaps before text was checked.
+
+        Text saved before the records refused hidden characters would otherwise stop every
+        read of that record (a pull, the next change to it); it is read without them instead.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            cleaned = without_hidden_text(cls, data)
+            if cleaned == data:
+                raise
+            return cls.model_validate(cleaned)
 
 
 def content_hash(payload: dict[str, Any]) -> str:

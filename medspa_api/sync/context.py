@@ -67,7 +67,7 @@ class PushContext:
         if data is None:
             raise Rejected("not_found", f"No {record_type.entity} with this id is on the server yet; "
                            "sync again after the record itself has been sent.")
-        return record_type.from_json(data)
+        return record_type.from_stored(data)
 
 
 def parse(record_type: type[R], data: dict[str, Any]) -> R:

@@ -31,10 +31,8 @@ from medspa_desk.protocol import (
 from medspa_desk.records import (
     Client,
     Conflict,
-    MultiLine,
-    has_hidden_characters,
     utc_now,
-    without_hidden_characters,
+    without_hidden_text,
 )
 from medspa_desk.store import Actor, Changes, InvalidChange, NotFound, Store
 from medspa_desk.store.inbox import inbox_detail
@@ -152,7 +150,7 @@ def _on_the_desk(store: Store, appointment_id: UUID) -> bool:
 def _fixable(detail: RejectedChange) -> bool:
     change = detail.change
     return (change is not None and change.kind in (MutationKind.CLIENT_CREATE, MutationKind.CLIENT_UPDATE)
-            and bool(_hidden_in(_client_fields(change.kind, change.payload))))
+            and _hidden_in(_client_fields(change.kind, change.payload)))
 
 
 def _client_fields(kind: MutationKind, payload: dict[str, Any]) -> dict[str, Any]:
@@ -160,26 +158,15 @@ def _client_fields(kind: MutationKind, payload: dict[str, Any]) -> dict[str, Any
     return fields if isinstance(fields, dict) else {}
 
 
-def _multi_line(field: str) -> bool:
-    info = Client.model_fields.get(field)
-    return info is not None and MultiLine in info.metadata
-
-
-def _hidden_in(fields: dict[str, Any]) -> list[str]:
-    return [name for name, value in fields.items()
-            if isinstance(value, str) and has_hidden_characters(value, multi_line=_multi_line(name))]
-
-
-def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
-    return {name: without_hidden_characters(value, multi_line=_multi_line(name)) if isinstance(value, str)
-            else value for name, value in fields.items()}
+def _hidden_in(fields: dict[str, Any]) -> bool:
+    return without_hidden_text(Client, fields) != fields
 
 
 def _send_fixed(store: Store, conflict: Conflict, detail: ConflictDetail, *, actor: Actor) -> Changes:
     """Send the refused client change again without the characters nobody can see."""
     assert isinstance(detail, RejectedChange) and detail.change is not None
     change = detail.change
-    fields = _cleaned(_client_fields(change.kind, change.payload))
+    fields = without_hidden_text(Client, _client_fields(change.kind, change.payload))
     if change.kind is MutationKind.CLIENT_UPDATE:
         return store.update_client(conflict.entity_id, fields, actor=actor)
     client = Client.model_validate({**fields, "id": str(conflict.entity_id), "version": 1, "seq": 0})

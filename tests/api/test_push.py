@@ -301,3 +301,30 @@ def test_a_booking_for_a_client_the_server_does_not_hold_is_rejected(desk: Desk,
     desk.push_ok(create_client(client))
     kept = desk.push_ok(book(appointment_for(live_api.tenant, client.id, starts_at=free_slot_start())))[0]
     assert kept["outcome"] == "applied"
+
+
+def test_a_client_stored_with_a_control_character_before_the_rule_still_reads_and_takes_changes(
+        desk: Desk, live_api: LiveApi) -> None:
+    """An older server kept an escape a scanner typed; neither the next change nor a desk's pull stops on it."""
+    import json
+
+    from medspa_api.db import tables as t
+    from medspa_desk.store.pulled import read_page
+
+    client = new_client()
+    [created] = desk.push_ok(create_client(client))
+    stored = {**client.to_json(), "version": 1, "seq": created["seq"], "notes": "Card \x1b[0m 4417"}
+    with live_api.database.transaction(live_api.tenant.id) as conn:
+        conn.execute(t.records.update().where(t.records.c.tenant_id == live_api.tenant.id,
+                                              t.records.c.id == client.id).values(data=json.dumps(stored)))
+
+    update = mutation("client.update", "client", client.id,
+                      {"changes": {"phone": "555-010-9999"}, "base": {"phone": client.phone}}, base_version=1)
+    [result] = desk.push_ok(update)
+    assert result["outcome"] == "applied"
+
+    page = desk.get("/sync/pull", params={"after": created["seq"] - 1, "limit": 10})
+    assert page.status_code == 200
+    [(_entity, _id, row)] = [r for r in read_page(page.content).records if r[1] == str(client.id)]
+    pulled = json.loads(row[-1])
+    assert (pulled["phone"], pulled["notes"]) == ("555-010-9999", "Card [0m 4417")
