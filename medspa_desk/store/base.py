@@ -154,7 +154,8 @@ class StoreBase:
         if row is None:
             raise NotFound(f"The {what} {record_id} is not in the local store. It may not have "
                            "synced yet; try again after the next sync.")
-        return cls.model_validate_json(row[0])
+        # from_stored: a copy an older desk saved with a hidden character still opens (without it).
+        return cls.from_stored(json.loads(row[0]))
 
     def _load_many(self, cls: type[R], sql: str, params: tuple[Any, ...] = ()) -> list[R]:
         return [cls.model_validate_json(data) for (data,) in self._rows(sql, params)]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -167,3 +168,12 @@ def test_tabs_and_line_breaks_stay_allowed_in_notes_and_the_typed_text_backslash
     practice.store.update_client(maria.id, {"notes": note}, actor=practice.actor)
 
     assert practice.store.client(maria.id, actor=practice.actor).notes == note
+
+
+def test_a_client_an_older_desk_saved_with_a_nul_still_opens_without_it(practice) -> None:
+    maria = practice.client("Maria", "Lopez")
+    saved_by_older_desk = {**maria.to_json(), "notes": "Scanned 4417\x00 8890"}
+    conn = practice.store.connection
+    conn.execute("UPDATE clients SET data = ? WHERE id = ?", (json.dumps(saved_by_older_desk), str(maria.id)))
+
+    assert practice.store.client(maria.id, actor=practice.actor).notes == "Scanned 4417 8890"
