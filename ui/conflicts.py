@@ -10,11 +10,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.desk.conflicts import Choice, choices_for, confirmation_needed, resolve_conflict
+from medspa_desk.desk.conflicts import (
+    Choice,
+    choices_for,
+    confirmation_needed,
+    inbox_detail,
+    resolve_conflict,
+)
 from medspa_desk.protocol import FieldConflict, RejectedChange
 from medspa_desk.records import Conflict, ConflictKind
 from medspa_desk.session import DeskSession
-from medspa_desk.store.inbox import inbox_detail
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
