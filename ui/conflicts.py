@@ -166,7 +166,7 @@ class ConflictInbox(QDialog):
         if question is None:
             self._resolve(conflict, choice, confirmed=False)
             return
-        self.question = QMessageBox(QMessageBox.Icon.Warning, "Keep the other value?", question,
+        self.question = QMessageBox(QMessageBox.Icon.Warning, "Drop this desk's value?", question,
                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
         self.question.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.question.finished.connect(lambda answer: self._resolve(conflict, choice, confirmed=True)

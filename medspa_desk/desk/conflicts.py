@@ -4,7 +4,8 @@
   at the next free slot for the same service and provider, or discard it;
 - fields changed on both sides (a phone, an allergy): keep this desk's values
   (sent again) or the other ones (already shown); keeping the other value of an
-  allergy or an alert drops a safety fact this desk recorded, so it asks first;
+  allergy or an alert, or discarding the entry (which keeps it too), drops a
+  safety fact this desk recorded, so it asks first;
 - a change the server refused: fix it (a refused client change with hidden
   characters is sent again without them) or discard it.
 
@@ -70,14 +71,15 @@ def choices_for(conflict: Conflict) -> tuple[Choice, ...]:
 def confirmation_needed(conflict: Conflict, choice: Choice) -> str | None:
     """The question to ask before ``choice``, or None when it drops nothing the desk must keep."""
     detail = inbox_detail(conflict)
-    if choice is not Choice.KEEP_THEIRS or not isinstance(detail, FieldConflict):
+    if choice not in (Choice.KEEP_THEIRS, Choice.DISCARD) or not isinstance(detail, FieldConflict):
         return None
     dropped = [c for c in detail.fields if c.field in Client.SAFETY_FIELDS and c.mine not in (None, "")]
     if not dropped:
         return None
     said = "; ".join(f"{c.field.replace('_', ' ')} “{c.mine}”" for c in dropped)
-    return (f"This desk recorded {said}. Keeping the other value removes it from the client's record "
-            "on every desk. Keep the other value anyway?")
+    doing = "Keeping the other value" if choice is Choice.KEEP_THEIRS else "Discarding this conflict"
+    return (f"This desk recorded {said}. {doing} removes it from the client's record on every desk. "
+            "Go ahead anyway?")
 
 
 def resolve_conflict(store: Store, conflict_id: UUID, *, choice: Choice, actor: Actor,

@@ -189,11 +189,15 @@ def test_keeping_the_other_allergy_asks_first_and_cancel_keeps_the_entry(qtbot: 
 def test_discarding_a_conflict_keeps_the_other_desks_value(qtbot: Any, two_desks: TwoDesks) -> None:
     make_allergy_conflict(two_desks, mine="Sulfa drugs", theirs="Aspirin")
     inbox = open_inbox(qtbot, two_desks.a)
+    inbox.discard.click()  # it drops this desk's allergy: the inbox asks first
+    assert inbox.question is not None
+    qtbot.waitUntil(inbox.question.isVisible, timeout=5000)
+    assert "Sulfa drugs" in inbox.question.text()
     with qtbot.waitSignal(inbox.did_load, timeout=10_000) as reloaded:
-        # A sync cycle finishing just as the person clicks (as desk A's engine does whenever a
+        # A sync cycle finishing just as the person answers (as desk A's engine does whenever a
         # change notice arrives) asks for a reload that reads the inbox before the discard.
         bus.sync_did_finish.emit(None)
-        inbox.discard.click()
+        inbox.question.done(QMessageBox.StandardButton.Yes)
     assert reloaded.args == [0]
     assert "Nothing to review" in inbox.explanation.text()
     assert db_worker().run_sync(lambda store: store.conflicts(open_only=True)) == []

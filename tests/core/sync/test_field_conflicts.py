@@ -132,6 +132,8 @@ def test_keeping_the_other_allergy_asks_first_and_nothing_changes_until_confirme
     with pytest.raises(NeedsConfirmation) as asked:
         b.write(lambda store: resolve_conflict(store, entry.id, choice=Choice.KEEP_THEIRS, actor=b.actor))
     assert "Penicillin" in asked.value.question and "anyway" in asked.value.question
+    with pytest.raises(NeedsConfirmation):
+        b.write(lambda store: resolve_conflict(store, entry.id, choice=Choice.DISCARD, actor=b.actor))
     assert [c.id for c in open_conflicts(b)] == [entry.id], "nothing was resolved before the answer"
 
     b.write(lambda store: resolve_conflict(store, entry.id, choice=Choice.KEEP_THEIRS, actor=b.actor,
