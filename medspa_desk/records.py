@@ -289,9 +289,8 @@ def phone_digits(phone: str) -> str:
 
 class Client(Record):
     entity: ClassVar[str] = "client"
-    # Demographic fields merged field by field on sync; identity and safety
-    # fields changed on both sides go to review instead of last-writer-wins.
-    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"first_name", "last_name", "birth_date"})
+    # Merged field by field on sync; any field changed on both sides goes to review. Dropping a
+    # safety field's value in review asks first (medspa_desk/desk/conflicts.py).
     SAFETY_FIELDS: ClassVar[frozenset[str]] = frozenset({"allergies", "alerts"})
 
     first_name: Annotated[str, Field(min_length=1, max_length=100), OneLine]
