@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from medspa_desk.records import (
     SYNCED_RECORDS,
@@ -83,7 +83,7 @@ class MutationKind(StrEnum):
 class Mutation(Wire):
     id: UUID
     kind: MutationKind
-    entity: Annotated[str, Field(max_length=40)]
+    entity: Annotated[str, Field(max_length=40, pattern=r"^[a-z_]*$")]
     entity_id: UUID
     base_version: int | None = Field(default=None, ge=0)
     payload: dict[str, Any]
@@ -166,6 +166,66 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
 
 
+# --- What a conflict or a rejection is about: one model per kind, built by the server, --------
+# --- parsed by the desk and kept in its inbox with the same class. ----------------------------
+
+FieldValue = str | int | float | bool | None
+
+
+class FieldChoice(Wire):
+    """One field changed on two desks from the same version: this desk's value and the other one."""
+
+    field: Annotated[str, Field(max_length=60)]
+    mine: FieldValue  # the value the losing desk sent
+    theirs: FieldValue  # the value the server keeps
+
+
+class DoubleBooking(Wire):
+    """A booking or a move that lost its slot: the refused appointment and the one holding the slot."""
+
+    kind: Literal["double_booking"] = "double_booking"
+    refused: Appointment | None = None
+    holder: Appointment | None = None
+
+
+class FieldConflict(Wire):
+    """Fields changed on both sides: nothing of them was overwritten; a person picks each."""
+
+    kind: Literal["field_conflict"] = "field_conflict"
+    fields: tuple[FieldChoice, ...]
+
+
+class RecordConflict(Wire):
+    """The record is already on the server in another form (a signed document, the same id twice)."""
+
+    kind: Literal["record_conflict"] = "record_conflict"
+
+
+class RejectedChange(Wire):
+    """A change the server refused, alone; ``field`` names the field at fault when one is.
+
+    ``change`` is the refused mutation as the desk queued it, and ``record`` the record as a
+    person names it ("Client Ada Lovelace"): the desk adds both when it files the inbox entry
+    (the server leaves them out), so the change can be named, fixed and sent again.
+    """
+
+    kind: Literal["rejected"] = "rejected"
+    code: Annotated[str, Field(max_length=60)] = ""
+    field: Annotated[str, Field(max_length=200)] = ""
+    change: Mutation | None = None
+    record: Annotated[str, Field(max_length=300)] = ""  # as a person names it; added by the desk too
+
+
+ConflictDetail = Annotated[DoubleBooking | FieldConflict | RecordConflict | RejectedChange,
+                           Field(discriminator="kind")]
+_CONFLICT_DETAIL: TypeAdapter[ConflictDetail] = TypeAdapter(ConflictDetail)
+
+
+def conflict_detail(data: dict[str, Any]) -> ConflictDetail:
+    """A stored or received detail read back into its model (raises ``ValidationError``)."""
+    return _CONFLICT_DETAIL.validate_python(data)
+
+
 class MutationResult(Wire):
     mutation_id: UUID
     outcome: Outcome
@@ -173,13 +233,11 @@ class MutationResult(Wire):
     entity_id: UUID
     version: int | None = None
     seq: int | None = None
-    # On conflict or rejection: the addressed record as the server holds it
-    # (None, or no "id", when it holds none, as for a refused new booking);
-    # for a double booking (code "slot_taken") the appointment that holds the
-    # slot is under "holder".
+    # On conflict or rejection: the addressed record as the server holds it (None when it
+    # holds none, as for a refused new booking); the desk shows it again.
     current: dict[str, Any] | None = None
-    # Fields merged in and fields sent to review, for client.update.
-    review_fields: tuple[str, ...] = ()
+    # On conflict or rejection: what it is about (see ConflictDetail).
+    detail: ConflictDetail | None = None
     code: Annotated[str, Field(max_length=60)] = ""
     reason: Annotated[str, Field(max_length=1000)] = ""
 

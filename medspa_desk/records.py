@@ -23,7 +23,15 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import uuid6
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 def new_id() -> UUID:
@@ -54,6 +62,46 @@ def _zone_name(value: str) -> str:
 
 TimeZoneName = Annotated[str, AfterValidator(_zone_name)]
 ShortText = Annotated[str, Field(max_length=200)]
+
+# Text a person types into a client's or a visit's fields. A control character (a NUL a
+# barcode scanner sends, an escape from a paste) means nothing there, shows as nothing, and
+# PostgreSQL cannot store a NUL; so it is refused at the field, on the desk and on the server
+# alike. Tab, line feed and carriage return are allowed where the text runs over several lines.
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+HIDDEN_CHARACTER = ("holds a hidden control character (a barcode scanner or a paste can add one); "
+                    "clear the field and type it again")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL_IN_LINE.search(value):
+        raise ValueError(HIDDEN_CHARACTER)
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if _CONTROL_IN_TEXT.search(value):
+        raise ValueError(HIDDEN_CHARACTER)
+    return value
+
+
+def without_hidden_characters(value: str, *, multi_line: bool = False) -> str:
+    """``value`` with the control characters a person cannot see taken out (to fix a refused change)."""
+    return (_CONTROL_IN_TEXT if multi_line else _CONTROL_IN_LINE).sub("", value)
+
+
+OneLine = AfterValidator(_one_line)
+MultiLine = AfterValidator(_multi_line)
+
+
+def without_hidden_text(record_type: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with hidden characters taken out of the text fields (tab and line breaks kept where allowed)."""
+    def multi_line(name: str) -> bool:
+        info = record_type.model_fields.get(name)
+        return info is not None and MultiLine in info.metadata
+
+    return {name: without_hidden_characters(value, multi_line=multi_line(name)) if isinstance(value, str)
+            else value for name, value in data.items()}
 LongText = Annotated[str, Field(max_length=20_000)]
 
 
@@ -74,6 +122,21 @@ class Record(BaseModel):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Self:
         return cls.model_validate(data)
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> Self:
+        """A record read back (the server's copy, a pulled change), saved perhaps before text was checked.
+
+        Text saved before the records refused hidden characters would otherwise stop every
+        read of that record (a pull, the next change to it); it is read without them instead.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            cleaned = without_hidden_text(cls, data)
+            if cleaned == data:
+                raise
+            return cls.model_validate(cleaned)
 
 
 def content_hash(payload: dict[str, Any]) -> str:
@@ -226,22 +289,21 @@ def phone_digits(phone: str) -> str:
 
 class Client(Record):
     entity: ClassVar[str] = "client"
-    # Demographic fields merged field by field on sync; identity and safety
-    # fields changed on both sides go to review instead of last-writer-wins.
-    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"first_name", "last_name", "birth_date"})
+    # Merged field by field on sync; any field changed on both sides goes to review. Dropping a
+    # safety field's value in review asks first (medspa_desk/desk/conflicts.py).
     SAFETY_FIELDS: ClassVar[frozenset[str]] = frozenset({"allergies", "alerts"})
 
-    first_name: Annotated[str, Field(min_length=1, max_length=100)]
-    last_name: Annotated[str, Field(min_length=1, max_length=100)]
-    preferred_name: Annotated[str, Field(max_length=100)] = ""
+    first_name: Annotated[str, Field(min_length=1, max_length=100), OneLine]
+    last_name: Annotated[str, Field(min_length=1, max_length=100), OneLine]
+    preferred_name: Annotated[str, Field(max_length=100), OneLine] = ""
     birth_date: date
-    phone: Annotated[str, Field(max_length=40)] = ""
-    email: Annotated[str, Field(max_length=254)] = ""
-    address: Annotated[str, Field(max_length=400)] = ""
-    emergency_contact: Annotated[str, Field(max_length=200)] = ""
-    allergies: Annotated[str, Field(max_length=2000)] = ""
-    alerts: Annotated[str, Field(max_length=2000)] = ""  # safety flags the desk must see
-    notes: Annotated[str, Field(max_length=4000)] = ""
+    phone: Annotated[str, Field(max_length=40), OneLine] = ""
+    email: Annotated[str, Field(max_length=254), OneLine] = ""
+    address: Annotated[str, Field(max_length=400), MultiLine] = ""
+    emergency_contact: Annotated[str, Field(max_length=200), OneLine] = ""
+    allergies: Annotated[str, Field(max_length=2000), MultiLine] = ""
+    alerts: Annotated[str, Field(max_length=2000), MultiLine] = ""  # safety flags the desk must see
+    notes: Annotated[str, Field(max_length=4000), MultiLine] = ""
     sms_opt_in: bool = False
     email_opt_in: bool = False
     deleted: bool = False
@@ -300,7 +362,7 @@ class StatusChange(BaseModel):
     status: AppointmentStatus
     at: AwareDatetime
     by_user_id: UUID
-    reason: Annotated[str, Field(max_length=500)] = ""
+    reason: Annotated[str, Field(max_length=500), MultiLine] = ""
 
 
 class InvalidTransition(ValueError):
@@ -321,8 +383,8 @@ class Appointment(Record):
     buffer_after_min: int = Field(default=0, ge=0, le=120)
     status: AppointmentStatus = AppointmentStatus.BOOKED
     history: tuple[StatusChange, ...] = ()
-    notes: Annotated[str, Field(max_length=2000)] = ""
-    cancel_reason: Annotated[str, Field(max_length=500)] = ""
+    notes: Annotated[str, Field(max_length=2000), MultiLine] = ""
+    cancel_reason: Annotated[str, Field(max_length=500), MultiLine] = ""
     booked_by: UUID | None = None
 
     @model_validator(mode="after")

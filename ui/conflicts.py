@@ -1,30 +1,34 @@
 """The conflict inbox: what sync could not settle alone, and a person's choice for each.
 
-- a double booking (two desks booked one slot offline): book the refused visit
-  at the next free slot for the same service and provider, or discard it;
-- a field changed on both sides (a phone number, an allergy): keep this desk's
-  value or the other one;
-- a change the server rejected: read the reason, discard.
-
-Every resolution goes through the store (audited there) on the worker.
+The choices an entry allows, the question asked before one that drops a safety
+fact, and the change each makes all come from ``medspa_desk.desk.conflicts``;
+this view shows them and runs the one picked on the database worker.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.records import Appointment, Conflict, ConflictKind, utc_now
-from medspa_desk.store import NotFound
+from medspa_desk.desk.conflicts import (
+    Choice,
+    choices_for,
+    confirmation_needed,
+    inbox_detail,
+    resolve_conflict,
+)
+from medspa_desk.protocol import FieldConflict, RejectedChange
+from medspa_desk.records import Conflict, ConflictKind
+from medspa_desk.session import DeskSession
 from ui.events import bus
-from ui.operations import CollectionOp, QueryOp, Refusal, describe_error
+from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
     QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     Qt,
     QVBoxLayout,
@@ -43,97 +47,25 @@ def conflict_summary(conflict: Conflict) -> str:
     return f"{KIND_WORDS.get(conflict.kind, 'Conflict')}: {conflict.reason}"
 
 
-def rebook_at_next_free_slot(store: Any, conflict: Conflict, *, actor: Any) -> Any:
-    """Move the refused visit to the first free slot after the one it lost; resolve.
-
-    The visit keeps its own id, so the client has exactly one appointment: a
-    refused move is rescheduled (the appointment is on the desk at its server
-    time), a refused new booking is booked again under the same id (the server
-    never took it). Both are audited by the store, like the resolution.
-    """
-    from medspa_desk import scheduling
-
-    refused = _refused_booking(conflict)
-    if refused is None:
-        raise Refusal("This conflict does not say which booking was refused; discard it and "
-                         "book the visit again from the schedule.")
-    service = next(s for s in store.services() if s.id == refused.service_id)
-    location = next(loc for loc in store.locations() if loc.id == refused.location_id)
-    day_start = refused.starts_at - timedelta(days=1)
-    existing = store.appointments_between(day_start, refused.starts_at + timedelta(days=31),
-                                          provider_id=refused.provider_id)
-    existing += [a for a in store.appointments_between(day_start, refused.starts_at + timedelta(days=31))
-                 if a.provider_id != refused.provider_id]
-    slot = scheduling.next_free_slot(service=service, provider_id=refused.provider_id,
-                                     location=location, shifts=store.shifts(),
-                                     rooms=store.rooms(location.id), existing=existing,
-                                     after=max(refused.starts_at, utc_now()), ignoring=refused.id)
-    if slot is None:
-        raise Refusal("There is no free time for this provider in the next month; "
-                         "discard the conflict and book with another provider.")
-    if _on_the_desk(store, refused.id):
-        changes = store.reschedule(refused.id, starts_at=slot.starts_at, ends_at=slot.ends_at,
-                                   provider_id=refused.provider_id, room_id=slot.room_id, actor=actor)
-    else:
-        changes = store.book(refused.model_copy(update={
-            "starts_at": slot.starts_at, "ends_at": slot.ends_at, "room_id": slot.room_id,
-            "version": 1, "seq": 0, "updated_at": utc_now()}), actor=actor)
-    return changes | store.resolve_conflict(conflict.id, resolution="rebooked at next free slot",
-                                            actor=actor)
-
-
-def _on_the_desk(store: Any, appointment_id: UUID) -> bool:
-    try:
-        store.appointment(appointment_id)
-    except NotFound:
-        return False
-    return True
-
-
-def field_choices(conflict: Conflict) -> list[tuple[str, Any, Any]]:
-    """(field, this desk's value, the other value) for each field both desks changed.
-
-    ``detail["mine"]`` is this desk's changes (an update the server applied in
-    part) or the whole refused update payload (``{"changes": ..., "base": ...}``);
-    ``detail["theirs"]`` is the record as the server keeps it.
-    """
-    mine = conflict.detail.get("mine") or {}
-    if isinstance(mine, dict) and isinstance(mine.get("changes"), dict):
-        mine = mine["changes"]
-    theirs = conflict.detail.get("theirs") or {}
-    if not isinstance(mine, dict) or not isinstance(theirs, dict):
-        return []
-    fields = conflict.detail.get("fields") or sorted(mine)
-    return [(name, mine[name], theirs.get(name)) for name in fields if name in mine]
-
-
-def keep_field_value(store: Any, conflict: Conflict, *, mine: bool, actor: Any) -> Any:
-    """Settle fields changed on both desks: send this desk's values again, or accept the other ones."""
-    if mine:
-        choices = field_choices(conflict)
-        if conflict.entity != "client" or not choices:
-            raise Refusal("This desk's values are not in the conflict; change the record by hand, "
-                          "then discard the conflict.")
-        changes = store.update_client(conflict.entity_id, {name: value for name, value, _ in choices},
-                                      actor=actor)
-        return changes | store.resolve_conflict(conflict.id, resolution="kept this desk's value",
-                                                actor=actor)
-    return store.resolve_conflict(conflict.id, resolution="kept the other value", actor=actor)
-
-
 def _shown(value: Any) -> str:
     return "(empty)" if value in (None, "") else str(value)
 
 
-def _refused_booking(conflict: Conflict) -> Appointment | None:
-    for key in ("refused", "mine", "booking", "appointment"):
-        data = conflict.detail.get(key)
-        if isinstance(data, dict):
-            try:
-                return Appointment.model_validate(data)
-            except ValueError:
-                return None
-    return None
+def explanation(conflict: Conflict) -> str:
+    """What the entry says under the list: the values or the reason, and what the person can do."""
+    detail = inbox_detail(conflict)
+    if isinstance(detail, FieldConflict):
+        lines = [f"{c.field.replace('_', ' ').capitalize()}: this desk “{_shown(c.mine)}”, "
+                 f"other desk “{_shown(c.theirs)}”." for c in detail.fields]
+        return "\n".join(["These details were changed on this desk and on another one at the same time; "
+                          "nothing was overwritten.", *lines, "Pick which to keep."])
+    if conflict.kind is ConflictKind.DOUBLE_BOOKING:
+        return (f"{conflict.reason} Book the refused visit at the next free time for the same "
+                "provider, or discard it and call the client.")
+    if isinstance(detail, RejectedChange) and Choice.FIX in choices_for(conflict):
+        return (f"{conflict.reason} “Fix and send again” removes the hidden characters and sends the "
+                "change; or discard it.")
+    return f"{conflict.reason} Discard it once you have dealt with it."
 
 
 class ConflictInbox(QDialog):
@@ -141,7 +73,7 @@ class ConflictInbox(QDialog):
 
     did_load = Signal(int)
 
-    def __init__(self, parent: QWidget | None, *, session: Any) -> None:
+    def __init__(self, parent: QWidget | None, *, session: DeskSession) -> None:
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Conflict inbox")
@@ -155,10 +87,11 @@ class ConflictInbox(QDialog):
         self.rebook = QPushButton("Book at the &next free slot", self)
         self.keep_mine = QPushButton("Keep &this desk’s value", self)
         self.keep_theirs = QPushButton("Keep the &other value", self)
+        self.fix = QPushButton("&Fix and send again", self)
         self.discard = QPushButton("&Discard", self)
         self.close_button = QPushButton("Close", self)
         buttons = QHBoxLayout()
-        for button in (self.rebook, self.keep_mine, self.keep_theirs, self.discard):
+        for button in (self.rebook, self.keep_mine, self.keep_theirs, self.fix, self.discard):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
@@ -167,15 +100,15 @@ class ConflictInbox(QDialog):
         layout.addWidget(self.explanation)
         layout.addLayout(buttons)
         self.conflicts: list[Conflict] = []
+        # Which reload may still be shown: a reload asked for before the person's latest choice
+        # (a sync finishing just as they click) would show the inbox as it was before that choice.
+        self._latest_reload = 0
         self.list.currentRowChanged.connect(self._choose)
-        self.rebook.clicked.connect(lambda: self._resolve(
-            lambda store, c, actor: rebook_at_next_free_slot(store, c, actor=actor)))
-        self.keep_mine.clicked.connect(lambda: self._resolve(
-            lambda store, c, actor: keep_field_value(store, c, mine=True, actor=actor)))
-        self.keep_theirs.clicked.connect(lambda: self._resolve(
-            lambda store, c, actor: keep_field_value(store, c, mine=False, actor=actor)))
-        self.discard.clicked.connect(lambda: self._resolve(
-            lambda store, c, actor: store.resolve_conflict(c.id, resolution="discarded", actor=actor)))
+        self.buttons = {Choice.REBOOK: self.rebook, Choice.KEEP_MINE: self.keep_mine,
+                        Choice.KEEP_THEIRS: self.keep_theirs, Choice.FIX: self.fix, Choice.DISCARD: self.discard}
+        for choice, button in self.buttons.items():
+            button.clicked.connect(lambda _checked=False, picked=choice: self._pick(picked))
+        self.question: QMessageBox | None = None
         self.close_button.clicked.connect(self.accept)
         bus.operation_did_execute.connect(self._on_changes)
         bus.sync_did_finish.connect(lambda _result: self.reload())
@@ -183,8 +116,15 @@ class ConflictInbox(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        QueryOp(self, body=lambda store: store.conflicts(open_only=True), success=self._show,
+        self._latest_reload += 1
+        ticket = self._latest_reload
+        QueryOp(self, body=lambda store: store.conflicts(open_only=True),
+                success=lambda conflicts: self._show_if_latest(ticket, conflicts),
                 failure=lambda exc: self.explanation.setText(describe_error(exc))).run()
+
+    def _show_if_latest(self, ticket: int, conflicts: list[Conflict]) -> None:
+        if ticket == self._latest_reload:
+            self._show(conflicts)
 
     def _on_changes(self, changes: Any, _initiator: Any) -> None:
         if getattr(changes, "conflicts", False):
@@ -209,32 +149,35 @@ class ConflictInbox(QDialog):
 
     def _choose(self, _row: int) -> None:
         conflict = self._current()
-        kind = conflict.kind if conflict else None
-        self.rebook.setVisible(kind is ConflictKind.DOUBLE_BOOKING)
-        self.keep_mine.setVisible(kind is ConflictKind.FIELD_CONFLICT)
-        self.keep_theirs.setVisible(kind is ConflictKind.FIELD_CONFLICT)
-        self.discard.setEnabled(conflict is not None)
-        if conflict is None:
-            return
-        if kind is ConflictKind.FIELD_CONFLICT:
-            lines = [f"{name.replace('_', ' ').capitalize()}: this desk “{_shown(mine)}”, "
-                     f"other desk “{_shown(theirs)}”." for name, mine, theirs in field_choices(conflict)]
-            self.explanation.setText("\n".join([
-                "These details were changed on this desk and on another one at the same time.",
-                *lines, "Pick which to keep."]))
-        elif kind is ConflictKind.DOUBLE_BOOKING:
-            self.explanation.setText(
-                f"{conflict.reason} Book the refused visit at the next free time for the same "
-                "provider, or discard it and call the client.")
-        else:
-            self.explanation.setText(f"{conflict.reason} Discard it once you have dealt with it.")
+        allowed = choices_for(conflict) if conflict is not None else ()
+        for choice, button in self.buttons.items():
+            if choice is Choice.DISCARD:
+                button.setEnabled(conflict is not None)
+            else:
+                button.setVisible(choice in allowed)
+        if conflict is not None:
+            self.explanation.setText(explanation(conflict))
 
-    def _resolve(self, action: Any) -> None:
+    def _pick(self, choice: Choice) -> None:
         conflict = self._current()
         if conflict is None:
             return
+        question = confirmation_needed(conflict, choice)
+        if question is None:
+            self._resolve(conflict, choice, confirmed=False)
+            return
+        self.question = QMessageBox(QMessageBox.Icon.Warning, "Drop this desk's value?", question,
+                                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        self.question.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.question.finished.connect(lambda answer: self._resolve(conflict, choice, confirmed=True)
+                                       if answer == QMessageBox.StandardButton.Yes else None)
+        self.question.open()
+
+    def _resolve(self, conflict: Conflict, choice: Choice, *, confirmed: bool) -> None:
         actor = self.session.actor
-        CollectionOp(self, body=lambda store: action(store, conflict, actor),
+        self._latest_reload += 1  # reloads asked for before this choice read the inbox before it
+        CollectionOp(self, body=lambda store: resolve_conflict(store, conflict.id, choice=choice, actor=actor,
+                                                                confirmed=confirmed),
                      success=lambda _changes: self.reload(),
                      failure=lambda exc: self.explanation.setText(describe_error(exc))).run()
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from medspa_desk.sync.status import SyncStatus
 from ui.events import bus
 from ui.qt import (
     QLabel,
@@ -148,20 +149,19 @@ class DeskStatusBar(QStatusBar):
         bus.status_did_change.connect(self.show_status)
         bus.initial_sync_did_progress.connect(self.show_progress)
 
-    def show_status(self, status: Any) -> None:
+    def show_status(self, status: SyncStatus) -> None:
         if status is None:
             return
-        online = bool(getattr(status, "online", False))
+        online = status.online
         self.connection.setText("● Online" if online else "○ Offline — working from this desk’s copy")
         self.connection.setProperty("online", online)
-        pending = int(getattr(status, "pending", 0) or 0)
-        waiting = int(getattr(status, "waiting_for_others", 0) or 0)
+        pending, waiting = status.pending, status.waiting_for_others
         words = (f"{pending} change{'s' if pending != 1 else ''} waiting to sync"
                  if pending else "All changes sent")
         if waiting:
             # Pushed only in their author's own session: say why they stay.
             words += f" ({waiting} made by a colleague; sent when they next sign in here)"
-        refused = int(getattr(status, "refused_audit", 0) or 0)
+        refused = status.refused_audit
         if refused:
             # Not lost and not blocking: the server would not take them (someone never signed in here).
             words += (f"; {refused} audit record{'s' if refused != 1 else ''} the server refused "
@@ -169,11 +169,13 @@ class DeskStatusBar(QStatusBar):
         self.pending.setText(words)
         zone = self.zone or datetime.now().astimezone().tzinfo
         now = datetime.now(zone)
-        self.last_sync.setText(last_sync_words(getattr(status, "last_success_at", None),
+        self.last_sync.setText(last_sync_words(status.last_success_at,
                                                now=now, zone=zone))
-        self.show_conflict_count(int(getattr(status, "conflicts", 0) or 0))
-        self.message.setText(getattr(status, "message", "") or "")
-        progress = getattr(status, "progress", None)
+        self.show_conflict_count(status.conflicts)
+        refused = status.refused
+        self.message.setText(status.message or (
+            f"Not accepted: {refused}. Open the conflict inbox to fix or discard it." if refused else ""))
+        progress = status.progress
         if progress is None:
             self.progress.hide()
         else:

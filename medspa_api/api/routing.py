@@ -5,12 +5,20 @@ carry ``%00``; PostgreSQL text columns cannot store it, so such a request
 would fail half-way through its transaction (and an audit row carrying it
 could not be written at all). It is refused before any work with a 422 that
 says so. SQLite would store it, but the rule is the same on both databases.
+
+Only a real NUL counts: the six characters ``\\u0000`` typed as text reach
+the JSON as ``\\\\u0000`` (the backslash escaped) and are ordinary text.
+
+A route whose body is a batch answered item by item (the sync push) is marked
+with :func:`answers_each_item`: its body is not refused whole, and its handler
+rejects the one item that carries a NUL.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -21,18 +29,31 @@ NUL_REFUSED = ApiError(422, "invalid_request", "The request contains a NUL chara
                        "may hold. Remove it and send again.")
 
 
+# A JSON escape \u0000: the backslash before it is not itself escaped (an even run of backslashes before it).
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_EACH_ITEM = "_medspa_answers_each_item"
+E = TypeVar("E", bound=Callable[..., Any])
+
+
 def _carries_nul(data: bytes) -> bool:
-    return b"\\u0000" in data or b"\x00" in data
+    return b"\x00" in data or _ESCAPED_NUL.search(data) is not None
+
+
+def answers_each_item(endpoint: E) -> E:
+    """Mark an endpoint whose handler refuses a NUL item by item (put it under the route decorator)."""
+    setattr(endpoint, _EACH_ITEM, True)
+    return endpoint
 
 
 class TextSafeRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
+        check_body = not getattr(self.endpoint, _EACH_ITEM, False)
 
         async def refuse_nul_then_handle(request: Request) -> Response:
             if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope["path"]:
                 raise NUL_REFUSED
-            if request.method in ("POST", "PUT", "PATCH") and _carries_nul(await request.body()):
+            if check_body and request.method in ("POST", "PUT", "PATCH") and _carries_nul(await request.body()):
                 raise NUL_REFUSED
             return await handle(request)
 

@@ -4,9 +4,9 @@ Overlaps of a provider or room are refused by the same rule on both
 databases: here inside the serialised write (SQLite ``BEGIN IMMEDIATE``, the
 tenant head lock on PostgreSQL), and on PostgreSQL also by the btree_gist
 exclusion constraint on ``appointment_slots`` as the last wall. The loser gets
-a conflict carrying its own appointment as the server holds it (if at all) and,
-under ``"holder"``, the appointment that holds the slot; its booking is kept in
-``conflicts`` for the inbox, never dropped.
+a conflict carrying its own appointment as the server holds it (if at all) and
+a ``DoubleBooking`` detail (the refused appointment and the one that holds the
+slot); its booking is kept in ``conflicts`` for the inbox, never dropped.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from medspa_api.db import tables as t
 from medspa_api.db.dialect import is_slot_violation
 from medspa_api.sync.context import PushContext, parse, parse_payload
 from medspa_api.sync.outcomes import Conflicted, KeptConflict, Rejected
-from medspa_desk.protocol import VisitCancel, VisitMove, VisitStatus
+from medspa_desk.protocol import DoubleBooking, VisitCancel, VisitMove, VisitStatus
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
@@ -46,18 +46,18 @@ def _holder(ctx: PushContext, appt: Appointment) -> UUID | None:
 
 
 def _refuse_double_booking(ctx: PushContext, appt: Appointment, holder_id: UUID) -> Conflicted:
-    """The conflict answer: ``current`` is the refused appointment as the server holds it, plus its holder.
+    """The conflict answer: ``current`` is the refused appointment as the server holds it, the detail its holder.
 
     Like every conflict, ``current`` is the addressed record as the server keeps it: for a refused
     move or status change the last applied version (nothing for a refused new booking, which the
-    server does not hold), with the appointment that holds the slot under ``"holder"``.
+    server does not hold).
     """
     holder = ctx.log.get(holder_id, entity="appointment") if holder_id != appt.id else None
     kept = KeptConflict(kind=ConflictKind.DOUBLE_BOOKING.value, entity="appointment", entity_id=appt.id,
                         holder_id=holder_id, data=appt.to_json())
-    held = ctx.log.get(appt.id, entity="appointment") or {}
+    detail = DoubleBooking(refused=appt, holder=Appointment.from_json(holder) if holder else None)
     return Conflicted(SLOT_TAKEN, "Another booking already holds this provider or room at that time.",
-                      current={**held, "holder": holder}, kept=kept)
+                      current=ctx.log.get(appt.id, entity="appointment"), detail=detail, kept=kept)
 
 
 def _store(ctx: PushContext, appt: Appointment, *, is_new: bool) -> Appointment:

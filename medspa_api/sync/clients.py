@@ -1,4 +1,11 @@
-"""Client demographics: created whole, then merged field by field from the client's base."""
+"""Client demographics: created whole, then merged field by field from the client's base.
+
+A field this desk changed and the server still holds at the desk's base value
+is applied. A field changed on both sides since that base (any field: a phone,
+an email, an allergy) is not touched: it goes to review, and the desk whose
+change lost gets an inbox entry with both values. Nothing is overwritten until
+someone picks.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,18 @@ from typing import Any
 
 from medspa_api.sync.context import PushContext, parse
 from medspa_api.sync.outcomes import Conflicted, Rejected
+from medspa_desk.protocol import FieldChoice, FieldConflict
 from medspa_desk.records import Client, Record, utc_now
 
 SERVER_FIELDS = frozenset({"id", "version", "seq", "updated_at"})
-REVIEW_FIELDS = Client.IDENTITY_FIELDS | Client.SAFETY_FIELDS
 
 
 @dataclass(frozen=True)
 class Merged:
-    """An update applied in part: the fields in ``review_fields`` were kept as the server had them."""
+    """An update applied in part: the fields in ``conflict`` were kept as the server had them."""
 
     record: Record
-    review_fields: tuple[str, ...]
-    theirs: dict[str, Any]
+    conflict: FieldConflict
 
 
 def create(ctx: PushContext) -> Record:
@@ -42,16 +48,15 @@ def update(ctx: PushContext) -> Record | Merged:
     current = ctx.current(Client)
     held = current.to_json()
     apply: dict[str, Any] = {}
-    review: list[str] = []
+    review: list[FieldChoice] = []
     for field, new in changes.items():
         theirs = held.get(field)
         if theirs == new:
             continue
-        changed_here = field in base and base[field] != theirs
-        if changed_here and field in REVIEW_FIELDS:
-            review.append(field)
+        changed_elsewhere = field in base and base[field] != theirs
+        if changed_elsewhere:
+            review.append(FieldChoice(field=field, mine=new, theirs=theirs))
         else:
-            # Changed only by this desk, or changed on both sides in a field that merges: newest wins.
             apply[field] = new
     stored: Record = current
     if apply:
@@ -59,5 +64,5 @@ def update(ctx: PushContext) -> Record | Merged:
                                 "updated_at": utc_now().isoformat()})
         stored = ctx.log.save(merged, mutation_id=ctx.mutation.id, deleted=merged.deleted, is_new=False)
     if review:
-        return Merged(stored, tuple(sorted(review)), stored.to_json())
+        return Merged(stored, FieldConflict(fields=tuple(sorted(review, key=lambda choice: choice.field))))
     return stored

@@ -67,7 +67,7 @@ class PushContext:
         if data is None:
             raise Rejected("not_found", f"No {record_type.entity} with this id is on the server yet; "
                            "sync again after the record itself has been sent.")
-        return record_type.from_json(data)
+        return record_type.from_stored(data)
 
 
 P = TypeVar("P", bound=BaseModel)
@@ -93,4 +93,5 @@ def _invalid(what: str, exc: ValidationError) -> Rejected:
     """A rejection naming the first bad field (never its value)."""
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
-    return Rejected("invalid_payload", f"{what} is not valid at {where}: {first.get('msg', 'invalid value')}.")
+    return Rejected("invalid_payload", f"{what} is not valid at {where}: {first.get('msg', 'invalid value')}.",
+                    field=where)

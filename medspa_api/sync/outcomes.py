@@ -6,26 +6,29 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.protocol import ConflictDetail
+
 
 class Rejected(Exception):
-    """A business rule refused the mutation; the rest of the batch goes on."""
+    """A business rule refused the mutation; the rest of the batch goes on. ``field`` names the field at fault."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, *, field: str = "") -> None:
         super().__init__(code)
         self.code = code
         self.reason = reason
+        self.field = field
 
 
 class Conflicted(Exception):
-    """The mutation clashes with what the server holds; ``current`` says what that is."""
+    """The mutation clashes with what the server holds: ``current`` is that record, ``detail`` what clashed."""
 
     def __init__(self, code: str, reason: str, *, current: dict[str, Any] | None,
-                 review_fields: tuple[str, ...] = (), kept: KeptConflict | None = None) -> None:
+                 detail: ConflictDetail | None = None, kept: KeptConflict | None = None) -> None:
         super().__init__(code)
         self.code = code
         self.reason = reason
         self.current = current
-        self.review_fields = review_fields
+        self.detail = detail
         self.kept = kept
 
 

@@ -5,7 +5,12 @@
   (``mutation_id_reused``).
 - A business rejection or conflict rolls back only its own savepoint; the rest
   of the batch goes on. Either answer carries in ``current`` the addressed
-  record as the server holds it, so the desk can show the server's copy again.
+  record as the server holds it, so the desk can show the server's copy again,
+  and in ``detail`` what it is about (a ``ConflictDetail``).
+- Text a database cannot hold (a NUL anywhere in a payload, as an older desk
+  or a barcode scanner could send) is that mutation's rejection, naming the
+  field; it never refuses the batch. An audit event carrying one is not kept
+  (the desk learns it from ``audit_stored_ids``).
 - Every change gets its seq under the tenant's head lock, taken at the start,
   so pushes of one tenant commit in seq order.
 - Audit rows (the server's and the desk's own events) are appended in the same
@@ -17,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -33,12 +39,15 @@ from medspa_api.sync.context import PushContext
 from medspa_api.sync.outcomes import Conflicted, Rejected
 from medspa_desk.protocol import (
     MAX_CLOCK_SKEW_S,
+    ConflictDetail,
     Mutation,
     MutationKind,
     MutationResult,
     Outcome,
     PushRequest,
     PushResponse,
+    RecordConflict,
+    RejectedChange,
 )
 from medspa_desk.records import AuditAction, AuditEvent, Record, utc_now
 
@@ -125,7 +134,11 @@ def _accepted_events(conn: sa.Connection, *, caller: Caller, events: list[AuditE
                    u.active.is_(True))).scalars())
     allowed = {None, caller.user_id, *enrolled}
     return [e if e.device_id == caller.device_id else e.model_copy(update={"device_id": caller.device_id})
-            for e in events if e.actor_user_id in allowed]
+            for e in events if e.actor_user_id in allowed and not _holds_nul(e)]
+
+
+def _holds_nul(event: AuditEvent) -> bool:
+    return any("\x00" in value for value in event.model_dump().values() if isinstance(value, str))
 
 
 class _Batch:
@@ -180,6 +193,13 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
     mutation, caller = ctx.mutation, ctx.caller
     audit = {"actor_user_id": caller.user_id, "device_id": caller.device_id, "entity": mutation.entity,
              "entity_id": mutation.entity_id}
+    if (found := _nul_at(mutation.payload)) is not None:
+        where = found.removeprefix("changes.")  # a client update's field, as the person knows it
+        buffer.record(action=_action(mutation.kind), outcome="rejected", detail="hidden_character", **audit)
+        return _answer(mutation, Outcome.REJECTED, code="hidden_character", field=where,
+                       reason=f"The {mutation.entity} was not saved: {where.replace('_', ' ')} holds a hidden "
+                       "NUL character (a barcode scanner or an older desk can add one). Clear the field, type "
+                       "it again and save.", current=_held(ctx))
     if not may_push(caller.role, mutation.kind):
         buffer.record(action=AuditAction.ACCESS_DENIED, outcome="forbidden", detail=mutation.kind.value, **audit)
         return _answer(mutation, Outcome.REJECTED, code="forbidden",
@@ -198,7 +218,8 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
     except Rejected as exc:
         _undo(ctx, mark)
         buffer.record(action=_action(mutation.kind), outcome="rejected", detail=exc.code, **audit)
-        return _answer(mutation, Outcome.REJECTED, code=exc.code, reason=exc.reason, current=_held(ctx))
+        return _answer(mutation, Outcome.REJECTED, code=exc.code, reason=exc.reason, field=exc.field,
+                       current=_held(ctx))
     except Conflicted as exc:
         _undo(ctx, mark)
         if exc.kept is not None:
@@ -210,20 +231,38 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
                 "created_at": utc_now()})
         buffer.record(action=_action(mutation.kind), outcome="conflict", detail=exc.code, **audit)
         return _answer(mutation, Outcome.CONFLICT, code=exc.code, reason=exc.reason, current=exc.current,
-                       review_fields=exc.review_fields)
+                       detail=exc.detail or RecordConflict())
     except BaseException:
         _undo(ctx, mark)
         raise
     ctx.release()
     if isinstance(outcome, clients.Merged):
-        buffer.record(action=AuditAction.UPDATE, outcome="conflict",
-                      detail="review:" + ",".join(outcome.review_fields), **audit)
+        fields = [choice.field for choice in outcome.conflict.fields]
+        buffer.record(action=AuditAction.UPDATE, outcome="conflict", detail="review:" + ",".join(fields), **audit)
         return _answer(mutation, Outcome.CONFLICT, code="needs_review",
                        reason="Some fields were changed here and on another desk; review them.",
-                       current=outcome.theirs, review_fields=outcome.review_fields,
+                       current=outcome.record.to_json(), detail=outcome.conflict,
                        version=outcome.record.version, seq=outcome.record.seq or None)
     buffer.record(action=_action(mutation.kind), **audit)
     return _answer(mutation, Outcome.APPLIED, version=outcome.version, seq=outcome.seq)
+
+
+def _nul_at(value: Any, where: str = "") -> str | None:
+    """Where in a payload a NUL character stands (``notes``, ``changes.phone``), if anywhere."""
+    if isinstance(value, str):
+        return where or "payload" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if "\x00" in str(key):
+                return where or "payload"
+            if (found := _nul_at(item, path)) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _nul_at(item, f"{where}[{index}]")) is not None:
+                return found
+    return None
 
 
 def _held(ctx: PushContext) -> dict | None:
@@ -240,9 +279,11 @@ def _action(kind: MutationKind) -> AuditAction:
     return AUDIT_ACTION.get(kind, AuditAction.UPDATE)
 
 
-def _answer(mutation: Mutation, outcome: Outcome, *, code: str = "", reason: str = "",
-            current: dict | None = None, review_fields: tuple[str, ...] = (), version: int | None = None,
+def _answer(mutation: Mutation, outcome: Outcome, *, code: str = "", reason: str = "", field: str = "",
+            current: dict | None = None, detail: ConflictDetail | None = None, version: int | None = None,
             seq: int | None = None) -> MutationResult:
+    if outcome is Outcome.REJECTED:
+        detail = RejectedChange(code=code, field=field[:200])
     return MutationResult(mutation_id=mutation.id, outcome=outcome, entity=mutation.entity,
                           entity_id=mutation.entity_id, version=version, seq=seq, current=current,
-                          review_fields=review_fields, code=code, reason=reason[:1000])
+                          detail=detail, code=code, reason=reason[:1000])

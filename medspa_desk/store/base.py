@@ -95,8 +95,9 @@ class StoreBase:
 
     _conn: Any
     _audit: AuditTrail
-    # Depth of the public transaction(): writes inside it join it instead of committing alone.
-    _joined_writes: int = 0
+    # Inside a write (or transaction()), a nested write joins it: its COMMIT or ROLLBACK decides
+    # (a new client and its booking; a resolution and the change it picks).
+    _writing = False
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
@@ -120,22 +121,19 @@ class StoreBase:
     def transaction(self) -> Iterator[None]:
         """Several writes as one: all are kept, or none (a use case such as booking a new client)."""
         with self._write():
-            self._joined_writes += 1
-            try:
-                yield
-            finally:
-                self._joined_writes -= 1
+            yield
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
         conn = self._live()
-        if self._joined_writes:
-            yield conn  # inside transaction(): its COMMIT or ROLLBACK decides
+        if self._writing:
+            yield conn  # joined: the outer write commits or rolls back
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except _DB_ERRORS as exc:
             raise translate(exc) from None
+        self._writing = True
         try:
             yield conn
             conn.execute("COMMIT")
@@ -149,6 +147,8 @@ class StoreBase:
             if isinstance(exc, _DB_ERRORS):
                 raise translate(exc) from None
             raise
+        finally:
+            self._writing = False
         self.outbox_watch.committed()
 
     def _rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
@@ -168,7 +168,8 @@ class StoreBase:
         if row is None:
             raise NotFound(f"The {what} {record_id} is not in the local store. It may not have "
                            "synced yet; try again after the next sync.")
-        return cls.model_validate_json(row[0])
+        # from_stored: a copy an older desk saved with a hidden character still opens (without it).
+        return cls.from_stored(json.loads(row[0]))
 
     def _load_many(self, cls: type[R], sql: str, params: tuple[Any, ...] = ()) -> list[R]:
         return [cls.model_validate_json(data) for (data,) in self._rows(sql, params)]

@@ -37,7 +37,8 @@ def invalid_record_message(what: str, exc: ValidationError) -> str:
     reasons = []
     for error in exc.errors(include_input=False, include_url=False):
         field = ".".join(str(part) for part in error.get("loc", ())) or what
-        reasons.append(f"{field.replace('_', ' ')}: {error.get('msg', 'is not valid')}")
+        said = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+        reasons.append(f"{field.replace('_', ' ')}: {said}")
     return f"The {what} was not saved. " + "; ".join(reasons) + "."
 
 

@@ -118,7 +118,7 @@ def _rows(changes: Iterable[tuple[Change, dict[str, Any] | None]]) -> tuple[list
 def server_record(entity: str, entity_id: UUID, data: dict[str, Any] | None) -> Record:
     """The server's ``data`` for a record, validated by its model; it must carry the change's id."""
     try:
-        record = SYNCED_RECORDS[entity].model_validate(data)
+        record = SYNCED_RECORDS[entity].from_stored(data or {})
     except ValidationError:
         raise InvalidServerData(f"The server sent a {entity} record ({entity_id}) that is not "
                                 "valid; nothing from this sync page was saved. Sync will "

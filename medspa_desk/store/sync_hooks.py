@@ -18,11 +18,19 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from medspa_desk.protocol import Change, Mutation, MutationKind, MutationResult, Outcome
+from medspa_desk.protocol import (
+    Change,
+    DoubleBooking,
+    FieldConflict,
+    Mutation,
+    MutationKind,
+    MutationResult,
+    Outcome,
+    RejectedChange,
+)
 from medspa_desk.records import (
     SYNCED_RECORDS,
     Appointment,
-    AuditAction,
     AuditEvent,
     Client,
     Conflict,
@@ -31,12 +39,12 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.scheduling import local_day
-from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.bulk import CHUNK, loading_rows
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.clients import apply_client_changes
 from medspa_desk.store.errors import InvalidChange, NotFound
+from medspa_desk.store.inbox import InboxMixin
 from medspa_desk.store.pulled import PulledPage, PulledRecord, pulled_from_changes, server_record
 from medspa_desk.store.rows import (
     APPOINTMENTS,
@@ -57,7 +65,7 @@ AUDIT_SENT_THROUGH = "audit_sent_through"
 _CREATES = frozenset({MutationKind.APPOINTMENT_BOOK, MutationKind.CLIENT_CREATE})
 
 
-class SyncMixin(StoreBase):
+class SyncMixin(InboxMixin):
     # --- outbox -----------------------------------------------------------------
 
     def outbox_batch(self, limit: int, *, author: UUID | None = None) -> list[Mutation]:
@@ -133,13 +141,7 @@ class SyncMixin(StoreBase):
                 elif result.outcome is Outcome.CONFLICT:
                     changes |= self._settle_conflict(conn, mutation, result)
                 else:
-                    changes |= self._add_conflict(conn, Conflict(
-                        kind=ConflictKind.REJECTED, entity=mutation.entity,
-                        entity_id=mutation.entity_id, mutation_id=mutation.id,
-                        reason=result.reason or "The server refused this change.",
-                        detail={"code": result.code, "kind": mutation.kind.value,
-                                "payload": mutation.payload}))
-                    changes |= self._show_server_copy(conn, mutation, result.current or {})
+                    changes |= self._settle_rejection(conn, mutation, result)
         return changes
 
     def _settle_applied(self, conn: Any, mutation: Mutation, result: MutationResult) -> Changes:
@@ -153,42 +155,54 @@ class SyncMixin(StoreBase):
             if not self._pending(conn, mutation.entity_id):
                 update["version"] = result.version
             self._upsert(conn, table, record.model_copy(update=update))
-        if result.review_fields:
-            changes |= self._add_conflict(conn, Conflict(
-                kind=ConflictKind.FIELD_CONFLICT, entity=mutation.entity,
-                entity_id=mutation.entity_id, mutation_id=mutation.id,
-                reason="Both this desk and another changed the same details; pick which to keep.",
-                detail={"fields": list(result.review_fields),
-                        "mine": mutation.payload.get("changes", {}),
-                        "theirs": result.current or {}}))
         return changes
 
     def _settle_conflict(self, conn: Any, mutation: Mutation, result: MutationResult) -> Changes:
-        # ``current`` is the addressed record as the server holds it (no id when it holds none);
-        # a double booking adds the appointment that holds the slot under "holder".
+        """File the conflict with the server's detail; the desk then shows the server's copy."""
         theirs = dict(result.current or {})
-        holder = theirs.pop("holder", None)
+        detail = result.detail
         changes = Changes()
-        if mutation.entity == Appointment.entity:
+        if isinstance(detail, DoubleBooking) or mutation.entity == Appointment.entity:
             local = self._local(conn, Appointment, mutation.entity_id)
             if local is not None:
                 changes |= self._appointment_day(local)
-            conflict = Conflict(
-                kind=ConflictKind.DOUBLE_BOOKING, entity=mutation.entity,
-                entity_id=mutation.entity_id, mutation_id=mutation.id,
-                reason=_double_booking_reason(mutation, result.reason),
-                detail={"refused": local.to_json() if local else mutation.payload,
-                        "holder": holder, "kind": mutation.kind.value})
+            detail = detail if isinstance(detail, DoubleBooking) else DoubleBooking()
+            if detail.refused is None and local is not None:
+                detail = detail.model_copy(update={"refused": local})
+            kind, reason = ConflictKind.DOUBLE_BOOKING, _double_booking_reason(mutation, result.reason)
+        elif isinstance(detail, FieldConflict):
+            kind, reason = ConflictKind.FIELD_CONFLICT, (
+                "Both this desk and another changed the same details while apart; nothing was "
+                "overwritten. Pick which value to keep.")
         else:
-            conflict = Conflict(
-                kind=ConflictKind.FIELD_CONFLICT, entity=mutation.entity,
-                entity_id=mutation.entity_id, mutation_id=mutation.id,
-                reason=result.reason or "This record was changed on another desk at the same time; "
-                                        "pick which version to keep.",
-                detail={"fields": list(result.review_fields), "mine": mutation.payload,
-                        "theirs": theirs})
-        changes |= self._add_conflict(conn, conflict)
+            kind, reason = ConflictKind.REJECTED, result.reason or (
+                "This record is already on the server in another form; this desk's change was not kept.")
+        changes |= self._add_conflict(conn, Conflict(
+            kind=kind, entity=mutation.entity, entity_id=mutation.entity_id, mutation_id=mutation.id,
+            reason=reason, detail=(detail or RejectedChange(code=result.code)).model_dump(mode="json")))
         return changes | self._show_server_copy(conn, mutation, theirs)
+
+    def _settle_rejection(self, conn: Any, mutation: Mutation, result: MutationResult) -> Changes:
+        """File the refused change alone (naming the record and the field), then show the server's copy."""
+        answer = result.detail if isinstance(result.detail, RejectedChange) else RejectedChange(code=result.code)
+        label = self._record_label(conn, mutation)
+        said = result.reason or "The server refused this change."
+        changes = self._add_conflict(conn, Conflict(
+            kind=ConflictKind.REJECTED, entity=mutation.entity, entity_id=mutation.entity_id,
+            mutation_id=mutation.id, reason=f"{label}: {said}"[:1000],
+            detail=answer.model_copy(update={"change": mutation, "record": label[:300]}).model_dump(mode="json")))
+        return changes | self._show_server_copy(conn, mutation, result.current or {})
+
+    def _record_label(self, conn: Any, mutation: Mutation) -> str:
+        """The record a refused change was about, as a person names it ("Client Ada Lovelace")."""
+        if mutation.entity == Client.entity:
+            # The name columns, not the record: the stored record may be the one that cannot be sent.
+            row = conn.execute("SELECT first_name, last_name FROM clients WHERE id = ?",
+                               (str(mutation.entity_id),)).fetchone()
+            first, last = row if row else (mutation.payload.get("first_name"), mutation.payload.get("last_name"))
+            if isinstance(first, str) and isinstance(last, str):
+                return f"Client {first} {last}"
+        return f"This {mutation.entity.replace('_', ' ')}"
 
     def _show_server_copy(self, conn: Any, mutation: Mutation, theirs: dict[str, Any]) -> Changes:
         """Put back the server's copy of a record whose change the server did not take.
@@ -198,7 +212,7 @@ class SyncMixin(StoreBase):
         this desk already holds (a push answered again from the server's record) changes nothing.
         """
         if theirs.get("id") == str(mutation.entity_id):
-            local = self._local(conn, SYNCED_RECORDS[mutation.entity], mutation.entity_id)
+            local = self._readable_local(conn, SYNCED_RECORDS[mutation.entity], mutation.entity_id)
             if local is not None and local.seq > int(theirs.get("seq") or 0):
                 return Changes()
             return self._apply_one(conn, mutation.entity, mutation.entity_id, theirs)
@@ -344,6 +358,18 @@ class SyncMixin(StoreBase):
         except NotFound:
             return Changes()  # the location arrives later in the pull; its arrival redraws all
 
+    @classmethod
+    def _readable_local(cls, conn: Any, record_type: type[Record], entity_id: UUID) -> Any:
+        """The stored copy, or None when there is none or it no longer validates.
+
+        An older desk could save text the records now refuse (a NUL from a scanner); the
+        server's copy then replaces it rather than the unreadable copy stopping sync.
+        """
+        try:
+            return cls._local(conn, record_type, entity_id)
+        except ValidationError:
+            return None
+
     @staticmethod
     def _local(conn: Any, cls: type[Record], entity_id: UUID) -> Any:
         table = TABLE_FOR_ENTITY[cls.entity]
@@ -356,48 +382,6 @@ class SyncMixin(StoreBase):
         rows = conn.execute("SELECT data FROM outbox WHERE entity_id = ? ORDER BY position",
                             (str(entity_id),)).fetchall()
         return [Mutation.model_validate_json(data) for (data,) in rows]
-
-    # --- conflict inbox ---------------------------------------------------------------
-
-    def _add_conflict(self, conn: Any, conflict: Conflict) -> Changes:
-        conn.execute("INSERT INTO conflicts (id, kind, entity_id, open, created_at, data) "
-                     "VALUES (?, ?, ?, 1, ?, ?)",
-                     (str(conflict.id), conflict.kind.value, str(conflict.entity_id),
-                      conflict.created_at.isoformat(), conflict.model_dump_json()))
-        self._note(None, AuditAction.UPDATE, entity="conflict", entity_id=conflict.id,
-                   detail=f"{conflict.kind.value} on {conflict.entity} {conflict.entity_id}")
-        return Changes(conflicts=True)
-
-    def conflicts(self, open_only: bool = True) -> list[Conflict]:
-        sql = "SELECT data FROM conflicts"
-        if open_only:
-            sql += " WHERE open = 1"
-        return [Conflict.model_validate_json(d) for (d,) in self._rows(sql + " ORDER BY created_at")]
-
-    def resolve_conflict(self, conflict_id: UUID, *, resolution: str, actor: Actor) -> Changes:
-        """Close an inbox entry with what the person chose (the choice itself is applied by them)."""
-        resolution = resolution.strip()
-        if not resolution:
-            raise InvalidChange("Say how the conflict was resolved.")
-        with self._write() as conn:
-            row = conn.execute("SELECT data FROM conflicts WHERE id = ?",
-                               (str(conflict_id),)).fetchone()
-            if row is None:
-                raise NotFound("That conflict is not in the inbox any more.")
-            conflict = Conflict.model_validate_json(row[0])
-            if conflict.resolved_at is not None:
-                raise InvalidChange("That conflict was already resolved.")
-            try:
-                closed = Conflict.model_validate({**conflict.model_dump(), "resolved_at": utc_now(),
-                                                  "resolution": resolution})
-            except ValidationError:
-                raise InvalidChange("The resolution note is too long; keep it under 200 "
-                                    "characters.") from None
-            conn.execute("UPDATE conflicts SET open = 0, data = ? WHERE id = ?",
-                         (closed.model_dump_json(), str(conflict_id)))
-            self._note(actor, AuditAction.RESOLVE_CONFLICT, entity="conflict",
-                       entity_id=conflict_id)
-        return Changes(conflicts=True)
 
     # --- audit shipping ---------------------------------------------------------------
 

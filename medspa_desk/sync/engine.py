@@ -90,9 +90,9 @@ def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[
     return store.outbox_batch(limit, author=author), store.unsent_audit(AUDIT_BATCH)
 
 
-def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int, int]:
+def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int, int, str]:
     return (store.outbox_count(), store.outbox_waiting_for_others(signed_in), len(store.conflicts()),
-            store.refused_audit_count())
+            store.refused_audit_count(), store.newest_refusal())
 
 
 def _apply_page(store: Any, *, page: PulledPage) -> Changes:
@@ -626,7 +626,7 @@ class SyncEngine:
 
     def _counts_to_status(self, **fields: Any) -> None:
         try:
-            pending, others, conflicts, refused = self.with_store(functools.partial(
+            pending, others, conflicts, refused_audit, refused = self.with_store(functools.partial(
                 _counts, signed_in=self._session.user.id))
         except (SyncCancelled, StoreError):
             self._set_status(**fields)
@@ -636,7 +636,7 @@ class SyncEngine:
             self._set_status(**fields)
             return
         self._set_status(pending=pending, waiting_for_others=others, conflicts=conflicts,
-                         refused_audit=refused, **fields)
+                         refused_audit=refused_audit, refused=refused, **fields)
 
     def _set_status(self, **fields: Any) -> None:
         with self._status_lock:

@@ -32,6 +32,8 @@ class SyncStatus:
     conflicts: int = 0
     # Audit events of this desk the server refused: kept here for a manager (store.refused_audit()).
     refused_audit: int = 0
+    # The newest change the server refused, named for a person ("Client Ada Lovelace: notes"); empty if none.
+    refused: str = ""
     progress: Progress | None = None
     # The sentence to show (empty when all is well).
     message: str = ""

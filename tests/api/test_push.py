@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from medspa_desk.protocol import DoubleBooking, MutationResult
 from medspa_desk.records import (
     Addendum,
     ConsentTemplate,
@@ -64,8 +65,11 @@ def test_two_desks_booking_one_slot_get_one_booking_and_one_conflict(live_api: L
     assert won["outcome"] == "applied"
     assert lost["outcome"] == "conflict"
     assert lost["code"] == "slot_taken"
-    assert lost["current"] == {"holder": lost["current"]["holder"]}, "the server holds no copy of a refused booking"
-    assert lost["current"]["holder"]["id"] == str(mine.id)
+    assert lost["current"] is None, "the server holds no copy of a refused booking"
+    detail = MutationResult.model_validate(lost).detail
+    assert isinstance(detail, DoubleBooking), "the desk reads the detail with the class the server built it with"
+    assert detail.holder is not None and detail.holder.id == mine.id
+    assert detail.refused is not None and detail.refused.id == theirs.id
     with live_api.database.transaction(live_api.tenant.id) as conn:
         import sqlalchemy as sa
 
@@ -89,7 +93,8 @@ def test_a_refused_move_answers_with_the_appointment_as_the_server_holds_it_and_
     assert (lost["outcome"], lost["code"]) == ("conflict", "slot_taken")
     assert lost["current"]["id"] == str(moving.id)
     assert (lost["current"]["starts_at"], lost["current"]["version"]) == (moving.to_json()["starts_at"], 1)
-    assert lost["current"]["holder"]["id"] == str(holder.id)
+    assert "holder" not in lost["current"]
+    assert lost["detail"]["kind"] == "double_booking" and lost["detail"]["holder"]["id"] == str(holder.id)
 
 
 def test_a_cancelled_appointment_frees_its_slot(desk: Desk, live_api: LiveApi) -> None:
@@ -128,7 +133,8 @@ def test_fields_changed_on_one_side_merge_and_identity_changed_on_both_goes_to_r
                           "base": {"first_name": "Maria", "phone": client.phone}}, base_version=1)
     result = desk.push_ok(this_desk)[0]
     assert result["outcome"] == "conflict"
-    assert result["review_fields"] == ["first_name"]
+    assert result["detail"] == {"kind": "field_conflict",
+                                "fields": [{"field": "first_name", "mine": "Marie", "theirs": "Mariah"}]}
     assert result["current"]["first_name"] == "Mariah"
     assert result["current"]["phone"] == "555-999-0000"
     assert result["current"]["email"] == "m@example.com"
@@ -237,15 +243,38 @@ def test_a_refused_booking_in_a_batch_leaves_no_slot_and_the_next_booking_takes_
     assert results[2]["seq"] == results[0]["seq"] + 1
 
 
-def test_text_with_a_nul_character_is_refused_before_anything_is_stored(desk: Desk) -> None:
+def test_a_nul_in_one_mutation_rejects_that_mutation_alone_naming_the_field(desk: Desk) -> None:
+    poisoned, good = new_client(), new_client(first_name="Ines")
+    create = create_client(poisoned)
+    create["payload"] = {**create["payload"], "notes": "allergic\u0000"}
+    results = desk.push_ok(create, create_client(good))
+    assert [r["outcome"] for r in results] == ["rejected", "applied"]
+    assert results[0]["code"] == "hidden_character" and results[0]["detail"]["field"] == "notes"
+    assert "notes" in results[0]["reason"] and "\x00" not in results[0]["reason"]
+    retry = desk.push_ok(create_client(poisoned))[0]
+    assert retry["outcome"] == "applied" and retry["version"] == 1
+
+
+def test_a_control_character_in_a_client_field_is_that_mutations_rejection(desk: Desk) -> None:
     client = new_client()
     create = create_client(client)
-    create["payload"] = {**create["payload"], "notes": "allergic\u0000"}
-    answer = desk.push(create)
-    assert answer.status_code == 422
-    assert "NUL" in answer.json()["message"]
-    retry = desk.push_ok(create_client(client))[0]
-    assert retry["outcome"] == "applied" and retry["version"] == 1
+    create["payload"] = {**create["payload"], "phone": "555-010-2000\u001b"}
+    [result] = desk.push_ok(create)
+    assert (result["outcome"], result["code"], result["detail"]["field"]) == ("rejected", "invalid_payload", "phone")
+
+
+def test_the_typed_text_backslash_u0000_is_ordinary_text_everywhere(desk: Desk) -> None:
+    client = new_client(notes="scanner printed \\u0000 here")
+    [result] = desk.push_ok(create_client(client))
+    assert result["outcome"] == "applied"
+    typed = desk.post("/auth/refresh", json={"refresh_token": "typed \\u0000 not a token", "device_id":
+                                           str(desk.device_id)})
+    assert typed.status_code != 422 and "NUL" not in typed.text
+
+
+def test_a_nul_outside_a_push_is_still_refused_at_the_door(desk: Desk) -> None:
+    answer = desk.post("/auth/refresh", json={"refresh_token": "x\u0000" * 8, "device_id": str(desk.device_id)})
+    assert answer.status_code == 422 and "NUL" in answer.json()["message"]
 
 
 def test_a_published_consent_template_names_the_caller_not_the_payloads_claim(live_api: LiveApi) -> None:
@@ -272,3 +301,30 @@ def test_a_booking_for_a_client_the_server_does_not_hold_is_rejected(desk: Desk,
     desk.push_ok(create_client(client))
     kept = desk.push_ok(book(appointment_for(live_api.tenant, client.id, starts_at=free_slot_start())))[0]
     assert kept["outcome"] == "applied"
+
+
+def test_a_client_stored_with_a_control_character_before_the_rule_still_reads_and_takes_changes(
+        desk: Desk, live_api: LiveApi) -> None:
+    """An older server kept an escape a scanner typed; neither the next change nor a desk's pull stops on it."""
+    import json
+
+    from medspa_api.db import tables as t
+    from medspa_desk.store.pulled import read_page
+
+    client = new_client()
+    [created] = desk.push_ok(create_client(client))
+    stored = {**client.to_json(), "version": 1, "seq": created["seq"], "notes": "Card \x1b[0m 4417"}
+    with live_api.database.transaction(live_api.tenant.id) as conn:
+        conn.execute(t.records.update().where(t.records.c.tenant_id == live_api.tenant.id,
+                                              t.records.c.id == client.id).values(data=json.dumps(stored)))
+
+    update = mutation("client.update", "client", client.id,
+                      {"changes": {"phone": "555-010-9999"}, "base": {"phone": client.phone}}, base_version=1)
+    [result] = desk.push_ok(update)
+    assert result["outcome"] == "applied"
+
+    page = desk.get("/sync/pull", params={"after": created["seq"] - 1, "limit": 10})
+    assert page.status_code == 200
+    [(_entity, _id, row)] = [r for r in read_page(page.content).records if r[1] == str(client.id)]
+    pulled = json.loads(row[-1])
+    assert (pulled["phone"], pulled["notes"]) == ("555-010-9999", "Card [0m 4417")

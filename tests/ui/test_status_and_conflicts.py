@@ -16,13 +16,15 @@ from medspa_desk.records import Client, ConflictKind
 from medspa_desk.session import DeskSession, SignInOptions
 from medspa_desk.session import sign_in as session_sign_in
 from medspa_desk.store import StoreError
+from medspa_desk.sync.status import SyncStatus
 from tests.support.live_api import LiveApi
 from tests.ui.conftest import release_worker
 from tests.ui.online import wait_for
 from ui.conflicts import ConflictInbox
 from ui.desk_backend import DeskBackend
-from ui.events import CoreEventBridge
+from ui.events import CoreEventBridge, bus
 from ui.operations import db_worker
+from ui.qt import QMessageBox
 from ui.status_bar import DeskStatusBar
 
 
@@ -51,6 +53,15 @@ def test_status_from_the_sync_thread_reaches_the_bar(qtbot: Any) -> None:
     assert bar.last_sync.text() == "Synced 7 min ago"
     assert bar.conflicts.text() == "2 conflicts to review"
     qtbot.waitUntil(lambda: bar.progress.value() == 250 and bar.progress.maximum() == 1000, timeout=3000)
+
+
+def test_the_bar_names_the_record_and_field_the_server_refused(qtbot: Any) -> None:
+    bar = DeskStatusBar(None, zone=ZoneInfo("America/New_York"), has_sync=True)
+    qtbot.addWidget(bar)
+    bar.show_status(SyncStatus(online=True, conflicts=1, refused="Client Octavia Brennan: notes"))
+    assert bar.message.text() == ("Not accepted: Client Octavia Brennan: notes. Open the conflict inbox to "
+                                      "fix or discard it.")
+    assert bar.conflicts.text() == "1 conflict to review"
 
 
 def test_the_inbox_says_when_there_is_nothing_to_review(qtbot: Any, sign_in: Any) -> None:
@@ -148,11 +159,36 @@ def test_keeping_this_desks_value_sends_it_to_the_other_desk(qtbot: Any, two_des
              what="this desk's value to reach desk B")
 
 
+def test_keeping_the_other_allergy_asks_first_and_cancel_keeps_the_entry(qtbot: Any, two_desks: TwoDesks) -> None:
+    make_allergy_conflict(two_desks, mine="Penicillin", theirs="Latex")
+    inbox = open_inbox(qtbot, two_desks.a)
+    inbox.keep_theirs.click()
+    assert inbox.question is not None
+    qtbot.waitUntil(inbox.question.isVisible, timeout=5000)
+    assert "Penicillin" in inbox.question.text()
+    inbox.question.done(QMessageBox.StandardButton.Cancel)
+    assert [c.id for c in db_worker().run_sync(lambda store: store.conflicts(open_only=True))] == inbox.conflict_ids()
+
+    inbox.keep_theirs.click()
+    qtbot.waitUntil(inbox.question.isVisible, timeout=5000)
+    with qtbot.waitSignal(inbox.did_load, timeout=10_000) as reloaded:
+        inbox.question.done(QMessageBox.StandardButton.Yes)
+    assert reloaded.args == [0]
+    assert allergies_on(two_desks.a, two_desks.client.id) == "Latex"
+
+
 def test_discarding_a_conflict_keeps_the_other_desks_value(qtbot: Any, two_desks: TwoDesks) -> None:
     make_allergy_conflict(two_desks, mine="Sulfa drugs", theirs="Aspirin")
     inbox = open_inbox(qtbot, two_desks.a)
+    inbox.discard.click()  # it drops this desk's allergy: the inbox asks first
+    assert inbox.question is not None
+    qtbot.waitUntil(inbox.question.isVisible, timeout=5000)
+    assert "Sulfa drugs" in inbox.question.text()
     with qtbot.waitSignal(inbox.did_load, timeout=10_000) as reloaded:
-        inbox.discard.click()
+        # A sync cycle finishing just as the person answers (as desk A's engine does whenever a
+        # change notice arrives) asks for a reload that reads the inbox before the discard.
+        bus.sync_did_finish.emit(None)
+        inbox.question.done(QMessageBox.StandardButton.Yes)
     assert reloaded.args == [0]
     assert "Nothing to review" in inbox.explanation.text()
     assert db_worker().run_sync(lambda store: store.conflicts(open_only=True)) == []

@@ -12,7 +12,7 @@ from medspa_api.api.change_stream import EVENT_STREAM, ChangeStreamResponse
 from medspa_api.api.deps import DatabaseDep, OriginDep, SettingsDep, requires
 from medspa_api.api.long_poll import MAX_SEQ, MAX_WAIT_S
 from medspa_api.api.routes import ERRORS
-from medspa_api.api.routing import TextSafeRoute
+from medspa_api.api.routing import TextSafeRoute, answers_each_item
 from medspa_api.permissions import Action
 from medspa_api.security.tokens import token_hash
 from medspa_api.signin import Caller, check_access_token
@@ -98,6 +98,7 @@ def pull(caller: Puller, db: DatabaseDep,
 
 
 @router.post("/push", response_model=PushResponse)
+@answers_each_item
 async def push_mutations(body: PushRequest, request: Request, caller: Pusher, db: DatabaseDep) -> PushResponse:
     answer, latest = await run_in_threadpool(push, db, caller=caller, request=body)
     if latest is not None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -142,3 +143,37 @@ def test_a_first_bulk_load_indexes_each_client_once_as_last_loaded(store: Store)
     assert [h.id for h in store.search_clients("imogen")] == [first.id]
     assert store.search_clients("quast") == [] and store.search_clients("vale") == []
     assert store.connection.execute("SELECT count(*) FROM client_search").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(("field", "typed"), [("notes", "scanned \x00 code"), ("phone", "555-201-7788\x00"),
+                                              ("first_name", "Ma\x1bria"), ("allergies", "latex\x07")])
+def test_a_hidden_control_character_is_refused_at_the_field_and_nothing_is_queued(
+        practice, field: str, typed: str) -> None:
+    maria = practice.client("Maria", "Lopez")
+    queued = practice.store.outbox_count()
+
+    with pytest.raises(InvalidChange) as refused:
+        practice.store.update_client(maria.id, {field: typed}, actor=practice.actor)
+
+    said = str(refused.value)
+    assert field.replace("_", " ") in said and "hidden control character" in said
+    assert "\x00" not in said and typed not in said, "the message never quotes what was typed"
+    assert practice.store.outbox_count() == queued
+
+
+def test_tabs_and_line_breaks_stay_allowed_in_notes_and_the_typed_text_backslash_u0000_is_kept(practice) -> None:
+    maria = practice.client("Maria", "Lopez")
+    note = "Prefers mornings.\r\n\tCall first. Barcode text: \\u0000"
+
+    practice.store.update_client(maria.id, {"notes": note}, actor=practice.actor)
+
+    assert practice.store.client(maria.id, actor=practice.actor).notes == note
+
+
+def test_a_client_an_older_desk_saved_with_a_nul_still_opens_without_it(practice) -> None:
+    maria = practice.client("Maria", "Lopez")
+    saved_by_older_desk = {**maria.to_json(), "notes": "Scanned 4417\x00 8890"}
+    conn = practice.store.connection
+    conn.execute("UPDATE clients SET data = ? WHERE id = ?", (json.dumps(saved_by_older_desk), str(maria.id)))
+
+    assert practice.store.client(maria.id, actor=practice.actor).notes == "Scanned 4417 8890"

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from medspa_desk.protocol import Change, Outcome
-from medspa_desk.records import Appointment, AppointmentStatus, Client, ConflictKind
+from medspa_desk.protocol import Change, DoubleBooking, Outcome, RejectedChange
+from medspa_desk.records import AppointmentStatus, Client, ConflictKind
 from medspa_desk.store import Actor, InvalidServerData, StoreError
+from medspa_desk.store.inbox import inbox_detail
 from tests.api.desk import mutation
 from tests.core.store.live_answers import (
     Workstation,
@@ -72,8 +73,10 @@ def test_a_refused_offline_booking_goes_to_the_inbox_and_leaves_the_schedule(
     assert changes.conflicts and changes.days == {(practice.location.id, DAY)}
     [conflict] = practice.store.conflicts()
     assert conflict.kind is ConflictKind.DOUBLE_BOOKING
-    assert conflict.detail["refused"]["id"] == str(appt.id)
-    assert conflict.detail["holder"]["id"] == str(holder.id)
+    detail = inbox_detail(conflict)
+    assert isinstance(detail, DoubleBooking)
+    assert detail.refused is not None and detail.refused.id == appt.id
+    assert detail.holder is not None and detail.holder.id == holder.id
     assert practice.store.day_schedule(practice.location.id, DAY).appointments == ()
     assert practice.store.outbox_count() == 0
 
@@ -90,7 +93,7 @@ def test_a_rejected_change_goes_to_the_inbox_and_does_not_block_the_queue(
     assert {a.entity_id for a in answers if a.outcome is Outcome.APPLIED} == {first.id, second.id}
     conflicts = practice.store.conflicts()
     assert {(c.kind, c.entity_id, c.reason) for c in conflicts} == {
-        (ConflictKind.REJECTED, a.entity_id, a.reason) for a in refused}
+        (ConflictKind.REJECTED, a.entity_id, f"This {a.entity}: {a.reason}") for a in refused}
     assert practice.store.outbox_count() == 0
     practice.store.resolve_conflict(conflicts[0].id, resolution="asked the manager", actor=actor)
     assert len(practice.store.conflicts()) == len(conflicts) - 1
@@ -306,8 +309,9 @@ def test_a_refused_move_puts_the_appointment_back_at_its_time_on_the_server(
     assert changes.conflicts and (practice.location.id, day) in changes.days
     [conflict] = practice.store.conflicts()
     assert conflict.kind is ConflictKind.DOUBLE_BOOKING and conflict.entity_id == appt.id
-    assert Appointment.model_validate(conflict.detail["refused"]).starts_at == other.starts_at
-    assert conflict.detail["holder"]["id"] == str(other.id)
+    detail = inbox_detail(conflict)
+    assert isinstance(detail, DoubleBooking) and detail.refused is not None and detail.holder is not None
+    assert detail.refused.starts_at == other.starts_at and detail.holder.id == other.id
     assert "back at its time on the server" in conflict.reason
     assert practice.store.outbox_count() == 0
 
@@ -330,6 +334,9 @@ def test_a_status_change_the_server_refuses_shows_the_servers_copy_again(
     assert (shown.status, shown.version, shown.seq) == (AppointmentStatus.CANCELLED, 2, cancelled["seq"])
     assert (practice.location.id, appt.starts_at.astimezone(practice.zone).date()) in changes.days
     [conflict] = practice.store.conflicts()
-    assert (conflict.kind, conflict.entity_id, conflict.reason) == (ConflictKind.REJECTED, appt.id, answer.reason)
-    assert conflict.detail["payload"]["status"] == "arrived"
+    assert (conflict.kind, conflict.entity_id) == (ConflictKind.REJECTED, appt.id)
+    assert conflict.reason == f"This appointment: {answer.reason}"
+    detail = inbox_detail(conflict)
+    assert isinstance(detail, RejectedChange) and detail.code == "invalid_transition"
+    assert detail.change is not None and detail.change.payload["status"] == "arrived"
     assert practice.store.outbox_count() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from medspa_desk.desk.conflicts import Choice, resolve_conflict
 from medspa_desk.records import Appointment, AuditAction, ConflictKind
 from medspa_desk.store import Actor
 from tests.core.store.conftest import Practice, actor, db_path, key, practice, store
@@ -15,7 +16,6 @@ from tests.core.store.live_answers import (
     server,
     sync,
 )
-from ui.conflicts import rebook_at_next_free_slot
 
 __all__ = ["actor", "db_path", "key", "manager", "practice", "server", "store"]  # fixtures
 
@@ -47,7 +47,7 @@ def test_rebooking_a_refused_move_moves_the_same_appointment(practice: Practice,
     assert conflict.kind is ConflictKind.DOUBLE_BOOKING
     updates = _audited(practice, AuditAction.UPDATE)
 
-    rebook_at_next_free_slot(practice.store, conflict, actor=actor)
+    resolve_conflict(practice.store, conflict.id, choice=Choice.REBOOK, actor=actor)
     sync(practice.store, manager)
 
     [kept] = _appointments_of(practice, client.id)
@@ -72,7 +72,7 @@ def test_rebooking_a_refused_new_booking_books_it_under_its_own_id(practice: Pra
     [conflict] = practice.store.conflicts()
     assert _appointments_of(practice, client.id) == []
 
-    rebook_at_next_free_slot(practice.store, conflict, actor=actor)
+    resolve_conflict(practice.store, conflict.id, choice=Choice.REBOOK, actor=actor)
     sync(practice.store, manager)
 
     [kept] = _appointments_of(practice, client.id)
