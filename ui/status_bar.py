@@ -179,8 +179,7 @@ class DeskStatusBar(QStatusBar):
         if progress is None:
             self.progress.hide()
         else:
-            done, total = progress if isinstance(progress, tuple) else (progress.done, progress.total)
-            self.show_progress(int(done), int(total))
+            self.show_progress(progress.done, progress.total)
 
     def show_conflict_count(self, count: int) -> None:
         self.conflicts.setText(f"{count} conflict{'s' if count != 1 else ''} to review"

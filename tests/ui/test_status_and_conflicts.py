@@ -16,7 +16,7 @@ from medspa_desk.records import Client, ConflictKind
 from medspa_desk.session import DeskSession, SignInOptions
 from medspa_desk.session import sign_in as session_sign_in
 from medspa_desk.store import StoreError
-from medspa_desk.sync.status import SyncStatus
+from medspa_desk.sync.status import Progress, SyncStatus
 from tests.support.live_api import LiveApi
 from tests.ui.conftest import release_worker
 from tests.ui.online import wait_for
@@ -28,23 +28,11 @@ from ui.qt import QMessageBox
 from ui.status_bar import DeskStatusBar
 
 
-@dataclass(frozen=True)
-class Status:
-    """The shape of the sync engine's SyncStatus, as the bar reads it."""
-
-    online: bool
-    pending: int
-    last_success_at: datetime | None
-    conflicts: int
-    progress: tuple[int, int] | None = None
-    message: str = ""
-
-
 def test_status_from_the_sync_thread_reaches_the_bar(qtbot: Any) -> None:
     bar = DeskStatusBar(None, zone=ZoneInfo("America/New_York"), has_sync=True)
     qtbot.addWidget(bar)
-    status = Status(online=False, pending=3, last_success_at=datetime.now(UTC) - timedelta(minutes=7),
-                    conflicts=2, progress=(250, 1000))
+    status = SyncStatus(online=False, pending=3, last_success_at=datetime.now(UTC) - timedelta(minutes=7),
+                        conflicts=2, progress=Progress(250, 1000))
     sender = threading.Thread(target=CoreEventBridge().status_did_change, args=(status,))
     sender.start()
     sender.join()
