@@ -38,6 +38,8 @@ class Settings:
     refresh_grace_s: int = 30
     lockout_after_failures: int = 10
     lockout_s: int = 30 * 60
+    # Each failure past the lockout count doubles the lock, up to this (per-account backoff).
+    lockout_max_s: int = 24 * 60 * 60
     address_max_failures: int = 50
     address_window_s: int = 15 * 60
     poll_interval_s: float = 0.5
