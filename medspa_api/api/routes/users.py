@@ -15,6 +15,7 @@ from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, UserSummary
 from medspa_api.audit_log import flush
 from medspa_api.data import users
 from medspa_api.db import tables as t
+from medspa_api.db.database import Database
 from medspa_api.db.dialect import as_utc
 from medspa_api.errors import ApiError, not_found
 from medspa_api.permissions import Action
@@ -47,6 +48,7 @@ def list_users(caller: Lister, db: DatabaseDep) -> list[UserSummary]:
 @router.post("", response_model=NewUserAnswer, status_code=201)
 def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUserAnswer:
     if body.role is Role.ADMIN and caller.role is not Role.ADMIN:
+        _record_refusal(db, caller, detail="create_admin")
         raise ApiError(403, "forbidden", "Only an admin may create another admin.")
     with db.transaction(caller.tenant_id) as conn:
         tenant = _tenant_name(conn, caller.tenant_id)
@@ -66,6 +68,14 @@ def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUs
                                                     t.users.c.id == made.user.id)).one()
     return NewUserAnswer(user=_summary(row), totp_uri=enrolment_uri(made.totp_secret, username=body.username,
                                                                     tenant=tenant))
+
+
+def _record_refusal(db: Database, caller: Caller, *, detail: str, user_id: UUID | None = None) -> None:
+    with db.transaction(caller.tenant_id) as conn:
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.ACCESS_DENIED,
+                      entity="user", entity_id=user_id, outcome="forbidden", detail=detail)
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
 
 
 def _change(caller: Caller, db, user_id: UUID, detail: str, change) -> UserSummary:
