@@ -10,7 +10,7 @@ DEBS := gnome-keyring dbus dbus-x11 xvfb poppler-utils libsecret-tools \
         libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
         libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
         libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core \
-        desktop-file-utils systemd
+        desktop-file-utils systemd haproxy
 
 .PHONY: demo test bench lint package setup system-packages postgres clean
 

@@ -7,6 +7,7 @@ anyone forge them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,9 @@ class Settings:
     # and how often open streams' sessions are checked for an end made by another server process.
     stream_heartbeat_s: float = 15.0
     stream_check_s: float = 1.0
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; none by default, so a
+    # client cannot choose the address the audit records and the sign-in limit counts.
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.environment != "development" and (
@@ -56,6 +60,7 @@ class Settings:
                 "MEDSPA_API_SECRET_KEY is missing or too weak: set it to a random value of at least "
                 f"{MIN_SECRET_LENGTH} characters (for example `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`), or set MEDSPA_API_ENV=development on a test machine.")
+        object.__setattr__(self, "trusted_proxies", tuple(_proxy_network(p) for p in self.trusted_proxies))
         if self.environment == "development" and not self.secret_key:
             object.__setattr__(self, "secret_key", "development-only-key-never-in-production")
 
@@ -82,7 +87,28 @@ class Settings:
             backup_url=normalise_database_url(env.get("MEDSPA_API_BACKUP_URL", "")),
             secret_key=env.get("MEDSPA_API_SECRET_KEY", ""),
             environment=env.get("MEDSPA_API_ENV", "production"),
+            trusted_proxies=tuple(p.strip() for p in env.get("MEDSPA_API_TRUSTED_PROXIES", "").split(",") if p.strip()),
         )
+
+    def forwarded_options(self) -> dict[str, object]:
+        """uvicorn's settings for X-Forwarded-For: honoured only from ``trusted_proxies``."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": list(self.trusted_proxies)}
+
+
+def _proxy_network(value: str) -> str:
+    """A trusted proxy as a canonical address or network; SettingsError for anything else (``*`` too)."""
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise SettingsError(f"MEDSPA_API_TRUSTED_PROXIES has {value[:60]!r}, which is not an IP address or network. "
+                            "List the reverse proxies' addresses, separated by commas (for example "
+                            "`10.0.0.5,10.0.1.0/24`), or leave it empty when clients connect directly.") from None
+    if network.prefixlen == 0:
+        raise SettingsError("MEDSPA_API_TRUSTED_PROXIES must name the reverse proxies, not every address: "
+                            f"{value!r} would let any client choose the address it is recorded under.")
+    return str(network.network_address) if network.num_addresses == 1 else str(network)
 
 
 def normalise_database_url(url: str) -> str:
