@@ -1,20 +1,29 @@
 """Server settings, read from the environment.
 
-A missing or well-known secret key is refused unless ``MEDSPA_API_ENV`` is
-``development``: the key signs audit checkpoints, so a default one would let
-anyone forge them.
+A missing, well-known or low-entropy secret key is refused unless
+``MEDSPA_API_ENV`` is ``development``: the key signs audit checkpoints, so a
+default or guessable one would let anyone forge them. Development without a key
+gets a random one per process; no key is written in the source.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import secrets
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SQLITE_URL = "sqlite:///medspa-api.db"
-KNOWN_WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development", "dev"})
+# The last is the development key earlier versions had in this file: a copied config must not keep it.
+KNOWN_WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development", "dev",
+                                "development-only-key-never-in-production"})
 MIN_SECRET_LENGTH = 32
+# Estimated from the characters' frequencies: 32 random URL-safe characters give about 145 bits,
+# 32 random hex digits about 115 (never below 90 in 200,000 draws); 32 repeats of one character none.
+MIN_SECRET_BITS = 80
 
 
 class SettingsError(ValueError):
@@ -55,14 +64,16 @@ class Settings:
     def __post_init__(self) -> None:
         if self.environment != "development" and (
             self.secret_key.lower() in KNOWN_WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH
+            or not looks_random(self.secret_key)
         ):
             raise SettingsError(
                 "MEDSPA_API_SECRET_KEY is missing or too weak: set it to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters (for example `python -c 'import secrets; "
+                f"{MIN_SECRET_LENGTH} characters, not a word or a pattern (for example `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`), or set MEDSPA_API_ENV=development on a test machine.")
         object.__setattr__(self, "trusted_proxies", tuple(_proxy_network(p) for p in self.trusted_proxies))
         if self.environment == "development" and not self.secret_key:
-            object.__setattr__(self, "secret_key", "development-only-key-never-in-production")
+            # Random per process: checkpoints signed in development do not verify after a restart.
+            object.__setattr__(self, "secret_key", secrets.token_urlsafe(48))
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,6 +106,18 @@ class Settings:
         if not self.trusted_proxies:
             return {"proxy_headers": False}
         return {"proxy_headers": True, "forwarded_allow_ips": list(self.trusted_proxies)}
+
+
+def looks_random(secret: str) -> bool:
+    """Whether ``secret`` carries at least MIN_SECRET_BITS by its character frequencies and repeats no unit.
+
+    A repeat is a period of at most half the length ("Summer2024!Summer2024!Summer20…"), whose characters
+    alone could look varied enough.
+    """
+    counts = Counter(secret)
+    bits = -sum(n * math.log2(n / len(secret)) for n in counts.values())
+    repeated = any(secret[period:] == secret[:-period] for period in range(1, len(secret) // 2 + 1))
+    return bits >= MIN_SECRET_BITS and not repeated
 
 
 def _proxy_network(value: str) -> str:
