@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import AuditBuffer, Origin, flush
 from medspa_api.data.tenants import tenant_id_by_name
-from medspa_api.data.users import end_sessions
+from medspa_api.data.users import confirm_enrolment, end_sessions, reveal_enrolment
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
 from medspa_api.db.dialect import as_utc, for_update, insert_ignoring_duplicates
@@ -139,23 +139,22 @@ def _check_address(db: Database, *, address: str, settings: Settings) -> None:
                        headers={"Retry-After": str(wait)})
 
 
-def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Settings) -> TokenResponse:
-    now = utc_now()
-    if request.client_time is not None and (error := clock_skew(request.client_time, now, MAX_CLOCK_SKEW_S)):
-        raise error
+def _checked_password(db: Database, *, tenant: str, username: str, password: str, origin: Origin,
+                      settings: Settings, device_id: UUID | None) -> tuple[UUID, sa.Row]:
+    """The practice and account whose password this is, or INVALID (counted and audited)."""
     _check_address(db, address=origin.address, settings=settings)
     with db.transaction(write=False) as conn:
-        tenant_id = tenant_id_by_name(conn, name=request.tenant)
+        tenant_id = tenant_id_by_name(conn, name=tenant)
     user = None
     if tenant_id is not None:
         with db.transaction(tenant_id, write=False) as conn:
             user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
-                                                         t.users.c.username == request.username)).first()
+                                                         t.users.c.username == username)).first()
     # The password is checked first even on a locked account, and a locked account answers exactly like a
     # wrong password, whichever password was given: "locked" would tell a guesser the username exists,
     # and a different answer to the right password would tell them they found it.
-    password_ok = verify_password(request.password, user.password_hash if user is not None else None)
-    locked = user is not None and user.locked_until is not None and as_utc(user.locked_until) > now
+    password_ok = verify_password(password, user.password_hash if user is not None else None)
+    locked = user is not None and user.locked_until is not None and as_utc(user.locked_until) > utc_now()
     if user is None or not password_ok or not user.active or locked:
         outcome = ("unknown_user" if user is None else "wrong_password" if not password_ok
                    else "disabled" if not user.active else "locked")
@@ -163,21 +162,47 @@ def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Se
         # not keep its owner out longer. Both are refused the same way and audited with the account.
         _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
                         outcome=outcome + ("_while_locked" if locked and outcome == "wrong_password" else ""),
-                        device_id=request.device_id, counted=outcome == "wrong_password")
+                        device_id=device_id, counted=outcome == "wrong_password")
         raise INVALID
     assert tenant_id is not None
-    if request.totp is None:
+    return tenant_id, user
+
+
+TOTP_REQUIRED = ApiError(401, "totp_required", "Enter the 6-digit code from your authenticator app.")
+ENROLMENT_REQUIRED = ApiError(401, "totp_enrolment_required", "Your authenticator app needs setting up for this "
+                              "account: Medspa Desk will show you a code to scan, once. Then enter the 6-digit "
+                              "code it shows.")
+
+
+def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Settings) -> TokenResponse:
+    now = utc_now()
+    if request.client_time is not None and (error := clock_skew(request.client_time, now, MAX_CLOCK_SKEW_S)):
+        raise error
+    tenant_id, user = _checked_password(db, tenant=request.tenant, username=request.username,
+                                        password=request.password, origin=origin, settings=settings,
+                                        device_id=request.device_id)
+    # An enrolment given out (but not yet confirmed) is the secret the person's codes now come from.
+    enrolling = user.totp_enrolment is not None and user.totp_enrolment_shown_at is not None
+    # Waiting to be given out: any code (from a lost phone's old secret, say) is beside the point.
+    waiting = user.totp_enrolment is not None and not enrolling
+    if request.totp is None or waiting:
         _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
-                        outcome="totp_required", device_id=request.device_id, counted=False)
-        raise ApiError(401, "totp_required", "Enter the 6-digit code from your authenticator app.")
-    counter = accepted_counter(user.totp_secret, request.totp, last_used_counter=user.totp_last_counter)
+                        outcome="totp_enrolment_required" if waiting else "totp_required",
+                        device_id=request.device_id, counted=False)
+        raise ENROLMENT_REQUIRED if waiting else TOTP_REQUIRED
+    secret = user.totp_enrolment if enrolling else user.totp_secret
+    counter = accepted_counter(secret, request.totp, last_used_counter=user.totp_last_counter)
     if counter is None:
         _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
                         outcome="wrong_totp", device_id=request.device_id)
         raise WRONG_TOTP
     refusal: ApiError | None = None
     with db.transaction(tenant_id) as conn:
-        if not spend_totp_code(conn, tenant_id=tenant_id, user_id=user.id, counter=counter):
+        if enrolling:
+            spent = confirm_enrolment(conn, tenant_id=tenant_id, user_id=user.id, secret=secret, counter=counter)
+        else:
+            spent = spend_totp_code(conn, tenant_id=tenant_id, user_id=user.id, counter=counter)
+        if not spent:
             refusal, outcome = WRONG_TOTP, "totp_reused"
         else:
             refusal, outcome = _refuse_device(conn, tenant_id=tenant_id, device_id=request.device_id,
@@ -188,11 +213,47 @@ def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Se
                           outcome=outcome, device_id=request.device_id, counted=outcome != "device_revoked")
         else:
             access, refresh, device = _open_session(conn, tenant_id=tenant_id, user=user, request=request,
-                                                    origin=origin, settings=settings)
+                                                    origin=origin, settings=settings, enrolled=enrolling)
     if refusal is not None:
         raise refusal
     return _token_response(user=user, tenant_id=tenant_id, device_id=device.id, access=access, refresh=refresh,
                            settings=settings, device_secret=device.new_secret)
+
+
+def reveal_enrolment_once(db: Database, *, tenant: str, username: str, password: str, origin: Origin,
+                          settings: Settings) -> tuple[str, sa.Row]:
+    """The waiting authenticator secret, to the person signing in with the account's password; once.
+
+    ApiError 409 ``no_enrolment`` when none is waiting or it was given out already (a manager starts a
+    new one); INVALID for a wrong password, like sign-in. Audited either way.
+    """
+    tenant_id, user = _checked_password(db, tenant=tenant, username=username, password=password, origin=origin,
+                                        settings=settings, device_id=None)
+    with db.transaction(tenant_id) as conn:
+        secret = reveal_enrolment(conn, tenant_id=tenant_id, user_id=user.id)
+        buffer = AuditBuffer(origin=origin)
+        buffer.record(actor_user_id=user.id, device_id=None, action=AuditAction.UPDATE, entity="user",
+                      entity_id=user.id, detail="totp_enrolment_given_out",
+                      outcome="ok" if secret else "no_enrolment")
+        flush(conn, tenant_id=tenant_id, buffer=buffer)
+    if secret is None:
+        raise ApiError(409, "no_enrolment", "There is no authenticator set-up waiting for this account, or it "
+                       "was already shown once. Ask a manager to start a new one.")
+    return secret, user
+
+
+def check_current_password(db: Database, *, caller: Caller, password: str, settings: Settings) -> None:
+    """ApiError 403 ``wrong_password`` unless ``password`` is the caller's (a failure counted and audited)."""
+    with db.transaction(caller.tenant_id, write=False) as conn:
+        stored = conn.execute(sa.select(t.users.c.password_hash).where(
+            t.users.c.tenant_id == caller.tenant_id, t.users.c.id == caller.user_id)).scalar()
+    if verify_password(password, stored):
+        return
+    with db.transaction(caller.tenant_id) as conn:
+        _note_failure(conn, tenant_id=caller.tenant_id, user_id=caller.user_id, origin=caller.origin,
+                      settings=settings, outcome="wrong_current_password", device_id=caller.device_id, counted=True)
+    raise ApiError(403, "wrong_password", "The current password is not right, so the password was not changed. "
+                   "Type your current password again.")
 
 
 WRONG_TOTP = ApiError(401, "invalid_totp", "That code is wrong or was already used; wait for the next code "
@@ -212,7 +273,7 @@ def spend_totp_code(conn: Connection, *, tenant_id: UUID, user_id: UUID, counter
 
 
 def _open_session(conn: Connection, *, tenant_id: UUID, user: sa.Row, request: LoginRequest, origin: Origin,
-                  settings: Settings) -> tuple[str, str, SignedInDevice]:
+                  settings: Settings, enrolled: bool) -> tuple[str, str, SignedInDevice]:
     now = utc_now()
     conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)
                  .values(failed_logins=0, locked_until=None))
@@ -225,6 +286,9 @@ def _open_session(conn: Connection, *, tenant_id: UUID, user: sa.Row, request: L
         last_seen_at=now, expires_at=now + timedelta(seconds=settings.session_absolute_s),
         device_proven=device.proven))
     access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=session_id, settings=settings)
+    if enrolled:
+        buffer.record(actor_user_id=user.id, device_id=device.id, action=AuditAction.UPDATE, entity="user",
+                      entity_id=user.id, detail="totp_enrolment_confirmed")
     buffer.record(actor_user_id=user.id, device_id=device.id, action=AuditAction.SIGN_IN, entity="user",
                   entity_id=user.id)
     flush(conn, tenant_id=tenant_id, buffer=buffer)
