@@ -169,9 +169,9 @@ def _checked_password(db: Database, *, tenant: str, username: str, password: str
 
 
 TOTP_REQUIRED = ApiError(401, "totp_required", "Enter the 6-digit code from your authenticator app.")
-ENROLMENT_REQUIRED = ApiError(401, "totp_enrolment_required", "Your authenticator app needs setting up for this "
-                              "account: Medspa Desk will show you a code to scan, once. Then enter the 6-digit "
-                              "code it shows.")
+ENROLMENT_REQUIRED = ApiError(401, "totp_enrolment_required", "This account's authenticator app is not set up "
+                              "yet. Set it up with the code you are given once after your password (ask a manager "
+                              "if you need help), then sign in with the 6-digit code it shows.")
 
 
 def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Settings) -> TokenResponse:

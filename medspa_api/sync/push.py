@@ -100,6 +100,10 @@ def push(db: Database, *, caller: Caller, request: PushRequest) -> tuple[PushRes
         batch.store_answers()
         latest = log.finish()
         accepted = _accepted_events(conn, caller=caller, events=request.audit_events)
+        if request.audit_events and not caller.device_proven:
+            buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id,
+                          action=AuditAction.ACCESS_DENIED, entity="device", entity_id=caller.device_id,
+                          outcome="device_unproven", detail=f"audit_events:{len(request.audit_events)}")
         buffer.add_client_events(accepted)
         stored = flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
     held = list(dict.fromkeys(event.id for event in accepted))

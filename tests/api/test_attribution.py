@@ -93,3 +93,8 @@ def test_a_session_that_did_not_prove_the_workstation_has_no_desk_events_kept(li
     assert answer.json()["audit_stored_ids"] == []
     assert _audit_row(live_api, UUID(forged["id"])) is None
     assert _audit_row(live_api, UUID(own["id"])) is None
+    with live_api.database.transaction(live_api.tenant.id, write=False) as conn:
+        refusals = [(r.outcome, r.detail) for r in conn.execute(sa.select(t.audit.c.outcome, t.audit.c.detail).where(
+            t.audit.c.tenant_id == live_api.tenant.id, t.audit.c.device_id == UUID(owner["device_id"]),
+            t.audit.c.action == "access_denied"))]
+    assert refusals == [("device_unproven", "audit_events:2")], "the refusal itself is audited"
