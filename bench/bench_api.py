@@ -18,9 +18,19 @@ interpreter; on this 2-core machine each side gets about one core.
   ran out) are not samples. api.errors.<db>: failed or non-200 answers
   (pushes and polls).
 
+- api.signin_concurrent_health_p99_ms.<db>: p99 of ``GET /healthz`` (one kept-alive
+  connection, a request every 20 ms) while 32 sign-ins run at once, each from
+  its own loopback address (127.0.1.x, so the per-address limit never answers
+  429 before the Argon2 check) and each starting the next as soon as the last
+  is answered; a wrong password for an unknown user, so every one costs a full
+  Argon2 check. Ratio against the same health check with no sign-ins running.
+  api.signin_concurrent_health_p99_ms is the worse of the two databases.
+  Companions: the server's and the load generator's CPU (% of a core), the
+  sign-ins answered per second, the load average.
+
 MEDSPA_BENCH_API_SCALE (default 1.0) shrinks the practice;
 MEDSPA_BENCH_API_DBS picks databases (default "sqlite,postgresql");
-MEDSPA_BENCH_API_PARTS picks measurements (default "pull,push,poll").
+MEDSPA_BENCH_API_PARTS picks measurements (default "pull,push,poll,signin").
 """
 
 from __future__ import annotations
@@ -32,7 +42,9 @@ import math
 import os
 import ssl
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,6 +67,10 @@ POLL_SECONDS = 12
 POLL_WAIT_S = 10
 PUSH_BATCHES = 30
 GENERATED_SHARE = 0.1
+SIGN_INS_AT_ONCE = 32
+SIGNIN_SECONDS = 15
+HEALTH_EVERY_S = 0.02
+SIGNIN_HEALTH_MS = 50
 
 
 def _scale() -> float:
@@ -62,7 +78,7 @@ def _scale() -> float:
 
 
 def _parts() -> set[str]:
-    return set(os.environ.get("MEDSPA_BENCH_API_PARTS", "pull,push,poll").split(","))
+    return set(os.environ.get("MEDSPA_BENCH_API_PARTS", "pull,push,poll,signin").split(","))
 
 
 def run(report: Report) -> None:
@@ -74,6 +90,7 @@ def run(report: Report) -> None:
         records = benchmark_records(factor)
         print(f"   practice: {len(records)} clients+appointments+treatments (scale {factor}, built in "
               f"{time.perf_counter() - started:.0f} s)", flush=True)
+    health_p99: list[float] = []
     for backend in os.environ.get("MEDSPA_BENCH_API_DBS", "sqlite,postgresql").split(","):
         with tempfile.TemporaryDirectory() as tmp, \
                 LiveApi.start(Path(tmp), backend=backend, in_subprocess=True) as api:
@@ -87,6 +104,8 @@ def run(report: Report) -> None:
                 _pull(report, api, headers, backend, expected=len(records))
             if "push" in parts:
                 _push(report, api, headers, tokens_["device_id"], backend)
+            if "signin" in parts:
+                health_p99.append(_signin_health(report, api, backend))
             if "poll" in parts:
                 desk_tokens = _desk_sessions(api, DESKS)
                 # The load generator holds the 500,000-record practice: keep its garbage collector from
@@ -94,6 +113,8 @@ def run(report: Report) -> None:
                 gc.collect()
                 gc.freeze()
                 _run_fast(_poll(report, api, headers, tokens_["device_id"], desk_tokens, backend))
+    if health_p99:
+        report.figure("api.signin_concurrent_health_p99_ms", max(health_p99), unit="ms", target=SIGNIN_HEALTH_MS)
 
 
 def benchmark_records(factor: float) -> list[Record]:
@@ -439,3 +460,60 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
     report.figure(f"api.{name}_server_cpu_pct.{backend}", server_cpu / wall * 100, unit="%")
     report.figure(f"api.{name}_errors.{backend}" if mode != "stream" else f"api.errors.{backend}", errors,
                   unit="count", target=0)
+
+
+def _health_samples(api: LiveApi, *, seconds: float) -> list[float]:
+    """Latencies (ms) of /healthz on one kept-alive connection, one request every HEALTH_EVERY_S."""
+    samples = []
+    with api.client() as http:
+        http.get(f"{api.base_url}/healthz")
+        stop = time.monotonic() + seconds
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            answer = http.get(f"{api.base_url}/healthz")
+            samples.append((time.perf_counter() - started) * 1000)
+            if answer.status_code != 200:
+                raise RuntimeError(f"/healthz answered {answer.status_code}: {answer.text[:200]}")
+            time.sleep(HEALTH_EVERY_S)
+    return samples
+
+
+def _signin_health(report: Report, api: LiveApi, backend: str) -> float:
+    """/healthz while SIGN_INS_AT_ONCE sign-ins run; returns its p99 (ms)."""
+    baseline = percentile(_health_samples(api, seconds=3), 99)
+    stop = threading.Event()
+    answered: list[int] = []
+
+    def sign_in_again_and_again(slot: int) -> None:
+        transport = httpx.HTTPTransport(verify=api.ssl_context(), local_address=f"127.0.1.{slot + 1}")
+        body = {"tenant": api.tenant.name, "username": "nobody-by-this-name", "password": "a wrong guess each time"}
+        with httpx.Client(transport=transport, timeout=120) as http:
+            while not stop.is_set():
+                answer = http.post(api.url("/auth/login"), json=body)
+                if answer.status_code != 401:
+                    raise RuntimeError(f"sign-in answered {answer.status_code}: {answer.text[:200]}")
+                answered.append(1)
+
+    with ThreadPoolExecutor(max_workers=SIGN_INS_AT_ONCE) as pool:
+        running = [pool.submit(sign_in_again_and_again, slot) for slot in range(SIGN_INS_AT_ONCE)]
+        time.sleep(2)  # every sign-in connected and queued for Argon2
+        wall, generator_cpu, server_cpu, before = time.monotonic(), time.process_time(), _server_cpu_s(api), len(answered)
+        samples = _health_samples(api, seconds=SIGNIN_SECONDS)
+        wall = time.monotonic() - wall
+        generator_cpu, server_cpu = time.process_time() - generator_cpu, _server_cpu_s(api) - server_cpu
+        rate = (len(answered) - before) / wall
+        stop.set()
+        for future in running:
+            future.result()
+    p99 = percentile(samples, 99)
+    print(f"   {backend}: /healthz p50 {percentile(samples, 50):.1f} ms, p99 {p99:.1f} ms, max {max(samples):.1f} ms "
+          f"({len(samples)} checks) while {SIGN_INS_AT_ONCE} sign-ins ran ({rate:.1f} answered/s); alone p99 "
+          f"{baseline:.1f} ms; CPU over {wall:.1f} s: server {server_cpu / wall:.0%}, load generator "
+          f"{generator_cpu / wall:.0%} of a core; machine load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores", flush=True)
+    report.figure(f"api.signin_concurrent_health_p99_ms.{backend}", p99, unit="ms", target=SIGNIN_HEALTH_MS,
+                  baseline=baseline, baseline_name="health alone")
+    report.figure(f"api.signin_concurrent_server_cpu_pct.{backend}", server_cpu / wall * 100, unit="%")
+    report.figure(f"api.signin_concurrent_generator_cpu_pct.{backend}", generator_cpu / wall * 100, unit="%")
+    report.figure(f"api.signin_concurrent_answered_per_s.{backend}", rate, unit="/s")
+    return p99

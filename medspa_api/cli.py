@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from medspa_api.audit_log import verify_chain
 from medspa_api.data.tenants import create_location, create_tenant, tenant_id_by_name
-from medspa_api.data.users import create_user
+from medspa_api.data.users import create_user, reveal_enrolment
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
 from medspa_api.db.dialect import libpq_url
@@ -94,11 +94,16 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> None:
             made = create_user(conn, tenant_id=tenant_id, tenant_name=args.tenant, username=args.username,
                                display_name=args.display_name or args.username, role=Role(args.role),
                                password=password)
+            # The operator sets up the first manager, who has no manager to start it: the enrolment is given
+            # out here, once, as the person's own first sign-in would; their first code confirms it.
+            secret = reveal_enrolment(conn, tenant_id=tenant_id, user_id=made.id)
     except WeakPassword as exc:
         raise CliError(str(exc)) from None
-    uri = enrolment_uri(made.totp_secret, username=args.username, tenant=args.tenant)
-    print(f"Created {args.role} {args.username!r} ({made.user.id}).")
-    print("Scan this with the user's authenticator app (or enter the URI):")
+    assert secret is not None
+    uri = enrolment_uri(secret, username=args.username, tenant=args.tenant)
+    print(f"Created {args.role} {args.username!r} ({made.id}).")
+    print("Scan this with the user's authenticator app (or enter the URI); it is shown only now, and the first")
+    print("sign-in with a code from it completes the set-up:")
     print(uri)
     segno.make(uri, error="m").terminal(compact=True)
 
@@ -126,7 +131,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     # for all of them reconnecting at once, and do not let open long-polls hold up a shutdown.
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False,
                             log_config=None, backlog=args.backlog, timeout_graceful_shutdown=5,
-                            timeout_keep_alive=35, **tls)  # type: ignore[arg-type]
+                            timeout_keep_alive=35, **settings.forwarded_options(), **tls)  # type: ignore[arg-type]
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[Any] | None = None) -> None:
@@ -310,7 +315,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--time-zone", required=True, help="IANA name, e.g. America/New_York")
     p.add_argument("--address", default="")
     p.set_defaults(run=cmd_create_location)
-    p = sub.add_parser("create-user", help="add a user (password asked, TOTP QR printed)")
+    p = sub.add_parser("create-user", help="add a user (password asked, TOTP enrolment QR printed once)")
     p.add_argument("--tenant", required=True)
     p.add_argument("--username", required=True)
     p.add_argument("--display-name", default="")

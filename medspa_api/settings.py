@@ -1,21 +1,31 @@
 """Server settings, read from the environment.
 
-A missing or well-known secret key is refused unless ``MEDSPA_API_ENV`` is
-``development``: the key signs audit checkpoints, so a default one would let
-anyone forge them.
+A missing, well-known or low-entropy secret key is refused unless
+``MEDSPA_API_ENV`` is ``development``: the key signs audit checkpoints, so a
+default or guessable one would let anyone forge them. Development without a key
+gets a random one per process; no key is written in the source.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SQLITE_URL = "sqlite:///medspa-api.db"
-KNOWN_WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development", "dev"})
+# The last is the development key earlier versions had in this file: a copied config must not keep it.
+KNOWN_WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development", "dev",
+                                "development-only-key-never-in-production"})
 MIN_SECRET_LENGTH = 32
 POOLERS = frozenset({"", "transaction"})
+# Estimated from the characters' frequencies: 32 random URL-safe characters give about 145 bits,
+# 32 random hex digits about 115 (never below 90 in 200,000 draws); 32 repeats of one character none.
+MIN_SECRET_BITS = 80
 
 
 class SettingsError(ValueError):
@@ -40,6 +50,8 @@ class Settings:
     refresh_grace_s: int = 30
     lockout_after_failures: int = 10
     lockout_s: int = 30 * 60
+    # Each failure past the lockout count doubles the lock, up to this (per-account backoff).
+    lockout_max_s: int = 24 * 60 * 60
     address_max_failures: int = 50
     address_window_s: int = 15 * 60
     poll_interval_s: float = 0.5
@@ -54,20 +66,26 @@ class Settings:
     # and how often open streams' sessions are checked for an end made by another server process.
     stream_heartbeat_s: float = 15.0
     stream_check_s: float = 1.0
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; none by default, so a
+    # client cannot choose the address the audit records and the sign-in limit counts.
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.environment != "development" and (
             self.secret_key.lower() in KNOWN_WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH
+            or not looks_random(self.secret_key)
         ):
             raise SettingsError(
                 "MEDSPA_API_SECRET_KEY is missing or too weak: set it to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters (for example `python -c 'import secrets; "
+                f"{MIN_SECRET_LENGTH} characters, not a word or a pattern (for example `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`), or set MEDSPA_API_ENV=development on a test machine.")
         if self.database_pooler not in POOLERS:
             raise SettingsError(f"MEDSPA_API_DATABASE_POOLER must be one of {', '.join(sorted(POOLERS - {''}))} "
                                 f"or unset, not {self.database_pooler!r}.")
+        object.__setattr__(self, "trusted_proxies", tuple(_proxy_network(p) for p in self.trusted_proxies))
         if self.environment == "development" and not self.secret_key:
-            object.__setattr__(self, "secret_key", "development-only-key-never-in-production")
+            # Random per process: checkpoints signed in development do not verify after a restart.
+            object.__setattr__(self, "secret_key", secrets.token_urlsafe(48))
 
     @property
     def behind_pooler(self) -> bool:
@@ -99,7 +117,40 @@ class Settings:
             notify_database_url=normalise_database_url(env.get("MEDSPA_API_NOTIFY_DATABASE_URL", "")),
             notify_fallback_poll_s=_seconds(env, "MEDSPA_API_NOTIFY_FALLBACK_POLL_S", 10.0),
             database_pooler=env.get("MEDSPA_API_DATABASE_POOLER", "").strip().lower(),
+            trusted_proxies=tuple(p.strip() for p in env.get("MEDSPA_API_TRUSTED_PROXIES", "").split(",") if p.strip()),
         )
+
+    def forwarded_options(self) -> dict[str, object]:
+        """uvicorn's settings for X-Forwarded-For: honoured only from ``trusted_proxies``."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": list(self.trusted_proxies)}
+
+
+def looks_random(secret: str) -> bool:
+    """Whether ``secret`` carries at least MIN_SECRET_BITS by its character frequencies and repeats no unit.
+
+    A repeat is a period of at most half the length ("Summer2024!Summer2024!Summer20…"), whose characters
+    alone could look varied enough.
+    """
+    counts = Counter(secret)
+    bits = -sum(n * math.log2(n / len(secret)) for n in counts.values())
+    repeated = any(secret[period:] == secret[:-period] for period in range(1, len(secret) // 2 + 1))
+    return bits >= MIN_SECRET_BITS and not repeated
+
+
+def _proxy_network(value: str) -> str:
+    """A trusted proxy as a canonical address or network; SettingsError for anything else (``*`` too)."""
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise SettingsError(f"MEDSPA_API_TRUSTED_PROXIES has {value[:60]!r}, which is not an IP address or network. "
+                            "List the reverse proxies' addresses, separated by commas (for example "
+                            "`10.0.0.5,10.0.1.0/24`), or leave it empty when clients connect directly.") from None
+    if network.prefixlen == 0:
+        raise SettingsError("MEDSPA_API_TRUSTED_PROXIES must name the reverse proxies, not every address: "
+                            f"{value!r} would let any client choose the address it is recorded under.")
+    return str(network.network_address) if network.num_addresses == 1 else str(network)
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

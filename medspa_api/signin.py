@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import AuditBuffer, Origin, flush
 from medspa_api.data.tenants import tenant_id_by_name
-from medspa_api.data.users import end_sessions
+from medspa_api.data.users import confirm_enrolment, end_sessions, reveal_enrolment
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
 from medspa_api.db.dialect import as_utc, for_update, insert_ignoring_duplicates
@@ -38,7 +38,11 @@ from medspa_desk.protocol import (
 )
 from medspa_desk.records import AuditAction, Role, new_id, utc_now
 
-INVALID = ApiError(401, "invalid_credentials", "The practice, username or password is not right. Check them and try again.")
+# Also the answer for a locked account, whatever the password: anything else would tell a guesser which
+# usernames exist and when a password is right. The message says so, so the person knows what to do.
+INVALID = ApiError(401, "invalid_credentials", "The practice, username or password is not right, or the account "
+                   "is locked after too many failed sign-ins. Check them and try again; if it still fails, wait "
+                   "30 minutes or ask a manager to unlock the account.")
 LAST_SEEN_GRANULARITY_S = 60
 
 
@@ -62,37 +66,54 @@ class Caller:
 
 
 def _record_failure(db: Database, *, tenant_id: UUID | None, user: sa.Row | None, origin: Origin,
-                    settings: Settings, outcome: str, device_id: UUID | None) -> None:
-    now = utc_now()
+                    settings: Settings, outcome: str, device_id: UUID | None, counted: bool = True) -> None:
     with db.transaction(tenant_id) as conn:
-        _count_address_failure(conn, address=origin.address, settings=settings, now=now)
-        if tenant_id is None:
-            return
-        if user is not None and outcome != "totp_required":
-            _count_user_failure(conn, tenant_id=tenant_id, user_id=user.id, settings=settings, now=now)
-        buffer = AuditBuffer(origin=origin)
-        buffer.record(actor_user_id=user.id if user is not None else None, device_id=device_id,
-                      action=AuditAction.SIGN_IN_FAILED, entity="user",
-                      entity_id=user.id if user is not None else None, outcome=outcome)
-        flush(conn, tenant_id=tenant_id, buffer=buffer)
+        _note_failure(conn, tenant_id=tenant_id, user_id=user.id if user is not None else None, origin=origin,
+                      settings=settings, outcome=outcome, device_id=device_id, counted=counted)
+
+
+def _note_failure(conn: Connection, *, tenant_id: UUID | None, user_id: UUID | None, origin: Origin,
+                  settings: Settings, outcome: str, device_id: UUID | None, counted: bool) -> None:
+    """Count a refused sign-in against the address (always) and the account (when ``counted``); audit it.
+
+    The audit row carries the account the attempt named whenever it exists in the practice, also when
+    it is locked or disabled, so a manager sees every attempt on it.
+    """
+    now = utc_now()
+    _count_address_failure(conn, address=origin.address, settings=settings, now=now)
+    if tenant_id is None:
+        return
+    if user_id is not None and counted:
+        _count_user_failure(conn, tenant_id=tenant_id, user_id=user_id, settings=settings, now=now)
+    buffer = AuditBuffer(origin=origin)
+    buffer.record(actor_user_id=user_id, device_id=device_id, action=AuditAction.SIGN_IN_FAILED, entity="user",
+                  entity_id=user_id, outcome=outcome)
+    flush(conn, tenant_id=tenant_id, buffer=buffer)
 
 
 def _count_user_failure(conn: Connection, *, tenant_id: UUID, user_id: UUID, settings: Settings,
                         now: datetime) -> None:
-    """One more failure, counted by the database itself.
+    """One more failure, counted by the database itself, locking (or extending the lock) from the count on.
 
     The row read before the (slow) password check is stale by now: parallel
     guesses computing ``read + 1`` would overwrite each other and never reach
     the lockout count. The increment and the count it returns are one statement.
+    Failures while locked count too, and each one sets the lock again from now,
+    doubling with every failure past the count (per-account backoff), up to
+    ``lockout_max_s``: guessing on a locked account only keeps it locked longer.
     """
     u = t.users.c
     failures = conn.execute(t.users.update().where(u.tenant_id == tenant_id, u.id == user_id)
                             .values(failed_logins=u.failed_logins + 1).returning(u.failed_logins)).scalar()
     if failures is not None and failures >= settings.lockout_after_failures:
-        # Locked from the failure that reaches the count; later failures while locked do not extend it.
-        conn.execute(t.users.update().where(u.tenant_id == tenant_id, u.id == user_id,
-                                            sa.or_(u.locked_until.is_(None), u.locked_until <= now))
-                     .values(locked_until=now + timedelta(seconds=settings.lockout_s)))
+        conn.execute(t.users.update().where(u.tenant_id == tenant_id, u.id == user_id)
+                     .values(locked_until=now + timedelta(seconds=lock_duration_s(failures, settings))))
+
+
+def lock_duration_s(failures: int, settings: Settings) -> int:
+    """How long the account stays locked after its ``failures``-th failure in a row."""
+    doublings = min(failures - settings.lockout_after_failures, 16)
+    return min(settings.lockout_s * 2 ** doublings, settings.lockout_max_s)
 
 
 def _count_address_failure(conn: Connection, *, address: str, settings: Settings, now: datetime) -> None:
@@ -118,69 +139,160 @@ def _check_address(db: Database, *, address: str, settings: Settings) -> None:
                        headers={"Retry-After": str(wait)})
 
 
-def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Settings) -> TokenResponse:
-    now = utc_now()
-    if request.client_time is not None and (error := clock_skew(request.client_time, now, MAX_CLOCK_SKEW_S)):
-        raise error
+def _checked_password(db: Database, *, tenant: str, username: str, password: str, origin: Origin,
+                      settings: Settings, device_id: UUID | None) -> tuple[UUID, sa.Row]:
+    """The practice and account whose password this is, or INVALID (counted and audited)."""
     _check_address(db, address=origin.address, settings=settings)
     with db.transaction(write=False) as conn:
-        tenant_id = tenant_id_by_name(conn, name=request.tenant)
+        tenant_id = tenant_id_by_name(conn, name=tenant)
     user = None
     if tenant_id is not None:
         with db.transaction(tenant_id, write=False) as conn:
             user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
-                                                         t.users.c.username == request.username)).first()
-    # The password is checked first even on a locked account: answering "locked" before it would tell a
-    # guesser the username exists (and answer sooner than the Argon2 check does).
-    password_ok = verify_password(request.password, user.password_hash if user is not None else None)
-    locked = user is not None and user.locked_until is not None and as_utc(user.locked_until) > now
-    if user is None or not password_ok or not user.active:
-        outcome = "unknown_user" if user is None else (
-            "disabled" if password_ok else "locked" if locked else "wrong_password")
-        _record_failure(db, tenant_id=tenant_id, user=user if outcome == "wrong_password" else None,
-                        origin=origin, settings=settings, outcome=outcome, device_id=request.device_id)
-        raise INVALID
-    if locked:
-        _record_failure(db, tenant_id=tenant_id, user=None, origin=origin, settings=settings, outcome="locked",
-                        device_id=request.device_id)
-        until = as_utc(user.locked_until)
-        raise ApiError(423, "locked", f"This account is locked after too many failed sign-ins. Try again after "
-                       f"{until:%H:%M} UTC, or ask a manager to unlock it.",
-                       headers={"Retry-After": str(int((until - now).total_seconds()) + 1)})
-    assert tenant_id is not None
-    if request.totp is None:
+                                                         t.users.c.username == username)).first()
+    # The password is checked first even on a locked account, and a locked account answers exactly like a
+    # wrong password, whichever password was given: "locked" would tell a guesser the username exists,
+    # and a different answer to the right password would tell them they found it.
+    password_ok = verify_password(password, user.password_hash if user is not None else None)
+    locked = user is not None and user.locked_until is not None and as_utc(user.locked_until) > utc_now()
+    if user is None or not password_ok or not user.active or locked:
+        outcome = ("unknown_user" if user is None else "wrong_password" if not password_ok
+                   else "disabled" if not user.active else "locked")
+        # A wrong password counts (and extends a lock); the right one on a locked or disabled account does
+        # not keep its owner out longer. Both are refused the same way and audited with the account.
         _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
-                        outcome="totp_required", device_id=request.device_id)
-        raise ApiError(401, "totp_required", "Enter the 6-digit code from your authenticator app.")
-    counter = accepted_counter(user.totp_secret, request.totp, last_used_counter=user.totp_last_counter)
+                        outcome=outcome + ("_while_locked" if locked and outcome == "wrong_password" else ""),
+                        device_id=device_id, counted=outcome == "wrong_password")
+        raise INVALID
+    assert tenant_id is not None
+    return tenant_id, user
+
+
+TOTP_REQUIRED = ApiError(401, "totp_required", "Enter the 6-digit code from your authenticator app.")
+ENROLMENT_REQUIRED = ApiError(401, "totp_enrolment_required", "This account's authenticator app is not set up "
+                              "yet. Set it up with the code you are given once after your password (ask a manager "
+                              "if you need help), then sign in with the 6-digit code it shows.")
+
+
+def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Settings) -> TokenResponse:
+    now = utc_now()
+    if request.client_time is not None and (error := clock_skew(request.client_time, now, MAX_CLOCK_SKEW_S)):
+        raise error
+    tenant_id, user = _checked_password(db, tenant=request.tenant, username=request.username,
+                                        password=request.password, origin=origin, settings=settings,
+                                        device_id=request.device_id)
+    # An enrolment given out (but not yet confirmed) is the secret the person's codes now come from.
+    enrolling = user.totp_enrolment is not None and user.totp_enrolment_shown_at is not None
+    # Waiting to be given out: any code (from a lost phone's old secret, say) is beside the point.
+    waiting = user.totp_enrolment is not None and not enrolling
+    if request.totp is None or waiting:
+        _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
+                        outcome="totp_enrolment_required" if waiting else "totp_required",
+                        device_id=request.device_id, counted=False)
+        raise ENROLMENT_REQUIRED if waiting else TOTP_REQUIRED
+    secret = user.totp_enrolment if enrolling else user.totp_secret
+    counter = accepted_counter(secret, request.totp, last_used_counter=user.totp_last_counter)
     if counter is None:
         _record_failure(db, tenant_id=tenant_id, user=user, origin=origin, settings=settings,
                         outcome="wrong_totp", device_id=request.device_id)
-        raise ApiError(401, "invalid_totp", "That code is wrong or was already used; wait for the next code "
-                       "in your authenticator app and try again.")
+        raise WRONG_TOTP
+    refusal: ApiError | None = None
     with db.transaction(tenant_id) as conn:
-        # Re-read under the write lock: a code must not be accepted twice by racing requests.
-        last = conn.execute(sa.select(t.users.c.totp_last_counter).where(
-            t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)).scalar()
-        if last is not None and last >= counter:
-            raise ApiError(401, "invalid_totp", "That code was already used; wait for the next one.")
-        conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)
-                     .values(totp_last_counter=counter, failed_logins=0, locked_until=None))
-        buffer = AuditBuffer(origin=origin)
-        device = _register_device(conn, tenant_id=tenant_id, user_id=user.id, device_id=request.device_id,
-                                  secret=request.device_secret, name=request.device_name, buffer=buffer)
-        device_id = device.id
-        session_id = new_id()
-        conn.execute(t.sessions.insert().values(
-            tenant_id=tenant_id, id=session_id, user_id=user.id, device_id=device_id, created_at=now,
-            last_seen_at=now, expires_at=now + timedelta(seconds=settings.session_absolute_s),
-            device_proven=device.proven))
-        access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=session_id, settings=settings)
-        buffer.record(actor_user_id=user.id, device_id=device_id, action=AuditAction.SIGN_IN, entity="user",
-                      entity_id=user.id)
-        flush(conn, tenant_id=tenant_id, buffer=buffer)
-    return _token_response(user=user, tenant_id=tenant_id, device_id=device_id, access=access, refresh=refresh,
+        if enrolling:
+            spent = confirm_enrolment(conn, tenant_id=tenant_id, user_id=user.id, secret=secret, counter=counter)
+        else:
+            spent = spend_totp_code(conn, tenant_id=tenant_id, user_id=user.id, counter=counter)
+        if not spent:
+            refusal, outcome = WRONG_TOTP, "totp_reused"
+        else:
+            refusal, outcome = _refuse_device(conn, tenant_id=tenant_id, device_id=request.device_id,
+                                              secret=request.device_secret)
+        if refusal is not None:
+            # The code stays spent: a refused sign-in must not leave it usable for another try.
+            _note_failure(conn, tenant_id=tenant_id, user_id=user.id, origin=origin, settings=settings,
+                          outcome=outcome, device_id=request.device_id, counted=outcome != "device_revoked")
+        else:
+            access, refresh, device = _open_session(conn, tenant_id=tenant_id, user=user, request=request,
+                                                    origin=origin, settings=settings, enrolled=enrolling)
+    if refusal is not None:
+        raise refusal
+    return _token_response(user=user, tenant_id=tenant_id, device_id=device.id, access=access, refresh=refresh,
                            settings=settings, device_secret=device.new_secret)
+
+
+def reveal_enrolment_once(db: Database, *, tenant: str, username: str, password: str, origin: Origin,
+                          settings: Settings) -> tuple[str, sa.Row]:
+    """The waiting authenticator secret, to the person signing in with the account's password; once.
+
+    ApiError 409 ``no_enrolment`` when none is waiting or it was given out already (a manager starts a
+    new one); INVALID for a wrong password, like sign-in. Audited either way.
+    """
+    tenant_id, user = _checked_password(db, tenant=tenant, username=username, password=password, origin=origin,
+                                        settings=settings, device_id=None)
+    with db.transaction(tenant_id) as conn:
+        secret = reveal_enrolment(conn, tenant_id=tenant_id, user_id=user.id)
+        buffer = AuditBuffer(origin=origin)
+        buffer.record(actor_user_id=user.id, device_id=None, action=AuditAction.UPDATE, entity="user",
+                      entity_id=user.id, detail="totp_enrolment_given_out",
+                      outcome="ok" if secret else "no_enrolment")
+        flush(conn, tenant_id=tenant_id, buffer=buffer)
+    if secret is None:
+        raise ApiError(409, "no_enrolment", "There is no authenticator set-up waiting for this account, or it "
+                       "was already shown once. Ask a manager to start a new one.")
+    return secret, user
+
+
+def check_current_password(db: Database, *, caller: Caller, password: str, settings: Settings) -> None:
+    """ApiError 403 ``wrong_password`` unless ``password`` is the caller's (a failure counted and audited)."""
+    with db.transaction(caller.tenant_id, write=False) as conn:
+        stored = conn.execute(sa.select(t.users.c.password_hash).where(
+            t.users.c.tenant_id == caller.tenant_id, t.users.c.id == caller.user_id)).scalar()
+    if verify_password(password, stored):
+        return
+    with db.transaction(caller.tenant_id) as conn:
+        _note_failure(conn, tenant_id=caller.tenant_id, user_id=caller.user_id, origin=caller.origin,
+                      settings=settings, outcome="wrong_current_password", device_id=caller.device_id, counted=True)
+    raise ApiError(403, "wrong_password", "The current password is not right, so the password was not changed. "
+                   "Type your current password again.")
+
+
+WRONG_TOTP = ApiError(401, "invalid_totp", "That code is wrong or was already used; wait for the next code "
+                      "in your authenticator app and try again.")
+
+
+def spend_totp_code(conn: Connection, *, tenant_id: UUID, user_id: UUID, counter: int) -> bool:
+    """Mark the code of time step ``counter`` used; False if it (or a later one) already was.
+
+    One compare-and-set statement: racing sign-ins with one code cannot both see it unused, whatever the
+    isolation level (a SELECT then UPDATE let two through on PostgreSQL under READ COMMITTED).
+    """
+    u = t.users.c
+    return conn.execute(t.users.update().where(u.tenant_id == tenant_id, u.id == user_id,
+                                               u.totp_last_counter < counter)
+                        .values(totp_last_counter=counter)).rowcount == 1
+
+
+def _open_session(conn: Connection, *, tenant_id: UUID, user: sa.Row, request: LoginRequest, origin: Origin,
+                  settings: Settings, enrolled: bool) -> tuple[str, str, SignedInDevice]:
+    now = utc_now()
+    conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user.id)
+                 .values(failed_logins=0, locked_until=None))
+    buffer = AuditBuffer(origin=origin)
+    device = _register_device(conn, tenant_id=tenant_id, user_id=user.id, device_id=request.device_id,
+                              secret=request.device_secret, name=request.device_name, buffer=buffer)
+    session_id = new_id()
+    conn.execute(t.sessions.insert().values(
+        tenant_id=tenant_id, id=session_id, user_id=user.id, device_id=device.id, created_at=now,
+        last_seen_at=now, expires_at=now + timedelta(seconds=settings.session_absolute_s),
+        device_proven=device.proven))
+    access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=session_id, settings=settings)
+    if enrolled:
+        buffer.record(actor_user_id=user.id, device_id=device.id, action=AuditAction.UPDATE, entity="user",
+                      entity_id=user.id, detail="totp_enrolment_confirmed")
+    buffer.record(actor_user_id=user.id, device_id=device.id, action=AuditAction.SIGN_IN, entity="user",
+                  entity_id=user.id)
+    flush(conn, tenant_id=tenant_id, buffer=buffer)
+    return access, refresh, device
 
 
 @dataclass(frozen=True)
@@ -194,22 +306,43 @@ INVALID_DEVICE_SECRET = ApiError(401, "invalid_device_secret", "This workstation
                                  "registered under its id. Ask a manager to revoke it and set it up again.")
 
 
-def _check_device_secret(stored_hash: str | None, presented: str | None) -> bool:
-    """Whether ``presented`` proves the device; a wrong secret is refused outright (ApiError)."""
-    if presented is None or stored_hash is None:
-        return False
+def _device_proof(stored_hash: str | None, presented: str | None) -> str | None:
+    """Why ``presented`` does not prove a device whose secret hash is ``stored_hash``; None when it does.
+
+    A device registered before secrets existed (no hash) has nothing to prove: see _register_device.
+    """
+    if stored_hash is None:
+        return None
+    if presented is None:
+        return "device_secret_missing"
     if not hmac.compare_digest(stored_hash, tokens.token_hash(presented)):
-        raise INVALID_DEVICE_SECRET
-    return True
+        return "device_secret_wrong"
+    return None
+
+
+def _refuse_device(conn: Connection, *, tenant_id: UUID, device_id: UUID | None,
+                   secret: str | None) -> tuple[ApiError | None, str]:
+    """The refusal (and its audit outcome) for signing in on ``device_id`` with ``secret``, or (None, "ok")."""
+    if device_id is None:
+        return None, "ok"
+    row = conn.execute(sa.select(t.devices.c.revoked_at, t.devices.c.secret_hash)
+                       .where(t.devices.c.tenant_id == tenant_id, t.devices.c.id == device_id)).first()
+    if row is None:
+        return None, "ok"
+    if row.revoked_at is not None:
+        return device_revoked(), "device_revoked"
+    failure = _device_proof(row.secret_hash, secret)
+    return (INVALID_DEVICE_SECRET, failure) if failure else (None, "ok")
 
 
 def _register_device(conn: Connection, *, tenant_id: UUID, user_id: UUID, device_id: UUID | None,
                      secret: str | None, name: str, buffer: AuditBuffer) -> SignedInDevice:
     """The device signed in on: an existing one (proven only by its secret) or a new registration.
 
-    A desk that predates device secrets sends none and may still sign in, unproven (no escrow). A
-    device registered before secrets existed gets one at the next sign-in of the user who registered
-    it, still unproven for that session: that only binds the device id to the secret from then on.
+    A registered device must show its secret (checked by _refuse_device before this). A device
+    registered before secrets existed has none to show: its sessions are unproven (no escrow, no desk
+    audit events kept) until it gets one, at the next sign-in of the user who registered it; that
+    session is still unproven, it only binds the device id to the secret from then on.
     """
     if device_id is not None:
         row = conn.execute(sa.select(t.devices.c.revoked_at, t.devices.c.secret_hash, t.devices.c.registered_by)
@@ -217,7 +350,8 @@ def _register_device(conn: Connection, *, tenant_id: UUID, user_id: UUID, device
         if row is not None:
             if row.revoked_at is not None:
                 raise device_revoked()
-            proven = _check_device_secret(row.secret_hash, secret)
+            # _refuse_device let it through: its secret was shown, or it never had one.
+            proven = row.secret_hash is not None
             issued = None
             if row.secret_hash is None and row.registered_by == user_id:
                 issued = secrets.token_urlsafe(32)
@@ -301,9 +435,14 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
             raise device_revoked()
         if row.ended_at is not None:
             raise SESSION_OVER
-        proves_device = _check_device_secret(device.secret_hash if device else None, request.device_secret)
+        device_failure = _device_proof(device.secret_hash if device else None, request.device_secret)
+        proves_device = device is not None and device.secret_hash is not None
         buffer = AuditBuffer(origin=origin)
-        if row.used_at is not None and not _spend_unused_successor(conn, row=row, now=now, settings=settings,
+        if device_failure is not None:
+            # A refresh token without the workstation's secret: refused, counted and audited like a sign-in.
+            _note_failure(conn, tenant_id=tenant_id, user_id=row.user_id, origin=origin, settings=settings,
+                          outcome=device_failure, device_id=row.device_id, counted=True)
+        elif row.used_at is not None and not _spend_unused_successor(conn, row=row, now=now, settings=settings,
                                                                    tenant_id=tenant_id):
             end_sessions(conn, tenant_id=tenant_id, reason="refresh_reuse", session_id=row.session_id)
             buffer.record(actor_user_id=row.user_id, device_id=row.device_id, action=AuditAction.SIGN_OUT,
@@ -326,6 +465,8 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
                 seen["device_proven"] = True
             conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
                                                    t.sessions.c.id == row.session_id).values(**seen))
+    if device_failure is not None:
+        raise INVALID_DEVICE_SECRET
     if reused:
         raise ApiError(401, "refresh_reused", "This sign-in was used from somewhere else, so it has been ended "
                        "for safety. Sign in again.")

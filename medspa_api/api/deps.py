@@ -16,6 +16,7 @@ which it cannot once a dependency's exit code runs after the response.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
@@ -46,8 +47,26 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def origin_of(request: Request) -> Origin:
-    address = request.client.host if request.client else ""
-    return Origin(address=address, user_agent=request.headers.get("user-agent", "")[:200])
+    return Origin(address=client_address(request.client.host if request.client else None),
+                  user_agent=request.headers.get("user-agent", "")[:200])
+
+
+UNKNOWN_ADDRESS = "unknown"
+MAX_ADDRESS_LENGTH = 64  # the audit's and the sign-in limit's column
+
+
+def client_address(host: str | None) -> str:
+    """The caller's address as the audit stores it and the sign-in limit counts it: a valid IP, or "unknown".
+
+    The host comes from the socket, or from X-Forwarded-For when a trusted proxy sent the request;
+    anything that is not an IP address (a proxy passing on garbage) counts as one shared "unknown".
+    """
+    if not host or len(host) > MAX_ADDRESS_LENGTH:
+        return UNKNOWN_ADDRESS
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return UNKNOWN_ADDRESS
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

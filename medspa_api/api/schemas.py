@@ -34,8 +34,33 @@ class UserSummary(Body):
 
 
 class NewUserAnswer(Body):
+    """Nothing secret: the new person gets their authenticator secret themselves, at their first sign-in."""
+
     user: UserSummary
-    totp_uri: str
+
+
+class EnrolmentRequest(Body):
+    """The person whose authenticator is being set up, proven by their password."""
+
+    tenant: Annotated[str, Field(min_length=1, max_length=64)]
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class EnrolmentAnswer(Body):
+    """Given out once: the person adds it to their authenticator app, then signs in with a code from it."""
+
+    secret: str  # base32, for typing in by hand
+    totp_uri: str  # otpauth:// URI, for a QR code
+
+
+class PasswordChange(Body):
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    new_password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class PasswordChanged(Body):
+    other_sessions_ended: int
 
 
 class EscrowDeposited(Body):

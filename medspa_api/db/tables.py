@@ -53,6 +53,9 @@ users = sa.Table(
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", TS, nullable=True),
     sa.Column("created_at", TS, nullable=False),
+    # An authenticator enrolment waiting for its person (schema 0006): the secret, given out once.
+    sa.Column("totp_enrolment", sa.String(64), nullable=True),
+    sa.Column("totp_enrolment_shown_at", TS, nullable=True),
     sa.UniqueConstraint("tenant_id", "username", name="uq_users_tenant_username"),
 )
 

@@ -109,6 +109,10 @@ def push(db: Database, *, caller: Caller, request: PushRequest) -> tuple[PushRes
         batch.store_answers()
         latest = log.finish()
         accepted = _accepted_events(conn, caller=caller, events=request.audit_events)
+        if request.audit_events and not caller.device_proven:
+            buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id,
+                          action=AuditAction.ACCESS_DENIED, entity="device", entity_id=caller.device_id,
+                          outcome="device_unproven", detail=f"audit_events:{len(request.audit_events)}")
         buffer.add_client_events(accepted)
         stored = flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
     held = list(dict.fromkeys(event.id for event in accepted))
@@ -120,9 +124,14 @@ def _accepted_events(conn: sa.Connection, *, caller: Caller, events: list[AuditE
 
     A workstation's trail holds the events of every person enrolled on it, and it ships them with
     whoever pushes next; so an event is kept when its actor is the caller, nobody (a failed sign-in),
-    or an active user of this practice who has signed in on this very workstation before. The
-    device is the caller's, whatever the event claims.
+    or an active user of this practice who has signed in on this very workstation before (in a session
+    that proved it). The device is the caller's, whatever the event claims. A session that did not
+    prove the workstation has none kept.
     """
+    if not caller.device_proven:
+        # Only a session that showed the device secret speaks for the workstation's trail; the desk keeps
+        # the events and ships them again from a proven session.
+        return []
     others = {e.actor_user_id for e in events} - {None, caller.user_id}
     enrolled: set[UUID] = set()
     if others:
@@ -131,7 +140,7 @@ def _accepted_events(conn: sa.Connection, *, caller: Caller, events: list[AuditE
             sa.select(s.user_id).distinct()
             .join(t.users, sa.and_(u.tenant_id == s.tenant_id, u.id == s.user_id))
             .where(s.tenant_id == caller.tenant_id, s.device_id == caller.device_id, s.user_id.in_(others),
-                   u.active.is_(True))).scalars())
+                   s.device_proven.is_(True), u.active.is_(True))).scalars())
     allowed = {None, caller.user_id, *enrolled}
     return [e if e.device_id == caller.device_id else e.model_copy(update={"device_id": caller.device_id})
             for e in events if e.actor_user_id in allowed and not _holds_nul(e)]

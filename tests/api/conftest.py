@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from medspa_api.db import tables as t
 from medspa_desk.records import Role
 from tests.api.desk import Desk
 from tests.support.live_api import LiveApi
@@ -48,3 +49,11 @@ def desk(live_api: LiveApi) -> Iterator[Desk]:
     """A front-desk user signed in on a fresh workstation."""
     with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as signed_in:
         yield signed_in
+
+
+@pytest.fixture
+def address_budget_restored(live_api: LiveApi) -> Iterator[None]:
+    """For tests that fail sign-ins on purpose: the loopback address's budget must not run out for others."""
+    yield
+    with live_api.database.transaction() as conn:
+        conn.execute(t.address_throttle.delete().where(t.address_throttle.c.address == "127.0.0.1"))

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import httpx
 
+from medspa_api.db import tables as t
 from medspa_desk.records import Appointment, Client, new_id
 from tests.support.live_api import LiveApi, TenantSeed
 
@@ -46,6 +47,13 @@ class Desk:
         assert answer.status_code == 200, answer.text
         return answer.json()["results"]
 
+
+
+def make_legacy_device(api: LiveApi, device_id: UUID | str) -> None:
+    """The device as registered before device secrets existed: none on record, so none to show."""
+    with api.database.transaction(api.tenant.id) as conn:
+        conn.execute(t.devices.update().where(t.devices.c.tenant_id == api.tenant.id,
+                                              t.devices.c.id == UUID(str(device_id))).values(secret_hash=None))
 
 def mutation(kind: str, entity: str, entity_id: UUID, payload: dict[str, Any], *,
              base_version: int | None = None) -> dict[str, Any]:

@@ -6,7 +6,9 @@ import base64
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
+from medspa_api.db import tables as t
 from medspa_desk.records import Role, new_id
 from tests.api.desk import Desk
 from tests.support.live_api import LiveApi, TenantSeed
@@ -128,3 +130,17 @@ def test_an_admin_can_disable_another_admin(live_api: LiveApi) -> None:
         answer = admin.post(f"/users/{other.id}/disable")
     assert answer.status_code == 200, answer.text
     assert answer.json()["active"] is False
+
+
+def test_a_managers_attempt_to_create_an_admin_is_refused_and_audited(live_api: LiveApi) -> None:
+    manager = live_api.add_user(Role.MANAGER)
+    with Desk.sign_in(live_api, manager.username) as desk:
+        answer = desk.post("/users", json={"username": "would-be-admin", "display_name": "Would Be",
+                                           "role": "admin", "password": "saffron tidal meadow 3381"})
+    assert answer.status_code == 403, answer.text
+    with live_api.database.transaction(live_api.tenant.id, write=False) as conn:
+        audited = [(r.action, r.outcome, r.detail) for r in conn.execute(
+            sa.select(t.audit.c.action, t.audit.c.outcome, t.audit.c.detail).where(
+                t.audit.c.tenant_id == live_api.tenant.id, t.audit.c.actor_user_id == manager.id,
+                t.audit.c.action == "access_denied"))]
+    assert audited == [("access_denied", "forbidden", "create_admin")]

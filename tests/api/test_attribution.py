@@ -9,7 +9,15 @@ import sqlalchemy as sa
 
 from medspa_api.db import tables as t
 from medspa_desk.records import AuditAction, AuditEvent, Role, new_id
-from tests.api.desk import Desk, appointment_for, book, create_client, free_slot_start, new_client
+from tests.api.desk import (
+    Desk,
+    appointment_for,
+    book,
+    create_client,
+    free_slot_start,
+    make_legacy_device,
+    new_client,
+)
 from tests.support.live_api import LiveApi
 
 
@@ -50,7 +58,8 @@ def test_a_pushed_audit_event_gets_the_callers_workstation(desk: Desk, live_api:
 def test_events_of_another_user_enrolled_on_the_workstation_are_kept_and_reported(live_api: LiveApi) -> None:
     with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as first:
         colleague = live_api.add_user(Role.PROVIDER)
-        live_api.login(colleague.username, device_id=first.device_id)  # enrolled on the same workstation
+        live_api.login(colleague.username, device_id=first.device_id,  # enrolled on the same workstation
+                       device_secret=first.tokens["device_secret"])
         stranger = live_api.add_user(Role.PROVIDER)  # never signed in here
         theirs, nobodys, strangers = _event(colleague.id), _event(None), _event(stranger.id)
         answer = first.push(audit_events=[theirs, nobodys, strangers])
@@ -69,3 +78,23 @@ def test_an_event_already_stored_is_reported_as_held_when_pushed_again(desk: Des
     again = desk.push(audit_events=[event]).json()
     assert again["audit_stored"] == 0
     assert again["audit_stored_ids"] == [event["id"]]
+
+
+def test_a_session_that_did_not_prove_the_workstation_has_no_desk_events_kept(live_api: LiveApi) -> None:
+    """The probe's case: a front-desk user on the manager's workstation id pushing an event as the manager."""
+    manager = live_api.add_user(Role.MANAGER)
+    owner = live_api.login(manager.username)
+    make_legacy_device(live_api, owner["device_id"])  # the only device one can still sign in on without a secret
+    intruder = live_api.fresh(Role.FRONT_DESK)
+    with Desk(live_api, live_api.login(intruder, device_id=UUID(owner["device_id"]))) as claimed:
+        forged, own = _event(manager.id, detail="export"), _event(UUID(claimed.tokens["user"]["id"]))
+        answer = claimed.push(audit_events=[forged, own])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["audit_stored_ids"] == []
+    assert _audit_row(live_api, UUID(forged["id"])) is None
+    assert _audit_row(live_api, UUID(own["id"])) is None
+    with live_api.database.transaction(live_api.tenant.id, write=False) as conn:
+        refusals = [(r.outcome, r.detail) for r in conn.execute(sa.select(t.audit.c.outcome, t.audit.c.detail).where(
+            t.audit.c.tenant_id == live_api.tenant.id, t.audit.c.device_id == UUID(owner["device_id"]),
+            t.audit.c.action == "access_denied"))]
+    assert refusals == [("device_unproven", "audit_events:2")], "the refusal itself is audited"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -13,13 +12,8 @@ from medspa_api.db import tables as t
 from medspa_desk.records import Role
 from tests.support.live_api import LiveApi
 
-
-@pytest.fixture(autouse=True)
-def _address_budget_restored(live_api: LiveApi) -> Iterator[None]:
-    """These tests fail sign-ins on purpose; the loopback address's budget must not run out for others."""
-    yield
-    with live_api.database.transaction() as conn:
-        conn.execute(t.address_throttle.delete().where(t.address_throttle.c.address == "127.0.0.1"))
+# These tests fail sign-ins on purpose; the loopback address's budget must not run out for others.
+pytestmark = pytest.mark.usefixtures("address_budget_restored")
 
 
 def _login(api: LiveApi, body: dict) -> httpx.Response:
@@ -46,11 +40,11 @@ def test_parallel_wrong_passwords_lock_the_account_at_exactly_the_documented_cou
     assert [a.status_code for a in answers] == [401] * count
     assert _failed_logins(live_api, user.username) == count
     right = _login(live_api, {**_body(live_api, user.username, user.password), "totp": live_api.totp(user.username)})
-    assert right.status_code == 423, right.text
-    assert right.json()["code"] == "locked"
+    assert right.status_code == 401, right.text
+    assert right.json()["code"] == "invalid_credentials"
 
 
-def test_a_locked_account_answers_a_wrong_password_like_an_unknown_user(live_api: LiveApi) -> None:
+def test_a_locked_account_answers_any_password_like_an_unknown_user(live_api: LiveApi) -> None:
     user = live_api.add_user(Role.FRONT_DESK)
     for _ in range(live_api.settings.lockout_after_failures):
         assert _login(live_api, _body(live_api, user.username, "wrong guess number")).status_code == 401
@@ -60,5 +54,38 @@ def test_a_locked_account_answers_a_wrong_password_like_an_unknown_user(live_api
     assert locked.json()["code"] == "invalid_credentials"
     assert "Retry-After" not in locked.headers
     right = _login(live_api, _body(live_api, user.username, user.password))
-    assert right.status_code == 423
-    assert right.json()["code"] == "locked"
+    assert (right.status_code, right.json()) == (unknown.status_code, unknown.json()), \
+        "the right password on a locked account answers exactly like a wrong one"
+    assert "Retry-After" not in right.headers
+
+
+def _lock_state(api: LiveApi, username: str) -> tuple[int, object]:
+    with api.database.transaction(api.tenant.id, write=False) as conn:
+        row = conn.execute(sa.select(t.users.c.failed_logins, t.users.c.locked_until).where(
+            t.users.c.tenant_id == api.tenant.id, t.users.c.username == username)).one()
+    return row.failed_logins, row.locked_until
+
+
+def _outcomes(api: LiveApi, user_id: object) -> list[str]:
+    with api.database.transaction(api.tenant.id, write=False) as conn:
+        return list(conn.execute(sa.select(t.audit.c.outcome).where(
+            t.audit.c.tenant_id == api.tenant.id, t.audit.c.actor_user_id == user_id,
+            t.audit.c.action == "sign_in_failed").order_by(t.audit.c.seq)).scalars())
+
+
+def test_guesses_on_a_locked_account_count_extend_the_lock_and_are_audited_with_the_user(live_api: LiveApi) -> None:
+    user = live_api.add_user(Role.FRONT_DESK)
+    count = live_api.settings.lockout_after_failures
+    for _ in range(count):
+        assert _login(live_api, _body(live_api, user.username, "wrong guess number")).status_code == 401
+    failures, first_lock = _lock_state(live_api, user.username)
+    assert failures == count and first_lock is not None
+    assert _login(live_api, _body(live_api, user.username, "a guess while locked")).status_code == 401
+    failures, extended = _lock_state(live_api, user.username)
+    assert failures == count + 1, "a failure while locked is counted"
+    assert extended > first_lock, "and sets a longer lock from now (the lock doubles past the count)"
+    right = _login(live_api, {**_body(live_api, user.username, user.password), "totp": live_api.totp(user.username)})
+    assert right.status_code == 401
+    assert _lock_state(live_api, user.username) == (count + 1, extended), \
+        "the right password while locked does not keep its owner out longer"
+    assert _outcomes(live_api, user.id) == ["wrong_password"] * count + ["wrong_password_while_locked", "locked"]

@@ -56,7 +56,7 @@ import uvicorn
 
 from medspa_api.app import create_app
 from medspa_api.data.tenants import create_location, create_tenant
-from medspa_api.data.users import create_user
+from medspa_api.data.users import create_user, reveal_enrolment
 from medspa_api.db.database import Database
 from medspa_api.logs import LOGGER_NAME, JsonLines
 from medspa_api.migrate import upgrade_database
@@ -175,8 +175,12 @@ def add_user(db: Database, *, seed: TenantSeed, role: Role, username: str) -> Se
         made = create_user(conn, tenant_id=seed.id, tenant_name=seed.name, username=username,
                            display_name=username.title(), role=role, password=PASSWORDS[role],
                            provider_id=provider_id)
-    user = SeededUser(id=made.user.id, username=username, password=PASSWORDS[role], role=role,
-                      totp_secret=made.totp_secret, provider_id=provider_id)
+        # Enrolled as the person would be: the waiting secret given out once (POST /auth/enrolment does the
+        # same after the password check); the first sign-in with a code from it confirms it.
+        secret = reveal_enrolment(conn, tenant_id=seed.id, user_id=made.id)
+    assert secret is not None
+    user = SeededUser(id=made.id, username=username, password=PASSWORDS[role], role=role,
+                      totp_secret=secret, provider_id=provider_id)
     seed.users.setdefault(role.value, user)
     seed.users[username] = user
     return user
@@ -246,7 +250,7 @@ class LiveApi:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, ssl_certfile=str(self.tls.cert_path),
                                 ssl_keyfile=str(self.tls.key_path), ssl_version=ssl.PROTOCOL_TLS_SERVER,
                                 log_level="warning", access_log=False, lifespan="on",
-                                timeout_keep_alive=30, backlog=2048,
+                                timeout_keep_alive=30, backlog=2048, **self.settings.forwarded_options(),
                                 # Parked long-polls would hold a graceful shutdown for their whole wait.
                                 timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)

@@ -1,4 +1,9 @@
-"""Staff accounts, for managers and admins: create, list, disable, enable, unlock."""
+"""Staff accounts, for managers and admins: create, list, disable, enable, unlock, start an authenticator enrolment.
+
+A manager never sees anyone's authenticator secret: creating an account or
+starting a re-enrolment leaves one waiting, which the person receives once at
+their next sign-in with their password (``POST /auth/enrolment``).
+"""
 
 from __future__ import annotations
 
@@ -15,11 +20,11 @@ from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, UserSummary
 from medspa_api.audit_log import flush
 from medspa_api.data import users
 from medspa_api.db import tables as t
+from medspa_api.db.database import Database
 from medspa_api.db.dialect import as_utc
 from medspa_api.errors import ApiError, not_found
 from medspa_api.permissions import Action
 from medspa_api.security.passwords import WeakPassword
-from medspa_api.security.totp import enrolment_uri
 from medspa_api.signin import Caller
 from medspa_desk.records import AuditAction, Role, utc_now
 
@@ -47,6 +52,7 @@ def list_users(caller: Lister, db: DatabaseDep) -> list[UserSummary]:
 @router.post("", response_model=NewUserAnswer, status_code=201)
 def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUserAnswer:
     if body.role is Role.ADMIN and caller.role is not Role.ADMIN:
+        _record_refusal(db, caller, detail="create_admin")
         raise ApiError(403, "forbidden", "Only an admin may create another admin.")
     with db.transaction(caller.tenant_id) as conn:
         tenant = _tenant_name(conn, caller.tenant_id)
@@ -60,12 +66,19 @@ def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUs
             raise ApiError(409, "username_taken", str(exc)) from None
         buffer = caller.audit()
         buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.CREATE,
-                      entity="user", entity_id=made.user.id)
+                      entity="user", entity_id=made.id)
         flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
         row = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == caller.tenant_id,
-                                                    t.users.c.id == made.user.id)).one()
-    return NewUserAnswer(user=_summary(row), totp_uri=enrolment_uri(made.totp_secret, username=body.username,
-                                                                    tenant=tenant))
+                                                    t.users.c.id == made.id)).one()
+    return NewUserAnswer(user=_summary(row))
+
+
+def _record_refusal(db: Database, caller: Caller, *, detail: str, user_id: UUID | None = None) -> None:
+    with db.transaction(caller.tenant_id) as conn:
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.ACCESS_DENIED,
+                      entity="user", entity_id=user_id, outcome="forbidden", detail=detail)
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
 
 
 def _change(caller: Caller, db, user_id: UUID, detail: str, change) -> UserSummary:
@@ -106,4 +119,12 @@ def enable_user(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSummary:
 @router.post("/{user_id}/unlock", response_model=UserSummary)
 def unlock_user(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSummary:
     return _change(caller, db, user_id, "unlocked", lambda conn: users.unlock_user(
+        conn, tenant_id=caller.tenant_id, user_id=user_id))
+
+
+@router.post("/{user_id}/enrolment", response_model=UserSummary)
+def start_enrolment(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSummary:
+    """A new authenticator for a person (lost or new phone): the old one stops working now, and the person
+    receives the new secret themselves at their next sign-in. Nothing secret is answered."""
+    return _change(caller, db, user_id, "totp_enrolment_started", lambda conn: users.start_enrolment(
         conn, tenant_id=caller.tenant_id, user_id=user_id))

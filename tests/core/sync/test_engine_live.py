@@ -27,7 +27,6 @@ from medspa_desk.sync.errors import (
     ServerTrouble,
     SignInNeeded,
     SyncCancelled,
-    SyncError,
     TotpRequired,
 )
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
@@ -358,10 +357,9 @@ def test_a_sign_in_that_claims_the_workstation_without_its_proof_gets_no_key(
     desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False)
     try:
         api = CentralApi(client_factory(desk.server_url, live.ca_path)())
-        claimant = nurse_signs_in_on(desk, live, api, proof=None)
-        with pytest.raises(SyncError):
-            enroll_from_escrow(api=api, session=claimant, vault=desk.vault,
-                               user_id=claimant.user.id, password="the nurse's own desk password")
+        # Refused at the sign-in itself (401 invalid_device_secret), before any escrow call.
+        with pytest.raises(SignInNeeded, match="could not prove"):
+            nurse_signs_in_on(desk, live, api, proof=None)
         api.close()
     finally:
         desk.close()

@@ -11,7 +11,7 @@ import pytest
 from medspa_api.db import tables as t
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
-from medspa_desk.sync.errors import ServerRefused
+from medspa_desk.sync.errors import ServerRefused, SignInNeeded
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.vault import Vault
 from medspa_desk.vault.keychain import forget_device_secret
@@ -70,6 +70,13 @@ def test_a_workstation_bound_to_its_secret_at_this_sign_in_proves_itself_and_dep
 def test_a_session_without_the_workstations_proof_may_not_deposit(
         live: LiveApi, api: CentralApi, tmp_path: Path, secret_service: None) -> None:
     owner, _ = _sign_in(live, api, "front_desk")
+    # A device with a secret refuses a sign-in without it outright (401 invalid_device_secret); one
+    # registered before secrets existed is the only one a session can still claim unproven.
+    with pytest.raises(SignInNeeded, match="could not prove"):
+        _sign_in(live, api, "manager", device_id=owner.device_id)
+    with live.database.transaction(live.tenant.id) as conn:
+        conn.execute(t.devices.update().where(t.devices.c.tenant_id == live.tenant.id,
+                                              t.devices.c.id == owner.device_id).values(secret_hash=None))
     claimant, proof = _sign_in(live, api, "manager", device_id=owner.device_id)
     assert proof is None
     vault, key, user_secret = Vault.create_with_user_secret(tmp_path / "desk", user_id=claimant.user.id,
