@@ -476,6 +476,8 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
     key: SecretKey | None = None
     user_secret: SecretKey | None = None
     keeper: _TokenKeeper | None = None
+    store: Store | None = None
+    new_workstation = False
     try:
         proof = (load_device_proof(server_url=config.server_url, device_id=config.device_id)
                  if config.device_id is not None else None)
@@ -488,8 +490,9 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
             save_device_proof(proof, server_url=config.server_url, device_id=tokens.device_id)
         new_workstation = not (workstation.directory / KEYSLOT_FILE_NAME).exists()
         if new_workstation:
+            workstation.discard_unfinished_set_up()
             vault, key, user_secret = Vault.create_with_user_secret(workstation.directory, user_id=user.id,
-                                                                    password=password)
+                                                                    password=password, in_place=False)
             config = replace(config, vault_id=vault.vault_id)
         else:
             vault = Vault.load(workstation.directory)
@@ -507,16 +510,16 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
         store = Store.open(workstation.database_path, key.buffer, create=new_workstation)
         # The person's own record, so that an offline sign-in later knows their role.
         store.import_records([user])
+        config = config.with_user(username, user.id)
+        workstation.save(config)
+        # A first sign-in's commit point: the key file takes its real name only now, with the key
+        # in escrow, the store made and the settings saved. Cut off before, it leaves a pending
+        # file that the next sign-in discards (docs/security-model.md, "First sign-in").
+        vault.put_in_place()
     except BaseException:
-        api.close()
-        for held in (key, user_secret):
-            if held is not None:
-                held.wipe()
-        if keeper is not None:
-            keeper.forget()
+        _abandon_sign_in(workstation, api=api, store=store, keeper=keeper, secrets=(key, user_secret),
+                         discard_set_up=new_workstation)
         raise
-    config = config.with_user(username, user.id)
-    workstation.save(config)
     _flush_held_audit(workstation, store)
     store.audit.record(AuditEvent(actor_user_id=user.id, device_id=config.device_id, action=AuditAction.SIGN_IN,
                                   entity="user", entity_id=user.id,
@@ -524,6 +527,24 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
     return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
                        online=online, api=api, store_runner=store_runner, callbacks=callbacks,
                        token_keeper=keeper)
+
+
+def _abandon_sign_in(workstation: Workstation, *, api: CentralApi, store: Store | None,
+                     keeper: _TokenKeeper | None, secrets: tuple[SecretKey | None, ...],
+                     discard_set_up: bool) -> None:
+    """Undo what a failed online sign-in holds; a first one also discards its unfinished vault."""
+    api.close()
+    if store is not None:
+        with contextlib.suppress(Exception):
+            store.close()
+    for held in secrets:
+        if held is not None:
+            held.wipe()
+    if keeper is not None:
+        keeper.forget()
+    if discard_set_up:
+        with contextlib.suppress(OSError):  # a crash leaves it too: the next first sign-in discards it
+            workstation.discard_unfinished_set_up()
 
 
 __all__ = ["DeskSession", "NotReady", "SignInOptions", "UnknownUser", "sign_in"]
