@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
-from medspa_desk.store import Actor, Store
+from medspa_desk.store import Actor, Store, StoreError
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
@@ -47,7 +47,15 @@ from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.sync.transport import make_client
-from medspa_desk.vault import PinLock, PinUnavailable, SecretKey, UnknownUser, Vault, VaultError
+from medspa_desk.vault import (
+    KeyslotDamaged,
+    PinLock,
+    PinUnavailable,
+    SecretKey,
+    UnknownUser,
+    Vault,
+    VaultError,
+)
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.workstation import Workstation, WorkstationConfig
 
@@ -312,8 +320,19 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
                                    ca_path=options.ca_path, pin_ca=options.pin_ca, dev_mode=options.dev_mode)
     name = username.strip().lower()
     if name in config.users and (workstation.directory / KEYSLOT_FILE_NAME).exists():
-        return _sign_in_here(workstation, config, username=name, user_id=config.users[name],
-                             password=password, totp=totp, store_runner=store_runner, callbacks=callbacks)
+        try:
+            return _sign_in_here(workstation, config, username=name, user_id=config.users[name],
+                                 password=password, totp=totp, store_runner=store_runner, callbacks=callbacks)
+        except KeyslotDamaged as damaged:
+            # Their own slot is damaged on disk: online, the escrowed key gives them a new one.
+            try:
+                return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
+                                       device_name=options.device_name if options else "front desk",
+                                       store_runner=store_runner, callbacks=callbacks)
+            except TotpRequired:
+                raise
+            except SyncError:
+                raise damaged from None
     return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
                            device_name=options.device_name if options else "front desk",
                            store_runner=store_runner, callbacks=callbacks)
@@ -322,20 +341,20 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
 def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
                   password: str, totp: str | None, store_runner: StoreRunner | None,
                   callbacks: SyncCallbacks | None) -> DeskSession:
-    vault = Vault.load(workstation.directory)
     try:
+        vault = Vault.load(workstation.directory)
         key, user_secret = vault.unlock_with_user_secret(user_id, password)
     except VaultError as exc:
-        workstation.hold_audit(AuditEvent(actor_user_id=user_id, device_id=config.device_id,
-                                          action=AuditAction.SIGN_IN_FAILED, entity="user", entity_id=user_id,
-                                          outcome="denied", detail=f"failures={getattr(exc, 'failures', 0)}"))
+        _hold_refusal(workstation, config, user_id=user_id, exc=exc)
         raise
     # The token keeper takes its own copy; this one is wiped whatever happens.
     with user_secret:
         try:
             store = Store.open(workstation.database_path, key.buffer)
-        except BaseException:
+        except BaseException as exc:
             key.wipe()
+            if isinstance(exc, StoreError):  # a read-only or full disk, a damaged file: named, audited
+                _hold_refusal(workstation, config, user_id=user_id, exc=exc)
             raise
         _flush_held_audit(workstation, store)
         user = next((u for u in store.users() if u.id == user_id), None)
@@ -356,6 +375,19 @@ def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, userna
     return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
                        online=online, api=api, store_runner=store_runner, callbacks=callbacks,
                        token_keeper=keeper)
+
+
+def _hold_refusal(workstation: Workstation, config: WorkstationConfig, *, user_id: UUID,
+                  exc: Exception) -> None:
+    """Audit a refused sign-in (held until the store opens); on a folder that cannot be written, log it."""
+    event = AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN_FAILED,
+                       entity="user", entity_id=user_id, outcome="denied",
+                       detail=f"failures={getattr(exc, 'failures', 0)} reason={type(exc).__name__}")
+    try:
+        workstation.hold_audit(event)
+    except OSError as error:
+        log.warning("failed sign-in of user %s (%s) not held for the audit trail: %s", user_id,
+                    type(exc).__name__, type(error).__name__)
 
 
 def _api_for(config: WorkstationConfig) -> CentralApi:

@@ -40,6 +40,7 @@ from medspa_desk.store.errors import (
     StoreMissing,
     UnsupportedCipher,
     WrongKey,
+    unwritable,
 )
 
 KEY_BYTES = 32
@@ -95,6 +96,10 @@ def open_database(path: Path, key: bytearray, *, create: bool = False) -> Any:
                            "up this workstation.")
     if exists:
         _refuse_unopenable_shapes(path)
+    # SQLite would open a file it may not write read-only, without a word, and fail at the first write.
+    refusal = unwritable(path)
+    if refusal is not None:
+        raise refusal
     # mode=rw makes SQLite refuse to create a file that vanished between our
     # check and the open: we never make a fresh database by accident.
     uri = f"file:{_uri_path(path)}?mode={'rw' if exists else 'rwc'}"
