@@ -15,12 +15,21 @@ too), so an existing file is opened with the size its length suggests first
 key does not open it that way, with the other. Only reads are tried: a
 failed try writes nothing.
 
-Limitation: the key arrives as a ``bytearray`` the caller owns and zeroes, but
-the pragma statement has to be a Python ``str`` holding the key in hex, and
-CPython strings are immutable and cannot be wiped. We build that string in
-one place, hand it to SQLite, and drop our reference at once; its memory is
-freed (not overwritten) when the interpreter releases it. SQLCipher keeps its
-own copy of the key inside the connection and wipes it on close.
+The key never becomes a Python string. It arrives as a ``bytearray`` the
+caller owns and zeroes; its hex form (``x'…'``, SQLCipher's spelling of a raw
+key) is written byte by byte into another ``bytearray``, handed to the
+driver's ``set_key`` (``sqlite3_key``, read through the buffer protocol) and
+zeroed at once. A ``PRAGMA key`` statement would have been a ``str``:
+immutable, kept in the driver's statement cache, and freed without being
+overwritten. SQLCipher keeps its own copies inside the connection (see
+docs/security-model.md, "What is left in memory after lock", for what the
+measurement shows of them after close).
+
+``PRAGMA cipher_memory_security = ON`` comes first on every connection: every
+block SQLCipher and SQLite free (decrypted pages, rows on their way to
+Python) is zeroed. It is a process-wide switch that cannot be turned off
+again once on. What it cannot reach is Python's own memory (the ``str`` of a
+client's name built from a row).
 """
 
 from __future__ import annotations
@@ -55,6 +64,10 @@ PAGE_SIZES = (PAGE_SIZE, LEGACY_PAGE_SIZE)
 CACHE_KIB = 65_536
 PLAIN_HEADER = b"SQLite format 3\x00"
 
+# Zero what SQLCipher frees (see the module note). Process-wide once on; only the
+# benchmark's worker that measures its cost (bench/store_worker.py) sets this False.
+MEMORY_SECURITY = True
+
 # Pragmas after the key check, in order, with the reason for each.
 CONNECTION_PRAGMAS: tuple[str, ...] = (
     # WAL: readers never wait on the writer, and a crash mid-write leaves the
@@ -73,6 +86,22 @@ CONNECTION_PRAGMAS: tuple[str, ...] = (
     # Memory-mapped I/O would bypass the codec; SQLCipher ignores it anyway.
     "PRAGMA mmap_size = 0",
 )
+
+
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+def key_material(key: bytearray) -> bytearray:
+    """``x'<64 hex digits>'`` for ``key``, built in a ``bytearray`` the caller zeroes (no ``str``, no ``bytes``)."""
+    if len(key) != KEY_BYTES:
+        raise StoreError("The data key has the wrong length; sign in again to unlock the store.")
+    material = bytearray(3 + 2 * KEY_BYTES)
+    material[0:2] = b"x'"
+    for index, byte in enumerate(key):
+        material[2 + 2 * index] = _HEX_DIGITS[byte >> 4]
+        material[3 + 2 * index] = _HEX_DIGITS[byte & 0x0F]
+    material[-1] = ord("'")
+    return material
 
 
 def key_pragma(key: bytearray) -> str:
@@ -136,10 +165,15 @@ def _keyed(uri: str, path: Path, key: bytearray, page_size: int) -> Any:
         raise StoreError(f"The local data file at {path} cannot be opened ({type(exc).__name__}). "
                          "Check the folder's permissions.") from None
     try:
+        # Before the key and every other statement: what SQLCipher frees from now on is zeroed.
+        if MEMORY_SECURITY:
+            conn.execute("PRAGMA cipher_memory_security = ON")
         _silence_cipher_log(conn)
-        statement = key_pragma(key)
-        conn.execute(statement)
-        del statement
+        material = key_material(key)
+        try:
+            conn.set_key(material)
+        finally:
+            material[:] = bytes(len(material))
         # After the key, before the first read (SQLCipher's rule); a literal
         # from PAGE_SIZES, never input.
         conn.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
