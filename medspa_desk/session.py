@@ -42,7 +42,14 @@ from medspa_desk.sync.credentials import (
     save_refresh_token,
 )
 from medspa_desk.sync.engine import SyncEngine
-from medspa_desk.sync.errors import DeviceRevoked, SignInNeeded, SyncError, TotpRequired
+from medspa_desk.sync.errors import (
+    ConnectionTrouble,
+    DeviceRevoked,
+    ServerTrouble,
+    SignInNeeded,
+    SyncError,
+    TotpRequired,
+)
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
@@ -329,10 +336,8 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
                 return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
                                        device_name=options.device_name if options else "front desk",
                                        store_runner=store_runner, callbacks=callbacks)
-            except TotpRequired:
-                raise
-            except SyncError:
-                raise damaged from None
+            except (ConnectionTrouble, ServerTrouble):
+                raise damaged from None  # no server to restore from: say what is wrong here
     return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
                            device_name=options.device_name if options else "front desk",
                            store_runner=store_runner, callbacks=callbacks)
