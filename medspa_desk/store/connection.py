@@ -25,11 +25,13 @@ overwritten. SQLCipher keeps its own copies inside the connection (see
 docs/security-model.md, "What is left in memory after lock", for what the
 measurement shows of them after close).
 
-``PRAGMA cipher_memory_security = ON`` comes first on every connection: every
-block SQLCipher and SQLite free (decrypted pages, rows on their way to
-Python) is zeroed. It is a process-wide switch that cannot be turned off
-again once on. What it cannot reach is Python's own memory (the ``str`` of a
-client's name built from a row).
+``PRAGMA cipher_memory_security`` (SQLCipher zeroes, and mlocks, every block
+it and SQLite allocate) is OFF: measured, it made the benchmark's worst query
+5.6 times the CPU (search p95) and the bulk import about 10 times, for one
+copy fewer of an opened client's name after lock; issue 14 set the bar at
+1.10. ``MEMORY_SECURITY`` turns it on before the key when set; it is
+process-wide and cannot be turned off again once on (docs/security-model.md,
+"What is left in memory after lock"; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -64,9 +66,9 @@ PAGE_SIZES = (PAGE_SIZE, LEGACY_PAGE_SIZE)
 CACHE_KIB = 65_536
 PLAIN_HEADER = b"SQLite format 3\x00"
 
-# Zero what SQLCipher frees (see the module note). Process-wide once on; only the
-# benchmark's worker that measures its cost (bench/store_worker.py) sets this False.
-MEMORY_SECURITY = True
+# cipher_memory_security: off, for its cost (see the module note). Set True before
+# the first store opens to turn it on (the benchmark's worker that measures it does).
+MEMORY_SECURITY = False
 
 # Pragmas after the key check, in order, with the reason for each.
 CONNECTION_PRAGMAS: tuple[str, ...] = (
@@ -165,7 +167,7 @@ def _keyed(uri: str, path: Path, key: bytearray, page_size: int) -> Any:
         raise StoreError(f"The local data file at {path} cannot be opened ({type(exc).__name__}). "
                          "Check the folder's permissions.") from None
     try:
-        # Before the key and every other statement: what SQLCipher frees from now on is zeroed.
+        # Before the key and every other statement, when on: what SQLCipher frees is zeroed.
         if MEMORY_SECURITY:
             conn.execute("PRAGMA cipher_memory_security = ON")
         _silence_cipher_log(conn)

@@ -73,11 +73,15 @@ def make_store_with_canary(folder: Path, key: bytearray) -> str:
     return str(client.id)
 
 
-def measure_after_lock(folder: Path, key: bytearray, client_id: str) -> MemoryCount:
+def measure_after_lock(folder: Path, key: bytearray, client_id: str, *,
+                       memory_security: bool = False) -> MemoryCount:
     """Run the desk core in a child, read its memory with the record open and after lock."""
     needles = [CANARY_FIRST.encode(), key.hex().encode()]
-    child = subprocess.Popen([sys.executable, "-m", "tests.core.store.phi_memory_child", str(folder), client_id],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO, env=dict(os.environ))
+    child = subprocess.Popen([sys.executable, "-m", "tests.core.store.phi_memory_child", str(folder), client_id,
+                              *(["memory-security"] if memory_security else [])],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO,
+                             # A fixed hash seed: the same dict layouts, so the same count run to run.
+                             env={**os.environ, "PYTHONHASHSEED": "0"})
     try:
         assert child.stdin is not None and child.stdout is not None
         child.stdin.write(bytes(key))
