@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
 from medspa_desk.store import Actor, Store, StoreError
+from medspa_desk.store.errors import from_os_error
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
@@ -315,8 +316,19 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
     resumes with the kept refresh token when the server answers. Not enrolled
     (or a new workstation): an online sign-in, with ``options`` naming the
     server the first time. Raises VaultError, SyncError or StoreError subclasses,
-    each with a message a person can act on.
+    each with a message a person can act on; a file the data folder cannot
+    write (a full or read-only disk) is named as such, never a bare OSError.
     """
+    try:
+        return _sign_in_at(directory, username=username, password=password, totp=totp, options=options,
+                           store_runner=store_runner, callbacks=callbacks)
+    except OSError as exc:
+        raise from_os_error(exc, folder=Path(directory)) from None
+
+
+def _sign_in_at(directory: Path, *, username: str, password: str, totp: str | None,
+                options: SignInOptions | None, store_runner: StoreRunner | None,
+                callbacks: SyncCallbacks | None) -> DeskSession:
     workstation = Workstation(directory)
     config = workstation.load() if workstation.is_set_up() else None
     if config is None:

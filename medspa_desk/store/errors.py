@@ -137,8 +137,10 @@ def disk_full(path: Path | None) -> DiskFull:
 
 
 def _mounted_read_only(folder: Path) -> bool:
+    """Whether the disk ``folder`` is (or would be made) on is mounted read-only."""
+    existing = next((part for part in (folder, *folder.parents) if part.exists()), None)
     try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+        return existing is not None and bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
     except OSError:
         return False
 
@@ -177,3 +179,24 @@ def unwritable(path: Path) -> ReadOnly | None:
                         "save anything. Ask your IT administrator to give it write access, then sign in "
                         "again. Nothing was changed.")
     return None
+
+
+def from_os_error(exc: OSError, *, folder: Path | None = None) -> StoreError:
+    """A failed read or write of a file in the data ``folder``, in words: full, read-only, or what the OS said.
+
+    The error's own file name is used when it has one (a write to an open file has none).
+    """
+    if isinstance(exc.filename, str | os.PathLike):
+        where: Path | None = Path(exc.filename)
+    else:
+        where = folder / "desk.db" if folder is not None else None
+    if exc.errno == errno.ENOSPC:
+        return disk_full(where)
+    if exc.errno in (errno.EROFS, errno.EPERM, errno.EACCES) and where is not None:
+        refusal = unwritable(where if where.exists() else where.parent / "desk.db")
+        if refusal is not None:
+            return refusal
+    named = f" {where}" if where is not None else ""
+    return DiskTrouble(f"The computer could not read or write the file{named} ({exc.strerror or 'an I/O error'}), "
+                       "so nothing was changed. Try again; if it keeps happening, ask your IT administrator "
+                       "to check the disk and the data folder's permissions.")

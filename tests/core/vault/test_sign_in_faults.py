@@ -14,11 +14,11 @@ import pytest
 
 from medspa_desk.records import AuditAction
 from medspa_desk.session import DeskSession, SignInOptions, sign_in
-from medspa_desk.store.errors import ReadOnly
+from medspa_desk.store.errors import DiskFull, ReadOnly
 from medspa_desk.vault import KeyslotDamaged, Vault
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.workstation import Workstation
-from tests.core.store.test_disk_faults import _chattr, _mounted, _run
+from tests.core.store.test_disk_faults import _chattr, _fill, _mounted, _run
 from tests.core.vault.test_keyslot_damage import _flip_in_slot
 from tests.resilience.conftest import live
 from tests.support.live_api import LiveApi, SeededUser
@@ -94,3 +94,26 @@ def test_a_data_folder_on_a_read_only_mount_is_named_at_sign_in(live: LiveApi, t
     assert {p.name: p.read_bytes() for p in directory.iterdir() if p.is_file()} == before
     assert _audited(directory, live, person).count(AuditAction.SIGN_IN) == 2
 
+
+
+def test_a_first_sign_in_on_a_full_disk_says_so_and_the_next_one_succeeds(live: LiveApi, tmp_path: Path) -> None:
+    person = live.add_user(live.users["front_desk"].role)
+    with _mounted("-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", target=tmp_path / "small") as disk:
+        filler = _fill(disk)
+        with pytest.raises(DiskFull) as told:
+            _sign_in(live, disk, person)
+        message = str(told.value)
+        assert f"({disk})" in message and "is full" in message and "Free at least" in message
+        filler.unlink()
+        _sign_in(live, disk, person).sign_out()  # the cut-off first sign-in left nothing in the way
+        assert Vault.load(disk).users() == [person.id]
+
+
+def test_a_first_sign_in_into_a_read_only_folder_names_it(live: LiveApi, tmp_path: Path) -> None:
+    person = live.add_user(live.users["front_desk"].role)
+    (tmp_path / "empty").mkdir()
+    with _mounted("--bind", str(tmp_path / "empty"), target=tmp_path / "seen") as seen:
+        _run("mount", "-o", "remount,ro,bind", str(seen))
+        with pytest.raises(ReadOnly) as told:
+            _sign_in(live, seen, person)
+        assert f"The folder {seen} is on a disk mounted read-only" in str(told.value)
