@@ -15,11 +15,14 @@ the same SQLCipher library unkeyed, which isolates what encryption costs
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -230,6 +233,99 @@ def measure(stores: dict[str, Store], practice: Practice, actor: Actor,
     return figures
 
 
+class _Worker:
+    """A ``bench.store_worker`` process: one store, with or without ``cipher_memory_security``."""
+
+    def __init__(self, path: Path, key: bytearray, location_id: str, *, memory_security: bool) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.store_worker", str(path), location_id,
+             "on" if memory_security else "off"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False, cwd=Path(__file__).resolve().parents[1])
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(bytes(key))
+        self.process.stdin.flush()
+        ready = self.process.stdout.readline().split()
+        assert ready == [b"ready", b"1" if memory_security else b"0"], ready
+
+    def ask(self, line: str) -> tuple[float, float]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(line.encode() + b"\n")
+        self.process.stdin.flush()
+        wall, cpu = self.process.stdout.readline().split()
+        return float(wall), float(cpu)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        with contextlib.suppress(OSError):
+            self.process.stdin.write(b"quit\n")
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def memory_security_cost(path: Path, key: bytearray, practice: Practice, actor: Actor,
+                         rng: random.Random) -> dict[str, dict[str, float]]:
+    """The benchmark's queries on the encrypted store, with ``cipher_memory_security`` on and off.
+
+    The switch is process-wide and sticky, so each side is a worker process of
+    its own on the same file, asked the same query in turn (the first to go
+    alternates), each query's wall and CPU time measured inside the worker.
+    Same shapes as :func:`measure`: search p95 over prefixes (each prefix's
+    median of ``SEARCH_RUNS``), the warm day schedule, the timeline.
+    """
+    workers = {"on": _Worker(path, key, str(practice.location.id), memory_security=True),
+               "off": _Worker(path, key, str(practice.location.id), memory_security=False)}
+    try:
+        order = list(workers)
+
+        def both(line: str, repeat: int) -> dict[str, tuple[float, float]]:
+            walls: dict[str, list[float]] = {name: [] for name in workers}
+            cpus: dict[str, list[float]] = {name: [] for name in workers}
+            for _ in range(repeat):
+                for name in order:
+                    wall, cpu = workers[name].ask(line)
+                    walls[name].append(wall)
+                    cpus[name].append(cpu)
+                order.reverse()
+            return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in workers}
+
+        prefixes = [name[: rng.randint(2, 4)].lower()
+                    for name in (rng.choice(FIRST + LAST) for _ in range(SEARCH_PREFIXES))]
+        search = [both(f"search {text}", SEARCH_RUNS) for text in prefixes]
+        days = [practice.first_day + timedelta(days=rng.randrange(APPOINTMENTS // (PROVIDERS * SLOTS_PER_DAY)))
+                for _ in range(DAYS)]
+        schedule = []
+        for day in days:
+            both(f"day {day.isoformat()}", 1)  # warm, as in measure()
+            schedule.append(both(f"day {day.isoformat()}", DAY_RUNS))
+        timeline = both(f"timeline {practice.busy_client.id}", TIMELINE_RUNS)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    figures: dict[str, dict[str, float]] = {}
+    for name in workers:
+        for index, clock_name in enumerate(("wall", "cpu")):
+            figures[f"{name}_{clock_name}"] = {
+                "search_p95": percentile([s[name][index] for s in search], 95),
+                "day_schedule": statistics.median(d[name][index] for d in schedule),
+                "timeline": timeline[name][index],
+            }
+    return figures
+
+
+def report_memory_security_cost(report: Report, figures: dict[str, dict[str, float]]) -> None:
+    """``store.cipher_memory_security_cost``: the worst query's on/off ratio (target 1.10), with CPU."""
+    for clock_name, figure in (("wall", "store.cipher_memory_security_cost"),
+                               ("cpu", "store.cipher_memory_security_cost_cpu")):
+        on, off = figures[f"on_{clock_name}"], figures[f"off_{clock_name}"]
+        ratios = {query: on[query] / off[query] for query in on if off[query] > 0}
+        worst = max(ratios, key=lambda query: ratios[query])
+        print(f"   cipher_memory_security {clock_name}: " + ", ".join(
+            f"{query} {on[query]:.3f}/{off[query]:.3f} ms ({ratios[query]:.2f})" for query in on)
+              + f"; worst {worst}", flush=True)
+        report.figure(figure, ratios[worst], unit="x", target=1.10 if clock_name == "wall" else None)
+    print(f"   load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
+
+
 def run(report: Report) -> None:
     rng = random.Random(2025)
     started = time.perf_counter()
@@ -238,7 +334,8 @@ def run(report: Report) -> None:
     print(f"   generated {len(records):,} records in {time.perf_counter() - started:.1f} s", flush=True)
     actor = Actor(user_id=new_id(), device_id=new_id(), role=Role.MANAGER)
     with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
-        encrypted = Store.open(Path(folder) / "desk.db", bytearray(os.urandom(32)), create=True)
+        data_key = bytearray(os.urandom(32))
+        encrypted = Store.open(Path(folder) / "desk.db", data_key, create=True)
         plain = plain_store(Path(folder) / "plain.db")
         unkeyed: Store | None = None
         try:
@@ -262,6 +359,7 @@ def run(report: Report) -> None:
                 if store is not None:
                     store.close()
         sizes = {p.name: p.stat().st_size for p in Path(folder).iterdir()}
+        cost = memory_security_cost(Path(folder) / "desk.db", data_key, practice, actor, random.Random(1))
     figures, plain_figures, unkeyed_figures = (measured["encrypted"], measured["plain"],
                                                measured["unkeyed"])
     print(f"   file sizes (MB): {', '.join(f'{k} {v / 1e6:.0f}' for k, v in sorted(sizes.items()))}")
@@ -284,3 +382,4 @@ def run(report: Report) -> None:
     # Not a target: the same worst ratio against the SQLCipher library with no
     # key, i.e. the cost of encryption alone (see docs/store.md, Performance).
     report.figure("store.ratio_vs_unkeyed_max", max(unkeyed_ratios), unit="x")
+    report_memory_security_cost(report, cost)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -49,15 +50,25 @@ class AuditTrail:
     write it describes, so the change and its audit event stand or fall together.
     """
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, *, errors: tuple[type[Exception], ...] = (),
+                 translate: Callable[[Exception], Exception] | None = None) -> None:
         self._conn = conn
+        # The store's database errors and how it words them (a full disk, a read-only file), so
+        # an event that cannot be written says why instead of escaping as a driver error.
+        self._errors = errors
+        self._translate = translate
 
     def record(self, event: AuditEvent) -> None:
-        row = self._conn.execute("SELECT hash FROM audit ORDER BY position DESC LIMIT 1").fetchone()
-        prev = row[0] if row else GENESIS_HASH
-        self._conn.execute("INSERT INTO audit (id, event, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                           (str(event.id), canonical_event_json(event), prev,
-                            chain_hash(prev, event)))
+        try:
+            row = self._conn.execute("SELECT hash FROM audit ORDER BY position DESC LIMIT 1").fetchone()
+            prev = row[0] if row else GENESIS_HASH
+            self._conn.execute("INSERT INTO audit (id, event, prev_hash, hash) VALUES (?, ?, ?, ?)",
+                               (str(event.id), canonical_event_json(event), prev,
+                                chain_hash(prev, event)))
+        except self._errors as exc:
+            if self._translate is None:
+                raise
+            raise self._translate(exc) from None
 
     def events(self, *, after_position: int = 0, limit: int = 1000) -> list[AuditEvent]:
         rows = self._conn.execute("SELECT event FROM audit WHERE position > ? ORDER BY position "

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
 from medspa_desk.store import Actor, Store, StoreError
+from medspa_desk.store.errors import from_os_error
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
@@ -43,12 +44,27 @@ from medspa_desk.sync.credentials import (
     save_refresh_token,
 )
 from medspa_desk.sync.engine import SyncEngine
-from medspa_desk.sync.errors import DeviceRevoked, SignInNeeded, SyncError, TotpRequired
+from medspa_desk.sync.errors import (
+    ConnectionTrouble,
+    DeviceRevoked,
+    ServerTrouble,
+    SignInNeeded,
+    SyncError,
+    TotpRequired,
+)
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.sync.transport import make_client
-from medspa_desk.vault import PinLock, PinUnavailable, SecretKey, UnknownUser, Vault, VaultError
+from medspa_desk.vault import (
+    KeyslotDamaged,
+    PinLock,
+    PinUnavailable,
+    SecretKey,
+    UnknownUser,
+    Vault,
+    VaultError,
+)
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.workstation import Workstation, WorkstationConfig
 
@@ -362,8 +378,19 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
     resumes with the kept refresh token when the server answers. Not enrolled
     (or a new workstation): an online sign-in, with ``options`` naming the
     server the first time. Raises VaultError, SyncError or StoreError subclasses,
-    each with a message a person can act on.
+    each with a message a person can act on; a file the data folder cannot
+    write (a full or read-only disk) is named as such, never a bare OSError.
     """
+    try:
+        return _sign_in_at(directory, username=username, password=password, totp=totp, options=options,
+                           store_runner=store_runner, callbacks=callbacks)
+    except OSError as exc:
+        raise from_os_error(exc, folder=Path(directory)) from None
+
+
+def _sign_in_at(directory: Path, *, username: str, password: str, totp: str | None,
+                options: SignInOptions | None, store_runner: StoreRunner | None,
+                callbacks: SyncCallbacks | None) -> DeskSession:
     workstation = Workstation(directory)
     config = workstation.load() if workstation.is_set_up() else None
     if config is None:
@@ -374,8 +401,17 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
                                    ca_path=options.ca_path, pin_ca=options.pin_ca, dev_mode=options.dev_mode)
     name = username.strip().lower()
     if name in config.users and (workstation.directory / KEYSLOT_FILE_NAME).exists():
-        return _sign_in_here(workstation, config, username=name, user_id=config.users[name],
-                             password=password, totp=totp, store_runner=store_runner, callbacks=callbacks)
+        try:
+            return _sign_in_here(workstation, config, username=name, user_id=config.users[name],
+                                 password=password, totp=totp, store_runner=store_runner, callbacks=callbacks)
+        except KeyslotDamaged as damaged:
+            # Their own slot is damaged on disk: online, the escrowed key gives them a new one.
+            try:
+                return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
+                                       device_name=options.device_name if options else "front desk",
+                                       store_runner=store_runner, callbacks=callbacks)
+            except (ConnectionTrouble, ServerTrouble):
+                raise damaged from None  # no server to restore from: say what is wrong here
     return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
                            device_name=options.device_name if options else "front desk",
                            store_runner=store_runner, callbacks=callbacks)
@@ -384,20 +420,20 @@ def sign_in(directory: Path, *, username: str, password: str, totp: str | None =
 def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
                   password: str, totp: str | None, store_runner: StoreRunner | None,
                   callbacks: SyncCallbacks | None) -> DeskSession:
-    vault = Vault.load(workstation.directory)
     try:
+        vault = Vault.load(workstation.directory)
         key, user_secret = vault.unlock_with_user_secret(user_id, password)
     except VaultError as exc:
-        workstation.hold_audit(AuditEvent(actor_user_id=user_id, device_id=config.device_id,
-                                          action=AuditAction.SIGN_IN_FAILED, entity="user", entity_id=user_id,
-                                          outcome="denied", detail=f"failures={getattr(exc, 'failures', 0)}"))
+        _hold_refusal(workstation, config, user_id=user_id, exc=exc)
         raise
     # The token keeper takes its own copy; this one is wiped whatever happens.
     with user_secret:
         try:
             store = Store.open(workstation.database_path, key.buffer)
-        except BaseException:
+        except BaseException as exc:
             key.wipe()
+            if isinstance(exc, StoreError):  # a read-only or full disk, a damaged file: named, audited
+                _hold_refusal(workstation, config, user_id=user_id, exc=exc)
             raise
         _flush_held_audit(workstation, store)
         user = next((u for u in store.users() if u.id == user_id), None)
@@ -418,6 +454,19 @@ def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, userna
     return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
                        online=online, api=api, store_runner=store_runner, callbacks=callbacks,
                        token_keeper=keeper)
+
+
+def _hold_refusal(workstation: Workstation, config: WorkstationConfig, *, user_id: UUID,
+                  exc: Exception) -> None:
+    """Audit a refused sign-in (held until the store opens); on a folder that cannot be written, log it."""
+    event = AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN_FAILED,
+                       entity="user", entity_id=user_id, outcome="denied",
+                       detail=f"failures={getattr(exc, 'failures', 0)} reason={type(exc).__name__}")
+    try:
+        workstation.hold_audit(event)
+    except OSError as error:
+        log.warning("failed sign-in of user %s (%s) not held for the audit trail: %s", user_id,
+                    type(exc).__name__, type(error).__name__)
 
 
 def _api_for(config: WorkstationConfig) -> CentralApi:
@@ -538,6 +587,8 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
     key: SecretKey | None = None
     user_secret: SecretKey | None = None
     keeper: _TokenKeeper | None = None
+    store: Store | None = None
+    new_workstation = False
     try:
         proof = (load_device_proof(server_url=config.server_url, device_id=config.device_id)
                  if config.device_id is not None else None)
@@ -550,8 +601,9 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
             save_device_proof(proof, server_url=config.server_url, device_id=tokens.device_id)
         new_workstation = not (workstation.directory / KEYSLOT_FILE_NAME).exists()
         if new_workstation:
+            workstation.discard_unfinished_set_up()
             vault, key, user_secret = Vault.create_with_user_secret(workstation.directory, user_id=user.id,
-                                                                    password=password)
+                                                                    password=password, in_place=False)
             config = replace(config, vault_id=vault.vault_id)
         else:
             vault = Vault.load(workstation.directory)
@@ -569,16 +621,16 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
         store = Store.open(workstation.database_path, key.buffer, create=new_workstation)
         # The person's own record, so that an offline sign-in later knows their role.
         store.import_records([user])
+        config = config.with_user(username, user.id)
+        workstation.save(config)
+        # A first sign-in's commit point: the key file takes its real name only now, with the key
+        # in escrow, the store made and the settings saved. Cut off before, it leaves a pending
+        # file that the next sign-in discards (docs/security-model.md, "First sign-in").
+        vault.put_in_place()
     except BaseException:
-        api.close()
-        for held in (key, user_secret):
-            if held is not None:
-                held.wipe()
-        if keeper is not None:
-            keeper.forget()
+        _abandon_sign_in(workstation, api=api, store=store, keeper=keeper, secrets=(key, user_secret),
+                         discard_set_up=new_workstation)
         raise
-    config = config.with_user(username, user.id)
-    workstation.save(config)
     _flush_held_audit(workstation, store)
     store.audit.record(AuditEvent(actor_user_id=user.id, device_id=config.device_id, action=AuditAction.SIGN_IN,
                                   entity="user", entity_id=user.id,
@@ -586,6 +638,24 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
     return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
                        online=online, api=api, store_runner=store_runner, callbacks=callbacks,
                        token_keeper=keeper)
+
+
+def _abandon_sign_in(workstation: Workstation, *, api: CentralApi, store: Store | None,
+                     keeper: _TokenKeeper | None, secrets: tuple[SecretKey | None, ...],
+                     discard_set_up: bool) -> None:
+    """Undo what a failed online sign-in holds; a first one also discards its unfinished vault."""
+    api.close()
+    if store is not None:
+        with contextlib.suppress(Exception):
+            store.close()
+    for held in secrets:
+        if held is not None:
+            held.wipe()
+    if keeper is not None:
+        keeper.forget()
+    if discard_set_up:
+        with contextlib.suppress(OSError):  # a crash leaves it too: the next first sign-in discards it
+            workstation.discard_unfinished_set_up()
 
 
 __all__ = ["DeskSession", "NotReady", "SignInOptions", "UnknownUser", "changes_waiting_notice", "sign_in"]

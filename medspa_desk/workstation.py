@@ -23,7 +23,9 @@ from uuid import UUID
 import platformdirs
 
 from medspa_desk.records import AuditEvent
+from medspa_desk.vault import Vault
 from medspa_desk.vault.atomic_file import write_private_file
+from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME, PENDING_KEYSLOT_FILE_NAME
 
 CONFIG_FILE = "workstation.json"
 DB_FILE = "desk.db"
@@ -128,6 +130,22 @@ class Workstation:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         body = json.dumps(config.to_json(), indent=2, sort_keys=True).encode("utf-8")
         write_private_file(self.config_path, body)
+
+    def discard_unfinished_set_up(self) -> bool:
+        """Remove what a first sign-in cut off before its commit point left; False if nothing.
+
+        Only when no key file is in place and a pending one is there: the
+        pending vault's key opens nothing but this attempt's new store, which
+        holds only the person's own user record, so the store goes with it.
+        """
+        if (self.directory / KEYSLOT_FILE_NAME).exists():
+            return False
+        if not (self.directory / PENDING_KEYSLOT_FILE_NAME).exists():
+            return False
+        database = self.database_path
+        for path in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+            path.unlink(missing_ok=True)
+        return Vault.discard_pending(self.directory)
 
     # --- audit events waiting for an unlock ------------------------------------------------
 

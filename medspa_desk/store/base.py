@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -26,7 +27,17 @@ from medspa_desk.records import AuditAction, AuditEvent, Location, Record, new_i
 from medspa_desk.rules import NotPermitted, UseCase, may, refusal
 from medspa_desk.scheduling import local_day
 from medspa_desk.store.actor import Actor
-from medspa_desk.store.errors import Corrupt, InvalidChange, NotFound, StoreClosed, StoreError
+from medspa_desk.store.errors import (
+    Corrupt,
+    DiskTrouble,
+    InvalidChange,
+    NotFound,
+    ReadOnly,
+    StoreClosed,
+    StoreError,
+    disk_full,
+    unwritable,
+)
 from medspa_desk.store.outbox_watch import OutboxWatch
 from medspa_desk.store.rows import Table
 
@@ -52,20 +63,45 @@ except ImportError:  # pragma: no cover - CPython always ships sqlite3
     _BUSY_ERRORS = (dbapi2.OperationalError,)
 
 
-def translate(exc: Exception) -> StoreError:
-    """A database error as a :class:`StoreError` a person can read (no SQL, no values)."""
+def translate(exc: Exception, *, path: Path | None = None) -> StoreError:
+    """A database error as a :class:`StoreError` a person can read (no SQL, no values).
+
+    ``path`` (the store file) lets a full disk or a read-only folder be named.
+    Only what SQLite reports as damage (a malformed image, not a database, a
+    page failing its HMAC) is called damage: a full disk, a read-only file
+    and an I/O error each say what they are.
+    """
     text = str(exc).lower()
     if isinstance(exc, _INTEGRITY_ERRORS):
         return InvalidChange("That change conflicts with a record already saved (the same id "
                              "twice, or a link to a record that is not there). Nothing was saved.")
     if "locked" in text or "busy" in text:
         return StoreError("The local data file is busy with another task. Try again in a moment.")
-    if isinstance(exc, _BUSY_ERRORS) and "disk" not in text and "malformed" not in text \
-            and "not a database" not in text:
+    if "disk is full" in text or "database or disk is full" in text:
+        return disk_full(path)
+    if "readonly" in text or "read-only" in text:
+        return (unwritable(path) if path is not None else None) or ReadOnly(
+            "The local data file cannot be written (it or its folder is read-only), so nothing was "
+            "saved. Ask your IT administrator to make the data folder writable, then try again.")
+    if "disk i/o error" in text:
+        return DiskTrouble("The computer could not read or write the local data file (a disk I/O error), "
+                           "so nothing was saved. Try again; if it keeps happening, ask your IT "
+                           "administrator to check the disk.")
+    if isinstance(exc, _BUSY_ERRORS) and "malformed" not in text and "not a database" not in text:
         return StoreError(f"The local store could not do that ({type(exc).__name__}). "
                           "Try again; if it keeps happening, contact support.")
     return Corrupt("The local data file is damaged and part of it cannot be read. Nothing was "
                    "changed. Ask your administrator to run the integrity check and restore it.")
+
+
+def _file_of(conn: Any) -> Path | None:
+    """The main database file of ``conn`` (None in memory), to name it in a message."""
+    try:
+        rows = conn.execute("PRAGMA database_list").fetchall()
+    except _DB_ERRORS:
+        return None
+    name = next((str(row[2]) for row in rows if row[1] == "main"), "")
+    return Path(name) if name else None
 
 
 @contextmanager
@@ -101,9 +137,13 @@ class StoreBase:
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
-        self._audit = AuditTrail(conn)
+        self._path = _file_of(conn)
+        self._audit = AuditTrail(conn, errors=_DB_ERRORS, translate=self._translate)
         self._zones: dict[UUID, ZoneInfo] = {}
         self.outbox_watch = OutboxWatch(conn)  # the sync engine listens: a committed write is pushed
+
+    def _translate(self, exc: Exception) -> StoreError:
+        return translate(exc, path=self._path)
 
     # --- plumbing -------------------------------------------------------------
 
@@ -132,7 +172,7 @@ class StoreBase:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except _DB_ERRORS as exc:
-            raise translate(exc) from None
+            raise self._translate(exc) from None
         self._writing = True
         try:
             yield conn
@@ -145,7 +185,7 @@ class StoreBase:
                 except _DB_ERRORS:
                     log.warning("rollback failed after %s", type(exc).__name__)
             if isinstance(exc, _DB_ERRORS):
-                raise translate(exc) from None
+                raise self._translate(exc) from None
             raise
         finally:
             self._writing = False
@@ -155,7 +195,7 @@ class StoreBase:
         try:
             return self._live().execute(sql, params).fetchall()
         except _DB_ERRORS as exc:
-            raise translate(exc) from None
+            raise self._translate(exc) from None
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         rows = self._rows(sql, params)

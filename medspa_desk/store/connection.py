@@ -15,12 +15,23 @@ too), so an existing file is opened with the size its length suggests first
 key does not open it that way, with the other. Only reads are tried: a
 failed try writes nothing.
 
-Limitation: the key arrives as a ``bytearray`` the caller owns and zeroes, but
-the pragma statement has to be a Python ``str`` holding the key in hex, and
-CPython strings are immutable and cannot be wiped. We build that string in
-one place, hand it to SQLite, and drop our reference at once; its memory is
-freed (not overwritten) when the interpreter releases it. SQLCipher keeps its
-own copy of the key inside the connection and wipes it on close.
+The key never becomes a Python string. It arrives as a ``bytearray`` the
+caller owns and zeroes; its hex form (``x'…'``, SQLCipher's spelling of a raw
+key) is written byte by byte into another ``bytearray``, handed to the
+driver's ``set_key`` (``sqlite3_key``, read through the buffer protocol) and
+zeroed at once. A ``PRAGMA key`` statement would have been a ``str``:
+immutable, kept in the driver's statement cache, and freed without being
+overwritten. SQLCipher keeps its own copies inside the connection (see
+docs/security-model.md, "What is left in memory after lock", for what the
+measurement shows of them after close).
+
+``PRAGMA cipher_memory_security`` (SQLCipher zeroes, and mlocks, every block
+it and SQLite allocate) is OFF: measured, it made the benchmark's worst query
+5.6 times the CPU (search p95) and the bulk import about 10 times, for one
+copy fewer of an opened client's name after lock; issue 14 set the bar at
+1.10. ``MEMORY_SECURITY`` turns it on before the key when set; it is
+process-wide and cannot be turned off again once on (docs/security-model.md,
+"What is left in memory after lock"; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ from medspa_desk.store.errors import (
     StoreMissing,
     UnsupportedCipher,
     WrongKey,
+    unwritable,
 )
 
 KEY_BYTES = 32
@@ -53,6 +65,10 @@ PAGE_SIZES = (PAGE_SIZE, LEGACY_PAGE_SIZE)
 # memory, so a search or a day view rarely pays the decryption cost twice.
 CACHE_KIB = 65_536
 PLAIN_HEADER = b"SQLite format 3\x00"
+
+# cipher_memory_security: off, for its cost (see the module note). Set True before
+# the first store opens to turn it on (the benchmark's worker that measures it does).
+MEMORY_SECURITY = False
 
 # Pragmas after the key check, in order, with the reason for each.
 CONNECTION_PRAGMAS: tuple[str, ...] = (
@@ -72,6 +88,22 @@ CONNECTION_PRAGMAS: tuple[str, ...] = (
     # Memory-mapped I/O would bypass the codec; SQLCipher ignores it anyway.
     "PRAGMA mmap_size = 0",
 )
+
+
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+def key_material(key: bytearray) -> bytearray:
+    """``x'<64 hex digits>'`` for ``key``, built in a ``bytearray`` the caller zeroes (no ``str``, no ``bytes``)."""
+    if len(key) != KEY_BYTES:
+        raise StoreError("The data key has the wrong length; sign in again to unlock the store.")
+    material = bytearray(3 + 2 * KEY_BYTES)
+    material[0:2] = b"x'"
+    for index, byte in enumerate(key):
+        material[2 + 2 * index] = _HEX_DIGITS[byte >> 4]
+        material[3 + 2 * index] = _HEX_DIGITS[byte & 0x0F]
+    material[-1] = ord("'")
+    return material
 
 
 def key_pragma(key: bytearray) -> str:
@@ -95,6 +127,10 @@ def open_database(path: Path, key: bytearray, *, create: bool = False) -> Any:
                            "up this workstation.")
     if exists:
         _refuse_unopenable_shapes(path)
+    # SQLite would open a file it may not write read-only, without a word, and fail at the first write.
+    refusal = unwritable(path)
+    if refusal is not None:
+        raise refusal
     # mode=rw makes SQLite refuse to create a file that vanished between our
     # check and the open: we never make a fresh database by accident.
     uri = f"file:{_uri_path(path)}?mode={'rw' if exists else 'rwc'}"
@@ -131,10 +167,15 @@ def _keyed(uri: str, path: Path, key: bytearray, page_size: int) -> Any:
         raise StoreError(f"The local data file at {path} cannot be opened ({type(exc).__name__}). "
                          "Check the folder's permissions.") from None
     try:
+        # Before the key and every other statement, when on: what SQLCipher frees is zeroed.
+        if MEMORY_SECURITY:
+            conn.execute("PRAGMA cipher_memory_security = ON")
         _silence_cipher_log(conn)
-        statement = key_pragma(key)
-        conn.execute(statement)
-        del statement
+        material = key_material(key)
+        try:
+            conn.set_key(material)
+        finally:
+            material[:] = bytes(len(material))
         # After the key, before the first read (SQLCipher's rule); a literal
         # from PAGE_SIZES, never input.
         conn.execute(f"PRAGMA cipher_page_size = {int(page_size)}")

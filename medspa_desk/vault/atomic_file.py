@@ -8,7 +8,7 @@ import secrets as random_source
 from pathlib import Path
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable; some platforms cannot open a directory.
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -45,4 +45,4 @@ def write_private_file(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)

@@ -74,10 +74,24 @@ class KeyslotFileMissing(KeyslotFileError):
 class KeyslotFileCorrupt(KeyslotFileError):
     def __init__(self, problem: str) -> None:
         super().__init__(
-            f"This workstation's key file is damaged ({problem}). Nothing was changed. "
-            "Restore the data folder from its backup or ask your manager to set the workstation up again."
+            f"This workstation's key file is damaged ({problem}), so no password can be checked here; "
+            "yours was not counted as wrong. Nothing was changed. Ask your manager to set the "
+            "workstation up again (the records are safe on the server), or restore the data folder "
+            "from its backup."
         )
         self.problem = problem
+
+
+class KeyslotDamaged(KeyslotFileError):
+    """The user's own slot fails its checksum: damage on disk, never counted as a wrong password."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your entry in this workstation's key file is damaged, so your password cannot be checked "
+            "here; it was not counted as wrong. Sign in while connected to the internet to restore it "
+            "from the server's copy of the key, or ask your manager to set the workstation up again."
+        )
+        self.failures = 0
 
 
 class KeyslotFileTooNew(KeyslotFileError):

@@ -9,6 +9,14 @@ Format (JSON, ``version`` 1)::
                         "parallelism": 2, "salt": "<b64 16>"},
                 "uses_device_secret": true, "nonce": "<b64 12>", "ciphertext": "<b64 48>"}]}
 
+Each slot, and the file's header (format, version, vault id and the two
+checks), carries a ``checksum``: 16 bytes of SHA-256 over its canonical JSON.
+It is no secret and no defence against someone who edits the file on purpose
+(they can only make a slot that does not open); it tells a slot damaged on
+disk (one flipped bit in a nonce, a salt, an id, an Argon2 cost) from a wrong
+password, which AES-GCM alone cannot: both simply fail to open. Files written
+before checksums have none (``null``): their slots are trusted as before.
+
 A slot's wrapping key is HKDF-SHA256 over Argon2id(password, salt), followed by
 the device secret when the slot uses one, with ``info`` naming the vault and
 the slot. The data key is sealed with AES-256-GCM; the associated data names
@@ -28,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -60,6 +69,10 @@ from medspa_desk.vault.secrets import SecretKey
 FORMAT_NAME = "medspa-desk keyslots"
 FORMAT_VERSION = 1
 KEYSLOT_FILE_NAME = "keyslots.json"
+# A new vault is written here first and renamed to KEYSLOT_FILE_NAME only once
+# its key is safe in escrow (see Vault.put_in_place): a first sign-in cut off
+# before that leaves no key file that the next sign-in would trip over.
+PENDING_KEYSLOT_FILE_NAME = ".keyslots.pending.json"
 MIN_MEMORY_KIB = 64 * 1024
 MAX_MEMORY_KIB = 4 * 1024 * 1024
 MAX_FILE_BYTES = 1024 * 1024
@@ -112,6 +125,12 @@ class KdfSpec(_Strict):
                             parallelism=self.parallelism, salt=self.salt)
 
 
+def _checksum(model: BaseModel, *, what: str) -> bytes:
+    canonical = json.dumps(model.model_dump(mode="json", exclude={"checksum"}), sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(f"medspa-desk keyslots|{what} checksum|".encode() + canonical.encode()).digest()[:16]
+
+
 class Keyslot(_Strict):
     slot_id: UUID
     user_id: UUID
@@ -119,6 +138,25 @@ class Keyslot(_Strict):
     uses_device_secret: bool
     nonce: Nonce
     ciphertext: SealedKey
+    checksum: Check | None = None
+
+    def with_checksum(self) -> Keyslot:
+        return self.model_copy(update={"checksum": _checksum(self, what="slot")})
+
+    @property
+    def is_damaged(self) -> bool:
+        """True when the slot's bytes no longer match its checksum (a slot without one cannot tell)."""
+        return self.checksum is not None and self.checksum != _checksum(self, what="slot")
+
+
+class KeyslotHeader(_Strict):
+    """The fields of the file its header checksum covers."""
+
+    format: Literal["medspa-desk keyslots"]
+    version: Literal[1]
+    vault_id: UUID
+    key_check: Check
+    device_secret_check: Check | None
 
 
 class KeyslotFile(_Strict):
@@ -128,6 +166,19 @@ class KeyslotFile(_Strict):
     key_check: Check
     device_secret_check: Check | None
     slots: list[Keyslot] = Field(min_length=1, max_length=1000)
+    checksum: Check | None = None  # over the header: every field but the slots
+
+    def with_checksum(self) -> KeyslotFile:
+        return self.model_copy(update={"checksum": self._header_checksum()})
+
+    @property
+    def header_is_damaged(self) -> bool:
+        return self.checksum is not None and self.checksum != self._header_checksum()
+
+    def _header_checksum(self) -> bytes:
+        header = KeyslotHeader(format=self.format, version=self.version, vault_id=self.vault_id,
+                               key_check=self.key_check, device_secret_check=self.device_secret_check)
+        return _checksum(header, what="header")
 
     @model_validator(mode="after")
     def _one_slot_per_user(self) -> KeyslotFile:
@@ -195,7 +246,7 @@ def wrap_slot_with_user_secret(*, vault_id: UUID, user_id: UUID, password: str, 
             raise
     slot = Keyslot(slot_id=slot_id, user_id=user_id, kdf=KdfSpec.of(kdf),
                    uses_device_secret=device_secret is not None, nonce=nonce, ciphertext=ciphertext)
-    return slot, user_secret
+    return slot.with_checksum(), user_secret
 
 
 def wrap_slot(*, vault_id: UUID, user_id: UUID, password: str, data_key: SecretKey,
@@ -253,9 +304,12 @@ def parse_keyslot_file(raw: bytes) -> KeyslotFile:
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise KeyslotFileTooNew(found=version, supported=FORMAT_VERSION)
     try:
-        return KeyslotFile.model_validate(document)
+        keyslots = KeyslotFile.model_validate(document)
     except ValidationError as exc:
         raise KeyslotFileCorrupt(_first_problem(exc)) from None
+    if keyslots.header_is_damaged:
+        raise KeyslotFileCorrupt("its vault id or key checks no longer match their checksum")
+    return keyslots
 
 
 def read_keyslot_file(path: Path) -> KeyslotFile:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets as random_source
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
 
+from medspa_desk.vault.atomic_file import fsync_directory
 from medspa_desk.vault.crypto import KEY_BYTES, WrongKey, password_kdf
 from medspa_desk.vault.errors import (
     BadPassword,
@@ -24,10 +26,12 @@ from medspa_desk.vault.errors import (
     DeviceSecretMissing,
     KeychainUnavailable,
     KeyDoesNotFit,
+    KeyslotDamaged,
     KeyslotFileCorrupt,
     LastUser,
     UnknownUser,
     VaultAlreadyExists,
+    VaultError,
     WrongPassword,
 )
 from medspa_desk.vault.escrow import open_escrow, seal_for_escrow
@@ -36,6 +40,7 @@ from medspa_desk.vault.keyslots import (
     FORMAT_NAME,
     FORMAT_VERSION,
     KEYSLOT_FILE_NAME,
+    PENDING_KEYSLOT_FILE_NAME,
     Keyslot,
     KeyslotFile,
     device_secret_check,
@@ -109,14 +114,20 @@ class Vault:
 
     @classmethod
     def create_with_user_secret(cls, directory: Path, *, user_id: UUID, password: str,
-                                throttle: UnlockThrottle | None = None) -> tuple[Vault, SecretKey, SecretKey]:
-        """As :meth:`create`, and the first user's secret (see :meth:`unlock_with_user_secret`)."""
+                                throttle: UnlockThrottle | None = None,
+                                in_place: bool = True) -> tuple[Vault, SecretKey, SecretKey]:
+        """As :meth:`create`, and the first user's secret (see :meth:`unlock_with_user_secret`).
+
+        With ``in_place=False`` the file is written under a pending name and
+        the vault is not there for :meth:`load` until :meth:`put_in_place`:
+        the first sign-in deposits the key in escrow in between.
+        """
         check_password(password)
         directory = Path(directory)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = directory / KEYSLOT_FILE_NAME
-        if path.exists():
+        if (directory / KEYSLOT_FILE_NAME).exists():
             raise VaultAlreadyExists()
+        path = directory / (KEYSLOT_FILE_NAME if in_place else PENDING_KEYSLOT_FILE_NAME)
         vault_id = uuid4()
         key = SecretKey(bytearray(random_source.token_bytes(KEY_BYTES)))
         lookup = device_secret(vault_id, create=True)
@@ -130,8 +141,8 @@ class Vault:
                 format=FORMAT_NAME, version=FORMAT_VERSION, vault_id=vault_id,
                 key_check=key_check(key, vault_id),
                 device_secret_check=device_secret_check(secret, vault_id) if secret else None,
-                slots=[slot])
-            if path.exists():
+                slots=[slot]).with_checksum()
+            if (directory / KEYSLOT_FILE_NAME).exists():
                 raise VaultAlreadyExists()
             write_keyslot_file(path, keyslots)
         except BaseException:
@@ -164,6 +175,41 @@ class Vault:
             log.warning("vault %s has password-only keyslots", keyslots.vault_id)
         return cls(path=path, keyslots=keyslots, throttle=throttle or throttle_for(keyslots.vault_id),
                    keychain_notice=notice)
+
+    @property
+    def is_in_place(self) -> bool:
+        return self.path.name == KEYSLOT_FILE_NAME
+
+    def put_in_place(self) -> None:
+        """Rename a pending key file to its real name (atomic); refuses to replace an existing one."""
+        if self.is_in_place:
+            return
+        final = self.path.with_name(KEYSLOT_FILE_NAME)
+        if final.exists():
+            raise VaultAlreadyExists()
+        os.replace(self.path, final)
+        fsync_directory(final.parent)
+        self.path = final
+        log.info("vault %s put in place", self.vault_id)
+
+    @staticmethod
+    def discard_pending(directory: Path) -> bool:
+        """Remove the pending key file of a first sign-in that never finished, and its device secret.
+
+        False if there was none. The pending vault's key was never put in
+        place, so nothing it opens can be opened by anyone else.
+        """
+        path = Path(directory) / PENDING_KEYSLOT_FILE_NAME
+        if not path.exists():
+            return False
+        with contextlib.suppress(VaultError):
+            vault_id = read_keyslot_file(path).vault_id
+            with contextlib.suppress(KeychainUnavailable):
+                forget_device_secret(vault_id)
+        path.unlink(missing_ok=True)
+        fsync_directory(path.parent)
+        log.info("an unfinished first sign-in's key file was discarded")
+        return True
 
     def users(self) -> list[UUID]:
         return [slot.user_id for slot in self._keyslots.slots]
@@ -209,6 +255,7 @@ class Vault:
             raise KeyslotFileCorrupt("a keyslot holds a key that does not match the file")
         self.throttle.record_success(user_id)
         log.info("vault %s unlocked by user %s", self.vault_id, user_id)
+        self._add_checksums(slot)
         return key, user_secret
 
     # -- managing who may open it -------------------------------------------------------------
@@ -266,18 +313,47 @@ class Vault:
     # -- inside -------------------------------------------------------------------------------
 
     def _slot(self, user_id: UUID) -> Keyslot:
+        """The user's slot; :class:`KeyslotDamaged` (never a wrong password) if it fails its checksum.
+
+        A user without a slot while another slot is damaged may be that slot's
+        owner (a flipped bit in its user id), so that, too, is damage.
+        """
         slot = self._keyslots.slot_for(user_id)
         if slot is None:
+            if any(s.is_damaged for s in self._keyslots.slots):
+                log.warning("vault %s: no slot for user %s and a damaged slot", self.vault_id, user_id)
+                raise KeyslotDamaged()
             raise UnknownUser()
+        if slot.is_damaged:
+            log.warning("vault %s: the slot of user %s fails its checksum", self.vault_id, user_id)
+            raise KeyslotDamaged()
         return slot
 
     def _check_key(self, key: SecretKey) -> None:
         if len(key) != KEY_BYTES or key_check(key, self.vault_id) != self._keyslots.key_check:
             raise KeyDoesNotFit()
 
-    def _save(self, slots: list[Keyslot]) -> None:
+    def _add_checksums(self, opened: Keyslot) -> None:
+        """A file from before checksums gains them for what this unlock proved intact.
+
+        The slot just opened and the header (its vault id is bound into the
+        slot, its key check was just matched). Other users' legacy slots stay
+        without one: nothing proved them intact. Best effort: a read-only
+        folder leaves the file as it was.
+        """
+        if opened.checksum is not None and self._keyslots.checksum is not None:
+            return
+        slots = [s.with_checksum() if s.slot_id == opened.slot_id else s for s in self._keyslots.slots]
+        try:
+            self._save(slots, header_checksum=True)
+        except OSError as exc:
+            log.info("vault %s: checksums not added (%s)", self.vault_id, type(exc).__name__)
+
+    def _save(self, slots: list[Keyslot], *, header_checksum: bool = False) -> None:
         updated = KeyslotFile.model_validate(
             self._keyslots.model_dump() | {"slots": [slot.model_dump() for slot in slots]})
+        if header_checksum:
+            updated = updated.with_checksum()
         write_keyslot_file(self.path, updated)
         self._keyslots = updated
 

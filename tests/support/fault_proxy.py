@@ -72,6 +72,7 @@ class FaultProxy:
         self.black_hole_s = black_hole_s
         self.counts: Counter[Fault] = Counter()
         self._queue: deque[Fault] = deque()
+        self._aimed: deque[tuple[bytes, bytes, Fault]] = deque()
         self._rate = 0.0
         self._kinds: Sequence[Fault] = EVERY_FAULT
         self._rng = random.Random(0)
@@ -121,16 +122,23 @@ class FaultProxy:
         with self._lock:
             self._queue.extend(faults)
 
+    def inject_at(self, method: str, target: str, *faults: Fault) -> None:
+        """Apply these faults, in order, to the next exchanges whose request is ``method`` on a target
+        starting with ``target``; other exchanges pass (or take the plain queue)."""
+        with self._lock:
+            self._aimed.extend((method.encode(), target.encode(), fault) for fault in faults)
+
     def random_faults(self, rate: float, *, rng: random.Random, kinds: Sequence[Fault] = EVERY_FAULT) -> None:
         """From now on, break each exchange with probability ``rate`` by one of ``kinds``."""
         with self._lock:
             self._rate, self._rng, self._kinds = rate, rng, tuple(kinds)
 
     def calm(self) -> None:
-        """No more faults (queued or random)."""
+        """No more faults (queued, aimed or random)."""
         with self._lock:
             self._rate = 0.0
             self._queue.clear()
+            self._aimed.clear()
 
     def go_offline(self) -> None:
         """The line is down: reset every open connection and every new one."""
@@ -164,9 +172,14 @@ class FaultProxy:
                 if sock is not None:
                     self._sockets.discard(sock)
 
-    def _next_fault(self) -> Fault:
+    def _next_fault(self, request: h11.Request | None = None) -> Fault:
         with self._lock:
-            if self._queue:
+            aimed = next((entry for entry in self._aimed if request is not None
+                          and request.method == entry[0] and request.target.startswith(entry[1])), None)
+            if aimed is not None:
+                self._aimed.remove(aimed)
+                fault = aimed[2]
+            elif self._queue:
                 fault = self._queue.popleft()
             elif self._rate and self._rng.random() < self._rate:
                 fault = self._rng.choice(self._kinds)
@@ -219,7 +232,7 @@ class FaultProxy:
             request = self._read_message(client, from_client, request_side=True)
             if request is None:
                 return
-            fault = self._next_fault()
+            fault = self._next_fault(next((e for e in request if isinstance(e, h11.Request)), None))
             if fault is Fault.RESET:
                 _reset(client)
                 raise _Hangup

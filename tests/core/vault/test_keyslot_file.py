@@ -18,7 +18,7 @@ from medspa_desk.vault import (
     WrongPassword,
 )
 from medspa_desk.vault.keychain import forget_device_secret
-from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
+from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME, Keyslot
 from tests.core.vault.support import PASSWORD, MadeVault, files_under
 
 
@@ -29,6 +29,16 @@ def edit_file(directory: Path, change: Any) -> None:
     path.write_text(json.dumps(document))
 
 
+def edit_slots_deliberately(directory: Path, change: Any) -> None:
+    """As :func:`edit_file`, then recompute each slot's checksum, as someone editing on purpose can:
+    the checksum names accidents; the associated data is what binds a slot."""
+    def change_and_reseal(document: dict) -> None:
+        change(document)
+        document["slots"] = [Keyslot.model_validate(slot).with_checksum().model_dump(mode="json")
+                             for slot in document["slots"]]
+    edit_file(directory, change_and_reseal)
+
+
 def test_a_slot_moved_to_another_user_does_not_open(made_vault: MadeVault) -> None:
     """Same slot id, salt and password, so the same wrapping key: only the associated data differs."""
     intruder = uuid4()
@@ -36,7 +46,7 @@ def test_a_slot_moved_to_another_user_does_not_open(made_vault: MadeVault) -> No
     def give_slot_to_intruder(document: dict) -> None:
         document["slots"][0]["user_id"] = str(intruder)
 
-    edit_file(made_vault.directory, give_slot_to_intruder)
+    edit_slots_deliberately(made_vault.directory, give_slot_to_intruder)
     with pytest.raises(WrongPassword):
         Vault.load(made_vault.directory, throttle=made_vault.vault.throttle).unlock(intruder, PASSWORD)
 
@@ -45,7 +55,7 @@ def test_a_slot_given_another_slot_id_does_not_open(made_vault: MadeVault) -> No
     def new_slot_id(document: dict) -> None:
         document["slots"][0]["slot_id"] = str(uuid4())
 
-    edit_file(made_vault.directory, new_slot_id)
+    edit_slots_deliberately(made_vault.directory, new_slot_id)
     with pytest.raises(WrongPassword):
         Vault.load(made_vault.directory, throttle=made_vault.vault.throttle).unlock(made_vault.user_id, PASSWORD)
 
@@ -61,7 +71,7 @@ def test_a_slot_copied_into_another_vault_does_not_open(made_vault: MadeVault, t
         def plant(document: dict) -> None:
             document["slots"][0] = stolen | {"uses_device_secret": False}
 
-        edit_file(tmp_path / "other", plant)
+        edit_slots_deliberately(tmp_path / "other", plant)
         with pytest.raises(WrongPassword):
             Vault.load(tmp_path / "other", throttle=made_vault.vault.throttle).unlock(made_vault.user_id, PASSWORD)
     finally:
