@@ -59,7 +59,7 @@ def test_calls_without_a_token_are_told_to_sign_in(live_api: LiveApi) -> None:
 
 @pytest.fixture(scope="module")
 def other_practice(live_api: LiveApi) -> TenantSeed:
-    return live_api.add_tenant(f"Other Practice {new_id().hex[:6]}")
+    return live_api.add_tenant(f"Other Practice {new_id().hex[-6:]}")
 
 
 def test_every_id_bearing_route_answers_404_for_another_practices_ids(

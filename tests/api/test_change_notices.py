@@ -94,7 +94,7 @@ def test_a_desk_behind_hears_at_once_that_it_is_behind(desk: Desk) -> None:
 
 
 def test_the_stream_hears_only_its_own_practice(live_api: LiveApi) -> None:
-    other = live_api.add_tenant(f"Elsewhere {new_id().hex[:6]}")
+    other = live_api.add_tenant(f"Elsewhere {new_id().hex[-6:]}")
     with Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as listening, \
             Desk.sign_in(live_api, other.users["front_desk"].username, tenant=other) as elsewhere, \
             Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as writing, \

@@ -54,7 +54,7 @@ def test_a_push_through_one_process_is_heard_on_a_stream_from_another(live_api: 
 
 
 def test_another_practices_notice_does_not_wake_this_practices_stream(live_api: LiveApi) -> None:
-    other_practice = live_api.add_tenant(f"Elsewhere {new_id().hex[:6]}")
+    other_practice = live_api.add_tenant(f"Elsewhere {new_id().hex[-6:]}")
     with second_process(live_api) as other, \
             Desk.sign_in(live_api, other_practice.users["front_desk"].username, tenant=other_practice) as elsewhere, \
             Desk.sign_in(live_api, live_api.fresh(Role.FRONT_DESK)) as writing, \

@@ -72,20 +72,23 @@ def server_context(leaf: trustme.LeafCert, *, max_version: ssl.TLSVersion | None
     return context
 
 
+# Fixed dates, like trustme's own (2000 to 3000): OpenSSL checks validity against the OS clock, which
+# a date-shifted test run (pytest --clock-at) does not move.
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+FAR_AHEAD = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 def expired_leaf(ca: trustme.CA) -> trustme.LeafCert:
-    now = datetime.now(UTC)
-    return ca.issue_cert("127.0.0.1", "localhost", not_before=now - timedelta(days=400),
-                         not_after=now - timedelta(days=1))
+    return ca.issue_cert("127.0.0.1", "localhost", not_before=LONG_AGO, not_after=LONG_AGO + timedelta(days=365))
 
 
 def self_signed_context() -> ssl.SSLContext:
     """A server whose certificate signs itself: nobody vouches for it."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30))
+            .serial_number(x509.random_serial_number()).not_valid_before(LONG_AGO)
+            .not_valid_after(FAR_AHEAD)
             .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                            critical=False)
             .sign(key, hashes.SHA256()))
