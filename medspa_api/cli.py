@@ -125,7 +125,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     # for all of them reconnecting at once, and do not let open long-polls hold up a shutdown.
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False,
                             log_config=None, backlog=args.backlog, timeout_graceful_shutdown=5,
-                            timeout_keep_alive=35, **tls)  # type: ignore[arg-type]
+                            timeout_keep_alive=35, server_header=False, **tls)  # type: ignore[arg-type]
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[Any] | None = None) -> None:

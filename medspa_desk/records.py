@@ -38,7 +38,10 @@ def utc_now() -> datetime:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a time zone")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+01:00 is before the first representable instant
+        raise ValueError("time is out of range once converted to UTC; use a date between years 1 and 9999") from exc
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
@@ -368,13 +371,47 @@ class Appointment(Record):
 # --- Intake and consent ------------------------------------------------------
 
 
+# Bounds on what a signature pad sends: generous for a hand-drawn signature, small enough to store.
+MAX_PAD_SIDE = 10_000
+MAX_SIGNATURE_STROKES = 200
+MAX_SIGNATURE_POINTS = 6_000
+PadCoordinate = Annotated[float, Field(ge=-MAX_PAD_SIDE, le=2 * MAX_PAD_SIDE, allow_inf_nan=False)]
+# An intake's answers: one per question, each a short value or a short list of them.
+MAX_INTAKE_ANSWERS = 300
+MAX_ANSWER_KEY = 100
+MAX_ANSWER_CHARS = 4_000
+
+
+def _answers_bounded(answers: dict[str, Any]) -> dict[str, Any]:
+    if len(answers) > MAX_INTAKE_ANSWERS:
+        raise ValueError(f"an intake holds at most {MAX_INTAKE_ANSWERS} answers")
+    for key, value in answers.items():
+        if len(key) > MAX_ANSWER_KEY:
+            raise ValueError(f"a question id is at most {MAX_ANSWER_KEY} characters")
+        if len(json.dumps(value, allow_nan=False, ensure_ascii=False, default=str)) > MAX_ANSWER_CHARS:
+            raise ValueError(f"the answer to {key!r} is longer than {MAX_ANSWER_CHARS} characters")
+    return answers
+
+
+IntakeAnswers = Annotated[dict[str, Any], AfterValidator(_answers_bounded)]
+
+
 class Signature(BaseModel):
     """Pen strokes in the pad's own coordinates: each stroke a list of (x, y) points."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    width: float = Field(gt=0)
-    height: float = Field(gt=0)
-    strokes: tuple[tuple[tuple[float, float], ...], ...]
+    width: float = Field(gt=0, le=MAX_PAD_SIDE)
+    height: float = Field(gt=0, le=MAX_PAD_SIDE)
+    strokes: Annotated[tuple[Annotated[tuple[tuple[PadCoordinate, PadCoordinate], ...],
+                                       Field(max_length=MAX_SIGNATURE_POINTS)], ...],
+                       Field(max_length=MAX_SIGNATURE_STROKES)]
+
+    @field_validator("strokes")
+    @classmethod
+    def _points_bounded(cls, strokes: tuple[tuple[tuple[float, float], ...], ...]) -> tuple:
+        if sum(len(stroke) for stroke in strokes) > MAX_SIGNATURE_POINTS:
+            raise ValueError(f"a signature holds at most {MAX_SIGNATURE_POINTS} points; sign again more briefly")
+        return strokes
 
     @property
     def ink_length(self) -> float:
@@ -392,7 +429,7 @@ class IntakeForm(Record):
     client_id: UUID
     questionnaire_id: ShortText
     questionnaire_version: int = Field(ge=1)
-    answers: dict[str, Any]
+    answers: IntakeAnswers
     submitted_at: AwareDatetime
     signer_name: ShortText
     signature: Signature | None = None
