@@ -19,7 +19,7 @@ from medspa_api.api.change_stream import OpenStreams
 from medspa_api.api.long_poll import ChangesFastPath
 from medspa_api.api.middleware import ProtocolAndLog, StrictTransport
 from medspa_api.api.routes import audit, auth, devices, health, sync, users
-from medspa_api.audit_log import AuditUnavailable
+from medspa_api.audit_log import AuditUnavailable, chain_keys, use_chain_keys
 from medspa_api.data.changes import latest_seq
 from medspa_api.db.database import Database
 from medspa_api.errors import ApiError
@@ -58,6 +58,7 @@ class CentralApi(FastAPI):
 
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
     db = database or Database(settings.database_url)
+    use_chain_keys(db.engine, chain_keys(settings))
 
     def read_latest(tenant_id: UUID) -> int:
         with db.transaction(tenant_id, write=False) as conn:

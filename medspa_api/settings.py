@@ -45,6 +45,12 @@ class Settings:
     # and how often open streams' sessions are checked for an end made by another server process.
     stream_heartbeat_s: float = 15.0
     stream_check_s: float = 1.0
+    # The audit chain's HMAC key (MEDSPA_API_AUDIT_KEY or the first line of MEDSPA_API_AUDIT_KEY_FILE); when
+    # unset, a key derived from secret_key. Never stored in the database. Earlier keys, and the secret keys
+    # earlier derived keys came from, verify rows chained before a rotation (docs/operations.md).
+    audit_key: str = ""
+    audit_previous_keys: tuple[str, ...] = ()
+    audit_previous_secrets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.environment != "development" and (
@@ -54,6 +60,12 @@ class Settings:
                 "MEDSPA_API_SECRET_KEY is missing or too weak: set it to a random value of at least "
                 f"{MIN_SECRET_LENGTH} characters (for example `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`), or set MEDSPA_API_ENV=development on a test machine.")
+        if self.environment != "development" and self.audit_key and (
+            len(self.audit_key) < MIN_SECRET_LENGTH or self.audit_key == self.secret_key
+        ):
+            raise SettingsError(
+                f"MEDSPA_API_AUDIT_KEY is too short or equals the secret key: set it to a different random value "
+                f"of at least {MIN_SECRET_LENGTH} characters, or leave it unset to derive it from the secret key.")
         if self.environment == "development" and not self.secret_key:
             object.__setattr__(self, "secret_key", "development-only-key-never-in-production")
 
@@ -80,6 +92,7 @@ class Settings:
             backup_url=normalise_database_url(env.get("MEDSPA_API_BACKUP_URL", "")),
             secret_key=env.get("MEDSPA_API_SECRET_KEY", ""),
             environment=env.get("MEDSPA_API_ENV", "production"),
+            **_audit_keys(env),
         )
 
 
@@ -92,3 +105,18 @@ def normalise_database_url(url: str) -> str:
     if "://" not in url:
         return f"sqlite:///{Path(url).resolve()}"
     return url
+
+
+def _audit_keys(env: dict[str, str] | os._Environ[str]) -> dict[str, object]:
+    """The audit chain keys from the environment or a key file (current key first, earlier keys after)."""
+    lines: list[str] = []
+    if path := env.get("MEDSPA_API_AUDIT_KEY_FILE", ""):
+        try:
+            lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except OSError as exc:
+            raise SettingsError(f"MEDSPA_API_AUDIT_KEY_FILE {path} cannot be read ({exc.strerror}); check the path "
+                                "and that the service's user may read it.") from exc
+    current = env.get("MEDSPA_API_AUDIT_KEY", "") or (lines[0] if lines else "")
+    previous = [*lines[1:], *env.get("MEDSPA_API_AUDIT_PREVIOUS_KEYS", "").replace(",", " ").split()]
+    secrets = env.get("MEDSPA_API_AUDIT_PREVIOUS_SECRETS", "").replace(",", " ").split()
+    return {"audit_key": current, "audit_previous_keys": tuple(previous), "audit_previous_secrets": tuple(secrets)}
