@@ -26,7 +26,7 @@ from medspa_api.errors import ApiError
 from medspa_api.logs import log_event
 from medspa_api.settings import Settings
 from medspa_api.sync.notices import ChangeNotices
-from medspa_desk.protocol import ErrorBody
+from medspa_desk.protocol import PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN, ErrorBody
 
 API_PREFIX = "/api/v1"
 # What FastAPI and Starlette refuse themselves, said as every other refusal is.
@@ -34,6 +34,14 @@ FRAMEWORK_REFUSALS: dict[int, tuple[str, str]] = {
     400: ("invalid_body", "The request body could not be read: send JSON encoded as UTF-8."),
     404: ("not_found", "There is nothing at this address on the server. Check the app's server address."),
     405: ("method_not_allowed", "This address does not accept that kind of request."),
+}
+
+
+PROTOCOL_PARAMETER: dict[str, Any] = {
+    "name": PROTOCOL_HEADER, "in": "header", "required": False,
+    "description": f"The sync protocol the app speaks ({PROTOCOL_MIN} to {PROTOCOL_MAX} here). Not a plain "
+                   "number: 400. A number outside that range: 426, update the app.",
+    "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
 }
 
 
@@ -51,6 +59,16 @@ class CentralApi(FastAPI):
     answered before them (medspa_api.api.long_poll) and anything else goes
     through the whole stack.
     """
+
+    def openapi(self) -> dict[str, Any]:
+        """The document, with the protocol header every operation accepts (checked by middleware, not routes)."""
+        if self.openapi_schema is None:
+            document = super().openapi()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.setdefault("parameters", []).append(PROTOCOL_PARAMETER)
+            self.openapi_schema = document
+        return self.openapi_schema
 
     def build_middleware_stack(self) -> Any:
         return StrictTransport(ChangesFastPath(super().build_middleware_stack(), notices=self.state.notices))
