@@ -5,16 +5,31 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from pathlib import Path
+from uuid import UUID
 
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
-from medspa_api.audit_log import ChainKeys, chain_keys, link_hash, verify_chain
+from medspa_api.audit_log import (
+    AuditBuffer,
+    ChainKeys,
+    chain_keys,
+    flush,
+    link_hash,
+    use_chain_keys,
+    verify_chain,
+)
+from medspa_api.data.tenants import create_tenant
 from medspa_api.db import tables as t
+from medspa_api.db.database import Database
+from medspa_api.db.dialect import create_engine_for
+from medspa_api.migrate import MIGRATIONS
 from medspa_api.settings import Settings, SettingsError
 from medspa_desk.records import AuditAction, AuditEvent, Role, new_id, utc_now
-from tests.support.live_api import LiveApi, TenantSeed
+from tests.support.live_api import LiveApi, PostgresScratch, TenantSeed
 
 GUESSED_KEY = b"a key the forger made up, not the server's one"
 
@@ -103,3 +118,79 @@ def test_the_audit_key_comes_from_the_environment_or_a_key_file(tmp_path: Path) 
     with pytest.raises(SettingsError, match="MEDSPA_API_AUDIT_KEY_FILE"):
         Settings.from_environment({"MEDSPA_API_SECRET_KEY": secret,
                                    "MEDSPA_API_AUDIT_KEY_FILE": str(tmp_path / "missing")})
+
+
+def _upgrade(owner_url: str, *, revision: str, app_role: str = "") -> None:
+    engine = create_engine_for(owner_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            config.attributes["app_role"] = app_role
+            command.upgrade(config, revision)
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
+def _chain_unkeyed_rows(db: Database, tenant_id: UUID, count: int) -> None:
+    """Rows as a server from before the keyed chain wrote them (no key, no key_id column)."""
+    with db.transaction(tenant_id) as conn:
+        head = conn.execute(sa.select(t.audit_heads).where(t.audit_heads.c.tenant_id == tenant_id)).one()
+        seq, prev = head.last_seq, head.last_hash
+        for _ in range(count):
+            seq += 1
+            event = AuditEvent(actor_user_id=None, action=AuditAction.SIGN_IN_FAILED, detail="before the key")
+            digest = link_hash(prev_hash=prev, event=event, tenant_id=tenant_id, seq=seq, origin="server",
+                               address="", user_agent="")
+            conn.execute(sa.insert(sa.table("audit", *(sa.column(c, t.audit.c[c].type) for c in LEGACY_COLUMNS))).values(
+                tenant_id=tenant_id, seq=seq, id=event.id, at=event.at, recorded_at=utc_now(), actor_user_id=None,
+                device_id=None, address="", user_agent="", action=event.action.value, entity="", entity_id=None,
+                outcome="ok", detail=event.detail, origin="server", prev_hash=prev, hash=digest))
+            prev = digest
+        conn.execute(t.audit_heads.update().where(t.audit_heads.c.tenant_id == tenant_id)
+                     .values(last_seq=seq, last_hash=prev))
+
+
+LEGACY_COLUMNS = ("tenant_id", "seq", "id", "at", "recorded_at", "actor_user_id", "device_id", "address",
+                  "user_agent", "action", "entity", "entity_id", "outcome", "detail", "origin", "prev_hash", "hash")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_rows_chained_before_the_key_verify_after_the_upgrade_and_none_can_be_added_unkeyed(
+        tmp_path: Path, backend: str) -> None:
+    scratch = PostgresScratch.create() if backend == "postgresql" else None
+    owner_url = scratch.owner_url if scratch else f"sqlite:///{tmp_path / 'old.db'}"
+    app_url = scratch.app_url if scratch else owner_url
+    try:
+        _upgrade(owner_url, revision="0004", app_role=scratch.app if scratch else "")
+        db = Database(app_url, pool_size=1)
+        try:
+            with db.transaction() as conn:
+                tenant_id = create_tenant(conn, name="Practice From Before")
+            _chain_unkeyed_rows(db, tenant_id, 3)
+        finally:
+            db.dispose()
+        _upgrade(owner_url, revision="head", app_role=scratch.app if scratch else "")
+        keys = ChainKeys(current=secrets.token_bytes(32))
+        db = Database(app_url, pool_size=1)
+        use_chain_keys(db.engine, keys)
+        try:
+            buffer = AuditBuffer()
+            buffer.record(actor_user_id=None, device_id=None, action=AuditAction.SIGN_IN_FAILED, detail="after")
+            with db.transaction(tenant_id) as conn:
+                flush(conn, tenant_id=tenant_id, buffer=buffer)
+            with db.transaction(tenant_id) as conn:
+                check = verify_chain(conn, tenant_id=tenant_id)
+                assert (check.ok, check.rows) == (True, 4)
+                assert conn.execute(sa.select(t.audit.c.key_id).order_by(t.audit.c.seq)).scalars().all() == [
+                    "", "", "", keys.current_id]
+            _chain_unkeyed_rows(db, tenant_id, 1)  # what the app role alone can still write
+            with db.transaction(tenant_id) as conn:
+                assert verify_chain(conn, tenant_id=tenant_id).first_bad_seq == 5
+        finally:
+            db.dispose()
+    finally:
+        if scratch is not None:
+            scratch.drop()
