@@ -22,7 +22,7 @@ import json
 import math
 from typing import Any
 
-from medspa_api.api.middleware import answer, error_body
+from medspa_api.api.middleware import HttpMiddleware, answer, error_body
 from medspa_desk.protocol import MAX_PUSH_BATCH
 
 KIB = 1024
@@ -87,14 +87,11 @@ def not_a_number(where: str) -> bytes:
                       "too large for a float are not numbers JSON allows. Send a finite number there.")
 
 
-class BodyLimits:
+class BodyLimits(HttpMiddleware):
     """Reads each request body up to its route's limit, then hands it on whole."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not _may_carry_body(scope):
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if not _may_carry_body(scope):
             await self.app(scope, receive, send)
             return
         limit = body_limit(scope["path"])

@@ -56,7 +56,9 @@ BAD_PROTOCOL_HEADER = error_body(
     "Send it as a plain number, or leave it out.")
 
 
-class ProtocolAndLog:
+class HttpMiddleware:
+    """Plain ASGI middleware that acts on HTTP requests only (lifespan and anything else pass through)."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
 
@@ -64,6 +66,14 @@ class ProtocolAndLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raise NotImplementedError
+
+
+class ProtocolAndLog(HttpMiddleware):
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started = time.perf_counter()
         stated = next((value for name, value in scope["headers"] if name == _HEADER), None)
         if stated is not None:
@@ -104,17 +114,10 @@ class ProtocolAndLog:
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
-class StrictTransport:
+class StrictTransport(HttpMiddleware):
     """HSTS on every answer, the long-poll fast path's included (so it wraps the whole stack)."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         async def send_with_hsts(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", ()), HSTS]}

@@ -10,8 +10,6 @@ from uuid import UUID
 import psycopg
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from medspa_api.audit_log import (
     AuditBuffer,
@@ -25,8 +23,7 @@ from medspa_api.audit_log import (
 from medspa_api.data.tenants import create_tenant
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
-from medspa_api.db.dialect import create_engine_for
-from medspa_api.migrate import MIGRATIONS
+from medspa_api.migrate import upgrade_database
 from medspa_api.settings import Settings, SettingsError
 from medspa_desk.records import AuditAction, AuditEvent, Role, new_id, utc_now
 from tests.support.live_api import LiveApi, PostgresScratch, TenantSeed
@@ -120,20 +117,6 @@ def test_the_audit_key_comes_from_the_environment_or_a_key_file(tmp_path: Path) 
                                    "MEDSPA_API_AUDIT_KEY_FILE": str(tmp_path / "missing")})
 
 
-def _upgrade(owner_url: str, *, revision: str, app_role: str = "") -> None:
-    engine = create_engine_for(owner_url, pool_size=1)
-    try:
-        with engine.connect() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
-            config.attributes["app_role"] = app_role
-            command.upgrade(config, revision)
-            conn.commit()
-    finally:
-        engine.dispose()
-
-
 def _chain_unkeyed_rows(db: Database, tenant_id: UUID, count: int) -> None:
     """Rows as a server from before the keyed chain wrote them (no key, no key_id column)."""
     with db.transaction(tenant_id) as conn:
@@ -164,7 +147,7 @@ def test_rows_chained_before_the_key_verify_after_the_upgrade_and_none_can_be_ad
     owner_url = scratch.owner_url if scratch else f"sqlite:///{tmp_path / 'old.db'}"
     app_url = scratch.app_url if scratch else owner_url
     try:
-        _upgrade(owner_url, revision="0004", app_role=scratch.app if scratch else "")
+        upgrade_database(owner_url, app_role=scratch.app if scratch else "", revision="0004")
         db = Database(app_url, pool_size=1)
         try:
             with db.transaction() as conn:
@@ -172,7 +155,7 @@ def test_rows_chained_before_the_key_verify_after_the_upgrade_and_none_can_be_ad
             _chain_unkeyed_rows(db, tenant_id, 3)
         finally:
             db.dispose()
-        _upgrade(owner_url, revision="head", app_role=scratch.app if scratch else "")
+        upgrade_database(owner_url, app_role=scratch.app if scratch else "")
         keys = ChainKeys(current=secrets.token_bytes(32))
         db = Database(app_url, pool_size=1)
         use_chain_keys(db.engine, keys)
