@@ -67,8 +67,8 @@ class Record(BaseModel):
 
     entity: ClassVar[str] = ""
     id: UUID = Field(default_factory=new_id)
-    version: int = Field(default=1, ge=1)
-    seq: int = Field(default=0, ge=0)
+    version: int = Field(default=1, ge=1, le=2**31 - 1)  # the servers' version columns are 32-bit
+    seq: int = Field(default=0, ge=0, le=2**63 - 1)
     updated_at: AwareDatetime = Field(default_factory=utc_now)
 
     def to_json(self) -> dict[str, Any]:
@@ -125,7 +125,7 @@ class Location(Record):
     time_zone: TimeZoneName
     address: ShortText = ""
     phone: ShortText = ""
-    opening_hours: tuple[OpeningHours, ...] = ()
+    opening_hours: Annotated[tuple[OpeningHours, ...], Field(max_length=70)] = ()
     # The practice's policy, set by a manager and synced to every desk: how long an
     # idle desk stays open (a person cannot turn this off) and how long a health
     # questionnaire counts before check-in asks for a new one.
@@ -209,11 +209,11 @@ class Service(Record):
     duration_min: int = Field(ge=5, le=600)
     buffer_before_min: int = Field(default=0, ge=0, le=120)
     buffer_after_min: int = Field(default=0, ge=0, le=120)
-    room_kinds: tuple[str, ...] = ()  # empty: any room
-    provider_kinds: tuple[ProviderKind, ...] = ()  # empty: any provider
-    consents: tuple[ConsentRequirement, ...] = ()
+    room_kinds: Annotated[tuple[ShortText, ...], Field(max_length=50)] = ()  # empty: any room
+    provider_kinds: Annotated[tuple[ProviderKind, ...], Field(max_length=20)] = ()  # empty: any provider
+    consents: Annotated[tuple[ConsentRequirement, ...], Field(max_length=50)] = ()
     requires_intake: bool = True
-    price_cents: int = Field(default=0, ge=0)
+    price_cents: int = Field(default=0, ge=0, le=10**9)
     color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#7a8ca8"
     active: bool = True
 
@@ -332,7 +332,7 @@ class Appointment(Record):
     buffer_before_min: int = Field(default=0, ge=0, le=120)
     buffer_after_min: int = Field(default=0, ge=0, le=120)
     status: AppointmentStatus = AppointmentStatus.BOOKED
-    history: tuple[StatusChange, ...] = ()
+    history: Annotated[tuple[StatusChange, ...], Field(max_length=1000)] = ()
     notes: Annotated[str, Field(max_length=2000)] = ""
     cancel_reason: Annotated[str, Field(max_length=500)] = ""
     booked_by: UUID | None = None
@@ -582,16 +582,16 @@ class TreatmentRecord(Record):
     provider_id: UUID
     service_id: UUID
     performed_at: AwareDatetime
-    products: tuple[ProductUse, ...] = ()
-    points: tuple[ChartPoint, ...] = ()
-    laser: tuple[LaserSettings, ...] = ()
+    products: Annotated[tuple[ProductUse, ...], Field(max_length=200)] = ()
+    points: Annotated[tuple[ChartPoint, ...], Field(max_length=2000)] = ()
+    laser: Annotated[tuple[LaserSettings, ...], Field(max_length=100)] = ()
     clinical_notes: LongText = ""
     post_care: LongText = ""
-    photo_ids: tuple[UUID, ...] = ()
+    photo_ids: Annotated[tuple[UUID, ...], Field(max_length=500)] = ()
     signed_at: AwareDatetime | None = None
     signed_by: UUID | None = None
     content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
-    addenda: tuple[Addendum, ...] = ()
+    addenda: Annotated[tuple[Addendum, ...], Field(max_length=500)] = ()
 
     @property
     def is_signed(self) -> bool:

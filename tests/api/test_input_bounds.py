@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from medspa_api.api.body_limits import PUSH_BODY_LIMIT, SIGN_IN_BODY_LIMIT
-from medspa_desk.records import IntakeForm, Role, Signature, new_id
+from medspa_desk.records import IntakeForm, Role, Signature, content_hash, new_id
 from tests.api.desk import Desk, create_client, mutation, new_client
 from tests.support.live_api import LiveApi
 
@@ -226,3 +226,14 @@ def test_every_answer_carries_hsts_and_no_server_header(live_api: LiveApi, desk:
     for answer in answers:
         assert answer.headers["strict-transport-security"].startswith("max-age=31536000"), answer.request.url
         assert "server" not in answer.headers, answer.request.url
+
+
+def test_a_document_with_a_version_too_large_for_the_server_is_one_rejected_mutation(desk: Desk) -> None:
+    client = new_client()
+    fields = {"client_id": client.id, "questionnaire_id": "general", "questionnaire_version": 1,
+              "answers": {"pregnant": False}, "submitted_at": datetime.now(UTC), "signer_name": "M O"}
+    unsealed = IntakeForm(**fields, content_sha256="0" * 64)
+    form = unsealed.model_copy(update={"content_sha256": content_hash(unsealed.signed_content())})
+    huge_version = {**form.to_json(), "version": 2**40}  # the version columns are 32-bit
+    results = desk.push_ok(create_client(client), mutation("intake.submit", "intake", form.id, huge_version))
+    assert [r["outcome"] for r in results] == ["applied", "rejected"]
