@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from medspa_api.api.middleware import HttpMiddleware, answer, error_body
@@ -37,10 +38,15 @@ BODY_LIMITS: dict[str, int] = {
     "/api/v1/auth/refresh": SIGN_IN_BODY_LIMIT,
     "/api/v1/sync/push": PUSH_BODY_LIMIT,
 }
-# A body holding neither word is passed on after two substring searches (about 2 % of parsing it);
-# one that does is read a second time with the words marked. A number too large for a float (1e999)
-# is read as infinity; the records' fields refuse it with their bounds (allow_inf_nan=False where unbounded).
+# A body holding none of these is passed on after a few substring searches (about 2 % of parsing it);
+# one that does is read a second time with the culprits marked, to name the field. A number too large
+# for a float (1e999) is read as infinity; the records' fields refuse it with their bounds
+# (allow_inf_nan=False where unbounded).
 _NOT_NUMBERS = (b"NaN", b"Infinity")
+# "\ud800" to "\udfff": half of a UTF-16 surrogate pair. A whole pair (an emoji written escaped) is one
+# character once read; a lone half is not text, and neither UTF-8 nor PostgreSQL can store it.
+_SURROGATE_ESCAPES = (b"\\ud", b"\\uD")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def body_limit(path: str) -> int:
@@ -56,9 +62,9 @@ class _NotANumber:
     """Stands in for NaN or Infinity while the body is searched for where it was written."""
 
 
-def where_not_a_number(body: bytes) -> str | None:
-    """The dotted path of the first NaN or Infinity in a JSON body, or None when there is none."""
-    if not any(word in body for word in _NOT_NUMBERS):
+def strict_json_refusal(body: bytes) -> bytes | None:
+    """A 422 answer naming the first field holding NaN, Infinity or half a surrogate pair; None if none does."""
+    if not any(word in body for word in (*_NOT_NUMBERS, *_SURROGATE_ESCAPES)):
         return None
     marker = _NotANumber()
 
@@ -74,17 +80,26 @@ def where_not_a_number(body: bytes) -> str | None:
     while stack:
         path, value = stack.pop()
         if value is marker:
-            return path or "body"
+            return _refused(path, "NaN, Infinity and numbers too large for a float are not numbers JSON "
+                                  "allows. Send a finite number there.")
+        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+            return _refused(path, "it holds half of a UTF-16 surrogate pair, which is not text. Send whole "
+                                  "characters.")
         if isinstance(value, dict):
-            stack.extend((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if _LONE_SURROGATE.search(key):
+                    return _refused(where, "a field name holds half of a UTF-16 surrogate pair. Send whole "
+                                           "characters.")
+                stack.append((where, item))
         elif isinstance(value, list):
             stack.extend((f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value))
     return None
 
 
-def not_a_number(where: str) -> bytes:
-    return error_body("invalid_request", f"The request is not valid at {where[:200]}: NaN, Infinity and numbers "
-                      "too large for a float are not numbers JSON allows. Send a finite number there.")
+def _refused(where: str, why: str) -> bytes:
+    shown = (where or "body")[:200].encode("utf-8", "replace").decode("utf-8")
+    return error_body("invalid_request", f"The request is not valid at {shown}: {why}")
 
 
 class BodyLimits(HttpMiddleware):
@@ -114,8 +129,8 @@ class BodyLimits(HttpMiddleware):
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if (where := where_not_a_number(body)) is not None:
-            await answer(send, 422, not_a_number(where))
+        if (refusal := strict_json_refusal(body)) is not None:
+            await answer(send, 422, refusal)
             return
         await self.app(scope, _replay(body, receive), send)
 

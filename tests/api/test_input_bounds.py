@@ -237,3 +237,19 @@ def test_a_document_with_a_version_too_large_for_the_server_is_one_rejected_muta
     huge_version = {**form.to_json(), "version": 2**40}  # the version columns are 32-bit
     results = desk.push_ok(create_client(client), mutation("intake.submit", "intake", form.id, huge_version))
     assert [r["outcome"] for r in results] == ["applied", "rejected"]
+
+
+def test_half_a_surrogate_pair_is_refused_naming_the_field_and_a_whole_escaped_pair_is_kept(desk: Desk) -> None:
+    client = new_client()
+    desk.push_ok(create_client(client))
+
+    def update_notes(escaped_notes: str) -> str:
+        update = mutation("client.update", "client", client.id, {"changes": {"notes": "__N__"}, "base": {}})
+        return json.dumps({"device_id": str(desk.device_id), "client_time": datetime.now(UTC).isoformat(),
+                           "mutations": [update], "audit_events": []}).replace('"__N__"', f'"{escaped_notes}"')
+
+    refused = _raw_push(desk, update_notes("a\\udc00b"))
+    assert "mutations.0.payload.changes.notes" in refused["message"] and "surrogate" in refused["message"]
+    kept = desk.post("/sync/push", content=update_notes("likes \\ud83d\\ude00").encode(),
+                     headers={"Content-Type": "application/json"})
+    assert kept.status_code == 200 and kept.json()["results"][0]["outcome"] == "applied", kept.text
