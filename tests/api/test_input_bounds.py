@@ -10,6 +10,7 @@ import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +254,13 @@ def test_half_a_surrogate_pair_is_refused_naming_the_field_and_a_whole_escaped_p
     kept = desk.post("/sync/push", content=update_notes("likes \\ud83d\\ude00").encode(),
                      headers={"Content-Type": "application/json"})
     assert kept.status_code == 200 and kept.json()["results"][0]["outcome"] == "applied", kept.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_served_process_sends_hsts_and_no_server_header(tmp_path: Path, backend: str) -> None:
+    """``medspa-api serve`` as operators run it, not the test's in-process server."""
+    with LiveApi.start(tmp_path, backend=backend, in_subprocess=True) as served, served.client() as http:
+        answer = http.get(f"{served.base_url}/healthz")
+    assert answer.status_code == 200
+    assert "server" not in answer.headers
+    assert answer.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
