@@ -35,6 +35,8 @@ FRAMEWORK_REFUSALS: dict[int, tuple[str, str]] = {
     404: ("not_found", "There is nothing at this address on the server. Check the app's server address."),
     405: ("method_not_allowed", "This address does not accept that kind of request."),
 }
+OTHER_FRAMEWORK_REFUSAL = ("request_refused", "The server cannot take this request as it was sent. Update the "
+                           "app, and tell the practice's IT contact if it keeps happening.")
 
 
 PROTOCOL_PARAMETER: dict[str, Any] = {
@@ -125,7 +127,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
 
     @app.exception_handler(HTTPException)
     async def refused_by_framework(_request: Request, exc: HTTPException) -> JSONResponse:
-        code, message = FRAMEWORK_REFUSALS.get(exc.status_code, FRAMEWORK_REFUSALS[400])
+        code, message = FRAMEWORK_REFUSALS.get(exc.status_code, OTHER_FRAMEWORK_REFUSAL)
         return _error(exc.status_code, code, message, dict(exc.headers or {}))
 
     @app.exception_handler(AuditUnavailable)

@@ -116,7 +116,9 @@ def _audit_keys(env: dict[str, str] | os._Environ[str]) -> dict[str, object]:
         except OSError as exc:
             raise SettingsError(f"MEDSPA_API_AUDIT_KEY_FILE {path} cannot be read ({exc.strerror}); check the path "
                                 "and that the service's user may read it.") from exc
-    current = env.get("MEDSPA_API_AUDIT_KEY", "") or (lines[0] if lines else "")
-    previous = [*lines[1:], *env.get("MEDSPA_API_AUDIT_PREVIOUS_KEYS", "").replace(",", " ").split()]
+    named = env.get("MEDSPA_API_AUDIT_KEY", "")
+    current = named or (lines[0] if lines else "")
+    # With the key named in the environment too, every line of the file is an earlier key.
+    previous = [*(lines if named else lines[1:]), *env.get("MEDSPA_API_AUDIT_PREVIOUS_KEYS", "").replace(",", " ").split()]
     secrets = env.get("MEDSPA_API_AUDIT_PREVIOUS_SECRETS", "").replace(",", " ").split()
     return {"audit_key": current, "audit_previous_keys": tuple(previous), "audit_previous_secrets": tuple(secrets)}
