@@ -35,13 +35,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Every time a record carries is an event of a clinic's life. Far from the ends of what Python holds, so
+# that no database session's time zone can turn one into a year 0 or 10000 on the way back.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(3000, 1, 1, tzinfo=UTC)
+_OUT_OF_RANGE = "time is out of range; use a date from year 1900 to 2999"
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a time zone")
     try:
-        return value.astimezone(UTC)
+        utc = value.astimezone(UTC)
     except OverflowError as exc:  # 0001-01-01T00:00+01:00 is before the first representable instant
-        raise ValueError("time is out of range once converted to UTC; use a date between years 1 and 9999") from exc
+        raise ValueError(_OUT_OF_RANGE) from exc
+    if not EARLIEST_TIME <= utc < LATEST_TIME:
+        raise ValueError(_OUT_OF_RANGE)
+    return utc
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
