@@ -28,9 +28,17 @@ interpreter; on this 2-core machine each side gets about one core.
   Companions: the server's and the load generator's CPU (% of a core), the
   sign-ins answered per second, the load average.
 
+- api.oversize_body_rejected_ms.<db>: a sign-in whose body is 16 MiB (Content-Length
+  declared, the body streamed after the head as a client would): p99 over 30 tries of
+  the time from sending the head to having the whole 413 answer, on an open TLS
+  connection; its baseline is a 1 KiB sign-in body that is not JSON (422). Companions:
+  api.oversize_body_server_cpu_ms.<db> (the server's CPU per refusal) and
+  api.oversize_body_rss_growth_mb.<db> (the server's resident memory after the 30
+  refusals less before them; target < 4 MB).
+
 MEDSPA_BENCH_API_SCALE (default 1.0) shrinks the practice;
 MEDSPA_BENCH_API_DBS picks databases (default "sqlite,postgresql");
-MEDSPA_BENCH_API_PARTS picks measurements (default "pull,push,poll,signin").
+MEDSPA_BENCH_API_PARTS picks measurements (default "pull,push,poll,signin,oversize").
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ import gc
 import json
 import math
 import os
+import socket
 import ssl
 import tempfile
 import threading
@@ -78,7 +87,7 @@ def _scale() -> float:
 
 
 def _parts() -> set[str]:
-    return set(os.environ.get("MEDSPA_BENCH_API_PARTS", "pull,push,poll,signin").split(","))
+    return set(os.environ.get("MEDSPA_BENCH_API_PARTS", "pull,push,poll,signin,oversize").split(","))
 
 
 def run(report: Report) -> None:
@@ -106,6 +115,8 @@ def run(report: Report) -> None:
                 _push(report, api, headers, tokens_["device_id"], backend)
             if "signin" in parts:
                 health_p99.append(_signin_health(report, api, backend))
+            if "oversize" in parts:
+                _oversize(report, api, backend)
             if "poll" in parts:
                 desk_tokens = _desk_sessions(api, DESKS)
                 # The load generator holds the 500,000-record practice: keep its garbage collector from
@@ -517,3 +528,78 @@ def _signin_health(report: Report, api: LiveApi, backend: str) -> float:
     report.figure(f"api.signin_concurrent_generator_cpu_pct.{backend}", generator_cpu / wall * 100, unit="%")
     report.figure(f"api.signin_concurrent_answered_per_s.{backend}", rate, unit="/s")
     return p99
+OVERSIZE_TRIES = 30
+OVERSIZE_BYTES = 16 * 1024 * 1024
+
+
+def _server_rss_mb(api: LiveApi) -> float:
+    process = api._process
+    if process is None:
+        return float("nan")
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _answer_ms(api: LiveApi, *, declared: int, body: bytes) -> tuple[float, int]:
+    """Send a sign-in head declaring ``declared`` bytes, then ``body`` until the server answers; (ms, status)."""
+    head = (f"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {declared}\r\n\r\n").encode()
+    chunk = 64 * 1024
+    with socket.create_connection(("127.0.0.1", api.port), timeout=30) as plain, \
+            api.ssl_context().wrap_socket(plain, server_hostname="127.0.0.1") as tls:
+        tls.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # head and body as separate writes, no Nagle wait
+        started = time.perf_counter()
+        tls.sendall(head)
+        received, sent = b"", 0
+        while b"\r\n\r\n" not in received or len(received.partition(b"\r\n\r\n")[2]) < _length(received):
+            if sent < len(body):
+                try:
+                    tls.sendall(body[sent:sent + chunk])
+                except OSError:  # the server answered and closed: read what it said
+                    sent = len(body)
+                sent += chunk
+            # While the body is still going out, only look for an answer; once it is sent, wait for one.
+            tls.settimeout(0 if sent < len(body) else 30)
+            try:
+                data = tls.recv(65536)
+            except (ssl.SSLWantReadError, BlockingIOError):
+                continue
+            finally:
+                tls.settimeout(30)
+            if not data:
+                break
+            received += data
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, int(received.split(b" ", 2)[1])
+
+
+def _length(received: bytes) -> int:
+    head = received.partition(b"\r\n\r\n")[0].lower()
+    for line in head.split(b"\r\n"):
+        if line.startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def _oversize(report: Report, api: LiveApi, backend: str) -> None:
+    huge = b"x" * OVERSIZE_BYTES
+    small = b"x" * 1024
+    baseline = [_answer_ms(api, declared=len(small), body=small) for _ in range(OVERSIZE_TRIES)]
+    assert all(status == 422 for _, status in baseline), baseline
+    rss_before, cpu_before = _server_rss_mb(api), _server_cpu_s(api)
+    refused = [_answer_ms(api, declared=len(huge), body=huge) for _ in range(OVERSIZE_TRIES)]
+    cpu = (_server_cpu_s(api) - cpu_before) * 1000 / OVERSIZE_TRIES
+    growth = _server_rss_mb(api) - rss_before
+    assert all(status == 413 for _, status in refused), refused
+    times = [ms for ms, _ in refused]
+    print(f"   {backend}: 16 MiB sign-in refused in p50 {percentile(times, 50):.2f} ms, p99 "
+          f"{percentile(times, 99):.2f} ms (1 KiB non-JSON body: p50 {percentile([m for m, _ in baseline], 50):.2f} "
+          f"ms); server CPU {cpu:.2f} ms per refusal, RSS {rss_before:.1f} -> {rss_before + growth:.1f} MB; machine "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    report.figure(f"api.oversize_body_rejected_ms.{backend}", percentile(times, 99), unit="ms", target=20,
+                  baseline=percentile([m for m, _ in baseline], 99), baseline_name="1 KiB non-JSON sign-in")
+    report.figure(f"api.oversize_body_rejected_p50_ms.{backend}", percentile(times, 50), unit="ms")
+    report.figure(f"api.oversize_body_server_cpu_ms.{backend}", cpu, unit="ms")
+    report.figure(f"api.oversize_body_rss_growth_mb.{backend}", growth, unit="MB", target=4)

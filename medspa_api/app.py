@@ -12,12 +12,14 @@ from uuid import UUID
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
+from medspa_api.api.body_limits import BodyLimits
 from medspa_api.api.change_stream import OpenStreams
 from medspa_api.api.long_poll import ChangesFastPath
-from medspa_api.api.middleware import ProtocolAndLog
+from medspa_api.api.middleware import ProtocolAndLog, StrictTransport
 from medspa_api.api.routes import audit, auth, devices, health, sync, users
-from medspa_api.audit_log import AuditUnavailable
+from medspa_api.audit_log import AuditUnavailable, chain_keys, use_chain_keys
 from medspa_api.data.changes import latest_seq
 from medspa_api.db.database import Database
 from medspa_api.errors import ApiError
@@ -25,9 +27,25 @@ from medspa_api.logs import log_event
 from medspa_api.settings import Settings
 from medspa_api.sync.notices import ChangeNotices
 from medspa_api.sync.pg_notices import PostgresChangeListener
-from medspa_desk.protocol import ErrorBody
+from medspa_desk.protocol import PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN, ErrorBody
 
 API_PREFIX = "/api/v1"
+# What FastAPI and Starlette refuse themselves, said as every other refusal is.
+FRAMEWORK_REFUSALS: dict[int, tuple[str, str]] = {
+    400: ("invalid_body", "The request body could not be read: send JSON encoded as UTF-8."),
+    404: ("not_found", "There is nothing at this address on the server. Check the app's server address."),
+    405: ("method_not_allowed", "This address does not accept that kind of request."),
+}
+OTHER_FRAMEWORK_REFUSAL = ("request_refused", "The server cannot take this request as it was sent. Update the "
+                           "app, and tell the practice's IT contact if it keeps happening.")
+
+
+PROTOCOL_PARAMETER: dict[str, Any] = {
+    "name": PROTOCOL_HEADER, "in": "header", "required": False,
+    "description": f"The sync protocol the app speaks ({PROTOCOL_MIN} to {PROTOCOL_MAX} here). Not a plain "
+                   "number: 400. A number outside that range: 426, update the app.",
+    "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+}
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -45,12 +63,23 @@ class CentralApi(FastAPI):
     through the whole stack.
     """
 
+    def openapi(self) -> dict[str, Any]:
+        """The document, with the protocol header every operation accepts (checked by middleware, not routes)."""
+        if self.openapi_schema is None:
+            document = super().openapi()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.setdefault("parameters", []).append(PROTOCOL_PARAMETER)
+            self.openapi_schema = document
+        return self.openapi_schema
+
     def build_middleware_stack(self) -> Any:
-        return ChangesFastPath(super().build_middleware_stack(), notices=self.state.notices)
+        return StrictTransport(ChangesFastPath(super().build_middleware_stack(), notices=self.state.notices))
 
 
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
     db = database or Database(settings.database_url, behind_pooler=settings.behind_pooler)
+    use_chain_keys(db.engine, chain_keys(settings))
 
     def read_latest(tenant_id: UUID) -> int:
         with db.transaction(tenant_id, write=False) as conn:
@@ -89,7 +118,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
 
-    app.add_middleware(ProtocolAndLog)
+    app.add_middleware(BodyLimits)
+    app.add_middleware(ProtocolAndLog)  # outermost: logs the body limits' refusals too
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -98,9 +128,17 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
+        if first.get("type") == "json_invalid":
+            return _error(422, "invalid_json", "The request body is not valid JSON "
+                          f"({str(first.get('ctx', {}).get('error', 'unreadable'))[:100]}). Send JSON and try again.")
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
-        return _error(422, "invalid_request", f"The request is not valid at {where}: "
-                      f"{first.get('msg', 'invalid value')}. Fix it and send again.")
+        return _error(422, "invalid_request", f"The request is not valid at {where[:200]}: "
+                      f"{str(first.get('msg', 'invalid value'))[:300]}. Fix it and send again.")
+
+    @app.exception_handler(HTTPException)
+    async def refused_by_framework(_request: Request, exc: HTTPException) -> JSONResponse:
+        code, message = FRAMEWORK_REFUSALS.get(exc.status_code, OTHER_FRAMEWORK_REFUSAL)
+        return _error(exc.status_code, code, message, dict(exc.headers or {}))
 
     @app.exception_handler(AuditUnavailable)
     async def audit_unavailable(_request: Request, _exc: AuditUnavailable) -> JSONResponse:

@@ -26,7 +26,7 @@ from typing import Any
 import segno
 import sqlalchemy as sa
 
-from medspa_api.audit_log import verify_chain
+from medspa_api.audit_log import ChainKeys, chain_keys, verify_chain
 from medspa_api.data.tenants import create_location, create_tenant, tenant_id_by_name
 from medspa_api.data.users import create_user, reveal_enrolment
 from medspa_api.db import tables as t
@@ -131,7 +131,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     # for all of them reconnecting at once, and do not let open long-polls hold up a shutdown.
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False,
                             log_config=None, backlog=args.backlog, timeout_graceful_shutdown=5,
-                            timeout_keep_alive=35, **settings.forwarded_options(), **tls)  # type: ignore[arg-type]
+                            timeout_keep_alive=35, server_header=False, **settings.forwarded_options(),
+                            **tls)  # type: ignore[arg-type]
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[Any] | None = None) -> None:
@@ -239,7 +240,7 @@ def cmd_restore_check(settings: Settings, args: argparse.Namespace) -> None:
             scratch = scratch_dir / "restored.db"
             shutil.copyfile(backup, scratch)
             url = f"sqlite:///{scratch}"
-            report = _check_restored(url)
+            report = _check_restored(url, keys=chain_keys(settings))
         else:
             report = _restore_check_postgresql(settings, backup)
     finally:
@@ -262,13 +263,14 @@ def _restore_check_postgresql(settings: Settings, backup: Path) -> str:
     try:
         subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname",
                         libpq_url(str(scratch.render_as_string(hide_password=False))), str(backup)], check=True)
-        return _check_restored(scratch.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+        return _check_restored(scratch.set(drivername="postgresql+psycopg").render_as_string(hide_password=False),
+                               keys=chain_keys(settings))
     finally:
         with psycopg.connect(libpq_url(settings.maintenance_url), autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _check_restored(url: str) -> str:
+def _check_restored(url: str, *, keys: ChainKeys) -> str:
     db = Database(url, pool_size=1)
     lines = [f"Restore check {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"]
     try:
@@ -279,7 +281,7 @@ def _check_restored(url: str) -> str:
             tenants = list(conn.execute(sa.select(t.tenants.c.id, t.tenants.c.name)))
         for tenant_id, name in tenants:
             with db.transaction(tenant_id, write=False) as conn:
-                check = verify_chain(conn, tenant_id=tenant_id)
+                check = verify_chain(conn, tenant_id=tenant_id, keys=keys)
             status = "ok" if check.ok else f"FAILED at row {check.first_bad_seq}"
             lines.append(f"  audit chain of {name!r}: {check.rows} rows, {status}")
     finally:

@@ -13,8 +13,8 @@ from medspa_api.db.dialect import create_engine_for
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def upgrade_database(owner_url: str, *, app_role: str = "") -> None:
-    """Bring the schema to the newest revision; ``app_role`` gets the grants the app needs."""
+def upgrade_database(owner_url: str, *, app_role: str = "", revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (the newest by default); ``app_role`` gets the grants the app needs."""
     engine = create_engine_for(owner_url, pool_size=1)
     try:
         with engine.connect() as conn:
@@ -22,7 +22,7 @@ def upgrade_database(owner_url: str, *, app_role: str = "") -> None:
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = conn
             config.attributes["app_role"] = app_role
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
             conn.commit()
     finally:
         engine.dispose()

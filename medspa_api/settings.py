@@ -69,6 +69,12 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; none by default, so a
     # client cannot choose the address the audit records and the sign-in limit counts.
     trusted_proxies: tuple[str, ...] = ()
+    # The audit chain's HMAC key (MEDSPA_API_AUDIT_KEY or the first line of MEDSPA_API_AUDIT_KEY_FILE); when
+    # unset, a key derived from secret_key. Never stored in the database. Earlier keys, and the secret keys
+    # earlier derived keys came from, verify rows chained before a rotation (docs/operations.md).
+    audit_key: str = ""
+    audit_previous_keys: tuple[str, ...] = ()
+    audit_previous_secrets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.environment != "development" and (
@@ -83,6 +89,12 @@ class Settings:
             raise SettingsError(f"MEDSPA_API_DATABASE_POOLER must be one of {', '.join(sorted(POOLERS - {''}))} "
                                 f"or unset, not {self.database_pooler!r}.")
         object.__setattr__(self, "trusted_proxies", tuple(_proxy_network(p) for p in self.trusted_proxies))
+        if self.environment != "development" and self.audit_key and (
+            len(self.audit_key) < MIN_SECRET_LENGTH or self.audit_key == self.secret_key
+        ):
+            raise SettingsError(
+                f"MEDSPA_API_AUDIT_KEY is too short or equals the secret key: set it to a different random value "
+                f"of at least {MIN_SECRET_LENGTH} characters, or leave it unset to derive it from the secret key.")
         if self.environment == "development" and not self.secret_key:
             # Random per process: checkpoints signed in development do not verify after a restart.
             object.__setattr__(self, "secret_key", secrets.token_urlsafe(48))
@@ -118,6 +130,7 @@ class Settings:
             notify_fallback_poll_s=_seconds(env, "MEDSPA_API_NOTIFY_FALLBACK_POLL_S", 10.0),
             database_pooler=env.get("MEDSPA_API_DATABASE_POOLER", "").strip().lower(),
             trusted_proxies=tuple(p.strip() for p in env.get("MEDSPA_API_TRUSTED_PROXIES", "").split(",") if p.strip()),
+            **_audit_keys(env),
         )
 
     def forwarded_options(self) -> dict[str, object]:
@@ -175,3 +188,20 @@ def normalise_database_url(url: str) -> str:
     if "://" not in url:
         return f"sqlite:///{Path(url).resolve()}"
     return url
+
+
+def _audit_keys(env: dict[str, str] | os._Environ[str]) -> dict[str, object]:
+    """The audit chain keys from the environment or a key file (current key first, earlier keys after)."""
+    lines: list[str] = []
+    if path := env.get("MEDSPA_API_AUDIT_KEY_FILE", ""):
+        try:
+            lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except OSError as exc:
+            raise SettingsError(f"MEDSPA_API_AUDIT_KEY_FILE {path} cannot be read ({exc.strerror}); check the path "
+                                "and that the service's user may read it.") from exc
+    named = env.get("MEDSPA_API_AUDIT_KEY", "")
+    current = named or (lines[0] if lines else "")
+    # With the key named in the environment too, every line of the file is an earlier key.
+    previous = [*(lines if named else lines[1:]), *env.get("MEDSPA_API_AUDIT_PREVIOUS_KEYS", "").replace(",", " ").split()]
+    secrets = env.get("MEDSPA_API_AUDIT_PREVIOUS_SECRETS", "").replace(",", " ").split()
+    return {"audit_key": current, "audit_previous_keys": tuple(previous), "audit_previous_secrets": tuple(secrets)}

@@ -43,10 +43,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Every time a record carries is an event of a clinic's life. Far from the ends of what Python holds, so
+# that no database session's time zone can turn one into a year 0 or 10000 on the way back.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(3000, 1, 1, tzinfo=UTC)
+_OUT_OF_RANGE = "time is out of range; use a date from year 1900 to 2999"
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a time zone")
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+01:00 is before the first representable instant
+        raise ValueError(_OUT_OF_RANGE) from exc
+    if not EARLIEST_TIME <= utc < LATEST_TIME:
+        raise ValueError(_OUT_OF_RANGE)
+    return utc
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
@@ -112,8 +125,8 @@ class Record(BaseModel):
 
     entity: ClassVar[str] = ""
     id: UUID = Field(default_factory=new_id)
-    version: int = Field(default=1, ge=1)
-    seq: int = Field(default=0, ge=0)
+    version: int = Field(default=1, ge=1, le=2**31 - 1)  # the servers' version columns are 32-bit
+    seq: int = Field(default=0, ge=0, le=2**63 - 1)
     updated_at: AwareDatetime = Field(default_factory=utc_now)
 
     def to_json(self) -> dict[str, Any]:
@@ -185,7 +198,7 @@ class Location(Record):
     time_zone: TimeZoneName
     address: ShortText = ""
     phone: ShortText = ""
-    opening_hours: tuple[OpeningHours, ...] = ()
+    opening_hours: Annotated[tuple[OpeningHours, ...], Field(max_length=70)] = ()
     # The practice's policy, set by a manager and synced to every desk: how long an
     # idle desk stays open (a person cannot turn this off) and how long a health
     # questionnaire counts before check-in asks for a new one.
@@ -269,11 +282,11 @@ class Service(Record):
     duration_min: int = Field(ge=5, le=600)
     buffer_before_min: int = Field(default=0, ge=0, le=120)
     buffer_after_min: int = Field(default=0, ge=0, le=120)
-    room_kinds: tuple[str, ...] = ()  # empty: any room
-    provider_kinds: tuple[ProviderKind, ...] = ()  # empty: any provider
-    consents: tuple[ConsentRequirement, ...] = ()
+    room_kinds: Annotated[tuple[ShortText, ...], Field(max_length=50)] = ()  # empty: any room
+    provider_kinds: Annotated[tuple[ProviderKind, ...], Field(max_length=20)] = ()  # empty: any provider
+    consents: Annotated[tuple[ConsentRequirement, ...], Field(max_length=50)] = ()
     requires_intake: bool = True
-    price_cents: int = Field(default=0, ge=0)
+    price_cents: int = Field(default=0, ge=0, le=10**9)
     color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#7a8ca8"
     active: bool = True
 
@@ -382,7 +395,7 @@ class Appointment(Record):
     buffer_before_min: int = Field(default=0, ge=0, le=120)
     buffer_after_min: int = Field(default=0, ge=0, le=120)
     status: AppointmentStatus = AppointmentStatus.BOOKED
-    history: tuple[StatusChange, ...] = ()
+    history: Annotated[tuple[StatusChange, ...], Field(max_length=1000)] = ()
     notes: Annotated[str, Field(max_length=2000), MultiLine] = ""
     cancel_reason: Annotated[str, Field(max_length=500), MultiLine] = ""
     booked_by: UUID | None = None
@@ -422,13 +435,47 @@ class Appointment(Record):
 # --- Intake and consent ------------------------------------------------------
 
 
+# Bounds on what a signature pad sends: generous for a hand-drawn signature, small enough to store.
+MAX_PAD_SIDE = 10_000
+MAX_SIGNATURE_STROKES = 200
+MAX_SIGNATURE_POINTS = 6_000
+PadCoordinate = Annotated[float, Field(ge=-MAX_PAD_SIDE, le=2 * MAX_PAD_SIDE, allow_inf_nan=False)]
+# An intake's answers: one per question, each a short value or a short list of them.
+MAX_INTAKE_ANSWERS = 300
+MAX_ANSWER_KEY = 100
+MAX_ANSWER_CHARS = 4_000
+
+
+def _answers_bounded(answers: dict[str, Any]) -> dict[str, Any]:
+    if len(answers) > MAX_INTAKE_ANSWERS:
+        raise ValueError(f"an intake holds at most {MAX_INTAKE_ANSWERS} answers")
+    for key, value in answers.items():
+        if len(key) > MAX_ANSWER_KEY:
+            raise ValueError(f"a question id is at most {MAX_ANSWER_KEY} characters")
+        if len(json.dumps(value, allow_nan=False, ensure_ascii=False, default=str)) > MAX_ANSWER_CHARS:
+            raise ValueError(f"the answer to {key!r} is longer than {MAX_ANSWER_CHARS} characters")
+    return answers
+
+
+IntakeAnswers = Annotated[dict[str, Any], AfterValidator(_answers_bounded)]
+
+
 class Signature(BaseModel):
     """Pen strokes in the pad's own coordinates: each stroke a list of (x, y) points."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    width: float = Field(gt=0)
-    height: float = Field(gt=0)
-    strokes: tuple[tuple[tuple[float, float], ...], ...]
+    width: float = Field(gt=0, le=MAX_PAD_SIDE)
+    height: float = Field(gt=0, le=MAX_PAD_SIDE)
+    strokes: Annotated[tuple[Annotated[tuple[tuple[PadCoordinate, PadCoordinate], ...],
+                                       Field(max_length=MAX_SIGNATURE_POINTS)], ...],
+                       Field(max_length=MAX_SIGNATURE_STROKES)]
+
+    @field_validator("strokes")
+    @classmethod
+    def _points_bounded(cls, strokes: tuple[tuple[tuple[float, float], ...], ...]) -> tuple:
+        if sum(len(stroke) for stroke in strokes) > MAX_SIGNATURE_POINTS:
+            raise ValueError(f"a signature holds at most {MAX_SIGNATURE_POINTS} points; sign again more briefly")
+        return strokes
 
     @property
     def ink_length(self) -> float:
@@ -446,7 +493,7 @@ class IntakeForm(Record):
     client_id: UUID
     questionnaire_id: ShortText
     questionnaire_version: int = Field(ge=1)
-    answers: dict[str, Any]
+    answers: IntakeAnswers
     submitted_at: AwareDatetime
     signer_name: ShortText
     signature: Signature | None = None
@@ -599,16 +646,16 @@ class TreatmentRecord(Record):
     provider_id: UUID
     service_id: UUID
     performed_at: AwareDatetime
-    products: tuple[ProductUse, ...] = ()
-    points: tuple[ChartPoint, ...] = ()
-    laser: tuple[LaserSettings, ...] = ()
+    products: Annotated[tuple[ProductUse, ...], Field(max_length=200)] = ()
+    points: Annotated[tuple[ChartPoint, ...], Field(max_length=2000)] = ()
+    laser: Annotated[tuple[LaserSettings, ...], Field(max_length=100)] = ()
     clinical_notes: LongText = ""
     post_care: LongText = ""
-    photo_ids: tuple[UUID, ...] = ()
+    photo_ids: Annotated[tuple[UUID, ...], Field(max_length=500)] = ()
     signed_at: AwareDatetime | None = None
     signed_by: UUID | None = None
     content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
-    addenda: tuple[Addendum, ...] = ()
+    addenda: Annotated[tuple[Addendum, ...], Field(max_length=500)] = ()
 
     @property
     def is_signed(self) -> bool:

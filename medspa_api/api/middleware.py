@@ -1,4 +1,4 @@
-"""The protocol-version gate and the one log line per request, as plain ASGI.
+"""The protocol-version gate, the one log line per request, and the door's own refusals, as plain ASGI.
 
 Plain ASGI rather than ``@app.middleware("http")``: Starlette's
 BaseHTTPMiddleware wraps every request in extra tasks and streams, which is
@@ -27,12 +27,38 @@ _logger = logging.getLogger(LOGGER_NAME)
 
 
 def unsupported_protocol(stated: str) -> bytes:
-    return json.dumps({"code": "protocol_unsupported",
-                       "message": f"This app speaks sync protocol {stated}; the server speaks {PROTOCOL_MIN} to "
-                                  f"{PROTOCOL_MAX}. Update the app (or the server) and try again."}).encode("utf-8")
+    return error_body("protocol_unsupported",
+                      f"This app speaks sync protocol {stated}; the server speaks {PROTOCOL_MIN} to "
+                      f"{PROTOCOL_MAX}. Update the app (or the server) and try again.")
 
 
-class ProtocolAndLog:
+def error_body(code: str, message: str) -> bytes:
+    return json.dumps({"code": code, "message": message}).encode("utf-8")
+
+
+def _stated_protocol(value: bytes) -> int | None:
+    """The version a request states, or None when the header is not a plain ASCII number."""
+    if not value or len(value) > 9 or not all(0x30 <= byte <= 0x39 for byte in value):
+        return None
+    return int(value)
+
+
+async def answer(send: Any, status: int, body: bytes, *extra: tuple[bytes, bytes]) -> None:
+    """A whole JSON answer sent straight from the door, before any route runs."""
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+BAD_PROTOCOL_HEADER = error_body(
+    "protocol_header_invalid", f"The {PROTOCOL_HEADER} header must be a whole number such as {PROTOCOL_MAX}. "
+    "Send it as a plain number, or leave it out.")
+
+
+class HttpMiddleware:
+    """Plain ASGI middleware that acts on HTTP requests only (lifespan and anything else pass through)."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
 
@@ -40,16 +66,26 @@ class ProtocolAndLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raise NotImplementedError
+
+
+class ProtocolAndLog(HttpMiddleware):
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started = time.perf_counter()
-        stated = next((value.decode("latin-1") for name, value in scope["headers"] if name == _HEADER), None)
-        if stated is not None and (not stated.isdigit() or not PROTOCOL_MIN <= int(stated) <= PROTOCOL_MAX):
-            body = unsupported_protocol(stated[:20])
-            await send({"type": "http.response.start", "status": 426,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(body)).encode()), _SPOKEN]})
-            await send({"type": "http.response.body", "body": body})
-            self._log(scope, 426, started)
-            return
+        stated = next((value for name, value in scope["headers"] if name == _HEADER), None)
+        if stated is not None:
+            version = _stated_protocol(stated)
+            if version is None:
+                await answer(send, 400, BAD_PROTOCOL_HEADER, _SPOKEN)
+                self._log(scope, 400, started)
+                return
+            if not PROTOCOL_MIN <= version <= PROTOCOL_MAX:
+                await answer(send, 426, unsupported_protocol(str(version)), _SPOKEN)
+                self._log(scope, 426, started)
+                return
         status = 500
 
         async def send_with_version(message: dict[str, Any]) -> None:
@@ -72,3 +108,19 @@ class ProtocolAndLog:
             return
         log_event("request", logging.DEBUG if quiet else logging.INFO, method=scope["method"], route=getattr(route, "path", "?"), status=status,
                   ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+# Browsers and other HTTP clients that honour it keep to HTTPS for this host for a year.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+class StrictTransport(HttpMiddleware):
+    """HSTS on every answer, the long-poll fast path's included (so it wraps the whole stack)."""
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async def send_with_hsts(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), HSTS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)

@@ -49,11 +49,18 @@ def as_csv(rows: list[sa.Row]) -> str:
             value = getattr(row, column)
             if isinstance(value, datetime):
                 value = as_utc(value).isoformat()
-            text = "" if value is None else str(value)
-            # A cell starting with = + - @ would run as a formula in a spreadsheet.
-            values.append("'" + text if text[:1] in ("=", "+", "-", "@") else text)
+            values.append(spreadsheet_safe("" if value is None else str(value)))
         writer.writerow(values)
     return out.getvalue()
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (TAB and CR too: some strip them first).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """The cell as text a spreadsheet shows rather than runs: a leading quote when it could start a formula."""
+    return "'" + text if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS else text
 
 
 def checkpoint(conn: Connection, *, tenant_id: UUID, secret_key: str) -> tuple[int, str, datetime, str]:

@@ -95,7 +95,7 @@ class ChangeLog:
         location = data.get("location_id") if record.entity in LOCATION_SCOPED else None
         if record.entity == "location":
             location = str(record.id)
-        text = json.dumps(data, separators=(",", ":"))
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False)  # strict JSON: never served invalid
         previous = self._unwritten.get(record.id)
         if previous is not None:
             is_new = previous["is_new"]  # created earlier in this transaction: still one insert

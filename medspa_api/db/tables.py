@@ -202,8 +202,19 @@ audit = sa.Table(
     sa.Column("origin", sa.String(10), nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # Which server key the link is an HMAC under (medspa_api.audit_log.key_id); "" for rows chained
+    # before the chain had a key, which audit_keyed_from bounds.
+    sa.Column("key_id", sa.String(16), nullable=False, server_default=""),
     sa.UniqueConstraint("tenant_id", "id", name="uq_audit_tenant_event"),
     sa.Index("ix_audit_at", "tenant_id", "at"),
+)
+
+# Rows after this seq must carry a keyed link. Written by the migration that added the key (as the owner);
+# the app role may only read it, so it cannot declare its own appended rows to be from before the key.
+audit_keyed_from = sa.Table(
+    "audit_keyed_from", metadata,
+    tenant_col(),
+    sa.Column("seq", sa.BigInteger, nullable=False),
 )
 
 audit_checkpoints = sa.Table(

@@ -250,7 +250,8 @@ class LiveApi:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, ssl_certfile=str(self.tls.cert_path),
                                 ssl_keyfile=str(self.tls.key_path), ssl_version=ssl.PROTOCOL_TLS_SERVER,
                                 log_level="warning", access_log=False, lifespan="on",
-                                timeout_keep_alive=30, backlog=2048, **self.settings.forwarded_options(),
+                                timeout_keep_alive=30, backlog=2048, server_header=False,
+                                **self.settings.forwarded_options(),
                                 # Parked long-polls would hold a graceful shutdown for their whole wait.
                                 timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)

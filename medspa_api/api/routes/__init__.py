@@ -8,5 +8,5 @@ from medspa_desk.protocol import ErrorBody
 
 # Every route documents its error answers with the one error body.
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422, 423, 426, 429, 503)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 423, 426, 429, 503)
 }

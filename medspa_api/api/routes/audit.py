@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BeforeValidator
 
 from medspa_api.api.deps import DatabaseDep, SettingsDep, requires
 from medspa_api.api.long_poll import MAX_SEQ
@@ -24,6 +26,17 @@ router = APIRouter(prefix="/audit", tags=["audit"], responses=ERRORS, route_clas
 Reader = Annotated[Caller, Depends(requires(Action.AUDIT_READ))]
 Exporter = Annotated[Caller, Depends(requires(Action.AUDIT_EXPORT))]
 PAGE = 1000
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _written_as_a_date(value: object) -> object:
+    """Refuse what pydantic would otherwise read as a date: ``0.5`` (seconds since 1970) is not one."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("write the time as ISO 8601 with its zone, e.g. 2026-03-01T09:00:00-05:00")
+    return value
+
+
+QueryTime = Annotated[AwareDatetime, BeforeValidator(_written_as_a_date)]
 
 
 def _row(row) -> AuditRow:
@@ -43,8 +56,8 @@ def _log_read(conn, caller: Caller, action: AuditAction, count: int) -> None:
 
 @router.get("", response_model=AuditPage)
 def list_audit(caller: Reader, db: DatabaseDep,
-               since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-               until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+               since: Annotated[QueryTime | None, Query(alias="from")] = None,
+               until: Annotated[QueryTime | None, Query(alias="to")] = None,
                user_id: UUID | None = None, entity_id: UUID | None = None,
                after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0) -> AuditPage:
     with db.transaction(caller.tenant_id) as conn:
@@ -58,8 +71,8 @@ def list_audit(caller: Reader, db: DatabaseDep,
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                              "description": "The audit rows as CSV"}})
 def export_audit(caller: Exporter, db: DatabaseDep,
-                 since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-                 until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+                 since: Annotated[QueryTime | None, Query(alias="from")] = None,
+                 until: Annotated[QueryTime | None, Query(alias="to")] = None,
                  user_id: UUID | None = None, entity_id: UUID | None = None) -> Response:
     with db.transaction(caller.tenant_id) as conn:
         rows = audit_rows(conn, tenant_id=caller.tenant_id, since=since, until=until, user_id=user_id,
