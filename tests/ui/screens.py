@@ -28,6 +28,7 @@ from tests.ui.schedule.desk import Desk, _practice
 from ui.layout_check import Display, Violation, check_window, fit_to, larger_font
 from ui.operations import db_worker
 from ui.qt import QApplication, QWidget
+from ui.screen_fit import laptop_work_area
 
 
 @dataclass
@@ -346,7 +347,7 @@ SCREENS: tuple[ScreenCase, ...] = (
 
 def check_screen(case: ScreenCase, scene: Scene, display: Display) -> list[Violation]:
     """Open ``case`` on ``display`` (a bigger font before it opens), check it, close it."""
-    with larger_font(display.font_factor):
+    with larger_font(display.font_factor), laptop_work_area(display.work_area):
         window = case.open(scene)
         try:
             fit_to(window, display)

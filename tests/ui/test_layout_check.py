@@ -24,9 +24,6 @@ from ui.qt import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidge
 NOT_YET_FIXED: dict[str, str] = {
     "new client": "issue 15: at 150 % the new-client form pushes Book below the screen",
     "consent at the desk": "issue 15: at 150 % the dialog is taller than the screen; Close is the default",
-    "door card (front desk)": "issue 15: the card opens at 640×680, taller than the screen at 125 and 150 %",
-    "door card (provider)": "issue 15: at 125 and 150 % Chart this visit is below the screen",
-    "charting": "issue 15: the dialog opens at 1180×760, below the screen even at 100 %",
     "compare": "issue 15: opens at 900×700; Close below the screen at 125 and 150 %",
     "lot recall": "issue 15: opens at 980×560, wider and taller than the screen at 150 %",
     "consent template manager": "issue 15: at 150 % Publish is below the screen",

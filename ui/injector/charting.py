@@ -52,6 +52,7 @@ from ui.qt import (
     QPlainTextEdit,
     QPushButton,
     QShortcut,
+    QSize,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -60,6 +61,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.screen_fit import scrolling_body, size_for_screen
 
 NO_EXPIRY = QDate(2000, 1, 1)
 WARN_STYLE = "color: #7a4f00;"
@@ -89,7 +91,12 @@ class ChartingDialog(QDialog):
     # --- building ----------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
+        # The chart scrolls when the screen is short; its buttons stay on screen below it.
+        dialog_layout = QVBoxLayout(self)
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Chart"), 1)
         self.heading = QLabel("Loading…")
         font = self.heading.font()
         font.setBold(True)
@@ -217,7 +224,7 @@ class ChartingDialog(QDialog):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(close)
-        outer.addLayout(buttons)
+        dialog_layout.addLayout(buttons)
         self.addendum_button.setVisible(False)
 
         self.product.currentIndexChanged.connect(self._pen_changed)
@@ -235,7 +242,7 @@ class ChartingDialog(QDialog):
         self.after_button.clicked.connect(lambda: self.pick_photo(PhotoKind.AFTER))
         save_key = QShortcut(QKeySequence("Ctrl+S"), self)
         save_key.activated.connect(self.save)
-        self.resize(1180, 760)
+        size_for_screen(self, QSize(1180, 760))
 
     def _laser_form(self) -> QGroupBox:
         group = QGroupBox("Laser / IPL settings")

@@ -24,12 +24,14 @@ from ui.qt import (
     QLabel,
     QPushButton,
     QShortcut,
+    QSize,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.screen_fit import scrolling_body, size_for_screen
 
 ALERT_STYLE = ("QLabel { background: #fdecea; color: #7a1712; border: 1px solid #d9534f; "
                "border-radius: 4px; padding: 6px; }")
@@ -66,7 +68,12 @@ class DoorCardDialog(QDialog):
         self.reload()
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        # The card scrolls when the screen is short; Close and Chart stay on screen below it.
+        dialog_layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Card"), 1)
         self.heading = QLabel("Loading…")
         self.heading.setAccessibleName("Client and appointment")
         self.heading.setWordWrap(True)
@@ -110,10 +117,10 @@ class DoorCardDialog(QDialog):
         buttons.addWidget(self.chart_button)
         buttons.addStretch(1)
         buttons.addWidget(box)
-        layout.addLayout(buttons)
+        dialog_layout.addLayout(buttons)
         chart_key = QShortcut(QKeySequence("Ctrl+Return"), self)
         chart_key.activated.connect(lambda: self.chart_button.isVisible() and self.open_charting())
-        self.resize(640, 680)
+        size_for_screen(self, QSize(640, 680))
 
     # --- data -------------------------------------------------------------------------
 
