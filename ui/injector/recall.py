@@ -25,6 +25,7 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSize,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -32,6 +33,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.screen_fit import size_for_screen
 
 ANY_PRODUCT = ""
 
@@ -96,7 +98,7 @@ class LotRecallWindow(QWidget):
         self.lot.returnPressed.connect(self.search)
         self.csv_button.clicked.connect(lambda: self.pick_export(ExportFormat.CSV))
         self.pdf_button.clicked.connect(lambda: self.pick_export(ExportFormat.PDF))
-        self.resize(980, 560)
+        size_for_screen(self, QSize(980, 560))
         QueryOp(self, body=lambda store: store.products(), success=self._fill_products).run()
 
     def _fill_products(self, products: list[Any]) -> None:
