@@ -62,6 +62,7 @@ from ui.schedule.forms import (
     chosen_id,
     select_id,
 )
+from ui.screen_fit import scrolling_body
 
 SEARCH_DELAY_MS = 120
 
@@ -179,7 +180,12 @@ class BookingDialog(FormDialog):
     # --- layout ---------------------------------------------------------------------------
 
     def _build(self, start: datetime) -> None:
-        outer = QVBoxLayout(self)
+        # The form scrolls when the screen is short (a new client's fields at 150 %); Book stays on screen.
+        dialog_layout = QVBoxLayout(self)
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Booking"), 1)
         client_box = QGroupBox("Client")
         client_layout = QVBoxLayout(client_box)
         find_row = QHBoxLayout()
@@ -258,7 +264,7 @@ class BookingDialog(FormDialog):
         visit.addRow("Notes", self.notes)
         outer.addLayout(visit)
 
-        outer.addWidget(self.problem_label())
+        dialog_layout.addWidget(self.problem_label())
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Book", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setAccessibleName("Book")
@@ -267,7 +273,7 @@ class BookingDialog(FormDialog):
         close.setAccessibleName("Close without booking")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        outer.addWidget(buttons)
+        dialog_layout.addWidget(buttons)
         self.setTabOrder(self.search_field, self.new_client_button)
         # Wide enough for the clash lines (fonts scale with the setting); the height is the layout's own
         # (the clash lines and notes keep their minimum), so the dialog fits a laptop at 150%.

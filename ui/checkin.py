@@ -56,6 +56,7 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSize,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -63,6 +64,7 @@ from ui.qt import (
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.colors import status_label
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
+from ui.screen_fit import size_for_screen
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
 INTAKE_KINDS = (ItemKind.INTAKE_MISSING, ItemKind.INTAKE_EXPIRED, ItemKind.INTAKE_CHANGED)
@@ -153,11 +155,14 @@ class CollectConsentDialog(FormDialog):
         layout.addWidget(self.form, 1)
         self.text, self.signer_name, self.pad = self.form.text, self.form.signer_name, self.form.pad
         self.save_button, self.clear_button = self.form.save_button, self.form.clear_button
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout.addWidget(close)
+        # Saving is what the dialog is for: Save is its default, Close sits beside it on one row.
+        self.save_button.setDefault(True)
+        close = QPushButton("Close")
+        close.setAutoDefault(False)
+        close.clicked.connect(self.reject)
+        self.form.actions.addWidget(close)
         self.form.signed.connect(self._saved)
-        self.resize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 36)
+        size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 36))
 
     def _saved(self, consent: object) -> None:
         self.signed.emit(consent)
