@@ -20,8 +20,18 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from medspa_desk.documents.questionnaire import build_intake, shipped_questionnaire
 from medspa_desk.protocol import MutationResult, Outcome
-from medspa_desk.records import Appointment, AppointmentStatus, Client, Role, User, new_id
+from medspa_desk.records import (
+    Appointment,
+    AppointmentStatus,
+    Client,
+    Role,
+    Signature,
+    User,
+    new_id,
+    utc_now,
+)
 from medspa_desk.store import Actor, Store
 from tests.ui.injector.clinic import Clinic, open_clinic
 from tests.ui.schedule.desk import Desk, _practice
@@ -81,7 +91,9 @@ def seed_scene(desk: Desk, *, workstation: Path) -> Scene:
     flagged_client = desk.add_client("Theodora", "Vanterpool", allergies="Latex; lidocaine",
                                      alerts="Pregnant — no neurotoxin")
     clean = desk.book(desk.add_client("Wilhelmina", "Ashgrove"), day=desk.today, hour=9, service="consult")
-    flagged = desk.book(flagged_client, day=desk.today, hour=13, service="consult", room="room2")
+    submit_intake_raising_a_block(desk, flagged_client)
+    flagged = desk.book(flagged_client, day=desk.today, hour=13, service=botox_with_health_check(desk),
+                        room="room2")
     missing = desk.book(desk.add_client("Bea", "Baxter"), day=desk.today, hour=15)
     desk.book(desk.add_client("Lee", "Nguyen"), day=desk.today, hour=16, service="laser",
               provider=desk.laser_tech, room="laser")
@@ -92,6 +104,29 @@ def seed_scene(desk: Desk, *, workstation: Path) -> Scene:
                                                       role=Role.MANAGER))
     return Scene(front=desk, provider=provider, manager=managing, clinic=clinic, clean=clean,
                  flagged=flagged, missing_consent=missing, workstation=workstation)
+
+
+def botox_with_health_check(desk: Desk) -> str:
+    """The desk's Botox, but asking for a current health questionnaire (its findings show at check-in)."""
+    if "botox_intake" not in desk.services:
+        service = desk.services["botox"].model_copy(update={"id": new_id(), "name": "Botox – frown lines",
+                                                            "requires_intake": True})
+        desk.run(lambda store: store.put_reference(service, actor=desk.as_user("provider").actor))
+        desk.services["botox_intake"] = service
+    return "botox_intake"
+
+
+def submit_intake_raising_a_block(desk: Desk, client: Client) -> None:
+    """A health questionnaire saying the client is pregnant: "Do not treat today" for Botox."""
+    questionnaire = shipped_questionnaire()
+    answers: dict[str, object] = {q.id: (q.must_be if q.must_be is not None else False)
+                                  for q in questionnaire.questions if q.type == "yes_no" and q.show_if is None}
+    answers.update(phone="555-0100", emergency_contact_name="Pat", emergency_contact_phone="555-0101",
+                   conditions=["none"], pregnancy_status="pregnant", fitzpatrick_skin_type="II")
+    intake = build_intake(questionnaire, client=client, answers=answers, submitted_at=utc_now(),
+                          signer_name=client.full_name,
+                          signature=Signature(width=300, height=100, strokes=(((0, 0), (200, 50)),)))
+    desk.run(lambda store: store.submit_intake(intake, actor=desk.actor))
 
 
 def _fill_flow_board(desk: Desk) -> None:
@@ -198,7 +233,8 @@ def _profile(scene: Scene, tab: int) -> QWidget:
     return profile
 
 
-def _check_in(scene: Scene, appointment: Appointment, *, as_provider: bool = False) -> QWidget:
+def _check_in(scene: Scene, appointment: Appointment, *, as_provider: bool = False,
+              health_changed: bool = False) -> QWidget:
     from ui.checkin import CheckInDialog
 
     session = scene.provider if as_provider else scene.front
@@ -207,6 +243,9 @@ def _check_in(scene: Scene, appointment: Appointment, *, as_provider: bool = Fal
     if as_provider:
         dialog.birth_date.setText("03/14/1985")
         dialog.check_identity.click()
+        settle()
+    if health_changed:
+        dialog.health_changed.setChecked(True)
         settle()
     return dialog
 
@@ -325,6 +364,7 @@ SCREENS: tuple[ScreenCase, ...] = (
     ScreenCase("client profile: treatment history", lambda s: _profile(s, 3)),
     ScreenCase("check-in (clean)", lambda s: _check_in(s, s.clean)),
     ScreenCase("check-in (flagged)", lambda s: _check_in(s, s.flagged)),
+    ScreenCase("check-in (health changed)", lambda s: _check_in(s, s.flagged, health_changed=True)),
     ScreenCase("check-in (missing consent)", lambda s: _check_in(s, s.missing_consent)),
     ScreenCase("check-in (provider, override)", lambda s: _check_in(s, s.missing_consent, as_provider=True)),
     ScreenCase("hand-to-client intake", _intake),
