@@ -16,6 +16,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
+from medspa_desk.time_words import time_of_day
 from ui.events import bus
 from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
@@ -207,7 +208,7 @@ class ClientProfile(QWidget):
         for parent, appt in [(upcoming, a) for a in later] + [(past, a) for a in earlier]:
             local = appt.starts_at.astimezone(self.zone)
             QTreeWidgetItem(parent, [
-                local.strftime("%a %b %d %Y, %I:%M %p").replace(" 0", " "),
+                f"{local:%a %b} {local.day} {local.year}, {time_of_day(local)}",
                 data.names.get(appt.service_id, "Service"),
                 data.names.get(appt.provider_id, "Provider"),
                 data.names.get(appt.room_id, "—") if appt.room_id else "—",

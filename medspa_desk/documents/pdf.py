@@ -47,6 +47,7 @@ from medspa_desk.records import (
     Service,
     SignedConsent,
 )
+from medspa_desk.time_words import time_of_day, time_span
 
 _OUTCOME_WORDS = {Outcome.BLOCK: "Do not treat", Outcome.PROVIDER_REVIEW: "Provider review",
                   Outcome.WARN: "Note"}
@@ -56,7 +57,7 @@ _OUTCOME_COLOURS = {Outcome.BLOCK: "#b3261e", Outcome.PROVIDER_REVIEW: "#9a6700"
 def format_moment(moment: datetime, zone: ZoneInfo) -> str:
     """A signed time as the location reads it, with the zone spelled out (e.g. 'EDT, America/New_York')."""
     local = moment.astimezone(zone)
-    return f"{local:%B %-d, %Y at %-I:%M %p} {local.tzname()} ({zone.key})"
+    return f"{local:%B %-d, %Y} at {time_of_day(local)} {local.tzname()} ({zone.key})"
 
 
 def _facts(rows: Sequence[tuple[str, str]]) -> Table:
@@ -202,7 +203,7 @@ def day_sheet_pdf(*, practice_name: str, location: Location, day: date, rows: Se
     body = []
     for row in rows:
         who = row.client.initials if initials_only else f"{row.client.full_name}\n{row.client.phone}".strip()
-        when = f"{row.starts_at.astimezone(zone):%-I:%M %p}–{row.ends_at.astimezone(zone):%-I:%M %p}"
+        when = time_span(row.starts_at.astimezone(zone), row.ends_at.astimezone(zone))
         body.append([Paragraph(text(v), s.cell) for v in
                      (when, who, row.service_name, row.provider_name, row.room_name, row.status, row.flags)])
     bold = fonts().bold

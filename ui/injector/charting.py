@@ -10,11 +10,12 @@ signed, dated addenda can be added.
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import date
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.clinical.charting import ChartedVisit, build_treatment
 from medspa_desk.clinical.lots import LotRefused, LotState, check_lot, clean_lot
@@ -30,6 +31,7 @@ from medspa_desk.records import (
     new_id,
 )
 from medspa_desk.store.photos import PhotoInfo, PhotoKind
+from medspa_desk.time_words import time_of_day
 from ui.injector.charting_data import (
     ChartingData,
     add_signed_addendum,
@@ -80,6 +82,11 @@ DEFAULT_DOSE = {ProductUnit.UNITS: 4.0, ProductUnit.ML: 0.1, ProductUnit.SYRINGE
 WARN_STYLE = "color: #7a4f00;"
 REFUSED_STYLE = "color: #a4161a; font-weight: bold;"
 OK_STYLE = "color: #17603a;"
+
+
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%b} {local.day}, {local.year} {time_of_day(local)}"
 
 
 class ChartingDialog(QDialog):
@@ -577,8 +584,8 @@ class ChartingDialog(QDialog):
             zone = self._session.location.zone
             who = self.data.signer_names.get(self.record.signed_by, "the provider") \
                 if self.record.signed_by else "the provider"
-            lines = [f"<b>Signed</b> by {escape(who)} on {self.record.signed_at.astimezone(zone):%b %-d, %Y %-I:%M %p}"]
-            lines += [f"<b>Addendum {i}</b> — {escape(a.author_name)}, {a.written_at.astimezone(zone):%b %-d, %Y %-I:%M %p}: "
+            lines = [f"<b>Signed</b> by {escape(who)} on {_when(self.record.signed_at, zone)}"]
+            lines += [f"<b>Addendum {i}</b> — {escape(a.author_name)}, {_when(a.written_at, zone)}: "
                       f"{escape(a.text)}" for i, a in enumerate(sorted(self.record.addenda, key=lambda a: a.written_at), 1)]
             self.addenda.setText("<br>".join(lines))
 

@@ -15,6 +15,7 @@ from uuid import UUID
 from medspa_desk.clinical.door_card import DoorCard, load_door_card
 from medspa_desk.clinical.totals import format_amount
 from medspa_desk.documents.gating import ItemKind
+from medspa_desk.time_words import time_of_day
 from ui.events import bus
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
@@ -146,7 +147,7 @@ class DoorCardDialog(QDialog):
         appt = card.appointment
         start = appt.starts_at.astimezone(zone)
         self.heading.setText(f"{card.client_name}, {card.age}")
-        self.subheading.setText(f"{card.service_name} with {card.provider_name} at {start:%-I:%M %p} · "
+        self.subheading.setText(f"{card.service_name} with {card.provider_name} at {time_of_day(start)} · "
                                 f"{card.visit_count} earlier treatment{'s' if card.visit_count != 1 else ''}")
         safety = [f"Allergies: {card.allergies}" if card.allergies else "",
                   f"Alerts: {card.alerts}" if card.alerts else ""]

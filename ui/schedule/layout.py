@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, AppointmentStatus
 from medspa_desk.scheduling import day_bounds
+from medspa_desk.time_words import hour_mark
 from ui.schedule.model import ColumnMode, ScheduleDay
 
 SNAP_MIN = 5
@@ -61,7 +62,7 @@ class TimeGrid:
         for index in range(self.minutes // 60):
             instant = self.start + timedelta(hours=index)
             local = instant.astimezone(self.zone)
-            label = local.strftime("%I %p").lstrip("0")
+            label = hour_mark(local)
             marks.append(HourMark(y=index * 60 * self.px_per_min, label=label, instant=instant))
         return marks
 

@@ -157,7 +157,7 @@ def test_day_sheet_lists_the_days_appointments_with_names() -> None:
     text = pdf_text(day_sheet_pdf(practice_name=PRACTICE, location=location, day=date(2025, 3, 20), rows=rows,
                                   initials_only=False))
     assert "Zoë Ångström-Núñez" in text and "Ngozi Okafor" in text and "Lars Berg" not in text  # cancelled
-    assert "9:00 AM–9:45 AM" in text and "Consent missing" in text and "2 appointments" in text
+    assert "9:00–9:45 AM" in text and "Consent missing" in text and "2 appointments" in text
 
 
 def test_day_sheet_privacy_option_prints_initials_only() -> None:
