@@ -14,9 +14,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, Conflict, ConflictKind, utc_now
+from medspa_desk.session import NotReady
 from medspa_desk.store import NotFound
+from ui.conflict_subjects import KIND_WORDS, Inbox, inbox_line, load_inbox
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, Refusal, describe_error
 from ui.qt import (
@@ -31,12 +34,6 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-
-KIND_WORDS = {
-    ConflictKind.DOUBLE_BOOKING: "Double booking",
-    ConflictKind.FIELD_CONFLICT: "Changed on two desks",
-    ConflictKind.REJECTED: "Not accepted by the server",
-}
 
 
 def conflict_summary(conflict: Conflict) -> str:
@@ -167,6 +164,7 @@ class ConflictInbox(QDialog):
         layout.addWidget(self.explanation)
         layout.addLayout(buttons)
         self.conflicts: list[Conflict] = []
+        self.subjects: dict[UUID, str] = {}  # whose each conflict is (ui/conflict_subjects.py)
         self.list.currentRowChanged.connect(self._choose)
         self.rebook.clicked.connect(lambda: self._resolve(
             lambda store, c, actor: rebook_at_next_free_slot(store, c, actor=actor)))
@@ -183,8 +181,17 @@ class ConflictInbox(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        QueryOp(self, body=lambda store: store.conflicts(open_only=True), success=self._show,
+        try:
+            zone = self.session.location.zone
+        except NotReady:  # before the first sync: times in UTC, said nowhere else
+            zone = ZoneInfo("UTC")
+        privacy = bus.privacy_mode
+        QueryOp(self, body=lambda store: load_inbox(store, zone=zone, privacy=privacy), success=self._show_inbox,
                 failure=lambda exc: self.explanation.setText(describe_error(exc))).run()
+
+    def _show_inbox(self, inbox: Inbox) -> None:
+        self.subjects = inbox.subjects
+        self._show(inbox.conflicts)
 
     def _on_changes(self, changes: Any, _initiator: Any) -> None:
         if getattr(changes, "conflicts", False):
@@ -194,7 +201,7 @@ class ConflictInbox(QDialog):
         self.conflicts = list(conflicts)
         self.list.clear()
         for conflict in self.conflicts:
-            item = QListWidgetItem(conflict_summary(conflict))
+            item = QListWidgetItem(inbox_line(conflict, self.subjects))
             item.setData(Qt.ItemDataRole.UserRole, str(conflict.id))
             self.list.addItem(item)
         if not self.conflicts:
