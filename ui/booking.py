@@ -27,6 +27,7 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.scheduling import clashes, format_span, local_datetime, next_free_slot, rooms_for
+from ui.dates import date_hint, example_date, parse_birth_date
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
     QComboBox,
@@ -88,24 +89,6 @@ def load_choices(store: Any, *, location: Location) -> BookingChoices:
     )
 
 
-def parse_birth_date(text: str) -> date | None:
-    """MM/DD/YYYY (how US front desks write it) or YYYY-MM-DD; None if it is neither."""
-    text = text.strip()
-    for parse in (_us_date, date.fromisoformat):
-        try:
-            return parse(text)
-        except ValueError:
-            continue
-    return None
-
-
-def _us_date(text: str) -> date:
-    month, day, year = (int(part) for part in text.replace("-", "/").split("/"))
-    if year < 100:
-        raise ValueError("two-digit years are ambiguous")
-    return date(year, month, day)
-
-
 class NewClientForm(QGroupBox):
     """The compact form for a client who is not in the system yet."""
 
@@ -118,7 +101,13 @@ class NewClientForm(QGroupBox):
         self.last_name.setAccessibleName("Last name")
         self.birth_date = QLineEdit()
         self.birth_date.setAccessibleName("Date of birth")
-        self.birth_date.setPlaceholderText("MM/DD/YYYY")
+        self.birth_date.setPlaceholderText(date_hint())
+        self.birth_date_error = QLabel()
+        self.birth_date_error.setAccessibleName("Date of birth problem")
+        self.birth_date_error.setWordWrap(True)
+        self.birth_date_error.setStyleSheet(PROBLEM_STYLE)
+        self.birth_date_error.hide()
+        self.birth_date.textEdited.connect(lambda _text: self.birth_date_error.hide())
         self.phone = QLineEdit()
         self.phone.setAccessibleName("Mobile phone")
         self.email = QLineEdit()
@@ -126,6 +115,7 @@ class NewClientForm(QGroupBox):
         form.addRow("First name", self.first_name)
         form.addRow("Last name", self.last_name)
         form.addRow("Date of birth", self.birth_date)
+        form.addRow("", self.birth_date_error)  # the problem beside the field it is about
         form.addRow("Mobile phone", self.phone)
         form.addRow("Email", self.email)
 
@@ -133,7 +123,10 @@ class NewClientForm(QGroupBox):
         """The client as typed; raises ValueError with plain words for what to fix."""
         born = parse_birth_date(self.birth_date.text())
         if born is None:
-            raise ValueError("Date of birth: type it as MM/DD/YYYY, for example 03/14/1985.")
+            words = f"Date of birth: type it as {date_hint()}, for example {example_date()}."
+            self.birth_date_error.setText(words)
+            self.birth_date_error.show()
+            raise ValueError(words)
         try:
             return Client(first_name=self.first_name.text(), last_name=self.last_name.text(), birth_date=born,
                           phone=self.phone.text(), email=self.email.text())

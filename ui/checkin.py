@@ -39,7 +39,7 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.scheduling import format_span, rooms_for
-from ui.booking import parse_birth_date
+from ui.dates import date_hint, example_date, parse_birth_date
 from ui.forms.consent_form import ConsentForm
 from ui.forms.handoff import HandToClientWindow, hand_to_client
 from ui.forms.questionnaire import QuestionnaireForm
@@ -229,7 +229,7 @@ class CheckInDialog(FormDialog):
         row.addWidget(QLabel("Ask the client's date of birth:"))
         self.birth_date = QLineEdit()
         self.birth_date.setAccessibleName("Date of birth the client says")
-        self.birth_date.setPlaceholderText("MM/DD/YYYY")
+        self.birth_date.setPlaceholderText(date_hint())
         self.check_identity = QPushButton("Check")
         self.check_identity.setAccessibleName("Check date of birth")
         self.identity_result = QLabel()
@@ -447,7 +447,7 @@ class CheckInDialog(FormDialog):
             return
         typed = parse_birth_date(self.birth_date.text())
         if typed is None:
-            self._identity(False, "Type the date as MM/DD/YYYY, for example 03/14/1985.")
+            self._identity(False, f"Type the date as {date_hint()}, for example {example_date()}.")
         elif typed == data.client.birth_date:
             self._identity(True, "Date of birth matches.")
         else:

@@ -12,8 +12,16 @@ def clock_style_of(locale: QLocale) -> ClockStyle:
     return ClockStyle.TWELVE_HOUR if "a" in pattern.lower() else ClockStyle.TWENTY_FOUR_HOUR
 
 
+def desk_locale() -> QLocale:
+    """The system's locale; a machine with none set (the "C" locale) is taken as a US desk."""
+    locale = QLocale()
+    if locale.language() is QLocale.Language.C:
+        return QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    return locale
+
+
 def use_system_clock() -> ClockStyle:
     """Make every time the desk shows or prints follow the default (system) locale."""
-    style = clock_style_of(QLocale())
+    style = clock_style_of(desk_locale())
     use_clock_style(style)
     return style
