@@ -9,12 +9,13 @@ anyway is refused before any query runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from medspa_desk.documents.validity import consent_expires_on
 from medspa_desk.records import Appointment, Client, Role, SignedConsent, TreatmentRecord
 from medspa_desk.time_words import time_of_day
 from ui.events import bus
@@ -58,6 +59,8 @@ class ProfileData:
     intake_submitted_at: datetime | None
     intake_id: UUID | None = None
     names: dict[UUID, str] = field(default_factory=dict)  # services, providers, rooms
+    # How long each consent stays good, as check-in counts it: the shortest any service asks for.
+    valid_days: dict[str, int] = field(default_factory=dict)
 
 
 def load_profile(store: Any, client_id: UUID, *, actor: Any, location_id: UUID | None) -> ProfileData:
@@ -67,14 +70,19 @@ def load_profile(store: Any, client_id: UUID, *, actor: Any, location_id: UUID |
     appointments = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), Appointment))
     consents = tuple(e.record for e in timeline if isinstance(getattr(e, "record", None), SignedConsent))
     intakes = [e.record for e in timeline if getattr(getattr(e, "record", None), "entity", "") == "intake"]
-    names: dict[UUID, str] = {s.id: s.name for s in store.services()}
+    services = store.services()
+    names: dict[UUID, str] = {s.id: s.name for s in services}
+    valid_days: dict[str, int] = {}
+    for service in services:
+        for need in service.consents:
+            valid_days[need.template_key] = min(need.valid_days, valid_days.get(need.template_key, need.valid_days))
     names.update({p.id: p.display_name for p in store.providers()})
     if location_id is not None:
         names.update({r.id: r.name for r in store.rooms(location_id)})
     latest = max(intakes, key=lambda i: i.submitted_at, default=None)
     return ProfileData(client=client, appointments=appointments, consents=consents,
                        intake_submitted_at=latest.submitted_at if latest else None,
-                       intake_id=latest.id if latest else None, names=names)
+                       intake_id=latest.id if latest else None, names=names, valid_days=valid_days)
 
 
 class ClientProfile(QWidget):
@@ -233,7 +241,7 @@ class ClientProfile(QWidget):
             row.setData(0, Qt.ItemDataRole.UserRole, ("intake", data.intake_id))
         for consent in sorted(data.consents, key=lambda c: c.signed_at, reverse=True):
             signed = consent.signed_at.astimezone(self.zone).date()
-            good_until = _consent_good_until(consent, data)
+            good_until = _consent_good_until(consent, data, zone=self.zone)
             row = QTreeWidgetItem(self.forms, [
                 consent.title, str(consent.template_version), format_birth_date(signed),
                 (format_birth_date(good_until) + (" (expired)" if good_until < today else ""))
@@ -301,11 +309,13 @@ class ClientProfile(QWidget):
         self.treatments_did_load.emit()
 
 
-def _consent_good_until(consent: SignedConsent, data: ProfileData) -> date | None:
-    from datetime import timedelta
-
-    days = getattr(consent, "valid_days", None) or 365
-    return (consent.signed_at + timedelta(days=days)).date()
+def _consent_good_until(consent: SignedConsent, data: ProfileData, *, zone: ZoneInfo) -> date | None:
+    """The day the consent stops being good, counted as check-in counts it; None if no service asks for it."""
+    days = data.valid_days.get(consent.template_key)
+    if days is None:
+        return None
+    # Check-in takes it while today < the expiry day: the last good day is the one before.
+    return consent_expires_on(consent, valid_days=days, zone=zone) - timedelta(days=1)
 
 
 def _tree(parent: QWidget, headers: list[str], name: str) -> QTreeWidget:
