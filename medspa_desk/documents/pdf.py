@@ -208,7 +208,7 @@ def day_sheet_pdf(*, practice_name: str, location: Location, day: date, rows: Se
                      (when, who, row.service_name, row.provider_name, row.room_name, row.status, row.flags)])
     bold = fonts().bold
     table = Table([[Paragraph(f"<font name='{bold}'>{h}</font>", s.cell) for h in header], *body],
-                  colWidths=[1.5 * inch, 1.8 * inch, 1.6 * inch, 1.3 * inch, 0.9 * inch, 0.8 * inch, None],
+                  colWidths=[1.2 * inch, 1.5 * inch, 1.2 * inch, 1.1 * inch, 0.85 * inch, 0.85 * inch, None],  # flags widest
                   repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),

@@ -12,17 +12,21 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.clinical.treatment_pdf import treatment_pdf
+from medspa_desk.documents.gating import ItemKind, check_in_requirements
 from medspa_desk.documents.pdf import consent_pdf, day_sheet_pdf, day_sheet_rows, intake_pdf
 from medspa_desk.documents.questionnaire import shipped_questionnaire
-from medspa_desk.documents.rules import Finding, evaluate
+from medspa_desk.documents.rules import Finding, Outcome, evaluate
 from medspa_desk.documents.sealing import verify_signed
 from medspa_desk.records import (
+    Client,
     IntakeForm,
     Location,
+    Service,
     ServiceCategory,
     SignedConsent,
     TreatmentRecord,
 )
+from ui.checkin import latest_templates
 from ui.forms.pdf_view import Document
 from ui.operations import Refusal
 
@@ -87,12 +91,54 @@ def day_sheet_document(store: Any, *, actor: Any, location: Location, day: date,
     appointments = store.day_schedule(location.id, day).appointments
     client_ids = dict.fromkeys(a.client_id for a in appointments if a.holds_slot)
     clients = {cid: store.client(cid, actor=actor) for cid in client_ids}
-    rows = day_sheet_rows(appointments, clients=clients, services={s.id: s for s in store.services()},
+    services = {s.id: s for s in store.services()}
+    flags = day_sheet_flags(store, appointments, clients=clients, services=services, location=location,
+                            day=day, actor=actor, privacy=privacy)
+    rows = day_sheet_rows(appointments, clients=clients, services=services,
                           providers={p.id: p for p in store.providers()},
-                          rooms={r.id: r for r in store.rooms(location.id)})
+                          rooms={r.id: r for r in store.rooms(location.id)}, flags=flags)
     pdf = day_sheet_pdf(practice_name=location.name, location=location, day=day, rows=rows,
                         initials_only=privacy)
     kind = "initials" if privacy else "names"
     return Document(pdf=pdf, title=f"Day sheet, {day:%A, %B %-d, %Y}", entity=Location.entity,
                     entity_id=location.id, detail=f"day_sheet {day.isoformat()} {kind}",
                     file_name=f"day-sheet-{day.isoformat()}{'-initials' if privacy else ''}.pdf")
+
+
+# What the Flags column says of each check-in item (the reason follows unless the sheet is initials-only).
+FLAG_WORDS = {Outcome.BLOCK: "Do not treat", Outcome.PROVIDER_REVIEW: "Provider review", Outcome.WARN: "Note"}
+
+
+def day_sheet_flags(store: Any, appointments: Any, *, clients: dict[UUID, Client], services: dict[UUID, Service],
+                    location: Location, day: date, actor: Any, privacy: bool) -> dict[UUID, str]:
+    """Per appointment: what check-in would stop or flag, allergies and alerts, and the booking's notes.
+
+    An initials-only sheet is for where clients may see it: it names the kind
+    of flag ("Do not treat", "Consent missing", "Allergy"), never the reason.
+    """
+    templates = latest_templates(store.consent_templates())
+    forms: dict[UUID, tuple[list[Any], list[Any]]] = {
+        cid: (store.intakes_for(cid, actor=actor), store.consents_for(cid, actor=actor)) for cid in clients}
+    flags: dict[UUID, str] = {}
+    for appt in appointments:
+        client, service = clients.get(appt.client_id), services.get(appt.service_id)
+        if client is None or service is None or not appt.holds_slot:
+            continue
+        intakes, consents = forms[appt.client_id]
+        status = check_in_requirements(client=client, services=[service], intakes=intakes, consents=consents,
+                                       today=day, zone=location.zone, templates=templates,
+                                       intake_months_valid=location.intake_valid_months)
+        lines = []
+        for item in status.items:
+            if item.finding is not None:
+                word = FLAG_WORDS[item.finding.outcome]
+                lines.append(word if privacy else f"{word}: {item.finding.reason}")
+            elif item.consent_key:
+                lines.append("Consent missing" if item.kind is ItemKind.CONSENT_MISSING else "Consent to renew")
+            elif item.blocks:
+                lines.append("Health questionnaire needed")
+        for word, value in (("Allergy", client.allergies), ("Alert", client.alerts), ("Booking note", appt.notes)):
+            if value.strip():
+                lines.append(word if privacy else f"{word}: {value.strip()}")
+        flags[appt.id] = "\n".join(lines)
+    return flags
