@@ -55,9 +55,9 @@ _OUTCOME_COLOURS = {Outcome.BLOCK: "#b3261e", Outcome.PROVIDER_REVIEW: "#9a6700"
 
 
 def format_moment(moment: datetime, zone: ZoneInfo) -> str:
-    """A signed time as the location reads it, with the zone spelled out (e.g. 'EDT, America/New_York')."""
+    """A signed time as the location reads it, with its zone's short name (e.g. 'at 2:05 PM EDT')."""
     local = moment.astimezone(zone)
-    return f"{local:%B %-d, %Y} at {time_of_day(local)} {local.tzname()} ({zone.key})"
+    return f"{local:%B %-d, %Y} at {time_of_day(local)} {local.tzname()}"
 
 
 def _facts(rows: Sequence[tuple[str, str]]) -> Table:
@@ -79,15 +79,22 @@ def _seal_block(form: IntakeForm | SignedConsent) -> list[Flowable]:
     return story
 
 
-def consent_pdf(consent: SignedConsent, *, client: Client, practice_name: str, zone: ZoneInfo) -> bytes:
-    """The signed consent: who signed which version of which text, when, with what signature."""
+def consent_pdf(consent: SignedConsent, *, client: Client, practice_name: str, zone: ZoneInfo,
+                practice_contact: str = "", visit: str = "") -> bytes:
+    """The signed consent: who signed which version of which text, when, with what signature.
+
+    ``practice_contact`` (address and phone) goes under the title; ``visit`` names the
+    treatment, provider and date the consent was signed for, when it was signed at a visit.
+    """
     if consent.client_id != client.id:
         raise ValueError("this consent belongs to a different client than the one given")
     s = styles()
     story: list[Flowable] = [
         Paragraph(text(consent.title), s.title),
+        *([Paragraph(text(f"{practice_name} · {practice_contact}"), s.small)] if practice_contact else []),
         _facts([("Client", client.full_name), ("Date of birth", f"{client.birth_date:%B %-d, %Y}"),
-                ("Form", f"{consent.template_key}, version {consent.template_version}")]),
+                *([("Visit", visit)] if visit else []),
+                ("Form", f"{consent.title}, version {consent.template_version}")]),
         spacer(8),
         *markdown_flowables(consent.body),
         spacer(10),
@@ -100,7 +107,7 @@ def consent_pdf(consent: SignedConsent, *, client: Client, practice_name: str, z
               spacer(4), *_seal_block(consent)]
     story.append(KeepTogether(signed))
     return render(story, header=practice_name, title=consent.title,
-                  footer=f"{consent.template_key} v{consent.template_version} · {client.initials} · "
+                  footer=f"Consent, version {consent.template_version} · {client.initials} · "
                          f"SHA-256 {consent.content_sha256[:12]}…")
 
 

@@ -26,6 +26,7 @@ from medspa_desk.records import (
     SignedConsent,
     TreatmentRecord,
 )
+from medspa_desk.store import NotFound
 from ui.checkin import latest_templates
 from ui.forms.pdf_view import Document
 from ui.operations import Refusal
@@ -37,12 +38,28 @@ def consent_document(store: Any, *, actor: Any, location: Location, client_id: U
     if consent is None:
         raise Refusal("This signed consent is not on this desk yet. Try again after the next sync.")
     client = store.client(client_id, actor=actor)
-    pdf = consent_pdf(consent, client=client, practice_name=location.name, zone=location.zone)
+    contact = " · ".join(part for part in (location.address, location.phone) if part.strip())
+    pdf = consent_pdf(consent, client=client, practice_name=location.name, zone=location.zone,
+                      practice_contact=contact, visit=_visit_words(store, consent.appointment_id, location))
     return Document(pdf=pdf, title=f"{consent.title} (version {consent.template_version})",
                     entity=SignedConsent.entity, entity_id=consent.id, detail="consent_pdf",
                     file_name=f"consent-{consent.template_key}-v{consent.template_version}-"
                               f"{consent.signed_at:%Y%m%d}.pdf",
                     tamper=verify_signed(consent))
+
+
+def _visit_words(store: Any, appointment_id: UUID | None, location: Location) -> str:
+    """"Botox with Dana Reyes, NP on December 7, 2026" for the visit a consent was signed at."""
+    if appointment_id is None:
+        return ""
+    try:
+        visit = store.appointment(appointment_id)
+    except NotFound:
+        return ""
+    service = next((s.name for s in store.services() if s.id == visit.service_id), "Treatment")
+    provider = next((p.display_name + (f", {p.credentials}" if p.credentials else "")
+                     for p in store.providers() if p.id == visit.provider_id), "the provider")
+    return f"{service} with {provider} on {visit.starts_at.astimezone(location.zone):%B %-d, %Y}"
 
 
 def intake_findings(intake: IntakeForm) -> list[Finding]:
