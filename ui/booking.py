@@ -156,6 +156,7 @@ class BookingDialog(FormDialog):
         self._day_cache: dict[date, tuple[Appointment, ...]] = {}
         self._search_generation = 0
         self._saving = False
+        self._chosen = False  # the person has picked a service, time, provider or room (ui/booking._chose)
         start = (starts_at or utc_now()).astimezone(self._zone)
         self._build(start)
         if client_id is not None:
@@ -285,6 +286,11 @@ class BookingDialog(FormDialog):
         self.time.timeChanged.connect(self._refresh_conflicts)
         self.date.dateChanged.connect(self._load_day)
         self.next_free.clicked.connect(self.find_next_free_slot)
+        # A clash turns red once the person has chosen something; the slot they opened on is not theirs yet.
+        for combo in (self.service, self.provider, self.room):
+            combo.activated.connect(self._chose)
+        for edit in (self.date, self.time):
+            edit.editingFinished.connect(self._chose)
         QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save)
         QShortcut(QKeySequence("Ctrl+F"), self).activated.connect(self.find_next_free_slot)
 
@@ -453,6 +459,10 @@ class BookingDialog(FormDialog):
                         room_names={r.id: r.name for r in self._choices.rooms})
         return [c.message for c in found]
 
+    def _chose(self, *_args: object) -> None:
+        self._chosen = True
+        self._refresh_conflicts()
+
     def _refresh_conflicts(self) -> None:
         if self.starts_at().astimezone(self._zone).date() not in self._day_cache:
             self._load_day()
@@ -460,7 +470,7 @@ class BookingDialog(FormDialog):
         messages = self.current_clashes()
         candidate = self.candidate()
         if messages:
-            self.conflicts.setStyleSheet(PROBLEM_STYLE)
+            self.conflicts.setStyleSheet(PROBLEM_STYLE if self._chosen else "")
             self.conflicts.setText("\n".join(messages) + "\nTry “Next free slot”.")
         elif candidate is not None:
             self.conflicts.setStyleSheet(OK_STYLE)
@@ -507,6 +517,7 @@ class BookingDialog(FormDialog):
     def save(self) -> None:
         if self._saving:
             return
+        self._chosen = True
         self._clear_problem()
         new_client: Client | None = None
         if self._client_id is None:

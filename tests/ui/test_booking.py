@@ -10,7 +10,7 @@ from medspa_desk.records import utc_now
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from ui.booking import BookingDialog
 from ui.qt import QDate, Qt, QTime
-from ui.schedule.forms import select_id
+from ui.schedule.forms import PROBLEM_STYLE, select_id
 
 # A weekday a week or more ahead, so "next free slot" (which never offers the past) starts from it.
 _AHEAD = utc_now().date() + timedelta(days=8)
@@ -127,3 +127,14 @@ def test_the_duration_line_sits_right_under_the_service_with_no_empty_band(qtbot
     assert dialog.timing.height() <= 2 * line
     assert dialog.timing.geometry().top() - dialog.service.geometry().bottom() <= line
     assert dialog.date.geometry().top() - dialog.timing.geometry().bottom() <= line
+
+
+def test_no_red_clash_before_anything_is_chosen(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    desk.book(desk.add_client("Rita", "Moreno"), day=desk.today, hour=10)  # Dana is busy at 10
+    dialog = BookingDialog(desk, starts_at=desk.at(desk.today, 10), provider_id=desk.injector.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "already booked" in dialog.conflicts.text())
+    assert dialog.conflicts.styleSheet() != PROBLEM_STYLE  # said, not shouted: nothing was chosen yet
+    dialog.provider.activated.emit(dialog.provider.currentIndex())  # the person picks the provider
+    assert dialog.conflicts.styleSheet() == PROBLEM_STYLE
