@@ -46,6 +46,7 @@ from ui.qt import (
     QSizePolicy,
     Qt,
     QTabBar,
+    QTabWidget,
     QTextEdit,
     QWidget,
 )
@@ -216,8 +217,11 @@ def _squeezed(widget: QWidget) -> str:
 
 def _inside_item_view_internals(widget: QWidget) -> bool:
     """Parts a composite widget lays out itself: a view's header, scroll bars and viewport, a line
-    edit's clear button, a tab bar's scroll arrows, a spin box's or combo box's inner editor."""
+    edit's clear button, a tab bar's scroll arrows, a tab widget's tab bar, a spin box's or combo
+    box's inner editor."""
     child, parent = widget, widget.parentWidget()
+    if isinstance(widget, QTabBar) and isinstance(parent, QTabWidget):
+        return True  # a tab widget sizes its own tab bar (its pages are checked like any child)
     while parent is not None:
         if isinstance(parent, (QAbstractSpinBox, QComboBox, QLineEdit, QTabBar)):
             return True
