@@ -68,7 +68,8 @@ def treatment_pdf(record: TreatmentRecord, *, client: Client, practice_name: str
     ]
     if record.points:
         story += [Paragraph("Face chart", s.heading),
-                  FaceChartFlowable(record.points, width=CONTENT_WIDTH, panel_height=2.3 * inch)]
+                  FaceChartFlowable(record.points, width=CONTENT_WIDTH, panel_height=2.3 * inch,
+                                    units={pid: unit.value for pid, unit in units.items()})]
         colours = product_colours(record.points)
         legend = ", ".join(f"<font color='{colours[pid]}'>●</font> {text(names.get(pid, 'Product'))}"
                            for pid in colours)

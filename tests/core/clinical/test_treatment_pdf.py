@@ -83,3 +83,22 @@ def test_the_face_chart_renders_as_drawn_vectors_with_coloured_points(store, dem
     magenta = sum(1 for r, g, b in pixels if r > 150 and g < 80 and 60 < b < 140)  # Botox points (#c2185b)
     assert ink > 400  # the outline strokes of two faces
     assert magenta > 10  # three injection points
+
+
+def test_every_dose_on_the_face_chart_says_its_unit(store, demo, injector):
+    record, client = _record(demo, injector, store)
+    words = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(_pdf(record, client, demo))).pages)
+    assert words.count("4 units") >= 2  # each glabella point's own label (the area total is 8)
+
+
+def test_dose_labels_of_neighbouring_points_do_not_collide():
+    from medspa_desk.clinical.face_chart_pdf import _overlaps, label_box
+
+    dots = [(100.0, 100.0), (104.0, 100.0), (100.0, 104.0)]  # three points 4 pt apart
+    taken = [(x - 2.6, y - 2.6, x + 2.6, y + 2.6) for x, y in dots]
+    boxes = []
+    for x, y in dots:
+        box = label_box(x, y, width=22.0, height=6.5, taken=taken)
+        taken.append(box)
+        boxes.append(box)
+    assert not any(_overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
