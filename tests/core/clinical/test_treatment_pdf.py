@@ -102,3 +102,19 @@ def test_dose_labels_of_neighbouring_points_do_not_collide():
         taken.append(box)
         boxes.append(box)
     assert not any(_overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_no_page_holds_only_a_hash(store, demo, injector):
+    record, client = _record(demo, injector, store)
+    # Notes this long put the page break between an addendum's text and its hash (issue 15's
+    # "page 2 holds only an addendum's hash"): each sealed block must move whole.
+    long_notes = record.model_copy(update={"clinical_notes": "Reviewed with the client. " * 190})
+    reader = PdfReader(io.BytesIO(_pdf(long_notes, client, demo)))
+    for page in reader.pages:
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith(("Glow Aesthetics", "Treatment record ·", "Page "))]
+        hashes = [line for line in body if "SHA-256" in line]
+        assert not hashes or len(body) > len(hashes) + 1, body  # a hash shares its page with what it seals
+        for index, line in enumerate(body):
+            if line.startswith("SHA-256 ") and index == 0:
+                raise AssertionError(f"an addendum's hash starts a page: {body[:3]}")
