@@ -125,13 +125,20 @@ def answer_words(question: Question, answer: object) -> str:
     return str(answer)
 
 
+# Treatment kinds as a client reads them on a printed summary.
+CATEGORY_WORDS = {"neurotoxin": "Neurotoxin (e.g. Botox)", "dermal_filler": "Dermal filler", "laser": "Laser",
+                  "ipl": "IPL (light therapy)", "chemical_peel": "Chemical peel", "microneedling": "Microneedling",
+                  "iv_therapy": "IV therapy", "facial": "Facial", "consultation": "Consultation"}
+
+
 def _findings_table(findings: Sequence[Finding]) -> Flowable:
     s = styles()
     if not findings:
-        return Paragraph("No contraindication flags for the services checked.", s.body)
+        return Paragraph("No contraindication flags for the treatments booked.", s.body)
     rows = [[Paragraph(f"<font color='{_OUTCOME_COLOURS[f.outcome]}'><b>{_OUTCOME_WORDS[f.outcome]}</b></font>",
                        s.cell),
-             Paragraph(text(f.category.value.replace("_", " ")), s.cell), Paragraph(text(f.reason), s.cell)]
+             Paragraph(text(CATEGORY_WORDS.get(f.category.value, f.category.value.replace("_", " ").capitalize())),
+                       s.cell), Paragraph(text(f.reason), s.cell)]
             for f in findings]
     table = Table(rows, colWidths=[1.15 * inch, 1.1 * inch, None], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -152,7 +159,7 @@ def intake_pdf(intake: IntakeForm, *, client: Client, questionnaire: Questionnai
     story: list[Flowable] = [
         Paragraph(text(f"{questionnaire.title}: summary"), s.title),
         _facts([("Client", client.full_name), ("Date of birth", f"{client.birth_date:%B %-d, %Y}"),
-                ("Questionnaire", f"{questionnaire.id}, version {questionnaire.version}"),
+                ("Questionnaire", f"{questionnaire.title}, version {questionnaire.version}"),
                 ("Submitted", format_moment(intake.submitted_at, zone))]),
         Paragraph("Flags", s.heading), _findings_table(findings),
     ]
@@ -173,7 +180,7 @@ def intake_pdf(intake: IntakeForm, *, client: Client, questionnaire: Questionnai
     signed += [_facts([("Signed by", intake.signer_name)]), spacer(4), *_seal_block(intake)]
     story.append(KeepTogether(signed))
     return render(story, header=practice_name, title=questionnaire.title,
-                  footer=f"Intake {questionnaire.id} v{questionnaire.version} · {client.initials}")
+                  footer=f"Health questionnaire, version {questionnaire.version} · {client.initials}")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ store's audited calls; the seal of a signed form is checked on every open.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from medspa_desk.records import (
     ServiceCategory,
     SignedConsent,
     TreatmentRecord,
+    utc_now,
 )
 from medspa_desk.store import NotFound
 from ui.checkin import latest_templates
@@ -62,10 +64,20 @@ def _visit_words(store: Any, appointment_id: UUID | None, location: Location) ->
     return f"{service} with {provider} on {visit.starts_at.astimezone(location.zone):%B %-d, %Y}"
 
 
-def intake_findings(intake: IntakeForm) -> list[Finding]:
-    """Every flag the answers raise, for any kind of treatment (one line per rule)."""
+def _booked_categories(store: Any, client_id: UUID, *, actor: Any) -> list[ServiceCategory]:
+    """The kinds of treatment the client is booked for from today on (not cancelled)."""
+    services = {s.id: s.category for s in store.services()}
+    today = utc_now().date() - timedelta(days=1)  # a visit earlier today still counts, in any zone
+    kinds = {services[a.service_id] for a in store.appointments_for(client_id, actor=actor)
+             if a.holds_slot and a.starts_at.date() >= today and a.service_id in services}
+    return [category for category in ServiceCategory if category in kinds]
+
+
+def intake_findings(intake: IntakeForm, *, categories: Iterable[ServiceCategory] | None = None) -> list[Finding]:
+    """The flags the answers raise for ``categories`` (the treatments booked; every kind when None),
+    one line per rule: a summary never warns about a treatment the client is not having."""
     seen: dict[str, Finding] = {}
-    for category in ServiceCategory:
+    for category in (ServiceCategory if categories is None else categories):
         for finding in evaluate(intake, category):
             seen.setdefault(finding.rule_id, finding)
     return sorted(seen.values(), key=lambda f: (f.outcome != "block", f.outcome != "provider_review"))
@@ -80,7 +92,8 @@ def intake_document(store: Any, *, actor: Any, location: Location, client_id: UU
         raise Refusal(f"This questionnaire was answered on version {intake.questionnaire_version} of the form, "
                       "which this desk does not have. Update the app to print it.")
     client = store.client(client_id, actor=actor)
-    pdf = intake_pdf(intake, client=client, questionnaire=questionnaire, findings=intake_findings(intake),
+    pdf = intake_pdf(intake, client=client, questionnaire=questionnaire,
+                     findings=intake_findings(intake, categories=_booked_categories(store, client_id, actor=actor)),
                      practice_name=location.name, zone=location.zone)
     return Document(pdf=pdf, title="Health questionnaire summary", entity=IntakeForm.entity,
                     entity_id=intake.id, detail="intake_pdf",

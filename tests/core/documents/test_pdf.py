@@ -131,7 +131,8 @@ def test_intake_summary_shows_flags_and_answers_in_words() -> None:
                                         practice_name=PRACTICE, zone=ZONE)).split())
     assert "Provider review" in text and "could not be dissolved in an emergency" in text
     assert "Hyaluronidase (Hylenex, Vitrase) or bee stings; Latex" in text
-    assert "medspa_health_intake, version 1" in text and intake.content_sha256 in text
+    assert f"{q.title}, version 1" in text and intake.content_sha256 in text
+    assert "medspa_health_intake" not in text and "Dermal filler" in text  # titles and words, not ids
     assert "Zoë Ångström-Núñez" in text
 
 
