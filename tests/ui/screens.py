@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from medspa_desk.documents.questionnaire import build_intake, shipped_questionnaire
-from medspa_desk.protocol import MutationResult, Outcome
+from medspa_desk.protocol import DoubleBooking, FieldChoice, FieldConflict, MutationResult, Outcome
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
@@ -149,14 +149,18 @@ def _settle_conflicts(desk: Desk, client: Client) -> None:
     booking = next(m for m in queued if m.entity_id == late.id)
     change = next(m for m in queued if m.entity_id == client.id and m.kind.value == "client.update")
     new_client = next(m for m in queued if m.entity_id == rejected.id)
-    holder = late.model_copy(update={"id": new_id(), "client_id": new_id()}).to_json()
+    holder = late.model_copy(update={"id": new_id(), "client_id": new_id()})
     server_copy = client.model_copy(update={"phone": "555-301-9999"}).to_json()
     results = [
         MutationResult(mutation_id=booking.id, outcome=Outcome.CONFLICT, entity=booking.entity,
-                       entity_id=booking.entity_id, code="slot_taken", current={"holder": holder},
+                       entity_id=booking.entity_id, code="slot_taken",
+                       detail=DoubleBooking(refused=late, holder=holder),
                        reason="Another desk booked Dana Reyes at this time first."),
         MutationResult(mutation_id=change.id, outcome=Outcome.CONFLICT, entity=change.entity,
-                       entity_id=change.entity_id, current=server_copy, review_fields=("phone",)),
+                       entity_id=change.entity_id, current=server_copy, code="needs_review",
+                       detail=FieldConflict(fields=(FieldChoice(field="phone", mine="555-301-0000",
+                                                                theirs="555-301-9999"),)),
+                       reason="The phone was changed on another desk too; pick which to keep."),
         MutationResult(mutation_id=new_client.id, outcome=Outcome.REJECTED, entity=new_client.entity,
                        entity_id=new_client.entity_id, code="duplicate",
                        reason="A client with this name and birth date is already on file."),
