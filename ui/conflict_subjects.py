@@ -92,4 +92,10 @@ def inbox_line(conflict: Conflict, subjects: dict[UUID, str]) -> str:
     """``Double booking — Marisol Quintanilla, Tue Dec 8 at 10:00 AM with Dana Reyes: <reason>``."""
     kind = KIND_WORDS.get(conflict.kind, "Conflict")
     subject = subjects.get(conflict.id)
-    return f"{kind} — {subject}: {conflict.reason}" if subject else f"{kind}: {conflict.reason}"
+    if not subject:
+        return f"{kind}: {conflict.reason}"
+    # A refusal's reason may already start with the record's name ("Client Hope Irwin: …"): say it once.
+    reason = conflict.reason
+    for named in (f"Client {subject}: ", f"{subject}: "):
+        reason = reason.removeprefix(named)
+    return f"{kind} — {subject}: {reason}"

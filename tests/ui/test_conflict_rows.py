@@ -30,6 +30,7 @@ def test_rows_name_the_client_the_visit_and_the_changed_field(qtbot: QtBot, desk
                              "with Dana Reyes: ")
     assert field.startswith("Changed on two desks — Marisol Quintanilla (phone): ")
     assert refused.startswith("Not accepted by the server — Hope Irwin: ")
+    assert refused.count("Hope Irwin") == 1  # named once, not again at the start of the reason
 
 
 def test_in_privacy_mode_rows_name_initials_only(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:  # noqa: F811
