@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from medspa_desk.protocol import ClientUpdate, MutationKind
-from medspa_desk.records import AuditAction, Client, utc_now
+from medspa_desk.records import AuditAction, AuditEvent, Client, utc_now
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
@@ -87,6 +87,14 @@ class ClientsMixin(StoreBase):
         record = self._load(Client, "clients", client_id, what="client")
         self._audited_view(actor, entity=Client.entity, entity_id=client_id, detail="record")
         return record
+
+    def client_updates(self, client_id: UUID, *, limit: int = 20) -> list[AuditEvent]:
+        """This desk's audit events changing the client's details, newest first (field names only, no values)."""
+        rows = self._rows("SELECT event FROM audit WHERE json_extract(event, '$.entity') = ? "
+                          "AND json_extract(event, '$.entity_id') = ? AND json_extract(event, '$.action') = ? "
+                          "ORDER BY position DESC LIMIT ?",
+                          (Client.entity, str(client_id), AuditAction.UPDATE.value, max(1, min(limit, 500))))
+        return [AuditEvent.model_validate_json(event) for (event,) in rows]
 
     def client_labels(self, client_ids: Iterable[UUID]) -> dict[UUID, ClientLabel]:
         """Names (and whether alerts exist) of these clients, for the schedule; not audited.
