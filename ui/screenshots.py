@@ -132,6 +132,11 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
             wait_for(lambda: profile is not None and profile.data is not None)
             profile.tabs.setCurrentIndex(1)
             written.append(save(window, out_dir / "client-profile.png"))
+            profile.edit_client()
+            fit_dialog(profile.editor)
+            wait_for(lambda: False, timeout_s=0.5)
+            written.append(save(profile.editor, out_dir / "client-edit.png"))
+            profile.editor.reject()
             window.desk.setCurrentIndex(0)
 
             booking = BookingDialog(session, window, starts_at=visit.starts_at + timedelta(hours=2),
