@@ -49,6 +49,8 @@ class UseCase(StrEnum):
     COMPLETE_VISIT = "complete_visit"
     MARK_NO_SHOW = "mark_no_show"
     PUT_BACK_ON_THE_BOOKS = "put_back_on_the_books"  # a no-show who turns up, an unconfirmed visit
+    UNDO_ARRIVAL = "undo_arrival"  # checked in by mistake: back to confirmed
+    UNDO_NO_SHOW = "undo_no_show"  # marked a no-show by mistake: back on the books
     SUBMIT_INTAKE = "submit_intake"
     SIGN_CONSENT = "sign_consent"
     OVERRIDE_MISSING_FORM = "override_missing_form"
@@ -86,6 +88,8 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.COMPLETE_VISIT: Permission(CLINICAL_STAFF, _VISIT),
     U.MARK_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT, doing="mark a visit as a no-show"),
     U.PUT_BACK_ON_THE_BOOKS: Permission(CLINICAL_STAFF, _VISIT, doing="put a visit back on the books"),
+    U.UNDO_ARRIVAL: Permission(CLINICAL_STAFF, _VISIT, doing="undo a client's arrival"),
+    U.UNDO_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT, doing="undo a no-show"),
     U.SUBMIT_INTAKE: Permission(CLINICAL_STAFF, frozenset({K.INTAKE_SUBMIT}), doing="take a health questionnaire"),
     U.SIGN_CONSENT: Permission(CLINICAL_STAFF, frozenset({K.CONSENT_SIGN}), doing="take a consent signature"),
     # A provider takes clinical responsibility for treating without a current form.

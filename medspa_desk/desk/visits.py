@@ -1,8 +1,9 @@
-"""Visits: book, reschedule, cancel, confirm, check in, send to a room, complete, mark a no-show.
+"""Visits: book, reschedule, cancel, confirm, check in, send to a room, complete, mark a no-show, and undo
+an arrival or a no-show marked by mistake.
 
 Which status may follow which is the clinic's table (``medspa_desk.rules``);
-the store refuses a step the table does not allow, and a completed visit
-cannot be moved.
+the store refuses a step the table does not allow (the refusal is audited and
+its reason said), and a completed visit cannot be moved.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.plausibility import WallTime, doubts, refuse_dst_gap
 from medspa_desk.records import Appointment, AppointmentStatus, Client, Location, utc_now
 from medspa_desk.rules import UseCase, require_movable
-from medspa_desk.store import Changes, NotFound, Store
+from medspa_desk.store import Changes, NotAllowed, NotFound, SlotTaken, Store
 from medspa_desk.store.actor import Actor
 
 VISIT = Appointment.entity
@@ -69,8 +70,24 @@ STEPS: dict[AppointmentStatus, UseCase] = {
 def change_visit_status(store: Store, *, actor: Actor, visit_id: UUID, status: AppointmentStatus,
                         reason: str = "") -> Changes:
     """The step ``status`` as its own use case; the table says whether it may follow the visit's status."""
-    store.permit(actor, STEPS[status], entity=VISIT, entity_id=visit_id)
-    return store.set_status(visit_id, status, actor=actor, reason=reason)
+    return _step(store, actor=actor, visit_id=visit_id, status=status, use_case=STEPS[status], reason=reason)
+
+
+def _step(store: Store, *, actor: Actor, visit_id: UUID, status: AppointmentStatus, use_case: UseCase,
+          reason: str = "", only_from: AppointmentStatus | None = None) -> Changes:
+    """One status step as ``use_case``; a step the table (or ``only_from``) refuses is audited and raised."""
+    store.permit(actor, use_case, entity=VISIT, entity_id=visit_id)
+    try:
+        if only_from is not None and (now := store.appointment(visit_id).status) is not only_from:
+            raise NotAllowed(f"This visit is {_words(now)}, not {_words(only_from)}: there is nothing to undo.")
+        return store.set_status(visit_id, status, actor=actor, reason=reason)
+    except (NotAllowed, SlotTaken):
+        store.note_refused_step(actor, entity=VISIT, entity_id=visit_id, detail=f"{use_case.value}: refused")
+        raise
+
+
+def _words(status: AppointmentStatus) -> str:
+    return status.value.replace("_", " ")
 
 
 def confirm_visit(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
@@ -105,6 +122,18 @@ def mark_no_show(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
 
 def put_back_on_the_books(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
     return change_visit_status(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.BOOKED)
+
+
+def undo_arrival(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
+    """A client checked in by mistake: the visit goes back to confirmed (the only step back the table allows)."""
+    return _step(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.CONFIRMED,
+                 use_case=UseCase.UNDO_ARRIVAL, reason="arrival undone", only_from=AppointmentStatus.ARRIVED)
+
+
+def undo_no_show(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:
+    """A no-show marked by mistake: the visit is back on the books, if its slot is still free."""
+    return _step(store, actor=actor, visit_id=visit_id, status=AppointmentStatus.BOOKED,
+                 use_case=UseCase.UNDO_NO_SHOW, reason="no-show undone", only_from=AppointmentStatus.NO_SHOW)
 
 
 def _check_plausible(store: Store, visit: Appointment, *, asked_for: WallTime | None, confirmed: bool,

@@ -162,6 +162,8 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.MARK_NO_SHOW: lambda s, a: visits.mark_no_show(s.store, actor=a, visit_id=s.booked().id),
     UseCase.PUT_BACK_ON_THE_BOOKS: lambda s, a: visits.put_back_on_the_books(s.store, actor=a,
                                                                              visit_id=s.no_show().id),
+    UseCase.UNDO_ARRIVAL: lambda s, a: visits.undo_arrival(s.store, actor=a, visit_id=s.arrived().id),
+    UseCase.UNDO_NO_SHOW: lambda s, a: visits.undo_no_show(s.store, actor=a, visit_id=s.no_show().id),
     UseCase.SUBMIT_INTAKE: lambda s, a: forms.submit_intake(s.store, actor=a, intake=intake_for(s.client().id)),
     UseCase.SIGN_CONSENT: lambda s, a: forms.sign_consent(s.store, actor=a, consent=consent_for(s.client().id)),
     UseCase.OVERRIDE_MISSING_FORM: _override,
