@@ -196,7 +196,8 @@ MOVABLE: frozenset[AppointmentStatus] = frozenset({S.BOOKED, S.CONFIRMED, S.ARRI
 del S
 
 
-def _words(status: AppointmentStatus) -> str:
+def status_words(status: AppointmentStatus) -> str:
+    """A status as a sentence says it: ``no_show`` → "no show"."""
     return status.value.replace("_", " ")
 
 
@@ -206,7 +207,7 @@ def may_follow(before: AppointmentStatus, after: AppointmentStatus) -> bool:
 
 def require_transition(before: AppointmentStatus, after: AppointmentStatus) -> None:
     if not may_follow(before, after):
-        raise InvalidTransition(f"A visit that is {_words(before)} cannot become {_words(after)}.")
+        raise InvalidTransition(f"A visit that is {status_words(before)} cannot become {status_words(after)}.")
 
 
 def may_move(status: AppointmentStatus) -> bool:
@@ -215,4 +216,4 @@ def may_move(status: AppointmentStatus) -> bool:
 
 def require_movable(status: AppointmentStatus) -> None:
     if not may_move(status):
-        raise InvalidTransition(f"A visit that is {_words(status)} cannot be moved; book a new one.")
+        raise InvalidTransition(f"A visit that is {status_words(status)} cannot be moved; book a new one.")

@@ -14,7 +14,7 @@ from uuid import UUID
 from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.plausibility import WallTime, doubts, refuse_dst_gap
 from medspa_desk.records import Appointment, AppointmentStatus, Client, Location, utc_now
-from medspa_desk.rules import UseCase, require_movable
+from medspa_desk.rules import UseCase, require_movable, status_words
 from medspa_desk.store import Changes, NotAllowed, NotFound, SlotTaken, Store
 from medspa_desk.store.actor import Actor
 
@@ -79,15 +79,12 @@ def _step(store: Store, *, actor: Actor, visit_id: UUID, status: AppointmentStat
     store.permit(actor, use_case, entity=VISIT, entity_id=visit_id)
     try:
         if only_from is not None and (now := store.appointment(visit_id).status) is not only_from:
-            raise NotAllowed(f"This visit is {_words(now)}, not {_words(only_from)}: there is nothing to undo.")
+            raise NotAllowed(f"This visit is {status_words(now)}, not {status_words(only_from)}: "
+                             "there is nothing to undo.")
         return store.set_status(visit_id, status, actor=actor, reason=reason)
     except (NotAllowed, SlotTaken):
         store.note_refused_step(actor, entity=VISIT, entity_id=visit_id, detail=f"{use_case.value}: refused")
         raise
-
-
-def _words(status: AppointmentStatus) -> str:
-    return status.value.replace("_", " ")
 
 
 def confirm_visit(store: Store, *, actor: Actor, visit_id: UUID) -> Changes:

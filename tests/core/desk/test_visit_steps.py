@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from medspa_desk.desk import visits
+from medspa_desk.desk import visit_steps, visits
 from medspa_desk.records import AppointmentStatus, AuditAction, Role, new_id
+from medspa_desk.rules import UseCase
 from medspa_desk.store import NotAllowed, SlotTaken
 from tests.support.desk_walk import Scene
 
@@ -73,3 +74,27 @@ def test_a_no_show_whose_slot_was_booked_again_cannot_be_undone_and_the_refusal_
 
     assert scene.store.appointment(visit.id).status is AppointmentStatus.NO_SHOW
     assert refused_steps(scene, visit.id) == ["undo_no_show: refused"]
+
+
+def test_the_schedule_menu_offers_each_step_with_the_reason_when_the_table_says_no() -> None:
+    arrived = {c.label: c for c in visit_steps.step_choices(Role.FRONT_DESK, AppointmentStatus.ARRIVED)}
+    completed = {c.label: c for c in visit_steps.step_choices(Role.FRONT_DESK, AppointmentStatus.COMPLETED)}
+    as_admin = visit_steps.step_choices(Role.ADMIN, AppointmentStatus.BOOKED)
+
+    assert arrived["Undo arrived"].allowed
+    assert not arrived["Mark confirmed"].allowed and not arrived["Undo no-show"].allowed
+    assert arrived["Mark no-show"].why_not == "A visit that is arrived cannot become no show."
+    assert completed["Mark no-show"].why_not == "A visit that is completed cannot become no show."
+    assert all(not choice.allowed and choice.why_not.startswith("Only the front desk") for choice in as_admin)
+
+
+def test_a_step_picked_from_the_menu_runs_its_own_use_case(scene: Scene) -> None:
+    visit = scene.booked()
+    desk = scene.staff[Role.FRONT_DESK]
+
+    visit_steps.take_step(scene.store, actor=desk, visit_id=visit.id, use_case=UseCase.CONFIRM_VISIT)
+    with pytest.raises(NotAllowed):  # the menu was drawn before the other desk confirmed it
+        visit_steps.take_step(scene.store, actor=desk, visit_id=visit.id, use_case=UseCase.CONFIRM_VISIT)
+
+    assert scene.store.appointment(visit.id).status is AppointmentStatus.CONFIRMED
+    assert refused_steps(scene, visit.id) == ["confirm_visit: refused"]

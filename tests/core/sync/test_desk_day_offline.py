@@ -1,0 +1,65 @@
+"""The day at the desk with the network down: a client edited and a visit's status stepped back offline reach the
+other desk once the line is back, merged field by field with what the other desk changed meanwhile.
+
+Desk A reaches the API only through the fault proxy; desk B goes straight to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from medspa_desk.desk import clients, visits
+from medspa_desk.records import AppointmentStatus, Client
+from tests.core.sync.desks import Desk, booking, new_client, next_opening, open_desk, wait_until
+from tests.resilience.conftest import live, proxy
+from tests.support.fault_proxy import FaultProxy
+from tests.support.live_api import LiveApi
+
+__all__ = ["live", "proxy"]  # fixtures: the live API and the fault proxy in front of it
+
+
+def _client_on(desk: Desk, client: Client) -> Client | None:
+    row = desk.read(lambda store: store.connection.execute(
+        "SELECT data FROM clients WHERE id = ?", (str(client.id),)).fetchone())
+    return Client.model_validate_json(row[0]) if row else None
+
+
+def _status_on(desk: Desk, visit_id: object) -> str | None:
+    row = desk.read(lambda store: store.connection.execute(
+        "SELECT json_extract(data, '$.status') FROM appointments WHERE id = ?", (str(visit_id),)).fetchone())
+    return row[0] if row else None
+
+
+def test_an_offline_edit_and_an_undone_arrival_reach_the_other_desk_merged_with_its_own_edit(
+        live: LiveApi, proxy: FaultProxy, tmp_path: Path, secret_service: None) -> None:
+    a = open_desk(live, tmp_path / "a", who="front_desk", name="A", server_url=proxy.url, interval_s=120.0)
+    b = open_desk(live, tmp_path / "b", who="manager", name="B", interval_s=120.0)
+    try:
+        client = new_client("Noor", "Haddad")
+        visit = booking(live, client_id=client.id, starts_at=next_opening(11))
+        a.write(lambda store: visits.book_visit(store, actor=a.actor, visit=visit, new_client=client,
+                                                confirmed=True))
+        a.write(lambda store: visits.check_in(store, actor=a.actor, visit_id=visit.id))
+        wait_until(lambda: _status_on(b, visit.id) == "arrived", timeout_s=20, what="the arrival to reach B")
+
+        proxy.go_offline()
+        a.write(lambda store: clients.change_client(store, actor=a.actor, client_id=client.id,
+                                                    changes={"allergies": "Latex"}))
+        a.write(lambda store: visits.undo_arrival(store, actor=a.actor, visit_id=visit.id))
+        b.write(lambda store: clients.change_client(store, actor=b.actor, client_id=client.id,
+                                                    changes={"phone": "555-010-2000"}))
+        assert _status_on(a, visit.id) == AppointmentStatus.CONFIRMED.value  # the desk works on, offline
+        assert a.read(lambda store: store.outbox_count()) == 2
+
+        proxy.go_online()
+        wait_until(lambda: _status_on(b, visit.id) == "confirmed", timeout_s=30, what="the undone arrival on B")
+        wait_until(lambda: (c := _client_on(b, client)) is not None and c.allergies == "Latex", timeout_s=30,
+                   what="A's offline edit on B")
+        wait_until(lambda: (c := _client_on(a, client)) is not None and c.phone == "555-010-2000", timeout_s=30,
+                   what="B's edit on A")
+        assert _client_on(a, client).allergies == "Latex"
+        assert _client_on(b, client).phone == "555-010-2000"
+    finally:
+        proxy.go_online()
+        a.close()
+        b.close()
