@@ -29,6 +29,7 @@ from ui.qt import (
     QAbstractScrollArea,
     QBrush,
     QColor,
+    QContextMenuEvent,
     QEvent,
     QFont,
     QFontMetrics,
@@ -95,6 +96,7 @@ class ScheduleCanvas(QAbstractScrollArea):
     move_refused = Signal(str)
     cancel_requested = Signal(object)  # UUID
     selection_changed = Signal(object)  # UUID | None
+    visit_menu_requested = Signal(object, object)  # UUID, global QPoint: the visit's steps menu
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -648,6 +650,15 @@ class ScheduleCanvas(QAbstractScrollArea):
         _, oy = self._origin()
         start = self._layout.grid.instant_at(pos.y() - oy - self._px_per_min * 7, snap_min=15)
         self.slot_opened.emit(self._layout.columns[column].key, start)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Right-click (or the menu key) on a block: its status steps, through the day view."""
+        block, _ = self.block_at(event.pos())
+        appointment_id = block.appointment_id if block else self._selected
+        if appointment_id is None:
+            return
+        self._set_selected(appointment_id)
+        self.visit_menu_requested.emit(appointment_id, event.globalPos())
 
     def _candidate_for(self, drag: _Drag, pos: QPoint) -> Appointment | None:
         day, layout = self._day, self._layout

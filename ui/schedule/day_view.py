@@ -26,6 +26,7 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QMessageBox,
+    QPoint,
     QPushButton,
     QResizeEvent,
     QShortcut,
@@ -46,6 +47,7 @@ from ui.schedule.forms import US_DATE_FORMAT
 from ui.schedule.legend import StatusLegend
 from ui.schedule.loading import load_schedule_day
 from ui.schedule.model import ClientLabel, ColumnMode, ScheduleDay
+from ui.schedule.visit_menu import run_visit_step, visit_menu
 
 MESSAGE_SECONDS = 15
 
@@ -207,6 +209,7 @@ class DayScheduleView(QWidget):
         self.canvas.move_requested.connect(self.move_appointment)
         self.canvas.move_refused.connect(self.show_message)
         self.canvas.cancel_requested.connect(self.ask_to_cancel)
+        self.canvas.visit_menu_requested.connect(self.show_visit_menu)
         bus.operation_did_execute.connect(self._on_changes)
         bus.changes_did_arrive.connect(self._on_sync_changes)
         bus.privacy_mode_did_change.connect(self.set_privacy)
@@ -353,6 +356,19 @@ class DayScheduleView(QWidget):
         CollectionOp(self, body=lambda store: cancel_visit(store, actor=actor, visit_id=appointment_id, reason=reason),
                      failure=lambda exc: self.show_message(f"The appointment was not cancelled. {describe_error(exc)}")
                      ).run()
+
+    def show_visit_menu(self, appointment_id: UUID, at: QPoint) -> None:
+        """The block's menu: status steps (refused ones greyed with the reason), check-in, cancel."""
+        visit = self._shown.appointment(appointment_id) if self._shown else None
+        if visit is None:
+            return
+        self.visit_menu = visit_menu(
+            self, role=self._session.actor.role, visit=visit,
+            run_step=lambda step: run_visit_step(self, actor=self._session.actor, visit_id=appointment_id,
+                                                 step=step, refused=self.show_message),
+            check_in=lambda: self.open_appointment(appointment_id),
+            cancel=lambda: self.ask_to_cancel(appointment_id))
+        self.visit_menu.popup(at)
 
     def open_appointment(self, appointment_id: UUID) -> None:
         from ui.checkin import CheckInDialog
