@@ -210,6 +210,7 @@ class DayScheduleView(QWidget):
         self.canvas.move_refused.connect(self.show_message)
         self.canvas.cancel_requested.connect(self.ask_to_cancel)
         self.canvas.visit_menu_requested.connect(self.show_visit_menu)
+        self.arrivals.visit_menu_requested.connect(self.show_visit_menu)
         bus.operation_did_execute.connect(self._on_changes)
         bus.changes_did_arrive.connect(self._on_sync_changes)
         bus.privacy_mode_did_change.connect(self.set_privacy)

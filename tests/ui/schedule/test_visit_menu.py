@@ -8,7 +8,7 @@ from medspa_desk.desk import visits
 from medspa_desk.records import AppointmentStatus
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from tests.ui.schedule.test_day_view import DAY, _centre_of, _view
-from ui.qt import QAction, QApplication, QContextMenuEvent, QMenu
+from ui.qt import QAction, QApplication, QContextMenuEvent, QMenu, Qt
 from ui.schedule.day_view import DayScheduleView
 
 
@@ -56,3 +56,18 @@ def test_a_step_the_other_desk_made_stale_is_refused_with_the_reason(qtbot: QtBo
     qtbot.waitUntil(view.message.isVisible)
     assert view.message.text() == ("“Mark confirmed” was not done. A visit that is confirmed cannot become "
                                    "confirmed.")
+
+
+def test_an_arrival_is_undone_from_the_flow_board(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    appt = desk.book(desk.add_client(), day=DAY, hour=10)
+    desk.run(lambda store: visits.check_in(store, actor=desk.actor, visit_id=appt.id))
+    view = _view(qtbot, desk)
+    table = view.arrivals.table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == appt.id)
+
+    table.customContextMenuRequested.emit(table.visualItemRect(table.item(row, 1)).center())
+    qtbot.waitUntil(lambda: getattr(view, "visit_menu", None) is not None and view.visit_menu.isVisible())
+    action(view.visit_menu, "undo_arrival").trigger()
+    view.visit_menu.close()
+
+    qtbot.waitUntil(lambda: desk.appointment(appt.id).status is AppointmentStatus.CONFIRMED)
