@@ -211,6 +211,11 @@ class CheckInDialog(FormDialog):
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Visit status")
         layout.addWidget(self.status_label)
+        self.booking_notes = QLabel()
+        self.booking_notes.setAccessibleName("Booking notes")
+        self.booking_notes.setWordWrap(True)
+        self.booking_notes.hide()
+        layout.addWidget(self.booking_notes)
 
         identity = QGroupBox("1. Confirm who this is")
         row = QHBoxLayout(identity)
@@ -331,6 +336,8 @@ class CheckInDialog(FormDialog):
             self.heading.setText(self.heading.text() + f"<br><span style='color:#a4161a'><b>Alert:</b> "
                                  f"{escape(data.client.alerts)}</span>")
         self.status_label.setText(f"Now: {status_label(appt.status)}")
+        self.booking_notes.setText(f"Booking notes: {appt.notes.strip()}")
+        self.booking_notes.setVisible(bool(appt.notes.strip()))
         self.room_choice.clear()
         for room in rooms_for(data.service, location=self._location, rooms=data.rooms) or data.rooms:
             add_choice(self.room_choice, room.name, room.id)

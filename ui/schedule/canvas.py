@@ -369,10 +369,12 @@ class ScheduleCanvas(QAbstractScrollArea):
         appt = day.appointment(appointment_id) if day else None
         if appt is None or day is None:
             return ""
+        # The booking's notes may name the client: left out while privacy mode hides names.
+        notes = () if self._privacy or not appt.notes.strip() else (f"Notes: {appt.notes.strip()}",)
         return "\n".join((day.client_label(appt.client_id, privacy=self._privacy), day.service_name(appt.service_id),
                           f"{format_span(appt.starts_at, appt.ends_at, day.zone)}",
                           f"{day.room_name(appt.room_id)} · {day.provider_name(appt.provider_id)}",
-                          status_label(appt.status)))
+                          status_label(appt.status), *notes))
 
     def _painted_blocks(self) -> list[_PaintedBlock]:
         """Every block's rectangle and prepared label lines in content coordinates, built once per
