@@ -11,14 +11,43 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from medspa_desk.compliance.right_of_access import export_right_of_access
+from medspa_desk.desk.errors import DeskRefusal
 from medspa_desk.records import Client, Location
 from medspa_desk.rules import UseCase
-from medspa_desk.store import Changes, Store
+from medspa_desk.store import Changes, ClientHit, Store
 from medspa_desk.store.actor import Actor
 
 
-def add_client(store: Store, *, actor: Actor, client: Client) -> Changes:
+class PossibleDuplicate(DeskRefusal):
+    """Clients on file look like the one being added; nothing was saved. Choose one, or add anyway."""
+
+    def __init__(self, matches: tuple[DuplicateMatch, ...]) -> None:
+        self.matches = matches
+        super().__init__("This client may already be on file (same "
+                         + " or ".join(dict.fromkeys(w for m in matches for w in m.why))
+                         + "). Use the client on file, or press “Add as new client” if this is a different person.")
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """A client on file that looks like the new one, and what matched (never shown in the message itself)."""
+
+    client: ClientHit
+    why: tuple[str, ...]
+
+
+def refuse_possible_duplicate(store: Store, client: Client) -> None:
+    """Raise ``PossibleDuplicate`` when a client on file has the same name and birth date, phone or email."""
+    matches = tuple(DuplicateMatch(client=hit, why=why) for hit, why in store.possible_duplicates(client))
+    if matches:
+        raise PossibleDuplicate(matches)
+
+
+def add_client(store: Store, *, actor: Actor, client: Client, not_a_duplicate: bool = False) -> Changes:
+    """Add ``client``; one who looks like a client on file is asked about first (``not_a_duplicate`` goes ahead)."""
     store.permit(actor, UseCase.ADD_CLIENT, entity=Client.entity, entity_id=client.id)
+    if not not_a_duplicate:
+        refuse_possible_duplicate(store, client)
     return store.create_client(client, actor=actor)
 
 

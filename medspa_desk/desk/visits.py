@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from medspa_desk.desk.clients import refuse_possible_duplicate
 from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.plausibility import WallTime, doubts, refuse_dst_gap
 from medspa_desk.records import Appointment, AppointmentStatus, Client, Location, utc_now
@@ -22,14 +23,17 @@ VISIT = Appointment.entity
 
 
 def book_visit(store: Store, *, actor: Actor, visit: Appointment, new_client: Client | None = None,
-               asked_for: WallTime | None = None, confirmed: bool = False,
+               asked_for: WallTime | None = None, confirmed: bool = False, not_a_duplicate: bool = False,
                now: datetime | None = None) -> Changes:
     """Book ``visit``, adding ``new_client`` first in the same transaction (both are kept, or neither).
 
     ``asked_for`` is the wall time the person typed: a time the practice's clock skips is refused.
-    A time in the past or outside hours raises ``NeedsConfirmation`` unless ``confirmed``.
+    A time in the past or outside hours raises ``NeedsConfirmation`` unless ``confirmed``; a new client
+    who looks like one on file raises ``PossibleDuplicate`` unless ``not_a_duplicate``.
     """
     store.permit(actor, UseCase.BOOK_VISIT, entity=VISIT, entity_id=visit.id)
+    if new_client is not None and not not_a_duplicate:
+        refuse_possible_duplicate(store, new_client)
     _check_plausible(store, visit, asked_for=asked_for, confirmed=confirmed, now=now)
     visit = visit.model_copy(update={"booked_by": actor.user_id})
     with store.transaction():

@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from medspa_desk.protocol import ClientUpdate, MutationKind
-from medspa_desk.records import AuditAction, AuditEvent, Client, utc_now
+from medspa_desk.records import AuditAction, AuditEvent, Client, phone_digits, utc_now
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
@@ -95,6 +95,30 @@ class ClientsMixin(StoreBase):
                           "ORDER BY position DESC LIMIT ?",
                           (Client.entity, str(client_id), AuditAction.UPDATE.value, max(1, min(limit, 500))))
         return [AuditEvent.model_validate_json(event) for (event,) in rows]
+
+    def possible_duplicates(self, client: Client, *, limit: int = 5) -> list[tuple[ClientHit, tuple[str, ...]]]:
+        """Other clients on file with ``client``'s name and birth date, phone (last ten digits) or email.
+
+        Each comes with what matched ("name and date of birth", "phone", "email"). Not audited, like
+        search hits: a person at the desk chooses between them before anything is saved.
+        """
+        digits = phone_digits(client.phone)[-10:] if len(phone_digits(client.phone)) >= 7 else ""
+        email = client.email.strip().lower()
+        rows = self._rows(
+            "SELECT id, first_name, preferred_name, last_name, birth_date, phone, same_name, same_phone, same_email "
+            "FROM (SELECT *, (lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?) "
+            "      AS same_name, (? != '' AND substr(phone_digits, -10) = ?) AS same_phone, "
+            "      (? != '' AND lower(email) = ?) AS same_email FROM clients WHERE deleted = 0 AND id != ?) "
+            "WHERE same_name OR same_phone OR same_email ORDER BY same_name DESC, last_name, first_name LIMIT ?",
+            (client.first_name.strip(), client.last_name.strip(), client.birth_date.isoformat(), digits, digits,
+             email, email, str(client.id), max(1, min(limit, 20))))
+        found = []
+        for cid, first, preferred, last, birth, phone, same_name, same_phone, same_email in rows:
+            why = tuple(what for what, matched in (("name and date of birth", same_name), ("phone", same_phone),
+                                                   ("email", same_email)) if matched)
+            found.append((ClientHit(id=UUID(cid), display_name=display_name(first, preferred, last),
+                                    birth_date=date.fromisoformat(birth), phone=phone), why))
+        return found
 
     def client_labels(self, client_ids: Iterable[UUID]) -> dict[UUID, ClientLabel]:
         """Names (and whether alerts exist) of these clients, for the schedule; not audited.

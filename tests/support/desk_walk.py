@@ -141,14 +141,16 @@ def _read_clinical(scene: Scene, actor: Actor) -> None:
 
 Scenario = Callable[[Scene, Actor], object]
 SCENARIOS: dict[UseCase, Scenario] = {
+    # The walk adds the same person once per role: each time past the duplicate question.
     UseCase.ADD_CLIENT: lambda s, a: clients.add_client(
-        s.store, actor=a, client=Client(first_name="Ana", last_name="Ruiz", birth_date=date(1990, 1, 2))),
+        s.store, actor=a, client=Client(first_name="Ana", last_name="Ruiz", birth_date=date(1990, 1, 2)),
+        not_a_duplicate=True),
     UseCase.CHANGE_CLIENT: lambda s, a: clients.change_client(
         s.store, actor=a, client_id=s.client().id, changes={"phone": "555-010-3000"}),
     UseCase.BOOK_VISIT: lambda s, a: visits.book_visit(
         s.store, actor=a, visit=s.next_visit(c := Client(first_name="Ana", last_name="Ruiz",
                                                        birth_date=date(1990, 1, 2))),
-        new_client=c, confirmed=True),
+        new_client=c, confirmed=True, not_a_duplicate=True),
     UseCase.RESCHEDULE_VISIT: lambda s, a: visits.reschedule_visit(
         s.store, actor=a, visit_id=(v := s.booked()).id, starts_at=v.starts_at + timedelta(hours=1),
         ends_at=v.ends_at + timedelta(hours=1), provider_id=v.provider_id, room_id=v.room_id, confirmed=True),
