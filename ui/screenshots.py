@@ -87,6 +87,26 @@ def busiest_coming_day(session: Any) -> date:
     return today
 
 
+def save_duplicate_choice(window: QWidget, session: Any, client_id: Any, out_dir: Path) -> Path:
+    """The question asked when a "new" client is already on file: this visit's client typed in again."""
+    from medspa_desk.desk.clients import DuplicateMatch, PossibleDuplicate
+    from medspa_desk.records import new_id
+    from ui.duplicate_choice import DuplicateClientDialog
+    from ui.operations import db_worker
+
+    def matches(store: Any) -> tuple[DuplicateMatch, ...]:
+        twin = store.client(client_id, actor=session.actor).model_copy(update={"id": new_id()})
+        return tuple(DuplicateMatch(client=hit, why=why) for hit, why in store.possible_duplicates(twin))
+
+    choice = DuplicateClientDialog(window, asked=PossibleDuplicate(db_worker().run_sync(matches)))
+    fit_dialog(choice)
+    choice.show()
+    wait_for(lambda: False, timeout_s=0.3)
+    shot = save(choice, out_dir / "duplicate-client.png")
+    choice.close()
+    return shot
+
+
 def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
     """Every screen to ``out_dir``; ``scale`` sizes the demo practice (None: the demo's own)."""
     from ui.app import DeskApp
@@ -146,6 +166,7 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
             wait_for(lambda: False, timeout_s=1.0)
             written.append(save(booking, out_dir / "booking.png"))
             booking.close()
+            written.append(save_duplicate_choice(window, session, visit.client_id, out_dir))
 
             check_in = CheckInDialog(session, appointment_id=visit.id, parent=window)
             fit_dialog(check_in)
