@@ -42,6 +42,7 @@ from medspa_desk.scheduling import (
 )
 from medspa_desk.session import DeskSession
 from medspa_desk.store import Changes, ClientHit, Store
+from ui.duplicate_choice import DuplicateClientDialog
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
     QComboBox,
@@ -580,8 +581,6 @@ class BookingDialog(FormDialog):
 
     def _ask_about_duplicate(self, asked: PossibleDuplicate) -> None:
         """Nothing was saved: show the clients on file first; use one, or book with the new client anyway."""
-        from ui.duplicate_choice import DuplicateClientDialog
-
         self._problem(str(asked))
         choice = DuplicateClientDialog(self, asked=asked)
         choice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
