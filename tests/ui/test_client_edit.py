@@ -12,12 +12,17 @@ from ui.operations import db_worker
 from ui.qt import QLabel
 
 
-def open_editor(qtbot: Any, profile: Any) -> ClientEditDialog:
+def edit_as_the_desk(qtbot: Any, sign_in: Any, client: Any) -> tuple[Any, ClientEditDialog]:
+    """The front desk opens the client's profile and presses Edit: the profile and its form."""
+    profile = open_profile(qtbot, sign_in("desk.amy"), client.id)
     qtbot.waitUntil(profile.edit_button.isEnabled, timeout=5000)
     profile.edit_button.click()
-    editor = profile.editor
-    qtbot.waitUntil(editor.isVisible, timeout=5000)
-    return editor
+    qtbot.waitUntil(profile.editor.isVisible, timeout=5000)
+    return profile, profile.editor
+
+
+def press_save(editor: ClientEditDialog) -> None:
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
 
 
 def queued_updates(client_id: Any) -> list[Any]:
@@ -27,14 +32,12 @@ def queued_updates(client_id: Any) -> list[Any]:
 
 
 def test_a_bad_email_is_named_under_its_field_and_nothing_is_saved(qtbot: Any, sign_in: Any, practice: Any) -> None:
-    session = sign_in("desk.amy")
     client = practice.known[0]
-    profile = open_profile(qtbot, session, client.id)
-    editor = open_editor(qtbot, profile)
+    _profile, editor = edit_as_the_desk(qtbot, sign_in, client)
 
     editor.inputs["email"].setText("maria-at-home")
     editor.inputs["first_name"].setText("")
-    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    press_save(editor)
 
     assert editor.isVisible()
     assert editor.problems["email"].isVisibleTo(editor)
@@ -47,15 +50,13 @@ def test_a_bad_email_is_named_under_its_field_and_nothing_is_saved(qtbot: Any, s
 
 def test_a_saved_edit_queues_only_the_changed_fields_and_the_profile_shows_who_changed_them(
         qtbot: Any, sign_in: Any, practice: Any) -> None:
-    session = sign_in("desk.amy")
     client = practice.known[0]
-    profile = open_profile(qtbot, session, client.id)
-    editor = open_editor(qtbot, profile)
+    profile, editor = edit_as_the_desk(qtbot, sign_in, client)
 
     editor.inputs["allergies"].setPlainText("Latex")
     editor.inputs["emergency_contact"].setText("Luis Lopez 555-010-2000")
     with qtbot.waitSignal(editor.did_save, timeout=5000):
-        editor.buttons.button(editor.buttons.StandardButton.Save).click()
+        press_save(editor)
 
     (update,) = queued_updates(client.id)  # offline: waits in the outbox for the sync
     assert sorted(update.payload["changes"]) == ["allergies", "emergency_contact"]
