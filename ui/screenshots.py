@@ -112,6 +112,7 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
     from ui.app import DeskApp
     from ui.booking import BookingDialog
     from ui.checkin import CheckInDialog
+    from ui.confirmations import ConfirmationCalls
     from ui.demo import FRONT_DESK, DemoSystem
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -167,6 +168,13 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
             written.append(save(booking, out_dir / "booking.png"))
             booking.close()
             written.append(save_duplicate_choice(window, session, visit.client_id, out_dir))
+
+            calls = ConfirmationCalls(session, parent=window, day=day)
+            fit_dialog(calls)
+            calls.show()
+            wait_for(lambda: calls.entries is not None)
+            written.append(save(calls, out_dir / "confirmation-calls.png"))
+            calls.close()
 
             check_in = CheckInDialog(session, appointment_id=visit.id, parent=window)
             fit_dialog(check_in)
