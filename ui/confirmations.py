@@ -74,7 +74,7 @@ class ConfirmationCalls(QDialog):
                                        "(your name and the time are recorded)")
         self.confirm_button.setEnabled(False)
         self.confirm_button.clicked.connect(self.confirm_chosen)
-        self.print_button = QPushButton("&Print…", self)
+        self.print_button = QPushButton("P&rint…", self)
         self.print_button.setToolTip("Print the list (initials only while privacy mode is on)")
         self.print_button.clicked.connect(self.print_list)
         self.message = QLabel("", self)
