@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.desk.forms import override_missing_form
+from medspa_desk.desk.visit_steps import take_step
 from medspa_desk.desk.visits import change_visit_status, send_to_room
 from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.documents.gating import (
@@ -64,6 +65,7 @@ from ui.qt import (
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.colors import status_label
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
+from ui.schedule.visit_menu import visit_menu
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
 INTAKE_KINDS = (ItemKind.INTAKE_MISSING, ItemKind.INTAKE_EXPIRED, ItemKind.INTAKE_CHANGED)
@@ -282,6 +284,10 @@ class CheckInDialog(FormDialog):
             visit_layout.addWidget(widget, 0, column)
         visit_layout.addWidget(self.no_show_button, 1, 0)
         visit_layout.addWidget(self.cancel_button, 1, 1, 1, 2)
+        self.other_steps_button = QPushButton("Other steps…")
+        self.other_steps_button.setToolTip("Confirm, undo an arrival or a no-show marked by mistake")
+        self.other_steps_button.clicked.connect(self.show_other_steps)
+        visit_layout.addWidget(self.other_steps_button, 1, 3)
         # Why "Arrived" is greyed out, in words on screen (a tooltip alone is found by nobody).
         self.next_step = QLabel()
         self.next_step.setAccessibleName("What to do before marking arrived")
@@ -539,6 +545,17 @@ class CheckInDialog(FormDialog):
         dialog.accepted.connect(lambda: self.change_status(AppointmentStatus.CANCELLED, reason=dialog.reason()))
         dialog.open()
         self.cancel_dialog = dialog
+
+    def show_other_steps(self) -> None:
+        """The schedule block's steps menu, under the button (refused steps greyed with the reason)."""
+        if self._data is None:
+            return
+        actor, visit = self._session.actor, self._data.appointment
+        self.steps_menu = visit_menu(
+            self, role=actor.role, visit=visit, check_in=None, cancel=self.ask_to_cancel,
+            run_step=lambda step: self._run_write(lambda store: take_step(store, actor=actor, visit_id=visit.id,
+                                                                          use_case=step.use_case), step.becomes))
+        self.steps_menu.popup(self.other_steps_button.mapToGlobal(self.other_steps_button.rect().bottomLeft()))
 
     def _run_write(self, body: Callable[[Store], Changes], status: AppointmentStatus) -> None:
         def done(_changes: object) -> None:

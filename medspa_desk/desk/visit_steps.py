@@ -45,6 +45,7 @@ _BY_USE_CASE = {step.use_case: step for step in STEPS}
 class StepChoice:
     use_case: UseCase
     label: str
+    becomes: AppointmentStatus
     why_not: str = ""  # empty when the step may be taken
 
     @property
@@ -54,7 +55,7 @@ class StepChoice:
 
 def step_choices(role: Role, status: AppointmentStatus) -> tuple[StepChoice, ...]:
     """Every step of :data:`STEPS` for a visit that is ``status``, as ``role`` sees it."""
-    return tuple(StepChoice(step.use_case, step.label, _why_not(step, role, status)) for step in STEPS)
+    return tuple(StepChoice(step.use_case, step.label, step.becomes, _why_not(step, role, status)) for step in STEPS)
 
 
 def _why_not(step: Step, role: Role, status: AppointmentStatus) -> str:

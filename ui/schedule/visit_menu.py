@@ -21,13 +21,15 @@ ENDED = frozenset({AppointmentStatus.COMPLETED, AppointmentStatus.CANCELLED, App
 
 
 def visit_menu(parent: QWidget, *, role: Role, visit: Appointment, run_step: Callable[[StepChoice], None],
-               check_in: Callable[[], None], cancel: Callable[[], None]) -> QMenu:
+               check_in: Callable[[], None] | None, cancel: Callable[[], None]) -> QMenu:
+    """The menu for ``visit``; ``check_in`` None leaves "Open / check in…" out (the check-in screen itself)."""
     menu = QMenu(parent)
     menu.setAccessibleName("Appointment actions")
     menu.setToolTipsVisible(True)
-    opened = menu.addAction("Open / check in…")
-    opened.triggered.connect(lambda _checked=False: check_in())
-    menu.addSeparator()
+    if check_in is not None:
+        opened = menu.addAction("Open / check in…")
+        opened.triggered.connect(lambda _checked=False: check_in())
+        menu.addSeparator()
     for choice in step_choices(role, visit.status):
         action = menu.addAction(choice.label)
         action.setObjectName(choice.use_case.value)

@@ -8,6 +8,7 @@ from medspa_desk.desk import visits
 from medspa_desk.records import AppointmentStatus
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from tests.ui.schedule.test_day_view import DAY, _centre_of, _view
+from tests.ui.test_checkin import _check_in
 from ui.qt import QAction, QApplication, QContextMenuEvent, QMenu, Qt
 from ui.schedule.day_view import DayScheduleView
 
@@ -71,3 +72,18 @@ def test_an_arrival_is_undone_from_the_flow_board(qtbot: QtBot, desk: Desk) -> N
     view.visit_menu.close()
 
     qtbot.waitUntil(lambda: desk.appointment(appt.id).status is AppointmentStatus.CONFIRMED)
+
+
+def test_check_in_offers_the_same_steps_and_undoes_an_arrival(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    appt = desk.book(desk.add_client(), day=DAY, hour=10)
+    desk.run(lambda store: visits.check_in(store, actor=desk.actor, visit_id=appt.id))
+    dialog = _check_in(qtbot, desk, appt.id)
+
+    dialog.other_steps_button.click()
+    qtbot.waitUntil(lambda: getattr(dialog, "steps_menu", None) is not None and dialog.steps_menu.isVisible())
+    assert "Open / check in…" not in [a.text() for a in dialog.steps_menu.actions()]
+    action(dialog.steps_menu, "undo_arrival").trigger()
+    dialog.steps_menu.close()
+
+    qtbot.waitUntil(lambda: desk.appointment(appt.id).status is AppointmentStatus.CONFIRMED)
+    qtbot.waitUntil(lambda: dialog.status_label.text() == "Now: Confirmed")
