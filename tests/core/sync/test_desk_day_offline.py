@@ -1,5 +1,6 @@
-"""The day at the desk with the network down: a client edited and a visit's status stepped back offline reach the
-other desk once the line is back, merged field by field with what the other desk changed meanwhile.
+"""The day at the desk with the network down: a client edited, a visit's status stepped back and a visit confirmed
+by phone offline reach the other desk once the line is back, merged field by field with what the other desk changed
+meanwhile.
 
 Desk A reaches the API only through the fault proxy; desk B goes straight to it.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medspa_desk.desk import clients, visits
+from medspa_desk.desk import clients, confirmations, visits
 from medspa_desk.records import AppointmentStatus, Client
 from tests.core.sync.desks import Desk, booking, new_client, next_opening, open_desk, wait_until
 from tests.resilience.conftest import live, proxy
@@ -40,19 +41,26 @@ def test_an_offline_edit_and_an_undone_arrival_reach_the_other_desk_merged_with_
         a.write(lambda store: visits.book_visit(store, actor=a.actor, visit=visit, new_client=client,
                                                 confirmed=True))
         a.write(lambda store: visits.check_in(store, actor=a.actor, visit_id=visit.id))
-        wait_until(lambda: _status_on(b, visit.id) == "arrived", timeout_s=20, what="the arrival to reach B")
+        tomorrow = booking(live, client_id=client.id, starts_at=next_opening(11, days_ahead=3))
+        a.write(lambda store: visits.book_visit(store, actor=a.actor, visit=tomorrow, confirmed=True))
+        wait_until(lambda: _status_on(b, visit.id) == "arrived" and _status_on(b, tomorrow.id) == "booked",
+                   timeout_s=20, what="the arrival and the second booking to reach B")
+        wait_until(lambda: a.read(lambda store: store.outbox_count()) == 0, timeout_s=20,
+                   what="A to hear the server kept its pushes")
 
         proxy.go_offline()
         a.write(lambda store: clients.change_client(store, actor=a.actor, client_id=client.id,
                                                     changes={"allergies": "Latex"}))
         a.write(lambda store: visits.undo_arrival(store, actor=a.actor, visit_id=visit.id))
+        a.write(lambda store: confirmations.confirm_by_phone(store, actor=a.actor, visit_id=tomorrow.id))
         b.write(lambda store: clients.change_client(store, actor=b.actor, client_id=client.id,
                                                     changes={"phone": "555-010-2000"}))
         assert _status_on(a, visit.id) == AppointmentStatus.CONFIRMED.value  # the desk works on, offline
-        assert a.read(lambda store: store.outbox_count()) == 2
+        assert a.read(lambda store: store.outbox_count()) == 3
 
         proxy.go_online()
         wait_until(lambda: _status_on(b, visit.id) == "confirmed", timeout_s=30, what="the undone arrival on B")
+        wait_until(lambda: _status_on(b, tomorrow.id) == "confirmed", timeout_s=30, what="the phone confirmation")
         wait_until(lambda: (c := _client_on(b, client)) is not None and c.allergies == "Latex", timeout_s=30,
                    what="A's offline edit on B")
         wait_until(lambda: (c := _client_on(a, client)) is not None and c.phone == "555-010-2000", timeout_s=30,
