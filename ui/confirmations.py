@@ -69,7 +69,7 @@ class ConfirmationCalls(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
         # Wide enough for a time, a name, two ways and a number, and "Botox · Dr. Maya Patel" on one line.
-        self.table.setMinimumWidth(self.fontMetrics().averageCharWidth() * 88)
+        self.table.setMinimumWidth(self.fontMetrics().averageCharWidth() * 104)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.confirm_button = QPushButton("Confirmed by &phone", self)
         self.confirm_button.setToolTip("The client said yes on the phone: mark the visit confirmed "

@@ -29,7 +29,7 @@ from ui.search import format_birth_date
 def match_line(match: DuplicateMatch) -> str:
     hit = match.client
     phone = f" · {hit.phone}" if hit.phone else ""
-    return f"{hit.display_name} · born {format_birth_date(hit.birth_date)}{phone}\nSame {' and '.join(match.why)}"
+    return f"{hit.display_name} · born {format_birth_date(hit.birth_date)}{phone}\nSame {', '.join(match.why)}"
 
 
 class DuplicateClientDialog(QDialog):
@@ -49,7 +49,7 @@ class DuplicateClientDialog(QDialog):
         self.matches.setWordWrap(True)
         self.matches.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Wide enough for a name, a birth date and a phone number on one line.
-        self.matches.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
+        self.matches.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)
         for match in asked.matches:
             item = QListWidgetItem(match_line(match), self.matches)
             item.setData(Qt.ItemDataRole.UserRole, (match.client.id, match.client.display_name))
