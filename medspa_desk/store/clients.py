@@ -25,6 +25,11 @@ EDITABLE_CLIENT_FIELDS: frozenset[str] = frozenset(Client.model_fields) - {
     "id", "version", "seq", "updated_at"}
 
 
+# One record's audit events, newest first, through the audit_by_record index (migration 0010).
+CLIENT_UPDATES_SQL = ("SELECT event FROM audit WHERE json_extract(event, '$.entity') = ? "
+                      "AND json_extract(event, '$.entity_id') = ? AND json_extract(event, '$.action') = ? "
+                      "ORDER BY position DESC LIMIT ?")
+
 # A two-letter prefix can match a tenth of the practice; ranking every match
 # costs tens of milliseconds per keystroke. bm25 ranks the first candidates
 # the index yields, enough for the desk to see the right person in the top 20
@@ -90,10 +95,8 @@ class ClientsMixin(StoreBase):
 
     def client_updates(self, client_id: UUID, *, limit: int = 20) -> list[AuditEvent]:
         """This desk's audit events changing the client's details, newest first (field names only, no values)."""
-        rows = self._rows("SELECT event FROM audit WHERE json_extract(event, '$.entity') = ? "
-                          "AND json_extract(event, '$.entity_id') = ? AND json_extract(event, '$.action') = ? "
-                          "ORDER BY position DESC LIMIT ?",
-                          (Client.entity, str(client_id), AuditAction.UPDATE.value, max(1, min(limit, 500))))
+        rows = self._rows(CLIENT_UPDATES_SQL, (Client.entity, str(client_id), AuditAction.UPDATE.value,
+                                               max(1, min(limit, 500))))
         return [AuditEvent.model_validate_json(event) for (event,) in rows]
 
     def possible_duplicates(self, client: Client, *, limit: int = 5) -> list[tuple[ClientHit, tuple[str, ...]]]:

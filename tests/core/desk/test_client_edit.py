@@ -6,6 +6,7 @@ from __future__ import annotations
 from medspa_desk.desk import clients
 from medspa_desk.records import AuditAction, Role, User
 from medspa_desk.store import InvalidChange
+from medspa_desk.store.clients import CLIENT_UPDATES_SQL
 from tests.support.desk_walk import Scene
 
 
@@ -77,3 +78,13 @@ def test_a_refused_change_saves_nothing(scene: Scene) -> None:
 
     assert scene.store.outbox_count() == before
     assert clients.client_change_history(scene.store, client_id=client.id) == ()
+
+
+def test_the_change_history_is_read_through_the_audit_index_not_a_scan_of_the_trail(scene: Scene) -> None:
+    """Every opening of a record is audited: a scan of the whole trail would grow with every view."""
+    client = scene.client()
+
+    plan = scene.store.connection.execute("EXPLAIN QUERY PLAN " + CLIENT_UPDATES_SQL,
+                                          ("client", str(client.id), "update", 20)).fetchall()
+
+    assert any("USING INDEX audit_by_record" in str(row[-1]) for row in plan), plan
