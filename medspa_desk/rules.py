@@ -62,6 +62,7 @@ class UseCase(StrEnum):
     EXPORT_CLIENT_RECORD = "export_client_record"
     PRINT_OR_SAVE_FORM = "print_or_save_form"
     SET_UP_PRACTICE = "set_up_practice"
+    BLOCK_TIME = "block_time"  # a provider's time off or break, a room's maintenance
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.PRINT_OR_SAVE_FORM: Permission(EVERYONE, who="anyone signed in"),
     U.SET_UP_PRACTICE: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
                                   doing="change the practice's set-up"),
+    # Blocked time travels as the practice's set-up: whoever pushes that may block time.
+    U.BLOCK_TIME: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
+                             doing="block time on the schedule"),
 })
 del K, U
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from medspa_desk.desk.blocked_time import refuse_blocked_time
 from medspa_desk.desk.clients import refuse_possible_duplicate
 from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.plausibility import WallTime, doubts, refuse_dst_gap
@@ -32,6 +33,7 @@ def book_visit(store: Store, *, actor: Actor, visit: Appointment, new_client: Cl
     who looks like one on file raises ``PossibleDuplicate`` unless ``not_a_duplicate``.
     """
     store.permit(actor, UseCase.BOOK_VISIT, entity=VISIT, entity_id=visit.id)
+    refuse_blocked_time(store, visit)
     if new_client is not None and not not_a_duplicate:
         refuse_possible_duplicate(store, new_client)
     _check_plausible(store, visit, asked_for=asked_for, confirmed=confirmed, now=now)
@@ -49,6 +51,7 @@ def reschedule_visit(store: Store, *, actor: Actor, visit_id: UUID, starts_at: d
     require_movable(before.status)
     moved = before.model_copy(update={"starts_at": starts_at, "ends_at": ends_at, "provider_id": provider_id,
                                       "room_id": room_id})
+    refuse_blocked_time(store, moved)
     _check_plausible(store, moved, asked_for=asked_for, confirmed=confirmed, now=now)
     return store.reschedule(visit_id, starts_at=starts_at, ends_at=ends_at, provider_id=provider_id,
                             room_id=room_id, actor=actor)

@@ -16,12 +16,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from medspa_desk.desk import charts, clients, copies, forms, practice, visits
+from medspa_desk.desk import blocked_time, charts, clients, copies, forms, practice, visits
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
 from medspa_desk.protocol import Mutation, MutationKind
 from medspa_desk.records import (
     Appointment,
     AuditAction,
+    BlockedTime,
+    BlockKind,
     Client,
     ConsentTemplate,
     IntakeForm,
@@ -184,6 +186,9 @@ SCENARIOS: dict[UseCase, Scenario] = {
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
+    UseCase.BLOCK_TIME: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(
+        location_id=s.location.id, room_id=s.room2.id, kind=BlockKind.MAINTENANCE,
+        starts_at=datetime(2099, 6, 1, 12, tzinfo=UTC), ends_at=datetime(2099, 6, 1, 13, tzinfo=UTC))),
 }
 
 

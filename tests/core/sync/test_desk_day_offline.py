@@ -7,10 +7,14 @@ Desk A reaches the API only through the fault proxy; desk B goes straight to it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from medspa_desk.desk import clients, confirmations, visits
-from medspa_desk.records import AppointmentStatus, Client
+import pytest
+
+from medspa_desk.desk import blocked_time, clients, confirmations, visits
+from medspa_desk.desk.blocked_time import TimeBlocked
+from medspa_desk.records import AppointmentStatus, BlockedTime, BlockKind, Client
 from tests.core.sync.desks import Desk, booking, new_client, next_opening, open_desk, wait_until
 from tests.resilience.conftest import live, proxy
 from tests.support.fault_proxy import FaultProxy
@@ -69,5 +73,28 @@ def test_an_offline_edit_and_an_undone_arrival_reach_the_other_desk_merged_with_
         assert _client_on(b, client).phone == "555-010-2000"
     finally:
         proxy.go_online()
+        a.close()
+        b.close()
+
+
+def test_time_a_manager_blocks_on_one_desk_is_refused_for_booking_on_the_other(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    a = open_desk(live, tmp_path / "a", who="front_desk", name="A", interval_s=120.0)
+    b = open_desk(live, tmp_path / "b", who="manager", name="B", interval_s=120.0)
+    try:
+        starts = next_opening(13)
+        lunch = BlockedTime(location_id=live.tenant.location.id, provider_id=live.tenant.provider.id,
+                            kind=BlockKind.BREAK, starts_at=starts, ends_at=starts + timedelta(hours=1))
+        b.write(lambda store: blocked_time.block_time(store, actor=b.actor, block=lunch))
+        wait_until(lambda: a.read(lambda store: store.blocked_times(
+            lunch.location_id, starts=lunch.starts_at, ends=lunch.ends_at)) != [], timeout_s=30,
+            what="the break to reach desk A")
+
+        client = new_client("Noor", "Haddad")
+        with pytest.raises(TimeBlocked, match=r"\(a break\)"):
+            a.write(lambda store: visits.book_visit(store, actor=a.actor, confirmed=True, new_client=client,
+                                                    visit=booking(live, client_id=client.id,
+                                                                  starts_at=starts + timedelta(minutes=15))))
+    finally:
         a.close()
         b.close()
