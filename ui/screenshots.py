@@ -114,6 +114,7 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
     from ui.checkin import CheckInDialog
     from ui.confirmations import ConfirmationCalls
     from ui.demo import FRONT_DESK, DemoSystem
+    from ui.schedule.block_time import BlockTimeDialog
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -175,6 +176,13 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
             wait_for(lambda: calls.entries is not None)
             written.append(save(calls, out_dir / "confirmation-calls.png"))
             calls.close()
+
+            block = BlockTimeDialog(session, parent=window, day=day)  # a manager's screen, shown as it looks
+            fit_dialog(block)
+            block.show()
+            wait_for(lambda: block.holder.count() > 0)
+            written.append(save(block, out_dir / "block-time.png"))
+            block.close()
 
             check_in = CheckInDialog(session, appointment_id=visit.id, parent=window)
             fit_dialog(check_in)

@@ -7,10 +7,12 @@ visit whose provider or room is blocked, naming who or what and when.
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+
 from medspa_desk.desk.errors import DeskRefusal
-from medspa_desk.records import Appointment, BlockedTime, BlockKind
+from medspa_desk.records import Appointment, BlockedTime, BlockKind, Location
 from medspa_desk.rules import UseCase
-from medspa_desk.scheduling import format_span
+from medspa_desk.scheduling import format_span, local_datetime
 from medspa_desk.store import Changes, Store
 from medspa_desk.store.actor import Actor
 
@@ -26,6 +28,17 @@ def block_time(store: Store, *, actor: Actor, block: BlockedTime) -> Changes:
     """Block (or, with ``deleted``, free again) a provider's or a room's time; audited and synced."""
     store.permit(actor, UseCase.BLOCK_TIME, entity=BlockedTime.entity, entity_id=block.id)
     return store.put_reference(block, actor=actor)
+
+
+def blocked_on(store: Store, *, location: Location, day: date) -> tuple[str, ...]:
+    """The day's blocked time in words, in time order: "Dana Reyes 12:00–13:00 (a break)"."""
+    zone = location.zone
+    starts = local_datetime(day, time(0), zone)
+    names = {p.id: p.display_name for p in store.providers()}
+    names.update({r.id: r.name for r in store.rooms(location.id)})
+    return tuple(f"{names.get(b.provider_id or b.room_id, 'Unknown')} "  # type: ignore[arg-type]
+                 f"{format_span(b.starts_at, b.ends_at, zone)} ({WHY[b.kind]})"
+                 for b in store.blocked_times(location.id, starts=starts, ends=starts + timedelta(days=1)))
 
 
 def refuse_blocked_time(store: Store, visit: Appointment) -> None:

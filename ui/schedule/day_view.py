@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.blocked_time import blocked_on
 from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.visits import cancel_visit, reschedule_visit
 from medspa_desk.records import Appointment, utc_now
@@ -160,6 +161,11 @@ class DayScheduleView(QWidget):
                                    " padding: 6px; }")
         self.message.hide()
         layout.addWidget(self.message)
+        self.blocked_line = QLabel()
+        self.blocked_line.setAccessibleName("Blocked time")
+        self.blocked_line.setWordWrap(True)
+        self.blocked_line.hide()
+        layout.addWidget(self.blocked_line)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.message.hide)
@@ -253,6 +259,13 @@ class DayScheduleView(QWidget):
                                                            known=known),
                 success=lambda loaded: self._show(loaded, request=request),
                 failure=self._load_failed).run()
+        QueryOp(self, body=lambda store: blocked_on(store, location=location, day=day),
+                success=lambda lines: self._show_blocked(lines, request=request), failure=self._load_failed).run()
+
+    def _show_blocked(self, lines: tuple[str, ...], *, request: int) -> None:
+        if request == self._request:
+            self.blocked_line.setText("Blocked: " + " · ".join(lines))
+            self.blocked_line.setVisible(bool(lines))
 
     def _show_day_heading(self, day: date) -> None:
         today = day == self.today()
