@@ -45,6 +45,9 @@ class BlockTimeDialog(FormDialog):
         self.setAccessibleName("Block time")
         self.holder = QComboBox(self)
         self.holder.setAccessibleName("Provider or room")
+        # The choices arrive after the dialog is shown: wide enough for "Dr. Maya Patel (provider)" from the start.
+        self.holder.setMinimumContentsLength(30)
+        self.holder.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.why = QComboBox(self)
         self.why.setAccessibleName("Why")
         for kind in BlockKind:
