@@ -12,12 +12,11 @@ from datetime import date, time, timedelta
 from medspa_desk.desk.errors import DeskRefusal
 from medspa_desk.records import Appointment, BlockedTime, BlockKind, Location
 from medspa_desk.rules import UseCase
-from medspa_desk.scheduling import format_span, local_datetime
+from medspa_desk.scheduling import BLOCK_REASONS, blocking, format_span, local_datetime
 from medspa_desk.store import Changes, Store
 from medspa_desk.store.actor import Actor
 
-WHY: dict[BlockKind, str] = {BlockKind.TIME_OFF: "time off", BlockKind.BREAK: "a break",
-                             BlockKind.MAINTENANCE: "maintenance"}
+WHY: dict[BlockKind, str] = BLOCK_REASONS
 
 
 class TimeBlocked(DeskRefusal):
@@ -42,15 +41,15 @@ def blocked_on(store: Store, *, location: Location, day: date) -> tuple[str, ...
 
 
 def refuse_blocked_time(store: Store, visit: Appointment) -> None:
-    """Raise ``TimeBlocked`` when the visit's provider or room is blocked during it."""
-    for block in store.blocked_times(visit.location_id, starts=visit.starts_at, ends=visit.ends_at):
-        if block.provider_id is not None and block.provider_id == visit.provider_id:
-            who = next((p.display_name for p in store.providers() if p.id == block.provider_id), "The provider")
-        elif block.room_id is not None and block.room_id == visit.room_id:
-            who = next((r.name for r in store.rooms(visit.location_id) if r.id == block.room_id), "The room")
-        else:
-            continue
-        zone = next(loc.zone for loc in store.locations() if loc.id == visit.location_id)
-        raise TimeBlocked(f"{who} is blocked {format_span(block.starts_at, block.ends_at, zone)} "
-                          f"on {block.starts_at.astimezone(zone):%A %B} {block.starts_at.astimezone(zone).day} "
-                          f"({WHY[block.kind]}). Choose another time, provider or room.")
+    """Raise ``TimeBlocked`` when the visit's provider or room is blocked during it (``scheduling.blocking``)."""
+    block = blocking(visit, store.blocked_times(visit.location_id, starts=visit.starts_at, ends=visit.ends_at))
+    if block is None:
+        return
+    if block.provider_id is not None:
+        who = next((p.display_name for p in store.providers() if p.id == block.provider_id), "The provider")
+    else:
+        who = next((r.name for r in store.rooms(visit.location_id) if r.id == block.room_id), "The room")
+    zone = next(loc.zone for loc in store.locations() if loc.id == visit.location_id)
+    raise TimeBlocked(f"{who} is blocked {format_span(block.starts_at, block.ends_at, zone)} "
+                      f"on {block.starts_at.astimezone(zone):%A %B} {block.starts_at.astimezone(zone).day} "
+                      f"({WHY[block.kind]}). Choose another time, provider or room.")

@@ -98,3 +98,32 @@ def test_time_a_manager_blocks_on_one_desk_is_refused_for_booking_on_the_other(
     finally:
         a.close()
         b.close()
+
+
+def test_a_booking_made_offline_into_time_blocked_meanwhile_goes_to_the_inbox_with_the_reason(
+        live: LiveApi, proxy: FaultProxy, tmp_path: Path, secret_service: None) -> None:
+    a = open_desk(live, tmp_path / "a", who="front_desk", name="A", server_url=proxy.url, interval_s=120.0)
+    b = open_desk(live, tmp_path / "b", who="manager", name="B", interval_s=120.0)
+    try:
+        wait_until(lambda: a.engine.status.last_success_at is not None, timeout_s=20, what="A's first sync")
+        proxy.go_offline()
+        starts = next_opening(15)
+        client = new_client("Noor", "Haddad")
+        visit = booking(live, client_id=client.id, starts_at=starts)
+        a.write(lambda store: visits.book_visit(store, actor=a.actor, visit=visit, new_client=client,
+                                                confirmed=True))  # A has not heard of any block
+        upkeep = BlockedTime(location_id=live.tenant.location.id, room_id=live.tenant.room.id,
+                             kind=BlockKind.MAINTENANCE, starts_at=starts - timedelta(minutes=30),
+                             ends_at=starts + timedelta(hours=1))
+        b.write(lambda store: blocked_time.block_time(store, actor=b.actor, block=upkeep))
+        wait_until(lambda: b.read(lambda store: store.outbox_count()) == 0, timeout_s=20, what="B's block pushed")
+
+        proxy.go_online()
+        wait_until(lambda: a.read(lambda store: store.conflicts()) != [], timeout_s=30,
+                   what="A's refused booking in its inbox")
+        (refused,) = a.read(lambda store: store.conflicts())
+        assert refused.entity_id == visit.id and "(maintenance)" in refused.reason
+    finally:
+        proxy.go_online()
+        a.close()
+        b.close()
