@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Any, ClassVar, Self
@@ -175,6 +175,40 @@ class User(Record):
     role: Role
     provider_id: UUID | None = None
     active: bool = True
+
+
+class BlockKind(StrEnum):
+    TIME_OFF = "time_off"
+    BREAK = "break"
+    MAINTENANCE = "maintenance"
+
+
+class BlockedTime(Record):
+    """A provider away (time off, a break) or a room out of use (maintenance) from ``starts_at`` to ``ends_at``.
+
+    Nothing may be booked with that provider or in that room meanwhile. ``note`` is for staff (never a
+    client's name); the reason given to a person refused is the kind.
+    """
+
+    entity: ClassVar[str] = "blocked_time"
+    location_id: UUID
+    provider_id: UUID | None = None
+    room_id: UUID | None = None
+    kind: BlockKind
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    note: Annotated[str, Field(max_length=200)] = ""
+    deleted: bool = False
+
+    @model_validator(mode="after")
+    def _one_holder_and_a_real_span(self) -> Self:
+        if (self.provider_id is None) == (self.room_id is None):
+            raise ValueError("blocked time is for one provider or one room")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("blocked time must end after it starts")
+        if self.ends_at - self.starts_at > timedelta(days=62):
+            raise ValueError("block at most two months at a time")
+        return self
 
 
 class OpeningHours(BaseModel):
@@ -740,5 +774,5 @@ class Conflict(BaseModel):
 SYNCED_RECORDS: dict[str, type[Record]] = {
     cls.entity: cls
     for cls in (User, Location, Provider, Shift, Room, Service, Client, Appointment, IntakeForm,
-                ConsentTemplate, SignedConsent, Product, TreatmentRecord)
+                ConsentTemplate, SignedConsent, Product, TreatmentRecord, BlockedTime)
 }

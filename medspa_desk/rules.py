@@ -49,6 +49,8 @@ class UseCase(StrEnum):
     COMPLETE_VISIT = "complete_visit"
     MARK_NO_SHOW = "mark_no_show"
     PUT_BACK_ON_THE_BOOKS = "put_back_on_the_books"  # a no-show who turns up, an unconfirmed visit
+    UNDO_ARRIVAL = "undo_arrival"  # checked in by mistake: back to confirmed
+    UNDO_NO_SHOW = "undo_no_show"  # marked a no-show by mistake: back on the books
     SUBMIT_INTAKE = "submit_intake"
     SIGN_CONSENT = "sign_consent"
     OVERRIDE_MISSING_FORM = "override_missing_form"
@@ -61,6 +63,7 @@ class UseCase(StrEnum):
     PRINT_OR_SAVE_FORM = "print_or_save_form"
     SET_UP_PRACTICE = "set_up_practice"
     MAKE_COMPLIANCE_BINDER = "make_compliance_binder"
+    BLOCK_TIME = "block_time"  # a provider's time off or break, a room's maintenance
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.COMPLETE_VISIT: Permission(CLINICAL_STAFF, _VISIT),
     U.MARK_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT, doing="mark a visit as a no-show"),
     U.PUT_BACK_ON_THE_BOOKS: Permission(CLINICAL_STAFF, _VISIT, doing="put a visit back on the books"),
+    U.UNDO_ARRIVAL: Permission(CLINICAL_STAFF, _VISIT, doing="undo a client's arrival"),
+    U.UNDO_NO_SHOW: Permission(CLINICAL_STAFF, _VISIT, doing="undo a no-show"),
     U.SUBMIT_INTAKE: Permission(CLINICAL_STAFF, frozenset({K.INTAKE_SUBMIT}), doing="take a health questionnaire"),
     U.SIGN_CONSENT: Permission(CLINICAL_STAFF, frozenset({K.CONSENT_SIGN}), doing="take a consent signature"),
     # A provider takes clinical responsibility for treating without a current form.
@@ -111,6 +116,9 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
                                   doing="change the practice's set-up"),
     U.MAKE_COMPLIANCE_BINDER: Permission(MANAGERS, who="a manager or an admin",
                                          doing="make the compliance binder"),
+    # Blocked time travels as the practice's set-up: whoever pushes that may block time.
+    U.BLOCK_TIME: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
+                             doing="block time on the schedule"),
 })
 del K, U
 
@@ -195,7 +203,8 @@ MOVABLE: frozenset[AppointmentStatus] = frozenset({S.BOOKED, S.CONFIRMED, S.ARRI
 del S
 
 
-def _words(status: AppointmentStatus) -> str:
+def status_words(status: AppointmentStatus) -> str:
+    """A status as a sentence says it: ``no_show`` → "no show"."""
     return status.value.replace("_", " ")
 
 
@@ -205,7 +214,7 @@ def may_follow(before: AppointmentStatus, after: AppointmentStatus) -> bool:
 
 def require_transition(before: AppointmentStatus, after: AppointmentStatus) -> None:
     if not may_follow(before, after):
-        raise InvalidTransition(f"A visit that is {_words(before)} cannot become {_words(after)}.")
+        raise InvalidTransition(f"A visit that is {status_words(before)} cannot become {status_words(after)}.")
 
 
 def may_move(status: AppointmentStatus) -> bool:
@@ -214,4 +223,4 @@ def may_move(status: AppointmentStatus) -> bool:
 
 def require_movable(status: AppointmentStatus) -> None:
     if not may_move(status):
-        raise InvalidTransition(f"A visit that is {_words(status)} cannot be moved; book a new one.")
+        raise InvalidTransition(f"A visit that is {status_words(status)} cannot be moved; book a new one.")

@@ -25,7 +25,7 @@ from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from medspa_desk.records import Appointment, Location, Room, Service, Shift
+from medspa_desk.records import Appointment, BlockedTime, BlockKind, Location, Room, Service, Shift
 from medspa_desk.time_words import time_of_day, time_span
 
 WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -127,6 +127,22 @@ class Clash:
     kind: Literal["provider", "room"]
     other: Appointment
     message: str
+
+
+BLOCK_REASONS: dict[BlockKind, str] = {BlockKind.TIME_OFF: "time off", BlockKind.BREAK: "a break",
+                                       BlockKind.MAINTENANCE: "maintenance"}
+
+
+def blocking(visit: Appointment, blocks: Iterable[BlockedTime]) -> BlockedTime | None:
+    """The first block (earliest) holding the visit's provider or room while it runs, if any.
+
+    The desk refuses such a booking before saving it; the server refuses one pushed by a desk that had
+    not yet heard of the block. Both ask this function.
+    """
+    found = [b for b in blocks if not b.deleted and b.starts_at < visit.ends_at and visit.starts_at < b.ends_at
+             and ((b.provider_id is not None and b.provider_id == visit.provider_id)
+                  or (b.room_id is not None and b.room_id == visit.room_id))]
+    return min(found, key=lambda b: b.starts_at, default=None)
 
 
 def clashes(candidate: Appointment, others: Iterable[Appointment], *, zone: ZoneInfo,

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
+from medspa_desk.desk.clients import PossibleDuplicate
 from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.plausibility import WallTime
 from medspa_desk.desk.visits import book_visit
@@ -42,6 +43,7 @@ from medspa_desk.scheduling import (
 from medspa_desk.session import DeskSession
 from medspa_desk.store import Changes, ClientHit, Store
 from ui.dates import date_hint, example_date, parse_birth_date
+from ui.duplicate_choice import DuplicateClientDialog
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
     QComboBox,
@@ -171,6 +173,7 @@ class BookingDialog(FormDialog):
         self._saving = False
         self._doubted: tuple[object, ...] | None = None  # the booking the person was asked to confirm
         self._chosen = False  # the person has picked a service, time, provider or room (ui/booking._chose)
+        self._told_new: tuple[str, ...] | None = None  # the new client the person said is not on file
         start = (starts_at or utc_now()).astimezone(self._zone)
         self._build(start)
         if client_id is not None:
@@ -570,15 +573,40 @@ class BookingDialog(FormDialog):
             return
         actor, wall = self._session.actor, self.wall_time()
         confirmed = self._doubted is not None and self._doubted == self._booking_key()
+        not_a_duplicate = new_client is not None and self._told_new == self._new_client_key()
 
         def body(store: Store) -> Changes:
             return book_visit(store, actor=actor, visit=candidate, new_client=new_client, asked_for=wall,
-                              confirmed=confirmed)
+                              confirmed=confirmed, not_a_duplicate=not_a_duplicate)
 
         self._saving = True
         self.save_button.setEnabled(False)
         CollectionOp(self, body=body, success=lambda _changes: self._saved(candidate),
                      failure=self._save_failed).run()
+
+    def _new_client_key(self) -> tuple[str, ...]:
+        form = self.new_client
+        return tuple(w.text().strip().casefold() for w in (form.first_name, form.last_name, form.birth_date,
+                                                             form.phone, form.email))
+
+    def _ask_about_duplicate(self, asked: PossibleDuplicate) -> None:
+        """Nothing was saved: show the clients on file first; use one, or book with the new client anyway."""
+        self._problem(str(asked))
+        choice = DuplicateClientDialog(self, asked=asked)
+        choice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        choice.use_client.connect(self._use_client_on_file)
+        choice.add_as_new.connect(self._add_as_new_client)
+        choice.open()
+        self.duplicate_choice = choice
+
+    def _use_client_on_file(self, client_id: UUID, name: str) -> None:
+        self._clear_problem()
+        self._client_id = client_id
+        self._show_chosen_client(name)
+
+    def _add_as_new_client(self) -> None:
+        self._told_new = self._new_client_key()
+        self.save()
 
     def _saved(self, appointment: Appointment) -> None:
         self._saving = False
@@ -588,6 +616,9 @@ class BookingDialog(FormDialog):
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False
         self.save_button.setEnabled(True)
+        if isinstance(exc, PossibleDuplicate):
+            self._ask_about_duplicate(exc)
+            return
         if isinstance(exc, NeedsConfirmation):
             # Nothing was saved: the same booking, pressed again, goes ahead.
             self._doubted = self._booking_key()

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.desk.forms import override_missing_form
+from medspa_desk.desk.visit_steps import take_step
 from medspa_desk.desk.visits import change_visit_status, send_to_room
 from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.documents.gating import (
@@ -64,6 +65,7 @@ from ui.safety import BLOCK_STYLE, STYLES, blocks_today, by_severity, finding_li
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.colors import status_label
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
+from ui.schedule.visit_menu import visit_menu
 from ui.screen_fit import scrolling_body, size_for_screen
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
@@ -216,6 +218,11 @@ class CheckInDialog(FormDialog):
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Visit status")
         layout.addWidget(self.status_label)
+        self.booking_notes = QLabel()
+        self.booking_notes.setAccessibleName("Booking notes")
+        self.booking_notes.setWordWrap(True)
+        self.booking_notes.hide()
+        layout.addWidget(self.booking_notes)
 
         identity = QGroupBox("1. Confirm who this is")
         row = QHBoxLayout(identity)
@@ -282,6 +289,10 @@ class CheckInDialog(FormDialog):
             visit_layout.addWidget(widget, 0, column)
         visit_layout.addWidget(self.no_show_button, 1, 0)
         visit_layout.addWidget(self.cancel_button, 1, 1, 1, 2)
+        self.other_steps_button = QPushButton("Other steps…")
+        self.other_steps_button.setToolTip("Confirm, undo an arrival or a no-show marked by mistake")
+        self.other_steps_button.clicked.connect(self.show_other_steps)
+        visit_layout.addWidget(self.other_steps_button, 1, 3)
         # Why "Arrived" is greyed out, in words on screen (a tooltip alone is found by nobody).
         self.next_step = QLabel()
         self.next_step.setAccessibleName("What to do before marking arrived")
@@ -338,6 +349,8 @@ class CheckInDialog(FormDialog):
             self.heading.setText(self.heading.text() + f"<br><span style='color:#a4161a'><b>Alert:</b> "
                                  f"{escape(data.client.alerts)}</span>")
         self.status_label.setText(f"Now: {status_label(appt.status)}")
+        self.booking_notes.setText(f"Booking notes: {appt.notes.strip()}")
+        self.booking_notes.setVisible(bool(appt.notes.strip()))
         self.room_choice.clear()
         for room in rooms_for(data.service, location=self._location, rooms=data.rooms) or data.rooms:
             add_choice(self.room_choice, room.name, room.id)
@@ -544,6 +557,17 @@ class CheckInDialog(FormDialog):
         dialog.accepted.connect(lambda: self.change_status(AppointmentStatus.CANCELLED, reason=dialog.reason()))
         dialog.open()
         self.cancel_dialog = dialog
+
+    def show_other_steps(self) -> None:
+        """The schedule block's steps menu, under the button (refused steps greyed with the reason)."""
+        if self._data is None:
+            return
+        actor, visit = self._session.actor, self._data.appointment
+        self.steps_menu = visit_menu(
+            self, role=actor.role, visit=visit, check_in=None, cancel=self.ask_to_cancel,
+            run_step=lambda step: self._run_write(lambda store: take_step(store, actor=actor, visit_id=visit.id,
+                                                                          use_case=step.use_case), step.becomes))
+        self.steps_menu.popup(self.other_steps_button.mapToGlobal(self.other_steps_button.rect().bottomLeft()))
 
     def _run_write(self, body: Callable[[Store], Changes], status: AppointmentStatus) -> None:
         def done(_changes: object) -> None:

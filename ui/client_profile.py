@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from medspa_desk.desk.clients import export_client_record
+from medspa_desk.desk.clients import ClientChangeNote, client_change_history, export_client_record
 from medspa_desk.documents.validity import consent_expires_on
 from medspa_desk.records import (
     Appointment,
@@ -26,8 +26,10 @@ from medspa_desk.records import (
     TreatmentRecord,
 )
 from medspa_desk.rules import UseCase, may
+from medspa_desk.scheduling import format_time
 from medspa_desk.store import Actor, Changes, Store
 from medspa_desk.time_words import time_of_day
+from ui.client_edit import ClientEditDialog
 from ui.events import bus
 from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
@@ -69,6 +71,7 @@ class ProfileData:
     names: dict[UUID, str] = field(default_factory=dict)  # services, providers, rooms
     # How long each consent stays good, as check-in counts it: the shortest any service asks for.
     valid_days: dict[str, int] = field(default_factory=dict)
+    changes: tuple[ClientChangeNote, ...] = ()  # who changed which details, newest first
 
 
 def load_profile(store: Store, client_id: UUID, *, actor: Actor, location_id: UUID | None) -> ProfileData:
@@ -90,7 +93,8 @@ def load_profile(store: Store, client_id: UUID, *, actor: Actor, location_id: UU
     latest = max(intakes, key=lambda i: i.submitted_at, default=None)
     return ProfileData(client=client, appointments=appointments, consents=consents,
                        intake_submitted_at=latest.submitted_at if latest else None,
-                       intake_id=latest.id if latest else None, names=names, valid_days=valid_days)
+                       intake_id=latest.id if latest else None, names=names, valid_days=valid_days,
+                       changes=client_change_history(store, client_id=client_id))
 
 
 class ClientProfile(QWidget):
@@ -131,6 +135,12 @@ class ClientProfile(QWidget):
                                       "read and an electronic copy (HL7 FHIR); recorded in the audit trail")
         self.export_button.clicked.connect(self.export_record)
         self.export_button.setVisible(may(self.role, UseCase.EXPORT_CLIENT_RECORD))
+        self.edit_button = QPushButton("&Edit…", self)
+        self.edit_button.setToolTip("Change this client's details, allergies, alerts, emergency contact or "
+                                    "desk notes; works offline and syncs after")
+        self.edit_button.clicked.connect(self.edit_client)
+        self.edit_button.setVisible(may(self.role, UseCase.CHANGE_CLIENT))
+        self.edit_button.setEnabled(False)  # until the record is open
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.appointments, "&Appointments")
         self.tabs.addTab(forms_page, "&Intake && consent")
@@ -148,6 +158,7 @@ class ClientProfile(QWidget):
         layout = QVBoxLayout(self)
         heading_row = QHBoxLayout()
         heading_row.addWidget(self.heading, 1)
+        heading_row.addWidget(self.edit_button)
         heading_row.addWidget(self.export_button)
         layout.addLayout(heading_row)
         layout.addWidget(self.alerts)
@@ -188,6 +199,8 @@ class ClientProfile(QWidget):
         self.alerts.setText(warnings)
         self.alerts.setVisible(bool(warnings))
         self._fill_details(client)
+        self._fill_change_history(data.changes)
+        self.edit_button.setEnabled(True)
         self._fill_appointments(data)
         self._fill_forms(data)
         self.did_load.emit()
@@ -210,6 +223,22 @@ class ClientProfile(QWidget):
             shown.setWordWrap(True)
             shown.setAccessibleName(label)
             self.details_form.addRow(label, shown)
+
+    def _fill_change_history(self, changes: tuple[ClientChangeNote, ...]) -> None:
+        """Who changed which details and when (this desk's audit trail; field names, never values)."""
+        lines = [f"{format_birth_date(note.at.astimezone(self.zone).date())} {format_time(note.at, self.zone)}, "
+                 f"{note.by}: {', '.join(note.fields)}" for note in changes]
+        shown = QLabel("\n".join(lines) or "No changes made on this desk.", self.details)
+        shown.setWordWrap(True)
+        shown.setAccessibleName("Changes")
+        self.details_form.addRow("Changes", shown)
+
+    def edit_client(self) -> None:
+        """The edit form; the profile redraws from the ``Changes`` the save sends out."""
+        if self.data is None:
+            return
+        self.editor = ClientEditDialog(self, session=self.session, client=self.data.client)
+        self.editor.open()
 
     def _fill_appointments(self, data: ProfileData) -> None:
         self.appointments.clear()

@@ -13,8 +13,11 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.records import utc_now
+from medspa_desk.rules import UseCase, may
 from medspa_desk.session import NotReady, changes_waiting_notice
 from ui.client_profile import ClientProfile
+from ui.confirmations import ConfirmationCalls
 from ui.conflicts import ConflictInbox
 from ui.events import bus, post_to_gui_thread
 from ui.forms import open_day_sheet, template_manager_action
@@ -37,6 +40,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.schedule.block_time import BlockTimeDialog
 from ui.screen_fit import size_for_screen
 from ui.search import ClientSearch
 from ui.status_bar import DeskStatusBar, FirstSyncPage
@@ -122,14 +126,21 @@ class MainWindow(QMainWindow):
         self.sign_out_action = self._action("Sign &out", None, self.sign_out)
         self.day_sheet_action = self._action("&Print day sheet…", "Ctrl+P", self.open_day_sheet,
                                              tip="The day's appointments to print (initials in privacy mode)")
+        self.calls_action = self._action("Confirmation &calls…", "Ctrl+Shift+C", self.open_confirmation_calls,
+                                         tip="Tomorrow's visits not yet confirmed, and how to reach each client")
+        self.calls_action.setVisible(may(self.session.actor.role, UseCase.CONFIRM_VISIT))
+        self.block_action = self._action("&Block time…", None, self.open_block_time,
+                                         tip="A provider's time off or break, a room's maintenance: "
+                                             "nothing can be booked then")
+        self.block_action.setVisible(may(self.session.actor.role, UseCase.BLOCK_TIME))
         self.sync_action = self._action("&Sync now", "F5", self.sync_now)
         self.sync_action.setEnabled(self.session.sync is not None)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
 
         menus = self.menuBar()
         desk = menus.addMenu("&Desk")
-        for action in (self.day_sheet_action, self.lock_action, self.sign_out_action, self.sync_action,
-                       self.quit_action):
+        for action in (self.day_sheet_action, self.calls_action, self.block_action, self.lock_action,
+                       self.sign_out_action, self.sync_action, self.quit_action):
             desk.addAction(action)
         self.template_action = template_manager_action(self, self.session)  # managers and admins only
         if self.template_action is not None:
@@ -156,7 +167,7 @@ class MainWindow(QMainWindow):
         """Actions that open client data: off while the desk is locked."""
         optional = (self.template_action,) if self.template_action is not None else ()
         return (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action,
-                self.lot_recall_action, self.day_sheet_action, *optional)
+                self.lot_recall_action, self.day_sheet_action, self.calls_action, *optional)
 
     def _show_menus(self, on: bool) -> None:
         """Menus, toolbar and every shortcut of the window: off while locked (the lock view unlocks)."""
@@ -353,6 +364,17 @@ class MainWindow(QMainWindow):
             set_privacy(on)
         for profile in self.client_profiles():
             self._title_client_tab(profile)
+
+    def open_confirmation_calls(self) -> None:
+        self.confirmation_calls = ConfirmationCalls(self.session, parent=self)
+        self.confirmation_calls.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.confirmation_calls.open()
+
+    def open_block_time(self) -> None:
+        day = getattr(self.schedule, "day", None) or utc_now().astimezone(self.session.location.zone).date()
+        self.block_dialog = BlockTimeDialog(self.session, parent=self, day=day)
+        self.block_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.block_dialog.open()
 
     def open_day_sheet(self) -> None:
         day = getattr(self.schedule, "day", None)

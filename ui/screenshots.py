@@ -87,12 +87,34 @@ def busiest_coming_day(session: Any) -> date:
     return today
 
 
+def save_duplicate_choice(window: QWidget, session: Any, client_id: Any, out_dir: Path) -> Path:
+    """The question asked when a "new" client is already on file: this visit's client typed in again."""
+    from medspa_desk.desk.clients import DuplicateMatch, PossibleDuplicate
+    from medspa_desk.records import new_id
+    from ui.duplicate_choice import DuplicateClientDialog
+    from ui.operations import db_worker
+
+    def matches(store: Any) -> tuple[DuplicateMatch, ...]:
+        twin = store.client(client_id, actor=session.actor).model_copy(update={"id": new_id()})
+        return tuple(DuplicateMatch(client=hit, why=why) for hit, why in store.possible_duplicates(twin))
+
+    choice = DuplicateClientDialog(window, asked=PossibleDuplicate(db_worker().run_sync(matches)))
+    fit_dialog(choice)
+    choice.show()
+    wait_for(lambda: False, timeout_s=0.3)
+    shot = save(choice, out_dir / "duplicate-client.png")
+    choice.close()
+    return shot
+
+
 def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
     """Every screen to ``out_dir``; ``scale`` sizes the demo practice (None: the demo's own)."""
     from ui.app import DeskApp
     from ui.booking import BookingDialog
     from ui.checkin import CheckInDialog
+    from ui.confirmations import ConfirmationCalls
     from ui.demo import FRONT_DESK, DemoSystem
+    from ui.schedule.block_time import BlockTimeDialog
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -132,6 +154,11 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
             wait_for(lambda: profile is not None and profile.data is not None)
             profile.tabs.setCurrentIndex(1)
             written.append(save(window, out_dir / "client-profile.png"))
+            profile.edit_client()
+            fit_dialog(profile.editor)
+            wait_for(lambda: False, timeout_s=0.5)
+            written.append(save(profile.editor, out_dir / "client-edit.png"))
+            profile.editor.reject()
             window.desk.setCurrentIndex(0)
 
             booking = BookingDialog(session, window, starts_at=visit.starts_at + timedelta(hours=2),
@@ -141,6 +168,21 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
             wait_for(lambda: False, timeout_s=1.0)
             written.append(save(booking, out_dir / "booking.png"))
             booking.close()
+            written.append(save_duplicate_choice(window, session, visit.client_id, out_dir))
+
+            calls = ConfirmationCalls(session, parent=window, day=day)
+            fit_dialog(calls)
+            calls.show()
+            wait_for(lambda: calls.entries is not None)
+            written.append(save(calls, out_dir / "confirmation-calls.png"))
+            calls.close()
+
+            block = BlockTimeDialog(session, parent=window, day=day)  # a manager's screen, shown as it looks
+            fit_dialog(block)
+            block.show()
+            wait_for(lambda: block.holder.count() > 0)
+            written.append(save(block, out_dir / "block-time.png"))
+            block.close()
 
             check_in = CheckInDialog(session, appointment_id=visit.id, parent=window)
             fit_dialog(check_in)

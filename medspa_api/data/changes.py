@@ -20,7 +20,7 @@ from medspa_api.db import tables as t
 from medspa_api.db.dialect import for_update
 from medspa_desk.records import Record, utc_now
 
-LOCATION_SCOPED = frozenset({"appointment", "room", "shift"})
+LOCATION_SCOPED = frozenset({"appointment", "room", "shift", "blocked_time"})
 
 
 _INSERT_RECORD = t.records.insert()

@@ -12,6 +12,7 @@ slot); its booking is kept in ``conflicts`` for the inbox, never dropped.
 from __future__ import annotations
 
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -24,14 +25,16 @@ from medspa_desk.protocol import DoubleBooking, VisitCancel, VisitMove, VisitSta
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
+    BlockedTime,
     ConflictKind,
     InvalidTransition,
     utc_now,
 )
 from medspa_desk.rules import require_movable, require_transition
-from medspa_desk.scheduling import blocked_interval
+from medspa_desk.scheduling import BLOCK_REASONS, blocked_interval, blocking, format_span
 
 SLOT_TAKEN = "slot_taken"
+TIME_BLOCKED = "time_blocked"
 
 
 def _holder(ctx: PushContext, appt: Appointment) -> UUID | None:
@@ -83,6 +86,26 @@ def _store(ctx: PushContext, appt: Appointment, *, is_new: bool) -> Appointment:
     return ctx.log.save(appt, mutation_id=ctx.mutation.id, is_new=is_new)
 
 
+def _refuse_blocked_time(ctx: PushContext, appt: Appointment) -> None:
+    """A booking or a move into time a manager blocked, pushed by a desk that had not yet heard of the block.
+
+    The desk's own check (``scheduling.blocking``) stopped it everywhere the block had synced; this is the
+    same rule on the server, so a desk offline at the time still gets the refusal, in its inbox.
+    """
+    r = t.records.c
+    rows = ctx.conn.execute(sa.select(r.data).where(
+        r.tenant_id == ctx.tenant_id, r.entity == BlockedTime.entity, r.location_id == appt.location_id)).scalars()
+    block = blocking(appt, (BlockedTime.model_validate_json(data) for data in rows))
+    if block is None:
+        return
+    location = ctx.log.get(appt.location_id, entity="location") or {}
+    zone = ZoneInfo(location.get("time_zone") or "UTC")
+    holder = "provider" if block.provider_id is not None else "room"
+    raise Rejected(TIME_BLOCKED, f"The {holder} is blocked {format_span(block.starts_at, block.ends_at, zone)} on "
+                                 f"{block.starts_at.astimezone(zone):%A %B} {block.starts_at.astimezone(zone).day} "
+                                 f"({BLOCK_REASONS[block.kind]}). Book another time, provider or room.")
+
+
 def book(ctx: PushContext) -> Appointment:
     appt = parse(Appointment, {**ctx.mutation.payload, "id": str(ctx.mutation.entity_id)})
     if ctx.log.get(appt.id) is not None:
@@ -95,6 +118,7 @@ def book(ctx: PushContext) -> Appointment:
                        "client again from the conflict inbox, then book the appointment.")
     # Who booked is who pushed: the payload's booked_by is the desk's claim, not evidence.
     appt = appt.model_copy(update={"version": 1, "booked_by": ctx.caller.user_id, "updated_at": utc_now()})
+    _refuse_blocked_time(ctx, appt)
     return _store(ctx, appt, is_new=True)
 
 
@@ -112,6 +136,7 @@ def reschedule(ctx: PushContext) -> Appointment:
         "provider_id": str(move.provider_id or current.provider_id),
         "room_id": str(move.room_id) if move.room_id else None,
         "version": current.version + 1, "updated_at": utc_now().isoformat()})
+    _refuse_blocked_time(ctx, moved)
     return _store(ctx, moved, is_new=False)
 
 

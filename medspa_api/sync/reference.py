@@ -1,4 +1,4 @@
-"""Reference data (locations, providers, shifts, rooms, services, products): managers and admins."""
+"""Reference data (locations, providers, shifts, rooms, services, products, blocked time): managers and admins."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from medspa_api.sync.context import PushContext, parse
 from medspa_api.sync.outcomes import Rejected
 from medspa_desk.records import SYNCED_RECORDS, Record, utc_now
 
-REFERENCE_ENTITIES = frozenset({"location", "provider", "shift", "room", "service", "product"})
+REFERENCE_ENTITIES = frozenset({"location", "provider", "shift", "room", "service", "product", "blocked_time"})
 
 
 def upsert(ctx: PushContext) -> Record:

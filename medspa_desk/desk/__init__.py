@@ -5,7 +5,7 @@ Each use case takes the acting person, checks the clinic's table
 its audit event, and returns the ``Changes`` the open views redraw. Views call
 one use case per action and hold no rule of their own.
 
-- ``visits``: book, reschedule, cancel, confirm, check in, send to a room,
+- ``visits``: book, reschedule, cancel, confirm, check in, send to a room, undo an arrival or a no-show,
   complete, mark no-show (``plausibility`` holds the booking's sanity checks).
 - ``clients``: add, change, export a client's record.
 - ``charts``: save, sign, add an addendum.

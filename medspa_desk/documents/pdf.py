@@ -193,6 +193,7 @@ class DaySheetRow:
     room_name: str
     status: str
     flags: str = ""
+    notes: str = ""  # the booking's notes (left off a privacy print: they may name the client)
 
 
 def day_sheet_rows(appointments: Sequence[Appointment], *, clients: Mapping[UUID, Client],
@@ -204,7 +205,7 @@ def day_sheet_rows(appointments: Sequence[Appointment], *, clients: Mapping[UUID
                         service_name=services[a.service_id].name if a.service_id in services else "",
                         provider_name=providers[a.provider_id].display_name if a.provider_id in providers else "",
                         room_name=rooms[a.room_id].name if a.room_id in rooms else "",
-                        status=a.status.value.replace("_", " "), flags=flags.get(a.id, ""))
+                        status=a.status.value.replace("_", " "), flags=flags.get(a.id, ""), notes=a.notes)
             for a in sorted(appointments, key=lambda a: a.starts_at) if a.holds_slot]
 
 
@@ -218,8 +219,9 @@ def day_sheet_pdf(*, practice_name: str, location: Location, day: date, rows: Se
     for row in rows:
         who = row.client.initials if initials_only else f"{row.client.full_name}\n{row.client.phone}".strip()
         when = time_span(row.starts_at.astimezone(zone), row.ends_at.astimezone(zone))
+        what = row.service_name if initials_only or not row.notes else f"{row.service_name}\nNote: {row.notes}"
         body.append([Paragraph(text(v), s.cell) for v in
-                     (when, who, row.service_name, row.provider_name, row.room_name, row.status, row.flags)])
+                     (when, who, what, row.provider_name, row.room_name, row.status, row.flags)])
     bold = fonts().bold
     table = Table([[Paragraph(f"<font name='{bold}'>{h}</font>", s.cell) for h in header], *body],
                   colWidths=[1.2 * inch, 1.5 * inch, 1.2 * inch, 1.1 * inch, 0.85 * inch, 0.85 * inch, None],  # flags widest

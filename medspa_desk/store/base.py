@@ -271,6 +271,12 @@ class StoreBase:
                        detail=use_case.value, outcome="refused")
         raise NotPermitted(refusal(actor.role, use_case))
 
+    def note_refused_step(self, actor: Actor, *, entity: str, entity_id: UUID, detail: str) -> None:
+        """Audit a step the clinic's table refused (a reason code, never a value); commits on its own."""
+        with self._write():
+            self._note(actor, AuditAction.UPDATE, entity=entity, entity_id=entity_id, detail=detail,
+                       outcome="refused")
+
     def _audited_view(self, actor: Actor, *, entity: str, entity_id: UUID, detail: str) -> None:
         if not isinstance(actor, Actor):
             raise TypeError("reading a client's record needs the acting user (an Actor)")

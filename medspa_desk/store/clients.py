@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from medspa_desk.protocol import ClientUpdate, MutationKind
-from medspa_desk.records import AuditAction, Client, utc_now
+from medspa_desk.records import AuditAction, AuditEvent, Client, phone_digits, utc_now
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
@@ -24,6 +24,11 @@ from medspa_desk.store.views import ClientHit, ClientLabel
 EDITABLE_CLIENT_FIELDS: frozenset[str] = frozenset(Client.model_fields) - {
     "id", "version", "seq", "updated_at"}
 
+
+# One record's audit events, newest first, through the audit_by_record index (migration 0010).
+CLIENT_UPDATES_SQL = ("SELECT event FROM audit WHERE json_extract(event, '$.entity') = ? "
+                      "AND json_extract(event, '$.entity_id') = ? AND json_extract(event, '$.action') = ? "
+                      "ORDER BY position DESC LIMIT ?")
 
 # A two-letter prefix can match a tenth of the practice; ranking every match
 # costs tens of milliseconds per keystroke. bm25 ranks the first candidates
@@ -88,6 +93,36 @@ class ClientsMixin(StoreBase):
         record = self._load(Client, "clients", client_id, what="client")
         self._audited_view(actor, entity=Client.entity, entity_id=client_id, detail="record")
         return record
+
+    def client_updates(self, client_id: UUID, *, limit: int = 20) -> list[AuditEvent]:
+        """This desk's audit events changing the client's details, newest first (field names only, no values)."""
+        rows = self._rows(CLIENT_UPDATES_SQL, (Client.entity, str(client_id), AuditAction.UPDATE.value,
+                                               max(1, min(limit, 500))))
+        return [AuditEvent.model_validate_json(event) for (event,) in rows]
+
+    def possible_duplicates(self, client: Client, *, limit: int = 5) -> list[tuple[ClientHit, tuple[str, ...]]]:
+        """Other clients on file with ``client``'s name and birth date, phone (last ten digits) or email.
+
+        Each comes with what matched ("name and date of birth", "phone", "email"). Not audited, like
+        search hits: a person at the desk chooses between them before anything is saved.
+        """
+        digits = phone_digits(client.phone)[-10:] if len(phone_digits(client.phone)) >= 7 else ""
+        email = client.email.strip().lower()
+        rows = self._rows(
+            "SELECT id, first_name, preferred_name, last_name, birth_date, phone, same_name, same_phone, same_email "
+            "FROM (SELECT *, (lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?) "
+            "      AS same_name, (? != '' AND substr(phone_digits, -10) = ?) AS same_phone, "
+            "      (? != '' AND lower(email) = ?) AS same_email FROM clients WHERE deleted = 0 AND id != ?) "
+            "WHERE same_name OR same_phone OR same_email ORDER BY same_name DESC, last_name, first_name LIMIT ?",
+            (client.first_name.strip(), client.last_name.strip(), client.birth_date.isoformat(), digits, digits,
+             email, email, str(client.id), max(1, min(limit, 20))))
+        found = []
+        for cid, first, preferred, last, birth, phone, same_name, same_phone, same_email in rows:
+            why = tuple(what for what, matched in (("name and date of birth", same_name), ("phone", same_phone),
+                                                   ("email", same_email)) if matched)
+            found.append((ClientHit(id=UUID(cid), display_name=display_name(first, preferred, last),
+                                    birth_date=date.fromisoformat(birth), phone=phone), why))
+        return found
 
     def client_labels(self, client_ids: Iterable[UUID]) -> dict[UUID, ClientLabel]:
         """Names (and whether alerts exist) of these clients, for the schedule; not audited.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from medspa_desk.protocol import MutationKind
 from medspa_desk.records import (
     AuditAction,
+    BlockedTime,
     ConsentTemplate,
     Location,
     Product,
@@ -48,6 +50,13 @@ class ReferenceMixin(StoreBase):
                        entity=record.entity, entity_id=record.id)
         self._zones.pop(record.id, None)
         return Changes(reference=True)
+
+    def blocked_times(self, location_id: UUID, *, starts: datetime, ends: datetime) -> list[BlockedTime]:
+        """The location's blocked time overlapping ``[starts, ends)`` (deleted blocks left out)."""
+        blocks = self._load_many(BlockedTime, "SELECT data FROM reference WHERE entity = ? "
+                                 "AND json_extract(data, '$.location_id') = ?", (BlockedTime.entity, str(location_id)))
+        return sorted((b for b in blocks if not b.deleted and b.starts_at < ends and starts < b.ends_at),
+                      key=lambda b: b.starts_at)
 
     def locations(self) -> list[Location]:
         return sorted(self._reference(Location), key=lambda r: r.name.casefold())

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from medspa_desk.records import (
     Appointment,
+    BlockedTime,
     Client,
     ConsentTemplate,
     IntakeForm,
@@ -32,7 +33,7 @@ from medspa_desk.records import (
 )
 
 REFERENCE_TYPES: tuple[type[Record], ...] = (Location, Provider, Shift, Room, Service, Product,
-                                              ConsentTemplate, User)
+                                              ConsentTemplate, User, BlockedTime)
 
 
 def epoch(instant: datetime) -> int:

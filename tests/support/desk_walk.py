@@ -16,12 +16,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from medspa_desk.desk import charts, clients, compliance, copies, forms, practice, visits
+from medspa_desk.desk import (
+    blocked_time,
+    charts,
+    clients,
+    compliance,
+    copies,
+    forms,
+    practice,
+    visits,
+)
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
 from medspa_desk.protocol import Mutation, MutationKind
 from medspa_desk.records import (
     Appointment,
     AuditAction,
+    BlockedTime,
+    BlockKind,
     Client,
     ConsentTemplate,
     IntakeForm,
@@ -141,14 +152,16 @@ def _read_clinical(scene: Scene, actor: Actor) -> None:
 
 Scenario = Callable[[Scene, Actor], object]
 SCENARIOS: dict[UseCase, Scenario] = {
+    # The walk adds the same person once per role: each time past the duplicate question.
     UseCase.ADD_CLIENT: lambda s, a: clients.add_client(
-        s.store, actor=a, client=Client(first_name="Ana", last_name="Ruiz", birth_date=date(1990, 1, 2))),
+        s.store, actor=a, client=Client(first_name="Ana", last_name="Ruiz", birth_date=date(1990, 1, 2)),
+        not_a_duplicate=True),
     UseCase.CHANGE_CLIENT: lambda s, a: clients.change_client(
         s.store, actor=a, client_id=s.client().id, changes={"phone": "555-010-3000"}),
     UseCase.BOOK_VISIT: lambda s, a: visits.book_visit(
         s.store, actor=a, visit=s.next_visit(c := Client(first_name="Ana", last_name="Ruiz",
                                                        birth_date=date(1990, 1, 2))),
-        new_client=c, confirmed=True),
+        new_client=c, confirmed=True, not_a_duplicate=True),
     UseCase.RESCHEDULE_VISIT: lambda s, a: visits.reschedule_visit(
         s.store, actor=a, visit_id=(v := s.booked()).id, starts_at=v.starts_at + timedelta(hours=1),
         ends_at=v.ends_at + timedelta(hours=1), provider_id=v.provider_id, room_id=v.room_id, confirmed=True),
@@ -162,6 +175,8 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.MARK_NO_SHOW: lambda s, a: visits.mark_no_show(s.store, actor=a, visit_id=s.booked().id),
     UseCase.PUT_BACK_ON_THE_BOOKS: lambda s, a: visits.put_back_on_the_books(s.store, actor=a,
                                                                              visit_id=s.no_show().id),
+    UseCase.UNDO_ARRIVAL: lambda s, a: visits.undo_arrival(s.store, actor=a, visit_id=s.arrived().id),
+    UseCase.UNDO_NO_SHOW: lambda s, a: visits.undo_no_show(s.store, actor=a, visit_id=s.no_show().id),
     UseCase.SUBMIT_INTAKE: lambda s, a: forms.submit_intake(s.store, actor=a, intake=intake_for(s.client().id)),
     UseCase.SIGN_CONSENT: lambda s, a: forms.sign_consent(s.store, actor=a, consent=consent_for(s.client().id)),
     UseCase.OVERRIDE_MISSING_FORM: _override,
@@ -182,6 +197,9 @@ SCENARIOS: dict[UseCase, Scenario] = {
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
+    UseCase.BLOCK_TIME: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(
+        location_id=s.location.id, room_id=s.room2.id, kind=BlockKind.MAINTENANCE,
+        starts_at=datetime(2099, 6, 1, 12, tzinfo=UTC), ends_at=datetime(2099, 6, 1, 13, tzinfo=UTC))),
 }
 
 

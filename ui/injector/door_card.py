@@ -86,6 +86,10 @@ class DoorCardDialog(QDialog):
         self.heading.setFont(font)
         self.subheading = QLabel()
         self.subheading.setWordWrap(True)
+        self.booking_notes = QLabel()
+        self.booking_notes.setAccessibleName("Booking notes")
+        self.booking_notes.setWordWrap(True)
+        self.booking_notes.hide()
         self.safety = QLabel()
         self.safety.setAccessibleName("Allergies and alerts")
         self.safety.setWordWrap(True)
@@ -105,7 +109,7 @@ class DoorCardDialog(QDialog):
         self.notes.setAccessibleName("Notes from the last visit")
         self.notes.setWordWrap(True)
         self.history_title = _section("Last treatments")
-        for widget in (self.heading, self.subheading, self.safety, _section("Flags for today"), self.flags,
+        for widget in (self.heading, self.subheading, self.booking_notes, self.safety, _section("Flags for today"), self.flags,
                        _section("Consent and intake today"), self.forms, self.history_title, self.history,
                        self.notes_title, self.notes):
             layout.addWidget(widget)
@@ -149,6 +153,8 @@ class DoorCardDialog(QDialog):
         self.heading.setText(f"{card.client_name}, {card.age}")
         self.subheading.setText(f"{card.service_name} with {card.provider_name} at {time_of_day(start)} · "
                                 f"{card.visit_count} earlier treatment{'s' if card.visit_count != 1 else ''}")
+        self.booking_notes.setText(f"Booking notes: {appt.notes.strip()}")
+        self.booking_notes.setVisible(bool(appt.notes.strip()))
         safety = [f"Allergies: {card.allergies}" if card.allergies else "",
                   f"Alerts: {card.alerts}" if card.alerts else ""]
         safety = [s for s in safety if s]

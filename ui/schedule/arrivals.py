@@ -27,6 +27,7 @@ from ui.qt import (
     QObject,
     QPainter,
     QPalette,
+    QPoint,
     QRect,
     QSize,
     QStyle,
@@ -206,6 +207,7 @@ class ArrivalsBoard(QWidget):
     """A table of today's flow, refreshed every 30 seconds so waiting times stay true."""
 
     appointment_opened = Signal(object)  # UUID
+    visit_menu_requested = Signal(object, object)  # UUID, global QPoint: the visit's steps menu
 
     HEADERS = ("Time", "Client", "Status")
     TIME, VISIT, STATUS = range(3)
@@ -248,6 +250,8 @@ class ArrivalsBoard(QWidget):
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 62)
         self.table.itemActivated.connect(self._open_row)
         self.table.itemDoubleClicked.connect(self._open_row)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu_at)
         layout.addWidget(self.table)
         self._tick = QTimer(self)
         self._tick.setInterval(30_000)
@@ -299,6 +303,12 @@ class ArrivalsBoard(QWidget):
         self.summary.setText(f"<b>Waiting {counts['waiting']}</b> · In a room {counts['in_room']} · "
                              f"Checkout {counts['checkout']} · Late {counts['late']} · "
                              f"Still to come {counts['due']}")
+
+    def _menu_at(self, pos: QPoint) -> None:
+        item = self.table.itemAt(pos)
+        appointment_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if appointment_id is not None:
+            self.visit_menu_requested.emit(appointment_id, self.table.viewport().mapToGlobal(pos))
 
     def _open_row(self, item: QTableWidgetItem) -> None:
         appointment_id = item.data(Qt.ItemDataRole.UserRole)

@@ -29,6 +29,7 @@ from ui.qt import (
     QAbstractScrollArea,
     QBrush,
     QColor,
+    QContextMenuEvent,
     QEvent,
     QFont,
     QFontMetrics,
@@ -95,6 +96,7 @@ class ScheduleCanvas(QAbstractScrollArea):
     move_refused = Signal(str)
     cancel_requested = Signal(object)  # UUID
     selection_changed = Signal(object)  # UUID | None
+    visit_menu_requested = Signal(object, object)  # UUID, global QPoint: the visit's steps menu
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -367,10 +369,12 @@ class ScheduleCanvas(QAbstractScrollArea):
         appt = day.appointment(appointment_id) if day else None
         if appt is None or day is None:
             return ""
+        # The booking's notes may name the client: left out while privacy mode hides names.
+        notes = () if self._privacy or not appt.notes.strip() else (f"Notes: {appt.notes.strip()}",)
         return "\n".join((day.client_label(appt.client_id, privacy=self._privacy), day.service_name(appt.service_id),
                           f"{format_span(appt.starts_at, appt.ends_at, day.zone)}",
                           f"{day.room_name(appt.room_id)} · {day.provider_name(appt.provider_id)}",
-                          status_label(appt.status)))
+                          status_label(appt.status), *notes))
 
     def _painted_blocks(self) -> list[_PaintedBlock]:
         """Every block's rectangle and prepared label lines in content coordinates, built once per
@@ -648,6 +652,15 @@ class ScheduleCanvas(QAbstractScrollArea):
         _, oy = self._origin()
         start = self._layout.grid.instant_at(pos.y() - oy - self._px_per_min * 7, snap_min=15)
         self.slot_opened.emit(self._layout.columns[column].key, start)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Right-click (or the menu key) on a block: its status steps, through the day view."""
+        block, _ = self.block_at(event.pos())
+        appointment_id = block.appointment_id if block else self._selected
+        if appointment_id is None:
+            return
+        self._set_selected(appointment_id)
+        self.visit_menu_requested.emit(appointment_id, event.globalPos())
 
     def _candidate_for(self, drag: _Drag, pos: QPoint) -> Appointment | None:
         day, layout = self._day, self._layout

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.blocked_time import blocked_on
 from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.visits import cancel_visit, reschedule_visit
 from medspa_desk.records import Appointment, utc_now
@@ -27,6 +28,7 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QMessageBox,
+    QPoint,
     QPushButton,
     QResizeEvent,
     QShortcut,
@@ -47,6 +49,7 @@ from ui.schedule.forms import US_DATE_FORMAT
 from ui.schedule.legend import StatusLegend
 from ui.schedule.loading import load_schedule_day
 from ui.schedule.model import ClientLabel, ColumnMode, ScheduleDay
+from ui.schedule.visit_menu import run_visit_step, visit_menu
 
 MESSAGE_SECONDS = 15
 
@@ -161,6 +164,11 @@ class DayScheduleView(QWidget):
                                    " padding: 6px; }")
         self.message.hide()
         layout.addWidget(self.message)
+        self.blocked_line = QLabel()
+        self.blocked_line.setAccessibleName("Blocked time")
+        self.blocked_line.setWordWrap(True)
+        self.blocked_line.hide()
+        layout.addWidget(self.blocked_line)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.message.hide)
@@ -210,6 +218,8 @@ class DayScheduleView(QWidget):
         self.canvas.move_requested.connect(self.move_appointment)
         self.canvas.move_refused.connect(self.show_message)
         self.canvas.cancel_requested.connect(self.ask_to_cancel)
+        self.canvas.visit_menu_requested.connect(self.show_visit_menu)
+        self.arrivals.visit_menu_requested.connect(self.show_visit_menu)
         bus.operation_did_execute.connect(self._on_changes)
         bus.changes_did_arrive.connect(self._on_sync_changes)
         bus.privacy_mode_did_change.connect(self.set_privacy)
@@ -252,6 +262,13 @@ class DayScheduleView(QWidget):
                                                            known=known),
                 success=lambda loaded: self._show(loaded, request=request),
                 failure=self._load_failed).run()
+        QueryOp(self, body=lambda store: blocked_on(store, location=location, day=day),
+                success=lambda lines: self._show_blocked(lines, request=request), failure=self._load_failed).run()
+
+    def _show_blocked(self, lines: tuple[str, ...], *, request: int) -> None:
+        if request == self._request:
+            self.blocked_line.setText("Blocked: " + " · ".join(lines))
+            self.blocked_line.setVisible(bool(lines))
 
     def _show_day_heading(self, day: date) -> None:
         today = day == self.today()
@@ -356,6 +373,19 @@ class DayScheduleView(QWidget):
         CollectionOp(self, body=lambda store: cancel_visit(store, actor=actor, visit_id=appointment_id, reason=reason),
                      failure=lambda exc: self.show_message(f"The appointment was not cancelled. {describe_error(exc)}")
                      ).run()
+
+    def show_visit_menu(self, appointment_id: UUID, at: QPoint) -> None:
+        """The block's menu: status steps (refused ones greyed with the reason), check-in, cancel."""
+        visit = self._shown.appointment(appointment_id) if self._shown else None
+        if visit is None:
+            return
+        self.visit_menu = visit_menu(
+            self, role=self._session.actor.role, visit=visit,
+            run_step=lambda step: run_visit_step(self, actor=self._session.actor, visit_id=appointment_id,
+                                                 step=step, refused=self.show_message),
+            check_in=lambda: self.open_appointment(appointment_id),
+            cancel=lambda: self.ask_to_cancel(appointment_id))
+        self.visit_menu.popup(at)
 
     def open_appointment(self, appointment_id: UUID) -> None:
         from ui.checkin import CheckInDialog

@@ -136,7 +136,7 @@ def test_intake_summary_shows_flags_and_answers_in_words() -> None:
     assert "Zoë Ångström-Núñez" in text
 
 
-def _day() -> tuple[Location, list]:
+def _day(*, second_visit_notes: str = "") -> tuple[Location, list]:
     location = Location(name="Midtown", time_zone="America/New_York")
     provider = Provider(display_name="Dana Reyes, NP", kind=ProviderKind.INJECTOR)
     room = Room(location_id=location.id, name="Room 2")
@@ -149,6 +149,7 @@ def _day() -> tuple[Location, list]:
                     for i, p in enumerate(people)]
     appointments[2] = appointments[2].model_copy(update={"status": AppointmentStatus.CANCELLED,
                                                          "cancel_reason": "sick"})
+    appointments[1] = appointments[1].model_copy(update={"notes": second_visit_notes})
     rows = day_sheet_rows(appointments, clients={p.id: p for p in people}, services={service.id: service},
                           providers={provider.id: provider}, rooms={room.id: room},
                           flags={appointments[0].id: "Consent missing"})
@@ -205,3 +206,15 @@ def test_rendering_writes_nothing_to_the_temp_directory(tmp_path: Path, monkeypa
                              initials_only=False)]
     assert all(o.startswith(b"%PDF-") for o in outputs)
     assert list(empty.iterdir()) == []
+
+
+def test_day_sheet_shows_a_bookings_notes_but_not_on_a_privacy_print() -> None:
+    location, rows = _day(second_visit_notes="Bring her sunglasses back")
+
+    named = pdf_text(day_sheet_pdf(practice_name=PRACTICE, location=location, day=date(2025, 3, 20), rows=rows,
+                                   initials_only=False))
+    private = pdf_text(day_sheet_pdf(practice_name=PRACTICE, location=location, day=date(2025, 3, 20), rows=rows,
+                                     initials_only=True))
+
+    assert "Note: Bring her sunglasses back" in " ".join(named.split())  # the cell wraps
+    assert "sunglasses" not in private

@@ -116,7 +116,8 @@ def _practice(store: Store, device_id: Any) -> Desk:
     }
     users = {"front": User(username="frontdesk", display_name="Jo Front", role=Role.FRONT_DESK),
              "provider": User(username="dana", display_name="Dana Reyes", role=Role.PROVIDER,
-                              provider_id=injector.id)}
+                              provider_id=injector.id),
+             "manager": User(username="lee", display_name="Lee Park", role=Role.MANAGER)}
     shifts = [Shift(provider_id=p.id, location_id=location.id, weekday=w, starts=time(8), ends=time(19))
               for p in (injector, laser_tech) for w in range(7)]
     seeder = Actor(user_id=users["front"].id, device_id=device_id, role=Role.ADMIN)
