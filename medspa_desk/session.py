@@ -33,7 +33,7 @@ from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
 from medspa_desk.store import Actor, Store, StoreError
 from medspa_desk.store.errors import from_os_error
-from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.api import CentralApi, EnrolmentAnswer, EnrolmentRequest
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
     forget_device_proof,
@@ -467,6 +467,29 @@ def _hold_refusal(workstation: Workstation, config: WorkstationConfig, *, user_i
     except OSError as error:
         log.warning("failed sign-in of user %s (%s) not held for the audit trail: %s", user_id,
                     type(exc).__name__, type(error).__name__)
+
+
+def fetch_enrolment(directory: Path, *, username: str, password: str,
+                    options: SignInOptions | None = None) -> EnrolmentAnswer:
+    """The authenticator secret waiting for ``username`` at this workstation's server (given out once).
+
+    Asked after sign-in answered :class:`~medspa_desk.sync.errors.EnrolmentRequired`; ``options`` name
+    the server while the workstation is not set up yet.
+    """
+    workstation = Workstation(directory)
+    if workstation.is_set_up():
+        config = workstation.load()
+        server = (config.server_url, config.tenant, config.ca_path, config.pin_ca, config.dev_mode)
+    elif options is not None:
+        server = (options.server_url, options.tenant, options.ca_path, options.pin_ca, options.dev_mode)
+    else:
+        raise SignInNeeded("This workstation is not set up yet: enter the server address and practice name.")
+    url, tenant, ca_path, pin_ca, dev_mode = server
+    api = CentralApi(make_client(url, ca_path=ca_path, pin_ca=pin_ca, dev_mode=dev_mode))
+    try:
+        return api.fetch_enrolment(EnrolmentRequest(tenant=tenant, username=username.strip(), password=password))
+    finally:
+        api.close()
 
 
 def _api_for(config: WorkstationConfig) -> CentralApi:
