@@ -23,6 +23,10 @@ class NewUserRequest(Body):
     provider_id: UUID | None = None
 
 
+class RoleChange(Body):
+    role: Role
+
+
 class UserSummary(Body):
     id: UUID
     username: str
