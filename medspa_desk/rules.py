@@ -61,6 +61,7 @@ class UseCase(StrEnum):
     PRINT_OR_SAVE_FORM = "print_or_save_form"
     SET_UP_PRACTICE = "set_up_practice"
     MAKE_COMPLIANCE_BINDER = "make_compliance_binder"
+    MANAGE_STAFF = "manage_staff"  # invite, disable, enable, unlock, reset an authenticator, change a role
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
                                   doing="change the practice's set-up"),
     U.MAKE_COMPLIANCE_BINDER: Permission(MANAGERS, who="a manager or an admin",
                                          doing="make the compliance binder"),
+    # Calls to the server's staff routes (ServerAction.USER_MANAGE): nothing is pushed.
+    U.MANAGE_STAFF: Permission(MANAGERS, who="a manager or an admin", doing="manage staff accounts"),
 })
 del K, U
 

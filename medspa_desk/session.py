@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,8 @@ from medspa_desk.vault import (
 )
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.workstation import Workstation, WorkstationConfig
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +299,15 @@ class DeskSession:
                 self._key.wipe()
                 self._key = None
             self._forget_token_keeper()
+
+    def call_server(self, request: Callable[[CentralApi, str], T]) -> T:
+        """``request(api, access_token)`` with this person's online session (a manager's staff and
+        workstation calls); an expired access token is refreshed once. Network pool only."""
+        online, api = self._online, self._api
+        if online is None or api is None:
+            raise ServerTrouble("This needs the practice's server, and the desk is working offline. Try "
+                                "again when the server is back (the status bar says when).")
+        return online.call(lambda access_token: request(api, access_token))
 
     def _forget_token_keeper(self) -> None:
         if self._keeper is not None:

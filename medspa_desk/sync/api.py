@@ -201,6 +201,15 @@ class CentralApi:
             raise error
         return response
 
+    def call_json(self, method: str, path: str, answer: type[M], *, access_token: str,
+                  body: BaseModel | None = None) -> M:
+        """One JSON request and its typed answer (for routes typed outside this module: staff, devices)."""
+        return self._call(method, path, answer, access_token=access_token, body=body)
+
+    def send(self, method: str, path: str, *, access_token: str) -> httpx.Response:
+        """One request; its successful answer, unread (the caller parses it)."""
+        return self._send(method, path, access_token=access_token)
+
     # --- sign-in -------------------------------------------------------------------
 
     def login(self, request: LoginRequest) -> TokenResponse:
