@@ -142,6 +142,7 @@ class StaffDialog(QDialog):
         self.setObjectName("staffDialog")
         self.setWindowTitle("Staff")
         self.setAccessibleName("Staff")
+        self.setMinimumSize(700, 420)  # every name whole on a 1366×768 laptop at 150%
         self.resize(760, 480)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setAccessibleName("Staff accounts")
@@ -150,7 +151,9 @@ class StaffDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.invite_button = QPushButton("&Invite…", self)
         self.disable_button = QPushButton("&Disable", self)
         self.enable_button = QPushButton("&Enable", self)
