@@ -62,6 +62,7 @@ class UseCase(StrEnum):
     SET_UP_PRACTICE = "set_up_practice"
     MAKE_COMPLIANCE_BINDER = "make_compliance_binder"
     MANAGE_STAFF = "manage_staff"  # invite, disable, enable, unlock, reset an authenticator, change a role
+    MANAGE_WORKSTATIONS = "manage_workstations"  # see the practice's workstations, revoke a lost one
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
                                          doing="make the compliance binder"),
     # Calls to the server's staff routes (ServerAction.USER_MANAGE): nothing is pushed.
     U.MANAGE_STAFF: Permission(MANAGERS, who="a manager or an admin", doing="manage staff accounts"),
+    # ServerAction.DEVICE_LIST and DEVICE_REVOKE: see and revoke the practice's workstations.
+    U.MANAGE_WORKSTATIONS: Permission(MANAGERS, who="a manager or an admin", doing="manage workstations"),
 })
 del K, U
 
@@ -136,6 +139,7 @@ class ServerAction(StrEnum):
     SYNC_PUSH = "sync.push"
     DEVICE_ESCROW = "device.escrow"
     DEVICE_REVOKE = "device.revoke"
+    DEVICE_LIST = "device.list"
     AUDIT_READ = "audit.read"
     AUDIT_EXPORT = "audit.export"
     USER_MANAGE = "user.manage"
@@ -147,6 +151,7 @@ SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyTy
     ServerAction.SYNC_PUSH: EVERYONE,
     ServerAction.DEVICE_ESCROW: EVERYONE,
     ServerAction.DEVICE_REVOKE: MANAGERS,
+    ServerAction.DEVICE_LIST: MANAGERS,
     ServerAction.AUDIT_READ: MANAGERS,
     ServerAction.AUDIT_EXPORT: MANAGERS,
     ServerAction.USER_MANAGE: MANAGERS,

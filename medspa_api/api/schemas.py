@@ -77,6 +77,17 @@ class ServerHalf(Body):
     server_half: str
 
 
+class DeviceSummary(Body):
+    """A workstation as a manager sees it: no key, no secret."""
+
+    id: UUID
+    name: str
+    registered_at: datetime
+    revoked_at: datetime | None
+    last_user: str  # who signed in on it last ("" if nobody yet)
+    last_contact_at: datetime | None
+
+
 class DeviceRevoked(Body):
     device_id: UUID
     sessions_ended: int

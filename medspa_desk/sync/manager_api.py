@@ -7,6 +7,7 @@ role again, audits each change and each refusal, and its refusals arrive as
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -76,3 +77,41 @@ def change_account(api: CentralApi, user_id: UUID, change: AccountChange, *, acc
 def change_role(api: CentralApi, user_id: UUID, role: Role, *, access_token: str) -> StaffMember:
     return api.call_json("POST", f"{USERS}/{user_id}/role", StaffMember, body=_RoleChange(role=role),
                          access_token=access_token)
+
+
+# --- workstations ---------------------------------------------------------------------------
+
+DEVICES = f"{PREFIX}/devices"
+
+
+class WorkstationInfo(BaseModel):
+    """One workstation as the server lists it: no key, no secret."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    id: UUID
+    name: str = Field(max_length=100)
+    registered_at: datetime
+    revoked_at: datetime | None = None
+    last_user: str = Field(default="", max_length=200)
+    last_contact_at: datetime | None = None
+
+
+class WorkstationRevoked(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    device_id: UUID
+    sessions_ended: int
+
+
+_WORKSTATION_LIST = TypeAdapter(list[WorkstationInfo])
+
+
+def list_workstations(api: CentralApi, *, access_token: str) -> list[WorkstationInfo]:
+    response = api.send("GET", DEVICES, access_token=access_token)
+    try:
+        return _WORKSTATION_LIST.validate_json(response.content)
+    except (ValidationError, ValueError):
+        raise ServerTrouble(UNREADABLE_ANSWER) from None
+
+
+def revoke_workstation(api: CentralApi, device_id: UUID, *, access_token: str) -> WorkstationRevoked:
+    return api.call_json("POST", f"{DEVICES}/{device_id}/revoke", WorkstationRevoked, access_token=access_token)

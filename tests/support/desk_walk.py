@@ -16,7 +16,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from medspa_desk.desk import charts, clients, compliance, copies, forms, practice, staff, visits
+from medspa_desk.desk import (
+    charts,
+    clients,
+    compliance,
+    copies,
+    forms,
+    practice,
+    staff,
+    visits,
+    workstations,
+)
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
 from medspa_desk.protocol import Mutation, MutationKind
 from medspa_desk.records import (
@@ -181,6 +191,7 @@ SCENARIOS: dict[UseCase, Scenario] = {
         s.store, actor=a, form=copies.PrintedForm(entity="consent", entity_id=new_id(), detail="consent"),
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
     UseCase.MANAGE_STAFF: lambda s, a: staff.open_staff(s.store, actor=a),
+    UseCase.MANAGE_WORKSTATIONS: lambda s, a: workstations.open_workstations(s.store, actor=a),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
 }
