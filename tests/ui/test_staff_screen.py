@@ -131,7 +131,7 @@ def test_a_manager_invites_changes_a_role_resets_disables_enables_and_unlocks(
 
     desk = MainWindow(session)
     qtbot.addWidget(desk)
-    assert [a.text() for a in desk.manager_actions] == ["&Staff…"]
+    assert [a.text() for a in desk.manager_actions] == ["&Staff…", "&Workstations…"]
     assert "&Manager" in [a.text() for a in desk.menuBar().actions()]
     desk.locker.stop()
 

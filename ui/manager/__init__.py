@@ -16,6 +16,11 @@ def manager_actions(parent: QWidget, session: Any) -> list[QAction]:
 
         actions.append(_opener(parent, "&Staff…", "Invite, disable, unlock, reset an authenticator, change a role",
                                lambda: StaffDialog(session, parent)))
+    if may(session.user.role, UseCase.MANAGE_WORKSTATIONS):
+        from ui.manager.workstations import WorkstationsDialog
+
+        actions.append(_opener(parent, "&Workstations…", "See the practice's workstations; revoke a lost one",
+                               lambda: WorkstationsDialog(session, parent)))
     return actions
 
 

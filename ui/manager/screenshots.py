@@ -30,6 +30,7 @@ def enrolment_shot(out_dir: Path, *, parent: QWidget | None = None) -> Path:
 def manager_shots(desk: Any, out_dir: Path, *, username: str, password: str) -> list[Path]:
     """Sign ``username`` (a manager) in through the sign-in window and save each Manager screen."""
     from ui.manager.staff import StaffDialog
+    from ui.manager.workstations import WorkstationsDialog
     from ui.screenshots import fit_dialog, save, wait_for
 
     desk.sign_in.username.setText(username)
@@ -45,6 +46,12 @@ def manager_shots(desk: Any, out_dir: Path, *, username: str, password: str) -> 
     wait_for(lambda: bool(staff.members))
     written = [save(staff, out_dir / "staff.png")]
     staff.close()
+    workstations = WorkstationsDialog(desk.session, window)
+    fit_dialog(workstations)
+    workstations.show()
+    wait_for(lambda: bool(workstations.listed))
+    written.append(save(workstations, out_dir / "workstations.png"))
+    workstations.close()
     window.sign_out()
     wait_for(lambda: desk.window is None)
     return written

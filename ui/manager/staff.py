@@ -14,20 +14,17 @@ from typing import Any
 from medspa_desk.desk.staff import StaffDesk, describe, open_staff
 from medspa_desk.records import Role
 from medspa_desk.sync.manager_api import StaffMember
+from ui.manager.common import ask_first, fill, list_table
 from ui.operations import NetworkOp, QueryOp, describe_error
 from ui.qt import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -144,16 +141,7 @@ class StaffDialog(QDialog):
         self.setAccessibleName("Staff")
         self.setMinimumSize(700, 420)  # every name whole on a 1366×768 laptop at 150%
         self.resize(760, 480)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setAccessibleName("Staff accounts")
-        self.table.setHorizontalHeaderLabels([title for _key, title in COLUMNS])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = list_table(self, name="Staff accounts", headers=[title for _key, title in COLUMNS])
         self.invite_button = QPushButton("&Invite…", self)
         self.disable_button = QPushButton("&Disable", self)
         self.enable_button = QPushButton("&Enable", self)
@@ -211,11 +199,7 @@ class StaffDialog(QDialog):
         self.busy = False
         chosen = self.selected()
         self.members = members
-        self.table.setRowCount(len(members))
-        for row, member in enumerate(members):
-            words = describe(member)
-            for column, (key, _title) in enumerate(COLUMNS):
-                self.table.setItem(row, column, QTableWidgetItem(words[key]))
+        fill(self.table, [[describe(member)[key] for key, _title in COLUMNS] for member in members])
         if chosen is not None:
             self.select(chosen.id)
         self.message.setText(said or f"{len(members)} accounts. Select a person to change their account.")
@@ -258,18 +242,12 @@ class StaffDialog(QDialog):
         member = self.selected()
         if member is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Staff", CONFIRM[change].format(name=member.display_name),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirmation = box
+        self.confirmation = ask_first(self, title="Staff", question=CONFIRM[change].format(name=member.display_name),
+                                      then=lambda: self.change(change))
+        self.confirmation.finished.connect(self._forget_confirmation)
 
-        def answered(_result: int) -> None:
-            self.confirmation = None
-            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
-                self.change(change)
-
-        box.finished.connect(answered)
-        box.open()
+    def _forget_confirmation(self) -> None:
+        self.confirmation = None
 
     def change(self, change: str) -> None:
         member = self.selected()
