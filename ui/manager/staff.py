@@ -202,7 +202,8 @@ class StaffDialog(QDialog):
         fill(self.table, [[describe(member)[key] for key, _title in COLUMNS] for member in members])
         if chosen is not None:
             self.select(chosen.id)
-        self.message.setText(said or f"{len(members)} accounts. Select a person to change their account.")
+        self.message.setText(said or f"{len(members)} account{'' if len(members) == 1 else 's'}. "
+                                "Select a person to change their account.")
         self._selection_changed()
 
     def select(self, user_id: Any) -> None:

@@ -72,7 +72,8 @@ class WorkstationsDialog(QDialog):
         self.listed = listed
         fill(self.table, [[self.name_of(w), w.last_user, when(w.last_contact_at), when(w.revoked_at)]
                           for w in listed])
-        self.message.setText(said or f"{len(listed)} workstations. Select one to revoke it.")
+        self.message.setText(said or f"{len(listed)} workstation{'' if len(listed) == 1 else 's'}. "
+                                 "Select one to revoke it.")
         self._selection_changed()
 
     def name_of(self, workstation: WorkstationInfo) -> str:
