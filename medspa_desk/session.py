@@ -47,6 +47,7 @@ from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import (
     ConnectionTrouble,
     DeviceRevoked,
+    EnrolmentRequired,
     ServerTrouble,
     SignInNeeded,
     SyncError,
@@ -542,7 +543,7 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
         api.close()
         keeper.forget()
         raise _erase(workstation, config) from None
-    except TotpRequired:
+    except (TotpRequired, EnrolmentRequired):  # the sign-in window asks for the code or the set-up
         api.close()
         keeper.forget()
         raise

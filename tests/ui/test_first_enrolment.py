@@ -12,6 +12,7 @@ from medspa_desk.records import Role
 from medspa_desk.session import DeskSession
 from tests.api.desk import Desk
 from tests.support.live_api import LiveApi
+from tests.ui.conftest import release_worker
 from ui.desk_backend import DeskBackend
 from ui.qt import Qt
 from ui.sign_in import SignInWindow
@@ -77,3 +78,31 @@ def test_closing_the_set_up_says_to_ask_a_manager_and_the_key_is_never_shown_twi
     # closing, it works; if not, a manager resets the authenticator).
     assert window.enrolment is None
     assert window.totp.isVisible() and "six-digit code" in window.message.text()
+
+
+def test_a_person_whose_authenticator_was_reset_sets_up_the_new_one_on_their_own_workstation(
+        qtbot: Any, live_api: LiveApi, tmp_path: Path, signed_in_sessions: list[DeskSession]) -> None:
+    person = live_api.add_user(Role.PROVIDER)
+    backend = DeskBackend(tmp_path / "desk", ca_path=live_api.ca_path)
+    first = backend.sign_in(server=live_api.base_url, tenant=live_api.tenant.name, username=person.username,
+                            password=person.password, totp=live_api.totp(person.username))
+    release_worker()
+    first.sign_out()  # the kept refresh token goes with it: the next sign-in asks the server
+    with Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        assert manager.post(f"/users/{person.id}/enrolment").status_code == 200
+
+    window = SignInWindow(backend)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.server.isVisible()  # this workstation knows the person and its server
+    qtbot.keyClicks(window.username, person.username)
+    qtbot.keyClicks(window.password, person.password)
+    qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.enrolment is not None, timeout=30_000)
+    secret = window.enrolment.secret.text().replace(" ", "")
+    qtbot.keyClicks(window.enrolment.code_field, pyotp.TOTP(secret).now())
+    with qtbot.waitSignal(window.signed_in, timeout=60_000) as signed:
+        window.enrolment.finish_button.click()
+    session = signed.args[0]
+    signed_in_sessions.append(session)
+    assert session.user.id == person.id and session.sync is not None, "online again, not stranded offline"
