@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from medspa_desk.desk.staff import StaffDesk, describe, open_staff
+from medspa_desk.desk.staff import StaffDesk, StaffMember, describe, open_staff
 from medspa_desk.records import Role
-from medspa_desk.sync.manager_api import StaffMember
 from ui.manager.common import ask_first, fill, list_table
 from ui.operations import NetworkOp, QueryOp, describe_error
 from ui.qt import (

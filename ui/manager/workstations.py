@@ -12,8 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from medspa_desk.desk.workstations import LOST_DEVICE_WARNING, WorkstationsDesk, open_workstations
-from medspa_desk.sync.manager_api import WorkstationInfo
+from medspa_desk.desk.workstations import (
+    LOST_DEVICE_WARNING,
+    WorkstationInfo,
+    WorkstationsDesk,
+    open_workstations,
+)
 from ui.manager.common import ask_first, fill, list_table
 from ui.operations import NetworkOp, QueryOp, describe_error
 from ui.qt import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
