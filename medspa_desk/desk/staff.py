@@ -36,6 +36,26 @@ def open_staff(store: Store, *, actor: Actor) -> None:
     store.permit(actor, UseCase.MANAGE_STAFF, entity=STAFF_ENTITY)
 
 
+def queued_here(store: Store, *, actor: Actor, user_id: UUID) -> int:
+    """Changes ``user_id`` made on this workstation that wait to be sent.
+
+    They go out only under their author's own sign-in, so a disabled leaver's stay here: the Staff
+    screen tells the manager how many.
+    """
+    store.permit(actor, UseCase.MANAGE_STAFF, entity=STAFF_ENTITY, entity_id=user_id)
+    return store.outbox_count() - store.outbox_waiting_for_others(user_id)
+
+
+def queued_notice(count: int, *, name: str) -> str:
+    """What the manager is told about a leaver's changes still on this workstation ("" when none)."""
+    if count == 0:
+        return ""
+    changes = "1 change" if count == 1 else f"{count} changes"
+    return (f" This workstation still holds {changes} {name} made that never reached the server; they are sent "
+            f"only when {name} signs in here. To keep them, enable the account for a moment and have them sign "
+            "in on this workstation; other workstations may hold changes of theirs too.")
+
+
 class StaffDesk:
     """One manager's staff calls; each runs on the network pool, never on the GUI thread."""
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from medspa_desk.desk.staff import StaffDesk, StaffMember, describe, open_staff
+from medspa_desk.desk.staff import (
+    StaffDesk,
+    StaffMember,
+    describe,
+    open_staff,
+    queued_here,
+    queued_notice,
+)
 from medspa_desk.records import Role
 from ui.manager.common import ask_first, fill, list_table
 from ui.operations import NetworkOp, QueryOp, describe_error
@@ -255,8 +262,17 @@ class StaffDialog(QDialog):
             return
         self._start(f"{member.display_name}: saving…")
         NetworkOp(self, body=lambda: self.desk.change(member.id, change),  # type: ignore[arg-type]
-                  success=lambda done: self.reload(then=DONE[change].format(name=done.display_name)),
-                  failure=self._failed).run()
+                  success=lambda done: self._changed(done, change), failure=self._failed).run()
+
+    def _changed(self, member: StaffMember, change: str) -> None:
+        said = DONE[change].format(name=member.display_name)
+        if change != "disable":
+            self.reload(then=said)
+            return
+        # A leaver's changes still queued on this workstation: the manager is told how many.
+        QueryOp(self, body=lambda store: queued_here(store, actor=self.session.actor, user_id=member.id),
+                success=lambda count: self.reload(then=said + queued_notice(count, name=member.display_name)),
+                failure=lambda _exc: self.reload(then=said)).run()
 
     def change_role(self) -> None:
         member = self.selected()
