@@ -64,6 +64,8 @@ class UseCase(StrEnum):
     SET_UP_PRACTICE = "set_up_practice"
     MAKE_COMPLIANCE_BINDER = "make_compliance_binder"
     BLOCK_TIME = "block_time"  # a provider's time off or break, a room's maintenance
+    MANAGE_STAFF = "manage_staff"  # invite, disable, enable, unlock, reset an authenticator, change a role
+    MANAGE_WORKSTATIONS = "manage_workstations"  # see the practice's workstations, revoke a lost one
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,10 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     # Blocked time travels as the practice's set-up: whoever pushes that may block time.
     U.BLOCK_TIME: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
                              doing="block time on the schedule"),
+    # Calls to the server's staff routes (ServerAction.USER_MANAGE): nothing is pushed.
+    U.MANAGE_STAFF: Permission(MANAGERS, who="a manager or an admin", doing="manage staff accounts"),
+    # ServerAction.DEVICE_LIST and DEVICE_REVOKE: see and revoke the practice's workstations.
+    U.MANAGE_WORKSTATIONS: Permission(MANAGERS, who="a manager or an admin", doing="manage workstations"),
 })
 del K, U
 
@@ -141,6 +147,7 @@ class ServerAction(StrEnum):
     SYNC_PUSH = "sync.push"
     DEVICE_ESCROW = "device.escrow"
     DEVICE_REVOKE = "device.revoke"
+    DEVICE_LIST = "device.list"
     AUDIT_READ = "audit.read"
     AUDIT_EXPORT = "audit.export"
     USER_MANAGE = "user.manage"
@@ -152,6 +159,7 @@ SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyTy
     ServerAction.SYNC_PUSH: EVERYONE,
     ServerAction.DEVICE_ESCROW: EVERYONE,
     ServerAction.DEVICE_REVOKE: MANAGERS,
+    ServerAction.DEVICE_LIST: MANAGERS,
     ServerAction.AUDIT_READ: MANAGERS,
     ServerAction.AUDIT_EXPORT: MANAGERS,
     ServerAction.USER_MANAGE: MANAGERS,

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
 from medspa_desk.store import Actor, Store, StoreError
 from medspa_desk.store.errors import from_os_error
-from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.api import CentralApi, EnrolmentAnswer, EnrolmentRequest
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
     forget_device_proof,
@@ -47,6 +47,7 @@ from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import (
     ConnectionTrouble,
     DeviceRevoked,
+    EnrolmentRequired,
     ServerTrouble,
     SignInNeeded,
     SyncError,
@@ -67,6 +68,8 @@ from medspa_desk.vault import (
 )
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.workstation import Workstation, WorkstationConfig
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +301,15 @@ class DeskSession:
                 self._key = None
             self._forget_token_keeper()
 
+    def call_server(self, request: Callable[[CentralApi, str], T]) -> T:
+        """``request(api, access_token)`` with this person's online session (a manager's staff and
+        workstation calls); an expired access token is refreshed once. Network pool only."""
+        online, api = self._online, self._api
+        if online is None or api is None:
+            raise ServerTrouble("This needs the practice's server, and the desk is working offline. Try "
+                                "again when the server is back (the status bar says when).")
+        return online.call(lambda access_token: request(api, access_token))
+
     def _forget_token_keeper(self) -> None:
         if self._keeper is not None:
             self._keeper.forget()
@@ -469,6 +481,29 @@ def _hold_refusal(workstation: Workstation, config: WorkstationConfig, *, user_i
                     type(exc).__name__, type(error).__name__)
 
 
+def fetch_enrolment(directory: Path, *, username: str, password: str,
+                    options: SignInOptions | None = None) -> EnrolmentAnswer:
+    """The authenticator secret waiting for ``username`` at this workstation's server (given out once).
+
+    Asked after sign-in answered :class:`~medspa_desk.sync.errors.EnrolmentRequired`; ``options`` name
+    the server while the workstation is not set up yet.
+    """
+    workstation = Workstation(directory)
+    if workstation.is_set_up():
+        config = workstation.load()
+        server = (config.server_url, config.tenant, config.ca_path, config.pin_ca, config.dev_mode)
+    elif options is not None:
+        server = (options.server_url, options.tenant, options.ca_path, options.pin_ca, options.dev_mode)
+    else:
+        raise SignInNeeded("This workstation is not set up yet: enter the server address and practice name.")
+    url, tenant, ca_path, pin_ca, dev_mode = server
+    api = CentralApi(make_client(url, ca_path=ca_path, pin_ca=pin_ca, dev_mode=dev_mode))
+    try:
+        return api.fetch_enrolment(EnrolmentRequest(tenant=tenant, username=username.strip(), password=password))
+    finally:
+        api.close()
+
+
 def _api_for(config: WorkstationConfig) -> CentralApi:
     return CentralApi(make_client(config.server_url, ca_path=config.ca_path, pin_ca=config.pin_ca,
                                   dev_mode=config.dev_mode))
@@ -508,7 +543,7 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
         api.close()
         keeper.forget()
         raise _erase(workstation, config) from None
-    except TotpRequired:
+    except (TotpRequired, EnrolmentRequired):  # the sign-in window asks for the code or the set-up
         api.close()
         keeper.forget()
         raise

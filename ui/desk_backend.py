@@ -160,6 +160,13 @@ class DeskBackend:
         log.info("signed in user %s (%s)", session.user.id, "online" if session.sync else "offline")
         return session
 
+    def fetch_enrolment(self, *, server: str = "", tenant: str = "", username: str, password: str) -> Any:
+        """The authenticator secret a manager left waiting for this person (once; network pool only)."""
+        from medspa_desk.session import fetch_enrolment
+
+        return fetch_enrolment(self.directory, username=username, password=password,
+                               options=self._options(server=server, tenant=tenant))
+
     def _options(self, *, server: str, tenant: str) -> SignInOptions | None:
         if self.is_set_up():
             return None

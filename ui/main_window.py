@@ -23,6 +23,7 @@ from ui.events import bus, post_to_gui_thread
 from ui.forms import open_day_sheet, template_manager_action
 from ui.injector import door_card_action, lot_recall_action
 from ui.lock import LockController, LockPolicy, LockView
+from ui.manager import manager_actions
 from ui.operations import QueryOp, db_worker, network_pool
 from ui.os_session import os_session_watcher
 from ui.qt import (
@@ -154,6 +155,11 @@ class MainWindow(QMainWindow):
         clinical = menus.addMenu("C&linical")
         self.lot_recall_action = lot_recall_action(self, self.session)
         clinical.addAction(self.lot_recall_action)
+        self.manager_actions = manager_actions(self, self.session)  # managers and admins only
+        if self.manager_actions:
+            manager = menus.addMenu("&Manager")
+            for action in self.manager_actions:
+                manager.addAction(action)
         toolbar = QToolBar("Desk", self)
         toolbar.setObjectName("deskToolbar")
         toolbar.setMovable(False)
@@ -166,6 +172,7 @@ class MainWindow(QMainWindow):
     def _phi_actions(self) -> tuple[QAction, ...]:
         """Actions that open client data: off while the desk is locked."""
         optional = (self.template_action,) if self.template_action is not None else ()
+        optional += tuple(self.manager_actions)
         return (self.find_action, self.privacy_action, self.inbox_action, self.close_tab_action,
                 self.lot_recall_action, self.day_sheet_action, self.calls_action, *optional)
 

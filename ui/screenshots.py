@@ -113,7 +113,8 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
     from ui.booking import BookingDialog
     from ui.checkin import CheckInDialog
     from ui.confirmations import ConfirmationCalls
-    from ui.demo import FRONT_DESK, DemoSystem
+    from ui.demo import FRONT_DESK, MANAGER, DemoSystem
+    from ui.manager.screenshots import enrolment_shot, manager_shots
     from ui.schedule.block_time import BlockTimeDialog
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -126,6 +127,7 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
         desk.show_sign_in()
         wait_for(lambda: bool(desk.sign_in.notes.text()))
         written.append(save(desk.sign_in, out_dir / "sign-in.png"))
+        written.append(enrolment_shot(out_dir, parent=desk.sign_in))
 
         desk.sign_in.submit()
         if not wait_for(lambda: desk.window is not None and desk.window.schedule is not None,
@@ -197,6 +199,7 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
         written.append(save(window, out_dir / "lock.png"))
         window.sign_out()
         wait_for(lambda: desk.window is None)  # signing out runs off the GUI thread; let it end
+        written += manager_shots(desk, out_dir, username=MANAGER, password=system.server.password)
     finally:
         system.stop()
     return written

@@ -47,6 +47,9 @@ class SignInBackend(Protocol):
                 totp: str | None) -> Any:
         """A signed-in session, or raise an error whose words can be shown."""
 
+    def fetch_enrolment(self, *, server: str, tenant: str, username: str, password: str) -> Any:
+        """The authenticator secret waiting for this person (``secret``, ``totp_uri``), given out once."""
+
 
 def needs_code(exc: BaseException) -> bool:
     """The server accepted the password and wants the six-digit code."""
@@ -55,6 +58,15 @@ def needs_code(exc: BaseException) -> bool:
     except ImportError:
         return False
     return isinstance(exc, TotpRequired)
+
+
+def needs_enrolment(exc: BaseException) -> bool:
+    """The password was right and an authenticator enrolment is waiting for this person."""
+    try:
+        from medspa_desk.sync.errors import EnrolmentRequired
+    except ImportError:
+        return False
+    return isinstance(exc, EnrolmentRequired)
 
 
 class SignInWindow(QWidget):
@@ -155,6 +167,7 @@ class SignInWindow(QWidget):
         for field in (self.server, self.tenant, self.username, self.password, self.totp):
             field.returnPressed.connect(self.submit)
         self.busy = False
+        self.enrolment: Any = None  # the one-time authenticator set-up, while it is open
         self.refresh_set_up()
         self.refresh_notes()
 
@@ -226,6 +239,9 @@ class SignInWindow(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self.sign_in_button.setEnabled(True)
+        if needs_enrolment(exc):
+            self.start_enrolment()
+            return
         if needs_code(exc):
             self.show_code_field(True)
             self.say("Your password is right. Now enter the six-digit code from your "
@@ -237,6 +253,41 @@ class SignInWindow(QWidget):
         self.say(describe_error(exc))
         self.password.setFocus()
         self.refresh_notes()
+
+    def start_enrolment(self) -> None:
+        """Fetch the waiting authenticator secret (once) and show it; its first code finishes sign-in."""
+        server, tenant = self.server.text().strip(), self.tenant.text().strip()
+        username, password = self.username.text().strip(), self.password.text()
+        self.busy = True
+        self.sign_in_button.setEnabled(False)
+        self.say("Setting up your authenticator…")
+        NetworkOp(self, body=lambda: self.backend.fetch_enrolment(server=server, tenant=tenant,
+                                                                  username=username, password=password),
+                  success=self._show_enrolment, failure=self._failed).run()
+
+    def _show_enrolment(self, answer: Any) -> None:
+        from ui.enrolment import EnrolmentDialog
+
+        self.busy = False
+        self.sign_in_button.setEnabled(True)
+        self.say("Add the account to your authenticator app, then enter its code.")
+        self.enrolment = EnrolmentDialog(answer, self)
+        self.enrolment.accepted.connect(self._enrolled)
+        self.enrolment.rejected.connect(self._enrolment_closed)
+        self.enrolment.open()
+
+    def _enrolled(self) -> None:
+        code = self.enrolment.code()
+        self.enrolment = None
+        self.show_code_field(True)
+        self.totp.setText(code)
+        self.submit()
+
+    def _enrolment_closed(self) -> None:
+        self.enrolment = None
+        self.password.clear()
+        self.say("Your authenticator was not set up, and its key is shown only once. Ask a manager to "
+                 "reset your authenticator, then sign in again.")
 
 
 class SetPinDialog(QDialog):

@@ -23,6 +23,10 @@ class NewUserRequest(Body):
     provider_id: UUID | None = None
 
 
+class RoleChange(Body):
+    role: Role
+
+
 class UserSummary(Body):
     id: UUID
     username: str
@@ -71,6 +75,17 @@ class EscrowDeposited(Body):
 class ServerHalf(Body):
     device_id: UUID
     server_half: str
+
+
+class DeviceSummary(Body):
+    """A workstation as a manager sees it: no key, no secret."""
+
+    id: UUID
+    name: str
+    registered_at: datetime
+    revoked_at: datetime | None
+    last_user: str  # who signed in on it last ("" if nobody yet)
+    last_contact_at: datetime | None
 
 
 class DeviceRevoked(Body):

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from medspa_api.data.users import end_sessions
 from medspa_api.db import tables as t
+from medspa_api.db.dialect import as_utc
 from medspa_desk.records import utc_now
 
 SERVER_HALF_BYTES = 32
@@ -47,3 +48,24 @@ def revoke(conn: Connection, *, tenant_id: UUID, device_id: UUID, by_user_id: UU
     if not found:
         return None
     return end_sessions(conn, tenant_id=tenant_id, reason="device_revoked", device_id=device_id)
+
+
+MAX_LISTED = 1_000  # workstations listed at most (a practice has a handful; a chain, dozens)
+
+
+def list_devices(conn: Connection, *, tenant_id: UUID) -> list[dict]:
+    """Each workstation with who signed in on it last and when it last called (its latest session)."""
+    d, s, u = t.devices.c, t.sessions.c, t.users.c
+    rows = list(conn.execute(sa.select(d.id, d.name, d.registered_at, d.revoked_at).where(d.tenant_id == tenant_id)
+                             .order_by(d.registered_at).limit(MAX_LISTED)))
+    latest: dict[UUID, sa.Row] = {}
+    for row in conn.execute(sa.select(s.device_id, s.last_seen_at, u.display_name)
+                            .join(t.users, sa.and_(u.tenant_id == s.tenant_id, u.id == s.user_id))
+                            .where(s.tenant_id == tenant_id).order_by(s.last_seen_at)):
+        latest[row.device_id] = row
+    def utc(moment: object) -> object:
+        return as_utc(moment) if moment is not None else None
+
+    return [{"id": row.id, "name": row.name, "registered_at": as_utc(row.registered_at),
+             "revoked_at": utc(row.revoked_at), "last_user": latest[row.id].display_name if row.id in latest else "",
+             "last_contact_at": utc(latest[row.id].last_seen_at) if row.id in latest else None} for row in rows]

@@ -107,6 +107,19 @@ def set_user_active(conn: Connection, *, tenant_id: UUID, user_id: UUID, active:
     return User.from_json(updated.to_json())
 
 
+def set_user_role(conn: Connection, *, tenant_id: UUID, user_id: UUID, role: Role) -> bool:
+    """Give the account another role; it applies at the person's next request (roles are read per request)."""
+    found = conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user_id)
+                         .values(role=role.value)).rowcount
+    if not found:
+        return False
+    log = ChangeLog(conn, tenant_id)
+    current = User.from_json(log.get(user_id, entity="user") or {})
+    log.save(current.model_copy(update={"role": role, "version": current.version + 1, "updated_at": utc_now()}))
+    log.finish()
+    return True
+
+
 def unlock_user(conn: Connection, *, tenant_id: UUID, user_id: UUID) -> bool:
     return bool(conn.execute(t.users.update().where(t.users.c.tenant_id == tenant_id, t.users.c.id == user_id)
                              .values(failed_logins=0, locked_until=None)).rowcount)

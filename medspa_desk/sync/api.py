@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from medspa_desk.protocol import (
     PULL_CURSOR_HEADER,
@@ -34,6 +34,7 @@ from medspa_desk.protocol import (
 from medspa_desk.sync.errors import (
     ClockSkew,
     DeviceRevoked,
+    EnrolmentRequired,
     ServerRefused,
     ServerTrouble,
     SignInNeeded,
@@ -52,6 +53,7 @@ PREFIX = "/api/v1"
 LOGIN = f"{PREFIX}/auth/login"
 REFRESH = f"{PREFIX}/auth/refresh"
 LOGOUT = f"{PREFIX}/auth/logout"
+ENROLMENT = f"{PREFIX}/auth/enrolment"
 PUSH = f"{PREFIX}/sync/push"
 PULL = f"{PREFIX}/sync/pull"
 CHANGES = f"{PREFIX}/sync/changes"
@@ -69,6 +71,23 @@ class ServerHalf(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
     server_half: str
+
+
+class EnrolmentRequest(BaseModel):
+    """The person whose waiting authenticator enrolment is asked for, proven by their password."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    tenant: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class EnrolmentAnswer(BaseModel):
+    """Given out once: the secret (base32, to type by hand) and its otpauth:// address (for a QR code)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    secret: str = Field(min_length=16, max_length=128, pattern=r"^[A-Z2-7]+=*$")
+    totp_uri: str = Field(min_length=1, max_length=2048, pattern=r"^otpauth://totp/")
 
 
 def _server_words(response: httpx.Response) -> ErrorBody | None:
@@ -94,6 +113,8 @@ def error_for(response: httpx.Response) -> SyncError:
     if status == 401:
         if code == "totp_required":
             return TotpRequired(message or "Enter the six-digit code from your authenticator app.")
+        if code == "totp_enrolment_required":
+            return EnrolmentRequired(message or "Set up your authenticator app to finish signing in.")
         return SignInNeeded(message or "The server no longer accepts this sign-in; sign in again.", code=code)
     if code == "device_revoked":
         return DeviceRevoked(message or "This workstation has been revoked by the practice; its local data "
@@ -180,6 +201,15 @@ class CentralApi:
             raise error
         return response
 
+    def call_json(self, method: str, path: str, answer: type[M], *, access_token: str,
+                  body: BaseModel | None = None) -> M:
+        """One JSON request and its typed answer (for routes typed outside this module: staff, devices)."""
+        return self._call(method, path, answer, access_token=access_token, body=body)
+
+    def send(self, method: str, path: str, *, access_token: str) -> httpx.Response:
+        """One request; its successful answer, unread (the caller parses it)."""
+        return self._send(method, path, access_token=access_token)
+
     # --- sign-in -------------------------------------------------------------------
 
     def login(self, request: LoginRequest) -> TokenResponse:
@@ -190,6 +220,10 @@ class CentralApi:
 
     def sign_out(self, *, access_token: str) -> None:
         self._call("POST", LOGOUT, None, access_token=access_token)
+
+    def fetch_enrolment(self, request: EnrolmentRequest) -> EnrolmentAnswer:
+        """The authenticator secret a manager's enrolment left waiting for this person (given out once)."""
+        return self._call("POST", ENROLMENT, EnrolmentAnswer, body=request)
 
     # --- escrow --------------------------------------------------------------------
 

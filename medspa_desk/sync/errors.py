@@ -41,6 +41,17 @@ class TotpRequired(SignInNeeded):
         super().__init__(reason, code="totp_required")
 
 
+class EnrolmentRequired(SignInNeeded):
+    """The password was right; a manager left an authenticator enrolment waiting for this person.
+
+    The person fetches its secret once (``CentralApi.fetch_enrolment``), adds it to their app, and signs
+    in with a code from it.
+    """
+
+    def __init__(self, reason: str = "Set up your authenticator app to finish signing in.") -> None:
+        super().__init__(reason, code="totp_enrolment_required")
+
+
 class DeviceRevoked(SyncError):
     """An administrator removed this workstation; its cache has been wiped."""
 

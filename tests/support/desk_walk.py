@@ -24,7 +24,9 @@ from medspa_desk.desk import (
     copies,
     forms,
     practice,
+    staff,
     visits,
+    workstations,
 )
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
 from medspa_desk.protocol import Mutation, MutationKind
@@ -195,6 +197,8 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.PRINT_OR_SAVE_FORM: lambda s, a: copies.save_form_copy(
         s.store, actor=a, form=copies.PrintedForm(entity="consent", entity_id=new_id(), detail="consent"),
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
+    UseCase.MANAGE_STAFF: lambda s, a: staff.open_staff(s.store, actor=a),
+    UseCase.MANAGE_WORKSTATIONS: lambda s, a: workstations.open_workstations(s.store, actor=a),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
     UseCase.BLOCK_TIME: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(

@@ -1,4 +1,4 @@
-"""Workstations: key escrow and revocation.
+"""Workstations: key escrow, the list a manager sees, and revocation.
 
 Every escrow call (the server half, a deposit, the release) is answered only
 to an active user of the tenant, signed in online on the very device, which
@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends
 from medspa_api.api.deps import DatabaseDep, requires
 from medspa_api.api.routes import ERRORS
 from medspa_api.api.routing import TextSafeRoute
-from medspa_api.api.schemas import DeviceRevoked, EscrowDeposited, ServerHalf
+from medspa_api.api.schemas import DeviceRevoked, DeviceSummary, EscrowDeposited, ServerHalf
 from medspa_api.audit_log import flush
 from medspa_api.data import devices
 from medspa_api.db.database import Database
@@ -31,6 +31,7 @@ from medspa_desk.records import AuditAction
 router = APIRouter(prefix="/devices", tags=["devices"], responses=ERRORS, route_class=TextSafeRoute)
 Escrower = Annotated[Caller, Depends(requires(Action.DEVICE_ESCROW))]
 Revoker = Annotated[Caller, Depends(requires(Action.DEVICE_REVOKE))]
+Lister = Annotated[Caller, Depends(requires(Action.DEVICE_LIST))]
 
 
 def _refuse_unproven(db: Database, caller: Caller, *, detail: str, refused: str) -> None:
@@ -84,6 +85,13 @@ def release(caller: Escrower, db: DatabaseDep) -> EscrowRelease:
         raise ApiError(404, "no_escrow", "This workstation has not deposited its key yet; sign in on it once "
                        "with the first user to deposit it.")
     return EscrowRelease(wrapped_key=row.wrapped_key, vault_id=row.vault_id, server_half=row.server_half or "")
+
+
+@router.get("", response_model=list[DeviceSummary])
+def list_devices(caller: Lister, db: DatabaseDep) -> list[DeviceSummary]:
+    """The practice's workstations: name, who signed in last, last contact, revoked when."""
+    with db.transaction(caller.tenant_id, write=False) as conn:
+        return [DeviceSummary(**row) for row in devices.list_devices(conn, tenant_id=caller.tenant_id)]
 
 
 @router.post("/{device_id}/revoke", response_model=DeviceRevoked)

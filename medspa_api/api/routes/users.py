@@ -1,4 +1,4 @@
-"""Staff accounts, for managers and admins: create, list, disable, enable, unlock, start an authenticator enrolment.
+"""Staff accounts, for managers and admins: create, list, disable, enable, unlock, re-enrol, change a role.
 
 A manager never sees anyone's authenticator secret: creating an account or
 starting a re-enrolment leaves one waiting, which the person receives once at
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends
 from medspa_api.api.deps import DatabaseDep, requires
 from medspa_api.api.routes import ERRORS
 from medspa_api.api.routing import TextSafeRoute
-from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, UserSummary
+from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, RoleChange, UserSummary
 from medspa_api.audit_log import flush
 from medspa_api.data import users
 from medspa_api.db import tables as t
@@ -107,7 +107,8 @@ def _change(caller: Caller, db, user_id: UUID, detail: str, change) -> UserSumma
         row = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == caller.tenant_id,
                                                     t.users.c.id == user_id)).one()
     if denied:
-        raise ApiError(403, "forbidden", "Only an admin may disable, enable or unlock an admin account.")
+        raise ApiError(403, "forbidden", "Only an admin may disable, enable, unlock, re-enrol or change the role "
+                                         "of an admin account.")
     return _summary(row)
 
 
@@ -136,3 +137,17 @@ def start_enrolment(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSumm
     receives the new secret themselves at their next sign-in. Nothing secret is answered."""
     return _change(caller, db, user_id, "totp_enrolment_started", lambda conn: users.start_enrolment(
         conn, tenant_id=caller.tenant_id, user_id=user_id))
+
+
+@router.post("/{user_id}/role", response_model=UserSummary)
+def change_role(user_id: UUID, body: RoleChange, caller: Manager, db: DatabaseDep) -> UserSummary:
+    """Another role for a person, from their next request on. Nobody changes their own role; only an admin
+    makes an admin or changes an admin's role."""
+    if user_id == caller.user_id:
+        _record_refusal(db, caller, detail="own_role", user_id=user_id)
+        raise ApiError(403, "forbidden", "Nobody can change their own role; ask another manager or an admin.")
+    if body.role is Role.ADMIN and caller.role is not Role.ADMIN:
+        _record_refusal(db, caller, detail="make_admin", user_id=user_id)
+        raise ApiError(403, "forbidden", "Only an admin may make someone an admin.")
+    return _change(caller, db, user_id, f"role={body.role.value}", lambda conn: users.set_user_role(
+        conn, tenant_id=caller.tenant_id, user_id=user_id, role=body.role))

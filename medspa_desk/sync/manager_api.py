@@ -1,0 +1,117 @@
+"""The central API's staff routes, for a manager's screens: typed calls over :class:`CentralApi`.
+
+Every call needs a manager's or an admin's access token; the server checks the
+role again, audits each change and each refusal, and its refusals arrive as
+:class:`~medspa_desk.sync.errors.SyncError` in its own words.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from medspa_desk.records import Role
+from medspa_desk.sync.api import PREFIX, UNREADABLE_ANSWER, CentralApi
+from medspa_desk.sync.errors import ServerTrouble
+
+USERS = f"{PREFIX}/users"
+# What a manager may do to an account, as the server's routes name it.
+AccountChange = Literal["disable", "enable", "unlock", "enrolment"]
+USERNAME_PATTERN = r"^[A-Za-z0-9._@-]+$"
+
+
+class StaffMember(BaseModel):
+    """One account as the server lists it: never a password or an authenticator secret."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    id: UUID
+    username: str = Field(max_length=64)
+    display_name: str = Field(max_length=200)
+    role: Role
+    provider_id: UUID | None = None
+    active: bool
+    locked: bool
+
+
+class Invitation(BaseModel):
+    """A new person: their authenticator is set up by them at their first sign-in, never shown here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=USERNAME_PATTERN)]
+    display_name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class _NewUserAnswer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    user: StaffMember
+
+
+class _RoleChange(BaseModel):
+    role: Role
+
+
+_STAFF_LIST = TypeAdapter(list[StaffMember])
+
+
+def list_staff(api: CentralApi, *, access_token: str) -> list[StaffMember]:
+    response = api.send("GET", USERS, access_token=access_token)
+    try:
+        return _STAFF_LIST.validate_json(response.content)
+    except (ValidationError, ValueError):
+        raise ServerTrouble(UNREADABLE_ANSWER) from None
+
+
+def invite(api: CentralApi, invitation: Invitation, *, access_token: str) -> StaffMember:
+    return api.call_json("POST", USERS, _NewUserAnswer, body=invitation, access_token=access_token).user
+
+
+def change_account(api: CentralApi, user_id: UUID, change: AccountChange, *, access_token: str) -> StaffMember:
+    return api.call_json("POST", f"{USERS}/{user_id}/{change}", StaffMember, access_token=access_token)
+
+
+def change_role(api: CentralApi, user_id: UUID, role: Role, *, access_token: str) -> StaffMember:
+    return api.call_json("POST", f"{USERS}/{user_id}/role", StaffMember, body=_RoleChange(role=role),
+                         access_token=access_token)
+
+
+# --- workstations ---------------------------------------------------------------------------
+
+DEVICES = f"{PREFIX}/devices"
+
+
+class WorkstationInfo(BaseModel):
+    """One workstation as the server lists it: no key, no secret."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    id: UUID
+    name: str = Field(max_length=100)
+    registered_at: datetime
+    revoked_at: datetime | None = None
+    last_user: str = Field(default="", max_length=200)
+    last_contact_at: datetime | None = None
+
+
+class WorkstationRevoked(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    device_id: UUID
+    sessions_ended: int
+
+
+_WORKSTATION_LIST = TypeAdapter(list[WorkstationInfo])
+
+
+def list_workstations(api: CentralApi, *, access_token: str) -> list[WorkstationInfo]:
+    response = api.send("GET", DEVICES, access_token=access_token)
+    try:
+        return _WORKSTATION_LIST.validate_json(response.content)
+    except (ValidationError, ValueError):
+        raise ServerTrouble(UNREADABLE_ANSWER) from None
+
+
+def revoke_workstation(api: CentralApi, device_id: UUID, *, access_token: str) -> WorkstationRevoked:
+    return api.call_json("POST", f"{DEVICES}/{device_id}/revoke", WorkstationRevoked, access_token=access_token)
