@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
 from medspa_desk.records import AppointmentStatus
 from medspa_desk.store import Actor, NotAllowed, SlotTaken
+from medspa_desk.time_words import time_span
 
 DAY = date(2025, 6, 10)
 
@@ -18,7 +19,7 @@ def test_booking_over_the_providers_slot_is_refused_in_plain_words(practice, act
         practice.store.book(practice.appointment(ana, day=DAY, hour=10, minute=15,
                                                  room=practice.room2), actor=actor)
 
-    assert "The provider is already booked 10:00–10:30 (Botox, Room 1)" in str(refused.value)
+    assert f"The provider is already booked {time_span(time(10), time(10, 30))} (Botox, Room 1)" in str(refused.value)
     assert [c.kind for c in refused.value.clashes] == ["provider"]
     assert len(practice.store.day_schedule(practice.location.id, DAY).appointments) == 1
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from pytestqt.qtbot import QtBot
 
 from medspa_desk.desk import visits
 from medspa_desk.desk.blocked_time import TimeBlocked
 from medspa_desk.records import Appointment, BlockKind
+from medspa_desk.time_words import time_span
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from tests.ui.schedule.test_day_view import DAY, _view
 from ui.qt import QTime
@@ -34,7 +37,7 @@ def test_a_manager_blocks_a_break_the_day_shows_it_and_a_booking_into_it_is_refu
         dialog.save_button.click()
 
     qtbot.waitUntil(lambda: view.blocked_line.isVisible())
-    assert view.blocked_line.text() == f"Blocked: {desk.injector.display_name} 12:00–13:00 (a break)"
+    assert view.blocked_line.text() == f"Blocked: {desk.injector.display_name} {time_span(time(12), time(13))} (a break)"
     client = desk.add_client()
     lunch = Appointment(location_id=desk.location.id, client_id=client.id, provider_id=desk.injector.id,
                         room_id=desk.rooms["room1"].id, service_id=desk.services["botox"].id,
