@@ -353,7 +353,7 @@ def test_the_bundle_links_only_to_libraries_it_carries_or_the_deb_depends_on() -
 
 
 def test_the_smoke_starts_the_page_readers_the_way_the_frozen_app_does() -> None:
-    from medspa_desk.demo_data import Scale, generate_practice
+    from medspa_demo.practice import Scale, generate_practice
     from medspa_desk.sync.page_parser import FROZEN_FLAG, OFFLOAD_AT
 
     smoke = load_smoke()
