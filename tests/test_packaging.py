@@ -159,7 +159,7 @@ def test_package_data_read_through_importlib_resources_ships_beside_its_modules(
     for migration in migrations.available():
         name = f"{migration.version:04d}_{migration.name}.sql"
         assert (store_migrations / name).relative_to(ROOT) in shipped
-    for package in ("medspa_desk", "ui", "medspa_api"):
+    for package in ("medspa_desk", "medspa_demo", "ui", "medspa_api"):
         for file in files_in(ROOT / package):
             if file.suffix != ".py":
                 assert file.relative_to(ROOT) in shipped, f"{file.relative_to(ROOT)} is not in the spec's datas"
@@ -192,13 +192,27 @@ def test_modules_the_app_imports_by_name_are_inside_the_bundled_packages() -> No
             for node in ast.walk(ast.parse(file.read_text("utf-8"))):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
                         re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", node.value) and \
-                        node.value.split(".")[0] in {"medspa_desk", "ui", "medspa_api"}:
+                        node.value.split(".")[0] in {"medspa_desk", "medspa_demo", "ui", "medspa_api"}:
                     named.add(node.value)
     assert "ui.schedule" in named  # the scan sees the main window's look-up
     outside = sorted(n for n in named if n.split(".")[0] not in bundle.APP_PACKAGES
                      and importlib.util.find_spec(n.split(".")[0]) is not None
                      and n not in bundle.HIDDEN_IMPORTS)
     assert outside == [], "add these packages to APP_PACKAGES or HIDDEN_IMPORTS in desk_bundle.py"
+
+
+def test_the_bundle_starts_the_demo_server_through_main_py_without_the_desk(tmp_path: Path) -> None:
+    """The frozen app is main.py: ``medspa-desk --serve-demo DIR`` must reach medspa_demo.server,
+    which the bundle carries whole, and never load the desk's windows (ui, Qt) on the way."""
+    assert "medspa_demo" in load_bundle().APP_PACKAGES
+    done = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "main.py"), "--serve-demo",
+                           str(tmp_path / "server"), "--scale", '{"patients": 3}'],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert done.stdout.startswith("medspa-demo-refused --demo-scale does not know patients")
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "medspa_demo.server" in imported
+    assert not {name for name in imported if name.split(".")[0] in {"ui", "PySide6", "shiboken6"}}
 
 
 def test_spec_builds_main_py_in_one_folder_from_the_bundle_lists() -> None:
