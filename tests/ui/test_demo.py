@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,3 +129,16 @@ def test_the_desk_reads_the_lines_the_demo_server_prints() -> None:
     from ui import demo
 
     assert (demo.SERVING_MARKER, demo.REFUSED_MARKER) == (server.SERVING_MARKER, server.REFUSED_MARKER)
+
+
+def test_the_app_says_why_the_demo_will_not_start_and_exits_2(tmp_path: Any) -> None:
+    """``main.py --screenshot DIR --demo-scale …``: the child's reason, in plain words, no traceback."""
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    done = subprocess.run([sys.executable, str(main), "--screenshot", str(tmp_path / "shots"), "--data-dir",
+                           str(tmp_path / "desk"), "--demo-scale", '{"clients": -1}'],
+                          capture_output=True, text=True, timeout=180, check=False,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "medspa-desk: --demo-scale's clients must be a whole number from 0 to 1,000,000" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list((tmp_path / "shots").glob("*.png"))
