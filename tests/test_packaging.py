@@ -215,6 +215,29 @@ def test_the_bundle_starts_the_demo_server_through_main_py_without_the_desk(tmp_
     assert not {name for name in imported if name.split(".")[0] in {"ui", "PySide6", "shiboken6"}}
 
 
+def test_the_demo_server_serves_without_the_modules_the_bundle_leaves_out(tmp_path: Path) -> None:
+    """What ``medspa-desk --serve-demo`` runs in the bundle, with every EXCLUDES module unimportable
+    (the PostgreSQL driver among them): migrated, seeded, serving, and ended by closing its input."""
+    blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in load_bundle().EXCLUDES)
+    child = (f"import runpy, sys; {blocked}; "
+             f"sys.argv = ['main.py', '--serve-demo', {str(tmp_path / 'server')!r}, '--scale', "
+             """'{"clients": 20, "months_back": 1, "months_ahead": 1}']; """
+             f"runpy.run_path({str(ROOT / 'main.py')!r}, run_name='__main__')")
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=stderr, text=True, cwd=ROOT)
+        try:
+            first_line = process.stdout.readline()
+        finally:
+            process.stdin.close()
+            process.wait(timeout=120)
+            process.stdout.close()
+    errors = log.read_text()
+    assert first_line.startswith("medspa-demo-server "), errors[-3000:]
+    assert process.returncode == 0, errors[-3000:]
+
+
 def test_spec_builds_main_py_in_one_folder_from_the_bundle_lists() -> None:
     tree = ast.parse(SPEC.read_text("utf-8"))
     calls = {node.func.id: node for node in ast.walk(tree)
