@@ -6,7 +6,7 @@ interpreter; on this 2-core machine each side gets about one core.
 
 - api.pull_records_per_s.<db>: initial pull of the benchmark practice
   (100k clients, 300k appointments, 100k treatments, loaded with
-  ``medspa_api.demo.bulk_load``) in pages of ``protocol.MAX_PULL_PAGE``,
+  ``medspa_demo.seed.bulk_load``) in pages of ``protocol.MAX_PULL_PAGE``,
   page requests issued back to back by one desk; records received / seconds.
 - api.push_mutations_per_s.<db>: client.create in batches of 100 from one desk.
 - api.poll_p99_ms.<db>: 500 desks, each with its own session and connection,
@@ -62,9 +62,9 @@ import httpx
 
 from bench.harness import Report, percentile
 from medspa_api.db import tables as t
-from medspa_api.demo import bulk_load
 from medspa_api.security import tokens
-from medspa_desk.demo_data import BENCHMARK_SCALE, generate_practice
+from medspa_demo.practice import BENCHMARK_SCALE, generate_practice
+from medspa_demo.seed import bulk_load
 from medspa_desk.protocol import MAX_PULL_PAGE
 from medspa_desk.records import Appointment, Record, Role, new_id, utc_now
 from tests.api.desk import create_client, new_client

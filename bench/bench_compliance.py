@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from bench.harness import Report, median, time_ms
+from medspa_demo.practice import generate_practice
 from medspa_desk.compliance.right_of_access import export_client_fhir
-from medspa_desk.demo_data import generate_practice
 from medspa_desk.records import Role
 from medspa_desk.store import Actor, Store
 

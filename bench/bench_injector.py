@@ -56,7 +56,7 @@ def _copies(practice: Any, count: int, rng: random.Random) -> list[Any]:
 
 
 def lot_recall(report: Report, folder: Path) -> None:
-    from medspa_desk.demo_data import generate_practice
+    from medspa_demo.practice import generate_practice
     from medspa_desk.records import Role, new_id
     from medspa_desk.store import Actor
     from medspa_desk.store.recall import RecallCriteria, find_recall_clients
@@ -102,7 +102,7 @@ def lot_recall(report: Report, folder: Path) -> None:
 
 def card_open(report: Report, folder: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from medspa_desk.demo_data import generate_practice
+    from medspa_demo.practice import generate_practice
     from medspa_desk.records import AppointmentStatus, Role, utc_now
     from medspa_desk.store import Actor
     from ui.injector import door_card_action

@@ -40,8 +40,8 @@ from uuid import UUID
 import httpx
 
 from bench.harness import Report, median, percentile, time_ms
-from medspa_api.demo import bulk_load
-from medspa_desk.demo_data import BENCHMARK_SCALE, generate_practice
+from medspa_demo.practice import BENCHMARK_SCALE, generate_practice
+from medspa_demo.seed import bulk_load
 from medspa_desk.sync.api import PUSH
 from medspa_desk.sync.status import SyncCallbacks
 from tests.core.sync.desks import Desk, booking, new_client, open_desk

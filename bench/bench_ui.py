@@ -87,7 +87,7 @@ def cold_start_ms(runs: int = 5) -> list[float]:
 
 
 def benchmark_practice() -> Any:
-    from medspa_desk.demo_data import Scale, generate_practice
+    from medspa_demo.practice import Scale, generate_practice
 
     return generate_practice(scale=Scale(clients=CLIENTS, months_back=1, months_ahead=1))
 
@@ -100,8 +100,8 @@ class BenchWorkstation:
 
 
 def build_workstation(directory: Path, practice: Any) -> BenchWorkstation:
-    from medspa_desk.demo_data import DEMO_PASSWORDS
-    from ui.demo import seed_offline_workstation
+    from medspa_demo.practice import DEMO_PASSWORDS
+    from tests.support.workstations import seed_offline_workstation
 
     started = time.perf_counter()
     seed_offline_workstation(directory, records=practice.all_records(), users=practice.users,
@@ -209,7 +209,7 @@ def sync_scale(practice: str) -> Any:
     """``"20000"``: the demo practice with that many clients; ``"benchmark=F"``: the benchmark practice × F."""
     from dataclasses import replace
 
-    from medspa_desk.demo_data import BENCHMARK_SCALE, Scale
+    from medspa_demo.practice import BENCHMARK_SCALE, Scale
 
     if practice.startswith("benchmark="):
         factor = float(practice.removeprefix("benchmark="))
@@ -295,7 +295,7 @@ def event_loop_stall_during_initial_sync(directory: Path, *, practice: str = str
     server = DemoServerProcess.start(directory / "server", scale=sync_scale(practice), niceness=15)
     print(f"   central API seeded with the practice {practice!r} in {time.perf_counter() - started:.1f} s",
           flush=True)
-    backend = DeskBackend(directory / "new-desk", ca_path=str(server.tls.ca_path))
+    backend = DeskBackend(directory / "new-desk", ca_path=str(server.ca_path))
     gaps: list[float] = []
     last = [time.perf_counter()]
 

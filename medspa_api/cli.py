@@ -1,7 +1,8 @@
 """``medspa-api``: set up, run and look after the central API.
 
 Commands: init-db, create-tenant, create-location, create-user, serve,
-seed-demo, backup, restore-check, purge-audit. Settings come from the
+import-setup, backup, restore-check, purge-audit (the demo practice is
+``python -m medspa_demo seed``: the server carries no demo code). Settings come from the
 environment (see medspa_api.settings); every failure is a plain sentence
 and a non-zero exit, never a traceback.
 """
@@ -187,22 +188,6 @@ def cmd_import_setup(settings: Settings, args: argparse.Namespace) -> None:
               "Run again with --apply to write it.")
 
 
-def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> None:
-    from medspa_api.demo import seed_demo
-    from medspa_desk.demo_data import Scale
-
-    if args.clients < 1 or args.months < 1:
-        raise CliError("--clients and --months must be at least 1.")
-    db = _database(settings)
-    with db.transaction(write=False) as conn:
-        if tenant_id_by_name(conn, name=args.tenant) is not None:
-            raise CliError(f"A practice named {args.tenant!r} already exists; pick another --tenant name.")
-    scale = Scale(clients=args.clients, months_back=args.months, months_ahead=args.months)
-    summary = seed_demo(db, tenant_name=args.tenant, password=os.environ.get("MEDSPA_API_DEMO_PASSWORD", ""),
-                        scale=scale)
-    print(summary)
-
-
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     target = Path(args.target)
     if target.exists():
@@ -334,11 +319,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--insecure-loopback", action="store_true", help="plain HTTP on 127.0.0.1 (development)")
     p.add_argument("--backlog", type=int, default=4096, help="pending connections the socket queues")
     p.set_defaults(run=cmd_serve)
-    p = sub.add_parser("seed-demo", help="load the demo practice")
-    p.add_argument("--tenant", default="Demo Med Spa")
-    p.add_argument("--clients", type=int, default=2000, help="how many clients (default 2000)")
-    p.add_argument("--months", type=int, default=3, help="months of history and of bookings ahead (default 3)")
-    p.set_defaults(run=cmd_seed_demo)
     p = sub.add_parser("import-setup", help="locations, rooms, providers, shifts, services and products "
                                             "from a YAML or JSON file (dry run unless --apply)")
     p.add_argument("--tenant", required=True)

@@ -22,7 +22,9 @@ _SKIPPED_SUFFIXES = (".pyc", ".pyo", "~", ".swp", ".orig", ".rej")
 
 # Shipped whole: the app imports some of its own modules by name (ui.main_window finds the
 # schedule view, ui.operations the core's error classes), which an import scan cannot follow.
-APP_PACKAGES: tuple[str, ...] = ("medspa_desk", "ui")
+# medspa_demo is the --demo server: the bundle starts itself with --serve-demo and main.py hands
+# that to medspa_demo.server before ui is imported (the desk's modules never import it).
+APP_PACKAGES: tuple[str, ...] = ("medspa_desk", "medspa_demo", "ui")
 
 # Imported by name at run time (entry points, cffi, ctypes), so PyInstaller's import scan misses them.
 HIDDEN_IMPORTS: tuple[str, ...] = (
@@ -87,7 +89,7 @@ def desk_datas(root: Path = ROOT) -> list[tuple[str, str]]:
     store's numbered ``.sql`` migrations, read with ``importlib.resources``).
     """
     entries = files_under(root / "resources", root=root)
-    for package in ("medspa_desk", "ui"):
+    for package in APP_PACKAGES:
         entries += files_under(root / package, root=root, python_too=False)
     return entries
 

@@ -159,7 +159,7 @@ def test_package_data_read_through_importlib_resources_ships_beside_its_modules(
     for migration in migrations.available():
         name = f"{migration.version:04d}_{migration.name}.sql"
         assert (store_migrations / name).relative_to(ROOT) in shipped
-    for package in ("medspa_desk", "ui", "medspa_api"):
+    for package in ("medspa_desk", "medspa_demo", "ui", "medspa_api"):
         for file in files_in(ROOT / package):
             if file.suffix != ".py":
                 assert file.relative_to(ROOT) in shipped, f"{file.relative_to(ROOT)} is not in the spec's datas"
@@ -192,13 +192,50 @@ def test_modules_the_app_imports_by_name_are_inside_the_bundled_packages() -> No
             for node in ast.walk(ast.parse(file.read_text("utf-8"))):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
                         re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", node.value) and \
-                        node.value.split(".")[0] in {"medspa_desk", "ui", "medspa_api"}:
+                        node.value.split(".")[0] in {"medspa_desk", "medspa_demo", "ui", "medspa_api"}:
                     named.add(node.value)
     assert "ui.schedule" in named  # the scan sees the main window's look-up
     outside = sorted(n for n in named if n.split(".")[0] not in bundle.APP_PACKAGES
                      and importlib.util.find_spec(n.split(".")[0]) is not None
                      and n not in bundle.HIDDEN_IMPORTS)
     assert outside == [], "add these packages to APP_PACKAGES or HIDDEN_IMPORTS in desk_bundle.py"
+
+
+def test_the_bundle_starts_the_demo_server_through_main_py_without_the_desk(tmp_path: Path) -> None:
+    """The frozen app is main.py: ``medspa-desk --serve-demo DIR`` must reach medspa_demo.server,
+    which the bundle carries whole, and never load the desk's windows (ui, Qt) on the way."""
+    assert "medspa_demo" in load_bundle().APP_PACKAGES
+    done = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "main.py"), "--serve-demo",
+                           str(tmp_path / "server"), "--scale", '{"patients": 3}'],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert done.stdout.startswith("medspa-demo-refused --demo-scale does not know patients")
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "medspa_demo.server" in imported
+    assert not {name for name in imported if name.split(".")[0] in {"ui", "PySide6", "shiboken6"}}
+
+
+def test_the_demo_server_serves_without_the_modules_the_bundle_leaves_out(tmp_path: Path) -> None:
+    """What ``medspa-desk --serve-demo`` runs in the bundle, with every EXCLUDES module unimportable
+    (the PostgreSQL driver among them): migrated, seeded, serving, and ended by closing its input."""
+    blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in load_bundle().EXCLUDES)
+    child = (f"import runpy, sys; {blocked}; "
+             f"sys.argv = ['main.py', '--serve-demo', {str(tmp_path / 'server')!r}, '--scale', "
+             """'{"clients": 20, "months_back": 1, "months_ahead": 1}']; """
+             f"runpy.run_path({str(ROOT / 'main.py')!r}, run_name='__main__')")
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=stderr, text=True, cwd=ROOT)
+        try:
+            first_line = process.stdout.readline()
+        finally:
+            process.stdin.close()
+            process.wait(timeout=120)
+            process.stdout.close()
+    errors = log.read_text()
+    assert first_line.startswith("medspa-demo-server "), errors[-3000:]
+    assert process.returncode == 0, errors[-3000:]
 
 
 def test_spec_builds_main_py_in_one_folder_from_the_bundle_lists() -> None:
@@ -353,7 +390,7 @@ def test_the_bundle_links_only_to_libraries_it_carries_or_the_deb_depends_on() -
 
 
 def test_the_smoke_starts_the_page_readers_the_way_the_frozen_app_does() -> None:
-    from medspa_desk.demo_data import Scale, generate_practice
+    from medspa_demo.practice import Scale, generate_practice
     from medspa_desk.sync.page_parser import FROZEN_FLAG, OFFLOAD_AT
 
     smoke = load_smoke()

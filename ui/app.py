@@ -40,19 +40,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the certificate authority that signed the server's certificate, when it "
                              "is not one the system already trusts (asked only at first set-up)")
     parser.add_argument("--report-start-up", action="store_true", help=argparse.SUPPRESS)
-    # The demo's server, in a child process of the demo app (ui.demo.DemoServerProcess).
-    parser.add_argument("--serve-demo", metavar="DIR", help=argparse.SUPPRESS)
+    # The demo practice's sizes for --demo and --screenshot, as JSON; the demo's server checks them.
     parser.add_argument("--demo-scale", default="", help=argparse.SUPPRESS)
-    parser.add_argument("--demo-niceness", type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.demo_scale:
-        from ui.demo import parse_scale
-
-        try:
-            parse_scale(args.demo_scale)
-        except ValueError as exc:
-            parser.error(str(exc))
-    return args
+    return parser.parse_args(argv)
 
 
 class DeskApp(QObject):
@@ -126,11 +116,6 @@ class DeskApp(QObject):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.serve_demo:
-        from ui.demo import serve_until_stdin_closes
-
-        serve_until_stdin_closes(Path(args.serve_demo), scale_json=args.demo_scale, niceness=args.demo_niceness)
-        return 0
     directory = Path(args.data_dir) if args.data_dir else _data_dir()
     _configure_logging(directory)
     from medspa_desk.vault import disable_core_dumps
@@ -146,20 +131,31 @@ def main(argv: list[str] | None = None) -> int:
     apply_style(app)
     use_system_clock()
     if args.screenshot:
-        from ui.demo import parse_scale
+        from ui.demo import DemoRefused
         from ui.screenshots import render_all
 
-        for path in render_all(Path(args.screenshot), scale=parse_scale(args.demo_scale)):
-            print(path)
-        _shutdown()
+        try:
+            for path in render_all(Path(args.screenshot), desk_app=DeskApp, scale=args.demo_scale):
+                print(path)
+        except DemoRefused as exc:
+            print(f"medspa-desk: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            _shutdown()
         return 0
     from ui.os_session import os_session_watcher
 
     os_session_watcher().start()  # in the background: a silent bus never delays the sign-in window
     if args.demo:
-        from ui.demo import parse_scale, start_demo
+        from ui.demo import DemoRefused, start_demo
 
-        desk = start_demo(scale=parse_scale(args.demo_scale))
+        try:
+            desk = start_demo(desk_app=DeskApp, scale=args.demo_scale)
+        except DemoRefused as exc:
+            os_session_watcher().stop()
+            _shutdown()
+            print(f"medspa-desk: {exc}", file=sys.stderr)
+            return 2
     else:
         from ui.desk_backend import DeskBackend
 

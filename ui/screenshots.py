@@ -107,9 +107,11 @@ def save_duplicate_choice(window: QWidget, session: Any, client_id: Any, out_dir
     return shot
 
 
-def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
-    """Every screen to ``out_dir``; ``scale`` sizes the demo practice (None: the demo's own)."""
-    from ui.app import DeskApp
+def render_all(out_dir: Path, *, desk_app: Callable[..., Any], scale: Any = None) -> list[Path]:
+    """Every screen to ``out_dir``; ``scale`` sizes the demo practice (None: the demo's own).
+
+    ``desk_app`` is :class:`ui.app.DeskApp` (passed in, so this module does not import ui.app).
+    """
     from ui.booking import BookingDialog
     from ui.checkin import CheckInDialog
     from ui.confirmations import ConfirmationCalls
@@ -121,8 +123,8 @@ def render_all(out_dir: Path, *, scale: Any = None) -> list[Path]:
     written: list[Path] = []
     system = DemoSystem.start(scale=scale)
     try:
-        desk = DeskApp(system.backend, server=system.server.base_url, tenant=system.server.tenant,
-                       username=FRONT_DESK, password=system.server.password, notes=system.notes())
+        desk = desk_app(system.backend, server=system.server.base_url, tenant=system.server.tenant,
+                        username=FRONT_DESK, password=system.server.password, notes=system.notes())
         desk.sign_in.resize(QSize(600, 500).boundedTo(laptop_screen()))
         desk.show_sign_in()
         wait_for(lambda: bool(desk.sign_in.notes.text()))

@@ -22,8 +22,6 @@ import logging
 import threading
 from uuid import UUID
 
-import psycopg
-
 from medspa_api.db.dialect import libpq_url
 from medspa_api.logs import log_event
 from medspa_api.sync.notices import ChangeNotices
@@ -70,6 +68,10 @@ class PostgresChangeListener:
             self._thread.join(timeout_s)
 
     def _run(self) -> None:
+        # Imported here, on PostgreSQL only: the desk bundle runs the demo's server on SQLite and
+        # leaves the PostgreSQL driver out (packaging/desk_bundle.py EXCLUDES).
+        import psycopg
+
         backoff = 0.5
         while not self._stopping.is_set():
             try:

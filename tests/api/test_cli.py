@@ -34,12 +34,13 @@ class Operator:
     env: dict[str, str]
     workdir: Path
 
-    def run(self, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "medspa_api.cli", *args], capture_output=True, text=True,
+    def run(self, *args: str, timeout: float = 120, module: str = "medspa_api.cli",
+            **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
                               timeout=timeout, cwd=REPO, env={**self.env, **extra_env})
 
-    def ok(self, *args: str, **extra_env: str) -> str:
-        done = self.run(*args, **extra_env)
+    def ok(self, *args: str, module: str = "medspa_api.cli", **extra_env: str) -> str:
+        done = self.run(*args, module=module, **extra_env)
         assert done.returncode == 0, f"{args[0]} failed: {done.stderr[-2000:]}"
         assert "Traceback" not in done.stderr
         return done.stdout
@@ -80,10 +81,15 @@ def test_an_operator_sets_up_a_practice_and_backs_it_up_with_a_verified_restore(
     made = operator.ok("create-user", "--tenant", "Lakeside Skin", "--username", "rosa", "--role", "manager",
                        MEDSPA_API_NEW_PASSWORD=PASSWORD)
     assert re.search(r"otpauth://totp/[^\s]+secret=[A-Z2-7]+", made)
-    seeded = operator.ok("seed-demo", "--tenant", "Demo Spa", "--clients", "40", "--months", "1",
-                         MEDSPA_API_DEMO_PASSWORD=PASSWORD)
+    # The demo practice comes from the demo's own package: the server carries no demo code.
+    seeded = operator.ok("seed", "--tenant", "Demo Spa", "--clients", "40", "--months", "1",
+                         module="medspa_demo", MEDSPA_API_DEMO_PASSWORD=PASSWORD)
     records = int(re.search(r"\): (\d+) records", seeded).group(1))
     assert records > 40
+    again = operator.run("seed", "--tenant", "Demo Spa", "--clients", "40", module="medspa_demo",
+                         MEDSPA_API_DEMO_PASSWORD=PASSWORD)
+    assert again.returncode == 2 and "already exists; pick another --tenant name" in again.stderr
+    assert "Traceback" not in again.stderr
 
     backup = operator.workdir / ("backup.db" if "sqlite" in operator.env["MEDSPA_API_DATABASE_URL"] else "backup.dump")
     assert "Backup written" in operator.ok("backup", str(backup))

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 
 from medspa_api.security.passwords import check_new_password
-from medspa_desk.demo_data import (
+from medspa_demo.practice import (
     BENCHMARK_SCALE,
     DEMO_PASSWORDS,
     DEMO_USERS,

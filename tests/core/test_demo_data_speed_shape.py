@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from medspa_desk.demo_data import (
+from medspa_demo.practice import (
     BENCHMARK_SCALE,
     TIME_ZONE,
     Practice,

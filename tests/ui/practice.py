@@ -119,8 +119,8 @@ class SeededWorkstation:
 
 def seed_workstation(directory: Path, practice: SmallPractice, *, passwords: dict[str, str] = PASSWORDS
                      ) -> SeededWorkstation:
-    """A workstation folder as a first sync would leave it (see ``ui.demo.seed_offline_workstation``)."""
-    from ui.demo import seed_offline_workstation
+    """A workstation folder as a first sync would leave it (``tests.support.workstations``)."""
+    from tests.support.workstations import seed_offline_workstation
 
     seed_offline_workstation(directory, records=practice.records, users=practice.users,
                              location_id=practice.location.id, passwords=passwords)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from medspa_desk.demo_data import Scale, generate_practice
+from medspa_demo.practice import Scale, generate_practice
 from tests.ui.conftest import release_worker
+from ui.app import DeskApp
 from ui.demo import FRONT_DESK, PROVIDER, start_demo
 from ui.operations import db_worker
 from ui.screenshots import busiest_coming_day
@@ -20,7 +25,7 @@ FIRST_SYNC_TIMEOUT_MS = 120_000
 
 @pytest.fixture
 def demo(qapp: Any) -> Iterator[Any]:
-    desk = start_demo(scale=TEST_SCALE)
+    desk = start_demo(desk_app=DeskApp, scale=TEST_SCALE)
     yield desk
     if desk.window is not None:
         desk.window.locker.stop()
@@ -54,7 +59,7 @@ def test_the_demo_signs_in_as_the_front_desk_and_shows_the_synced_schedule(qtbot
 
 
 def test_a_person_can_sign_in_to_the_demo_as_a_provider(qtbot: Any, qapp: Any) -> None:
-    desk = start_demo(scale=TEST_SCALE, sign_in_now=False)
+    desk = start_demo(desk_app=DeskApp, scale=TEST_SCALE, sign_in_now=False)
     try:
         qtbot.addWidget(desk.sign_in)
         desk.show_sign_in()
@@ -95,10 +100,9 @@ def test_the_demo_server_runs_in_its_own_process_and_ends_when_its_pipe_closes(t
         socket.create_connection((address.hostname, address.port), timeout=5).close()
 
 
-def test_demo_scale_sizes_the_screenshot_and_demo_practice_and_refuses_what_it_does_not_know(
-        capsys: Any) -> None:
+def test_demo_scale_sizes_the_demo_practice_and_refuses_what_it_does_not_know() -> None:
+    from medspa_demo.server import parse_scale
     from ui.app import parse_args
-    from ui.demo import parse_scale
 
     args = parse_args(["--screenshot", "shots", "--demo-scale", '{"clients": 3000, "months_back": 9}'])
     assert parse_scale(args.demo_scale) == Scale(clients=3000, months_back=9)
@@ -106,6 +110,35 @@ def test_demo_scale_sizes_the_screenshot_and_demo_practice_and_refuses_what_it_d
     for wrong, said in (('{"patients": 3}', "does not know patients"), ('{"clients": -1}', "whole number"),
                         ('{"consents": 1}', "true or false"), ("[3000]", "JSON object"),
                         ('{"clients": ' + "9" * 2000 + "}", "longer than")):
-        with pytest.raises(SystemExit):
-            parse_args(["--screenshot", "shots", "--demo-scale", wrong])
-        assert said in capsys.readouterr().err
+        with pytest.raises(ValueError, match=said):
+            parse_scale(wrong)
+
+
+def test_a_scale_the_demo_server_refuses_reaches_the_person_as_its_reason(tmp_path: Any) -> None:
+    """The desk does not import the demo's package: the child process says why, and the desk repeats it."""
+    from ui.demo import DemoRefused, DemoServerProcess
+
+    with pytest.raises(DemoRefused, match="does not know patients; it knows clients"):
+        DemoServerProcess.start(tmp_path / "server", scale='{"patients": 3}')
+    assert not (tmp_path / "server" / "central-api.db").exists()
+
+
+def test_the_desk_reads_the_lines_the_demo_server_prints() -> None:
+    """ui.demo keeps its own copy of the two markers (it may not import medspa_demo): they agree."""
+    from medspa_demo import server
+    from ui import demo
+
+    assert (demo.SERVING_MARKER, demo.REFUSED_MARKER) == (server.SERVING_MARKER, server.REFUSED_MARKER)
+
+
+def test_the_app_says_why_the_demo_will_not_start_and_exits_2(tmp_path: Any) -> None:
+    """``main.py --screenshot DIR --demo-scale …``: the child's reason, in plain words, no traceback."""
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    done = subprocess.run([sys.executable, str(main), "--screenshot", str(tmp_path / "shots"), "--data-dir",
+                           str(tmp_path / "desk"), "--demo-scale", '{"clients": -1}'],
+                          capture_output=True, text=True, timeout=180, check=False,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "medspa-desk: --demo-scale's clients must be a whole number from 0 to 1,000,000" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list((tmp_path / "shots").glob("*.png"))

@@ -1,4 +1,4 @@
-"""A real SQLCipher store seeded with the demo practice (medspa_desk.demo_data), per test."""
+"""A real SQLCipher store seeded with the demo practice (medspa_demo.practice), per test."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from medspa_desk.demo_data import Practice, generate_practice
+from medspa_demo.practice import Practice, generate_practice
 from medspa_desk.records import Role
 from medspa_desk.store import Actor, Store
 

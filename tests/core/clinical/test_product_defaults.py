@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from medspa_desk.demo_data import generate_practice
+from medspa_demo.practice import generate_practice
 from medspa_desk.records import Product, ProductUnit, ServiceCategory
 
 

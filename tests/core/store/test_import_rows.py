@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from medspa_desk.demo_data import generate_practice
+from medspa_demo.practice import generate_practice
 from medspa_desk.records import Appointment, Client, Record
 from medspa_desk.store import Actor, Store, bulk
 from medspa_desk.store.rows import TABLE_FOR_ENTITY, client_id_text, record_json, table_for

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medspa_desk.demo_data import generate_practice
+from medspa_demo.practice import generate_practice
 from medspa_desk.records import Appointment, BlockedTime, BlockKind
 from medspa_desk.store.rows import TABLE_FOR_ENTITY, id_and_json, record_json, table_for
 

@@ -13,10 +13,9 @@ from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.errors import ServerRefused, SignInNeeded
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
-from medspa_desk.vault import Vault
-from medspa_desk.vault.keychain import forget_device_secret
 from tests.core.sync.desks import DESK_PASSWORD, client_factory
 from tests.support.live_api import LiveApi
+from tests.support.vaults import desk_vault
 
 
 @pytest.fixture
@@ -52,19 +51,13 @@ def test_a_workstation_bound_to_its_secret_at_this_sign_in_proves_itself_and_dep
     # Its registering user signs in again: the server issues the secret now, but this sign-in did not show it.
     session, proof = _sign_in(live, api, "front_desk", device_id=registered.device_id)
     assert proof is not None
-    vault, key, user_secret = Vault.create_with_user_secret(tmp_path / "desk", user_id=session.user.id,
-                                                            password=DESK_PASSWORD)
-    try:
+    with desk_vault(tmp_path / "desk", user_id=session.user.id, password=DESK_PASSWORD) as (vault, key, _):
         deposit_escrow(api=api, session=session, vault=vault, data_key=key)
         colleague, _ = _sign_in(live, api, "provider", device_id=session.device_id, device_secret=proof)
         enrolled = enroll_from_escrow(api=api, session=colleague, vault=vault, user_id=colleague.user.id,
                                       password="the colleague's own desk password")
         assert bytes(enrolled.buffer) == bytes(key.buffer)
         enrolled.wipe()
-    finally:
-        key.wipe()
-        user_secret.wipe()
-        forget_device_secret(vault.vault_id)
 
 
 def test_a_session_without_the_workstations_proof_may_not_deposit(
@@ -79,14 +72,8 @@ def test_a_session_without_the_workstations_proof_may_not_deposit(
                                               t.devices.c.id == owner.device_id).values(secret_hash=None))
     claimant, proof = _sign_in(live, api, "manager", device_id=owner.device_id)
     assert proof is None
-    vault, key, user_secret = Vault.create_with_user_secret(tmp_path / "desk", user_id=claimant.user.id,
-                                                            password=DESK_PASSWORD)
-    try:
+    with desk_vault(tmp_path / "desk", user_id=claimant.user.id, password=DESK_PASSWORD) as (vault, key, _):
         with pytest.raises(ServerRefused) as refused:
             deposit_escrow(api=api, session=claimant, vault=vault, data_key=key)
         assert refused.value.code == "device_unproven"
         assert "device secret" in refused.value.message
-    finally:
-        key.wipe()
-        user_secret.wipe()
-        forget_device_secret(vault.vault_id)

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from medspa_api.db import tables as t
-from medspa_api.demo import bulk_load
+from medspa_demo.seed import bulk_load
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.errors import StoreError
 from medspa_desk.store.pulled import PulledPage

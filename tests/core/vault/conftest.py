@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import keyring
 import pytest
 from keyring.backends import SecretService
 
-from medspa_desk.vault import UnlockThrottle, Vault
-from medspa_desk.vault.keychain import forget_device_secret
-from tests.core.vault.support import PASSWORD, FakeClock, MadeVault
+from medspa_desk.vault import UnlockThrottle
+from tests.core.vault.support import PASSWORD, FakeClock
+from tests.support.vaults import MadeVault, fresh_vault
 
 
 @pytest.fixture
@@ -35,9 +34,5 @@ def throttle(clock: FakeClock) -> UnlockThrottle:
 @pytest.fixture
 def made_vault(secret_service: None, tmp_path: Path, throttle: UnlockThrottle) -> Iterator[MadeVault]:
     """A fresh vault with one user; its device secret is removed from the keychain afterwards."""
-    user_id = uuid4()
-    directory = tmp_path / "data"
-    vault, key = Vault.create(directory, user_id=user_id, password=PASSWORD, throttle=throttle)
-    yield MadeVault(vault=vault, key=key, user_id=user_id, directory=directory)
-    key.wipe()
-    forget_device_secret(vault.vault_id)
+    with fresh_vault(tmp_path / "data", password=PASSWORD, throttle=throttle) as made:
+        yield made

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID
-
-from medspa_desk.vault import Vault
-from medspa_desk.vault.secrets import SecretKey
 
 PASSWORD = "correct horse battery staple"
 
@@ -23,14 +19,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-@dataclass
-class MadeVault:
-    vault: Vault
-    key: SecretKey
-    user_id: UUID
-    directory: Path
 
 
 def files_under(directory: Path) -> dict[str, bytes]:

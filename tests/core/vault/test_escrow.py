@@ -10,7 +10,8 @@ import pytest
 
 from medspa_desk.vault import DeviceSecretMissing, EscrowInvalid, Vault
 from medspa_desk.vault.keychain import device_secret_entry, forget_device_secret
-from tests.core.vault.support import PASSWORD, MadeVault
+from tests.core.vault.support import PASSWORD
+from tests.support.vaults import MadeVault
 
 SERVER_HALF = secrets.token_bytes(32)
 

@@ -18,7 +18,8 @@ import pytest
 
 from medspa_desk.vault import KeyslotDamaged, KeyslotFileCorrupt, UnlockThrottle, Vault
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
-from tests.core.vault.support import PASSWORD, MadeVault, files_under
+from tests.core.vault.support import PASSWORD, files_under
+from tests.support.vaults import MadeVault
 
 BASE64 = set(string.ascii_letters + string.digits + "+/")
 HEX = set(string.hexdigits.lower()) | {"-"}

@@ -19,7 +19,8 @@ from medspa_desk.vault import (
 )
 from medspa_desk.vault.keychain import forget_device_secret
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME, Keyslot
-from tests.core.vault.support import PASSWORD, MadeVault, files_under
+from tests.core.vault.support import PASSWORD, files_under
+from tests.support.vaults import MadeVault
 
 
 def edit_file(directory: Path, change: Any) -> None:

@@ -26,7 +26,8 @@ from medspa_desk.vault import (
 from medspa_desk.vault.keychain import device_secret_entry, forget_device_secret
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
 from medspa_desk.vault.throttle import throttle_for
-from tests.core.vault.support import PASSWORD, FakeClock, MadeVault, files_under
+from tests.core.vault.support import PASSWORD, FakeClock, files_under
+from tests.support.vaults import MadeVault
 
 OTHER_PASSWORD = "a different passphrase for Dana"
 

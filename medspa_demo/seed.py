@@ -1,4 +1,4 @@
-"""Loading the demo practice (``medspa_desk.demo_data``) into the server, in bulk."""
+"""Loading the demo practice (``medspa_demo.practice``) into the central API's database, in bulk."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from medspa_api.db.database import Database
 from medspa_api.db.dialect import bulk_insert, for_update
 from medspa_api.security.passwords import check_new_password, hash_password
 from medspa_api.security.totp import enrolment_uri, new_secret
-from medspa_desk.demo_data import Scale, generate_practice
+from medspa_demo.practice import Scale, generate_practice
 from medspa_desk.records import Appointment, Record, User, utc_now
 from medspa_desk.scheduling import blocked_interval
 
