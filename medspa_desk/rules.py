@@ -61,6 +61,9 @@ class UseCase(StrEnum):
     PRINT_OR_SAVE_FORM = "print_or_save_form"
     SET_UP_PRACTICE = "set_up_practice"
     MAKE_COMPLIANCE_BINDER = "make_compliance_binder"
+    READ_AUDIT_TRAIL = "read_audit_trail"
+    EXPORT_AUDIT_TRAIL = "export_audit_trail"
+    MAKE_ACCESS_REPORT = "make_access_report"
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,11 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
                                   doing="change the practice's set-up"),
     U.MAKE_COMPLIANCE_BINDER: Permission(MANAGERS, who="a manager or an admin",
                                          doing="make the compliance binder"),
+    # The Compliance menu: the practice's trail, its exports, and one client's access report.
+    U.READ_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="read the audit trail"),
+    U.EXPORT_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="export the audit trail"),
+    U.MAKE_ACCESS_REPORT: Permission(MANAGERS, who="a manager or an admin",
+                                     doing="make a client's access report"),
 })
 del K, U
 

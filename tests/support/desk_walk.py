@@ -182,6 +182,15 @@ SCENARIOS: dict[UseCase, Scenario] = {
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
+    # Offline (no server link): the viewer reads this desk's own trail.
+    UseCase.READ_AUDIT_TRAIL: lambda s, a: compliance.view_audit_page(
+        s.store, actor=a, link=None, chosen=compliance.TrailFilter()),
+    UseCase.EXPORT_AUDIT_TRAIL: lambda s, a: compliance.export_audit_pdf(
+        s.store, actor=a, link=None, chosen=compliance.TrailFilter(), location=s.location,
+        path=s.folder / f"trail-{new_id()}.pdf"),
+    UseCase.MAKE_ACCESS_REPORT: lambda s, a: compliance.view_access_report(
+        s.store, actor=a, link=None, client_id=s.client().id, since=datetime(2098, 1, 1, tzinfo=UTC),
+        until=datetime(2100, 1, 1, tzinfo=UTC)),
 }
 
 
