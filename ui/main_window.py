@@ -15,6 +15,7 @@ from uuid import UUID
 
 from medspa_desk.session import NotReady, changes_waiting_notice
 from ui.client_profile import ClientProfile
+from ui.compliance import compliance_menu
 from ui.conflicts import ConflictInbox
 from ui.events import bus, post_to_gui_thread
 from ui.forms import open_day_sheet, template_manager_action
@@ -35,6 +36,7 @@ from ui.qt import (
     QToolBar,
     QWidget,
     Signal,
+    is_alive,
 )
 from ui.search import ClientSearch
 from ui.status_bar import DeskStatusBar, FirstSyncPage
@@ -141,6 +143,9 @@ class MainWindow(QMainWindow):
         clinical = menus.addMenu("C&linical")
         self.lot_recall_action = lot_recall_action(self, self.session)
         clinical.addAction(self.lot_recall_action)
+        self.compliance_menu = compliance_menu(self, self.session)  # managers and admins only
+        if self.compliance_menu is not None:
+            menus.addMenu(self.compliance_menu)
         toolbar = QToolBar("Desk", self)
         toolbar.setObjectName("deskToolbar")
         toolbar.setMovable(False)
@@ -201,6 +206,9 @@ class MainWindow(QMainWindow):
                 widget.deleteLater()
         self.search = None
         self.inbox = None
+        viewer = getattr(self, "audit_viewer", None)  # ui.compliance: staff names and record ids
+        if viewer is not None and is_alive(viewer):
+            viewer.close()
         if self.desk is not None:
             self.pages.removeWidget(self.desk)
             self.desk.hide()
