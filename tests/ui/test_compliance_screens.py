@@ -13,6 +13,9 @@ from typing import Any
 
 from medspa_desk.compliance.audit_trail import OFFLINE_NOTE
 from medspa_desk.records import AuditAction
+from tests.support.live_api import LiveApi
+from tests.ui.conftest import release_worker
+from tests.ui.online import sign_in_as_the_app_does, wait_for
 from ui.client_profile import ClientProfile
 from ui.compliance import compliance_menu, open_audit_viewer
 from ui.compliance.access_report import AccessReportWindow
@@ -94,3 +97,24 @@ def test_the_front_desk_sees_no_access_report_button(qtbot: Any, sign_in: Any, p
     qtbot.addWidget(profile)
     qtbot.waitUntil(lambda: profile.data is not None, timeout=5000)
     assert not profile.access_button.isVisibleTo(profile)
+
+
+def test_online_the_viewer_pages_the_servers_trail_and_shows_the_signed_checkpoint(
+        qtbot: Any, live_api: LiveApi, tmp_path: Path) -> None:
+    session = sign_in_as_the_app_does(live_api, tmp_path / "desk", who="manager")
+    try:
+        wait_for(lambda: db_worker().run_sync(lambda _store: session.reload_location()) is not None,
+                 what="the first sync to bring the practice's location")
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        viewer = open_audit_viewer(parent, session)
+        assert viewer.chain_button.isEnabled()
+        with qtbot.waitSignal(viewer.did_show, timeout=20_000):
+            viewer.show_button.click()
+        assert not viewer.summary.text().startswith(OFFLINE_NOTE)
+        assert any(r.seq is not None for r in viewer.rows)  # the server's rows (its sign-in, at least)
+        viewer.check_chain()
+        qtbot.waitUntil(lambda: "signed the chain through event" in viewer.chain.text(), timeout=20_000)
+    finally:
+        release_worker()
+        session.sign_out()

@@ -193,7 +193,8 @@ class AuditViewer(QWidget):
         since, until = date_range(self.since, self.until, self._session.location.zone)
         person, action, where = self.person.currentData(), self.action.currentData(), self.workstation.currentData()
         return {"since": since, "until": until, "person_id": UUID(person) if person else None,
-                "workstation_id": self._session.actor.device_id if where == THIS_WORKSTATION else None,
+                "workstation_id": self._session.actor.device_id if where == THIS_WORKSTATION
+                else UUID(where) if where else None,
                 "actions": (AuditAction(action),) if action else (), "client": self.client.text().strip()}
 
     def show_trail(self, *, after: int = 0) -> None:
@@ -216,12 +217,22 @@ class AuditViewer(QWidget):
         self.chosen, self.page = chosen, page
         self.rows = [*(self.rows if appended else []), *page.rows, *([] if appended else page.unsent)]
         fill_table(self.table, self.rows, names=self.names, zone=self._session.location.zone)
+        self._offer_workstations(self.rows)
         waiting = f" {len(page.unsent)} of them are this workstation's, not yet sent." if page.unsent else ""
         more = " Press Next page for more." if page.has_more else ""
         self.summary.setText((page.note + " " if page.note else "")
                              + f"{len(self.rows)} event{'s' if len(self.rows) != 1 else ''} shown.{waiting}{more}")
         self._enable(True)
         self.did_show.emit()
+
+    def _offer_workstations(self, rows: list[TrailRow]) -> None:
+        """Each workstation the trail shows becomes a choice of the workstation filter."""
+        known = {self.workstation.itemData(i) for i in range(self.workstation.count())}
+        for row in rows:
+            key = str(row.workstation_id) if row.workstation_id else None
+            if key and key not in known and row.workstation_id != self._session.actor.device_id:
+                known.add(key)
+                self.workstation.addItem(workstation_words(row.workstation_id).capitalize(), key)
 
     def check_chain(self) -> None:
         link = self._session.server_link()
