@@ -202,6 +202,8 @@ def read_page(store: Any, *, link: ServerLink | None, chosen: TrailFilter, after
             page = link.api.audit_page(params={**chosen.params(), "after_seq": after, "limit": limit},
                                        access_token=link.access_token())
         except (ConnectionTrouble, ServerTrouble):
+            if after:
+                raise  # a later page of the server's trail: this desk's positions would not follow on
             return local_page(store, chosen, after=0, limit=limit)
         rows = tuple(_from_server(r) for r in page.rows)
         return TrailPage(rows=rows, has_more=page.has_more, next_after=rows[-1].seq if rows else after,
@@ -218,8 +220,7 @@ def every_row(store: Any, *, link: ServerLink | None, chosen: TrailFilter, most:
         yield page
         if not page.has_more or seen >= most:
             return
-        # A server that stops answering mid-way: the rest comes from this desk's trail, where it left off.
-        link = link if page.online else None
+        link = link if page.online else None  # offline from the first page: this desk's trail to the end
         after = page.next_after
 
 

@@ -15,17 +15,26 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pypdfium2
 import pytest
 import sqlalchemy as sa
 
 from medspa_api.db import tables as t
 from medspa_desk.compliance.access_report import client_records
-from medspa_desk.compliance.audit_trail import OFFLINE_NOTE, TrailFilter, TrailFilterError
+from medspa_desk.compliance.audit_trail import (
+    OFFLINE_NOTE,
+    ServerLink,
+    TrailFilter,
+    TrailFilterError,
+)
 from medspa_desk.desk import clients, compliance, copies
 from medspa_desk.records import AuditAction, Client, Role
 from medspa_desk.rules import NotPermitted
 from medspa_desk.session import DeskSession, SignInOptions, sign_in
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.transport import make_client
+from tests.support.fault_proxy import proxy_in_front_of
 from tests.support.live_api import LiveApi
 
 
@@ -201,3 +210,31 @@ def test_the_front_desk_is_refused_the_viewer_and_the_refusal_is_audited(live_ap
         assert [e.detail for e in denied] == ["read_audit_trail"]
     finally:
         session.sign_out()
+
+
+def test_when_the_server_drops_off_the_viewer_falls_back_to_this_desks_trail_with_the_note(
+        live_api: LiveApi, manager_desk: DeskSession) -> None:
+    session, actor = manager_desk, manager_desk.actor
+    maria = Client(first_name="Maria", last_name="Okafor", birth_date=date(1988, 4, 2))
+    _on_store(session, lambda s: clients.add_client(s, actor=actor, client=maria))
+    link_token = session.server_link()
+    assert link_token is not None
+    with proxy_in_front_of(live_api) as proxy:
+        api = CentralApi(make_client(proxy.url, ca_path=live_api.ca_path,
+                                     timeout=httpx.Timeout(5.0, connect=5.0)))
+        try:
+            link = ServerLink(api=api, access_token=link_token.access_token)
+            chosen = TrailFilter(record_ids=(maria.id,))
+            online = _on_store(session, lambda s: compliance.view_audit_page(s, actor=actor, link=link,
+                                                                             chosen=chosen))
+            proxy.go_offline()
+            offline = _on_store(session, lambda s: compliance.view_audit_page(s, actor=actor, link=link,
+                                                                              chosen=chosen))
+        finally:
+            api.close()
+    assert online.online and online.note == ""
+    assert not offline.online and offline.note == OFFLINE_NOTE
+    assert [r.record_id for r in offline.rows] == [maria.id] and offline.rows[0].action is AuditAction.CREATE
+    views = _on_store(session, lambda s: [e.detail.split(";")[1] for e in s.audit.events(limit=100_000)
+                                          if e.entity == "audit"])
+    assert views == ["server", "offline"]
