@@ -26,7 +26,7 @@ from typing import Any
 import segno
 import sqlalchemy as sa
 
-from medspa_api.audit_log import ChainKeys, chain_keys, verify_chain
+from medspa_api.audit_log import ChainKeys, chain_keys, use_chain_keys, verify_chain
 from medspa_api.data.tenants import create_location, create_tenant, tenant_id_by_name
 from medspa_api.data.users import create_user, reveal_enrolment
 from medspa_api.db import tables as t
@@ -48,7 +48,10 @@ class CliError(Exception):
 
 
 def _database(settings: Settings) -> Database:
-    return Database(settings.database_url, pool_size=2, behind_pooler=settings.behind_pooler)
+    """The operator's connection; audit rows it writes (import-setup) are chained under the server's key."""
+    db = Database(settings.database_url, pool_size=2, behind_pooler=settings.behind_pooler)
+    use_chain_keys(db.engine, chain_keys(settings))
+    return db
 
 
 def _tenant(db: Database, name: str):

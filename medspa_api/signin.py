@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -414,6 +415,30 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
     (presenting it later counts as reuse). Later, or once the successor was used, reuse ends the family.
     """
     tenant_id = _tenant_of(request.refresh_token)
+    try:
+        return _refresh(db, tenant_id=tenant_id, request=request, origin=origin, settings=settings)
+    except _RefusedRefresh as refused:
+        # The refresh rolled back; its refusal is audited on its own, with the person it belonged to.
+        with db.transaction(tenant_id) as conn:
+            buffer = AuditBuffer(origin=origin)
+            buffer.record(actor_user_id=refused.user_id, device_id=refused.device_id,
+                          action=AuditAction.SIGN_IN_FAILED, entity="session", entity_id=refused.session_id,
+                          outcome="refused", detail=f"refresh: {refused.why}")
+            flush(conn, tenant_id=tenant_id, buffer=buffer)
+        raise refused.answer from None
+
+
+class _RefusedRefresh(Exception):
+    """A refresh refused for a reason that names its person (revoked workstation, ended session, leaver)."""
+
+    def __init__(self, why: str, row: Any, answer: Exception) -> None:
+        super().__init__(why)
+        self.why, self.answer = why, answer
+        self.user_id, self.device_id, self.session_id = row.user_id, row.device_id, row.session_id
+
+
+def _refresh(db: Database, *, tenant_id: UUID, request: RefreshRequest, origin: Origin,
+             settings: Settings) -> TokenResponse:
     now = utc_now()
     reused = False
     with db.transaction(tenant_id) as conn:
@@ -432,9 +457,9 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
         device = conn.execute(sa.select(t.devices.c.revoked_at, t.devices.c.secret_hash).where(
             t.devices.c.tenant_id == tenant_id, t.devices.c.id == row.device_id)).first()
         if device is not None and device.revoked_at is not None:
-            raise device_revoked()
+            raise _RefusedRefresh("workstation revoked", row, device_revoked())
         if row.ended_at is not None:
-            raise SESSION_OVER
+            raise _RefusedRefresh("session ended", row, SESSION_OVER)
         device_failure = _device_proof(device.secret_hash if device else None, request.device_secret)
         proves_device = device is not None and device.secret_hash is not None
         buffer = AuditBuffer(origin=origin)
@@ -454,7 +479,7 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
             user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
                                                          t.users.c.id == row.user_id)).first()
             if user is None or not user.active:
-                raise SESSION_OVER
+                raise _RefusedRefresh("account disabled", row, SESSION_OVER)
             access, refresh = _issue_tokens(conn, tenant_id=tenant_id, session_id=row.session_id, settings=settings)
             # A retry keeps the first rotation's time, so the grace never stretches past it.
             conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == tenant_id,

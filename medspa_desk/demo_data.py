@@ -272,6 +272,12 @@ PRODUCT_CATALOG: tuple[tuple[str, str, ServiceCategory, ProductUnit, str, int], 
     ("Restylane Defyne 1mL", "Galderma", ServiceCategory.DERMAL_FILLER, ProductUnit.ML, "RD", 24),
     ("Lactated Ringer's 1000mL", "Baxter", ServiceCategory.IV_THERAPY, ProductUnit.ML, "LR", 18),
 )
+# Charting defaults per product: (amount a new point starts at, the usual most per visit).
+PRODUCT_DOSES: dict[str, tuple[float, float]] = {
+    "Botox Cosmetic 100U": (4, 100), "Dysport 300U": (10, 300), "Xeomin 100U": (4, 100),
+    "Juvederm Ultra XC 1mL": (0.1, 2), "Juvederm Voluma XC 1mL": (0.2, 3), "Juvederm Volbella XC 1mL": (0.05, 1),
+    "Restylane Lyft 1mL": (0.2, 3), "Restylane Kysse 1mL": (0.1, 1.5), "Restylane Defyne 1mL": (0.1, 2),
+}
 
 # Face chart areas on the front view: (area, points (x, y), Botox units for the area).
 NEUROTOXIN_AREAS: tuple[tuple[str, tuple[tuple[float, float], ...], int], ...] = (
@@ -481,8 +487,10 @@ class _Builder:
     def _products(self) -> tuple[list[Product], list[Lot]]:
         products, lots = [], []
         for name, maker, category, unit, prefix, shelf_months in PRODUCT_CATALOG:
+            dose, most = PRODUCT_DOSES.get(name, (None, None))
             product = Product(id=self.new_id(self.setup_at), updated_at=self.setup_at, name=name,
-                              manufacturer=maker, category=category, unit=unit)
+                              manufacturer=maker, category=category, unit=unit, dose_per_point=dose,
+                              usual_max_per_visit=most)
             products.append(product)
             # A new lot arrives every quarter, from well before the schedule starts.
             received = _add_months(self.first_day, -6)

@@ -53,6 +53,13 @@ PROTOCOL_MAX = 1
 PROTOCOL_HEADER = "X-Medspa-Protocol"
 MAX_CLOCK_SKEW_S = 300
 MAX_PUSH_BATCH = 500
+# One change as JSON: a signed consent (100,000 characters and a 6,000-point signature) or a full intake
+# (300 answers of 4,000 characters) fits. A desk refuses a larger one when it is made; the server
+# rejects it alone.
+MAX_MUTATION_BYTES = 2 * 1024 * 1024
+# What a desk puts in one push: well under the server's body limit for a push (medspa_api body_limits),
+# so a queue of large signed documents goes in several pushes instead of one refused whole (413).
+MAX_PUSH_BYTES = 8 * 1024 * 1024
 MAX_PULL_PAGE = 5000
 # A pull page's cursor and has_more, repeated as response headers so a desk can ask for the
 # next page before it has parsed this one (the body stays the answer; a desk checks they agree).

@@ -581,6 +581,10 @@ class Product(Record):
     category: ServiceCategory
     unit: ProductUnit
     active: bool = True
+    # Charting defaults kept with the product (None on records from before them): the amount a
+    # new point starts at, and the most a visit usually takes; above it the injector says why.
+    dose_per_point: float | None = Field(default=None, gt=0, le=1000)
+    usual_max_per_visit: float | None = Field(default=None, gt=0, le=10_000)
 
 
 class ProductUse(BaseModel):

@@ -26,6 +26,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, Location, Room, Service, Shift
+from medspa_desk.time_words import time_of_day, time_span
 
 WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
@@ -94,13 +95,12 @@ def _require_aware(dt: datetime) -> None:
 
 
 def format_time(instant: datetime, zone: ZoneInfo) -> str:
-    """A wall time as a receptionist reads it: ``9:05``, ``14:30``."""
-    local = instant.astimezone(zone)
-    return f"{local.hour}:{local.minute:02d}"
+    """A wall time at ``zone``, in the desk's one clock style (``time_words``): ``9:05 AM`` or ``09:05``."""
+    return time_of_day(instant.astimezone(zone))
 
 
 def format_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    return f"{format_time(start, zone)}–{format_time(end, zone)}"
+    return time_span(start.astimezone(zone), end.astimezone(zone))
 
 
 # --- Overlaps ------------------------------------------------------------------
@@ -187,10 +187,6 @@ def _clash_message(kind: Literal["provider", "room"], candidate: Appointment, ot
 # --- Opening hours and shifts ----------------------------------------------------
 
 
-def _hhmm(t: time) -> str:
-    return f"{t.hour}:{t.minute:02d}"
-
-
 def _windows(day: date, periods: Iterable[tuple[time, time]], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
     return sorted((local_datetime(day, opens, zone), local_datetime(day, closes, zone))
                   for opens, closes in periods)
@@ -254,7 +250,7 @@ def outside_hours(candidate: Appointment, *, location: Location, shifts: Iterabl
         if not hours:
             return f"{location.name} is closed on {on_day}. Choose another day."
         if not _within_one(candidate.starts_at, candidate.ends_at, _windows(day, hours, zone)):
-            listed = ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in hours)
+            listed = ", ".join(time_span(a, b) for a, b in hours)
             return (f"{location.name} is open {listed} on {on_day}, and this appointment runs {span}. "
                     "Choose a time inside opening hours.")
     own = provider_shifts(candidate.provider_id, location=location, shifts=shifts)
@@ -264,7 +260,7 @@ def outside_hours(candidate: Appointment, *, location: Location, shifts: Iterabl
             return (f"The provider does not work at {location.name} on {on_day}. "
                     "Choose another day or another provider.")
         if not _within_one(candidate.starts_at, candidate.ends_at, _windows(day, todays, zone)):
-            listed = ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in todays)
+            listed = ", ".join(time_span(a, b) for a, b in todays)
             return (f"The provider works {listed} on {on_day}, and this appointment runs {span}. "
                     "Choose a time inside the provider's shift or another provider.")
     return None

@@ -367,7 +367,9 @@ def test_the_smoke_starts_the_page_readers_the_way_the_frozen_app_does() -> None
 def test_ci_runs_the_tests_first_then_the_package_smoke() -> None:
     steps = [line.strip() for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
              if line.strip().startswith("make ")]
-    assert steps == ["make test", "make package-smoke"]
+    assert steps[0] == "make test" and steps[-1] == "make package-smoke"
+    # Between them, only the suite again on a shifted date: nothing easier than the whole suite.
+    assert all(step.startswith("make test PYTEST_ARGS='--clock-at ") for step in steps[1:-1])
     makefile = (ROOT / "Makefile").read_text("utf-8")
     assert re.search(r"^package-smoke: deb\n\t\$\(PY\) packaging/package_smoke\.py$", makefile, re.MULTILINE)
     assert re.search(r"^deb: package\n\tpackaging/build-deb\.sh$", makefile, re.MULTILINE)

@@ -140,9 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Medspa Desk")
     app.setOrganizationName("Medspa Desk")
+    from ui.locale_time import use_system_clock
     from ui.style import apply_style
 
     apply_style(app)
+    use_system_clock()
     if args.screenshot:
         from ui.demo import parse_scale
         from ui.screenshots import render_all

@@ -41,6 +41,7 @@ from medspa_desk.scheduling import (
 )
 from medspa_desk.session import DeskSession
 from medspa_desk.store import Changes, ClientHit, Store
+from ui.dates import date_hint, example_date, parse_birth_date
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
     QComboBox,
@@ -76,6 +77,7 @@ from ui.schedule.forms import (
     chosen_id,
     select_id,
 )
+from ui.screen_fit import scrolling_body
 
 SEARCH_DELAY_MS = 120
 
@@ -101,24 +103,6 @@ def load_choices(store: Store, *, location: Location) -> BookingChoices:
     )
 
 
-def parse_birth_date(text: str) -> date | None:
-    """MM/DD/YYYY (how US front desks write it) or YYYY-MM-DD; None if it is neither."""
-    text = text.strip()
-    for parse in (_us_date, date.fromisoformat):
-        try:
-            return parse(text)
-        except ValueError:
-            continue
-    return None
-
-
-def _us_date(text: str) -> date:
-    month, day, year = (int(part) for part in text.replace("-", "/").split("/"))
-    if year < 100:
-        raise ValueError("two-digit years are ambiguous")
-    return date(year, month, day)
-
-
 class NewClientForm(QGroupBox):
     """The compact form for a client who is not in the system yet."""
 
@@ -131,7 +115,13 @@ class NewClientForm(QGroupBox):
         self.last_name.setAccessibleName("Last name")
         self.birth_date = QLineEdit()
         self.birth_date.setAccessibleName("Date of birth")
-        self.birth_date.setPlaceholderText("MM/DD/YYYY")
+        self.birth_date.setPlaceholderText(date_hint())
+        self.birth_date_error = QLabel()
+        self.birth_date_error.setAccessibleName("Date of birth problem")
+        self.birth_date_error.setWordWrap(True)
+        self.birth_date_error.setStyleSheet(PROBLEM_STYLE)
+        self.birth_date_error.hide()
+        self.birth_date.textEdited.connect(lambda _text: self.birth_date_error.hide())
         self.phone = QLineEdit()
         self.phone.setAccessibleName("Mobile phone")
         self.email = QLineEdit()
@@ -139,6 +129,7 @@ class NewClientForm(QGroupBox):
         form.addRow("First name", self.first_name)
         form.addRow("Last name", self.last_name)
         form.addRow("Date of birth", self.birth_date)
+        form.addRow("", self.birth_date_error)  # the problem beside the field it is about
         form.addRow("Mobile phone", self.phone)
         form.addRow("Email", self.email)
 
@@ -146,7 +137,10 @@ class NewClientForm(QGroupBox):
         """The client as typed; raises ValueError with plain words for what to fix."""
         born = parse_birth_date(self.birth_date.text())
         if born is None:
-            raise ValueError("Date of birth: type it as MM/DD/YYYY, for example 03/14/1985.")
+            words = f"Date of birth: type it as {date_hint()}, for example {example_date()}."
+            self.birth_date_error.setText(words)
+            self.birth_date_error.show()
+            raise ValueError(words)
         try:
             return Client(first_name=self.first_name.text(), last_name=self.last_name.text(), birth_date=born,
                           phone=self.phone.text(), email=self.email.text())
@@ -176,6 +170,7 @@ class BookingDialog(FormDialog):
         self._search_generation = 0
         self._saving = False
         self._doubted: tuple[object, ...] | None = None  # the booking the person was asked to confirm
+        self._chosen = False  # the person has picked a service, time, provider or room (ui/booking._chose)
         start = (starts_at or utc_now()).astimezone(self._zone)
         self._build(start)
         if client_id is not None:
@@ -193,7 +188,12 @@ class BookingDialog(FormDialog):
     # --- layout ---------------------------------------------------------------------------
 
     def _build(self, start: datetime) -> None:
-        outer = QVBoxLayout(self)
+        # The form scrolls when the screen is short (a new client's fields at 150 %); Book stays on screen.
+        dialog_layout = QVBoxLayout(self)
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Booking"), 1)
         client_box = QGroupBox("Client")
         client_layout = QVBoxLayout(client_box)
         find_row = QHBoxLayout()
@@ -272,7 +272,7 @@ class BookingDialog(FormDialog):
         visit.addRow("Notes", self.notes)
         outer.addLayout(visit)
 
-        outer.addWidget(self.problem_label())
+        dialog_layout.addWidget(self.problem_label())
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Book", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setAccessibleName("Book")
@@ -281,7 +281,7 @@ class BookingDialog(FormDialog):
         close.setAccessibleName("Close without booking")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        outer.addWidget(buttons)
+        dialog_layout.addWidget(buttons)
         self.setTabOrder(self.search_field, self.new_client_button)
         # Wide enough for the clash lines (fonts scale with the setting); the height is the layout's own
         # (the clash lines and notes keep their minimum), so the dialog fits a laptop at 150%.
@@ -300,6 +300,11 @@ class BookingDialog(FormDialog):
         self.time.timeChanged.connect(self._refresh_conflicts)
         self.date.dateChanged.connect(self._load_day)
         self.next_free.clicked.connect(self.find_next_free_slot)
+        # A clash turns red once the person has chosen something; the slot they opened on is not theirs yet.
+        for combo in (self.service, self.provider, self.room):
+            combo.activated.connect(self._chose)
+        for edit in (self.date, self.time):
+            edit.editingFinished.connect(self._chose)
         QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save)
         QShortcut(QKeySequence("Ctrl+F"), self).activated.connect(self.find_next_free_slot)
 
@@ -476,6 +481,10 @@ class BookingDialog(FormDialog):
                         room_names={r.id: r.name for r in self._choices.rooms})
         return [c.message for c in found]
 
+    def _chose(self, *_args: object) -> None:
+        self._chosen = True
+        self._refresh_conflicts()
+
     def _refresh_conflicts(self) -> None:
         if self._doubted is not None and self._doubted != self._booking_key():
             self._doubted = None  # a changed booking is asked about afresh
@@ -486,7 +495,7 @@ class BookingDialog(FormDialog):
         messages = self.current_clashes()
         candidate = self.candidate()
         if messages:
-            self.conflicts.setStyleSheet(PROBLEM_STYLE)
+            self.conflicts.setStyleSheet(PROBLEM_STYLE if self._chosen else "")
             self.conflicts.setText("\n".join(messages) + "\nTry “Next free slot”.")
         elif candidate is not None:
             self.conflicts.setStyleSheet(OK_STYLE)
@@ -533,6 +542,7 @@ class BookingDialog(FormDialog):
     def save(self) -> None:
         if self._saving:
             return
+        self._chosen = True
         self._clear_problem()
         new_client: Client | None = None
         if self._client_id is None:

@@ -20,12 +20,10 @@ from medspa_desk.desk.forms import override_missing_form
 from medspa_desk.desk.visits import change_visit_status, send_to_room
 from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.documents.gating import (
-    CheckInItem,
     CheckInStatus,
     ItemKind,
     check_in_requirements,
 )
-from medspa_desk.documents.rules import Outcome
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
@@ -42,7 +40,7 @@ from medspa_desk.rules import VISIT_TRANSITIONS, UseCase, may
 from medspa_desk.scheduling import format_span, rooms_for
 from medspa_desk.session import DeskSession
 from medspa_desk.store import Actor, Changes, Store
-from ui.booking import parse_birth_date
+from ui.dates import date_hint, example_date, parse_birth_date
 from ui.forms.consent_form import ConsentForm
 from ui.forms.handoff import HandToClientWindow, hand_to_client
 from ui.forms.questionnaire import QuestionnaireForm
@@ -57,27 +55,19 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSize,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.safety import BLOCK_STYLE, STYLES, blocks_today, by_severity, finding_line, severity
 from ui.schedule.cancel import CancelReasonDialog
 from ui.schedule.colors import status_label
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE, FormDialog, add_choice, chosen_id, select_id
+from ui.screen_fit import scrolling_body, size_for_screen
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
 INTAKE_KINDS = (ItemKind.INTAKE_MISSING, ItemKind.INTAKE_EXPIRED, ItemKind.INTAKE_CHANGED)
-FINDING_WORDS = {Outcome.BLOCK: "Do not treat today", Outcome.PROVIDER_REVIEW: "A provider must review",
-                 Outcome.WARN: "Note for the provider"}
-
-
-def requirement_words(item: CheckInItem) -> str:
-    """A line of the check-in list; a contraindication says how serious it is, then its reason."""
-    if item.finding is not None:
-        return f"{FINDING_WORDS[item.finding.outcome]}. {item.message}"
-    return item.message if item.blocks else f"Note: {item.message}"
-
-
 def can_hand_to_client(session: DeskSession) -> bool:
     """Hand-to-client mode locks the desk afterwards, so it needs a real session that can lock and unlock."""
     return isinstance(session, DeskSession)
@@ -146,11 +136,14 @@ class CollectConsentDialog(FormDialog):
         layout.addWidget(self.form, 1)
         self.text, self.signer_name, self.pad = self.form.text, self.form.signer_name, self.form.pad
         self.save_button, self.clear_button = self.form.save_button, self.form.clear_button
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout.addWidget(close)
+        # Saving is what the dialog is for: Save is its default, Close sits beside it on one row.
+        self.save_button.setDefault(True)
+        close = QPushButton("Close")
+        close.setAutoDefault(False)
+        close.clicked.connect(self.reject)
+        self.form.actions.addWidget(close)
         self.form.signed.connect(self._saved)
-        self.resize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 36)
+        size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 36))
 
     def _saved(self, consent: object) -> None:
         self.signed.emit(consent)
@@ -203,11 +196,23 @@ class CheckInDialog(FormDialog):
     # --- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        # What stops the treatment is read first and never scrolls away; the steps below scroll
+        # when the screen is short, and Close stays on screen under them.
+        dialog_layout = QVBoxLayout(self)
         self.heading = QLabel("Loading…")
         self.heading.setAccessibleName("Visit")
         self.heading.setWordWrap(True)
-        layout.addWidget(self.heading)
+        dialog_layout.addWidget(self.heading)
+        self.block_banner = QLabel()
+        self.block_banner.setAccessibleName("Do not treat today")
+        self.block_banner.setWordWrap(True)
+        self.block_banner.setStyleSheet(BLOCK_STYLE)
+        self.block_banner.hide()
+        dialog_layout.addWidget(self.block_banner)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Check-in steps"), 1)
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Visit status")
         layout.addWidget(self.status_label)
@@ -217,7 +222,7 @@ class CheckInDialog(FormDialog):
         row.addWidget(QLabel("Ask the client's date of birth:"))
         self.birth_date = QLineEdit()
         self.birth_date.setAccessibleName("Date of birth the client says")
-        self.birth_date.setPlaceholderText("MM/DD/YYYY")
+        self.birth_date.setPlaceholderText(date_hint())
         self.check_identity = QPushButton("Check")
         self.check_identity.setAccessibleName("Check date of birth")
         self.identity_result = QLabel()
@@ -285,11 +290,11 @@ class CheckInDialog(FormDialog):
         visit_layout.addWidget(self.next_step, 2, 0, 1, 4)
         layout.addWidget(visit)
 
-        layout.addWidget(self.problem_label())
         layout.addStretch(1)
+        dialog_layout.addWidget(self.problem_label())
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
-        layout.addWidget(close)
+        dialog_layout.addWidget(close)
 
         self.check_identity.clicked.connect(self.verify_identity)
         self.birth_date.returnPressed.connect(self.verify_identity)
@@ -300,8 +305,10 @@ class CheckInDialog(FormDialog):
         self.completed_button.clicked.connect(lambda: self.change_status(AppointmentStatus.COMPLETED))
         self.no_show_button.clicked.connect(lambda: self.change_status(AppointmentStatus.NO_SHOW))
         self.cancel_button.clicked.connect(self.ask_to_cancel)
-        # Wide enough for the room names in the visit row and the consent lines beside their buttons.
-        self.setMinimumSize(self.fontMetrics().averageCharWidth() * 118, self.fontMetrics().lineSpacing() * 26)
+        # Wide enough for the room names in the visit row and the consent lines beside their buttons,
+        # as the screen allows (a fixed minimum would stop the dialog from growing and squeeze the list).
+        size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 118,
+                                    self.fontMetrics().lineSpacing() * 30))
 
     # --- loading --------------------------------------------------------------------------------------
 
@@ -359,6 +366,8 @@ class CheckInDialog(FormDialog):
         while self.requirements.count():
             item = self.requirements.takeAt(0)
             if item.widget():
+                # Hidden now: until the event loop deletes it, an old row would print under the new one.
+                item.widget().hide()
                 item.widget().deleteLater()
         status = self._status
         assert status is not None
@@ -366,13 +375,16 @@ class CheckInDialog(FormDialog):
             done = QLabel("Everything needed for today is on file.")
             done.setStyleSheet(OK_STYLE)
             self.requirements.addWidget(done)
-        for item in status.items:
+        blocks = blocks_today(status.items)
+        self.block_banner.setText("Do not treat today: " + " ".join(blocks) if blocks else "")
+        self.block_banner.setVisible(bool(blocks))
+        for item in by_severity(status.items):
             row = QWidget()
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
-            text = QLabel(requirement_words(item))
+            text = QLabel(finding_line(item))
             text.setWordWrap(True)
-            text.setStyleSheet(PROBLEM_STYLE if item.blocks else "")
+            text.setStyleSheet(STYLES[severity(item)])
             line.addWidget(text, 1)
             if item.kind in INTAKE_KINDS:
                 collect = QPushButton("Collect health questionnaire…")
@@ -428,7 +440,7 @@ class CheckInDialog(FormDialog):
             return
         typed = parse_birth_date(self.birth_date.text())
         if typed is None:
-            self._identity(False, "Type the date as MM/DD/YYYY, for example 03/14/1985.")
+            self._identity(False, f"Type the date as {date_hint()}, for example {example_date()}.")
         elif typed == data.client.birth_date:
             self._identity(True, "Date of birth matches.")
         else:

@@ -9,13 +9,14 @@ anyway is refused before any query runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.desk.clients import export_client_record
+from medspa_desk.documents.validity import consent_expires_on
 from medspa_desk.records import (
     Appointment,
     Client,
@@ -26,6 +27,7 @@ from medspa_desk.records import (
 )
 from medspa_desk.rules import UseCase, may
 from medspa_desk.store import Actor, Changes, Store
+from medspa_desk.time_words import time_of_day
 from ui.events import bus
 from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
@@ -65,6 +67,8 @@ class ProfileData:
     intake_submitted_at: datetime | None
     intake_id: UUID | None = None
     names: dict[UUID, str] = field(default_factory=dict)  # services, providers, rooms
+    # How long each consent stays good, as check-in counts it: the shortest any service asks for.
+    valid_days: dict[str, int] = field(default_factory=dict)
 
 
 def load_profile(store: Store, client_id: UUID, *, actor: Actor, location_id: UUID | None) -> ProfileData:
@@ -74,14 +78,19 @@ def load_profile(store: Store, client_id: UUID, *, actor: Actor, location_id: UU
     appointments = tuple(r for r in records if isinstance(r, Appointment))
     consents = tuple(r for r in records if isinstance(r, SignedConsent))
     intakes = [r for r in records if isinstance(r, IntakeForm)]
-    names: dict[UUID, str] = {s.id: s.name for s in store.services()}
+    services = store.services()
+    names: dict[UUID, str] = {s.id: s.name for s in services}
+    valid_days: dict[str, int] = {}
+    for service in services:
+        for need in service.consents:
+            valid_days[need.template_key] = min(need.valid_days, valid_days.get(need.template_key, need.valid_days))
     names.update({p.id: p.display_name for p in store.providers()})
     if location_id is not None:
         names.update({r.id: r.name for r in store.rooms(location_id)})
     latest = max(intakes, key=lambda i: i.submitted_at, default=None)
     return ProfileData(client=client, appointments=appointments, consents=consents,
                        intake_submitted_at=latest.submitted_at if latest else None,
-                       intake_id=latest.id if latest else None, names=names)
+                       intake_id=latest.id if latest else None, names=names, valid_days=valid_days)
 
 
 class ClientProfile(QWidget):
@@ -220,7 +229,7 @@ class ClientProfile(QWidget):
         for parent, appt in [(upcoming, a) for a in later] + [(past, a) for a in earlier]:
             local = appt.starts_at.astimezone(self.zone)
             QTreeWidgetItem(parent, [
-                local.strftime("%a %b %d %Y, %I:%M %p").replace(" 0", " "),
+                f"{local:%a %b} {local.day} {local.year}, {time_of_day(local)}",
                 data.names.get(appt.service_id, "Service"),
                 data.names.get(appt.provider_id, "Provider"),
                 data.names.get(appt.room_id, "—") if appt.room_id else "—",
@@ -245,7 +254,7 @@ class ClientProfile(QWidget):
             row.setData(0, Qt.ItemDataRole.UserRole, ("intake", data.intake_id))
         for consent in sorted(data.consents, key=lambda c: c.signed_at, reverse=True):
             signed = consent.signed_at.astimezone(self.zone).date()
-            good_until = _consent_good_until(consent, data)
+            good_until = _consent_good_until(consent, data, zone=self.zone)
             row = QTreeWidgetItem(self.forms, [
                 consent.title, str(consent.template_version), format_birth_date(signed),
                 (format_birth_date(good_until) + (" (expired)" if good_until < today else ""))
@@ -322,11 +331,13 @@ class ClientProfile(QWidget):
         self.treatments_did_load.emit()
 
 
-def _consent_good_until(consent: SignedConsent, data: ProfileData) -> date | None:
-    from datetime import timedelta
-
-    days = getattr(consent, "valid_days", None) or 365
-    return (consent.signed_at + timedelta(days=days)).date()
+def _consent_good_until(consent: SignedConsent, data: ProfileData, *, zone: ZoneInfo) -> date | None:
+    """The day the consent stops being good, counted as check-in counts it; None if no service asks for it."""
+    days = data.valid_days.get(consent.template_key)
+    if days is None:
+        return None
+    # Check-in takes it while today < the expiry day: the last good day is the one before.
+    return consent_expires_on(consent, valid_days=days, zone=zone) - timedelta(days=1)
 
 
 def _tree(parent: QWidget, headers: list[str], name: str) -> QTreeWidget:

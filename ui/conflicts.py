@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.desk.conflicts import (
     Choice,
@@ -19,7 +20,8 @@ from medspa_desk.desk.conflicts import (
 )
 from medspa_desk.protocol import FieldConflict, RejectedChange
 from medspa_desk.records import Conflict, ConflictKind
-from medspa_desk.session import DeskSession
+from medspa_desk.session import DeskSession, NotReady
+from ui.conflict_subjects import KIND_WORDS, Inbox, inbox_line, load_inbox
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
@@ -35,12 +37,6 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-
-KIND_WORDS = {
-    ConflictKind.DOUBLE_BOOKING: "Double booking",
-    ConflictKind.FIELD_CONFLICT: "Changed on two desks",
-    ConflictKind.REJECTED: "Not accepted by the server",
-}
 
 
 def conflict_summary(conflict: Conflict) -> str:
@@ -103,6 +99,7 @@ class ConflictInbox(QDialog):
         # Which reload may still be shown: a reload asked for before the person's latest choice
         # (a sync finishing just as they click) would show the inbox as it was before that choice.
         self._latest_reload = 0
+        self.subjects: dict[UUID, str] = {}  # whose each conflict is (ui/conflict_subjects.py)
         self.list.currentRowChanged.connect(self._choose)
         self.buttons = {Choice.REBOOK: self.rebook, Choice.KEEP_MINE: self.keep_mine,
                         Choice.KEEP_THEIRS: self.keep_theirs, Choice.FIX: self.fix, Choice.DISCARD: self.discard}
@@ -118,13 +115,19 @@ class ConflictInbox(QDialog):
     def reload(self) -> None:
         self._latest_reload += 1
         ticket = self._latest_reload
-        QueryOp(self, body=lambda store: store.conflicts(open_only=True),
-                success=lambda conflicts: self._show_if_latest(ticket, conflicts),
+        try:
+            zone = self.session.location.zone
+        except NotReady:  # before the first sync: times in UTC, said nowhere else
+            zone = ZoneInfo("UTC")
+        privacy = bus.privacy_mode
+        QueryOp(self, body=lambda store: load_inbox(store, zone=zone, privacy=privacy),
+                success=lambda inbox: self._show_if_latest(ticket, inbox),
                 failure=lambda exc: self.explanation.setText(describe_error(exc))).run()
 
-    def _show_if_latest(self, ticket: int, conflicts: list[Conflict]) -> None:
+    def _show_if_latest(self, ticket: int, inbox: Inbox) -> None:
         if ticket == self._latest_reload:
-            self._show(conflicts)
+            self.subjects = inbox.subjects
+            self._show(inbox.conflicts)
 
     def _on_changes(self, changes: Any, _initiator: Any) -> None:
         if getattr(changes, "conflicts", False):
@@ -134,7 +137,7 @@ class ConflictInbox(QDialog):
         self.conflicts = list(conflicts)
         self.list.clear()
         for conflict in self.conflicts:
-            item = QListWidgetItem(conflict_summary(conflict))
+            item = QListWidgetItem(inbox_line(conflict, self.subjects))
             item.setData(Qt.ItemDataRole.UserRole, str(conflict.id))
             self.list.addItem(item)
         if not self.conflicts:

@@ -30,6 +30,7 @@ from ui.qt import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSize,
     QStackedWidget,
     Qt,
     QTabWidget,
@@ -38,6 +39,7 @@ from ui.qt import (
     Signal,
     is_alive,
 )
+from ui.screen_fit import size_for_screen
 from ui.search import ClientSearch
 from ui.status_bar import DeskStatusBar, FirstSyncPage
 
@@ -68,7 +70,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.schedule_factory = schedule_factory or default_schedule_factory
         self.setObjectName("mainWindow")
-        self.resize(1280, 820)
+        size_for_screen(self, QSize(1280, 820))
         self.pages = QStackedWidget(self)
         self.setCentralWidget(self.pages)
         self.desk: QTabWidget | None = None

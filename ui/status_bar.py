@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from medspa_desk.sync.status import SyncStatus
+from medspa_desk.time_words import time_of_day
 from ui.events import bus
 from ui.qt import (
     QLabel,
@@ -42,7 +43,8 @@ def last_sync_words(when: datetime | None, *, now: datetime, zone: Any) -> str:
         return "Synced just now"
     if seconds < 3600:
         return f"Synced {int(seconds // 60)} min ago"
-    return "Synced " + when.astimezone(zone).strftime("%b %d, %I:%M %p").replace(" 0", " ")
+    local = when.astimezone(zone)
+    return f"Synced {local:%b} {local.day}, {time_of_day(local)}"
 
 
 class ElidedLabel(QLabel):

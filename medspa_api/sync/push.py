@@ -39,6 +39,7 @@ from medspa_api.sync.context import PushContext
 from medspa_api.sync.outcomes import Conflicted, Rejected
 from medspa_desk.protocol import (
     MAX_CLOCK_SKEW_S,
+    MAX_MUTATION_BYTES,
     ConflictDetail,
     Mutation,
     MutationKind,
@@ -202,6 +203,12 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
     mutation, caller = ctx.mutation, ctx.caller
     audit = {"actor_user_id": caller.user_id, "device_id": caller.device_id, "entity": mutation.entity,
              "entity_id": mutation.entity_id}
+    if (size := _payload_bytes(mutation)) > MAX_MUTATION_BYTES:
+        buffer.record(action=_action(mutation.kind), outcome="rejected", detail="too_large", **audit)
+        return _answer(mutation, Outcome.REJECTED, code="too_large",
+                       reason=f"The {mutation.entity} was not saved: the change is {size // 1024:,} KB, more than "
+                       f"the {MAX_MUTATION_BYTES // 1024:,} KB one change may carry. Shorten its longest text and "
+                       "save it again.", current=_held(ctx))
     if (found := _nul_at(mutation.payload)) is not None:
         where = found.removeprefix("changes.")  # a client update's field, as the person knows it
         buffer.record(action=_action(mutation.kind), outcome="rejected", detail="hidden_character", **audit)
@@ -254,6 +261,11 @@ def _apply(ctx: PushContext, buffer: AuditBuffer, batch: _Batch) -> MutationResu
                        version=outcome.record.version, seq=outcome.record.seq or None)
     buffer.record(action=_action(mutation.kind), **audit)
     return _answer(mutation, Outcome.APPLIED, version=outcome.version, seq=outcome.seq)
+
+
+def _payload_bytes(mutation: Mutation) -> int:
+    """The payload's size as compact JSON: what a desk sends, give or take its spacing."""
+    return len(json.dumps(mutation.payload, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _nul_at(value: Any, where: str = "") -> str | None:

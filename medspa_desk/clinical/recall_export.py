@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,9 @@ def describe_criteria(criteria: RecallCriteria, *, product_names: Mapping[UUID, 
     if criteria.since is not None:
         parts.append(f"from {criteria.since.astimezone(zone):%B %-d, %Y}")
     if criteria.until is not None:
-        parts.append(f"before {criteria.until.astimezone(zone):%B %-d, %Y}")
+        # The range ends at midnight after its last day: the page names that last day.
+        last = (criteria.until.astimezone(zone) - timedelta(microseconds=1)).date()
+        parts.append(f"to {last:%B %-d, %Y}")
     return ", ".join(parts)
 
 
@@ -77,11 +80,12 @@ def recall_pdf(hits: Sequence[RecallHit], *, criteria: RecallCriteria, product_n
                practice_name: str, zone: ZoneInfo) -> bytes:
     s = styles()
     title = f"Lot recall: {describe_criteria(criteria, product_names=product_names, zone=zone)}"
-    rows = [[Paragraph(h, s.small) for h in ("Client", "Phone", "Email", "Address", "Treated", "Lot")]]
-    rows += [[Paragraph(text(v), s.cell) for v in (hit.full_name, hit.phone, hit.email, hit.address,
-                                                    _dates(hit, zone), _lots(hit))] for hit in hits]
-    table = Table(rows, colWidths=[1.7 * inch, 1.3 * inch, 2.1 * inch, 2.2 * inch, 1.0 * inch, 1.0 * inch],
-                  repeatRows=1, hAlign="LEFT")
+    # What was used and when first, then how to reach the client; e-mail gets room for a whole address.
+    rows = [[Paragraph(h, s.small) for h in ("Client", "Product", "Treated", "Lot", "Phone", "Email", "Address")]]
+    rows += [[Paragraph(text(v), s.cell) for v in (hit.full_name, _products(hit, product_names), _dates(hit, zone),
+                                                    _lots(hit), hit.phone, hit.email, hit.address)] for hit in hits]
+    table = Table(rows, colWidths=[1.4 * inch, 1.4 * inch, 0.85 * inch, 0.8 * inch, 1.05 * inch, 2.4 * inch,
+                                   1.6 * inch], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.HexColor("#5b6775")),
                                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#d5dbe1"))]))

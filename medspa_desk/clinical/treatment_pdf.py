@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
 from medspa_desk.clinical.addenda import addenda_in_order
 from medspa_desk.clinical.face_chart_pdf import FaceChartFlowable, product_colours
@@ -68,7 +68,8 @@ def treatment_pdf(record: TreatmentRecord, *, client: Client, practice_name: str
     ]
     if record.points:
         story += [Paragraph("Face chart", s.heading),
-                  FaceChartFlowable(record.points, width=CONTENT_WIDTH, panel_height=2.3 * inch)]
+                  FaceChartFlowable(record.points, width=CONTENT_WIDTH, panel_height=2.3 * inch,
+                                    units={pid: unit.value for pid, unit in units.items()})]
         colours = product_colours(record.points)
         legend = ", ".join(f"<font color='{colours[pid]}'>●</font> {text(names.get(pid, 'Product'))}"
                            for pid in colours)
@@ -93,22 +94,23 @@ def treatment_pdf(record: TreatmentRecord, *, client: Client, practice_name: str
     if record.photo_ids:
         story.append(Paragraph(f"{len(record.photo_ids)} photo(s) are kept in the encrypted record "
                                "and are not printed.", s.small))
-    story.append(Paragraph("Signature", s.heading))
+    # A signature or a hash is kept on the page with what it seals (never alone on the next one).
+    signature: list[Flowable] = [Paragraph("Signature", s.heading)]
     if record.is_signed and record.signed_at is not None:
-        story += [Paragraph(f"Signed by {text(signer_name or provider_name)} on "
-                            f"{text(format_moment(record.signed_at, zone))}. The record is locked; "
-                            "corrections are addenda below.", s.body),
-                  Paragraph(f"SHA-256 of the signed content: {record.content_sha256}", s.mono)]
+        signature += [Paragraph(f"Signed by {text(signer_name or provider_name)} on "
+                                f"{text(format_moment(record.signed_at, zone))}. The record is locked; "
+                                "corrections are addenda below.", s.body),
+                      Paragraph(f"SHA-256 of the signed content: {record.content_sha256}", s.mono)]
     else:
-        story.append(Paragraph("<b>DRAFT — not signed.</b> This record can still change.", s.body))
-    addenda = addenda_in_order(record)
-    if addenda:
-        story.append(Paragraph("Addenda", s.heading))
-        for number, addendum in enumerate(addenda, start=1):
-            story += [Paragraph(f"<b>Addendum {number}</b> — {text(addendum.author_name)}, "
-                                f"{text(format_moment(addendum.written_at, zone))}", s.body),
-                      Paragraph(text(addendum.text), s.body),
-                      Paragraph(f"SHA-256 {addendum.content_sha256}", s.mono)]
+        signature.append(Paragraph("<b>DRAFT — not signed.</b> This record can still change.", s.body))
+    story.append(KeepTogether(signature))
+    for number, addendum in enumerate(addenda_in_order(record), start=1):
+        story.append(KeepTogether([
+            *([Paragraph("Addenda", s.heading)] if number == 1 else []),
+            Paragraph(f"<b>Addendum {number}</b> — {text(addendum.author_name)}, "
+                      f"{text(format_moment(addendum.written_at, zone))}", s.body),
+            Paragraph(text(addendum.text), s.body),
+            Paragraph(f"SHA-256 {addendum.content_sha256}", s.mono)]))
     state = "signed" if record.is_signed else "DRAFT"
     return render(story, header=practice_name, title=f"Treatment record {record.performed_at:%Y-%m-%d}",
                   footer=f"Treatment record · {client.initials} · {record.performed_at:%Y-%m-%d} · {state}")

@@ -47,6 +47,7 @@ from medspa_desk.records import (
     Service,
     SignedConsent,
 )
+from medspa_desk.time_words import time_of_day, time_span
 
 _OUTCOME_WORDS = {Outcome.BLOCK: "Do not treat", Outcome.PROVIDER_REVIEW: "Provider review",
                   Outcome.WARN: "Note"}
@@ -54,9 +55,9 @@ _OUTCOME_COLOURS = {Outcome.BLOCK: "#b3261e", Outcome.PROVIDER_REVIEW: "#9a6700"
 
 
 def format_moment(moment: datetime, zone: ZoneInfo) -> str:
-    """A signed time as the location reads it, with the zone spelled out (e.g. 'EDT, America/New_York')."""
+    """A signed time as the location reads it, with its zone's short name (e.g. 'at 2:05 PM EDT')."""
     local = moment.astimezone(zone)
-    return f"{local:%B %-d, %Y at %-I:%M %p} {local.tzname()} ({zone.key})"
+    return f"{local:%B %-d, %Y} at {time_of_day(local)} {local.tzname()}"
 
 
 def _facts(rows: Sequence[tuple[str, str]]) -> Table:
@@ -78,15 +79,22 @@ def _seal_block(form: IntakeForm | SignedConsent) -> list[Flowable]:
     return story
 
 
-def consent_pdf(consent: SignedConsent, *, client: Client, practice_name: str, zone: ZoneInfo) -> bytes:
-    """The signed consent: who signed which version of which text, when, with what signature."""
+def consent_pdf(consent: SignedConsent, *, client: Client, practice_name: str, zone: ZoneInfo,
+                practice_contact: str = "", visit: str = "") -> bytes:
+    """The signed consent: who signed which version of which text, when, with what signature.
+
+    ``practice_contact`` (address and phone) goes under the title; ``visit`` names the
+    treatment, provider and date the consent was signed for, when it was signed at a visit.
+    """
     if consent.client_id != client.id:
         raise ValueError("this consent belongs to a different client than the one given")
     s = styles()
     story: list[Flowable] = [
         Paragraph(text(consent.title), s.title),
+        *([Paragraph(text(f"{practice_name} · {practice_contact}"), s.small)] if practice_contact else []),
         _facts([("Client", client.full_name), ("Date of birth", f"{client.birth_date:%B %-d, %Y}"),
-                ("Form", f"{consent.template_key}, version {consent.template_version}")]),
+                *([("Visit", visit)] if visit else []),
+                ("Form", f"{consent.title}, version {consent.template_version}")]),
         spacer(8),
         *markdown_flowables(consent.body),
         spacer(10),
@@ -99,7 +107,7 @@ def consent_pdf(consent: SignedConsent, *, client: Client, practice_name: str, z
               spacer(4), *_seal_block(consent)]
     story.append(KeepTogether(signed))
     return render(story, header=practice_name, title=consent.title,
-                  footer=f"{consent.template_key} v{consent.template_version} · {client.initials} · "
+                  footer=f"Consent, version {consent.template_version} · {client.initials} · "
                          f"SHA-256 {consent.content_sha256[:12]}…")
 
 
@@ -117,13 +125,20 @@ def answer_words(question: Question, answer: object) -> str:
     return str(answer)
 
 
+# Treatment kinds as a client reads them on a printed summary.
+CATEGORY_WORDS = {"neurotoxin": "Neurotoxin (e.g. Botox)", "dermal_filler": "Dermal filler", "laser": "Laser",
+                  "ipl": "IPL (light therapy)", "chemical_peel": "Chemical peel", "microneedling": "Microneedling",
+                  "iv_therapy": "IV therapy", "facial": "Facial", "consultation": "Consultation"}
+
+
 def _findings_table(findings: Sequence[Finding]) -> Flowable:
     s = styles()
     if not findings:
-        return Paragraph("No contraindication flags for the services checked.", s.body)
+        return Paragraph("No contraindication flags for the treatments booked.", s.body)
     rows = [[Paragraph(f"<font color='{_OUTCOME_COLOURS[f.outcome]}'><b>{_OUTCOME_WORDS[f.outcome]}</b></font>",
                        s.cell),
-             Paragraph(text(f.category.value.replace("_", " ")), s.cell), Paragraph(text(f.reason), s.cell)]
+             Paragraph(text(CATEGORY_WORDS.get(f.category.value, f.category.value.replace("_", " ").capitalize())),
+                       s.cell), Paragraph(text(f.reason), s.cell)]
             for f in findings]
     table = Table(rows, colWidths=[1.15 * inch, 1.1 * inch, None], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -144,7 +159,7 @@ def intake_pdf(intake: IntakeForm, *, client: Client, questionnaire: Questionnai
     story: list[Flowable] = [
         Paragraph(text(f"{questionnaire.title}: summary"), s.title),
         _facts([("Client", client.full_name), ("Date of birth", f"{client.birth_date:%B %-d, %Y}"),
-                ("Questionnaire", f"{questionnaire.id}, version {questionnaire.version}"),
+                ("Questionnaire", f"{questionnaire.title}, version {questionnaire.version}"),
                 ("Submitted", format_moment(intake.submitted_at, zone))]),
         Paragraph("Flags", s.heading), _findings_table(findings),
     ]
@@ -165,7 +180,7 @@ def intake_pdf(intake: IntakeForm, *, client: Client, questionnaire: Questionnai
     signed += [_facts([("Signed by", intake.signer_name)]), spacer(4), *_seal_block(intake)]
     story.append(KeepTogether(signed))
     return render(story, header=practice_name, title=questionnaire.title,
-                  footer=f"Intake {questionnaire.id} v{questionnaire.version} · {client.initials}")
+                  footer=f"Health questionnaire, version {questionnaire.version} · {client.initials}")
 
 
 @dataclass(frozen=True)
@@ -202,12 +217,12 @@ def day_sheet_pdf(*, practice_name: str, location: Location, day: date, rows: Se
     body = []
     for row in rows:
         who = row.client.initials if initials_only else f"{row.client.full_name}\n{row.client.phone}".strip()
-        when = f"{row.starts_at.astimezone(zone):%-I:%M %p}–{row.ends_at.astimezone(zone):%-I:%M %p}"
+        when = time_span(row.starts_at.astimezone(zone), row.ends_at.astimezone(zone))
         body.append([Paragraph(text(v), s.cell) for v in
                      (when, who, row.service_name, row.provider_name, row.room_name, row.status, row.flags)])
     bold = fonts().bold
     table = Table([[Paragraph(f"<font name='{bold}'>{h}</font>", s.cell) for h in header], *body],
-                  colWidths=[1.5 * inch, 1.8 * inch, 1.6 * inch, 1.3 * inch, 0.9 * inch, 0.8 * inch, None],
+                  colWidths=[1.2 * inch, 1.5 * inch, 1.2 * inch, 1.1 * inch, 0.85 * inch, 0.85 * inch, None],  # flags widest
                   repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),

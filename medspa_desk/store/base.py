@@ -22,7 +22,13 @@ from pydantic import BaseModel
 from sqlcipher3 import dbapi2
 
 from medspa_desk.audit import AuditTrail
-from medspa_desk.protocol import Mutation, MutationKind, payload_json, payload_model
+from medspa_desk.protocol import (
+    MAX_MUTATION_BYTES,
+    Mutation,
+    MutationKind,
+    payload_json,
+    payload_model,
+)
 from medspa_desk.records import AuditAction, AuditEvent, Location, Record, new_id, utc_now
 from medspa_desk.rules import NotPermitted, UseCase, may, refusal
 from medspa_desk.scheduling import local_day
@@ -235,10 +241,14 @@ class StoreBase:
             raise TypeError(f"{kind.value} carries a {payload_model(kind, record.entity).__name__}")
         mutation = Mutation(id=new_id(), kind=kind, entity=record.entity, entity_id=record.id,
                             base_version=base_version, payload=payload_json(payload), created_at=utc_now())
+        data = mutation.model_dump_json()
+        if len(data) > MAX_MUTATION_BYTES:
+            raise InvalidChange(f"This {record.entity.replace('_', ' ')} is too large to send to the server "
+                                f"({len(data) // 1024:,} KB; at most {MAX_MUTATION_BYTES // 1024:,} KB). Shorten "
+                                "its longest text and save again.")
         conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data, author_user_id) "
                      "VALUES (?, ?, ?, ?, ?, ?)",
-                     (str(mutation.id), kind.value, record.entity, str(record.id),
-                      mutation.model_dump_json(), str(actor.user_id)))
+                     (str(mutation.id), kind.value, record.entity, str(record.id), data, str(actor.user_id)))
         return mutation
 
     def _note(self, actor: Actor | None, action: AuditAction, *, entity: str = "",

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from medspa_desk.protocol import (
+    MAX_PUSH_BYTES,
     Change,
     DoubleBooking,
     FieldConflict,
@@ -68,8 +69,10 @@ _CREATES = frozenset({MutationKind.APPOINTMENT_BOOK, MutationKind.CLIENT_CREATE}
 class SyncMixin(InboxMixin):
     # --- outbox -----------------------------------------------------------------
 
-    def outbox_batch(self, limit: int, *, author: UUID | None = None) -> list[Mutation]:
-        """The oldest ``limit`` unsent mutations ``author`` may push, in the order they were made.
+    def outbox_batch(self, limit: int, *, author: UUID | None = None,
+                     max_bytes: int = MAX_PUSH_BYTES) -> list[Mutation]:
+        """The oldest ``limit`` unsent mutations ``author`` may push, in the order they were made, no more
+        than ``max_bytes`` of them (always at least one), so a push stays under the server's body limit.
 
         The server records whoever pushes as the person who made a change, so
         the engine passes the signed-in user: their own entries go, and those
@@ -81,7 +84,7 @@ class SyncMixin(InboxMixin):
         limit = max(0, limit)
         if author is None:
             rows = self._rows("SELECT data FROM outbox ORDER BY position LIMIT ?", (limit,))
-            return [Mutation.model_validate_json(data) for (data,) in rows]
+            return [Mutation.model_validate_json(data) for data in _within(max_bytes, (d for (d,) in rows))]
         me = str(author)
         waiting: dict[str, int] = {}  # record id -> position of the first entry of someone else
         # "< or >" rather than "!=": two ranges of the author index, empty on a desk used by one person.
@@ -97,14 +100,18 @@ class SyncMixin(InboxMixin):
                "ORDER BY position"
         if not waiting:
             rows = self._rows(mine + " LIMIT ?", (me, limit))
-            return [Mutation.model_validate_json(data) for (_, data) in rows]
+            return [Mutation.model_validate_json(data) for data in _within(max_bytes, (d for (_, d) in rows))]
         batch: list[Mutation] = []
+        size = 0
         for position, data in self._rows(mine, (me,)):
+            if batch and size + len(data) > max_bytes:
+                break
             mutation = Mutation.model_validate_json(data)
             touched = (str(mutation.entity_id), mutation.payload.get("client_id"))
             if any(waiting.get(record_id, position) < position for record_id in touched if record_id):
                 continue
             batch.append(mutation)
+            size += len(data)
             if len(batch) == limit:
                 break
         return batch
@@ -486,3 +493,15 @@ class _Days:
         zone = self._zones[location_id]
         if zone is not None:
             self.found.add((location_id, local_day(instant, zone)))
+
+
+def _within(max_bytes: int, texts: Iterable[str]) -> list[str]:
+    """The leading ``texts`` whose lengths add up to at most ``max_bytes`` (always the first)."""
+    kept: list[str] = []
+    size = 0
+    for text in texts:
+        if kept and size + len(text) > max_bytes:
+            break
+        kept.append(text)
+        size += len(text)
+    return kept

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from medspa_desk.protocol import DoubleBooking, MutationResult
+import sqlalchemy as sa
+
+from medspa_api.db import tables as t
+from medspa_desk.protocol import MAX_MUTATION_BYTES, DoubleBooking, MutationResult
 from medspa_desk.records import (
     Addendum,
     ConsentTemplate,
@@ -328,3 +331,16 @@ def test_a_client_stored_with_a_control_character_before_the_rule_still_reads_an
     [(_entity, _id, row)] = [r for r in read_page(page.content).records if r[1] == str(client.id)]
     pulled = json.loads(row[-1])
     assert (pulled["phone"], pulled["notes"]) == ("555-010-9999", "Card [0m 4417")
+
+
+def test_a_change_larger_than_one_change_may_be_is_rejected_alone_and_audited(desk: Desk, live_api: LiveApi) -> None:
+    oversized, good = new_client(), new_client(first_name="Ines")
+    create = create_client(oversized)
+    create["payload"] = {**create["payload"], "padding": "x" * (MAX_MUTATION_BYTES + 1)}
+    results = desk.push_ok(create, create_client(good))
+    assert [r["outcome"] for r in results] == ["rejected", "applied"]
+    assert results[0]["code"] == "too_large" and "Shorten its longest text" in results[0]["reason"]
+    with live_api.database.transaction(live_api.tenant.id, write=False) as conn:
+        details = conn.execute(sa.select(t.audit.c.detail, t.audit.c.outcome).where(
+            t.audit.c.tenant_id == live_api.tenant.id, t.audit.c.entity_id == oversized.id)).all()
+    assert [tuple(d) for d in details] == [("too_large", "rejected")]

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from medspa_api.db import tables as t
-from medspa_desk.records import Role
+from medspa_desk.records import Role, new_id
 from tests.api.desk import Desk
 from tests.support.live_api import LiveApi, SeededUser
 
@@ -142,3 +142,24 @@ def test_a_password_change_needs_the_current_password_and_a_strong_new_one(live_
     assert refusals == ["wrong_current_password", "weak_password"]
     still = _post(live_api, "/auth/login", _credentials(live_api, person.username, person.password))
     assert still.json()["code"] == "totp_required", "the password is unchanged"
+
+
+def test_refusals_that_name_a_person_are_audited_with_them(live_api: LiveApi) -> None:
+    """A refresh after the account was disabled, and a manager's refused new account (weak password)."""
+    leaver = live_api.add_user(Role.FRONT_DESK)
+    with Desk.sign_in(live_api, leaver.username) as desk, \
+            Desk.sign_in(live_api, live_api.fresh(Role.MANAGER)) as manager:
+        assert manager.post(f"/users/{leaver.id}/disable").status_code == 200
+        refused = desk.post("/auth/refresh", json={"refresh_token": desk.tokens["refresh_token"],
+                                                   "device_id": str(desk.device_id),
+                                                   "device_secret": desk.tokens.get("device_secret")})
+        assert refused.status_code == 401
+        weak = manager.post("/users", json={"username": f"weak{new_id().hex[-6:]}", "display_name": "Weak",
+                                            "role": "front_desk", "password": "password"})
+        assert weak.status_code == 422 and weak.json()["code"] == "weak_password"
+    with live_api.database.transaction(live_api.tenant.id, write=False) as conn:
+        rows = conn.execute(sa.select(t.audit.c.actor_user_id, t.audit.c.action, t.audit.c.outcome,
+                                      t.audit.c.detail).where(t.audit.c.tenant_id == live_api.tenant.id)).all()
+    # Disabling ends the leaver's sessions at once, so their refresh meets an ended session.
+    assert (leaver.id, "sign_in_failed", "refused", "refresh: session ended") in [tuple(r) for r in rows]
+    assert any(r.action == "create" and r.outcome == "refused" and r.detail == "weak_password" for r in rows)

@@ -32,6 +32,7 @@ from medspa_desk.scheduling import (
     outside_hours,
     snap,
 )
+from medspa_desk.time_words import time_span
 
 NY = "America/New_York"
 SPRING_FORWARD = date(2024, 3, 10)  # 2:00 am EST -> 3:00 am EDT
@@ -136,8 +137,8 @@ def test_clash_message_names_the_time_service_and_room_but_no_client() -> None:
     found = clashes(wanted, [taken], zone=LOCATION.zone, service_names={BOTOX.id: "Botox"},
                     room_names={ROOM_2.id: "Room 2"})
     assert [c.message for c in found] == [
-        "The provider is already booked 10:00–10:45 (Botox, Room 2).",
-        "Room 2 is already in use 10:00–10:45 (Botox).",
+        f"The provider is already booked {time_span(time(10), time(10, 45))} (Botox, Room 2).",
+        f"Room 2 is already in use {time_span(time(10), time(10, 45))} (Botox).",
     ]
 
 
@@ -364,8 +365,9 @@ def test_sunday_appointment_is_refused_because_the_spa_is_closed() -> None:
 def test_appointment_running_past_closing_names_the_hours_and_its_times() -> None:
     location = make_location(hours=MON_TO_SAT)
     reason = outside_hours(appt(start=ny(ORDINARY_DAY, 18, 30), minutes=45), location=location, shifts=[])
-    assert reason == ("Glow Aesthetics is open 9:00–19:00 on Wednesdays, and this appointment runs "
-                      "18:30–19:15. Choose a time inside opening hours.")
+    assert reason == (f"Glow Aesthetics is open {time_span(time(9), time(19))} on Wednesdays, "
+                      f"and this appointment runs {time_span(time(18, 30), time(19, 15))}. "
+                      "Choose a time inside opening hours.")
 
 
 def test_provider_off_that_weekday_and_outside_shift_are_explained() -> None:
@@ -379,7 +381,8 @@ def test_provider_off_that_weekday_and_outside_shift_are_explained() -> None:
                        "Choose another day or another provider.")
     early = outside_hours(appt(start=ny(ORDINARY_DAY, 11, 45), minutes=30), location=location,
                           shifts=[tuesday_shift, wednesday_shift])
-    assert early == ("The provider works 12:00–19:00 on Wednesdays, and this appointment runs 11:45–12:15. "
+    assert early == (f"The provider works {time_span(time(12), time(19))} on Wednesdays, and this appointment "
+                     f"runs {time_span(time(11, 45), time(12, 15))}. "
                      "Choose a time inside the provider's shift or another provider.")
     inside = outside_hours(appt(start=ny(ORDINARY_DAY, 12), minutes=30), location=location,
                            shifts=[tuesday_shift, wednesday_shift])

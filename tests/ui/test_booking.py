@@ -10,7 +10,7 @@ from medspa_desk.records import utc_now
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from ui.booking import BookingDialog
 from ui.qt import QDate, Qt, QTime
-from ui.schedule.forms import select_id
+from ui.schedule.forms import PROBLEM_STYLE, select_id
 
 # A weekday a week or more ahead, so "next free slot" (which never offers the past) starts from it.
 _AHEAD = utc_now().date() + timedelta(days=8)
@@ -143,3 +143,14 @@ def test_a_time_outside_opening_hours_is_explained_and_booked_only_when_confirme
         dialog.save_button.click()
     [saved] = _all_appointments(desk)
     assert saved.starts_at == desk.at(DAY, 3)
+
+
+def test_no_red_clash_before_anything_is_chosen(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    desk.book(desk.add_client("Rita", "Moreno"), day=desk.today, hour=10)  # Dana is busy at 10
+    dialog = BookingDialog(desk, starts_at=desk.at(desk.today, 10), provider_id=desk.injector.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "already booked" in dialog.conflicts.text())
+    assert dialog.conflicts.styleSheet() != PROBLEM_STYLE  # said, not shouted: nothing was chosen yet
+    dialog.provider.activated.emit(dialog.provider.currentIndex())  # the person picks the provider
+    assert dialog.conflicts.styleSheet() == PROBLEM_STYLE

@@ -83,6 +83,7 @@ class ConsentForm(QWidget):
         row.addStretch(1)
         row.addWidget(self.save_button)
         layout.addLayout(row)
+        self.actions = row  # a dialog adds its Close here: one row of buttons leaves the pad its height
 
     def show_problem(self, text: str) -> None:
         self.problem.setText(text)

@@ -7,22 +7,29 @@ store's audited calls; the seal of a signed form is checked on every open.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from medspa_desk.clinical.treatment_pdf import treatment_pdf
+from medspa_desk.documents.gating import ItemKind, check_in_requirements
 from medspa_desk.documents.pdf import consent_pdf, day_sheet_pdf, day_sheet_rows, intake_pdf
 from medspa_desk.documents.questionnaire import shipped_questionnaire
-from medspa_desk.documents.rules import Finding, evaluate
+from medspa_desk.documents.rules import Finding, Outcome, evaluate
 from medspa_desk.documents.sealing import verify_signed
 from medspa_desk.records import (
+    Client,
     IntakeForm,
     Location,
+    Service,
     ServiceCategory,
     SignedConsent,
     TreatmentRecord,
+    utc_now,
 )
+from medspa_desk.store import NotFound
+from ui.checkin import latest_templates
 from ui.forms.pdf_view import Document
 from ui.operations import Refusal
 
@@ -33,7 +40,9 @@ def consent_document(store: Any, *, actor: Any, location: Location, client_id: U
     if consent is None:
         raise Refusal("This signed consent is not on this desk yet. Try again after the next sync.")
     client = store.client(client_id, actor=actor)
-    pdf = consent_pdf(consent, client=client, practice_name=location.name, zone=location.zone)
+    contact = " · ".join(part for part in (location.address, location.phone) if part.strip())
+    pdf = consent_pdf(consent, client=client, practice_name=location.name, zone=location.zone,
+                      practice_contact=contact, visit=_visit_words(store, consent.appointment_id, location))
     return Document(pdf=pdf, title=f"{consent.title} (version {consent.template_version})",
                     entity=SignedConsent.entity, entity_id=consent.id, detail="consent_pdf",
                     file_name=f"consent-{consent.template_key}-v{consent.template_version}-"
@@ -41,10 +50,34 @@ def consent_document(store: Any, *, actor: Any, location: Location, client_id: U
                     tamper=verify_signed(consent))
 
 
-def intake_findings(intake: IntakeForm) -> list[Finding]:
-    """Every flag the answers raise, for any kind of treatment (one line per rule)."""
+def _visit_words(store: Any, appointment_id: UUID | None, location: Location) -> str:
+    """"Botox with Dana Reyes, NP on December 7, 2026" for the visit a consent was signed at."""
+    if appointment_id is None:
+        return ""
+    try:
+        visit = store.appointment(appointment_id)
+    except NotFound:
+        return ""
+    service = next((s.name for s in store.services() if s.id == visit.service_id), "Treatment")
+    provider = next((p.display_name + (f", {p.credentials}" if p.credentials else "")
+                     for p in store.providers() if p.id == visit.provider_id), "the provider")
+    return f"{service} with {provider} on {visit.starts_at.astimezone(location.zone):%B %-d, %Y}"
+
+
+def _booked_categories(store: Any, client_id: UUID, *, actor: Any) -> list[ServiceCategory]:
+    """The kinds of treatment the client is booked for from today on (not cancelled)."""
+    services = {s.id: s.category for s in store.services()}
+    today = utc_now().date() - timedelta(days=1)  # a visit earlier today still counts, in any zone
+    kinds = {services[a.service_id] for a in store.appointments_for(client_id, actor=actor)
+             if a.holds_slot and a.starts_at.date() >= today and a.service_id in services}
+    return [category for category in ServiceCategory if category in kinds]
+
+
+def intake_findings(intake: IntakeForm, *, categories: Iterable[ServiceCategory] | None = None) -> list[Finding]:
+    """The flags the answers raise for ``categories`` (the treatments booked; every kind when None),
+    one line per rule: a summary never warns about a treatment the client is not having."""
     seen: dict[str, Finding] = {}
-    for category in ServiceCategory:
+    for category in (ServiceCategory if categories is None else categories):
         for finding in evaluate(intake, category):
             seen.setdefault(finding.rule_id, finding)
     return sorted(seen.values(), key=lambda f: (f.outcome != "block", f.outcome != "provider_review"))
@@ -59,7 +92,8 @@ def intake_document(store: Any, *, actor: Any, location: Location, client_id: UU
         raise Refusal(f"This questionnaire was answered on version {intake.questionnaire_version} of the form, "
                       "which this desk does not have. Update the app to print it.")
     client = store.client(client_id, actor=actor)
-    pdf = intake_pdf(intake, client=client, questionnaire=questionnaire, findings=intake_findings(intake),
+    pdf = intake_pdf(intake, client=client, questionnaire=questionnaire,
+                     findings=intake_findings(intake, categories=_booked_categories(store, client_id, actor=actor)),
                      practice_name=location.name, zone=location.zone)
     return Document(pdf=pdf, title="Health questionnaire summary", entity=IntakeForm.entity,
                     entity_id=intake.id, detail="intake_pdf",
@@ -87,12 +121,54 @@ def day_sheet_document(store: Any, *, actor: Any, location: Location, day: date,
     appointments = store.day_schedule(location.id, day).appointments
     client_ids = dict.fromkeys(a.client_id for a in appointments if a.holds_slot)
     clients = {cid: store.client(cid, actor=actor) for cid in client_ids}
-    rows = day_sheet_rows(appointments, clients=clients, services={s.id: s for s in store.services()},
+    services = {s.id: s for s in store.services()}
+    flags = day_sheet_flags(store, appointments, clients=clients, services=services, location=location,
+                            day=day, actor=actor, privacy=privacy)
+    rows = day_sheet_rows(appointments, clients=clients, services=services,
                           providers={p.id: p for p in store.providers()},
-                          rooms={r.id: r for r in store.rooms(location.id)})
+                          rooms={r.id: r for r in store.rooms(location.id)}, flags=flags)
     pdf = day_sheet_pdf(practice_name=location.name, location=location, day=day, rows=rows,
                         initials_only=privacy)
     kind = "initials" if privacy else "names"
     return Document(pdf=pdf, title=f"Day sheet, {day:%A, %B %-d, %Y}", entity=Location.entity,
                     entity_id=location.id, detail=f"day_sheet {day.isoformat()} {kind}",
                     file_name=f"day-sheet-{day.isoformat()}{'-initials' if privacy else ''}.pdf")
+
+
+# What the Flags column says of each check-in item (the reason follows unless the sheet is initials-only).
+FLAG_WORDS = {Outcome.BLOCK: "Do not treat", Outcome.PROVIDER_REVIEW: "Provider review", Outcome.WARN: "Note"}
+
+
+def day_sheet_flags(store: Any, appointments: Any, *, clients: dict[UUID, Client], services: dict[UUID, Service],
+                    location: Location, day: date, actor: Any, privacy: bool) -> dict[UUID, str]:
+    """Per appointment: what check-in would stop or flag, allergies and alerts, and the booking's notes.
+
+    An initials-only sheet is for where clients may see it: it names the kind
+    of flag ("Do not treat", "Consent missing", "Allergy"), never the reason.
+    """
+    templates = latest_templates(store.consent_templates())
+    forms: dict[UUID, tuple[list[Any], list[Any]]] = {
+        cid: (store.intakes_for(cid, actor=actor), store.consents_for(cid, actor=actor)) for cid in clients}
+    flags: dict[UUID, str] = {}
+    for appt in appointments:
+        client, service = clients.get(appt.client_id), services.get(appt.service_id)
+        if client is None or service is None or not appt.holds_slot:
+            continue
+        intakes, consents = forms[appt.client_id]
+        status = check_in_requirements(client=client, services=[service], intakes=intakes, consents=consents,
+                                       today=day, zone=location.zone, templates=templates,
+                                       intake_months_valid=location.intake_valid_months)
+        lines = []
+        for item in status.items:
+            if item.finding is not None:
+                word = FLAG_WORDS[item.finding.outcome]
+                lines.append(word if privacy else f"{word}: {item.finding.reason}")
+            elif item.consent_key:
+                lines.append("Consent missing" if item.kind is ItemKind.CONSENT_MISSING else "Consent to renew")
+            elif item.blocks:
+                lines.append("Health questionnaire needed")
+        for word, value in (("Allergy", client.allergies), ("Alert", client.alerts), ("Booking note", appt.notes)):
+            if value.strip():
+                lines.append(word if privacy else f"{word}: {value.strip()}")
+        flags[appt.id] = "\n".join(lines)
+    return flags

@@ -38,11 +38,13 @@ from ui.qt import (
     QPushButton,
     QScrollArea,
     QShortcut,
+    QSize,
     Qt,
     QVBoxLayout,
     QWidget,
 )
 from ui.schedule.forms import OK_STYLE, PROBLEM_STYLE
+from ui.screen_fit import size_for_screen
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +111,10 @@ class PdfViewer(QDialog):
         for button in (self.print_button, self.save_button):
             button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
             button.setAutoDefault(False)
+        # Return prints: printing is what the preview is opened for, not closing it.
+        self.print_button.setDefault(True)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
         close.rejected.connect(self.reject)
         row.addWidget(self.message, 1)
         row.addWidget(self.print_button)
@@ -120,7 +125,8 @@ class PdfViewer(QDialog):
         self.save_button.clicked.connect(self.choose_copy_path)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_document)
         self.page_labels: list[QLabel] = []
-        self.resize(self.fontMetrics().averageCharWidth() * 110, self.fontMetrics().lineSpacing() * 48)
+        size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 110,
+                                    self.fontMetrics().lineSpacing() * 48))
         self._show_pages()
 
     def _show_pages(self) -> None:
@@ -144,8 +150,7 @@ class PdfViewer(QDialog):
         if images:
             # Wide enough for a whole page, as far as the screen allows.
             page_width = int(images[0].width() / ratio) + self.scroll.verticalScrollBar().sizeHint().width() + 48
-            screen = self.screen().availableGeometry().width() if self.screen() else page_width
-            self.resize(min(page_width, screen - 40), self.height())
+            size_for_screen(self, QSize(page_width, self.height()))
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.message.setText(text)

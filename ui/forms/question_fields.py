@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from medspa_desk.documents.questionnaire import Question, QuestionType
-from ui.booking import parse_birth_date
+from ui.dates import parse_birth_date
 from ui.qt import (
     QButtonGroup,
     QCheckBox,

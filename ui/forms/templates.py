@@ -31,6 +31,7 @@ from ui.qt import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSize,
     QSplitter,
     Qt,
     QTextBrowser,
@@ -41,6 +42,7 @@ from ui.qt import (
     Signal,
 )
 from ui.schedule.forms import PROBLEM_STYLE, FormDialog
+from ui.screen_fit import size_for_screen
 
 MAX_FILE_BYTES = 1_000_000
 KEPT_NOTE = ("Forms already signed keep the text and version they were signed on; each signed form "
@@ -124,7 +126,7 @@ class PublishVersionDialog(FormDialog):
         buttons.accepted.connect(self.publish)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 100, self.fontMetrics().lineSpacing() * 34)
+        size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 100, self.fontMetrics().lineSpacing() * 34))
 
     def choose_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, "Consent text", "", "Text (*.md *.txt)")
@@ -214,7 +216,7 @@ class TemplateManager(QDialog):
         row.addWidget(self.publish_button)
         row.addWidget(close)
         layout.addLayout(row)
-        self.resize(self.fontMetrics().averageCharWidth() * 150, self.fontMetrics().lineSpacing() * 40)
+        size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 150, self.fontMetrics().lineSpacing() * 40))
         self.reload()
 
     def reload(self, *, select: ConsentTemplate | None = None) -> None:

@@ -9,17 +9,29 @@ signed, dated addenda can be added.
 
 from __future__ import annotations
 
-from datetime import date
+from calendar import monthrange
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.clinical.charting import ChartedVisit, build_treatment
 from medspa_desk.clinical.lots import LotRefused, LotState, check_lot, clean_lot
 from medspa_desk.clinical.totals import ChartingError, chart_totals, format_amount
-from medspa_desk.records import ChartView, LaserSettings, Product, TreatmentRecord, new_id
+from medspa_desk.records import (
+    AuditAction,
+    AuditEvent,
+    ChartView,
+    LaserSettings,
+    Product,
+    ProductUnit,
+    TreatmentRecord,
+    new_id,
+)
 from medspa_desk.store.photos import PhotoInfo, PhotoKind
+from medspa_desk.time_words import time_of_day
 from ui.injector.charting_data import (
     ChartingData,
     add_signed_addendum,
@@ -52,6 +64,7 @@ from ui.qt import (
     QPlainTextEdit,
     QPushButton,
     QShortcut,
+    QSize,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -60,11 +73,20 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.screen_fit import scrolling_body, size_for_screen
 
 NO_EXPIRY = QDate(2000, 1, 1)
+MAX_REASON_CHARS = 300
+# A new point's amount when the product record names none: a Botox point, a filler micro-bolus.
+DEFAULT_DOSE = {ProductUnit.UNITS: 4.0, ProductUnit.ML: 0.1, ProductUnit.SYRINGE: 1.0}
 WARN_STYLE = "color: #7a4f00;"
 REFUSED_STYLE = "color: #a4161a; font-weight: bold;"
 OK_STYLE = "color: #17603a;"
+
+
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%b} {local.day}, {local.year} {time_of_day(local)}"
 
 
 class ChartingDialog(QDialog):
@@ -89,7 +111,12 @@ class ChartingDialog(QDialog):
     # --- building ----------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
+        # The chart scrolls when the screen is short; its buttons stay on screen below it.
+        dialog_layout = QVBoxLayout(self)
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Chart"), 1)
         self.heading = QLabel("Loading…")
         font = self.heading.font()
         font.setBold(True)
@@ -113,7 +140,8 @@ class ChartingDialog(QDialog):
         self.expiry = QDateEdit()
         self.expiry.setAccessibleName("Lot expiry")
         self.expiry.setCalendarPopup(True)
-        self.expiry.setDisplayFormat("yyyy-MM-dd")
+        self.expiry.setToolTip("Month and year as printed on the vial; it is good to the month's last day")
+        self.expiry.setDisplayFormat("MM/yyyy")
         self.expiry.setMinimumDate(NO_EXPIRY)
         self.expiry.setSpecialValueText("Enter expiry")
         self.expiry.setDate(NO_EXPIRY)
@@ -182,6 +210,7 @@ class ChartingDialog(QDialog):
         self.product_totals.setAccessibleName("Totals per product")
         self.product_totals.setWordWrap(True)
         right.addWidget(self.product_totals)
+        right.addWidget(self._above_usual_box())
         self.addenda = QLabel()
         self.addenda.setAccessibleName("Addenda")
         self.addenda.setWordWrap(True)
@@ -217,9 +246,10 @@ class ChartingDialog(QDialog):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(close)
-        outer.addLayout(buttons)
+        dialog_layout.addLayout(buttons)
         self.addendum_button.setVisible(False)
 
+        self.product.currentIndexChanged.connect(self._product_changed)
         self.product.currentIndexChanged.connect(self._pen_changed)
         self.lot.textChanged.connect(self._pen_changed)
         self.expiry.dateChanged.connect(self._pen_changed)
@@ -235,7 +265,71 @@ class ChartingDialog(QDialog):
         self.after_button.clicked.connect(lambda: self.pick_photo(PhotoKind.AFTER))
         save_key = QShortcut(QKeySequence("Ctrl+S"), self)
         save_key.activated.connect(self.save)
-        self.resize(1180, 760)
+        size_for_screen(self, QSize(1180, 760))
+
+    def _above_usual_box(self) -> QWidget:
+        """Above a product's usual maximum per visit, the injector says why before saving (audited)."""
+        self.above_usual = QWidget()
+        column = QVBoxLayout(self.above_usual)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.above_usual_words = QLabel()
+        self.above_usual_words.setAccessibleName("Above the usual maximum")
+        self.above_usual_words.setWordWrap(True)
+        self.above_usual_words.setStyleSheet(WARN_STYLE)
+        self.above_usual_reason = QLineEdit()
+        self.above_usual_reason.setAccessibleName("Why more than the usual maximum")
+        self.above_usual_reason.setPlaceholderText("Why this visit needs more")
+        self.above_usual_reason.setMaxLength(MAX_REASON_CHARS)
+        self.above_usual_button = QPushButton("Go ahead with this reason")
+        self.above_usual_button.setAccessibleName("Go ahead above the usual maximum")
+        self.above_usual_button.clicked.connect(self.confirm_above_usual)
+        for widget in (self.above_usual_words, self.above_usual_reason, self.above_usual_button):
+            column.addWidget(widget)
+        self.above_usual.hide()
+        self._above_confirmed: dict[UUID, str] = {}  # product → the injector's reason
+        return self.above_usual
+
+    def above_usual_maximum(self) -> list[tuple[Product, float]]:
+        """Products charted above their usual maximum per visit and not yet confirmed with a reason."""
+        catalog = {p.id: p for p in (self.data.catalog if self.data else ())}
+        return [(catalog[t.product_id], t.amount) for t in chart_totals(self.chart.points).by_product
+                if t.product_id in catalog and catalog[t.product_id].usual_max_per_visit is not None
+                and t.amount > catalog[t.product_id].usual_max_per_visit
+                and t.product_id not in self._above_confirmed]
+
+    def _show_above_usual(self) -> None:
+        above = self.above_usual_maximum()
+        self.above_usual_words.setText(" ".join(
+            f"{product.name}: {format_amount(amount, product.unit)} is above the usual "
+            f"{format_amount(product.usual_max_per_visit or 0, product.unit)} per visit." for product, amount in above)
+            + " Say why to go ahead." if above else "")
+        self.above_usual.setVisible(bool(above))
+
+    def confirm_above_usual(self) -> None:
+        reason = " ".join(self.above_usual_reason.text().split())
+        if not reason:
+            self._say("Say why this visit needs more than the usual maximum, then press Go ahead.")
+            return
+        above = self.above_usual_maximum()
+        actor, appointment_id = self._session.actor, self._appointment_id
+
+        def body(store: Any) -> None:
+            for product, _amount in above:
+                store.audit.record(AuditEvent(
+                    actor_user_id=actor.user_id, device_id=actor.device_id, action=AuditAction.OVERRIDE,
+                    entity="appointment", entity_id=appointment_id,
+                    detail=f"above usual maximum per visit: product {product.id}"))
+
+        def confirmed(_none: None) -> None:
+            for product, amount in above:
+                self._above_confirmed[product.id] = (
+                    f"Above the usual maximum: {product.name} {format_amount(amount, product.unit)} "
+                    f"(usual {format_amount(product.usual_max_per_visit or 0, product.unit)}). {reason}")
+            self.above_usual_reason.clear()
+            self._show_above_usual()
+
+        CollectionOp(self, body=body, success=confirmed,
+                     failure=lambda exc: self._say(f"Not recorded. {describe_error(exc)}")).run()
 
     def _laser_form(self) -> QGroupBox:
         group = QGroupBox("Laser / IPL settings")
@@ -324,6 +418,17 @@ class ChartingDialog(QDialog):
         wanted = UUID(self.product.currentData())
         return next((p for p in self.data.catalog if p.id == wanted), None)
 
+    def _product_changed(self, *_args: object) -> None:
+        """The amount per point starts at the product's own dose, in its unit (units or mL)."""
+        product = self.current_product()
+        if product is None:
+            return
+        fine = product.unit is not ProductUnit.UNITS
+        self.amount.setDecimals(2 if fine else 1)
+        self.amount.setSingleStep(0.05 if fine else 0.5)
+        self.amount.setValue(product.dose_per_point or DEFAULT_DOSE[product.unit])
+        self.amount.setSuffix(f" {product.unit.value}")
+
     def _pen_changed(self, *_args: object) -> None:
         product = self.current_product()
         if product is None or self.data is None:
@@ -340,7 +445,7 @@ class ChartingDialog(QDialog):
             self._pen_refused(f"Enter the expiry date printed on the {product.name} vial.")
             return
         qd = self.expiry.date()
-        expiry = date(qd.year(), qd.month(), qd.day())
+        expiry = date(qd.year(), qd.month(), monthrange(qd.year(), qd.month())[1])
         check = check_lot(product_name=product.name, lot=lot, expiry=expiry, on=self.data.day)
         if check.state is LotState.EXPIRED:
             self._pen_refused(check.message)
@@ -376,6 +481,7 @@ class ChartingDialog(QDialog):
             f"<b>{escape(names[t.product_id].name if t.product_id in names else 'Product')}</b>: "
             f"{format_amount(t.amount, names[t.product_id].unit if t.product_id in names else 'units')} "
             f"at {t.points} point{'s' if t.points != 1 else ''}" for t in totals.by_product))
+        self._show_above_usual()
 
     # --- building the record ------------------------------------------------------------------
 
@@ -394,12 +500,15 @@ class ChartingDialog(QDialog):
         data = self.data
         if data is None:
             return None
+        if self.above_usual_maximum():
+            self._say("Say why this visit needs more than the usual maximum (beside the totals) before saving.")
+            return None
         appt = data.appointment
         provider_id = getattr(self._session.user, "provider_id", None) or appt.provider_id
         visit = ChartedVisit(client_id=appt.client_id, provider_id=provider_id, service_id=appt.service_id,
                              performed_at=appt.starts_at, appointment_id=appt.id, points=self.chart.points,
                              expiries=self._expiries, laser=self._laser_settings(),
-                             clinical_notes=self.notes.toPlainText(), post_care=self.post_care.toPlainText(),
+                             clinical_notes=self._notes_with_reasons(), post_care=self.post_care.toPlainText(),
                              photo_ids=tuple(self._photo_ids))
         version = self.record.version + 1 if self.record is not None else 1
         try:
@@ -414,6 +523,12 @@ class ChartingDialog(QDialog):
         if result.warnings:
             self._say(" ".join(w.message for w in result.warnings), warn=True)
         return result.record
+
+    def _notes_with_reasons(self) -> str:
+        """The notes as typed, and each reason for going above a usual maximum (kept with the record)."""
+        notes = self.notes.toPlainText()
+        missing = [line for line in self._above_confirmed.values() if line not in notes]
+        return "\n".join([notes, *missing]) if missing and notes else "\n".join(missing) or notes
 
     # --- writes --------------------------------------------------------------------------------
 
@@ -469,8 +584,8 @@ class ChartingDialog(QDialog):
             zone = self._session.location.zone
             who = self.data.signer_names.get(self.record.signed_by, "the provider") \
                 if self.record.signed_by else "the provider"
-            lines = [f"<b>Signed</b> by {escape(who)} on {self.record.signed_at.astimezone(zone):%b %-d, %Y %-I:%M %p}"]
-            lines += [f"<b>Addendum {i}</b> — {escape(a.author_name)}, {a.written_at.astimezone(zone):%b %-d, %Y %-I:%M %p}: "
+            lines = [f"<b>Signed</b> by {escape(who)} on {_when(self.record.signed_at, zone)}"]
+            lines += [f"<b>Addendum {i}</b> — {escape(a.author_name)}, {_when(a.written_at, zone)}: "
                       f"{escape(a.text)}" for i, a in enumerate(sorted(self.record.addenda, key=lambda a: a.written_at), 1)]
             self.addenda.setText("<br>".join(lines))
 

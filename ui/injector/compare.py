@@ -16,6 +16,7 @@ from ui.qt import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSize,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -23,6 +24,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.screen_fit import scrolling_body, size_for_screen
 
 
 class CompareDialog(QDialog):
@@ -35,7 +37,12 @@ class CompareDialog(QDialog):
         self._session = session
         self.current = current
         self.previous: TreatmentRecord | None = None
-        layout = QVBoxLayout(self)
+        # The charts and the table scroll when the screen is short; Close stays on screen.
+        dialog_layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Comparison"), 1)
         views = QHBoxLayout()
         group = QButtonGroup(self)
         for view, text in ((ChartView.FRONT, "Front"), (ChartView.LEFT, "Left side"), (ChartView.RIGHT, "Right side")):
@@ -69,8 +76,8 @@ class CompareDialog(QDialog):
         layout.addWidget(self.table)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)
-        layout.addWidget(box)
-        self.resize(900, 700)
+        dialog_layout.addWidget(box)
+        size_for_screen(self, QSize(900, 700))
         actor, client_id = session.actor, current.client_id
         QueryOp(self, body=lambda store: store.treatments_for(client_id, actor=actor),
                 success=self._show, failure=lambda exc: self.before_title.setText(describe_error(exc))).run()

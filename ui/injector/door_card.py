@@ -14,6 +14,8 @@ from uuid import UUID
 
 from medspa_desk.clinical.door_card import DoorCard, load_door_card
 from medspa_desk.clinical.totals import format_amount
+from medspa_desk.documents.gating import ItemKind
+from medspa_desk.time_words import time_of_day
 from ui.events import bus
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
@@ -24,12 +26,15 @@ from ui.qt import (
     QLabel,
     QPushButton,
     QShortcut,
+    QSize,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.safety import NOTE_STYLE, STYLES, by_severity, finding_line, severity
+from ui.screen_fit import scrolling_body, size_for_screen
 
 ALERT_STYLE = ("QLabel { background: #fdecea; color: #7a1712; border: 1px solid #d9534f; "
                "border-radius: 4px; padding: 6px; }")
@@ -66,7 +71,12 @@ class DoorCardDialog(QDialog):
         self.reload()
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        # The card scrolls when the screen is short; Close and Chart stay on screen below it.
+        dialog_layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        dialog_layout.addWidget(scrolling_body(content, name="Card"), 1)
         self.heading = QLabel("Loading…")
         self.heading.setAccessibleName("Client and appointment")
         self.heading.setWordWrap(True)
@@ -110,10 +120,10 @@ class DoorCardDialog(QDialog):
         buttons.addWidget(self.chart_button)
         buttons.addStretch(1)
         buttons.addWidget(box)
-        layout.addLayout(buttons)
+        dialog_layout.addLayout(buttons)
         chart_key = QShortcut(QKeySequence("Ctrl+Return"), self)
         chart_key.activated.connect(lambda: self.chart_button.isVisible() and self.open_charting())
-        self.resize(640, 680)
+        size_for_screen(self, QSize(640, 680))
 
     # --- data -------------------------------------------------------------------------
 
@@ -137,17 +147,21 @@ class DoorCardDialog(QDialog):
         appt = card.appointment
         start = appt.starts_at.astimezone(zone)
         self.heading.setText(f"{card.client_name}, {card.age}")
-        self.subheading.setText(f"{card.service_name} with {card.provider_name} at {start:%-I:%M %p} · "
+        self.subheading.setText(f"{card.service_name} with {card.provider_name} at {time_of_day(start)} · "
                                 f"{card.visit_count} earlier treatment{'s' if card.visit_count != 1 else ''}")
         safety = [f"Allergies: {card.allergies}" if card.allergies else "",
                   f"Alerts: {card.alerts}" if card.alerts else ""]
         safety = [s for s in safety if s]
-        self.safety.setText("<br>".join(escape(s) for s in safety) if safety else "No allergies or alerts on file.")
-        self.safety.setStyleSheet(ALERT_STYLE if safety else OK_STYLE)
-        self.flags.setText(_bullets(card.flags) if card.flags
+        findings = by_severity(i for i in card.check_in.items if i.kind is ItemKind.FINDING)
+        # Never a green "none" beside a flag: the questionnaire may name an allergy the record does not.
+        self.safety.setText("<br>".join(escape(s) for s in safety) if safety
+                            else "No allergies or alerts in the client's record; read the flags below."
+                            if findings else "No allergies or alerts on file.")
+        self.safety.setStyleSheet(ALERT_STYLE if safety else NOTE_STYLE if findings else OK_STYLE)
+        self.flags.setText(_bullets(tuple(finding_line(i) for i in findings)) if findings
                            else "None from the current health questionnaire." if card.intake_on_file
                            else "No health questionnaire on file, so none could be checked.")
-        self.flags.setStyleSheet(ALERT_STYLE if card.flags else OK_STYLE)
+        self.flags.setStyleSheet(STYLES[severity(findings[0])] if findings else OK_STYLE)
         self.forms.setText(_bullets(card.form_problems) if card.form_problems
                            else "Consent and health questionnaire are in order for today.")
         self.forms.setStyleSheet(PROBLEM_STYLE if card.form_problems else OK_STYLE)
@@ -168,7 +182,8 @@ class DoorCardDialog(QDialog):
         zone = self._session.location.zone
         self.history.clear()
         if card.clinical:
-            self.history.setHeaderLabels(["Date", "Provider", "Product", "Area", "Amount", "Lot"])
+            # The lot beside the amount, before the long columns: a recall reads it first.
+            self.history.setHeaderLabels(["Date", "Product", "Amount", "Lot", "Area", "Provider"])
         else:
             self.history.setHeaderLabels(["Date", "Provider", "Service"])
         for visit in card.visits:
@@ -176,13 +191,13 @@ class DoorCardDialog(QDialog):
             if not card.clinical:
                 QTreeWidgetItem(self.history, [day, visit.provider_name, visit.service_name])
                 continue
-            rows = [[u.product_name, u.area, format_amount(u.amount, u.unit), u.lot] for u in visit.uses]
-            rows += [[s.device or visit.service_name, s.area, ", ".join(
+            rows = [[u.product_name, format_amount(u.amount, u.unit), u.lot, u.area] for u in visit.uses]
+            rows += [[s.device or visit.service_name, ", ".join(
                 f"{v:g} {unit}" for v, unit in ((s.wavelength_nm, "nm"), (s.fluence_j_cm2, "J/cm²"))
-                if v is not None), ""] for s in visit.laser]
+                if v is not None), "", s.area] for s in visit.laser]
             for index, row in enumerate(rows or [[visit.service_name, "", "", ""]]):
-                QTreeWidgetItem(self.history, [day if index == 0 else "",
-                                               visit.provider_name if index == 0 else "", *row])
+                QTreeWidgetItem(self.history, [day if index == 0 else "", *row,
+                                               visit.provider_name if index == 0 else ""])
         for column in range(self.history.columnCount()):
             self.history.resizeColumnToContents(column)
         self.history_title.setText("Last treatments" if card.visits else "Last treatments: none yet")

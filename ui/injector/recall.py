@@ -25,6 +25,7 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSize,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -32,6 +33,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.screen_fit import size_for_screen
 
 ANY_PRODUCT = ""
 
@@ -52,7 +54,7 @@ class LotRecallWindow(QWidget):
         form = QFormLayout()
         self.lot = QLineEdit()
         self.lot.setAccessibleName("Lot number")
-        self.lot.setPlaceholderText("Lot number (leave empty to search by product and dates)")
+        self.lot.setPlaceholderText("Lot number (leave empty to search by product); dates below apply")
         self.product = QComboBox()
         self.product.setAccessibleName("Product")
         self.product.addItem("Any product", ANY_PRODUCT)
@@ -86,7 +88,8 @@ class LotRecallWindow(QWidget):
         layout.addWidget(self.summary)
         self.table = QTableWidget(0, 6)
         self.table.setAccessibleName("Clients to contact")
-        self.table.setHorizontalHeaderLabels(["Client", "Phone", "Email", "Address", "Treated", "Lot"])
+        # What identifies the recall first (when, which lot), then how to reach the client.
+        self.table.setHorizontalHeaderLabels(["Client", "Treated", "Lot", "Phone", "Email", "Address"])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table, 1)
@@ -96,7 +99,7 @@ class LotRecallWindow(QWidget):
         self.lot.returnPressed.connect(self.search)
         self.csv_button.clicked.connect(lambda: self.pick_export(ExportFormat.CSV))
         self.pdf_button.clicked.connect(lambda: self.pick_export(ExportFormat.PDF))
-        self.resize(980, 560)
+        size_for_screen(self, QSize(980, 560))
         QueryOp(self, body=lambda store: store.products(), success=self._fill_products).run()
 
     def _fill_products(self, products: list[Any]) -> None:
@@ -108,12 +111,11 @@ class LotRecallWindow(QWidget):
         zone = self._session.location.zone
         product = self.product.currentData()
         since, until = self.since.date(), self.until.date()
-        lot = self.lot.text()
-        if lot.strip():  # a lot is recalled whenever it was used
-            return RecallCriteria(lot=lot, product_id=UUID(product) if product else None)
         start = local_datetime(since.toPython(), time(0), zone)
         end = local_datetime(until.toPython() + timedelta(days=1), time(0), zone)
-        return RecallCriteria(product_id=UUID(product) if product else None, since=start, until=end)
+        # A typed lot keeps to the dates on screen too: what is shown is what is searched.
+        return RecallCriteria(lot=self.lot.text(), product_id=UUID(product) if product else None,
+                              since=start, until=end)
 
     def search(self) -> None:
         criteria = self._criteria()
@@ -132,7 +134,7 @@ class LotRecallWindow(QWidget):
         for row, hit in enumerate(hits):
             treated = ", ".join(f"{u.performed_at.astimezone(zone):%Y-%m-%d}" for u in hit.uses)
             lots = ", ".join(dict.fromkeys(u.lot for u in hit.uses))
-            for column, value in enumerate((hit.full_name, hit.phone, hit.email, hit.address, treated, lots)):
+            for column, value in enumerate((hit.full_name, treated, lots, hit.phone, hit.email, hit.address)):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
         self.csv_button.setEnabled(bool(hits))

@@ -43,13 +43,13 @@ from ui.qt import (
 from ui.schedule.model import ScheduleDay
 
 LATE_AFTER_MIN = 10
-_STAGE_ORDER = {"waiting": 0, "in_room": 1, "late": 2, "due": 3}
+_STAGE_ORDER = {"waiting": 0, "in_room": 1, "checkout": 2, "late": 3, "due": 4}
 
 
 @dataclass(frozen=True)
 class FlowRow:
     appointment_id: UUID
-    stage: str  # waiting, in_room, late, due
+    stage: str  # waiting, in_room, checkout (treatment done), late, due
     time: str
     client: str
     service: str
@@ -63,7 +63,8 @@ class FlowRow:
         """What the Status column shows: the stage (or the room) over the minutes."""
         if self.stage == "due":
             return ("Due",)
-        label = {"waiting": "Waiting", "late": "Late", "in_room": self.room}[self.stage]
+        label = {"waiting": "Waiting", "late": "Late", "in_room": self.room,
+                 "checkout": "Ready for checkout"}[self.stage]
         return (label, short_duration(self.minutes))
 
     @property
@@ -77,6 +78,7 @@ class FlowRow:
                  "late": f"booked for {self.time}, late by {_plural_minutes(self.minutes)}",
                  "waiting": f"booked for {self.time}, waiting for {_plural_minutes(self.minutes)}",
                  "in_room": f"booked for {self.time}, in {self.room} for {_plural_minutes(self.minutes)}",
+                 "checkout": f"booked for {self.time}, ready for checkout for {_plural_minutes(self.minutes)}",
                  }[self.stage]
         return f"{self.client}: {self.service} with {self.provider}, {doing}."
 
@@ -117,6 +119,9 @@ def flow_rows(day: ScheduleDay, *, now: datetime, privacy: bool) -> list[FlowRow
             stage, minutes = "waiting", _minutes(_since(appt, AppointmentStatus.ARRIVED), now)
         elif appt.status is AppointmentStatus.IN_ROOM:
             stage, minutes = "in_room", _minutes(_since(appt, AppointmentStatus.IN_ROOM), now)
+        elif appt.status is AppointmentStatus.COMPLETED:
+            # Treated, not yet gone: the desk still has to take payment and book the next visit.
+            stage, minutes = "checkout", _minutes(_since(appt, AppointmentStatus.COMPLETED), now)
         else:
             continue
         rows.append(FlowRow(appointment_id=appt.id, stage=stage, time=format_time(appt.starts_at, day.zone),
@@ -292,7 +297,8 @@ class ArrivalsBoard(QWidget):
         self.table.resizeRowsToContents()
         counts = {stage: sum(1 for r in self._rows if r.stage == stage) for stage in _STAGE_ORDER}
         self.summary.setText(f"<b>Waiting {counts['waiting']}</b> · In a room {counts['in_room']} · "
-                             f"Late {counts['late']} · Still to come {counts['due']}")
+                             f"Checkout {counts['checkout']} · Late {counts['late']} · "
+                             f"Still to come {counts['due']}")
 
     def _open_row(self, item: QTableWidgetItem) -> None:
         appointment_id = item.data(Qt.ItemDataRole.UserRole)

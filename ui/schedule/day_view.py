@@ -6,6 +6,7 @@ Reads go through ``QueryOp`` (one trip for the whole day), writes through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -87,8 +88,10 @@ class DayScheduleView(QWidget):
     day_did_load = Signal(object)  # ScheduleDay
     appointment_opened = Signal(object)  # UUID, after the view opened it
 
-    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, day: date | None = None) -> None:
+    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, day: date | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(parent)
+        self._clock = clock
         self.setAccessibleName("Schedule")
         self._session = session
         # Read once: a session may look its location up in the store.
@@ -215,7 +218,7 @@ class DayScheduleView(QWidget):
     # --- navigation -----------------------------------------------------------------------
 
     def today(self) -> date:
-        return utc_now().astimezone(self._zone).date()
+        return self._clock().astimezone(self._zone).date()
 
     @property
     def day(self) -> date:
@@ -273,13 +276,13 @@ class DayScheduleView(QWidget):
         self.day_did_load.emit(loaded)
 
     def _scroll_to_start_of_day(self, loaded: ScheduleDay) -> None:
-        today = loaded.day == self.today()
-        opens = [h.opens for h in loaded.location.opening_hours if h.weekday == loaded.day.weekday()]
-        if today:
-            target = utc_now() - timedelta(hours=1)
-        else:
-            target = local_datetime(loaded.day, min(opens) if opens else time(8), loaded.zone)
-        self.canvas.scroll_to_time(target)
+        """At the first opening hour; today while the practice is open, at the hour before now."""
+        now = self._clock()
+        periods = [(local_datetime(loaded.day, h.opens, loaded.zone), local_datetime(loaded.day, h.closes, loaded.zone))
+                   for h in loaded.location.opening_hours if h.weekday == loaded.day.weekday()]
+        opens = min((start for start, _end in periods), default=local_datetime(loaded.day, time(8), loaded.zone))
+        open_now = any(start <= now < end for start, end in periods)
+        self.canvas.scroll_to_time(max(opens, now - timedelta(hours=1)) if open_now else opens)
 
     def _load_failed(self, exc: BaseException) -> None:
         self.show_message(f"The schedule could not be loaded. {describe_error(exc)}")

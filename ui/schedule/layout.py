@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, AppointmentStatus
 from medspa_desk.scheduling import day_bounds
+from medspa_desk.time_words import hour_mark
 from ui.schedule.model import ColumnMode, ScheduleDay
 
 SNAP_MIN = 5
@@ -61,7 +62,7 @@ class TimeGrid:
         for index in range(self.minutes // 60):
             instant = self.start + timedelta(hours=index)
             local = instant.astimezone(self.zone)
-            label = local.strftime("%I %p").lstrip("0")
+            label = hour_mark(local)
             marks.append(HourMark(y=index * 60 * self.px_per_min, label=label, instant=instant))
         return marks
 
@@ -95,11 +96,22 @@ class PlacedBlock:
     bottom: float
 
 
+# Kinds in the clinic's words; a kind not listed reads as itself, with its first letter raised.
+KIND_WORDS = {"iv": "IV therapy", "iv_lounge": "IV therapy", "laser": "Laser", "treatment": "Treatment",
+              "iv_nurse": "IV nurse", "laser_technician": "Laser technician", "injector": "Injector",
+              "aesthetician": "Aesthetician"}
+
+
+def kind_words(kind: str) -> str:
+    """``"iv"`` → ``"IV therapy"``, ``"laser_technician"`` → ``"Laser technician"``."""
+    words = kind.replace("_", " ").strip()
+    return KIND_WORDS.get(kind.strip().lower(), words[:1].upper() + words[1:])
+
+
 def columns_for(day: ScheduleDay, mode: ColumnMode) -> list[Column]:
     if mode is ColumnMode.ROOMS:
-        return [Column(r.id, r.name, r.kind.replace("_", " ").capitalize()) for r in day.rooms]
-    return [Column(p.id, p.display_name, p.credentials or p.kind.value.replace("_", " ").capitalize())
-            for p in day.providers]
+        return [Column(r.id, r.name, kind_words(r.kind)) for r in day.rooms]
+    return [Column(p.id, p.display_name, p.credentials or kind_words(p.kind.value)) for p in day.providers]
 
 
 def column_key(appointment: Appointment, mode: ColumnMode) -> UUID | None:

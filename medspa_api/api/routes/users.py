@@ -54,16 +54,23 @@ def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUs
     if body.role is Role.ADMIN and caller.role is not Role.ADMIN:
         _record_refusal(db, caller, detail="create_admin")
         raise ApiError(403, "forbidden", "Only an admin may create another admin.")
+    try:
+        return _create(body, caller, db)
+    except WeakPassword as exc:
+        refusal = ApiError(422, "weak_password", str(exc))
+    except users.UsernameTaken as exc:
+        refusal = ApiError(409, "username_taken", str(exc))
+    # The creation rolled back; its refusal is recorded on its own (the reason's code, never the password).
+    _record_refusal(db, caller, detail=refusal.code, action=AuditAction.CREATE, outcome="refused")
+    raise refusal
+
+
+def _create(body: NewUserRequest, caller: Caller, db: Database) -> NewUserAnswer:
     with db.transaction(caller.tenant_id) as conn:
         tenant = _tenant_name(conn, caller.tenant_id)
-        try:
-            made = users.create_user(conn, tenant_id=caller.tenant_id, tenant_name=tenant, username=body.username,
-                                     display_name=body.display_name, role=body.role, password=body.password,
-                                     provider_id=body.provider_id)
-        except WeakPassword as exc:
-            raise ApiError(422, "weak_password", str(exc)) from None
-        except users.UsernameTaken as exc:
-            raise ApiError(409, "username_taken", str(exc)) from None
+        made = users.create_user(conn, tenant_id=caller.tenant_id, tenant_name=tenant, username=body.username,
+                                 display_name=body.display_name, role=body.role, password=body.password,
+                                 provider_id=body.provider_id)
         buffer = caller.audit()
         buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.CREATE,
                       entity="user", entity_id=made.id)
@@ -73,11 +80,12 @@ def create_user(body: NewUserRequest, caller: Manager, db: DatabaseDep) -> NewUs
     return NewUserAnswer(user=_summary(row))
 
 
-def _record_refusal(db: Database, caller: Caller, *, detail: str, user_id: UUID | None = None) -> None:
+def _record_refusal(db: Database, caller: Caller, *, detail: str, user_id: UUID | None = None,
+                    action: AuditAction = AuditAction.ACCESS_DENIED, outcome: str = "forbidden") -> None:
     with db.transaction(caller.tenant_id) as conn:
         buffer = caller.audit()
-        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.ACCESS_DENIED,
-                      entity="user", entity_id=user_id, outcome="forbidden", detail=detail)
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=action,
+                      entity="user", entity_id=user_id, outcome=outcome, detail=detail)
         flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
 
 

@@ -5,12 +5,13 @@ import io
 import os
 import stat
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
 
 from medspa_desk.clinical.charting import build_treatment
-from medspa_desk.clinical.recall_export import ExportFormat, export_recall
+from medspa_desk.clinical.recall_export import ExportFormat, export_recall, recall_pdf
 from medspa_desk.protocol import Change
 from medspa_desk.records import AuditAction, Client, Role
 from medspa_desk.store import InvalidChange, Store, StoreError
@@ -230,3 +231,17 @@ def test_a_first_bulk_load_indexes_every_lot_its_treatments_used(tmp_path, demo,
         fresh.import_records(demo.all_records())
         rows = fresh.connection.execute("SELECT treatment_id, lot FROM treatment_lots").fetchall()
     assert {(tid, lot.casefold()) for tid, lot in rows} == expected
+
+
+def test_the_recall_pdf_names_the_product_and_the_last_day_of_the_range(store, demo, manager):
+    lot = _busiest_lot(demo)
+    zone = demo.location.zone
+    # The window's range ends at the midnight after its last day.
+    criteria = RecallCriteria(lot=lot, since=datetime(2000, 1, 1, tzinfo=zone), until=datetime(2100, 1, 1, tzinfo=zone))
+    hits = find_recall_clients(store, criteria, actor=manager)
+    names = {p.id: p.name for p in demo.products}
+    pdf = recall_pdf(hits, criteria=criteria, product_names=names, practice_name="Glow Aesthetics", zone=zone)
+    words = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "from January 1, 2000, to December 31, 2099" in words and "before" not in words
+    used = {names[u.product_id] for h in hits for u in h.uses}
+    assert used and all(name in words for name in used)  # the Product column

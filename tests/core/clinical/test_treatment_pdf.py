@@ -83,3 +83,38 @@ def test_the_face_chart_renders_as_drawn_vectors_with_coloured_points(store, dem
     magenta = sum(1 for r, g, b in pixels if r > 150 and g < 80 and 60 < b < 140)  # Botox points (#c2185b)
     assert ink > 400  # the outline strokes of two faces
     assert magenta > 10  # three injection points
+
+
+def test_every_dose_on_the_face_chart_says_its_unit(store, demo, injector):
+    record, client = _record(demo, injector, store)
+    words = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(_pdf(record, client, demo))).pages)
+    assert words.count("4 units") >= 2  # each glabella point's own label (the area total is 8)
+
+
+def test_dose_labels_of_neighbouring_points_do_not_collide():
+    from medspa_desk.clinical.face_chart_pdf import _overlaps, label_box
+
+    dots = [(100.0, 100.0), (104.0, 100.0), (100.0, 104.0)]  # three points 4 pt apart
+    taken = [(x - 2.6, y - 2.6, x + 2.6, y + 2.6) for x, y in dots]
+    boxes = []
+    for x, y in dots:
+        box = label_box(x, y, width=22.0, height=6.5, taken=taken)
+        taken.append(box)
+        boxes.append(box)
+    assert not any(_overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_no_page_holds_only_a_hash(store, demo, injector):
+    record, client = _record(demo, injector, store)
+    # Notes this long put the page break between an addendum's text and its hash (issue 15's
+    # "page 2 holds only an addendum's hash"): each sealed block must move whole.
+    long_notes = record.model_copy(update={"clinical_notes": "Reviewed with the client. " * 190})
+    reader = PdfReader(io.BytesIO(_pdf(long_notes, client, demo)))
+    for page in reader.pages:
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith(("Glow Aesthetics", "Treatment record ·", "Page "))]
+        hashes = [line for line in body if "SHA-256" in line]
+        assert not hashes or len(body) > len(hashes) + 1, body  # a hash shares its page with what it seals
+        for index, line in enumerate(body):
+            if line.startswith("SHA-256 ") and index == 0:
+                raise AssertionError(f"an addendum's hash starts a page: {body[:3]}")

@@ -18,6 +18,7 @@ from medspa_desk.desk.plausibility import WallTime
 from medspa_desk.records import Client, Location, OpeningHours, Role, Shift
 from medspa_desk.scheduling import local_datetime
 from medspa_desk.store import NotFound, SlotTaken, Store
+from medspa_desk.time_words import time_span
 from tests.support.desk_walk import Scene
 
 SPRING_FORWARD = date(2027, 3, 14)  # a Sunday: 2:00-3:00 does not exist in New York
@@ -99,8 +100,10 @@ def test_a_booking_outside_opening_hours_asks_first_with_the_hours(scene: Scene)
     with pytest.raises(NeedsConfirmation) as asked:
         visits.book_visit(scene.store, actor=scene.staff[Role.FRONT_DESK], visit=visit, now=before(A_MONDAY))
 
-    assert asked.value.reasons == ("Main Street is open 8:00–20:00 on Mondays, and this appointment runs "
-                                   "3:00–3:30. Choose a time inside opening hours.",)
+    # Times as the desk's locale writes them ("8:00 AM–8:00 PM" on a US desk).
+    assert asked.value.reasons == (f"Main Street is open {time_span(time(8), time(20))} on Mondays, and this "
+                                   f"appointment runs {time_span(time(3), time(3, 30))}. Choose a time inside "
+                                   "opening hours.",)
 
 
 def test_a_booking_outside_the_providers_shift_asks_first(scene: Scene) -> None:
@@ -109,7 +112,7 @@ def test_a_booking_outside_the_providers_shift_asks_first(scene: Scene) -> None:
     with pytest.raises(NeedsConfirmation) as asked:
         visits.book_visit(scene.store, actor=scene.staff[Role.FRONT_DESK], visit=visit, now=before(A_MONDAY))
 
-    assert "The provider works 9:00–17:00 on Mondays" in asked.value.reasons[0]
+    assert f"The provider works {time_span(time(9), time(17))} on Mondays" in asked.value.reasons[0]
 
 
 def test_a_time_the_clocks_skip_is_refused_with_the_gap_named_even_when_confirmed(scene: Scene) -> None:

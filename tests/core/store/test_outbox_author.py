@@ -72,3 +72,15 @@ def test_entries_queued_before_authors_were_recorded_get_theirs_from_the_audit_t
 
     assert authors == {str(known.id): str(first), str(edited_later.id): str(second),
                        str(unknown.id): None, str(too_far.id): None}
+
+
+def test_a_push_batch_stays_within_its_byte_budget_and_always_holds_one(store: Store) -> None:
+    actor = Actor(user_id=new_id(), device_id=None, role=Role.FRONT_DESK)
+    for n in range(6):
+        store.create_client(Client(first_name=f"Long{n}", last_name="Notes", birth_date=date(1980, 1, 1),
+                                   notes="n" * 4000), actor=actor)
+    one = len(store.outbox_batch(1)[0].model_dump_json())
+    assert len(store.outbox_batch(100, max_bytes=3 * one + 10)) == 3
+    assert len(store.outbox_batch(100, author=actor.user_id, max_bytes=2 * one + 10)) == 2
+    assert len(store.outbox_batch(100, max_bytes=10)) == 1  # a single change larger than the budget still goes
+    assert len(store.outbox_batch(100)) == 6

@@ -18,7 +18,7 @@ from tests.ui.forms.signed import signed_consent
 from ui.forms import open_consent_pdf, open_day_sheet
 from ui.forms.pdf_view import PdfViewer
 from ui.operations import db_worker
-from ui.qt import QPrinter
+from ui.qt import QPrinter, QPushButton
 
 
 @pytest.fixture
@@ -108,3 +108,10 @@ def test_the_day_sheet_in_privacy_mode_prints_initials_only(qtbot: Any, sign_in:
     assert practice.known[0].initials in text
     assert all(c.last_name not in text for c in practice.known)
     assert viewer.page_labels and os.listdir(empty_tmpdir) == []
+
+
+def test_return_in_the_day_sheet_preview_prints_rather_than_closes(qtbot: Any, sign_in: Any, practice: Any) -> None:
+    session = sign_in("desk.amy")
+    viewer = opened(qtbot, lambda shown: open_day_sheet(None, session, practice.today, privacy=False, shown=shown))
+    defaults = [b.text() for b in viewer.findChildren(QPushButton) if b.isDefault()]
+    assert defaults == ["&Print…"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import timedelta
 
 from pytestqt.qtbot import QtBot
@@ -48,8 +49,8 @@ def test_space_on_an_appointment_opens_the_card_and_a_provider_charts_and_signs(
     assert card.heading.text().startswith("Marisol Quintanilla")
     assert "Lidocaine" in card.safety.text() and "Fainted" in card.safety.text()
     assert card.history.topLevelItemCount() == 3
-    assert [card.history.topLevelItem(0).text(i) for i in range(2, 6)] == \
-        ["Botox Cosmetic 100U", "Glabella", "20 units", "C370AC"]
+    assert [card.history.topLevelItem(0).text(i) for i in range(1, 5)] == \
+        ["Botox Cosmetic 100U", "20 units", "C370AC", "Glabella"]
     assert LAST_NOTE in card.notes.text()
     assert "Not signed yet" in card.forms.text()  # the neurotoxin consent is missing today
     views = [e for e in provider.run(lambda s: s.audit.events(limit=10_000))
@@ -106,17 +107,21 @@ def test_an_expired_lot_cannot_be_placed_on_the_chart(qtbot: QtBot, desk: Desk) 
     chart.show()
     qtbot.waitUntil(lambda: chart.data is not None)
     chart.lot.setText("OLD1")
-    yesterday = provider.today - timedelta(days=1)
-    chart.expiry.setDate(QDate(yesterday.year, yesterday.month, yesterday.day))
+    # The vial says a month and year: last month's lot expired at that month's end.
+    last_month = provider.today.replace(day=1) - timedelta(days=1)
+    chart.expiry.setDate(QDate(last_month.year, last_month.month, 1))
     assert "expired" in chart.lot_status.text() and "Do not use it" in chart.lot_status.text()
     with qtbot.waitSignal(chart.chart.placement_refused) as refused:
         spot = chart.chart.to_widget(0.5, 0.34)
         qtbot.mouseClick(chart.chart, Qt.MouseButton.LeftButton, pos=QPoint(int(spot.x()), int(spot.y())))
     assert "expired" in refused.args[0]
     assert chart.chart.points == ()
-    soon = provider.today + timedelta(days=10)
-    chart.expiry.setDate(QDate(soon.year, soon.month, soon.day))
-    assert "expires in 10 days" in chart.lot_status.text()
+    # This month's lot is good to the month's last day, and near its expiry.
+    chart.expiry.setDate(QDate(provider.today.year, provider.today.month, 1))
+    month_end = calendar.monthrange(provider.today.year, provider.today.month)[1]
+    days_left = month_end - provider.today.day
+    when = "today" if days_left == 0 else f"in {days_left} day"
+    assert f"expires {when}" in chart.lot_status.text()
 
 
 def test_the_front_desk_card_shows_dates_and_services_only_and_no_charting(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811

@@ -163,3 +163,17 @@ def test_a_refresh_sizes_each_cell_about_once_not_once_per_cell_put_in(
     assert board.table.rowCount() == 60
     assert set(counting.asked) == set(range(60))  # every row's time sized...
     assert len(counting.asked) <= 4 * 60  # ...a few times, not once per cell put in
+
+
+def test_a_treated_client_stays_on_the_board_as_ready_for_checkout(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    done = desk.book(desk.add_client("Ella", "Eaton"), day=desk.today, hour=0, minute=5, service="consult")
+    for status in (AppointmentStatus.ARRIVED, AppointmentStatus.IN_ROOM, AppointmentStatus.COMPLETED):
+        desk.run(lambda store, s=status: store.set_status(done.id, s, actor=desk.actor))
+    view = DayScheduleView(desk, day=desk.today)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.shown is not None and view.arrivals.table.rowCount() == 1)
+    board = view.arrivals
+    assert board.table.item(0, board.STATUS).text().split("\n")[0] == "Ready for checkout"
+    assert "ready for checkout" in board.table.item(0, board.VISIT).toolTip()
+    assert "Checkout 1" in board.summary.text()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from pytestqt.qtbot import QtBot
 
 from medspa_desk.records import AppointmentStatus
+from medspa_desk.time_words import time_of_day, time_span
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from ui.qt import QMessageBox, QPoint, Qt
 from ui.schedule.day_view import DayScheduleView
@@ -48,7 +49,7 @@ def test_a_drag_onto_a_taken_slot_is_refused_with_the_reason_and_the_block_stays
     # One hour up: onto 10:00, where the same provider is with Maria.
     _drag(qtbot, view, start=start, end=start - QPoint(0, int(grid.px_per_min * 60)))
     assert view.message.isVisible()
-    assert "provider is already booked 10:00–10:30" in view.message.text()
+    assert f"provider is already booked {time_span(time(10), time(10, 30))}" in view.message.text()
     assert desk.appointment(second.id).starts_at == second.starts_at
     assert view.canvas.layout_cache.block(second.id).top == grid.y_at(second.starts_at)
     assert desk.appointment(first.id).starts_at == first.starts_at
@@ -100,7 +101,7 @@ def test_a_room_column_drag_onto_a_busy_room_is_refused(qtbot: QtBot, desk: Desk
     room1_column = next(i for i, c in enumerate(view.canvas.layout_cache.columns) if c.key == desk.rooms["room1"].id)
     room2_column = next(i for i, c in enumerate(view.canvas.layout_cache.columns) if c.key == desk.rooms["room2"].id)
     _drag(qtbot, view, start=start, end=start + QPoint(int(view.canvas._col_w * (room1_column - room2_column)), 0))
-    assert "Room 1 is already in use 10:00–10:30" in view.message.text()
+    assert f"Room 1 is already in use {time_span(time(10), time(10, 30))}" in view.message.text()
     assert desk.appointment(other.id).room_id == desk.rooms["room2"].id
 
 
@@ -167,8 +168,7 @@ def test_flow_board_lists_those_still_to_come_in_time_order(qtbot: QtBot, desk: 
     view = _view(qtbot, desk, day=day)
     rows = flow_rows(view.shown, now=desk.at(day, 7), privacy=False)
     assert [r.client for r in rows] == ["Early Client", "Noon Client", "Late Client"]
-    assert [(r.time, r.status_lines) for r in rows] == [("9:00", ("Due",)), ("13:00", ("Due",)),
-                                                        ("17:00", ("Due",))]
+    assert [(r.time, r.status_lines) for r in rows] == [(time_of_day(time(h)), ("Due",)) for h in (9, 13, 17)]
 
 
 def test_privacy_mode_from_the_app_shows_initials_on_the_board_and_grid(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
