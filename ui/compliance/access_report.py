@@ -17,12 +17,14 @@ from ui.qt import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSize,
     Qt,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.screen_fit import size_for_screen
 
 COLUMNS = ["When", "Who", "From", "Did", "Record", "Sent"]
 
@@ -64,7 +66,7 @@ class AccessReportWindow(QWidget):
         layout.addWidget(self.table, 1)
         self.show_button.clicked.connect(self.show_report)
         self.save_button.clicked.connect(self._pick)
-        self.resize(900, 560)
+        size_for_screen(self, QSize(900, 560))
         QueryOp(self, body=lambda store: store.users(),
                 success=lambda users: self.names.update({u.id: u.display_name or u.username for u in users})).run()
 

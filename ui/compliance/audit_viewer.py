@@ -35,6 +35,7 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSize,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -42,6 +43,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.screen_fit import size_for_screen
 
 COLUMNS = ["When", "Who", "Workstation", "Did", "Record", "Outcome", "Detail", "Sent"]
 THIS_WORKSTATION = "this"
@@ -175,7 +177,7 @@ class AuditViewer(QWidget):
         self.csv_button.clicked.connect(lambda: self._pick("csv"))
         self.pdf_button.clicked.connect(lambda: self._pick("pdf"))
         self.chain_button.clicked.connect(self.check_chain)
-        self.resize(1100, 640)
+        size_for_screen(self, QSize(1100, 640))
         QueryOp(self, body=lambda store: store.users(), success=self._fill_people).run()
 
     def _fill_people(self, users: list[Any]) -> None:
