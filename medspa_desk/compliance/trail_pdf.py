@@ -20,6 +20,7 @@ from medspa_desk.compliance.audit_trail import TrailRow
 from medspa_desk.compliance.record_pdf import _table as table
 from medspa_desk.documents.pdf_layout import render, spacer, styles, text
 from medspa_desk.records import AuditAction, Client
+from medspa_desk.time_words import time_of_day
 
 DOING = {AuditAction.VIEW: "viewed", AuditAction.CREATE: "created", AuditAction.UPDATE: "changed",
          AuditAction.DELETE: "deleted", AuditAction.SIGN: "signed", AuditAction.PRINT: "printed",
@@ -28,7 +29,9 @@ DOING = {AuditAction.VIEW: "viewed", AuditAction.CREATE: "created", AuditAction.
 
 
 def _moment(moment: datetime, zone: ZoneInfo) -> str:
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+    """The date and the desk's clock style (as the screens write times), with the zone's abbreviation."""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d} {time_of_day(local)} {local.tzname()}"
 
 
 def person_words(person_id: UUID | None, names: Mapping[UUID, str]) -> str:

@@ -10,7 +10,7 @@ from uuid import UUID
 from medspa_desk.compliance.access_report import AccessReport
 from medspa_desk.compliance.trail_pdf import person_words, workstation_words
 from medspa_desk.desk import compliance
-from ui.compliance.audit_viewer import date_edit, date_range, read_only_table
+from ui.compliance.audit_viewer import date_edit, date_range, moment_words, read_only_table
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
     QFileDialog,
@@ -83,7 +83,7 @@ class AccessReportWindow(QWidget):
         zone = self._session.location.zone
         self.table.setRowCount(len(report.rows))
         for number, r in enumerate(report.rows):
-            cells = [f"{r.at.astimezone(zone):%Y-%m-%d %H:%M}", person_words(r.person_id, self.names),
+            cells = [moment_words(r.at, zone), person_words(r.person_id, self.names),
                      workstation_words(r.workstation_id), r.action.value.replace("_", " "),
                      report.kinds.get(r.record_id, r.entity) if r.record_id else r.entity,
                      "not yet sent" if r.unsent else ""]

@@ -24,6 +24,7 @@ from medspa_desk.compliance.trail_pdf import person_words, workstation_words
 from medspa_desk.desk import compliance
 from medspa_desk.records import AuditAction
 from medspa_desk.scheduling import local_datetime
+from medspa_desk.time_words import time_of_day
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
     QComboBox,
@@ -45,15 +46,22 @@ from ui.qt import (
 )
 from ui.screen_fit import size_for_screen
 
-COLUMNS = ["When", "Who", "Workstation", "Did", "Record", "Outcome", "Detail", "Sent"]
+COLUMNS = ["When", "Sent", "Who", "Workstation", "Did", "Record", "Outcome", "Detail"]
 THIS_WORKSTATION = "this"
 
 
 def trail_cells(row: TrailRow, *, names: dict[UUID, str], zone: Any) -> list[str]:
-    return [f"{row.at.astimezone(zone):%Y-%m-%d %H:%M}", person_words(row.person_id, names),
-            workstation_words(row.workstation_id), row.action.value.replace("_", " "),
-            f"{row.entity} {str(row.record_id)[:8]}" if row.record_id else row.entity, row.outcome, row.detail,
-            "not yet sent" if row.unsent else ("on the server" if row.seq else "this workstation")]
+    return [moment_words(row.at, zone),
+            "not yet sent" if row.unsent else ("on the server" if row.seq else "this workstation"),
+            person_words(row.person_id, names), workstation_words(row.workstation_id),
+            row.action.value.replace("_", " "),
+            f"{row.entity} {str(row.record_id)[:8]}" if row.record_id else row.entity, row.outcome, row.detail]
+
+
+def moment_words(moment: datetime, zone: Any) -> str:
+    """The date and the desk's own clock style (12- or 24-hour, as the screens write times)."""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d} {time_of_day(local)}"
 
 
 def fill_table(table: QTableWidget, rows: list[TrailRow], *, names: dict[UUID, str], zone: Any) -> None:
