@@ -66,6 +66,9 @@ class UseCase(StrEnum):
     BLOCK_TIME = "block_time"  # a provider's time off or break, a room's maintenance
     MANAGE_STAFF = "manage_staff"  # invite, disable, enable, unlock, reset an authenticator, change a role
     MANAGE_WORKSTATIONS = "manage_workstations"  # see the practice's workstations, revoke a lost one
+    READ_AUDIT_TRAIL = "read_audit_trail"
+    EXPORT_AUDIT_TRAIL = "export_audit_trail"
+    MAKE_ACCESS_REPORT = "make_access_report"
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,11 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.MANAGE_STAFF: Permission(MANAGERS, who="a manager or an admin", doing="manage staff accounts"),
     # ServerAction.DEVICE_LIST and DEVICE_REVOKE: see and revoke the practice's workstations.
     U.MANAGE_WORKSTATIONS: Permission(MANAGERS, who="a manager or an admin", doing="manage workstations"),
+    # The Compliance menu: the practice's trail, its exports, and one client's access report.
+    U.READ_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="read the audit trail"),
+    U.EXPORT_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="export the audit trail"),
+    U.MAKE_ACCESS_REPORT: Permission(MANAGERS, who="a manager or an admin",
+                                     doing="make a client's access report"),
 })
 del K, U
 

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from medspa_desk.compliance.audit_trail import ServerLink
 from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
 from medspa_desk.store import Actor, Store, StoreError
@@ -314,6 +315,13 @@ class DeskSession:
         if self._keeper is not None:
             self._keeper.forget()
             self._keeper = None
+
+    def server_link(self) -> ServerLink | None:
+        """The central API and this person's token, for the Compliance menu's reads; None when offline."""
+        online, api = self._online, self._api
+        if online is None or api is None:
+            return None
+        return ServerLink(api=api, access_token=online.access_token)
 
     # --- sync --------------------------------------------------------------------------------
 

@@ -141,6 +141,11 @@ class ClientProfile(QWidget):
         self.edit_button.clicked.connect(self.edit_client)
         self.edit_button.setVisible(may(self.role, UseCase.CHANGE_CLIENT))
         self.edit_button.setEnabled(False)  # until the record is open
+        self.access_button = QPushButton("Access report…", self)
+        self.access_button.setToolTip("Who viewed, changed, printed or exported this record, when and from "
+                                      "where (up to six years), printable for the client")
+        self.access_button.clicked.connect(self.open_access_report)
+        self.access_button.setVisible(may(self.role, UseCase.MAKE_ACCESS_REPORT))
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.appointments, "&Appointments")
         self.tabs.addTab(forms_page, "&Intake && consent")
@@ -160,6 +165,7 @@ class ClientProfile(QWidget):
         heading_row.addWidget(self.heading, 1)
         heading_row.addWidget(self.edit_button)
         heading_row.addWidget(self.export_button)
+        heading_row.addWidget(self.access_button)
         layout.addLayout(heading_row)
         layout.addWidget(self.alerts)
         layout.addWidget(self.tabs, 1)
@@ -304,6 +310,12 @@ class ClientProfile(QWidget):
         if not path:
             return
         self.export_to(Path(path))
+
+    def open_access_report(self) -> None:
+        from ui.compliance import open_access_report
+
+        name = self.data.client.full_name if self.data is not None else "this client"
+        open_access_report(self, self.session, client_id=self.client_id, client_name=name)
 
     def export_to(self, path: Path) -> None:
         actor, client_id, location = self.session.actor, self.client_id, self.session.location

@@ -17,6 +17,7 @@ from medspa_desk.records import utc_now
 from medspa_desk.rules import UseCase, may
 from medspa_desk.session import NotReady, changes_waiting_notice
 from ui.client_profile import ClientProfile
+from ui.compliance import compliance_menu
 from ui.confirmations import ConfirmationCalls
 from ui.conflicts import ConflictInbox
 from ui.events import bus, post_to_gui_thread
@@ -40,6 +41,7 @@ from ui.qt import (
     QToolBar,
     QWidget,
     Signal,
+    is_alive,
 )
 from ui.schedule.block_time import BlockTimeDialog
 from ui.screen_fit import size_for_screen
@@ -160,6 +162,9 @@ class MainWindow(QMainWindow):
             manager = menus.addMenu("&Manager")
             for action in self.manager_actions:
                 manager.addAction(action)
+        self.compliance_menu = compliance_menu(self, self.session)  # managers and admins only
+        if self.compliance_menu is not None:
+            menus.addMenu(self.compliance_menu)
         toolbar = QToolBar("Desk", self)
         toolbar.setObjectName("deskToolbar")
         toolbar.setMovable(False)
@@ -221,6 +226,9 @@ class MainWindow(QMainWindow):
                 widget.deleteLater()
         self.search = None
         self.inbox = None
+        viewer = getattr(self, "audit_viewer", None)  # ui.compliance: staff names and record ids
+        if viewer is not None and is_alive(viewer):
+            viewer.close()
         if self.desk is not None:
             self.pages.removeWidget(self.desk)
             self.desk.hide()

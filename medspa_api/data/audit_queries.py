@@ -6,6 +6,7 @@ import csv
 import hashlib
 import hmac
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -20,19 +21,37 @@ CSV_COLUMNS = ("seq", "id", "at", "recorded_at", "actor_user_id", "device_id", "
                "entity", "entity_id", "outcome", "detail", "origin", "prev_hash", "hash")
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which rows a manager asked for: every part optional, all of them together (AND)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    user_id: UUID | None = None
+    device_id: UUID | None = None
+    entity_ids: tuple[UUID, ...] = ()  # a record, or a client with its visits, forms and treatments
+    actions: tuple[str, ...] = ()
+
+
 def audit_rows(conn: Connection, *, tenant_id: UUID, since: datetime | None = None, until: datetime | None = None,
                user_id: UUID | None = None, entity_id: UUID | None = None, after_seq: int = 0,
-               limit: int | None = None) -> list[sa.Row]:
+               limit: int | None = None, chosen: AuditFilter | None = None) -> list[sa.Row]:
     a = t.audit.c
+    chosen = chosen or AuditFilter(since=since, until=until, user_id=user_id,
+                                   entity_ids=(entity_id,) if entity_id is not None else ())
     where = [a.tenant_id == tenant_id, a.seq > after_seq]
-    if since is not None:
-        where.append(a.at >= since)
-    if until is not None:
-        where.append(a.at < until)
-    if user_id is not None:
-        where.append(a.actor_user_id == user_id)
-    if entity_id is not None:
-        where.append(a.entity_id == entity_id)
+    if chosen.since is not None:
+        where.append(a.at >= chosen.since)
+    if chosen.until is not None:
+        where.append(a.at < chosen.until)
+    if chosen.user_id is not None:
+        where.append(a.actor_user_id == chosen.user_id)
+    if chosen.device_id is not None:
+        where.append(a.device_id == chosen.device_id)
+    if chosen.entity_ids:
+        where.append(a.entity_id.in_(chosen.entity_ids))
+    if chosen.actions:
+        where.append(a.action.in_(chosen.actions))
     query = sa.select(t.audit).where(*where).order_by(a.seq)
     if limit is not None:
         query = query.limit(limit)

@@ -207,6 +207,7 @@ audit = sa.Table(
     sa.Column("key_id", sa.String(16), nullable=False, server_default=""),
     sa.UniqueConstraint("tenant_id", "id", name="uq_audit_tenant_event"),
     sa.Index("ix_audit_at", "tenant_id", "at"),
+    sa.Index("ix_audit_entity", "tenant_id", "entity_id", "seq"),  # one record's or client's rows (0008)
 )
 
 # Rows after this seq must carry a keyed link. Written by the migration that added the key (as the owner);

@@ -31,6 +31,7 @@ from medspa_desk.protocol import (
     RefreshRequest,
     TokenResponse,
 )
+from medspa_desk.sync.audit_wire import AuditCheckpoint, AuditPage
 from medspa_desk.sync.errors import (
     ClockSkew,
     DeviceRevoked,
@@ -60,6 +61,9 @@ CHANGES = f"{PREFIX}/sync/changes"
 CHANGES_STREAM = f"{PREFIX}/sync/changes/stream"
 ESCROW = f"{PREFIX}/devices/escrow"
 SERVER_HALF = f"{PREFIX}/devices/escrow/server-half"
+AUDIT = f"{PREFIX}/audit"
+AUDIT_CSV = f"{PREFIX}/audit/export.csv"
+AUDIT_CHECKPOINT = f"{PREFIX}/audit/checkpoint"
 LONG_POLL_SLACK_S = 10.0
 # The server writes to an open change stream at least every 30 s (heartbeats); silence for longer
 # means the connection is gone without a word (a sleeping laptop, a dropped Wi-Fi link).
@@ -278,6 +282,19 @@ class CentralApi:
                     self._open_stream = None
         except httpx.TransportError as exc:
             raise explain_connection_failure(exc, server="the sync server") from None
+
+    # --- the practice's audit trail (managers) -------------------------------------------
+
+    def audit_page(self, *, params: dict[str, Any], access_token: str) -> AuditPage:
+        """One page of the practice's trail, filtered as ``params`` say (see docs/api.md)."""
+        return self._call("GET", AUDIT, AuditPage, params=params, access_token=access_token)
+
+    def audit_csv(self, *, params: dict[str, Any], access_token: str) -> bytes:
+        """The filtered trail as the server's CSV (cells a spreadsheet could run are neutralised)."""
+        return self._send("GET", AUDIT_CSV, params=params, access_token=access_token).content
+
+    def audit_checkpoint(self, *, access_token: str) -> AuditCheckpoint:
+        return self._call("GET", AUDIT_CHECKPOINT, AuditCheckpoint, access_token=access_token)
 
 
 def _follow_events(lines: Any, heard: Callable[[ChangesSince | None], bool]) -> None:

@@ -204,6 +204,15 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.BLOCK_TIME: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(
         location_id=s.location.id, room_id=s.room2.id, kind=BlockKind.MAINTENANCE,
         starts_at=datetime(2099, 6, 1, 12, tzinfo=UTC), ends_at=datetime(2099, 6, 1, 13, tzinfo=UTC))),
+    # Offline (no server link): the viewer reads this desk's own trail.
+    UseCase.READ_AUDIT_TRAIL: lambda s, a: compliance.view_audit_page(
+        s.store, actor=a, link=None, chosen=compliance.TrailFilter()),
+    UseCase.EXPORT_AUDIT_TRAIL: lambda s, a: compliance.export_audit_pdf(
+        s.store, actor=a, link=None, chosen=compliance.TrailFilter(), location=s.location,
+        path=s.folder / f"trail-{new_id()}.pdf"),
+    UseCase.MAKE_ACCESS_REPORT: lambda s, a: compliance.view_access_report(
+        s.store, actor=a, link=None, client_id=s.client().id, since=datetime(2098, 1, 1, tzinfo=UTC),
+        until=datetime(2100, 1, 1, tzinfo=UTC)),
 }
 
 

@@ -317,6 +317,25 @@ def _lot_recall(scene: Scene) -> QWidget:
     return window
 
 
+def _audit_trail(scene: Scene) -> QWidget:
+    from ui.compliance.audit_viewer import AuditViewer
+
+    window = _shown(AuditViewer(scene.manager))
+    window.show_button.click()
+    settle(lambda: window.table.rowCount() > 0, timeout_s=3)
+    return window
+
+
+def _access_report(scene: Scene) -> QWidget:
+    from ui.compliance.access_report import AccessReportWindow
+
+    window = _shown(AccessReportWindow(scene.manager, client_id=scene.flagged.client_id,
+                                       client_name="Theodora Vanterpool"))
+    window.show_button.click()
+    settle(lambda: window.report is not None, timeout_s=3)
+    return window
+
+
 def _inbox(scene: Scene, row: int) -> QWidget:
     from ui.conflicts import ConflictInbox
 
@@ -379,6 +398,8 @@ SCREENS: tuple[ScreenCase, ...] = (
     ScreenCase("charting", _charting),
     ScreenCase("compare", _compare),
     ScreenCase("lot recall", _lot_recall),
+    ScreenCase("audit trail", _audit_trail),
+    ScreenCase("access report", _access_report),
     ScreenCase("conflict inbox (double booking)", lambda s: _inbox(s, 0)),
     ScreenCase("conflict inbox (changed on two desks)", lambda s: _inbox(s, 1)),
     ScreenCase("conflict inbox (not accepted)", lambda s: _inbox(s, 2)),

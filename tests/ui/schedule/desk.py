@@ -63,6 +63,10 @@ class Desk:
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return local_datetime(day, time(hour, minute), self.zone)
 
+    def server_link(self) -> None:
+        """No server here (like a session signed in offline)."""
+        return None
+
     def run(self, body: Callable[[Store], Any]) -> Any:
         """Run ``body(store)`` on the app's database worker and wait (seeding and checking)."""
         return db_worker().run_sync(body)

@@ -1,0 +1,120 @@
+"""The Compliance menu's screens on a manager's desk (offline here: the desk's own trail, with its note).
+
+The server side of the viewer (filters, pages, the chain, exports) is proven through the use cases against
+the live API in tests/api/test_audit_viewer.py; this checks the screens drive them and say what they show.
+Set COMPLIANCE_SCREENSHOTS=/some/folder to keep the PNGs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from medspa_desk.compliance.audit_trail import OFFLINE_NOTE
+from medspa_desk.records import AuditAction
+from tests.support.live_api import LiveApi
+from tests.ui.conftest import release_worker
+from tests.ui.online import sign_in_as_the_app_does, wait_for
+from ui.client_profile import ClientProfile
+from ui.compliance import compliance_menu, open_audit_viewer
+from ui.compliance.access_report import AccessReportWindow
+from ui.compliance.audit_viewer import AuditViewer
+from ui.operations import db_worker
+from ui.qt import QImage, QWidget
+
+
+def _save(widget: QWidget, name: str, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("COMPLIANCE_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(folder / name))
+    image = QImage(str(folder / name))
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 8  # drawn, not blank
+
+
+def _audit_events(entity: str) -> list[Any]:
+    return db_worker().run_sync(lambda store: [e for e in store.audit.events(limit=100_000) if e.entity == entity])
+
+
+def test_only_managers_get_the_compliance_menu(qtbot: Any, sign_in: Any) -> None:
+    manager, front_desk = sign_in("mgr.lee"), sign_in("desk.amy")
+    window = QWidget()
+    qtbot.addWidget(window)
+    assert compliance_menu(window, front_desk) is None
+    menu = compliance_menu(window, manager)
+    assert menu is not None and [a.text() for a in menu.actions()] == ["&Audit trail…"]
+
+
+def test_the_viewer_shows_this_desks_trail_offline_filters_by_client_and_exports_a_pdf(
+        qtbot: Any, sign_in: Any, practice: Any, tmp_path: Path) -> None:
+    session = sign_in("mgr.lee")
+    client = practice.known[0]
+    db_worker().run_sync(lambda store: store.client(client.id, actor=session.actor))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    viewer = open_audit_viewer(parent, session)
+    assert isinstance(viewer, AuditViewer)
+    viewer.client.setText(f"{client.first_name} {client.last_name}")
+    with qtbot.waitSignal(viewer.did_show, timeout=10_000):
+        viewer.show_button.click()
+    assert viewer.summary.text().startswith(OFFLINE_NOTE)
+    assert viewer.rows and all(r.record_id == client.id for r in viewer.rows)
+    assert viewer.table.rowCount() == len(viewer.rows)
+    _save(viewer, "compliance-audit-trail.png", tmp_path)
+    with qtbot.waitSignal(viewer.did_export, timeout=20_000):
+        viewer.export(tmp_path / "trail.pdf", "pdf")
+    assert (tmp_path / "trail.pdf").read_bytes().startswith(b"%PDF")
+    events = _audit_events("audit")
+    assert [e.action for e in events] == [AuditAction.VIEW, AuditAction.EXPORT]
+    assert events[0].detail.startswith(f"rows={len(viewer.rows)};offline;")
+
+
+def test_the_profile_opens_the_clients_access_report_and_saves_it_for_them(
+        qtbot: Any, sign_in: Any, practice: Any, tmp_path: Path) -> None:
+    session = sign_in("mgr.lee")
+    client = practice.known[0]
+    profile = ClientProfile(None, session=session, client_id=client.id)
+    qtbot.addWidget(profile)
+    qtbot.waitUntil(lambda: profile.data is not None, timeout=5000)
+    assert profile.access_button.isVisibleTo(profile)
+    profile.open_access_report()
+    report = profile.access_report
+    assert isinstance(report, AccessReportWindow)
+    with qtbot.waitSignal(report.did_show, timeout=10_000):
+        report.show_button.click()
+    assert report.report is not None and report.report.rows  # at least the profile just opened
+    assert {r.record_id for r in report.report.rows} <= set(report.report.kinds)
+    _save(report, "compliance-access-report.png", tmp_path)
+    with qtbot.waitSignal(report.did_save, timeout=20_000):
+        report.save(tmp_path / "access.pdf")
+    assert (tmp_path / "access.pdf").read_bytes().startswith(b"%PDF")
+    assert [e.action for e in _audit_events("access_report")] == [AuditAction.VIEW, AuditAction.EXPORT]
+
+
+def test_the_front_desk_sees_no_access_report_button(qtbot: Any, sign_in: Any, practice: Any) -> None:
+    profile = ClientProfile(None, session=sign_in("desk.amy"), client_id=practice.known[0].id)
+    qtbot.addWidget(profile)
+    qtbot.waitUntil(lambda: profile.data is not None, timeout=5000)
+    assert not profile.access_button.isVisibleTo(profile)
+
+
+def test_online_the_viewer_pages_the_servers_trail_and_shows_the_signed_checkpoint(
+        qtbot: Any, live_api: LiveApi, tmp_path: Path) -> None:
+    session = sign_in_as_the_app_does(live_api, tmp_path / "desk", who="manager")
+    try:
+        wait_for(lambda: db_worker().run_sync(lambda _store: session.reload_location()) is not None,
+                 what="the first sync to bring the practice's location")
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        viewer = open_audit_viewer(parent, session)
+        assert viewer.chain_button.isEnabled()
+        with qtbot.waitSignal(viewer.did_show, timeout=20_000):
+            viewer.show_button.click()
+        assert not viewer.summary.text().startswith(OFFLINE_NOTE)
+        assert any(r.seq is not None for r in viewer.rows)  # the server's rows (its sign-in, at least)
+        viewer.check_chain()
+        qtbot.waitUntil(lambda: "signed the chain through event" in viewer.chain.text(), timeout=20_000)
+    finally:
+        release_worker()
+        session.sign_out()
