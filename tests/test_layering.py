@@ -84,8 +84,13 @@ def import_graph() -> dict[str, set[str]]:
     for name, path in paths.items():
         targets = set()
         for imported in imports_of(path):
-            if imported in paths and imported != name:
-                targets.add(imported)
+            # Importing ``a.b.c`` runs ``a/b/__init__.py`` first: the package is imported too (unless it
+            # is one of this module's own packages, already being imported when this module runs).
+            parts = imported.split(".")
+            for depth in range(1, len(parts) + 1):
+                target = ".".join(parts[:depth])
+                if target in paths and target != name and not name.startswith(target + "."):
+                    targets.add(target)
         graph[name] = targets
     return graph
 

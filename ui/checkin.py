@@ -19,7 +19,7 @@ from uuid import UUID
 from medspa_desk.desk.forms import override_missing_form
 from medspa_desk.desk.visit_steps import take_step
 from medspa_desk.desk.visits import change_visit_status, send_to_room
-from medspa_desk.documents.consents import shipped_templates
+from medspa_desk.documents.consents import latest_templates
 from medspa_desk.documents.gating import (
     CheckInStatus,
     ItemKind,
@@ -111,16 +111,6 @@ def load_check_in(store: Store, *, appointment_id: UUID, location: Location, act
         provider_name=provider.display_name if provider else "the provider",
         room_name=next((r.name for r in rooms if r.id == appt.room_id), "no room yet"),
     )
-
-
-def latest_templates(stored: list[ConsentTemplate]) -> dict[str, ConsentTemplate]:
-    """The newest version of each consent; the shipped texts fill in any the practice has not published."""
-    latest: dict[str, ConsentTemplate] = dict(shipped_templates())
-    for template in stored:
-        current = latest.get(template.key)
-        if current is None or template.template_version >= current.template_version:
-            latest[template.key] = template
-    return latest
 
 
 class CollectConsentDialog(FormDialog):

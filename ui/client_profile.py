@@ -31,7 +31,7 @@ from medspa_desk.store import Actor, Changes, Store
 from medspa_desk.time_words import time_of_day
 from ui.client_edit import ClientEditDialog
 from ui.events import bus
-from ui.forms import open_consent_pdf, open_intake_pdf, open_treatment_pdf
+from ui.forms.viewers import open_consent_pdf, open_intake_pdf, open_treatment_pdf
 from ui.operations import QueryOp, Refusal, describe_error
 from ui.qt import (
     QFileDialog,

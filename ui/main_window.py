@@ -7,7 +7,6 @@ the *lock page* that replaces it knows only the signed-in user's name.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,13 +14,13 @@ from uuid import UUID
 
 from medspa_desk.records import utc_now
 from medspa_desk.rules import UseCase, may
-from medspa_desk.session import NotReady, changes_waiting_notice
+from medspa_desk.session import DeskSession, NotReady, changes_waiting_notice
 from ui.client_profile import ClientProfile
 from ui.compliance import compliance_menu
 from ui.confirmations import ConfirmationCalls
 from ui.conflicts import ConflictInbox
 from ui.events import bus, post_to_gui_thread
-from ui.forms import open_day_sheet, template_manager_action
+from ui.forms.viewers import open_day_sheet, template_manager_action
 from ui.injector import door_card_action, lot_recall_action
 from ui.lock import LockController, LockPolicy, LockView
 from ui.manager import manager_actions
@@ -31,7 +30,6 @@ from ui.qt import (
     QAction,
     QCloseEvent,
     QKeySequence,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSize,
@@ -55,14 +53,11 @@ APP_TITLE = "Medspa Desk"
 ScheduleFactory = Callable[[QWidget, Any], QWidget]
 
 
-def default_schedule_factory(parent: QWidget, session: Any) -> QWidget:
-    """UI-SCHEDULE's day view, when its package provides one."""
-    view_class = getattr(importlib.import_module("ui.schedule"), "DayScheduleView", None)
-    if view_class is None:
-        placeholder = QLabel("The day schedule is not available in this build.", parent)
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return placeholder
-    return view_class(session, parent)
+def default_schedule_factory(parent: QWidget, session: DeskSession) -> QWidget:
+    """The day view (a factory, so a test can put a lighter widget in its place)."""
+    from ui.schedule.day_view import DayScheduleView
+
+    return DayScheduleView(session, parent)
 
 
 class MainWindow(QMainWindow):

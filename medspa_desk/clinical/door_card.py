@@ -16,11 +16,10 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.clinical.access import may_chart, may_read_clinical
-from medspa_desk.documents.consents import shipped_templates
+from medspa_desk.documents.consents import latest_templates
 from medspa_desk.documents.gating import CheckInStatus, ItemKind, check_in_requirements
 from medspa_desk.records import (
     Appointment,
-    ConsentTemplate,
     LaserSettings,
     ProductUnit,
     TreatmentRecord,
@@ -85,13 +84,6 @@ def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _templates(stored: list[ConsentTemplate]) -> dict[str, ConsentTemplate]:
-    latest: dict[str, ConsentTemplate] = dict(shipped_templates())
-    for template in sorted(stored, key=lambda t: t.template_version):
-        latest[template.key] = template
-    return latest
-
-
 def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: Any,
                    now: datetime | None = None, recent: int = RECENT_VISITS) -> DoorCard:
     """Everything the card shows, in one trip and ONE audited view of the client's record.
@@ -120,7 +112,7 @@ def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: An
         client=client, services=list(dict.fromkeys(todays_services)), intakes=intakes,
         consents=record.consents(), today=today, zone=zone,
         intake_months_valid=location.intake_valid_months,
-        templates=_templates(store.consent_templates()))
+        templates=latest_templates(store.consent_templates()))
     draft = next((t for t in drafts if t.appointment_id == appt.id), None)
     past = [t for t in latest if t.appointment_id != appt.id][:recent]
     visits = tuple(_visit_line(t, services=services, providers=providers, clinical=clinical) for t in past)

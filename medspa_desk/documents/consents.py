@@ -10,6 +10,7 @@ on, so an old form still reads as it did the day it was signed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -174,3 +175,13 @@ def _first_error(exc: ValidationError | TemplateRefused) -> str:
         return str(exc)
     error = exc.errors()[0]
     return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+def latest_templates(stored: Iterable[ConsentTemplate]) -> dict[str, ConsentTemplate]:
+    """The newest version of each consent; the shipped texts fill in any the practice has not published."""
+    latest: dict[str, ConsentTemplate] = dict(shipped_templates())
+    for template in stored:
+        current = latest.get(template.key)
+        if current is None or template.template_version >= current.template_version:
+            latest[template.key] = template
+    return latest

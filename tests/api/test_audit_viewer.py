@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +38,10 @@ from medspa_desk.sync.transport import make_client
 from tests.support.fault_proxy import proxy_in_front_of
 from tests.support.live_api import LiveApi
 
+
+def _unique(last_name: str) -> str:
+    """A last name no other test on the shared server used: a look-alike would be asked about as a duplicate."""
+    return f"{last_name}-{secrets.token_hex(3)}"
 
 def _sign_in(live_api: LiveApi, directory: Path, role: Role) -> DeskSession:
     username = live_api.fresh(role)
@@ -76,8 +81,8 @@ def _server_ids(live_api: LiveApi, records: set[UUID], *, since: datetime, until
 def test_the_access_report_lists_exactly_the_events_on_the_clients_record(
         live_api: LiveApi, manager_desk: DeskSession, tmp_path: Path) -> None:
     session, actor = manager_desk, manager_desk.actor
-    maria = Client(first_name="Maria", last_name="Okafor", birth_date=date(1988, 4, 2))
-    other = Client(first_name="Ana", last_name="Ruiz", birth_date=date(1990, 1, 2))
+    maria = Client(first_name="Maria", last_name=_unique("Okafor"), birth_date=date(1988, 4, 2))
+    other = Client(first_name="Ana", last_name=_unique("Ruiz"), birth_date=date(1990, 1, 2))
     since = datetime.now(UTC) - timedelta(days=1)
 
     def act(store: Any) -> None:
@@ -126,7 +131,7 @@ def test_the_access_report_lists_exactly_the_events_on_the_clients_record(
 def test_the_viewer_filters_pages_exports_and_audits_each_view(
         live_api: LiveApi, manager_desk: DeskSession, tmp_path: Path) -> None:
     session, actor = manager_desk, manager_desk.actor
-    maria = Client(first_name="Maria", last_name="Okafor", birth_date=date(1988, 4, 2))
+    maria = Client(first_name="Maria", last_name=_unique("Okafor"), birth_date=date(1988, 4, 2))
 
     def act(store: Any) -> None:
         clients.add_client(store, actor=actor, client=maria)
@@ -168,7 +173,7 @@ def test_the_viewer_filters_pages_exports_and_audits_each_view(
 def test_offline_the_viewer_shows_this_desks_trail_with_a_note_and_refuses_the_csv(
         live_api: LiveApi, manager_desk: DeskSession, tmp_path: Path) -> None:
     session, actor = manager_desk, manager_desk.actor
-    maria = Client(first_name="Maria", last_name="Okafor", birth_date=date(1988, 4, 2))
+    maria = Client(first_name="Maria", last_name=_unique("Okafor"), birth_date=date(1988, 4, 2))
     _on_store(session, lambda s: clients.add_client(s, actor=actor, client=maria))
     _on_store(session, lambda s: s.client(maria.id, actor=actor))
     chosen = TrailFilter(record_ids=(maria.id,))
@@ -215,7 +220,7 @@ def test_the_front_desk_is_refused_the_viewer_and_the_refusal_is_audited(live_ap
 def test_when_the_server_drops_off_the_viewer_falls_back_to_this_desks_trail_with_the_note(
         live_api: LiveApi, manager_desk: DeskSession) -> None:
     session, actor = manager_desk, manager_desk.actor
-    maria = Client(first_name="Maria", last_name="Okafor", birth_date=date(1988, 4, 2))
+    maria = Client(first_name="Maria", last_name=_unique("Okafor"), birth_date=date(1988, 4, 2))
     _on_store(session, lambda s: clients.add_client(s, actor=actor, client=maria))
     link_token = session.server_link()
     assert link_token is not None

@@ -353,7 +353,7 @@ def _templates(scene: Scene) -> QWidget:
 
 
 def _day_sheet(scene: Scene) -> QWidget:
-    from ui.forms import open_day_sheet
+    from ui.forms.viewers import open_day_sheet
 
     opened: list[QWidget] = []
     open_day_sheet(None, scene.front, scene.front.today, privacy=False, shown=opened.append)

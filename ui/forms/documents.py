@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.clinical.treatment_pdf import treatment_pdf
+from medspa_desk.documents.consents import latest_templates
 from medspa_desk.documents.gating import ItemKind, check_in_requirements
 from medspa_desk.documents.pdf import consent_pdf, day_sheet_pdf, day_sheet_rows, intake_pdf
 from medspa_desk.documents.questionnaire import shipped_questionnaire
@@ -29,7 +30,6 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.store import NotFound
-from ui.checkin import latest_templates
 from ui.forms.pdf_view import Document
 from ui.operations import Refusal
 

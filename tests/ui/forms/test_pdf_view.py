@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from medspa_desk.records import AuditAction
 from tests.ui.forms.signed import signed_consent
-from ui.forms import open_consent_pdf, open_day_sheet
 from ui.forms.pdf_view import PdfViewer
+from ui.forms.viewers import open_consent_pdf, open_day_sheet
 from ui.operations import db_worker
 from ui.qt import QPrinter, QPushButton
 

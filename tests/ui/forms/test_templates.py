@@ -10,8 +10,8 @@ import pytest
 from medspa_desk.documents.consents import shipped_templates
 from tests.ui.forms.signed import signed_consent
 from ui.checkin import latest_templates
-from ui.forms import template_manager_action
 from ui.forms.templates import TemplateManager
+from ui.forms.viewers import template_manager_action
 from ui.operations import Refusal, db_worker
 from ui.qt import QWidget
 
