@@ -18,7 +18,7 @@ from uuid import UUID
 from medspa_desk.store.store import Store
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session
-from medspa_desk.sync.credentials import load_refresh_token, save_refresh_token
+from medspa_desk.sync.credentials import load_device_proof, load_refresh_token, save_refresh_token
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.status import SyncCallbacks, SyncStatus
 from medspa_desk.vault import Vault
@@ -42,9 +42,12 @@ def main(argv: list[str]) -> int:
     if token is None:
         print("no saved sign-in", flush=True)
         return 2
+    # As the app resumes: the workstation's proof from the keychain, where its first sign-in put it.
+    proof = load_device_proof(server_url=server_url, device_id=device_id)
     session = Session.resume(api=CentralApi(factory()), refresh_token=token, device_id=device_id,
                              keep_refresh_token=functools.partial(save_refresh_token, server_url=server_url,
-                                                                  user_id=user_id, user_secret=user_secret))
+                                                                  user_id=user_id, user_secret=user_secret),
+                             device_secret=proof)
     engine = SyncEngine(store, factory, session=session, long_poll=False, pull_page=int(page),
                         push_batch=int(batch), callbacks=SyncCallbacks(status_did_change=report))
     engine.run_once()

@@ -10,7 +10,8 @@ from medspa_desk.records import AuditAction
 
 
 def _words(path) -> str:
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    """The PDF's text with its line breaks as spaces (where a line wraps depends on the time format)."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages).split())
 
 
 def test_the_binder_shows_the_ten_line_items_with_evidence_and_says_missing_where_the_practice_has_none(

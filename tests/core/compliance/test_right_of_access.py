@@ -123,7 +123,7 @@ def test_the_readable_copy_holds_every_visit_treatment_consent_and_intake_in_one
                                                  pdf_path=tmp_path / "record.pdf", fhir_path=tmp_path / "record.json")
 
     reader = PdfReader(io.BytesIO(pdf_path.read_bytes()))
-    words = " ".join(page.extract_text() for page in reader.pages)
+    words = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert client.full_name in words and f"{client.birth_date:%B %-d, %Y}" in words
     treatments = [t for t in demo.treatments if t.client_id == client_id]
     consents = [c for c in demo.consents if c.client_id == client_id]

@@ -31,7 +31,12 @@ from medspa_desk.store.store import Store
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.backoff import Backoff
-from medspa_desk.sync.credentials import forget_refresh_token, save_refresh_token
+from medspa_desk.sync.credentials import (
+    forget_device_proof,
+    forget_refresh_token,
+    save_device_proof,
+    save_refresh_token,
+)
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
@@ -98,6 +103,7 @@ class Desk:
         for user in self.vault.users():
             forget_refresh_token(server_url=self.server_url, user_id=user)
         forget_device_secret(self.vault.vault_id)
+        forget_device_proof(server_url=self.server_url, device_id=self.session.device_id)
         self.key.wipe()
         self.user_secret.wipe()
 
@@ -117,6 +123,8 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
     user = live.users[who]
     tokens = sign_in_online(api, tenant=live.tenant.name, username=user.username, password=user.password,
                             totp=live.totp(user.username), device_name=name)
+    if tokens.device_secret:  # kept in the keychain, as the app's first sign-in keeps it
+        save_device_proof(tokens.device_secret, server_url=url, device_id=tokens.device_id)
     vault, key, user_secret = Vault.create_with_user_secret(directory, user_id=tokens.user.id,
                                                             password=DESK_PASSWORD)
     store = Store.open(directory / "desk.db", key.buffer, create=True)
