@@ -43,7 +43,24 @@ def test_only_managers_get_the_compliance_menu(qtbot: Any, sign_in: Any) -> None
     qtbot.addWidget(window)
     assert compliance_menu(window, front_desk) is None
     menu = compliance_menu(window, manager)
-    assert menu is not None and [a.text() for a in menu.actions()] == ["&Audit trail…"]
+    assert menu is not None and [a.text() for a in menu.actions()] == ["&Audit trail…", "Compliance &binder…"]
+
+
+def test_the_binder_from_the_menu_is_saved_where_the_manager_chose_and_audited(
+        qtbot: Any, sign_in: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    session = sign_in("mgr.lee")
+    window = QWidget()
+    qtbot.addWidget(window)
+    told: list[str] = []
+    monkeypatch.setattr("ui.compliance.QMessageBox.information", lambda _p, _t, text: told.append(text))
+    target = tmp_path / "binder.pdf"
+    monkeypatch.setattr("ui.compliance.QFileDialog.getSaveFileName", lambda *_a: (str(target), "PDF (*.pdf)"))
+    [binder] = [a for a in compliance_menu(window, session).actions() if "binder" in a.text()]
+    binder.trigger()
+    qtbot.waitUntil(lambda: bool(told), timeout=20_000)
+    assert target.read_bytes().startswith(b"%PDF") and target.stat().st_mode & 0o077 == 0
+    assert "binder.pdf" in told[0] and "Missing" in told[0]
+    assert [e.action for e in _audit_events("compliance_binder")] == [AuditAction.EXPORT]
 
 
 def test_the_viewer_shows_this_desks_trail_offline_filters_by_client_and_exports_a_pdf(
