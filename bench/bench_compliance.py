@@ -1,7 +1,7 @@
 """Compliance: one client's right-of-access FHIR bundle (50 visits), built, validated and written; one page
 of the audit viewer filtered by one client over a large trail on PostgreSQL.
 
-``MEDSPA_BENCH_COMPLIANCE`` picks parts (default "fhir,audit_page").
+``MEDSPA_BENCH_COMPLIANCE`` picks parts (default "fhir,binder,audit_page").
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from bench.harness import Report, median, time_ms
 from medspa_demo.practice import generate_practice
 from medspa_desk.compliance.right_of_access import export_client_fhir
+from medspa_desk.desk.compliance import save_compliance_binder
 from medspa_desk.records import Role
 from medspa_desk.store import Actor, Store
 from tests.support.live_api import LiveApi
@@ -29,9 +30,11 @@ VISITS = 50
 
 
 def run(report: Report) -> None:
-    parts = os.environ.get("MEDSPA_BENCH_COMPLIANCE", "fhir,audit_page").split(",")
+    parts = os.environ.get("MEDSPA_BENCH_COMPLIANCE", "fhir,binder,audit_page").split(",")
     if "fhir" in parts:
         run_fhir_export(report)
+    if "binder" in parts:
+        run_binder(report)
     if "audit_page" in parts:
         run_audit_page(report)
 
@@ -67,6 +70,36 @@ def run_fhir_export(report: Report) -> None:
               f"on {os.cpu_count()} cores", flush=True)
     report.figure("compliance.fhir_export_ms", median(samples), unit="ms", target=TARGET_MS)
     report.figure("compliance.fhir_export_cpu_ms", median(cpu), unit="ms", target=TARGET_MS)
+
+
+# --- compliance.binder_pdf_ms: the binder, its audit chain walked on a demo practice's desk -------------
+
+BINDER_TARGET_MS = 2000
+
+
+def run_binder(report: Report) -> None:
+    practice = generate_practice(clients=2000, months_back=3, months_ahead=1)  # the demo practice's size
+    manager = practice.user("manager")
+    actor = Actor(user_id=manager.id, device_id=None, role=Role.MANAGER)
+    with tempfile.TemporaryDirectory() as folder, \
+            Store.open(Path(folder) / "desk.db", bytearray(os.urandom(32)), create=True) as store:
+        store.import_records(practice.all_records())
+        for client in practice.clients[:500]:  # a desk that has been used: 500 audited views in its trail
+            store.client(client.id, actor=actor)
+
+        def make() -> None:
+            save_compliance_binder(store, actor=actor, location=practice.location, path=Path(folder) / "b.pdf")
+
+        samples = time_ms(make, repeat=5, warmup=1)
+        cpu = []
+        for _ in range(5):
+            start = time.process_time()
+            make()
+            cpu.append((time.process_time() - start) * 1000)
+        print(f"   binder over a trail of {store.audit.count():,} events; machine load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    report.figure("compliance.binder_pdf_ms", median(samples), unit="ms", target=BINDER_TARGET_MS)
+    report.figure("compliance.binder_pdf_cpu_ms", median(cpu), unit="ms", target=BINDER_TARGET_MS)
 
 
 # --- compliance.audit_page_ms: one page of the audit viewer, filtered by one client --------------------
