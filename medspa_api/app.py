@@ -10,12 +10,14 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from medspa_api.api.body_limits import BodyLimits
 from medspa_api.api.change_stream import OpenStreams
+from medspa_api.api.deps import record_refused_request
 from medspa_api.api.long_poll import ChangesFastPath
 from medspa_api.api.middleware import ProtocolAndLog, StrictTransport
 from medspa_api.api.routes import audit, auth, devices, health, sync, users
@@ -126,8 +128,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         return _error(exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
+        await run_in_threadpool(record_refused_request, request, outcome=(
+            "invalid_json" if first.get("type") == "json_invalid" else "invalid_request"))
         if first.get("type") == "json_invalid":
             return _error(422, "invalid_json", "The request body is not valid JSON "
                           f"({str(first.get('ctx', {}).get('error', 'unreadable'))[:100]}). Send JSON and try again.")

@@ -117,3 +117,27 @@ async def tenant_scope(caller: CurrentUser) -> UUID:
 
 # Every query a route makes is filtered by this tenant (and, on PostgreSQL, by RLS too).
 TenantScope = Annotated[UUID, Depends(tenant_scope)]
+
+
+def record_refused_request(request: Request, *, outcome: str) -> None:
+    """Audit a request refused before its route ran (an invalid body), under the signed-in caller if the
+    request carries a valid access token; a request from nobody signed in is only logged."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token or len(token) > 512:
+        return
+    db: Database = request.app.state.database
+    settings: Settings = request.app.state.settings
+    origin = Origin(address=client_address(request.client.host if request.client else None),
+                    user_agent=request.headers.get("user-agent", "")[:200])
+    try:
+        caller, _valid_for_s = check_access_token(db, token=token.strip(), origin=origin, settings=settings)
+    except Exception:  # not signed in after all (expired, unknown, malformed): nobody to name
+        return
+    route = request.scope.get("route")
+    where = getattr(route, "path", None) or "unknown route"  # the template, never the values in the path
+    with db.transaction(caller.tenant_id) as conn:
+        buffer = AuditBuffer(origin=caller.origin)
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.ACCESS_DENIED,
+                      outcome=outcome, detail=f"{request.method} {where}"[:500])
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)

@@ -11,10 +11,13 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
+import sqlalchemy as sa
 
 from medspa_api.api.body_limits import PUSH_BODY_LIMIT, SIGN_IN_BODY_LIMIT
+from medspa_api.db import tables as t
 from medspa_desk.records import IntakeForm, Role, Signature, content_hash, new_id
 from tests.api.desk import Desk, create_client, mutation, new_client
 from tests.support.live_api import LiveApi
@@ -272,3 +275,12 @@ def test_the_served_process_sends_hsts_and_no_server_header(tmp_path: Path, back
     assert answer.status_code == 200
     assert "server" not in answer.headers
     assert answer.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_an_invalid_request_from_a_signed_in_person_is_audited_with_them(desk: Desk, live_api: LiveApi) -> None:
+    answer = desk.post("/sync/push", json={"device_id": str(desk.device_id), "mutations": "not a list"})
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_request"
+    with live_api.database.transaction(live_api.tenant.id, write=False) as conn:
+        rows = conn.execute(sa.select(t.audit.c.actor_user_id, t.audit.c.outcome, t.audit.c.detail).where(
+            t.audit.c.tenant_id == live_api.tenant.id, t.audit.c.outcome == "invalid_request")).all()
+    assert (UUID(desk.tokens["user"]["id"]), "invalid_request", "POST /sync/push") in [tuple(r) for r in rows]
