@@ -92,9 +92,9 @@ def line_items(facts: PracticeFacts) -> list[Evidence]:
             "kept only wrapped by each person's password and the workstation's keychain.",
             "The desk talks to the server only over TLS 1.2 or newer, and checks the server's certificate.")),
         Evidence(5, "Backup and disaster recovery", "45 CFR 164.308(a)(7)(ii)(A)", (
-            "The server's operator backs up with "medspa-api backup" and proves a restore with "
-            ""medspa-api restore-check" (counts every table, walks every audit chain).",),
-                 ("No restore drill is recorded in the app. Run "medspa-api restore-check" every quarter and "
+            "The server's operator backs up with “medspa-api backup” and proves a restore with "
+            "“medspa-api restore-check” (counts every table, walks every audit chain).",),
+                 ("No restore drill is recorded in the app. Run “medspa-api restore-check” every quarter and "
                   "keep its dated report with this binder.",)),
         Evidence(6, "Workforce training", "45 CFR 164.308(a)(5)(i)", (),
                  ("No training record is kept in the app. Keep who took which training and when, signed by "
