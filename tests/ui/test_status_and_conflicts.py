@@ -99,9 +99,7 @@ def two_desks(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[TwoDesks
     try:
         client = Client(first_name="Octavia", last_name="Brennan", birth_date=date(1984, 6, 9),
                         phone="555-410-2298")
-        db_worker().run_sync(lambda store: store.create_client(client, actor=a.actor))
-        assert a.sync is not None
-        a.sync.sync_now()
+        db_worker().run_sync(lambda store: store.create_client(client, actor=a.actor))  # pushed on its own
         wait_for(lambda: has_client(b, client.id), what="the new client to reach desk B")
         yield TwoDesks(a=a, b=b, client=client)
     finally:
@@ -116,7 +114,6 @@ def make_allergy_conflict(desks: TwoDesks, *, mine: str, theirs: str) -> None:
     assert a.sync is not None and b.sync is not None
     a.sync.pause()
     b.sync.with_store(lambda store: store.update_client(client_id, {"allergies": theirs}, actor=b.actor))
-    b.sync.sync_now()
     wait_for(lambda: b.sync.with_store(lambda store: store.outbox_count()) == 0, what="desk B to push")
     db_worker().run_sync(lambda store: store.update_client(client_id, {"allergies": mine}, actor=a.actor))
     a.sync.resume()
@@ -140,9 +137,7 @@ def test_keeping_this_desks_value_sends_it_to_the_other_desk(qtbot: Any, two_des
     assert inbox.keep_mine.isVisible() and inbox.keep_theirs.isVisible() and not inbox.rebook.isVisible()
     with qtbot.waitSignal(inbox.did_load, timeout=10_000) as reloaded:
         inbox.keep_mine.click()
-    assert reloaded.args == [0]
-    assert two_desks.a.sync is not None
-    two_desks.a.sync.sync_now()
+    assert reloaded.args == [0]  # the pick is pushed on its own, as any local write is
     wait_for(lambda: allergies_on(two_desks.b, two_desks.client.id) == "Penicillin",
              what="this desk's value to reach desk B")
 
