@@ -17,7 +17,7 @@ import httpx
 import psycopg
 import sqlalchemy as sa
 
-from bench.harness import Report, median, time_ms
+from bench.harness import Report, cpu_ms, median, time_ms
 from medspa_demo.practice import generate_practice
 from medspa_desk.compliance.right_of_access import export_client_fhir
 from medspa_desk.desk.compliance import save_compliance_binder
@@ -59,11 +59,7 @@ def run_fhir_export(report: Report) -> None:
             export_client_fhir(store, client_id=client_id, actor=actor, location=practice.location, path=out)
 
         samples = time_ms(export, repeat=10, warmup=1)
-        cpu = []
-        for _ in range(10):
-            start = time.process_time()
-            export()
-            cpu.append((time.process_time() - start) * 1000)
+        cpu = cpu_ms(export, repeat=10)
         treatments = sum(1 for t in practice.treatments if t.client_id == client_id)
         print(f"   one client: {visits[client_id]} visits, {treatments} treatments, bundle "
               f"{out.stat().st_size / 1024:.0f} KiB; machine load average {os.getloadavg()[0]:.1f} "
@@ -91,11 +87,7 @@ def run_binder(report: Report) -> None:
             save_compliance_binder(store, actor=actor, location=practice.location, path=Path(folder) / "b.pdf")
 
         samples = time_ms(make, repeat=5, warmup=1)
-        cpu = []
-        for _ in range(5):
-            start = time.process_time()
-            make()
-            cpu.append((time.process_time() - start) * 1000)
+        cpu = cpu_ms(make, repeat=5)
         print(f"   binder over a trail of {store.audit.count():,} events; machine load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     report.figure("compliance.binder_pdf_ms", median(samples), unit="ms", target=BINDER_TARGET_MS)
@@ -144,8 +136,8 @@ def _page_ms(api: Any, http: httpx.Client, params: dict[str, Any]) -> tuple[list
 
     cpu_before = _server_cpu_s(api)
     samples = time_ms(page, repeat=30, warmup=3)
-    cpu_ms = (_server_cpu_s(api) - cpu_before) * 1000 / 33
-    return samples, cpu_ms
+    server_cpu_ms = (_server_cpu_s(api) - cpu_before) * 1000 / 33
+    return samples, server_cpu_ms
 
 
 def run_audit_page(report: Report) -> None:
@@ -160,12 +152,12 @@ def run_audit_page(report: Report) -> None:
         # The client's whole record, as the viewer and the access report ask for it: about 750 rows, 200 a page.
         params = {"entity_id": [str(i) for i in record_ids[:CLIENT_RECORDS]], "limit": PAGE}
         with api.client(headers={"Authorization": f"Bearer {token}"}) as http:
-            samples, cpu_ms = _page_ms(api, http, params)
+            samples, server_cpu_ms = _page_ms(api, http, params)
             with psycopg.connect(api.scratch.owner_url.replace("+psycopg", ""), autocommit=True) as owner:
                 owner.execute("DROP INDEX ix_audit_entity")  # the baseline: the trail before migration 0008
             baseline, _cpu = _page_ms(api, http, params)
         print(f"   machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     report.figure("compliance.audit_page_ms", median(samples), unit="ms", target=AUDIT_PAGE_TARGET_MS,
                   baseline=median(baseline), baseline_name="without ix_audit_entity")
-    report.figure("compliance.audit_page_server_cpu_ms", cpu_ms, unit="ms", target=AUDIT_PAGE_TARGET_MS)
+    report.figure("compliance.audit_page_server_cpu_ms", server_cpu_ms, unit="ms", target=AUDIT_PAGE_TARGET_MS)
     report.figure("compliance.audit_page_load_average", os.getloadavg()[0], unit="")

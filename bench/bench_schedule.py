@@ -12,24 +12,13 @@ machine wall time also counts waiting for a core.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from datetime import date
 
-from bench.harness import Report, median, percentile, time_ms
+from bench.harness import Report, cpu_ms, median, percentile, time_ms
 
 PROVIDERS = 40
 PER_PROVIDER = 20
 TARGET_MS = 50
-
-
-def cpu_ms(fn: Callable[[], object], *, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        samples.append((time.process_time() - start) * 1000)
-    return samples
 
 
 def run(report: Report) -> None:

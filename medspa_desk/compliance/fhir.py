@@ -125,8 +125,8 @@ def _patient(record: ClientRecord) -> dict[str, Any]:
     names = [{"use": "official", "family": c.last_name, "given": [c.first_name]}]
     if c.preferred_name:
         names.append({"use": "usual", "given": [c.preferred_name], "family": c.last_name})
-    telecom = [{"system": "phone", "value": c.phone} for _ in (1,) if c.phone]
-    telecom += [{"system": "email", "value": c.email} for _ in (1,) if c.email]
+    telecom = [{"system": system, "value": value} for system, value in (("phone", c.phone), ("email", c.email))
+               if value]
     patient: dict[str, Any] = {"resourceType": "Patient", "id": str(c.id),
                                "identifier": _identifier("client", c.id), "active": not c.deleted,
                                "name": names, "birthDate": c.birth_date.isoformat()}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from medspa_desk.protocol import (
     PULL_CURSOR_HEADER,
@@ -210,9 +210,13 @@ class CentralApi:
         """One JSON request and its typed answer (for routes typed outside this module: staff, devices)."""
         return self._call(method, path, answer, access_token=access_token, body=body)
 
-    def send(self, method: str, path: str, *, access_token: str) -> httpx.Response:
-        """One request; its successful answer, unread (the caller parses it)."""
-        return self._send(method, path, access_token=access_token)
+    def call_json_list(self, method: str, path: str, item: type[M], *, access_token: str) -> list[M]:
+        """One JSON request whose answer is a list of ``item`` (the staff and workstation lists)."""
+        response = self._send(method, path, access_token=access_token)
+        try:
+            return TypeAdapter(list[item]).validate_json(response.content)  # type: ignore[valid-type]
+        except (ValidationError, ValueError):
+            raise ServerTrouble(UNREADABLE_ANSWER) from None
 
     # --- sign-in -------------------------------------------------------------------
 

@@ -11,11 +11,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from medspa_desk.records import Role
-from medspa_desk.sync.api import PREFIX, UNREADABLE_ANSWER, CentralApi
-from medspa_desk.sync.errors import ServerTrouble
+from medspa_desk.sync.api import PREFIX, CentralApi
 
 USERS = f"{PREFIX}/users"
 # What a manager may do to an account, as the server's routes name it.
@@ -55,15 +54,8 @@ class _RoleChange(BaseModel):
     role: Role
 
 
-_STAFF_LIST = TypeAdapter(list[StaffMember])
-
-
 def list_staff(api: CentralApi, *, access_token: str) -> list[StaffMember]:
-    response = api.send("GET", USERS, access_token=access_token)
-    try:
-        return _STAFF_LIST.validate_json(response.content)
-    except (ValidationError, ValueError):
-        raise ServerTrouble(UNREADABLE_ANSWER) from None
+    return api.call_json_list("GET", USERS, StaffMember, access_token=access_token)
 
 
 def invite(api: CentralApi, invitation: Invitation, *, access_token: str) -> StaffMember:
@@ -102,15 +94,8 @@ class WorkstationRevoked(BaseModel):
     sessions_ended: int
 
 
-_WORKSTATION_LIST = TypeAdapter(list[WorkstationInfo])
-
-
 def list_workstations(api: CentralApi, *, access_token: str) -> list[WorkstationInfo]:
-    response = api.send("GET", DEVICES, access_token=access_token)
-    try:
-        return _WORKSTATION_LIST.validate_json(response.content)
-    except (ValidationError, ValueError):
-        raise ServerTrouble(UNREADABLE_ANSWER) from None
+    return api.call_json_list("GET", DEVICES, WorkstationInfo, access_token=access_token)
 
 
 def revoke_workstation(api: CentralApi, device_id: UUID, *, access_token: str) -> WorkstationRevoked:
