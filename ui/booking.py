@@ -44,6 +44,7 @@ from medspa_desk.session import DeskSession
 from medspa_desk.store import Changes, ClientHit, Store
 from ui.dates import date_hint, example_date, parse_birth_date
 from ui.duplicate_choice import DuplicateClientDialog
+from ui.locale_time import time_field_format
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
     QComboBox,
@@ -242,7 +243,7 @@ class BookingDialog(FormDialog):
         self.date.setDisplayFormat(US_DATE_FORMAT)
         self.date.setAccessibleName("Date")
         self.time = QTimeEdit(QTime(start.hour, start.minute - start.minute % 5))
-        self.time.setDisplayFormat("h:mm AP")
+        self.time.setDisplayFormat(time_field_format())
         self.time.setAccessibleName("Start time")
         self.next_free = QPushButton("Next free slot")
         self.next_free.setAccessibleName("Next free slot")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medspa_desk.time_words import ClockStyle, use_clock_style
+from medspa_desk.time_words import ClockStyle, clock_style, use_clock_style
 from ui.qt import QLocale
 
 
@@ -25,3 +25,8 @@ def use_system_clock() -> ClockStyle:
     style = clock_style_of(desk_locale())
     use_clock_style(style)
     return style
+
+
+def time_field_format() -> str:
+    """A time field's display format in the desk's one clock style (QTimeEdit.setDisplayFormat)."""
+    return "h:mm AP" if clock_style() is ClockStyle.TWELVE_HOUR else "HH:mm"

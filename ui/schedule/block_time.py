@@ -14,6 +14,7 @@ from uuid import UUID
 from medspa_desk.desk.blocked_time import WHY, block_time
 from medspa_desk.records import BlockedTime, BlockKind
 from medspa_desk.scheduling import local_datetime
+from ui.locale_time import time_field_format
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
     QComboBox,
@@ -57,8 +58,10 @@ class BlockTimeDialog(FormDialog):
         self.day.setCalendarPopup(True)
         self.day.setAccessibleName("Day")
         self.starts = QTimeEdit(QTime(12, 0), self)
+        self.starts.setDisplayFormat(time_field_format())
         self.starts.setAccessibleName("From")
         self.ends = QTimeEdit(QTime(13, 0), self)
+        self.ends.setDisplayFormat(time_field_format())
         self.ends.setAccessibleName("To")
         self.note = QLineEdit(self)
         self.note.setAccessibleName("Note for staff")

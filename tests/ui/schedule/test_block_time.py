@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import time
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from medspa_desk.desk import visits
 from medspa_desk.desk.blocked_time import TimeBlocked
 from medspa_desk.records import Appointment, BlockKind
-from medspa_desk.time_words import time_span
+from medspa_desk.time_words import ClockStyle, clock_style, time_span, use_clock_style
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from tests.ui.schedule.test_day_view import DAY, _view
+from ui.booking import BookingDialog
 from ui.qt import QTime
 from ui.schedule.block_time import BlockTimeDialog
 
@@ -64,3 +66,18 @@ def test_to_before_from_is_named_and_nothing_is_blocked(qtbot: QtBot, desk: Desk
     assert dialog.problem.text() == "“To” must be after “From”."
     assert desk.run(lambda store: store.blocked_times(desk.location.id, starts=desk.at(DAY, 0),
                                                       ends=desk.at(DAY, 23))) == []
+
+
+@pytest.mark.parametrize("style, shown", [(ClockStyle.TWELVE_HOUR, "12:00 PM"), (ClockStyle.TWENTY_FOUR_HOUR, "12:00")])
+def test_the_block_and_booking_time_fields_write_times_in_the_desks_one_format(
+        qtbot: QtBot, desk: Desk, style: ClockStyle, shown: str) -> None:  # noqa: F811
+    saved = clock_style()
+    use_clock_style(style)
+    try:
+        block = BlockTimeDialog(desk, day=DAY)
+        booking = BookingDialog(desk, starts_at=desk.at(DAY, 12))
+        qtbot.addWidget(block)
+        qtbot.addWidget(booking)
+        assert (block.starts.text(), booking.time.text()) == (shown, shown)
+    finally:
+        use_clock_style(saved)
