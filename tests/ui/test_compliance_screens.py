@@ -8,8 +8,11 @@ Set COMPLIANCE_SCREENSHOTS=/some/folder to keep the PNGs.
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+import time_machine
 
 from medspa_desk.compliance.audit_trail import OFFLINE_NOTE
 from medspa_desk.records import AuditAction
@@ -135,3 +138,14 @@ def test_online_the_viewer_pages_the_servers_trail_and_shows_the_signed_checkpoi
     finally:
         release_worker()
         session.sign_out()
+
+
+def test_the_access_report_opens_on_a_leap_day_with_six_years_back(
+        qtbot: Any, sign_in: Any, practice: Any) -> None:
+    session = sign_in("mgr.lee")
+    client = practice.known[0]
+    zone = session.location.zone
+    with time_machine.travel(datetime(2028, 2, 29, 11, tzinfo=zone), tick=True):
+        window = AccessReportWindow(session, client_id=client.id, client_name="Leap Day")
+        qtbot.addWidget(window)
+    assert (window.since.date().toPython(), window.until.date().toPython()) == (date(2022, 3, 1), date(2028, 2, 29))

@@ -10,6 +10,7 @@ from uuid import UUID
 from medspa_desk.compliance.access_report import AccessReport
 from medspa_desk.compliance.trail_pdf import person_words, workstation_words
 from medspa_desk.desk import compliance
+from medspa_desk.documents.validity import add_months
 from ui.compliance.audit_viewer import date_edit, date_range, moment_words, read_only_table
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
@@ -42,7 +43,8 @@ class AccessReportWindow(QWidget):
         self.report: AccessReport | None = None
         self.names: dict[UUID, str] = {}
         today = datetime.now(session.location.zone).date()
-        self.since = date_edit(today.replace(year=today.year - 6) + timedelta(days=1), "From")
+        # Six years back to the day after: 72 months, which lands on Feb 28 from a leap day.
+        self.since = date_edit(add_months(today, -72) + timedelta(days=1), "From")
         self.until = date_edit(today, "To (inclusive)")
         row = QHBoxLayout()
         row.addWidget(QLabel("Between"))
