@@ -63,7 +63,8 @@ import httpx
 from bench.harness import Report, percentile
 from medspa_api.db import tables as t
 from medspa_api.security import tokens
-from medspa_demo.practice import BENCHMARK_SCALE, generate_practice
+from medspa_demo.model import BENCHMARK_SCALE
+from medspa_demo.practice import generate_practice
 from medspa_demo.seed import bulk_load
 from medspa_desk.protocol import MAX_PULL_PAGE
 from medspa_desk.records import Appointment, Record, Role, new_id, utc_now

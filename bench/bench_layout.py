@@ -1,6 +1,6 @@
 """The layout check as figures (issue 15): how many screens it opens, how many violations it finds.
 
-- ui.layout_check_screens: the screens of ``tests.ui.screens.SCREENS`` the
+- ui.layout_check_screens: the screens of ``ui.screen_tour.SCREENS`` the
   check opens, each at 100 %, 125 %, 150 % and with a 1.25× font on a
   1366×768 laptop (target ≥ 25);
 - ui.layout_violations: what ``ui.layout_check`` finds wrong on all of them
@@ -22,10 +22,10 @@ def run(report: Report) -> None:
     from ui.qt import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from tests.ui.screens import check_all, scene_outside_pytest
     from ui.layout_check import DISPLAYS
+    from ui.screen_tour import check_all, tour_scene
 
-    with scene_outside_pytest() as scene:
+    with tour_scene() as scene:
         screens, violations = check_all(scene, DISPLAYS)
     for violation in violations:
         print(f"   {violation}", flush=True)

@@ -37,10 +37,13 @@ def run(report: Report) -> None:
     canvas.set_day(day)
     layout = canvas.layout_cache
     assert layout is not None
+    # Tall enough for the whole day at the roomiest rows (rows are fitted to the window, up to roomy).
     canvas.resize(int(canvas._gutter_w + PROVIDERS * canvas._min_col_w) + 60,
-                  int(layout.grid.height + canvas._header_h) + 60)
+                  int(canvas._roomy_px_per_min * layout.grid.minutes + canvas._header_h) + 60)
     canvas.show()
     app.processEvents()
+    layout = canvas.layout_cache
+    assert layout is not None
     image = QImage(canvas.viewport().size(), QImage.Format.Format_RGB32)
 
     def paint() -> None:

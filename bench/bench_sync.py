@@ -40,13 +40,14 @@ from uuid import UUID
 import httpx
 
 from bench.harness import Report, median, percentile, time_ms
-from medspa_demo.practice import BENCHMARK_SCALE, generate_practice
+from medspa_demo.model import BENCHMARK_SCALE
+from medspa_demo.practice import generate_practice
 from medspa_demo.seed import bulk_load
 from medspa_desk.sync.api import PUSH
 from medspa_desk.sync.status import SyncCallbacks
-from tests.core.sync.desks import Desk, booking, new_client, open_desk
 from tests.resilience.workload import slot_start
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, booking, new_client, open_desk
 
 PROPAGATION_SAMPLES = 40
 PUSH_PATH = PUSH  # the push route, as the engine asks it

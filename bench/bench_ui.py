@@ -87,7 +87,8 @@ def cold_start_ms(runs: int = 5) -> list[float]:
 
 
 def benchmark_practice() -> Any:
-    from medspa_demo.practice import Scale, generate_practice
+    from medspa_demo.model import Scale
+    from medspa_demo.practice import generate_practice
 
     return generate_practice(scale=Scale(clients=CLIENTS, months_back=1, months_ahead=1))
 
@@ -112,10 +113,11 @@ def build_workstation(directory: Path, practice: Any) -> BenchWorkstation:
 
 
 def _signed_in(workstation: BenchWorkstation) -> Any:
-    from medspa_desk.session import sign_in
+    from medspa_desk.signing_in import sign_in
     from ui.operations import db_worker
 
-    session = sign_in(workstation.directory, username=workstation.front_desk, password=workstation.password)
+    session = sign_in(workstation.directory, username=workstation.front_desk, password=workstation.password,
+                      worker=db_worker())
     db_worker().attach(session.store)
     return session
 
@@ -209,7 +211,7 @@ def sync_scale(practice: str) -> Any:
     """``"20000"``: the demo practice with that many clients; ``"benchmark=F"``: the benchmark practice × F."""
     from dataclasses import replace
 
-    from medspa_demo.practice import BENCHMARK_SCALE, Scale
+    from medspa_demo.model import BENCHMARK_SCALE, Scale
 
     if practice.startswith("benchmark="):
         factor = float(practice.removeprefix("benchmark="))

@@ -23,6 +23,7 @@ import hmac
 import json
 import weakref
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -197,6 +198,8 @@ class ChainCheck:
     rows: int
     first_bad_seq: int | None = None
     head_hash: str = GENESIS_HASH
+    last_seq: int | None = None  # the newest row that verified, and when it happened
+    last_at: datetime | None = None
 
 
 def verify_chain(conn: Connection, *, tenant_id: UUID, keys: ChainKeys | None = None) -> ChainCheck:
@@ -211,6 +214,7 @@ def verify_chain(conn: Connection, *, tenant_id: UUID, keys: ChainKeys | None = 
                                  .where(t.audit_keyed_from.c.tenant_id == tenant_id)).scalar() or 0
     prev: str | None = None
     count = 0
+    last: Any = None
     result = conn.execute(sa.select(t.audit).where(t.audit.c.tenant_id == tenant_id).order_by(t.audit.c.seq))
     for row in result:
         count += 1
@@ -229,4 +233,6 @@ def verify_chain(conn: Connection, *, tenant_id: UUID, keys: ChainKeys | None = 
         if not hmac.compare_digest(expected, row.hash):
             return ChainCheck(False, count, row.seq)
         prev = row.hash
-    return ChainCheck(True, count, None, prev or GENESIS_HASH)
+        last = row
+    return ChainCheck(True, count, None, prev or GENESIS_HASH, last_seq=last.seq if count else None,
+                      last_at=as_utc(last.at) if count else None)

@@ -23,11 +23,21 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import segno
 import sqlalchemy as sa
 
-from medspa_api.audit_log import ChainKeys, chain_keys, use_chain_keys, verify_chain
+from medspa_api.audit_log import (
+    AuditBuffer,
+    ChainKeys,
+    Origin,
+    chain_keys,
+    flush,
+    use_chain_keys,
+    verify_chain,
+)
+from medspa_api.data.changes import ChangeLog
 from medspa_api.data.tenants import create_location, create_tenant, tenant_id_by_name
 from medspa_api.data.users import create_user, reveal_enrolment
 from medspa_api.db import tables as t
@@ -37,7 +47,7 @@ from medspa_api.migrate import upgrade_database
 from medspa_api.security.passwords import WeakPassword
 from medspa_api.security.totp import enrolment_uri
 from medspa_api.settings import Settings, SettingsError
-from medspa_desk.records import Location, Role
+from medspa_desk.records import AuditAction, Location, RestoreDrill, Role
 
 RETENTION = timedelta(days=6 * 365 + 2)
 COUNTED_TABLES = ("tenants", "users", "devices", "records", "changes", "appointment_slots", "mutations",
@@ -228,17 +238,18 @@ def cmd_restore_check(settings: Settings, args: argparse.Namespace) -> None:
             scratch = scratch_dir / "restored.db"
             shutil.copyfile(backup, scratch)
             url = f"sqlite:///{scratch}"
-            report = _check_restored(url, keys=chain_keys(settings))
+            report, chains = _check_restored(url, keys=chain_keys(settings))
         else:
-            report = _restore_check_postgresql(settings, backup)
+            report, chains = _restore_check_postgresql(settings, backup)
     finally:
         shutil.rmtree(scratch_dir, ignore_errors=True)
     print(report)
+    print(_record_drills(settings, backup=backup, chains=chains))
     if "FAILED" in report:
         raise CliError("The restored copy did not verify; keep the previous backups and investigate.")
 
 
-def _restore_check_postgresql(settings: Settings, backup: Path) -> str:
+def _restore_check_postgresql(settings: Settings, backup: Path) -> tuple[str, list[ChainCheck]]:
     """pg_restore into a scratch database next to the live one, check it, drop it."""
     import psycopg
     from psycopg import sql
@@ -258,9 +269,14 @@ def _restore_check_postgresql(settings: Settings, backup: Path) -> str:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _check_restored(url: str, *, keys: ChainKeys) -> str:
+# One practice's audit chain in the restored copy: its id, its name, and the report's line about it.
+ChainCheck = tuple[UUID, str, bool, str]
+
+
+def _check_restored(url: str, *, keys: ChainKeys) -> tuple[str, list[ChainCheck]]:
     db = Database(url, pool_size=1)
     lines = [f"Restore check {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"]
+    chains: list[ChainCheck] = []
     try:
         with db.transaction(write=False) as conn:
             for table in COUNTED_TABLES:
@@ -272,9 +288,40 @@ def _check_restored(url: str, *, keys: ChainKeys) -> str:
                 check = verify_chain(conn, tenant_id=tenant_id, keys=keys)
             status = "ok" if check.ok else f"FAILED at row {check.first_bad_seq}"
             lines.append(f"  audit chain of {name!r}: {check.rows} rows, {status}")
+            chains.append((tenant_id, name, check.ok, lines[-1].strip()))
     finally:
         db.dispose()
-    return "\n".join(lines)
+    return "\n".join(lines), chains
+
+
+def _record_drills(settings: Settings, *, backup: Path, chains: list[ChainCheck]) -> str:
+    """Each practice of the live database gets the drill as a synced record its desks show (Compliance →
+    Evidence, the binder): when, whether its copy verified, and its own line of the report only (the
+    other practices' names and the server's row counts are not its business)."""
+    db = _database(settings)
+    recorded = 0
+    try:
+        with db.transaction(write=False) as conn:
+            known = {row.id for row in conn.execute(sa.select(t.tenants.c.id))}
+        at = datetime.now(UTC)
+        for tenant_id, _name, ok, line in chains:
+            if tenant_id not in known:
+                continue
+            drill = RestoreDrill(checked_at=at, ok=ok, report=(
+                f"Restore check {at:%Y-%m-%d %H:%M} UTC of the backup {backup.name}: restored into a scratch "
+                f"database, every table counted, and this practice's {line}."))
+            audit = AuditBuffer(origin=Origin(address="", user_agent="medspa-api restore-check"))
+            audit.record(actor_user_id=None, device_id=None, action=AuditAction.CREATE, entity=RestoreDrill.entity,
+                         entity_id=drill.id, outcome="ok" if ok else "failed", detail=backup.name[:200])
+            with db.transaction(tenant_id) as conn:
+                log = ChangeLog(conn, tenant_id)
+                log.save(drill, is_new=True)
+                log.finish()
+                flush(conn, tenant_id=tenant_id, buffer=audit)
+            recorded += 1
+    finally:
+        db.dispose()
+    return f"Recorded the drill for {recorded} practice{'s' if recorded != 1 else ''}: their desks show it."
 
 
 def cmd_purge_audit(settings: Settings, args: argparse.Namespace) -> None:

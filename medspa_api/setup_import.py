@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -36,6 +35,7 @@ from medspa_api.audit_log import AuditBuffer, Origin, flush
 from medspa_api.data.changes import ChangeLog
 from medspa_api.db import tables as t
 from medspa_desk.records import (
+    WEEKDAYS,
     AuditAction,
     Location,
     OpeningHours,
@@ -45,12 +45,12 @@ from medspa_desk.records import (
     Room,
     Service,
     Shift,
+    parse_span,
     utc_now,
 )
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 5_000
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SECTIONS = ("locations", "providers", "services", "products")
 REFERENCE = ("location", "room", "provider", "shift", "service", "product")
 # What a file may not set: the server owns identity and history.
@@ -132,7 +132,9 @@ def _load_existing(conn: sa.Connection, tenant_id: UUID) -> _Existing:
         t.records.c.tenant_id == tenant_id, t.records.c.entity.in_(REFERENCE), t.records.c.deleted.is_(False)))
     found: dict[str, list[Record]] = {}
     for entity, data in rows:
-        found.setdefault(entity, []).append(models[entity].model_validate_json(data))
+        record = models[entity].model_validate_json(data)
+        if not getattr(record, "deleted", False):  # a shift a desk took off the week
+            found.setdefault(entity, []).append(record)
     return _Existing(found)
 
 
@@ -218,12 +220,13 @@ class _Planner:
                 continue
             if str(span).strip().lower() == "closed":
                 continue
-            opens, closes = _span(str(span))
-            if opens is None or closes is None:
+            hours_span = parse_span(str(span))
+            if hours_span is None:
                 self.problem(f"{where}.{day}", f'{span!r} is not "HH:MM-HH:MM" (for example "09:00-19:00")')
                 continue
             try:
-                out.append(OpeningHours(weekday=WEEKDAYS.index(key), opens=opens, closes=closes).model_dump())
+                out.append(OpeningHours(weekday=WEEKDAYS.index(key), opens=hours_span[0],
+                                        closes=hours_span[1]).model_dump())
             except ValidationError as exc:
                 self.problem(f"{where}.{day}", exc.errors()[0]["msg"])
         return out
@@ -254,10 +257,11 @@ class _Planner:
             if day not in WEEKDAYS:
                 self.problem(f"{here}.weekday", f"{shift.get('weekday')!r} is not a weekday")
                 continue
-            starts, ends = _span(f"{shift.get('starts')}-{shift.get('ends')}")
-            if starts is None or ends is None or not all(isinstance(shift.get(k), str) for k in ("starts", "ends")):
+            shift_span = parse_span(f"{shift.get('starts')}-{shift.get('ends')}")
+            if shift_span is None or not all(isinstance(shift.get(k), str) for k in ("starts", "ends")):
                 self.problem(here, 'starts and ends are times in quotes, for example starts: "09:00"')
                 continue
+            starts, ends = shift_span
             places.add(location.id)
             fields = {"provider_id": stored.id, "location_id": location.id, "weekday": WEEKDAYS.index(day),
                       "starts": starts, "ends": ends}
@@ -275,14 +279,6 @@ class _Planner:
 
     def simple(self, where: str, model: type[Record], entry: dict[str, Any], entity: str) -> None:
         self.build(where, model, entry, self.existing.named(entity, name=entry.get("name")))
-
-
-def _span(text: str) -> tuple[time | None, time | None]:
-    opens, _, closes = text.partition("-")
-    try:
-        return time.fromisoformat(opens.strip()), time.fromisoformat(closes.strip())
-    except ValueError:
-        return None, None
 
 
 def plan_setup(document: Mapping[str, Any], existing: _Existing) -> SetupPlan:

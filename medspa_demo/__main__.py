@@ -18,7 +18,7 @@ from medspa_api.data.tenants import tenant_id_by_name
 from medspa_api.db.database import Database
 from medspa_api.security.passwords import WeakPassword
 from medspa_api.settings import Settings, SettingsError
-from medspa_demo.practice import Scale
+from medspa_demo.model import Scale
 from medspa_demo.seed import seed_demo
 
 MAX_CLIENTS = 1_000_000

@@ -15,7 +15,8 @@ from medspa_api.db.database import Database
 from medspa_api.db.dialect import bulk_insert, for_update
 from medspa_api.security.passwords import check_new_password, hash_password
 from medspa_api.security.totp import enrolment_uri, new_secret
-from medspa_demo.practice import Scale, generate_practice
+from medspa_demo.model import Scale
+from medspa_demo.practice import generate_practice
 from medspa_desk.records import Appointment, Record, User, utc_now
 from medspa_desk.scheduling import blocked_interval
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medspa_demo.practice import Scale
+from medspa_demo.model import Scale
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class DemoServer:
 
 
 def parse_scale(text: str) -> Scale | None:
-    """``--demo-scale``'s JSON as a :class:`~medspa_demo.practice.Scale`, or None for the demo practice.
+    """``--demo-scale``'s JSON as a :class:`~medspa_demo.model.Scale`, or None for the demo practice.
 
     Raises ValueError with a message saying what is wrong and what is accepted.
     """

@@ -8,14 +8,16 @@ then finds the first link that no longer holds (an edited, deleted or
 reordered event). Events carry ids only, never values from a client's record.
 
 :func:`chain_hash` is the one definition of the hash; the central API imports it
-so both ends compute the same chain.
+so both ends compute the same chain. :data:`CSV_COLUMNS` and :func:`spreadsheet_safe`
+are the one spelling of the trail as CSV: the server's export and the desk's copy
+of its own events read alike.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,6 +25,15 @@ from uuid import UUID
 from medspa_desk.records import AuditEvent
 
 GENESIS_HASH = "0" * 64
+CSV_COLUMNS = ("seq", "id", "at", "recorded_at", "actor_user_id", "device_id", "address", "user_agent", "action",
+               "entity", "entity_id", "outcome", "detail", "origin", "prev_hash", "hash")
+# A spreadsheet runs a cell starting with one of these as a formula (TAB and CR too: some strip them first).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """The cell as text a spreadsheet shows rather than runs: a leading quote when it could start a formula."""
+    return "'" + text if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS else text
 
 
 def canonical_event_json(event: AuditEvent) -> str:
@@ -59,12 +70,20 @@ class AuditTrail:
         self._translate = translate
 
     def record(self, event: AuditEvent) -> None:
+        self.record_many((event,))
+
+    def record_many(self, events: Iterable[AuditEvent]) -> None:
+        """Append ``events`` in order, each linked to the one before (an import's one event per client)."""
         try:
             row = self._conn.execute("SELECT hash FROM audit ORDER BY position DESC LIMIT 1").fetchone()
             prev = row[0] if row else GENESIS_HASH
-            self._conn.execute("INSERT INTO audit (id, event, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                               (str(event.id), canonical_event_json(event), prev,
-                                chain_hash(prev, event)))
+            rows = []
+            for event in events:
+                text = canonical_event_json(event)
+                link = hashlib.sha256((text + prev).encode("utf-8")).hexdigest()  # chain_hash, text made once
+                rows.append((str(event.id), text, prev, link))
+                prev = link
+            self._conn.executemany("INSERT INTO audit (id, event, prev_hash, hash) VALUES (?, ?, ?, ?)", rows)
         except self._errors as exc:
             if self._translate is None:
                 raise

@@ -20,8 +20,19 @@ by the desk and parsed by the server with the same class):
 - ``treatment.save``: the full unsigned record (a draft may be saved again);
   ``treatment.sign``: ``{"signed_at", "content_sha256"}``;
   ``treatment.addendum``: one ``Addendum``.
+- ``contact_consent.record``: one entry of a client's communication preferences, insert-only.
+- ``call_note.log``: the full call note; ``call_note.follow_up``: ``{"at", "note"}``.
 - ``reference.upsert``: a location, provider, shift, room, service or product
   (managers and admins).
+- ``disclosure.record``: one ``Disclosure``, insert-only (the accounting of disclosures).
+- ``evidence.save``: the compliance record named by ``entity`` (``EVIDENCE_RECORDS``: a risk
+  assessment, a business associate, an incident, a right-of-access request), saved again as it changes.
+- ``policy.acknowledge``: one ``PolicyAcknowledgment``, insert-only, by the person it names.
+- ``blocked_time.put``: the full ``BlockedTime`` (``deleted`` frees it again); a
+  break for a provider is the front desk's, time off and maintenance a manager's
+  (``rules.block_use_case``).
+- ``waitlist.add``: the full waitlist entry; ``waitlist.close``:
+  ``{"status", "visit_id", "reason"}`` (booked from the waitlist, or removed).
 """
 
 from __future__ import annotations
@@ -35,21 +46,36 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from medspa_desk.records import (
     SYNCED_RECORDS,
+    AccessRequest,
     Addendum,
     Appointment,
     AppointmentStatus,
     AuditEvent,
     AwareDatetime,
+    BlockedTime,
+    BusinessAssociate,
+    CallNote,
     Client,
     ConsentTemplate,
+    ContactConsent,
+    Disclosure,
+    Incident,
     IntakeForm,
+    OneLine,
+    PolicyAcknowledgment,
+    Record,
+    RiskAssessment,
     Role,
     SignedConsent,
     TreatmentRecord,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 
-PROTOCOL_MIN = 1
-PROTOCOL_MAX = 1
+# 2: MutationResult carries a typed ``detail`` (ConflictDetail) and no ``review_fields`` nor a
+# "holder" inside ``current``; a version-1 desk cannot read those answers, so both ends speak 2 only.
+PROTOCOL_MIN = 2
+PROTOCOL_MAX = 2
 PROTOCOL_HEADER = "X-Medspa-Protocol"
 MAX_CLOCK_SKEW_S = 300
 MAX_PUSH_BATCH = 500
@@ -85,6 +111,15 @@ class MutationKind(StrEnum):
     TREATMENT_SIGN = "treatment.sign"
     TREATMENT_ADDENDUM = "treatment.addendum"
     REFERENCE_UPSERT = "reference.upsert"
+    DISCLOSURE_RECORD = "disclosure.record"
+    EVIDENCE_SAVE = "evidence.save"
+    POLICY_ACKNOWLEDGE = "policy.acknowledge"
+    CONTACT_CONSENT_RECORD = "contact_consent.record"
+    CALL_NOTE_LOG = "call_note.log"
+    CALL_NOTE_FOLLOW_UP = "call_note.follow_up"
+    BLOCKED_TIME_PUT = "blocked_time.put"
+    WAITLIST_ADD = "waitlist.add"
+    WAITLIST_CLOSE = "waitlist.close"
 
 
 class Mutation(Wire):
@@ -139,6 +174,22 @@ class ChartSignature(Wire):
     content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+class CallFollowUp(Wire):
+    """``call_note.follow_up``: when the caller was called back, and what came of it."""
+
+    at: AwareDatetime
+    note: Annotated[str, Field(max_length=2000)] = ""
+    by_name: Annotated[str, Field(max_length=200)] = ""  # who called back, as the record names them
+
+
+class WaitlistClose(Wire):
+    """``waitlist.close``: the client was booked from the waitlist (``visit_id``), or taken off it."""
+
+    status: Literal[WaitlistStatus.BOOKED, WaitlistStatus.REMOVED]
+    visit_id: UUID | None = None
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
 PAYLOADS: dict[MutationKind, type[BaseModel]] = {
     MutationKind.CLIENT_CREATE: Client,
     MutationKind.CLIENT_UPDATE: ClientUpdate,
@@ -152,13 +203,26 @@ PAYLOADS: dict[MutationKind, type[BaseModel]] = {
     MutationKind.TREATMENT_SAVE: TreatmentRecord,
     MutationKind.TREATMENT_SIGN: ChartSignature,
     MutationKind.TREATMENT_ADDENDUM: Addendum,
+    MutationKind.DISCLOSURE_RECORD: Disclosure,
+    MutationKind.POLICY_ACKNOWLEDGE: PolicyAcknowledgment,
+    MutationKind.CONTACT_CONSENT_RECORD: ContactConsent,
+    MutationKind.CALL_NOTE_LOG: CallNote,
+    MutationKind.CALL_NOTE_FOLLOW_UP: CallFollowUp,
+    MutationKind.BLOCKED_TIME_PUT: BlockedTime,
+    MutationKind.WAITLIST_ADD: WaitlistEntry,
+    MutationKind.WAITLIST_CLOSE: WaitlistClose,
 }
+# ``evidence.save`` carries the compliance record its ``entity`` names.
+EVIDENCE_RECORDS: dict[str, type[Record]] = {
+    cls.entity: cls for cls in (RiskAssessment, BusinessAssociate, Incident, AccessRequest)}
 
 
 def payload_model(kind: MutationKind, entity: str) -> type[BaseModel]:
     """The class a ``kind`` payload is built and parsed with (by ``entity`` for reference.upsert)."""
     if kind is MutationKind.REFERENCE_UPSERT:
         return SYNCED_RECORDS[entity]
+    if kind is MutationKind.EVIDENCE_SAVE:
+        return EVIDENCE_RECORDS[entity]
     return PAYLOADS[kind]
 
 
@@ -339,6 +403,27 @@ class EscrowDeposit(Wire):
 
     wrapped_key: Annotated[str, Field(min_length=16, max_length=4096)]
     vault_id: UUID
+
+
+MAX_REPORTED_AUTHORS = 100
+
+
+class DeviceReport(Wire):
+    """What a workstation says of itself after a sync: its app version, and whose changes wait on it.
+
+    ``queued``: for each person with changes in this workstation's outbox, how many (they are
+    pushed only in that person's own session); a manager's list and a leaver's disable show them.
+    """
+
+    app_version: Annotated[str, Field(max_length=40, pattern=r"^[0-9A-Za-z.+\-]*$")]
+    queued: Annotated[dict[UUID, Annotated[int, Field(ge=1, le=10_000_000)]],
+                      Field(max_length=MAX_REPORTED_AUTHORS)] = Field(default_factory=dict)
+
+
+class DeviceName(Wire):
+    """A workstation's new name, as a manager gives it."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100), OneLine]
 
 
 class EscrowRelease(Wire):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
@@ -211,6 +212,22 @@ class BlockedTime(Record):
         return self
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_span(text: str) -> tuple[time, time] | None:
+    """``"09:00-19:00"`` (``9:00–19:00`` too) as opening and closing times; None when it is not that."""
+    opens, _, closes = text.replace("–", "-").partition("-")
+    found = [_CLOCK.fullmatch(part.strip()) for part in (opens, closes)]
+    if not all(found):
+        return None
+    try:
+        return tuple(time(int(m.group(1)), int(m.group(2))) for m in found if m)  # type: ignore[return-value]
+    except ValueError:
+        return None
+
+
 class OpeningHours(BaseModel):
     """One opening period on a weekday (0 = Monday), local to the location."""
 
@@ -238,6 +255,15 @@ class Location(Record):
     # questionnaire counts before check-in asks for a new one.
     idle_lock_minutes: int = Field(default=5, ge=1, le=60)
     intake_valid_months: int = Field(default=12, ge=1, le=60)
+    # The booking grid: visits start on whole steps of this many minutes past local midnight.
+    booking_step_min: int = Field(default=15, ge=5, le=60)
+
+    @field_validator("booking_step_min")
+    @classmethod
+    def _step_divides_an_hour(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("the booking grid must divide an hour: 5, 10, 12, 15, 20, 30 or 60 minutes")
+        return value
 
     @property
     def zone(self) -> ZoneInfo:
@@ -270,6 +296,7 @@ class Shift(Record):
     weekday: int = Field(ge=0, le=6)
     starts: time
     ends: time
+    deleted: bool = False  # taken off the provider's week (a shift no visit refers to)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -334,6 +361,13 @@ def phone_digits(phone: str) -> str:
     return _PHONE_DIGITS.sub("", phone)
 
 
+def phone_shaped(value: str, what: str) -> str:
+    """``value`` if empty or a phone number (7 to 15 digits); else a ValueError naming ``what``."""
+    if value and not 7 <= len(phone_digits(value)) <= 15:
+        raise ValueError(f"{what} should have 7 to 15 digits")
+    return value
+
+
 class Client(Record):
     entity: ClassVar[str] = "client"
     # Merged field by field on sync; any field changed on both sides goes to review. Dropping a
@@ -372,9 +406,7 @@ class Client(Record):
     @field_validator("phone")
     @classmethod
     def _phone_shape(cls, value: str) -> str:
-        if value and not 7 <= len(phone_digits(value)) <= 15:
-            raise ValueError("phone number should have 7 to 15 digits")
-        return value
+        return phone_shaped(value, "phone number")
 
     @property
     def full_name(self) -> str:
@@ -423,6 +455,9 @@ class Appointment(Record):
     provider_id: UUID
     room_id: UUID | None = None
     service_id: UUID
+    # The service's name as booked: a later rename of the service does not rewrite the visit
+    # ("" on visits booked before it was kept; they show the service's current name).
+    service_name: ShortText = ""
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     # The blocked interval, buffers included, is what overlaps are checked on.
@@ -433,6 +468,12 @@ class Appointment(Record):
     notes: Annotated[str, Field(max_length=2000), MultiLine] = ""
     cancel_reason: Annotated[str, Field(max_length=500), MultiLine] = ""
     booked_by: UUID | None = None
+    # The service's price when the visit was booked (cents), kept as it was if the price changes later;
+    # None on visits booked before the desk recorded prices. A record of the price, not a payment.
+    price_cents: int | None = Field(default=None, ge=0, le=10**9)
+    # The visits of one series (a booking repeated every N weeks, ``desk.series``) share this id;
+    # None for a visit booked on its own.
+    series_id: UUID | None = None
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -464,6 +505,73 @@ class Appointment(Record):
             "version": self.version + 1,
             "updated_at": when,
         })
+
+
+def booked_service_name(visit: Appointment, services: Mapping[UUID, Service | str]) -> str:
+    """The service as the visit was booked (a later rename does not rewrite it); the current name for
+    visits booked before names were kept."""
+    if visit.service_name:
+        return visit.service_name
+    service = services.get(visit.service_id)
+    if service is None:
+        return "Unknown service"
+    return service if isinstance(service, str) else service.name
+
+
+# --- Waitlist ----------------------------------------------------------------
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    BOOKED = "booked"  # booked from the waitlist (``visit_id``)
+    REMOVED = "removed"  # no longer wanted (``closed_reason``)
+
+
+MAX_WAITLIST_DAYS = 183
+
+
+class WaitlistEntry(Record):
+    """A client who wants ``service_id`` (with ``provider_id``, or anyone who does it when None) in a window.
+
+    The window is the days ``first_day`` to ``last_day`` (on ``weekdays`` only, when
+    any are named, 0 = Monday) and, on each, a visit starting at or after ``earliest``
+    and ending by ``latest``, local to the location. A cancellation or a move that
+    frees such a time tells the desk that freed it (``desk.waitlist``).
+    """
+
+    entity: ClassVar[str] = "waitlist_entry"
+    client_id: UUID
+    location_id: UUID
+    service_id: UUID
+    provider_id: UUID | None = None
+    first_day: date
+    last_day: date
+    weekdays: Annotated[tuple[int, ...], Field(max_length=7)] = ()
+    earliest: time = time(0)
+    latest: time = time(23, 59)
+    note: Annotated[str, Field(max_length=500), MultiLine] = ""
+    created_by: UUID
+    status: WaitlistStatus = WaitlistStatus.WAITING
+    visit_id: UUID | None = None
+    closed_reason: Annotated[str, Field(max_length=200), OneLine] = ""
+
+    @model_validator(mode="after")
+    def _a_real_window(self) -> Self:
+        if self.last_day < self.first_day:
+            raise ValueError("the last day must be on or after the first day")
+        if (self.last_day - self.first_day).days > MAX_WAITLIST_DAYS:
+            raise ValueError(f"a waitlist window is at most {MAX_WAITLIST_DAYS} days; add the client again later")
+        if any(not 0 <= d <= 6 for d in self.weekdays) or len(set(self.weekdays)) != len(self.weekdays):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday), each at most once")
+        if self.latest <= self.earliest:
+            raise ValueError("the latest time must be after the earliest")
+        if self.status is WaitlistStatus.BOOKED and self.visit_id is None:
+            raise ValueError("an entry booked from the waitlist names its visit")
+        return self
+
+    @property
+    def waiting(self) -> bool:
+        return self.status is WaitlistStatus.WAITING
 
 
 # --- Intake and consent ------------------------------------------------------
@@ -595,6 +703,80 @@ class SignedConsent(Record):
     @property
     def is_intact(self) -> bool:
         return content_hash(self.signed_content()) == self.content_sha256
+
+
+# --- Communication preferences and call notes -----------------------------
+
+
+class ContactChannel(StrEnum):
+    CALL = "call"
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class ContactPurpose(StrEnum):
+    TRANSACTIONAL = "transactional"  # reminders and confirmations of the client's own visits
+    MARKETING = "marketing"  # offers, newsletters
+
+
+class ConsentSource(StrEnum):
+    SIGNED_FORM = "signed_form"
+    VERBAL_AT_DESK = "verbal_at_desk"
+    CLIENT_STOP = "client_stop"  # the client's own "STOP" (or "do not contact me")
+
+
+class ContactConsent(Record):
+    """One entry of a client's communication-preference record (TCPA): never changed, never deleted.
+
+    A client's entries for a channel and purpose are a history; the latest (by ``given_at``, then by id)
+    governs. An opt-out is an entry like any other, so it is kept forever.
+    """
+
+    entity: ClassVar[str] = "contact_consent"
+    client_id: UUID
+    channel: ContactChannel
+    purpose: ContactPurpose
+    agreed: bool
+    text_version: Annotated[str, Field(min_length=1, max_length=40), OneLine]  # the consent wording's version
+    given_at: AwareDatetime
+    given_how: ConsentSource
+    recorded_by: UUID
+    recorded_by_name: Annotated[str, Field(min_length=1, max_length=200), OneLine]
+    note: Annotated[str, Field(max_length=500), OneLine] = ""
+
+    @model_validator(mode="after")
+    def _stop_is_an_opt_out(self) -> Self:
+        if self.given_how is ConsentSource.CLIENT_STOP and self.agreed:
+            raise ValueError("a client's STOP is an opt-out; record it as not agreed")
+        return self
+
+
+class CallNote(Record):
+    """A call taken at the desk, from a client (``client_id``) or a new caller; listed until followed up."""
+
+    entity: ClassVar[str] = "call_note"
+    client_id: UUID | None = None
+    caller_name: Annotated[str, Field(min_length=1, max_length=200), OneLine]
+    callback_number: Annotated[str, Field(max_length=40), OneLine] = ""
+    reason: Annotated[str, Field(min_length=1, max_length=2000), MultiLine]
+    promised: Annotated[str, Field(max_length=2000), MultiLine] = ""
+    follow_up_due: AwareDatetime | None = None
+    taken_at: AwareDatetime
+    taken_by: UUID
+    taken_by_name: Annotated[str, Field(min_length=1, max_length=200), OneLine]
+    followed_up_at: AwareDatetime | None = None
+    followed_up_by: UUID | None = None
+    followed_up_by_name: Annotated[str, Field(max_length=200), OneLine] = ""
+    follow_up_note: Annotated[str, Field(max_length=2000), MultiLine] = ""
+
+    @field_validator("callback_number")
+    @classmethod
+    def _number_shape(cls, value: str) -> str:
+        return phone_shaped(value, "callback number")
+
+    @property
+    def open(self) -> bool:
+        return self.followed_up_at is None
 
 
 # --- Treatments --------------------------------------------------------------
@@ -771,8 +953,177 @@ class Conflict(BaseModel):
     resolution: Annotated[str, Field(max_length=200)] = ""
 
 
+# --- Compliance evidence ---------------------------------------------------------
+# What a practice shows an auditor beside the records it is about (issue 18): disclosures outside
+# treatment, payment and operations, right-of-access requests, the risk assessment, business
+# associates, policy acknowledgments, incidents and restore drills. Synced like every record.
+
+Line = Annotated[str, Field(min_length=1, max_length=200), OneLine]
+Words = Annotated[str, Field(max_length=4000), MultiLine]
+NeededWords = Annotated[str, Field(min_length=1, max_length=4000), MultiLine]
+ACCESS_DAYS = 30  # 45 CFR 164.524(b)(2): act on a request within 30 days
+BREACH_NOTICE_DAYS = 60  # 45 CFR 164.404(b): notify without unreasonable delay, at most 60 days
+RISK_REVIEW_DAYS = 365
+RESTORE_DRILL_DAYS = 90
+
+
+class Disclosure(Record):
+    """A disclosure of a client's information outside treatment, payment and operations (45 CFR 164.528).
+
+    Append-only: a correction is a new disclosure that says what it corrects.
+    """
+
+    entity: ClassVar[str] = "disclosure"
+    client_id: UUID
+    disclosed_on: date
+    recipient: Line
+    recipient_address: Annotated[str, Field(min_length=1, max_length=400), MultiLine]
+    what: NeededWords  # what was disclosed
+    purpose: NeededWords  # or a copy of the written request
+    recorded_by: UUID
+    recorded_at: AwareDatetime
+
+
+class AccessRequest(Record):
+    """A client's request for their record (45 CFR 164.524): when asked, when due, when delivered."""
+
+    entity: ClassVar[str] = "access_request"
+    client_id: UUID
+    requested_on: date
+    recorded_by: UUID
+    delivered_at: AwareDatetime | None = None
+    delivered_by: UUID | None = None
+    how: Annotated[str, Field(max_length=200), OneLine] = ""  # "PDF and FHIR bundle"
+
+    @property
+    def due_on(self) -> date:
+        return self.requested_on + timedelta(days=ACCESS_DAYS)
+
+
+class Level(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+LEVEL_RANK = {Level.LOW: 1, Level.MEDIUM: 2, Level.HIGH: 3}
+
+
+class AssetKind(StrEnum):
+    WORKSTATION = "workstation"
+    SERVER = "server"
+    OTHER = "other"
+
+
+class RiskItem(BaseModel):
+    """One asset's risk: what could go wrong, what is in place, how likely and how bad, what is done."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    asset: Line
+    asset_kind: AssetKind = AssetKind.OTHER
+    threats: NeededWords
+    vulnerabilities: Words = ""
+    controls: Words = ""
+    likelihood: Level
+    impact: Level
+    treatment: Words = ""  # what will be done (reduce, accept, transfer, avoid)
+    owner: Annotated[str, Field(max_length=200), OneLine] = ""
+    due_on: date | None = None
+    residual: Level | None = None
+
+    @property
+    def risk_level(self) -> Level:
+        """Likelihood times impact, on the three-step scale: high if either is high and the other not low."""
+        score = LEVEL_RANK[self.likelihood] * LEVEL_RANK[self.impact]
+        return Level.HIGH if score >= 6 else Level.MEDIUM if score >= 3 else Level.LOW
+
+
+class RiskAssessment(Record):
+    """The practice's dated risk assessment (45 CFR 164.308(a)(1)(ii)(A)); a new one each year."""
+
+    entity: ClassVar[str] = "risk_assessment"
+    assessed_on: date
+    assessed_by: UUID
+    items: Annotated[tuple[RiskItem, ...], Field(min_length=1, max_length=300)]
+
+    @property
+    def review_by(self) -> date:
+        return self.assessed_on + timedelta(days=RISK_REVIEW_DAYS)
+
+
+class BusinessAssociate(Record):
+    """A vendor that handles client information for the practice, and its BAA (45 CFR 164.502(e))."""
+
+    entity: ClassVar[str] = "business_associate"
+    vendor: Line
+    service: Line
+    baa_signed_on: date | None = None
+    baa_expires_on: date | None = None
+    ended: bool = False  # no longer a vendor (kept: the record of who had access)
+
+    @model_validator(mode="after")
+    def _expires_after_signing(self) -> Self:
+        if self.baa_signed_on and self.baa_expires_on and self.baa_expires_on < self.baa_signed_on:
+            raise ValueError("the agreement cannot expire before it was signed")
+        return self
+
+
+class PolicyKind(StrEnum):
+    TRAINING = "training"
+    SECURITY_POLICY = "security_policy"
+    SANCTION_POLICY = "sanction_policy"
+
+
+class PolicyAcknowledgment(Record):
+    """One person's signed acknowledgment of a policy or training, at a version, at a time."""
+
+    entity: ClassVar[str] = "acknowledgment"
+    user_id: UUID
+    kind: PolicyKind
+    policy_version: Annotated[str, Field(min_length=1, max_length=40), OneLine]
+    text_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    acknowledged_at: AwareDatetime
+    typed_name: Line  # the person types their name: their signature
+
+
+class BreachFinding(StrEnum):
+    NOT_ASSESSED = "not_assessed"
+    NOT_A_BREACH = "not_a_breach"  # low probability of compromise, by the four-factor assessment
+    BREACH = "breach"
+
+
+class Incident(Record):
+    """A security incident (45 CFR 164.308(a)(6)) and its breach assessment; the 60-day clock runs from discovery."""
+
+    entity: ClassVar[str] = "incident"
+    what: NeededWords
+    discovered_at: AwareDatetime
+    reported_by: Line  # who noticed it (a person's name, not necessarily a user)
+    recorded_by: UUID
+    phi_involved: bool
+    finding: BreachFinding = BreachFinding.NOT_ASSESSED
+    assessment: Words = ""  # the four factors: what, who received it, was it viewed, mitigated
+    notified_on: date | None = None
+    closed: bool = False
+
+    @property
+    def notify_by(self) -> datetime:
+        return self.discovered_at + timedelta(days=BREACH_NOTICE_DAYS)
+
+
+class RestoreDrill(Record):
+    """A ``medspa-api restore-check`` run, recorded by the server for each practice it checked."""
+
+    entity: ClassVar[str] = "restore_drill"
+    checked_at: AwareDatetime
+    ok: bool
+    report: Annotated[str, Field(max_length=20_000)]
+
+
 SYNCED_RECORDS: dict[str, type[Record]] = {
     cls.entity: cls
     for cls in (User, Location, Provider, Shift, Room, Service, Client, Appointment, IntakeForm,
-                ConsentTemplate, SignedConsent, Product, TreatmentRecord, BlockedTime)
+                ConsentTemplate, SignedConsent, Product, TreatmentRecord, BlockedTime, Disclosure, AccessRequest,
+                RiskAssessment, BusinessAssociate, PolicyAcknowledgment, Incident, RestoreDrill, ContactConsent,
+                CallNote, WaitlistEntry)
 }

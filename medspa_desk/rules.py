@@ -21,7 +21,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from medspa_desk.protocol import MutationKind
-from medspa_desk.records import AppointmentStatus, InvalidTransition, Role
+from medspa_desk.records import AppointmentStatus, BlockedTime, BlockKind, InvalidTransition, Role
 
 FD, PR, MG, AD = Role.FRONT_DESK, Role.PROVIDER, Role.MANAGER, Role.ADMIN
 EVERYONE = frozenset(Role)
@@ -39,6 +39,8 @@ class UseCase(StrEnum):
     """What a person does at the desk, in the clinic's words."""
 
     ADD_CLIENT = "add_client"
+    IMPORT_CLIENTS = "import_clients"  # the client list from the system the practice leaves
+    IMPORT_VISITS = "import_visits"  # and its upcoming appointments
     CHANGE_CLIENT = "change_client"
     BOOK_VISIT = "book_visit"
     RESCHEDULE_VISIT = "reschedule_visit"
@@ -63,12 +65,26 @@ class UseCase(StrEnum):
     PRINT_OR_SAVE_FORM = "print_or_save_form"
     SET_UP_PRACTICE = "set_up_practice"
     MAKE_COMPLIANCE_BINDER = "make_compliance_binder"
-    BLOCK_TIME = "block_time"  # a provider's time off or break, a room's maintenance
+    BLOCK_TIME = "block_time"  # a provider's time off, a room's maintenance
+    BLOCK_BREAK = "block_break"  # a provider's break: the front desk may block (or free) one
     MANAGE_STAFF = "manage_staff"  # invite, disable, enable, unlock, reset an authenticator, change a role
-    MANAGE_WORKSTATIONS = "manage_workstations"  # see the practice's workstations, revoke a lost one
+    MANAGE_WORKSTATIONS = "manage_workstations"  # see the practice's workstations, rename one, revoke a lost one
     READ_AUDIT_TRAIL = "read_audit_trail"
     EXPORT_AUDIT_TRAIL = "export_audit_trail"
+    EXPORT_WHOLE_PRACTICE = "export_whole_practice"  # every client's record and the trail, at a contract's end
     MAKE_ACCESS_REPORT = "make_access_report"
+    RECORD_DISCLOSURE = "record_disclosure"  # a disclosure outside treatment, payment and operations
+    TRACK_ACCESS_REQUEST = "track_access_request"  # a client's right-of-access request and its delivery
+    KEEP_COMPLIANCE_RECORDS = "keep_compliance_records"  # risk assessment, business associates, incidents
+    READ_COMPLIANCE_RECORDS = "read_compliance_records"
+    ACKNOWLEDGE_POLICY = "acknowledge_policy"  # each person signs the training and policies themself
+    RECORD_CONTACT_PREFERENCE = "record_contact_preference"  # a client's yes or no to calls, texts, emails
+    LOG_CALL = "log_call"  # a call taken at the desk, from a client or a new caller
+    FOLLOW_UP_CALL = "follow_up_call"  # the calls to return, and marking one followed up
+    ADD_TO_WAITLIST = "add_to_waitlist"  # a client wants a service in a window of days and times
+    REMOVE_FROM_WAITLIST = "remove_from_waitlist"
+    BOOK_FROM_WAITLIST = "book_from_waitlist"  # a freed time offered to whoever waits for it
+    RESOLVE_CONFLICT = "resolve_conflict"  # pick what happens to a conflict-inbox entry
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,11 @@ K, U = MutationKind, UseCase
 _VISIT = frozenset({K.APPOINTMENT_SET_STATUS})
 USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.ADD_CLIENT: Permission(CLINICAL_STAFF, frozenset({K.CLIENT_CREATE})),
+    # Bringing in the whole client list is setting the practice up: its manager, or an admin.
+    U.IMPORT_CLIENTS: Permission(MANAGERS, frozenset({K.CLIENT_CREATE}), who="a manager or an admin",
+                                 doing="import a client list"),
+    U.IMPORT_VISITS: Permission(MANAGERS, frozenset({K.APPOINTMENT_BOOK}), who="a manager or an admin",
+                                doing="import upcoming appointments"),
     U.CHANGE_CLIENT: Permission(CLINICAL_STAFF, frozenset({K.CLIENT_UPDATE})),
     U.BOOK_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_BOOK, K.CLIENT_CREATE})),
     U.RESCHEDULE_VISIT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_RESCHEDULE})),
@@ -121,18 +142,50 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
                                   doing="change the practice's set-up"),
     U.MAKE_COMPLIANCE_BINDER: Permission(MANAGERS, who="a manager or an admin",
                                          doing="make the compliance binder"),
-    # Blocked time travels as the practice's set-up: whoever pushes that may block time.
-    U.BLOCK_TIME: Permission(MANAGERS, frozenset({K.REFERENCE_UPSERT}), who="a manager or an admin",
-                             doing="block time on the schedule"),
+    # Blocked time travels as its own kind; which use case a block is depends on what it blocks
+    # (``block_use_case``), and the server asks the same function of every block pushed.
+    U.BLOCK_TIME: Permission(MANAGERS, frozenset({K.BLOCKED_TIME_PUT}), who="a manager or an admin",
+                             doing="block time off or a room's maintenance"),
+    U.BLOCK_BREAK: Permission(CLINICAL_STAFF | MANAGERS, frozenset({K.BLOCKED_TIME_PUT}),
+                              who="the front desk, a provider or a manager", doing="block a break"),
     # Calls to the server's staff routes (ServerAction.USER_MANAGE): nothing is pushed.
     U.MANAGE_STAFF: Permission(MANAGERS, who="a manager or an admin", doing="manage staff accounts"),
-    # ServerAction.DEVICE_LIST and DEVICE_REVOKE: see and revoke the practice's workstations.
+    # ServerAction.DEVICE_LIST and DEVICE_REVOKE: see, rename and revoke the practice's workstations.
     U.MANAGE_WORKSTATIONS: Permission(MANAGERS, who="a manager or an admin", doing="manage workstations"),
     # The Compliance menu: the practice's trail, its exports, and one client's access report.
     U.READ_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="read the audit trail"),
     U.EXPORT_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="export the audit trail"),
+    # Every client's whole record and the practice's trail, handed back at the end of a contract.
+    U.EXPORT_WHOLE_PRACTICE: Permission(MANAGERS, who="a manager or an admin",
+                                        doing="export the whole practice's records"),
     U.MAKE_ACCESS_REPORT: Permission(MANAGERS, who="a manager or an admin",
                                      doing="make a client's access report"),
+    # The practice's compliance evidence (issue 18): kept by its manager, synced to every desk.
+    U.RECORD_DISCLOSURE: Permission(MANAGERS, frozenset({K.DISCLOSURE_RECORD}), who="a manager or an admin",
+                                    doing="record a disclosure"),
+    U.TRACK_ACCESS_REQUEST: Permission(MANAGERS, frozenset({K.EVIDENCE_SAVE}), who="a manager or an admin",
+                                       doing="record a client's request for their record"),
+    U.KEEP_COMPLIANCE_RECORDS: Permission(MANAGERS, frozenset({K.EVIDENCE_SAVE}), who="a manager or an admin",
+                                          doing="keep the practice's compliance records"),
+    U.READ_COMPLIANCE_RECORDS: Permission(MANAGERS, who="a manager or an admin",
+                                          doing="read the practice's compliance records"),
+    U.ACKNOWLEDGE_POLICY: Permission(EVERYONE, frozenset({K.POLICY_ACKNOWLEDGE}), who="anyone signed in"),
+    # Communication preferences (TCPA) and call notes: whoever works with clients at the desk.
+    U.RECORD_CONTACT_PREFERENCE: Permission(CLINICAL_STAFF, frozenset({K.CONTACT_CONSENT_RECORD}),
+                                            doing="record a client's communication preferences"),
+    U.LOG_CALL: Permission(CLINICAL_STAFF, frozenset({K.CALL_NOTE_LOG}), doing="log a call"),
+    U.FOLLOW_UP_CALL: Permission(CLINICAL_STAFF, frozenset({K.CALL_NOTE_FOLLOW_UP}),
+                                 doing="see or follow up the calls to return"),
+    U.ADD_TO_WAITLIST: Permission(CLINICAL_STAFF, frozenset({K.WAITLIST_ADD}), doing="add a client to the waitlist"),
+    U.REMOVE_FROM_WAITLIST: Permission(CLINICAL_STAFF, frozenset({K.WAITLIST_CLOSE}),
+                                       doing="take a client off the waitlist"),
+    U.BOOK_FROM_WAITLIST: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_BOOK, K.WAITLIST_CLOSE}),
+                                     doing="book a client from the waitlist"),
+    # The conflict inbox: a rebooked visit, a client's value sent again, a refused change fixed. It is
+    # the client's record, so whoever keeps it (not an admin setting the practice up).
+    U.RESOLVE_CONFLICT: Permission(CLINICAL_STAFF, frozenset({K.APPOINTMENT_BOOK, K.APPOINTMENT_RESCHEDULE,
+                                                              K.CLIENT_CREATE, K.CLIENT_UPDATE}),
+                                   doing="resolve a sync conflict"),
 })
 del K, U
 
@@ -156,6 +209,7 @@ class ServerAction(StrEnum):
     DEVICE_ESCROW = "device.escrow"
     DEVICE_REVOKE = "device.revoke"
     DEVICE_LIST = "device.list"
+    DEVICE_REPORT = "device.report"  # a workstation's own version and queued changes, after a sync
     AUDIT_READ = "audit.read"
     AUDIT_EXPORT = "audit.export"
     USER_MANAGE = "user.manage"
@@ -168,6 +222,7 @@ SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyTy
     ServerAction.DEVICE_ESCROW: EVERYONE,
     ServerAction.DEVICE_REVOKE: MANAGERS,
     ServerAction.DEVICE_LIST: MANAGERS,
+    ServerAction.DEVICE_REPORT: EVERYONE,
     ServerAction.AUDIT_READ: MANAGERS,
     ServerAction.AUDIT_EXPORT: MANAGERS,
     ServerAction.USER_MANAGE: MANAGERS,
@@ -200,6 +255,18 @@ def refusal(role: Role, use_case: UseCase) -> str:
 def require(role: Role, use_case: UseCase) -> None:
     if not may(role, use_case):
         raise NotPermitted(refusal(role, use_case))
+
+
+def block_use_case(block: BlockedTime) -> UseCase:
+    """A provider's break is the front desk's to block (``BLOCK_BREAK``); time off and a room's
+    maintenance stay the manager's (``BLOCK_TIME``). The desk and the server both ask this, for the
+    block as sent and for the block it replaces (a break cannot be turned into time off, nor back)."""
+    return blocking_use_case(block.kind, for_provider=block.provider_id is not None)
+
+
+def blocking_use_case(kind: BlockKind, *, for_provider: bool) -> UseCase:
+    """``block_use_case`` before the block exists (the block-time dialog offers what the role may)."""
+    return UseCase.BLOCK_BREAK if kind is BlockKind.BREAK and for_provider else UseCase.BLOCK_TIME
 
 
 # --- Visit statuses -------------------------------------------------------------------------

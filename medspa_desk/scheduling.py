@@ -18,14 +18,24 @@ Two ideas run through the module:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from medspa_desk.records import Appointment, BlockedTime, BlockKind, Location, Room, Service, Shift
+from medspa_desk.records import (
+    Appointment,
+    BlockedTime,
+    BlockKind,
+    Location,
+    Provider,
+    Room,
+    Service,
+    Shift,
+)
 from medspa_desk.time_words import time_of_day, time_span
 
 WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -99,6 +109,11 @@ def format_time(instant: datetime, zone: ZoneInfo) -> str:
     return time_of_day(instant.astimezone(zone))
 
 
+def format_price(cents: int | None) -> str:
+    """A price as the desk writes it (``$1,250.00``); ``""`` when none was recorded. The desk records, never takes."""
+    return "" if cents is None else f"${cents // 100:,}.{cents % 100:02d}"
+
+
 def format_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     return time_span(start.astimezone(zone), end.astimezone(zone))
 
@@ -133,16 +148,42 @@ BLOCK_REASONS: dict[BlockKind, str] = {BlockKind.TIME_OFF: "time off", BlockKind
                                        BlockKind.MAINTENANCE: "maintenance"}
 
 
+def block_title(kind: BlockKind) -> str:
+    """A block's kind as a heading: "Break", "Time off", "Maintenance"."""
+    return BLOCK_REASONS[kind].removeprefix("a ").capitalize()
+
+
 def blocking(visit: Appointment, blocks: Iterable[BlockedTime]) -> BlockedTime | None:
     """The first block (earliest) holding the visit's provider or room while it runs, if any.
 
     The desk refuses such a booking before saving it; the server refuses one pushed by a desk that had
     not yet heard of the block. Both ask this function.
     """
-    found = [b for b in blocks if not b.deleted and b.starts_at < visit.ends_at and visit.starts_at < b.ends_at
-             and ((b.provider_id is not None and b.provider_id == visit.provider_id)
-                  or (b.room_id is not None and b.room_id == visit.room_id))]
+    found = [b for b in blocks if _holds(b, visit)]
     return min(found, key=lambda b: b.starts_at, default=None)
+
+
+def blocked_visit(block: BlockedTime, visits: Iterable[Appointment]) -> Appointment | None:
+    """The first visit on the books (holding its slot) that ``block`` would hold, if any.
+
+    The desk refuses such a block before saving it; the server refuses one pushed (even in the same
+    batch as the booking). Both ask this function.
+    """
+    found = [v for v in visits if v.holds_slot and _holds(block, v)]
+    return min(found, key=lambda v: v.starts_at, default=None)
+
+
+def booked_words(visit: Appointment, zone: ZoneInfo) -> str:
+    """What a person blocking time over ``visit`` is told (the desk and the server say the same)."""
+    local = visit.starts_at.astimezone(zone)
+    return (f"A visit is booked {format_span(visit.starts_at, visit.ends_at, zone)} on {local:%A %B} {local.day} "
+            "in this time. Move or cancel the visit first, then block the time.")
+
+
+def _holds(b: BlockedTime, visit: Appointment) -> bool:
+    return (not b.deleted and b.starts_at < visit.ends_at and visit.starts_at < b.ends_at
+            and ((b.provider_id is not None and b.provider_id == visit.provider_id)
+                 or (b.room_id is not None and b.room_id == visit.room_id)))
 
 
 def clashes(candidate: Appointment, others: Iterable[Appointment], *, zone: ZoneInfo,
@@ -225,6 +266,51 @@ def provider_shifts(provider_id: UUID, *, location: Location, shifts: Iterable[S
     return [s for s in shifts if s.provider_id == provider_id and s.location_id == location.id]
 
 
+class WorkingHours:
+    """When each provider can see clients at a location, day by day (``working_windows``), remembered.
+
+    A search over a fortnight of 40 providers asks for the same day's opening hours
+    forty times and would filter every shift of the practice each time.
+    """
+
+    def __init__(self, location: Location, shifts: Iterable[Shift]) -> None:
+        self.location = location
+        self._own: dict[UUID, list[Shift]] = {}
+        for shift in shifts:
+            if shift.location_id == location.id:
+                self._own.setdefault(shift.provider_id, []).append(shift)
+        self._opening: dict[date, list[tuple[datetime, datetime]]] = {}
+        self._on_grid: dict[tuple[date, UUID | None, int], list[tuple[int, int, Callable[[int], int]]]] = {}
+
+    def opening(self, day: date) -> list[tuple[datetime, datetime]]:
+        found = self._opening.get(day)
+        if found is None:
+            location = self.location
+            found = self._opening[day] = (opening_windows(day, location=location) if location.opening_hours
+                                          else [day_bounds(day, location.zone)])
+        return found
+
+    def windows(self, day: date, provider_id: UUID) -> list[tuple[datetime, datetime]]:
+        opening = self.opening(day)
+        own = self._own.get(provider_id)
+        if not own:
+            return opening
+        weekday = day.weekday()
+        return _intersect(opening, _windows(day, [(s.starts, s.ends) for s in own if s.weekday == weekday],
+                                            self.location.zone))
+
+
+    def on_grid(self, day: date, provider_id: UUID, step_min: int) -> list[tuple[int, int, Callable[[int], int]]]:
+        """``windows`` in epoch seconds, each with its rounding to the grid; one list for all without shifts."""
+        key = (day, provider_id if provider_id in self._own else None, step_min)
+        found = self._on_grid.get(key)
+        if found is None:
+            zone = self.location.zone
+            found = self._on_grid[key] = [(seconds(w0), seconds(w1), _snapper(w0, w1, step_min=step_min, zone=zone))
+                                          for w0, w1 in self.windows(day, provider_id)]
+        return found
+
+
 def working_windows(day: date, *, provider_id: UUID, location: Location,
                     shifts: Iterable[Shift]) -> list[tuple[datetime, datetime]]:
     """When ``provider_id`` can see clients at ``location`` on ``day``: opening hours ∩ shifts.
@@ -234,15 +320,7 @@ def working_windows(day: date, *, provider_id: UUID, location: Location,
     practice that has not filled these in yet can still book. A provider with
     shifts on other weekdays but not this one does not work that day.
     """
-    zone = location.zone
-    whole_day = [day_bounds(day, zone)]
-    opening = opening_windows(day, location=location) if location.opening_hours else whole_day
-    own = provider_shifts(provider_id, location=location, shifts=shifts)
-    if not own:
-        return opening
-    weekday = day.weekday()
-    shift_windows = _windows(day, [(s.starts, s.ends) for s in own if s.weekday == weekday], zone)
-    return _intersect(opening, shift_windows)
+    return WorkingHours(location, shifts).windows(day, provider_id)
 
 
 def _within_one(start: datetime, end: datetime, windows: Iterable[tuple[datetime, datetime]]) -> bool:
@@ -300,98 +378,179 @@ def rooms_for(service: Service, *, location: Location, rooms: Iterable[Room]) ->
             and (not service.room_kinds or r.kind in service.room_kinds)]
 
 
-def _first_overlap(block: tuple[datetime, datetime],
-                   busy: Sequence[tuple[datetime, datetime]]) -> tuple[datetime, datetime] | None:
-    """The overlapping busy interval that ends last (so a search can jump past all of them)."""
-    hits = [b for b in busy if _overlap(block, b)]
-    return max(hits, key=lambda b: b[1]) if hits else None
+# Busy time in a search: epoch seconds [start, end). A fortnight of a busy practice is thousands of
+# intervals and the search compares and rounds them tens of thousands of times: integers, not datetimes.
+Interval = tuple[int, int]
+
+
+def seconds(instant: datetime) -> int:
+    """``instant`` in whole epoch seconds, rounded down (scheduled times are whole minutes)."""
+    return int(instant.timestamp())
+
+
+def _instant(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, UTC)
+
+
+class _Busy:
+    """Busy intervals sorted by start, searchable by bisection."""
+
+    __slots__ = ("_intervals", "_longest", "_starts")
+
+    def __init__(self, intervals: Iterable[Interval]) -> None:
+        self._intervals = sorted(intervals)
+        self._starts = [b[0] for b in self._intervals]
+        self._longest = max((b[1] - b[0] for b in self._intervals), default=0)
+        self._longest = max(self._longest, 0)  # an inverted block (see _blocked_seconds) reaches no further
+
+    def starting_before(self, lo: int, hi: int) -> list[Interval]:
+        """In start order, every interval that can reach into ``[lo, hi)`` (and some that end before ``lo``)."""
+        return self._intervals[bisect_left(self._starts, lo - self._longest):bisect_left(self._starts, hi)]
+
+    def last_end_overlapping(self, lo: int, hi: int) -> int | None:
+        """The latest end of the intervals overlapping ``[lo, hi)`` (a search jumps past all of them)."""
+        ends = [b[1] for b in self.starting_before(lo, hi) if lo < b[1]]
+        return max(ends) if ends else None
+
+
+def _blocked_seconds(block: BlockedTime, *, before: int, after: int) -> Interval:
+    """Blocked time as a busy interval to test a visit's buffered interval against.
+
+    Blocked time holds the client's time only (``blocking``): a visit clashes when
+    ``t < b1`` and ``b0 < t + duration``, which is when its buffered interval
+    ``[t - before, t + duration + after)`` meets ``[b0 + after, b1 - before)``. For a
+    block shorter than the buffers that pair is inverted (start after end); the
+    search only ever asks "ended before the set-up?" and "starts before the
+    clean-up ends?", which stay exactly the two conditions above.
+    """
+    return seconds(block.starts_at) + after, seconds(block.ends_at) - before
+
+
+def _snapper(w_start: datetime, w_end: datetime, *, step_min: int, zone: ZoneInfo) -> Callable[[int], int]:
+    """``snap`` for epoch seconds in one working window, in integer arithmetic when its clock does not change.
+
+    Without a DST change in the window the local wall time is the UTC time plus one
+    offset, and a step that divides a day counts from midnight exactly as it counts
+    from the epoch: rounding up the epoch seconds gives what ``snap`` gives.
+    """
+    offset = w_start.astimezone(zone).utcoffset()
+    step_s = step_min * 60
+    if offset is None or offset != w_end.astimezone(zone).utcoffset() or 86_400 % step_s:
+        return lambda t: seconds(snap(_instant(t), step_min=step_min, zone=zone))
+    shift = int(offset.total_seconds())
+    return lambda t: t + (-(t + shift)) % step_s
+
+
+def _free_starts(*, service: Service, provider_id: UUID, location: Location, hours: WorkingHours,
+                 room_ids: Sequence[UUID], provider_busy: _Busy, room_busy: Mapping[UUID, _Busy],
+                 start: datetime, end: datetime, step_min: int) -> Iterator[Slot]:
+    """Free slots with ``start <= starts_at < end``, in time order, on the ``step_min`` grid."""
+    _require_aware(start)
+    zone = location.zone
+    duration = service.duration_min * 60
+    before = service.buffer_before_min * 60
+    after = service.buffer_after_min * 60
+    step = step_min * 60
+    first = -int(-start.timestamp() // 1)  # a start with seconds in it rounds up
+    stop = end.timestamp()
+    # ``end`` is excluded: a search that stops at midnight does not look at the next day.
+    day, last_day = local_day(start, zone), local_day(end - timedelta(microseconds=1), zone)
+    while day <= last_day:
+        for w_start, w_end, to_grid in hours.on_grid(day, provider_id, step_min):
+            t = to_grid(max(w_start, first))
+            # The provider's busy time around the window in start order, walked once: ``i`` passes an
+            # interval once it ends before the candidate's set-up begins (``t`` only grows).
+            busy = provider_busy.starting_before(w_start - before, w_end + after)
+            i, last = 0, len(busy)
+            while t < stop and t + duration <= w_end:
+                lo, hi = t - before, t + duration + after
+                while i < last and busy[i][1] <= lo:
+                    i += 1
+                if i < last and busy[i][0] < hi:
+                    # No start before this one's end (plus our set-up) can work.
+                    t = to_grid(max(t + step, busy[i][1] + before))
+                    continue
+                if not room_ids:
+                    yield Slot(_instant(t), _instant(t + duration), None)
+                    t = to_grid(t + step)
+                    continue
+                free_room = None
+                earliest_free = None
+                for rid in room_ids:
+                    taken_until = room_busy[rid].last_end_overlapping(lo, hi)
+                    if taken_until is None:
+                        free_room = rid
+                        break
+                    earliest_free = taken_until if earliest_free is None else min(earliest_free, taken_until)
+                if free_room is not None:
+                    yield Slot(_instant(t), _instant(t + duration), free_room)
+                    t = to_grid(t + step)
+                else:
+                    assert earliest_free is not None
+                    t = to_grid(max(t + step, earliest_free + before))
+        day += timedelta(days=1)
 
 
 def _slots_between(*, service: Service, provider_id: UUID, location: Location, shifts: Sequence[Shift],
                    rooms: Sequence[Room], existing: Iterable[Appointment], start: datetime,
-                   end: datetime, step_min: int, ignoring: UUID | None) -> Iterator[Slot]:
+                   end: datetime, step_min: int, ignoring: UUID | None,
+                   blocks: Iterable[BlockedTime] = ()) -> Iterator[Slot]:
     """Free slots with ``start <= starts_at < end``, in time order."""
-    _require_aware(start)
-    zone = location.zone
     usable = rooms_for(service, location=location, rooms=rooms)
     if service.room_kinds and not usable:
         return
     usable_ids = [r.id for r in usable]
-    provider_busy: list[tuple[datetime, datetime]] = []
-    room_busy: dict[UUID, list[tuple[datetime, datetime]]] = {rid: [] for rid in usable_ids}
+    provider_busy: list[Interval] = []
+    room_busy: dict[UUID, list[Interval]] = {rid: [] for rid in usable_ids}
     for appt in existing:
         if not appt.holds_slot or appt.id == ignoring:
             continue
+        held_from, held_to = blocked_interval(appt)
+        span = (seconds(held_from), seconds(held_to))
         if appt.provider_id == provider_id:
-            provider_busy.append(blocked_interval(appt))
+            provider_busy.append(span)
         if appt.room_id in room_busy:
-            room_busy[appt.room_id].append(blocked_interval(appt))
-
-    duration = timedelta(minutes=service.duration_min)
-    before = timedelta(minutes=service.buffer_before_min)
-    after = timedelta(minutes=service.buffer_after_min)
-    step = timedelta(minutes=step_min)
-    day, last_day = local_day(start, zone), local_day(end, zone)
-    while day <= last_day:
-        for w_start, w_end in working_windows(day, provider_id=provider_id, location=location,
-                                              shifts=shifts):
-            # Only what can touch this window matters; keeps long histories cheap.
-            reach = (w_start - before, w_end + after)
-            p_busy = [b for b in provider_busy if _overlap(reach, b)]
-            r_busy = {rid: [b for b in busy if _overlap(reach, b)] for rid, busy in room_busy.items()}
-            t = snap(max(w_start, start), step_min=step_min, zone=zone)
-            while t < end and t + duration <= w_end:
-                block = (t - before, t + duration + after)
-                taken = _first_overlap(block, p_busy)
-                if taken is not None:
-                    # No start before this one's end (plus our set-up) can work.
-                    t = snap(max(t + step, taken[1] + before), step_min=step_min, zone=zone)
-                    continue
-                if not usable_ids:
-                    yield Slot(t, t + duration, None)
-                    t = snap(t + step, step_min=step_min, zone=zone)
-                    continue
-                free_room = None
-                earliest_free = None
-                for rid in usable_ids:
-                    room_taken = _first_overlap(block, r_busy[rid])
-                    if room_taken is None:
-                        free_room = rid
-                        break
-                    earliest_free = min(earliest_free or room_taken[1], room_taken[1])
-                if free_room is not None:
-                    yield Slot(t, t + duration, free_room)
-                    t = snap(t + step, step_min=step_min, zone=zone)
-                else:
-                    assert earliest_free is not None
-                    t = snap(max(t + step, earliest_free + before), step_min=step_min, zone=zone)
-        day += timedelta(days=1)
+            room_busy[appt.room_id].append(span)
+    before, after = service.buffer_before_min * 60, service.buffer_after_min * 60
+    for b in blocks:
+        if b.deleted:
+            continue
+        if b.provider_id == provider_id:
+            provider_busy.append(_blocked_seconds(b, before=before, after=after))
+        if b.room_id in room_busy:
+            room_busy[b.room_id].append(_blocked_seconds(b, before=before, after=after))
+    yield from _free_starts(service=service, provider_id=provider_id, location=location,
+                            hours=WorkingHours(location, shifts),
+                            room_ids=usable_ids, provider_busy=_Busy(provider_busy),
+                            room_busy={rid: _Busy(busy) for rid, busy in room_busy.items()},
+                            start=start, end=end, step_min=step_min)
 
 
 def next_free_slot(*, service: Service, provider_id: UUID, location: Location, shifts: Sequence[Shift],
                    rooms: Sequence[Room], existing: Iterable[Appointment], after: datetime,
                    step_min: int = 5, horizon_days: int = 30,
-                   ignoring: UUID | None = None) -> Slot | None:
+                   ignoring: UUID | None = None, blocks: Iterable[BlockedTime] = ()) -> Slot | None:
     """The first time at or after ``after`` that ``service`` can be booked with ``provider_id``.
 
     Starts are on the ``step_min`` grid of local wall time; the appointment lies
     inside opening hours and the provider's shift; neither the provider nor the
-    chosen room is blocked (buffers of both sides included). The first suitable
-    room in ``rooms`` order is chosen. ``ignoring`` leaves one appointment out,
-    for rescheduling it. None if nothing is free within ``horizon_days``.
+    chosen room is booked or blocked (``blocks``: breaks, time off, maintenance;
+    buffers of both sides included). The first suitable room in ``rooms`` order
+    is chosen. ``ignoring`` leaves one appointment out, for rescheduling it. None
+    if nothing is free within ``horizon_days``.
     """
     if not 1 <= horizon_days <= 366:
         raise ValueError("search between 1 and 366 days ahead")
     end = after + timedelta(days=horizon_days)
     return next(_slots_between(service=service, provider_id=provider_id, location=location,
                                shifts=shifts, rooms=rooms, existing=existing, start=after, end=end,
-                               step_min=step_min, ignoring=ignoring), None)
+                               step_min=step_min, ignoring=ignoring, blocks=blocks), None)
 
 
 def free_slots(*, service: Service, provider_id: UUID, location: Location, shifts: Sequence[Shift],
                rooms: Sequence[Room], existing: Iterable[Appointment], day: date,
                step_min: int = 15, not_before: datetime | None = None, limit: int | None = None,
-               ignoring: UUID | None = None) -> list[Slot]:
+               ignoring: UUID | None = None, blocks: Iterable[BlockedTime] = ()) -> list[Slot]:
     """The free starts on one local ``day`` (for the booking dialog's choices), in time order.
 
     ``not_before`` drops starts already past (pass "now" when booking today).
@@ -403,8 +562,105 @@ def free_slots(*, service: Service, provider_id: UUID, location: Location, shift
     found: list[Slot] = []
     for slot in _slots_between(service=service, provider_id=provider_id, location=location,
                                shifts=shifts, rooms=rooms, existing=existing, start=start, end=end,
-                               step_min=step_min, ignoring=ignoring):
+                               step_min=step_min, ignoring=ignoring, blocks=blocks):
         found.append(slot)
         if limit is not None and len(found) >= limit:
             break
+    return found
+
+
+# --- The next free slots with any provider ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Held:
+    """The time already taken, per provider and per room: visits' blocked intervals (buffers included),
+    in epoch seconds."""
+
+    by_provider: Mapping[UUID, Sequence[Interval]]
+    by_room: Mapping[UUID, Sequence[Interval]]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One free time with one provider (and a room of the needed kind, if the service needs one)."""
+
+    provider: Provider
+    slot: Slot
+
+
+def can_do(provider: Provider, service: Service, *, location: Location, shifts: Sequence[Shift]) -> bool:
+    """Whether ``provider`` may be booked for ``service`` at ``location``.
+
+    Active, of a kind the service allows (any kind when it names none), and working
+    here: a provider whose shifts are all at other locations is not offered.
+    """
+    if not provider.active or (service.provider_kinds and provider.kind not in service.provider_kinds):
+        return False
+    theirs = [s for s in shifts if s.provider_id == provider.id]
+    return not theirs or any(s.location_id == location.id for s in theirs)
+
+
+def next_free_any(*, service: Service, providers: Sequence[Provider], location: Location,
+                  shifts: Sequence[Shift], rooms: Sequence[Room], held: Held,
+                  blocks: Iterable[BlockedTime], after: datetime, days: int = 14,
+                  count: int = 5, until: datetime | None = None) -> list[Choice]:
+    """The first ``count`` free times for ``service`` with any provider who can do it, earliest first.
+
+    Starts are on the location's booking grid (``Location.booking_step_min``), at or
+    after ``after`` and less than ``days`` days later; each lies inside opening hours
+    and its provider's shift, with the provider and a room of a kind the service
+    allows free (buffers of both sides included) and neither of them blocked. Ties
+    go to the provider first in ``providers`` order. Day by day: once a local day has
+    given ``count`` choices no later day is looked at. ``until`` ends the search sooner
+    (starts before it only): a freed time offered to the waitlist.
+    """
+    if not 1 <= days <= 366:
+        raise ValueError("search between 1 and 366 days ahead")
+    if not 1 <= count <= 50:
+        raise ValueError("ask for between 1 and 50 choices")
+    _require_aware(after)
+    usable = rooms_for(service, location=location, rooms=rooms)
+    if service.room_kinds and not usable:
+        return []
+    room_ids = [r.id for r in usable]
+    able = [p for p in providers if can_do(p, service, location=location, shifts=shifts)]
+    wanted = {p.id for p in able}
+    provider_busy = {p.id: list(held.by_provider.get(p.id, ())) for p in able}
+    room_busy = {rid: list(held.by_room.get(rid, ())) for rid in room_ids}
+    before, after_buffer = service.buffer_before_min * 60, service.buffer_after_min * 60
+    for b in blocks:
+        if b.deleted:
+            continue
+        if b.provider_id in wanted:
+            provider_busy[b.provider_id].append(_blocked_seconds(b, before=before, after=after_buffer))  # type: ignore[index]
+        if b.room_id in room_busy:
+            room_busy[b.room_id].append(_blocked_seconds(b, before=before, after=after_buffer))  # type: ignore[index]
+    p_busy = {pid: _Busy(busy) for pid, busy in provider_busy.items()}
+    r_busy = {rid: _Busy(busy) for rid, busy in room_busy.items()}
+    zone = location.zone
+    step = location.booking_step_min
+    end = after + timedelta(days=days)
+    if until is not None:
+        end = min(end, until)
+    hours = WorkingHours(location, shifts)
+    found: list[Choice] = []
+    day = local_day(after, zone)
+    while len(found) < count:
+        day_start, day_end = day_bounds(day, zone)
+        lo, hi = max(after, day_start), min(end, day_end)
+        if lo >= end:
+            break
+        todays: list[tuple[datetime, int, Choice]] = []
+        for order, provider in enumerate(able):
+            for n, slot in enumerate(_free_starts(
+                    service=service, provider_id=provider.id, location=location, hours=hours,
+                    room_ids=room_ids, provider_busy=p_busy[provider.id], room_busy=r_busy, start=lo,
+                    end=hi, step_min=step)):
+                todays.append((slot.starts_at, order, Choice(provider, slot)))
+                if n + 1 >= count:
+                    break
+        todays.sort(key=lambda c: (c[0], c[1]))
+        found.extend(c for _, _, c in todays[:count - len(found)])
+        day += timedelta(days=1)
     return found

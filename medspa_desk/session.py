@@ -1,19 +1,11 @@
 """A signed-in person at a workstation: the vault, the store and sync put together.
 
-:func:`sign_in` is the one way in. It unlocks the person's own keyslot when
-they are enrolled here (works offline), and otherwise signs in online: the
-first person on a new workstation creates its vault and deposits the data key
-in escrow; a later person is enrolled through the escrow. Online, the refresh
-token is kept in the OS keychain, wrapped under the person's own *user secret*
-(from their keyslot, so no colleague enrolled here can open it), and the sync
-engine starts. A password change gives a new user secret: the token kept under
-the old one no longer opens, and the next sign-in goes online with the code.
-
-:class:`DeskSession` then locks (the key is wiped and the store closed; a PIN
+:func:`medspa_desk.signing_in.sign_in` makes one. :class:`DeskSession` then locks (the key is wiped and the store closed; a PIN
 may reopen an in-memory sealed copy), unlocks and signs out, writing an audit
-event for each. Everything here runs on the thread that owns the store (the
-UI's database worker); the sync engine reaches the store through
-``store_runner``.
+event for each. The store is opened, locked and closed on the desk's one
+:class:`~medspa_desk.store.worker.StoreWorker` (the UI's database worker), and
+the sync engine reaches the store through the same worker; called from
+another thread, those steps are queued there and waited for.
 """
 
 from __future__ import annotations
@@ -23,47 +15,34 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.compliance.audit_trail import ServerLink
-from medspa_desk.protocol import UserInfo
 from medspa_desk.records import AuditAction, AuditEvent, Location, User
 from medspa_desk.store import Actor, Store, StoreError
-from medspa_desk.store.errors import from_os_error
-from medspa_desk.sync.api import CentralApi, EnrolmentAnswer, EnrolmentRequest
-from medspa_desk.sync.auth import Session, sign_in_online
+from medspa_desk.store.worker import StoreWorker
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.auth import Session
 from medspa_desk.sync.credentials import (
     forget_device_proof,
     forget_refresh_token,
-    load_device_proof,
-    load_refresh_token,
-    save_device_proof,
-    save_refresh_token,
 )
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import (
-    ConnectionTrouble,
     DeviceRevoked,
-    EnrolmentRequired,
     ServerTrouble,
     SignInNeeded,
-    SyncError,
-    TotpRequired,
 )
-from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.sync.transport import make_client
+from medspa_desk.token_keeper import TokenKeeper
 from medspa_desk.vault import (
-    KeyslotDamaged,
     PinLock,
     PinUnavailable,
     SecretKey,
-    UnknownUser,
     Vault,
     VaultError,
 )
@@ -77,28 +56,8 @@ log = logging.getLogger(__name__)
 # How long signing out or switching user waits for the person's own changes to reach the server.
 SEND_BEFORE_LEAVING_S = 10.0
 
-StoreRunner = Callable[[Callable[[], Any]], Any]
-
-
 class NotReady(Exception):
     """The workstation has no practice data yet (first sync not finished)."""
-
-
-@dataclass(frozen=True)
-class SignInOptions:
-    """How the desk reaches its server; saved with the workstation at first set-up."""
-
-    server_url: str
-    tenant: str
-    ca_path: str | None = None
-    pin_ca: bool = False
-    dev_mode: bool = False
-    device_name: str = "front desk"
-
-
-def _user_record(info: UserInfo) -> User:
-    return User(id=info.id, username=info.username, display_name=info.display_name, role=info.role,
-                provider_id=info.provider_id)
 
 
 class DeskSession:
@@ -106,8 +65,8 @@ class DeskSession:
 
     def __init__(self, *, workstation: Workstation, config: WorkstationConfig, vault: Vault, store: Store,
                  key: SecretKey, user: User, online: Session | None, api: CentralApi | None,
-                 store_runner: StoreRunner | None, callbacks: SyncCallbacks | None,
-                 token_keeper: _TokenKeeper | None = None) -> None:
+                 worker: StoreWorker, callbacks: SyncCallbacks | None,
+                 token_keeper: TokenKeeper | None = None) -> None:
         self.workstation = workstation
         self.config = config
         self.vault = vault
@@ -116,7 +75,7 @@ class DeskSession:
         self._key: SecretKey | None = key
         self._online = online
         self._api = api
-        self._runner = store_runner
+        self._worker = worker
         self._callbacks = callbacks
         self._keeper = token_keeper
         self._pin: PinLock | None = None
@@ -183,7 +142,13 @@ class DeskSession:
             self._pin.set_pin(pin, key=self._key)
 
     def lock(self) -> None:
-        """Pause sync, audit, close the store and wipe the key (a PIN keeps a sealed copy in memory)."""
+        """Pause sync, audit, close the store and wipe the key (a PIN keeps a sealed copy in memory).
+
+        Runs on the store worker, after the store calls queued there before it.
+        """
+        self._worker.run_sync(lambda _attached: self._lock_here())
+
+    def _lock_here(self) -> None:
         with self._guard:
             if self.store is None:
                 return
@@ -228,9 +193,13 @@ class DeskSession:
             return self._reopen(key, how="password")
 
     def _reopen(self, key: SecretKey, *, how: str) -> Store:
+        """Open the store again, on the store worker (the unlock's key derivation ran on the caller's)."""
+        return self._worker.run_sync(lambda _attached: self._reopen_here(key, how=how))
+
+    def _reopen_here(self, key: SecretKey, *, how: str) -> Store:
         self.store = Store.open(self.workstation.database_path, key.buffer)
         self._key = key
-        _flush_held_audit(self.workstation, self.store)
+        flush_held_audit(self.workstation, self.store)
         self._audit(AuditAction.UNLOCK, detail=how)
         self.reload_location()
         if self.sync is not None:
@@ -246,9 +215,7 @@ class DeskSession:
             return self._own_waiting_at_lock
         if self.sync is not None:
             return self.sync.with_store(lambda s: _own_waiting(s, user_id=self.user.id))
-        if self._runner is not None:
-            return self._runner(lambda: _own_waiting(store, user_id=self.user.id))
-        return _own_waiting(store, user_id=self.user.id)
+        return self._worker.run_sync(lambda _attached: _own_waiting(store, user_id=self.user.id))
 
     def send_own_changes(self, *, timeout_s: float = SEND_BEFORE_LEAVING_S) -> int:
         """Push this person's queued changes before they sign out or switch; how many still wait.
@@ -271,6 +238,17 @@ class DeskSession:
                 return left
             time.sleep(0.05)
 
+    def stop_sync(self, *, timeout_s: float = 5.0) -> None:
+        """Stop sync for good, keeping the sign-in for next time (quitting the app, after :meth:`lock`).
+
+        Stopping sync ends the change stream and waits for a cycle in flight:
+        network I/O, which the app runs on its network pool, never on the GUI thread.
+        """
+        with self._guard:
+            engine, self.sync = self.sync, None
+        if engine is not None:
+            engine.stop(timeout_s=timeout_s)
+
     def sign_out(self) -> None:
         """End the session: stop sync, audit, end the server session, wipe the key.
 
@@ -282,9 +260,7 @@ class DeskSession:
                 self.sync.stop(timeout_s=5.0)
                 self.sync = None
             if self.store is not None:
-                self._audit(AuditAction.SIGN_OUT)
-                self.store.close()
-                self.store = None
+                self._worker.run_sync(lambda _attached: self._close_store(AuditAction.SIGN_OUT))
             else:
                 self._hold(AuditAction.SIGN_OUT)
             if self._online is not None:
@@ -331,20 +307,21 @@ class DeskSession:
 
     def _start_sync(self, online: Session) -> None:
         self.sync = SyncEngine(self.store, self._client_factory, session=online, callbacks=self._callbacks,
-                               store_runner=self._runner, on_device_revoked=self._wipe_after_revocation)
+                               worker=self._worker, on_device_revoked=self._wipe_after_revocation)
         self.sync.start()
 
     def _wipe_after_revocation(self) -> DeviceRevoked:
+        store = self.store
+        if store is not None:  # (the engine closed it on the worker already; closing twice is nothing)
+            with contextlib.suppress(Exception):
+                self._worker.run_sync(lambda _attached: store.close())
         with self._guard:
-            if self.store is not None:
-                with contextlib.suppress(Exception):
-                    self.store.close()
-                self.store = None
+            self.store = None
             if self._key is not None:
                 self._key.wipe()
                 self._key = None
             self._forget_token_keeper()
-            return _erase(self.workstation, self.config)
+            return erase_workstation(self.workstation, self.config)
 
     # --- audit -------------------------------------------------------------------------------
 
@@ -355,6 +332,13 @@ class DeskSession:
     def _audit(self, action: AuditAction, *, outcome: str = "ok", detail: str = "") -> None:
         assert self.store is not None
         self.store.audit.record(self._event(action, outcome=outcome, detail=detail))
+
+    def _close_store(self, action: AuditAction) -> None:
+        """Audit ``action`` and close the store (on the store worker)."""
+        self._audit(action)
+        assert self.store is not None
+        self.store.close()
+        self.store = None
 
     def _hold(self, action: AuditAction, *, outcome: str = "ok", detail: str = "") -> None:
         self.workstation.hold_audit(self._event(action, outcome=outcome, detail=detail))
@@ -379,7 +363,7 @@ def changes_waiting_notice(count: int, *, who: str) -> str:
             f"the next time {who} signs in here while connected.")
 
 
-def _flush_held_audit(workstation: Workstation, store: Store | None) -> None:
+def flush_held_audit(workstation: Workstation, store: Store | None) -> None:
     if store is None:
         return
     held = workstation.held_audit()
@@ -389,186 +373,7 @@ def _flush_held_audit(workstation: Workstation, store: Store | None) -> None:
     workstation.forget_held_audit()
 
 
-def sign_in(directory: Path, *, username: str, password: str, totp: str | None = None,
-            options: SignInOptions | None = None, store_runner: StoreRunner | None = None,
-            callbacks: SyncCallbacks | None = None) -> DeskSession:
-    """Sign ``username`` in on the workstation in ``directory``.
-
-    Enrolled here: the keyslot opens the store (offline works), then sync
-    resumes with the kept refresh token when the server answers. Not enrolled
-    (or a new workstation): an online sign-in, with ``options`` naming the
-    server the first time. Raises VaultError, SyncError or StoreError subclasses,
-    each with a message a person can act on; a file the data folder cannot
-    write (a full or read-only disk) is named as such, never a bare OSError.
-    """
-    try:
-        return _sign_in_at(directory, username=username, password=password, totp=totp, options=options,
-                           store_runner=store_runner, callbacks=callbacks)
-    except OSError as exc:
-        raise from_os_error(exc, folder=Path(directory)) from None
-
-
-def _sign_in_at(directory: Path, *, username: str, password: str, totp: str | None,
-                options: SignInOptions | None, store_runner: StoreRunner | None,
-                callbacks: SyncCallbacks | None) -> DeskSession:
-    workstation = Workstation(directory)
-    config = workstation.load() if workstation.is_set_up() else None
-    if config is None:
-        if options is None:
-            raise SignInNeeded("This workstation is not set up yet: enter the server address and practice "
-                               "name, and sign in while connected.")
-        config = WorkstationConfig(server_url=options.server_url, tenant=options.tenant,
-                                   ca_path=options.ca_path, pin_ca=options.pin_ca, dev_mode=options.dev_mode)
-    name = username.strip().lower()
-    if name in config.users and (workstation.directory / KEYSLOT_FILE_NAME).exists():
-        try:
-            return _sign_in_here(workstation, config, username=name, user_id=config.users[name],
-                                 password=password, totp=totp, store_runner=store_runner, callbacks=callbacks)
-        except KeyslotDamaged as damaged:
-            # Their own slot is damaged on disk: online, the escrowed key gives them a new one.
-            try:
-                return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
-                                       device_name=options.device_name if options else "front desk",
-                                       store_runner=store_runner, callbacks=callbacks)
-            except (ConnectionTrouble, ServerTrouble):
-                raise damaged from None  # no server to restore from: say what is wrong here
-    return _sign_in_online(workstation, config, username=name, password=password, totp=totp,
-                           device_name=options.device_name if options else "front desk",
-                           store_runner=store_runner, callbacks=callbacks)
-
-
-def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
-                  password: str, totp: str | None, store_runner: StoreRunner | None,
-                  callbacks: SyncCallbacks | None) -> DeskSession:
-    try:
-        vault = Vault.load(workstation.directory)
-        key, user_secret = vault.unlock_with_user_secret(user_id, password)
-    except VaultError as exc:
-        _hold_refusal(workstation, config, user_id=user_id, exc=exc)
-        raise
-    # The token keeper takes its own copy; this one is wiped whatever happens.
-    with user_secret:
-        try:
-            store = Store.open(workstation.database_path, key.buffer)
-        except BaseException as exc:
-            key.wipe()
-            if isinstance(exc, StoreError):  # a read-only or full disk, a damaged file: named, audited
-                _hold_refusal(workstation, config, user_id=user_id, exc=exc)
-            raise
-        _flush_held_audit(workstation, store)
-        user = next((u for u in store.users() if u.id == user_id), None)
-        if user is None or not user.active:
-            store.close()
-            key.wipe()
-            raise SignInNeeded("Your account is not active at this practice; ask a manager.")
-        try:
-            online, api, keeper = _go_online(workstation, config, username=username, user_id=user_id,
-                                             password=password, totp=totp, user_secret=user_secret)
-        except BaseException:
-            store.close()
-            key.wipe()
-            raise
-    store.audit.record(AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN,
-                                  entity="user", entity_id=user_id,
-                                  detail="keyslot, online" if online else "keyslot, offline"))
-    return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
-                       online=online, api=api, store_runner=store_runner, callbacks=callbacks,
-                       token_keeper=keeper)
-
-
-def _hold_refusal(workstation: Workstation, config: WorkstationConfig, *, user_id: UUID,
-                  exc: Exception) -> None:
-    """Audit a refused sign-in (held until the store opens); on a folder that cannot be written, log it."""
-    event = AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN_FAILED,
-                       entity="user", entity_id=user_id, outcome="denied",
-                       detail=f"failures={getattr(exc, 'failures', 0)} reason={type(exc).__name__}")
-    try:
-        workstation.hold_audit(event)
-    except OSError as error:
-        log.warning("failed sign-in of user %s (%s) not held for the audit trail: %s", user_id,
-                    type(exc).__name__, type(error).__name__)
-
-
-def fetch_enrolment(directory: Path, *, username: str, password: str,
-                    options: SignInOptions | None = None) -> EnrolmentAnswer:
-    """The authenticator secret waiting for ``username`` at this workstation's server (given out once).
-
-    Asked after sign-in answered :class:`~medspa_desk.sync.errors.EnrolmentRequired`; ``options`` name
-    the server while the workstation is not set up yet.
-    """
-    workstation = Workstation(directory)
-    if workstation.is_set_up():
-        config = workstation.load()
-        server = (config.server_url, config.tenant, config.ca_path, config.pin_ca, config.dev_mode)
-    elif options is not None:
-        server = (options.server_url, options.tenant, options.ca_path, options.pin_ca, options.dev_mode)
-    else:
-        raise SignInNeeded("This workstation is not set up yet: enter the server address and practice name.")
-    url, tenant, ca_path, pin_ca, dev_mode = server
-    api = CentralApi(make_client(url, ca_path=ca_path, pin_ca=pin_ca, dev_mode=dev_mode))
-    try:
-        return api.fetch_enrolment(EnrolmentRequest(tenant=tenant, username=username.strip(), password=password))
-    finally:
-        api.close()
-
-
-def _api_for(config: WorkstationConfig) -> CentralApi:
-    return CentralApi(make_client(config.server_url, ca_path=config.ca_path, pin_ca=config.pin_ca,
-                                  dev_mode=config.dev_mode))
-
-
-def _go_online(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
-               password: str, totp: str | None,
-               user_secret: SecretKey) -> tuple[Session | None, CentralApi | None, _TokenKeeper | None]:
-    """Sync for a person enrolled here, or work from the cache when the server is out of reach.
-
-    With a kept refresh token the session resumes; without one (signed out
-    earlier) or with one the server no longer takes, the password signs in
-    online again, and the server may ask for the authenticator code
-    (:class:`TotpRequired` reaches the sign-in window). A token kept under an
-    earlier user secret (the password was changed since) does not open, so
-    that, too, is a sign-in with the code. A revoked workstation is erased.
-    """
-    if config.device_id is None:
-        return None, None, None
-    api = _api_for(config)
-    token = load_refresh_token(server_url=config.server_url, user_id=user_id, user_secret=user_secret)
-    keeper = _TokenKeeper(config, user_id=user_id)
-    keeper.use_secret(user_secret)
-    proof = load_device_proof(server_url=config.server_url, device_id=config.device_id)
-    try:
-        if token is not None:
-            try:
-                session = Session.resume(api=api, refresh_token=token, device_id=config.device_id,
-                                         keep_refresh_token=keeper, device_secret=proof)
-                return session, api, keeper
-            except SignInNeeded as exc:
-                log.info("kept session of user %s ended (%s); signing in again", user_id, exc.code)
-        tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
-                                device_id=config.device_id, device_secret=proof)
-        return Session(api=api, tokens=tokens, keep_refresh_token=keeper, device_secret=proof), api, keeper
-    except DeviceRevoked:
-        api.close()
-        keeper.forget()
-        raise _erase(workstation, config) from None
-    except (TotpRequired, EnrolmentRequired):  # the sign-in window asks for the code or the set-up
-        api.close()
-        keeper.forget()
-        raise
-    except SyncError as exc:
-        # Unreachable, or the server refused the password this keyslot took (changed
-        # elsewhere): the person works from the cache and the desk says it is offline.
-        log.info("working offline for user %s: %s", user_id, type(exc).__name__)
-        api.close()
-        keeper.forget()
-        return None, None, None
-    except BaseException:
-        api.close()
-        keeper.forget()
-        raise
-
-
-def _erase(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
+def erase_workstation(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
     assert config.vault_id is not None
     if config.device_id is not None:
         forget_device_proof(server_url=config.server_url, device_id=config.device_id)
@@ -577,128 +382,3 @@ def _erase(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked
                             user_ids=list(config.users.values()), server_url=config.server_url)
 
 
-class _TokenKeeper:
-    """Saves each rotated refresh token to the keychain, wrapped under the person's user secret.
-
-    The session rotates tokens from the sync thread, also while the desk is
-    locked, so the keeper holds its own copy of the secret (a PIN unlock never
-    needs it). A token that arrives before the secret is known (enrolment
-    through escrow) waits for it. :meth:`forget` wipes the copy at sign-out.
-    """
-
-    def __init__(self, config: WorkstationConfig, *, user_id: UUID) -> None:
-        self._config = config
-        self._user_id = user_id
-        self._secret: SecretKey | None = None
-        self._waiting: str | None = None
-        self._forgotten = False
-        self._guard = threading.Lock()
-
-    def use_secret(self, user_secret: SecretKey) -> None:
-        with self._guard:
-            if self._secret is not None:
-                self._secret.wipe()
-            self._secret = user_secret.copy()
-            waiting, self._waiting = self._waiting, None
-        if waiting is not None:
-            self(waiting)
-
-    def __call__(self, token: str) -> None:
-        with self._guard:
-            if self._forgotten:
-                return
-            if self._secret is None:
-                self._waiting = token
-                return
-            save_refresh_token(token, server_url=self._config.server_url, user_id=self._user_id,
-                               user_secret=self._secret)
-
-    def forget(self) -> None:
-        """Wipe the secret copy; a token rotated after this is kept in memory only."""
-        with self._guard:
-            self._forgotten = True
-            if self._secret is not None:
-                self._secret.wipe()
-                self._secret = None
-            self._waiting = None
-
-
-def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, username: str, password: str,
-                    totp: str | None, device_name: str, store_runner: StoreRunner | None,
-                    callbacks: SyncCallbacks | None) -> DeskSession:
-    api = _api_for(config)
-    key: SecretKey | None = None
-    user_secret: SecretKey | None = None
-    keeper: _TokenKeeper | None = None
-    store: Store | None = None
-    new_workstation = False
-    try:
-        proof = (load_device_proof(server_url=config.server_url, device_id=config.device_id)
-                 if config.device_id is not None else None)
-        tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
-                                device_id=config.device_id, device_name=device_name, device_secret=proof)
-        user = _user_record(tokens.user)
-        config = replace(config, device_id=tokens.device_id)
-        if tokens.device_secret:  # a new registration: the server shows its proof once
-            proof = tokens.device_secret
-            save_device_proof(proof, server_url=config.server_url, device_id=tokens.device_id)
-        new_workstation = not (workstation.directory / KEYSLOT_FILE_NAME).exists()
-        if new_workstation:
-            workstation.discard_unfinished_set_up()
-            vault, key, user_secret = Vault.create_with_user_secret(workstation.directory, user_id=user.id,
-                                                                    password=password, in_place=False)
-            config = replace(config, vault_id=vault.vault_id)
-        else:
-            vault = Vault.load(workstation.directory)
-        keeper = _TokenKeeper(config, user_id=user.id)
-        online = Session(api=api, tokens=tokens, keep_refresh_token=keeper, device_secret=proof)
-        if key is None:
-            key = enroll_from_escrow(api=api, session=online, vault=vault, user_id=user.id, password=password)
-            # The new slot's user secret: one more unlock (enrolment through escrow is rare).
-            again, user_secret = vault.unlock_with_user_secret(user.id, password)
-            again.wipe()
-        else:
-            deposit_escrow(api=api, session=online, vault=vault, data_key=key)
-        with user_secret:
-            keeper.use_secret(user_secret)
-        store = Store.open(workstation.database_path, key.buffer, create=new_workstation)
-        # The person's own record, so that an offline sign-in later knows their role.
-        store.import_records([user])
-        config = config.with_user(username, user.id)
-        workstation.save(config)
-        # A first sign-in's commit point: the key file takes its real name only now, with the key
-        # in escrow, the store made and the settings saved. Cut off before, it leaves a pending
-        # file that the next sign-in discards (docs/security-model.md, "First sign-in").
-        vault.put_in_place()
-    except BaseException:
-        _abandon_sign_in(workstation, api=api, store=store, keeper=keeper, secrets=(key, user_secret),
-                         discard_set_up=new_workstation)
-        raise
-    _flush_held_audit(workstation, store)
-    store.audit.record(AuditEvent(actor_user_id=user.id, device_id=config.device_id, action=AuditAction.SIGN_IN,
-                                  entity="user", entity_id=user.id,
-                                  detail="online, new workstation" if new_workstation else "online"))
-    return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
-                       online=online, api=api, store_runner=store_runner, callbacks=callbacks,
-                       token_keeper=keeper)
-
-
-def _abandon_sign_in(workstation: Workstation, *, api: CentralApi, store: Store | None,
-                     keeper: _TokenKeeper | None, secrets: tuple[SecretKey | None, ...],
-                     discard_set_up: bool) -> None:
-    """Undo what a failed online sign-in holds; a first one also discards its unfinished vault."""
-    api.close()
-    if store is not None:
-        with contextlib.suppress(Exception):
-            store.close()
-    for held in secrets:
-        if held is not None:
-            held.wipe()
-    if keeper is not None:
-        keeper.forget()
-    if discard_set_up:
-        with contextlib.suppress(OSError):  # a crash leaves it too: the next first sign-in discards it
-            workstation.discard_unfinished_set_up()
-
-
-__all__ = ["DeskSession", "NotReady", "SignInOptions", "UnknownUser", "changes_waiting_notice", "sign_in"]

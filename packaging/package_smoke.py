@@ -262,7 +262,8 @@ def check_screens(shots: Path) -> None:
 
 
 def check_first_sync(output: str, *, scale: dict[str, int]) -> dict[str, int]:
-    from medspa_demo.practice import Scale, generate_practice
+    from medspa_demo.model import Scale
+    from medspa_demo.practice import generate_practice
     from medspa_desk.sync.page_parser import OFFLOAD_AT
     from ui.screenshots import FIRST_SYNC_MARKER
 

@@ -391,7 +391,8 @@ def test_the_bundle_links_only_to_libraries_it_carries_or_the_deb_depends_on() -
 
 
 def test_the_smoke_starts_the_page_readers_the_way_the_frozen_app_does() -> None:
-    from medspa_demo.practice import Scale, generate_practice
+    from medspa_demo.model import Scale
+    from medspa_demo.practice import generate_practice
     from medspa_desk.sync.page_parser import FROZEN_FLAG, OFFLOAD_AT
 
     smoke = load_smoke()

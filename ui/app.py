@@ -16,10 +16,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ui.collector import freeze_long_lived
 from ui.qt import QApplication, QObject, QTimer
+
+if TYPE_CHECKING:
+    from medspa_desk.session import DeskSession
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ class DeskApp(QObject):
 
         self.backend = backend
         self.window: Any = None
-        self.session: Any = None
+        self.session: DeskSession | None = None
         self.demo: Any = None
         self.pin_dialog: Any = None
         self._on_quit = on_quit
@@ -73,7 +76,7 @@ class DeskApp(QObject):
         self.sign_in.raise_()
         self.sign_in.focus_first_empty()
 
-    def open_desk(self, session: Any) -> None:
+    def open_desk(self, session: DeskSession) -> None:
         from ui.main_window import MainWindow
 
         self.session = session
@@ -82,7 +85,7 @@ class DeskApp(QObject):
         self.sign_in.hide()
         self.window.show()
         freeze_long_lived()  # the desk's windows and views live as long as the session
-        if not getattr(session, "pin_available", False):
+        if not session.pin_available:
             QTimer.singleShot(0, self.offer_pin)
 
     def offer_pin(self) -> None:
@@ -99,17 +102,22 @@ class DeskApp(QObject):
         self.show_sign_in()
 
     def shut_down(self) -> None:
-        """Quit: lock the session (store closed, key wiped) and stop sync; keep the sign-in for next time."""
-        from ui.operations import db_worker
+        """Quit: lock the session (store closed, key wiped) and stop sync; keep the sign-in for next time.
+
+        Closing the main window has usually done both (see ``MainWindow.closeEvent``). When the app
+        ends another way, sync is stopped on the network pool and not waited for: its threads end
+        with the process, and a push cut short is sent again at the next start.
+        """
+        from ui.operations import db_worker, network_pool
 
         session, self.session = self.session, None
         if session is not None:
-            if session.sync is not None:
-                session.sync.stop(timeout_s=5.0)
             try:
                 db_worker().run_sync(lambda _store: session.lock())
             except Exception as exc:
                 log.error("locking at quit failed: %s", type(exc).__name__)
+            if session.sync is not None:
+                network_pool().submit(session.stop_sync)
         if self._on_quit is not None:
             self._on_quit()
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
-from typing import Any
+from typing import Any, TypeGuard
 from uuid import UUID
 
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.forms import override_missing_form
+from medspa_desk.desk.series import cancel_series_from
 from medspa_desk.desk.visit_steps import take_step
 from medspa_desk.desk.visits import change_visit_status, send_to_room
 from medspa_desk.documents.consents import latest_templates
@@ -70,7 +72,7 @@ from ui.screen_fit import scrolling_body, size_for_screen
 
 # How long a health questionnaire stays good; the practice policy may shorten it.
 INTAKE_KINDS = (ItemKind.INTAKE_MISSING, ItemKind.INTAKE_EXPIRED, ItemKind.INTAKE_CHANGED)
-def can_hand_to_client(session: DeskSession) -> bool:
+def can_hand_to_client(session: SignedIn) -> TypeGuard[DeskSession]:
     """Hand-to-client mode locks the desk afterwards, so it needs a real session that can lock and unlock."""
     return isinstance(session, DeskSession)
 
@@ -118,7 +120,7 @@ class CollectConsentDialog(FormDialog):
 
     signed = Signal(object)  # SignedConsent
 
-    def __init__(self, session: Any, *, template: ConsentTemplate, client: Client,
+    def __init__(self, session: SignedIn, *, template: ConsentTemplate, client: Client,
                  appointment_id: UUID | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(template.title)
@@ -147,7 +149,7 @@ class CollectIntakeDialog(FormDialog):
 
     submitted = Signal(object)  # IntakeForm
 
-    def __init__(self, session: Any, *, client: Client, previous: IntakeForm | None,
+    def __init__(self, session: SignedIn, *, client: Client, previous: IntakeForm | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Health questionnaire")
@@ -171,7 +173,7 @@ class CheckInDialog(FormDialog):
 
     status_did_change = Signal(object)  # AppointmentStatus
 
-    def __init__(self, session: DeskSession, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Check-in")
         self.setAccessibleName("Check-in")
@@ -204,7 +206,7 @@ class CheckInDialog(FormDialog):
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
-        dialog_layout.addWidget(scrolling_body(content, name="Check-in steps"), 1)
+        dialog_layout.addWidget(scrolling_body(content, name="Check-in steps", sideways=False), 1)
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Visit status")
         layout.addWidget(self.status_label)
@@ -309,7 +311,7 @@ class CheckInDialog(FormDialog):
         # Wide enough for the room names in the visit row and the consent lines beside their buttons,
         # as the screen allows (a fixed minimum would stop the dialog from growing and squeeze the list).
         size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 118,
-                                    self.fontMetrics().lineSpacing() * 30))
+                                    self.fontMetrics().lineSpacing() * 44))
 
     # --- loading --------------------------------------------------------------------------------------
 
@@ -543,10 +545,19 @@ class CheckInDialog(FormDialog):
                         AppointmentStatus.IN_ROOM)
 
     def ask_to_cancel(self) -> None:
-        dialog = CancelReasonDialog(self)
-        dialog.accepted.connect(lambda: self.change_status(AppointmentStatus.CANCELLED, reason=dialog.reason()))
+        visit = self._data.appointment if self._data is not None else None
+        dialog = CancelReasonDialog(self, in_series=visit is not None and visit.series_id is not None)
+        dialog.accepted.connect(lambda: self._cancel(reason=dialog.reason(), with_following=dialog.with_following()))
         dialog.open()
         self.cancel_dialog = dialog
+
+    def _cancel(self, *, reason: str, with_following: bool) -> None:
+        if not with_following or self._data is None:
+            self.change_status(AppointmentStatus.CANCELLED, reason=reason)
+            return
+        visit_id, actor = self._data.appointment.id, self._session.actor
+        self._run_write(lambda store: cancel_series_from(store, actor=actor, visit_id=visit_id, reason=reason),
+                        AppointmentStatus.CANCELLED)
 
     def show_other_steps(self) -> None:
         """The schedule block's steps menu, under the button (refused steps greyed with the reason)."""

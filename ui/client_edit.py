@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from medspa_desk.desk.clients import CLIENT_FIELDS, change_client, client_field_problems
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.records import Client
 from ui.operations import CollectionOp, describe_error
 from ui.qt import (
@@ -40,7 +41,7 @@ class ClientEditDialog(QDialog):
 
     did_save = Signal()
 
-    def __init__(self, parent: QWidget | None, *, session: Any, client: Client) -> None:
+    def __init__(self, parent: QWidget | None, *, session: SignedIn, client: Client) -> None:
         super().__init__(parent)
         self.session = session
         self.client = client

@@ -11,17 +11,18 @@ confirmations sync after.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from medspa_desk.desk.confirmations import CallEntry, confirm_by_phone, confirmation_list
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.documents.call_list import call_list_pdf
 from medspa_desk.records import Location, utc_now
 from medspa_desk.scheduling import format_time
+from medspa_desk.store import Store
 from ui.events import bus
 from ui.forms.pdf_view import Document, PdfViewer
+from ui.lists import row_table
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
-    QAbstractItemView,
     QDate,
     QDateEdit,
     QDialog,
@@ -30,7 +31,6 @@ from ui.qt import (
     QLabel,
     QPushButton,
     Qt,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -45,7 +45,7 @@ class ConfirmationCalls(QDialog):
     did_load = Signal()
     HEADERS = ("Time", "Client", "Reach by", "Visit")
 
-    def __init__(self, session: Any, *, parent: QWidget | None = None, day: date | None = None) -> None:
+    def __init__(self, session: SignedIn, *, parent: QWidget | None = None, day: date | None = None) -> None:
         super().__init__(parent)
         self._session = session
         self.entries: tuple[CallEntry, ...] | None = None
@@ -60,13 +60,7 @@ class ConfirmationCalls(QDialog):
         self.day_picker.dateChanged.connect(lambda _d: self.reload())
         self.summary = QLabel("Loading…", self)
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(self.HEADERS), self)
-        self.table.setAccessibleName("Visits to confirm")
-        self.table.setHorizontalHeaderLabels(self.HEADERS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = row_table(self, self.HEADERS, "Visits to confirm")
         self.table.horizontalHeader().setStretchLastSection(True)
         # Wide enough for a time, a name, two ways and a number, and "Botox · Dr. Maya Patel" on one line.
         self.table.setMinimumWidth(self.fontMetrics().averageCharWidth() * 104)
@@ -162,7 +156,7 @@ class ConfirmationCalls(QDialog):
         """The list in the viewer, where printing or saving a copy is audited."""
         actor, location, day, privacy = self._session.actor, self.location, self.day, bus.privacy_mode
 
-        def render(store: Any) -> Document:
+        def render(store: Store) -> Document:
             entries = confirmation_list(store, actor=actor, location=location, day=day)
             kind = "initials" if privacy else "names"
             return Document(pdf=call_list_pdf(entries, location=location, day=day, initials_only=privacy),

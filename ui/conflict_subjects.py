@@ -8,12 +8,12 @@ record; a client the server refused is named from the refused change itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.protocol import DoubleBooking, FieldConflict, RejectedChange
 from medspa_desk.records import Appointment, Conflict, ConflictKind
+from medspa_desk.store import Store
 from medspa_desk.store.inbox import inbox_detail
 from medspa_desk.time_words import time_of_day
 
@@ -60,7 +60,7 @@ def _typed_name(conflict: Conflict) -> str:
     return ""
 
 
-def load_inbox(store: Any, *, zone: ZoneInfo, privacy: bool = False) -> Inbox:
+def load_inbox(store: Store, *, zone: ZoneInfo, privacy: bool = False) -> Inbox:
     """The open conflicts and, for each, who and what it is about (on the database worker);
     initials only in privacy mode."""
     conflicts = store.conflicts(open_only=True)

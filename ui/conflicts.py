@@ -18,9 +18,11 @@ from medspa_desk.desk.conflicts import (
     inbox_detail,
     resolve_conflict,
 )
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.protocol import FieldConflict, RejectedChange
 from medspa_desk.records import Conflict, ConflictKind
-from medspa_desk.session import DeskSession, NotReady
+from medspa_desk.rules import UseCase, may, refusal
+from medspa_desk.session import NotReady
 from ui.conflict_subjects import KIND_WORDS, Inbox, inbox_line, load_inbox
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, describe_error
@@ -69,7 +71,7 @@ class ConflictInbox(QDialog):
 
     did_load = Signal(int)
 
-    def __init__(self, parent: QWidget | None, *, session: DeskSession) -> None:
+    def __init__(self, parent: QWidget | None, *, session: SignedIn) -> None:
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Conflict inbox")
@@ -152,14 +154,18 @@ class ConflictInbox(QDialog):
 
     def _choose(self, _row: int) -> None:
         conflict = self._current()
-        allowed = choices_for(conflict) if conflict is not None else ()
+        role = self.session.actor.role
+        settles = may(role, UseCase.RESOLVE_CONFLICT)  # the clinic's table, as resolve_conflict asks it
+        allowed = choices_for(conflict) if conflict is not None and settles else ()
         for choice, button in self.buttons.items():
             if choice is Choice.DISCARD:
+                button.setVisible(settles)
                 button.setEnabled(conflict is not None)
             else:
                 button.setVisible(choice in allowed)
         if conflict is not None:
-            self.explanation.setText(explanation(conflict))
+            said = explanation(conflict)
+            self.explanation.setText(said if settles else f"{said}\n{refusal(role, UseCase.RESOLVE_CONFLICT)}")
 
     def _pick(self, choice: Choice) -> None:
         conflict = self._current()

@@ -8,6 +8,7 @@ dashes all separate; a two-digit year is the latest such year not after today
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from ui.locale_time import desk_locale
@@ -36,7 +37,19 @@ def example_date(locale: QLocale | None = None) -> str:
 
 
 def parse_birth_date(text: str, *, today: date | None = None, locale: QLocale | None = None) -> date | None:
-    """The date typed, in the locale's order or ISO; ``None`` if it is not a date."""
+    """The date typed, in the locale's order or ISO; ``None`` if it is not a date. A two-digit year is
+    the latest such year not after today (a birth date is never in the future)."""
+    this_year = (today or date.today()).year
+    return _typed(text, locale=locale, century=lambda yy: 2000 + yy if 2000 + yy <= this_year else 1900 + yy)
+
+
+def parse_date(text: str, *, locale: QLocale | None = None) -> date | None:
+    """A date typed in a table (a due date, an agreement's expiry): the locale's order or ISO, a
+    two-digit year read as 20YY (these dates are this century's); ``None`` if it is not a date."""
+    return _typed(text, locale=locale, century=lambda yy: 2000 + yy)
+
+
+def _typed(text: str, *, locale: QLocale | None, century: Callable[[int], int]) -> date | None:
     text = text.strip()
     try:
         return date.fromisoformat(text)
@@ -45,12 +58,25 @@ def parse_birth_date(text: str, *, today: date | None = None, locale: QLocale | 
     parts = text.replace(".", "/").replace("-", "/").split("/")
     if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
         return None
-    values = dict(zip(date_order(locale), (int(part) for part in parts), strict=True))
+    order = date_order(locale)
+    values = dict(zip(order, (int(part) for part in parts), strict=True))
     year = values["Y"]
-    if len(parts[date_order(locale).index("Y")].strip()) <= 2:
-        this_year = (today or date.today()).year
-        year = 2000 + year if 2000 + year <= this_year else 1900 + year
+    if len(parts[order.index("Y")].strip()) <= 2:
+        year = century(year)
     try:
         return date(year, values["M"], values["D"])
     except ValueError:
         return None
+
+
+def date_field_format(locale: QLocale | None = None) -> str:
+    """A date field's display format in the locale's order, with a four-digit year (QDateEdit):
+    ``MM/dd/yyyy`` on a US desk, ``dd/MM/yyyy`` on a British one; never ISO ``yyyy-MM-dd``."""
+    codes = {"M": "MM", "D": "dd", "Y": "yyyy"}
+    return "/".join(codes[letter] for letter in date_order(locale))
+
+
+def short_date(day: date, locale: QLocale | None = None) -> str:
+    """A date as the desk's locale writes it in a list: "03/14/1985" (US) or "14/03/1985" (UK)."""
+    values = {"M": f"{day.month:02d}", "D": f"{day.day:02d}", "Y": f"{day.year:04d}"}
+    return "/".join(values[letter] for letter in date_order(locale))

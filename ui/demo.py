@@ -81,7 +81,7 @@ class DemoServerProcess:
     def start(cls, directory: Path, *, scale: Any = None, niceness: int = 0) -> DemoServerProcess:
         """Start the child and wait until it serves (seeding a big practice takes minutes).
 
-        ``scale`` is a ``medspa_demo.practice.Scale``, its JSON text, or None
+        ``scale`` is a ``medspa_demo.model.Scale``, its JSON text, or None
         for the demo's own practice. Raises :class:`DemoRefused` with the
         child's reason when it will not start with that scale.
         """

@@ -1,10 +1,10 @@
-"""What the sign-in window signs in through: ``medspa_desk.session.sign_in`` on the database worker.
+"""What the sign-in window signs in through: ``medspa_desk.signing_in.sign_in`` on the database worker.
 
-The session opens the encrypted store, and the store belongs to the thread
-that opened it, so the whole sign-in runs as one job on the UI's database
-worker (``ui.operations.db_worker()``). The sync engine then reaches the store
-through the same worker (``store_runner``) and reports to the status bar
-through ``ui.events.CoreEventBridge``.
+The session opens the encrypted store, and the store belongs to the UI's
+database worker (``ui.operations.db_worker()``, the app's one
+:class:`~medspa_desk.store.worker.StoreWorker`), so the whole sign-in runs as
+one job there. The sync engine then reaches the store through the same worker
+and reports to the status bar through ``ui.events.CoreEventBridge``.
 
 ``environment_notes()`` gives the plain lines shown under the form: no system
 keychain (and what that means), a workstation not set up yet (the window then
@@ -15,13 +15,12 @@ failed to reach the server, that staff already enrolled here can still sign in.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from medspa_desk.session import DeskSession, SignInOptions
-from medspa_desk.session import sign_in as session_sign_in
+from medspa_desk.session import DeskSession
+from medspa_desk.signing_in import SignInOptions
+from medspa_desk.signing_in import sign_in as session_sign_in
 from medspa_desk.sync.errors import ConnectionTrouble, InsecureServerAddress, SignInNeeded
 from medspa_desk.sync.page_parser import OFFLOAD_AT
 from medspa_desk.sync.status import SyncCallbacks
@@ -31,9 +30,6 @@ from ui.events import CoreEventBridge, post_to_gui_thread
 from ui.operations import db_worker
 
 log = logging.getLogger(__name__)
-
-# Signing in may wait for Argon2 and for the server; the worker job gets this long.
-SIGN_IN_TIMEOUT_S = 180.0
 
 NO_KEYCHAIN = ("The system keychain is not available ({problem}). This desk still works, but its "
                "records are protected by your password alone; ask IT to turn the keychain on.")
@@ -80,23 +76,6 @@ def sync_callbacks(bridge: CoreEventBridge | None = None) -> SyncCallbacks:
                          status_did_change=status_changed, changes_did_arrive=arrived)
 
 
-class WorkerStoreRunner:
-    """The engine's ``store_runner``: run a store call on the database worker and wait.
-
-    A call made on the worker itself (the engine starting inside the sign-in
-    job) runs at once, since queueing it behind the running job would wait forever.
-    """
-
-    def __init__(self) -> None:
-        self._worker = db_worker()
-        self._worker_thread = self._worker.run_sync(lambda _store: threading.get_ident())
-
-    def __call__(self, task: Callable[[], Any]) -> Any:
-        if threading.get_ident() == self._worker_thread:
-            return task()
-        return self._worker.run_sync(lambda _store: task())
-
-
 class DeskBackend:
     """Signs people in on the workstation in ``directory`` (see the module docstring)."""
 
@@ -140,16 +119,10 @@ class DeskBackend:
                 totp: str | None = None) -> DeskSession:
         """A signed-in session whose store the database worker owns; raises with words to show."""
         options = self._options(server=server, tenant=tenant)
-        runner = WorkerStoreRunner()
-        callbacks = sync_callbacks(self.bridge)
-
-        def job(_store: Any) -> DeskSession:
-            return session_sign_in(self.directory, username=username, password=password, totp=totp,
-                                   options=options, store_runner=runner, callbacks=callbacks)
-
         worker = db_worker()
         try:
-            session = worker.run_sync(job, timeout=SIGN_IN_TIMEOUT_S)
+            session = session_sign_in(self.directory, username=username, password=password, totp=totp,
+                                      options=options, worker=worker, callbacks=sync_callbacks(self.bridge))
         except ConnectionTrouble as exc:
             self.server_unreachable = not isinstance(exc, InsecureServerAddress)
             raise
@@ -162,7 +135,7 @@ class DeskBackend:
 
     def fetch_enrolment(self, *, server: str = "", tenant: str = "", username: str, password: str) -> Any:
         """The authenticator secret a manager left waiting for this person (once; network pool only)."""
-        from medspa_desk.session import fetch_enrolment
+        from medspa_desk.signing_in import fetch_enrolment
 
         return fetch_enrolment(self.directory, username=username, password=password,
                                options=self._options(server=server, tenant=tenant))
@@ -178,4 +151,4 @@ class DeskBackend:
                              device_name=self.device_name)
 
 
-__all__ = ["DeskBackend", "WorkerStoreRunner", "sync_callbacks"]
+__all__ = ["DeskBackend", "sync_callbacks"]

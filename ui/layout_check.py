@@ -15,7 +15,11 @@ application font grows, and the window must be opened after the change.
 - a visible child is smaller than its ``minimumSizeHint`` (squeezed, as the
   check-in's requirements list was, to 10 px);
 - two visible text widgets overlap (one prints over the other);
-- its default (or primary) button is not fully on screen without scrolling.
+- its default (or primary) button is not fully on screen without scrolling;
+- a row of a word-wrapping table is shorter than its text wrapped at the column's width
+  (what the cell's delegate asks for): the extra line prints over the next row;
+- a scrolling area (a dialog's body, a table) is narrower than what it holds, so part of
+  it is seen only by scrolling sideways (the charting dialog's totals read "odu…", "12 uni").
 
 The window is sized as the app shows it: the size it asks for, bounded by the
 work area, and placed at the work area's top left.
@@ -23,12 +27,14 @@ work area, and placed at the work area's top left.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ui.qt import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractScrollArea,
     QAbstractSpinBox,
     QApplication,
@@ -44,8 +50,10 @@ from ui.qt import (
     QRect,
     QSize,
     QSizePolicy,
+    QStyleOptionViewItem,
     Qt,
     QTabBar,
+    QTableView,
     QTabWidget,
     QTextEdit,
     QWidget,
@@ -88,15 +96,20 @@ class Violation:
 
 @contextmanager
 def larger_font(factor: float) -> Iterator[None]:
-    """The application font scaled by ``factor`` while the block runs (open windows inside it)."""
+    """The application font scaled by ``factor`` while the block runs (open windows inside it); the
+    point sizes of the app's stylesheet too, which would otherwise hold every widget at its size."""
     app = QApplication.instance()
-    saved = QFont(app.font())
+    saved, sheet = QFont(app.font()), app.styleSheet()
     bigger = QFont(saved)
     bigger.setPointSizeF(saved.pointSizeF() * factor)
     app.setFont(bigger)
+    if sheet and factor != 1:
+        app.setStyleSheet(re.sub(r"(\d+(?:\.\d+)?)pt", lambda m: f"{float(m.group(1)) * factor:g}pt", sheet))
     try:
         yield
     finally:
+        if app.styleSheet() != sheet:
+            app.setStyleSheet(sheet)
         app.setFont(saved)
 
 
@@ -143,6 +156,15 @@ def check_window(window: QWidget, *, screen: str, display: Display) -> list[Viol
             if overlap.width() > SLACK_PX and overlap.height() > SLACK_PX:
                 report(f"{describe(first)} and {describe(second)} overlap "
                        f"({overlap.width()}×{overlap.height()} px)")
+    for view in shown:
+        if isinstance(view, QTableView):
+            for what in short_rows(view):
+                report(what)
+        if isinstance(view, QAbstractScrollArea):
+            sideways = hidden_sideways(view)
+            if sideways > SLACK_PX:
+                report(f"{describe(view)} is {sideways} px narrower than what it holds: part of it is "
+                       f"seen only by scrolling sideways")
     button = primary_button(window)
     if button is not None:
         full = QRect(button.mapTo(window, QPoint(0, 0)), button.size())
@@ -151,6 +173,46 @@ def check_window(window: QWidget, *, screen: str, display: Display) -> list[Viol
             report(f"the default button {describe(button)} is not fully on screen without scrolling "
                    f"(at {full.x()},{full.y()} size {full.width()}×{full.height()}, "
                    f"work area {area.width()}×{area.height()})")
+    return found
+
+
+def hidden_sideways(area: QAbstractScrollArea) -> int:
+    """How many pixels of what ``area`` holds are seen only by scrolling sideways. A table that scrolls
+    a column at a time counts columns on its scroll bar (one column off the edge reads 1), so its
+    columns are measured against its viewport instead."""
+    if isinstance(area, QTableView) and area.horizontalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
+        return max(0, area.horizontalHeader().length() - area.viewport().width())
+    return area.horizontalScrollBar().maximum()
+
+
+# Rows looked at per table: the check is about what is on screen, and a long list repeats itself.
+ROWS_CHECKED = 200
+
+
+def short_rows(view: QTableView) -> list[str]:
+    """Rows of a word-wrapping table lower than a cell's text needs at its column's width (the
+    cell's delegate measures it, given the cell's width, as the view does when it sizes rows)."""
+    if not view.wordWrap() or view.model() is None:
+        return []
+    model, found = view.model(), []
+    for row in range(min(model.rowCount(), ROWS_CHECKED)):
+        if view.isRowHidden(row):
+            continue
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            cell = view.visualRect(index)
+            if view.isColumnHidden(column) or cell.width() <= 0:
+                continue
+            option = QStyleOptionViewItem()
+            view.initViewItemOption(option)
+            option.rect = QRect(cell)
+            option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+            needs = view.itemDelegateForIndex(index).sizeHint(option, index).height()
+            if cell.height() + SLACK_PX < needs:
+                found.append(f"row {row + 1} of {describe(view)} is {cell.height()} px high; its "
+                             f"{model.headerData(column, Qt.Orientation.Horizontal) or 'text'} needs "
+                             f"{needs} px (a wrapped line prints over the next row)")
+                break
     return found
 
 

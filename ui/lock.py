@@ -32,8 +32,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from medspa_desk.store import Store
 from ui.events import bus, post_to_gui_thread
 from ui.operations import NetworkOp, db_worker, describe_error
 from ui.os_session import os_session_watcher
@@ -56,6 +57,9 @@ from ui.qt import (
     Signal,
     is_alive,
 )
+
+if TYPE_CHECKING:
+    from medspa_desk.session import DeskSession
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +90,8 @@ class LockPolicy:
     idle_minutes: float = DEFAULT_IDLE_MINUTES
 
     @classmethod
-    def of(cls, session: Any) -> LockPolicy:
-        minutes = getattr(session, "idle_lock_minutes", None)
+    def of(cls, session: DeskSession) -> LockPolicy:
+        minutes = session.idle_lock_minutes
         return cls(idle_minutes=float(minutes) if minutes else DEFAULT_IDLE_MINUTES)
 
     @property
@@ -354,7 +358,7 @@ class LockController(QObject):
     did_lock = Signal(str)  # the reason: idle, shortcut, suspend, resume, session end, screen lock, sleep, session lock
     did_unlock = Signal()
 
-    def __init__(self, window: Any, *, session: Any, policy: LockPolicy) -> None:
+    def __init__(self, window: Any, *, session: DeskSession, policy: LockPolicy) -> None:
         super().__init__(window)
         self.window = window
         self.session = session
@@ -439,7 +443,7 @@ class LockController(QObject):
         self.window.repaint()  # on screen now, not when the event loop next runs
         session = self.session
 
-        def lock_session(_store: Any) -> None:
+        def lock_session(_store: Store) -> None:
             try:
                 session.lock()
             except Exception as exc:
@@ -470,7 +474,7 @@ class LockController(QObject):
                 view.set_lock_failed()
         elif view is not None and is_alive(view):
             view.set_locking(False)
-            view.set_pin_available(bool(getattr(self.session, "pin_available", True)))
+            view.set_pin_available(self.session.pin_available)
         bus.session_did_lock.emit()
         self.did_lock.emit(pending.reason)
 
@@ -495,7 +499,7 @@ class LockController(QObject):
         view = self.window.lock_view
         if view is not None:
             view.show_message(describe_error(exc))
-            view.set_pin_available(bool(getattr(self.session, "pin_available", True)))
+            view.set_pin_available(self.session.pin_available)
             view.focus_first()
 
     def _unlocked(self) -> None:

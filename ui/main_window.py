@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.practice import needs_setup
 from medspa_desk.records import utc_now
 from medspa_desk.rules import UseCase, may
 from medspa_desk.session import DeskSession, NotReady, changes_waiting_notice
+from ui.calls import CallsToReturn
 from ui.client_profile import ClientProfile
 from ui.compliance import compliance_menu
 from ui.confirmations import ConfirmationCalls
@@ -24,11 +26,13 @@ from ui.forms.viewers import open_day_sheet, template_manager_action
 from ui.injector import door_card_action, lot_recall_action
 from ui.lock import LockController, LockPolicy, LockView
 from ui.manager import manager_actions
+from ui.next_free import NextFreeDialog
 from ui.operations import QueryOp, db_worker, network_pool
 from ui.os_session import os_session_watcher
 from ui.qt import (
     QAction,
     QCloseEvent,
+    QDialog,
     QKeySequence,
     QMainWindow,
     QMessageBox,
@@ -45,6 +49,7 @@ from ui.schedule.block_time import BlockTimeDialog
 from ui.screen_fit import size_for_screen
 from ui.search import ClientSearch
 from ui.status_bar import DeskStatusBar, FirstSyncPage
+from ui.waitlist import WaitlistDialog
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +69,7 @@ class MainWindow(QMainWindow):
     signed_out = Signal()
     switch_user_requested = Signal()
 
-    def __init__(self, session: Any, *, policy: LockPolicy | None = None,
+    def __init__(self, session: DeskSession, *, policy: LockPolicy | None = None,
                  schedule_factory: ScheduleFactory | None = None) -> None:
         super().__init__()
         self.session = session
@@ -79,7 +84,10 @@ class MainWindow(QMainWindow):
         self.inbox: ConflictInbox | None = None
         self.lock_view: LockView | None = None
         self.waiting: FirstSyncPage | None = None
+        self.setup_offered = False  # the set-up assistant opens by itself at most once per sign-in
+        self.setup_assistant: QDialog | None = None
         self.leaving = False  # signing out or switching user: under way, off the GUI thread
+        self.quitting = False  # quitting: the desk locks, then sync stops off the GUI thread
         self.leaving_notice: QMessageBox | None = None
         self.status = DeskStatusBar(self, zone=self._zone(), has_sync=session.sync is not None)
         self.status.conflicts_requested.connect(self.open_conflict_inbox)
@@ -127,17 +135,28 @@ class MainWindow(QMainWindow):
         self.calls_action = self._action("Confirmation &calls…", "Ctrl+Shift+C", self.open_confirmation_calls,
                                          tip="Tomorrow's visits not yet confirmed, and how to reach each client")
         self.calls_action.setVisible(may(self.session.actor.role, UseCase.CONFIRM_VISIT))
+        self.return_calls_action = self._action("Calls to &return…", None, self.open_calls_to_return,
+                                                tip="Calls taken at the desk and not yet followed up; log a call")
+        self.return_calls_action.setVisible(may(self.session.actor.role, UseCase.FOLLOW_UP_CALL))
         self.block_action = self._action("&Block time…", None, self.open_block_time,
                                          tip="A provider's time off or break, a room's maintenance: "
                                              "nothing can be booked then")
-        self.block_action.setVisible(may(self.session.actor.role, UseCase.BLOCK_TIME))
+        self.block_action.setVisible(may(self.session.actor.role, UseCase.BLOCK_TIME)
+                                     or may(self.session.actor.role, UseCase.BLOCK_BREAK))
+        self.next_free_action = self._action("Find next &free time…", "Ctrl+Shift+F", self.open_next_free,
+                                             tip="The first free times for a service with any provider (Ctrl+Shift+F)")
+        self.next_free_action.setVisible(may(self.session.actor.role, UseCase.BOOK_VISIT))
+        self.waitlist_action = self._action("&Waitlist…", None, self.open_waitlist,
+                                            tip="Clients waiting for a service; add one or take one off")
+        self.waitlist_action.setVisible(may(self.session.actor.role, UseCase.ADD_TO_WAITLIST))
         self.sync_action = self._action("&Sync now", "F5", self.sync_now)
         self.sync_action.setEnabled(self.session.sync is not None)
-        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.quit)
 
         menus = self.menuBar()
         desk = menus.addMenu("&Desk")
-        for action in (self.day_sheet_action, self.calls_action, self.block_action, self.lock_action,
+        for action in (self.day_sheet_action, self.calls_action, self.return_calls_action, self.next_free_action,
+                       self.waitlist_action, self.block_action, self.lock_action,
                        self.sign_out_action, self.sync_action, self.quit_action):
             desk.addAction(action)
         self.template_action = template_manager_action(self, self.session)  # managers and admins only
@@ -157,9 +176,8 @@ class MainWindow(QMainWindow):
             manager = menus.addMenu("&Manager")
             for action in self.manager_actions:
                 manager.addAction(action)
-        self.compliance_menu = compliance_menu(self, self.session)  # managers and admins only
-        if self.compliance_menu is not None:
-            menus.addMenu(self.compliance_menu)
+        self.compliance_menu = compliance_menu(self, self.session)  # what the person's role may use
+        menus.addMenu(self.compliance_menu)
         toolbar = QToolBar("Desk", self)
         toolbar.setObjectName("deskToolbar")
         toolbar.setMovable(False)
@@ -212,6 +230,24 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {self._location_name()}")
         self.schedule.setFocus()
         self._refresh_conflict_count()
+        self._offer_setup()
+
+    def _offer_setup(self) -> None:
+        """A manager on a practice that cannot book yet (no rooms, providers or services): the set-up
+        assistant opens by itself, once per sign-in (after that, Manager → Set-up assistant)."""
+        if self.setup_offered or not may(self.session.actor.role, UseCase.SET_UP_PRACTICE):
+            return
+        self.setup_offered = True
+
+        def offer(needed: bool) -> None:
+            if needed and self.desk is not None:
+                from ui.manager.setup_assistant import SetupAssistant
+
+                self.setup_assistant = SetupAssistant(self.session, self)
+                self.setup_assistant.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+                self.setup_assistant.open()
+
+        QueryOp(self, body=needs_setup, success=offer, failure=lambda _exc: None).run()
 
     def clear_phi_views(self) -> None:
         """Destroy every widget and model that may show a client's data."""
@@ -221,9 +257,11 @@ class MainWindow(QMainWindow):
                 widget.deleteLater()
         self.search = None
         self.inbox = None
-        viewer = getattr(self, "audit_viewer", None)  # ui.compliance: staff names and record ids
-        if viewer is not None and is_alive(viewer):
-            viewer.close()
+        # ui.compliance's windows: staff names, record ids, incidents as the manager described them
+        for handle in ("audit_viewer", "evidence_window", "sign_policies", "practice_export"):
+            viewer = getattr(self, handle, None)
+            if viewer is not None and is_alive(viewer):
+                viewer.close()
         if self.desk is not None:
             self.pages.removeWidget(self.desk)
             self.desk.hide()
@@ -238,10 +276,10 @@ class MainWindow(QMainWindow):
 
     def show_lock_view(self) -> None:
         self._drop_lock_view()
-        user = getattr(self.session, "user", None)
-        label = getattr(user, "display_name", "") or getattr(user, "username", "")
+        user = self.session.user
+        label = user.display_name or user.username
         self.lock_view = LockView(self.pages, user_label=label,
-                                  pin_available=bool(getattr(self.session, "pin_available", True)))
+                                  pin_available=self.session.pin_available)
         self.lock_view.unlock_with_pin.connect(self.locker.try_pin)
         self.lock_view.unlock_with_password.connect(self.locker.try_password)
         self.lock_view.switch_user.connect(self.switch_user)
@@ -301,9 +339,9 @@ class MainWindow(QMainWindow):
     def _pause_sync(self) -> None:
         """Stop sync from starting store calls before the lock runs on the worker.
 
-        With the worker as its store runner the engine's pause does not wait
-        for a call in flight (that call is queued on the worker, ahead of the
-        lock), so this never blocks the GUI thread.
+        The engine's store calls are jobs on that worker, so its pause does
+        not wait for a call in flight (that call is queued on the worker,
+        ahead of the lock), and this never blocks the GUI thread.
         """
         engine = self.session.sync
         if engine is not None:
@@ -380,11 +418,27 @@ class MainWindow(QMainWindow):
         self.confirmation_calls.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.confirmation_calls.open()
 
+    def open_calls_to_return(self) -> None:
+        self.calls_to_return = CallsToReturn(self.session, parent=self)
+        self.calls_to_return.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.calls_to_return.open()
+
     def open_block_time(self) -> None:
         day = getattr(self.schedule, "day", None) or utc_now().astimezone(self.session.location.zone).date()
         self.block_dialog = BlockTimeDialog(self.session, parent=self, day=day)
         self.block_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.block_dialog.open()
+
+    def open_next_free(self) -> None:
+        day = getattr(self.schedule, "day", None)
+        self.next_free_dialog = NextFreeDialog(self.session, parent=self, day=day)
+        self.next_free_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.next_free_dialog.open()
+
+    def open_waitlist(self) -> None:
+        self.waitlist_dialog = WaitlistDialog(self.session, parent=self)
+        self.waitlist_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.waitlist_dialog.open()
 
     def open_day_sheet(self) -> None:
         day = getattr(self.schedule, "day", None)
@@ -478,6 +532,22 @@ class MainWindow(QMainWindow):
         self.signed_out.emit()
         self.close()
 
+    def quit(self) -> None:
+        """Quit, keeping the sign-in for next time: lock now (nothing readable stays on screen, the
+        store closes on the database worker), stop sync on the network pool (it may wait on the
+        network), and close the window when that has ended. The GUI thread never waits."""
+        if self.quitting:
+            return
+        self.quitting = True
+        for action in (self.sign_out_action, self.sync_action, self.lock_action, self.quit_action):
+            action.setEnabled(False)
+        if not self.locker.locked:
+            self.locker.lock("quit")
+        self.locker.stop()
+        if self.lock_view is not None:
+            self.lock_view.show_message("Closing…")
+        self._off_the_gui_thread(self.session.stop_sync, then=lambda _done: self.close())
+
     def _off_the_gui_thread(self, task: Callable[[], Any], *, then: Callable[[Any], None]) -> None:
         """Run ``task`` on the network pool; ``then(result)`` on the GUI thread (None if it failed)."""
         def job() -> None:
@@ -491,6 +561,10 @@ class MainWindow(QMainWindow):
         network_pool().submit(job)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if event.spontaneous() and self.session.sync is not None and not self.leaving:
+            event.ignore()  # the window's close button: quit as Quit does
+            self.quit()
+            return
         if not self.locker.locked:
             self.clear_phi_views()
         self.locker.stop()

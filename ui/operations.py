@@ -19,11 +19,9 @@ a plain message is shown; the trace goes to the PHI-free log only.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from medspa_desk.clinical.addenda import AddendumRefused
@@ -32,6 +30,7 @@ from medspa_desk.documents.gating import OverrideRefused
 from medspa_desk.records import InvalidTransition
 from medspa_desk.rules import NotPermitted
 from medspa_desk.store import StoreError
+from medspa_desk.store.worker import DeskLocked, Outcome, StoreWorker
 from medspa_desk.sync.errors import SyncError
 from medspa_desk.vault import VaultError
 from ui.events import bus, post_to_gui_thread
@@ -50,129 +49,12 @@ class Refusal(Exception):
     """A plain sentence the desk itself says (no free slot, not allowed for this role)."""
 
 
-class DeskLocked(Exception):
-    """Raised inside a body when no store is open (the desk is locked or signed out)."""
+class DbWorker(StoreWorker):
+    """The app's store worker (:class:`~medspa_desk.store.worker.StoreWorker`): one per app, and
+    ``submit``'s outcome is delivered on the GUI thread."""
 
     def __init__(self) -> None:
-        super().__init__("The desk is locked. Unlock it to continue.")
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    epoch: int
-    value: Any = None
-    error: BaseException | None = None
-
-
-class DbWorker:
-    """One thread that owns the store: every query and write runs here, in order.
-
-    SQLCipher connections belong to the thread that uses them, and writes must
-    not interleave, so there is exactly one of these per app.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._store: Any = None
-        self._epoch = 0
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._loop, name="desk-db-worker", daemon=True)
-        self._thread.start()
-
-    # --- life of the store ---------------------------------------------------
-
-    def attach(self, store: Any) -> None:
-        """Hand an open store to the worker (queued behind any running job)."""
-        self._jobs.put(lambda: self._set_store(store))
-
-    def open(self, opener: Callable[[], Any]) -> Any:
-        """Open the store ON the worker thread (``opener()``) and wait for it."""
-        return self.run_sync(lambda _store: self._set_store(opener()))
-
-    def detach(self, *, close: bool = True) -> None:
-        """Drop (and close) the store after queued jobs; results not yet delivered are void."""
-        self.invalidate()
-
-        def drop() -> None:
-            store, self._store = self._store, None
-            if close and store is not None:
-                try:
-                    store.close()
-                except Exception:
-                    log.exception("closing the store failed")
-
-        self._jobs.put(drop)
-
-    def _set_store(self, store: Any) -> Any:
-        self._store = store
-        return store
-
-    @property
-    def has_store(self) -> bool:
-        return self._store is not None
-
-    # --- epochs: a lock voids every answer still on its way -------------------
-
-    @property
-    def epoch(self) -> int:
-        with self._lock:
-            return self._epoch
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._epoch += 1
-
-    # --- jobs ------------------------------------------------------------------
-
-    def submit(self, body: Callable[[Any], T], *, done: Callable[[_Outcome], None]) -> None:
-        """Run ``body(store)`` on the worker; ``done(outcome)`` is posted to the GUI thread."""
-        epoch = self.epoch
-
-        def job() -> None:
-            try:
-                if self._store is None:
-                    raise DeskLocked()
-                outcome = _Outcome(epoch, value=body(self._store))
-            except BaseException as exc:
-                outcome = _Outcome(epoch, error=exc)
-            post_to_gui_thread(lambda: done(outcome))
-
-        self._jobs.put(job)
-
-    def run_sync(self, body: Callable[[Any], T], *, timeout: float = 60.0) -> T:
-        """Run ``body(store)`` on the worker and wait (start-up, shutdown, tests)."""
-        result: list[Any] = []
-        finished = threading.Event()
-
-        def job() -> None:
-            try:
-                result.append((True, body(self._store)))
-            except BaseException as exc:
-                result.append((False, exc))
-            finally:
-                finished.set()
-
-        self._jobs.put(job)
-        if not finished.wait(timeout):
-            raise TimeoutError("the database worker did not answer in time")
-        ok, value = result[0]
-        if not ok:
-            raise value
-        return value
-
-    def stop(self) -> None:
-        self._jobs.put(None)
-        self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            try:
-                job()
-            except Exception:
-                log.exception("a database job failed outside its body")
+        super().__init__(poster=post_to_gui_thread, name="desk-db-worker")
 
 
 _worker: DbWorker | None = None
@@ -251,7 +133,7 @@ class _Op(Generic[T]):
         self._success = success
         self._failure = failure
 
-    def _deliver(self, outcome: _Outcome, *, current_epoch: int) -> None:
+    def _deliver(self, outcome: Outcome, *, current_epoch: int) -> None:
         if outcome.epoch != current_epoch:
             return  # the desk locked or signed out meanwhile: drop, PHI included
         if self._parent is not None and not is_alive(self._parent):
@@ -306,9 +188,9 @@ class NetworkOp(_Op[T]):
 
         def job() -> None:
             try:
-                outcome = _Outcome(epoch, value=self._body(None))
+                outcome = Outcome(epoch, value=self._body(None))
             except BaseException as exc:
-                outcome = _Outcome(epoch, error=exc)
+                outcome = Outcome(epoch, error=exc)
             post_to_gui_thread(lambda: self._deliver(outcome, current_epoch=worker.epoch))
 
         network_pool().submit(job)

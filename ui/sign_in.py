@@ -11,7 +11,7 @@ available, and what that means for the person at the desk.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ui.operations import NetworkOp, describe_error
 from ui.qt import (
@@ -28,6 +28,9 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+
+if TYPE_CHECKING:
+    from medspa_desk.session import DeskSession
 
 APP_TITLE = "Medspa Desk"
 # Wide enough for a server address in the field; wider, the form only looks stretched.
@@ -226,7 +229,7 @@ class SignInWindow(QWidget):
                                                           totp=code),
                   success=self._signed_in, failure=self._failed).run()
 
-    def _signed_in(self, session: Any) -> None:
+    def _signed_in(self, session: DeskSession) -> None:
         self.busy = False
         self.refresh_set_up()
         self.sign_in_button.setEnabled(True)
@@ -297,7 +300,7 @@ class SetPinDialog(QDialog):
     pool, so the window never freezes); it lasts until sign-out.
     """
 
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Set a PIN")

@@ -208,6 +208,7 @@ class FirstSyncPage(QWidget):
         self.setAccessibleName("Getting the practice ready")
         title = QLabel("Getting the practice ready on this desk", self)
         title.setObjectName("lockTitle")
+        title.setWordWrap(True)  # a larger font wraps it inside the card rather than past its edge
         self.explanation = QLabel(
             "The schedule, clients and services are being downloaded and stored encrypted on this "
             "computer. This happens once; afterwards the desk keeps working even when the network "

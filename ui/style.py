@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ui.qt import QApplication
@@ -15,3 +17,17 @@ def apply_style(app: QApplication) -> None:
     app.setStyle("Fusion")
     if STYLESHEET.exists():
         app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def desk_style() -> Iterator[None]:
+    """The app's look while the block runs (the layout check and tests see what ``main.py`` shows),
+    the application's style and stylesheet as they were afterwards."""
+    app = QApplication.instance()
+    style, sheet = app.style().name(), app.styleSheet()
+    apply_style(app)
+    try:
+        yield
+    finally:
+        app.setStyleSheet(sheet)
+        app.setStyle(style)

@@ -31,8 +31,8 @@ from medspa_api.errors import ApiError
 from medspa_api.permissions import Action, may
 from medspa_api.security.token_cache import VALIDATED_TOKENS
 from medspa_api.security.tokens import token_hash
+from medspa_api.sessions import Caller, check_access_token
 from medspa_api.settings import Settings
-from medspa_api.signin import Caller, check_access_token
 from medspa_desk.records import AuditAction
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login or /auth/refresh.")

@@ -27,9 +27,15 @@ _logger = logging.getLogger(LOGGER_NAME)
 
 
 def unsupported_protocol(stated: str) -> bytes:
-    return error_body("protocol_unsupported",
-                      f"This app speaks sync protocol {stated}; the server speaks {PROTOCOL_MIN} to "
-                      f"{PROTOCOL_MAX}. Update the app (or the server) and try again.")
+    """What a desk speaking another protocol is told: which side is older, and who updates it."""
+    spoken = str(PROTOCOL_MIN) if PROTOCOL_MIN == PROTOCOL_MAX else f"{PROTOCOL_MIN} to {PROTOCOL_MAX}"
+    if stated.isdigit() and int(stated) > PROTOCOL_MAX:
+        words = (f"This app speaks sync protocol {stated}, newer than this server (it speaks {spoken}). "
+                 "Ask your IT administrator to update the server; changes wait on the workstation until then.")
+    else:
+        words = (f"This app speaks sync protocol {stated}, which this server no longer answers (it speaks "
+                 f"{spoken}). Update the app on this workstation and try again; changes wait on it until then.")
+    return error_body("protocol_unsupported", words)
 
 
 def error_body(code: str, message: str) -> bytes:

@@ -27,6 +27,14 @@ class RoleChange(Body):
     role: Role
 
 
+class WaitingOn(Body):
+    """Changes of one person waiting on one workstation, as it last reported (a leaver's, on disable)."""
+
+    device_id: UUID
+    workstation: str
+    changes: int
+
+
 class UserSummary(Body):
     id: UUID
     username: str
@@ -35,6 +43,7 @@ class UserSummary(Body):
     provider_id: UUID | None = None
     active: bool
     locked: bool
+    waiting_on: list[WaitingOn] = []  # filled when the account is disabled
 
 
 class NewUserAnswer(Body):
@@ -86,6 +95,9 @@ class DeviceSummary(Body):
     revoked_at: datetime | None
     last_user: str  # who signed in on it last ("" if nobody yet)
     last_contact_at: datetime | None
+    app_version: str = ""  # as it last reported ("" before it ever did)
+    queued: int = 0  # changes waiting on it, everyone's
+    reported_at: datetime | None = None
 
 
 class DeviceRevoked(Body):
@@ -124,6 +136,17 @@ class AuditCheckpoint(Body):
     hash: str
     at: datetime
     signature: str  # HMAC-SHA256 over "tenant_id|seq|hash|at" with the server's secret key
+
+
+class AuditVerification(Body):
+    """The server walked the practice's whole chain, link by link, under its keys: verified to when."""
+
+    ok: bool
+    rows: int  # rows walked (all of them when ok; up to the first bad one otherwise)
+    verified_through_seq: int | None  # the newest row that verified (None: an empty chain or a failure)
+    verified_through_at: datetime | None  # when that event happened
+    first_bad_seq: int | None
+    checked_at: datetime
 
 
 class Health(Body):

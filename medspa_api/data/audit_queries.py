@@ -15,10 +15,8 @@ from sqlalchemy.engine import Connection
 
 from medspa_api.db import tables as t
 from medspa_api.db.dialect import as_utc
+from medspa_desk.audit import CSV_COLUMNS, spreadsheet_safe
 from medspa_desk.records import utc_now
-
-CSV_COLUMNS = ("seq", "id", "at", "recorded_at", "actor_user_id", "device_id", "address", "user_agent", "action",
-               "entity", "entity_id", "outcome", "detail", "origin", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)
@@ -71,15 +69,6 @@ def as_csv(rows: list[sa.Row]) -> str:
             values.append(spreadsheet_safe("" if value is None else str(value)))
         writer.writerow(values)
     return out.getvalue()
-
-
-# A spreadsheet runs a cell starting with one of these as a formula (TAB and CR too: some strip them first).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """The cell as text a spreadsheet shows rather than runs: a leading quote when it could start a formula."""
-    return "'" + text if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS else text
 
 
 def checkpoint(conn: Connection, *, tenant_id: UUID, secret_key: str) -> tuple[int, str, datetime, str]:

@@ -20,7 +20,7 @@ from medspa_api.db import tables as t
 from medspa_api.db.dialect import for_update
 from medspa_desk.records import Record, utc_now
 
-LOCATION_SCOPED = frozenset({"appointment", "room", "shift", "blocked_time"})
+LOCATION_SCOPED = frozenset({"appointment", "room", "shift", "blocked_time", "waitlist_entry"})
 
 
 _INSERT_RECORD = t.records.insert()
@@ -84,6 +84,17 @@ class ChangeLog:
         if held is None or (entity is not None and held[0] != entity):
             return None
         return json.loads(held[1])
+
+    def location_records(self, entity: str, location_id: UUID) -> list[dict[str, Any]]:
+        """Every ``entity`` record of a location as this push sees it: the stored rows, with what
+        earlier mutations of the same push saved (not yet written) in their place."""
+        r = t.records.c
+        rows = dict(self.conn.execute(sa.select(r.id, r.data).where(
+            r.tenant_id == self.tenant_id, r.entity == entity, r.location_id == location_id)).tuples().all())
+        for record_id, row in self._unwritten.items():
+            if row["entity"] == entity and row["location_id"] == location_id:
+                rows[record_id] = row["data"]
+        return [json.loads(data) for data in rows.values()]
 
     def save(self, record: Record, *, mutation_id: UUID | None = None, deleted: bool = False,
              is_new: bool | None = None) -> Record:

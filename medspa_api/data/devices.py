@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from uuid import UUID
 
@@ -53,10 +54,47 @@ def revoke(conn: Connection, *, tenant_id: UUID, device_id: UUID, by_user_id: UU
 MAX_LISTED = 1_000  # workstations listed at most (a practice has a handful; a chain, dozens)
 
 
+def record_report(conn: Connection, *, tenant_id: UUID, device_id: UUID, app_version: str,
+                  queued: dict[UUID, int]) -> None:
+    """Keep what the workstation said of itself (its version, whose changes wait on it)."""
+    d = t.devices.c
+    conn.execute(t.devices.update().where(d.tenant_id == tenant_id, d.id == device_id).values(
+        app_version=app_version, queued_json=json.dumps({str(k): v for k, v in sorted(queued.items())}),
+        reported_at=utc_now()))
+
+
+def rename(conn: Connection, *, tenant_id: UUID, device_id: UUID, name: str) -> bool:
+    d = t.devices.c
+    return bool(conn.execute(t.devices.update().where(d.tenant_id == tenant_id, d.id == device_id)
+                             .values(name=name)).rowcount)
+
+
+def queued_for(conn: Connection, *, tenant_id: UUID, user_id: UUID) -> list[tuple[UUID, str, int]]:
+    """The workstations (id, name, changes) on which this person's changes wait, as they last reported."""
+    d = t.devices.c
+    found = []
+    for device_id, name, queued in conn.execute(sa.select(d.id, d.name, d.queued_json).where(
+            d.tenant_id == tenant_id, d.revoked_at.is_(None), d.queued_json != "{}").order_by(d.name)):
+        count = _queued(queued).get(str(user_id), 0)
+        if count:
+            found.append((device_id, name, count))
+    return found
+
+
+def _queued(text: str) -> dict[str, int]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): int(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def list_devices(conn: Connection, *, tenant_id: UUID) -> list[dict]:
-    """Each workstation with who signed in on it last and when it last called (its latest session)."""
+    """Each workstation with who signed in on it last and when it last called (its latest session),
+    its app version and the changes waiting on it, as it last reported."""
     d, s, u = t.devices.c, t.sessions.c, t.users.c
-    rows = list(conn.execute(sa.select(d.id, d.name, d.registered_at, d.revoked_at).where(d.tenant_id == tenant_id)
+    rows = list(conn.execute(sa.select(d.id, d.name, d.registered_at, d.revoked_at, d.app_version, d.queued_json,
+                                       d.reported_at).where(d.tenant_id == tenant_id)
                              .order_by(d.registered_at).limit(MAX_LISTED)))
     latest: dict[UUID, sa.Row] = {}
     for row in conn.execute(sa.select(s.device_id, s.last_seen_at, u.display_name)
@@ -68,4 +106,6 @@ def list_devices(conn: Connection, *, tenant_id: UUID) -> list[dict]:
 
     return [{"id": row.id, "name": row.name, "registered_at": as_utc(row.registered_at),
              "revoked_at": utc(row.revoked_at), "last_user": latest[row.id].display_name if row.id in latest else "",
-             "last_contact_at": utc(latest[row.id].last_seen_at) if row.id in latest else None} for row in rows]
+             "last_contact_at": utc(latest[row.id].last_seen_at) if row.id in latest else None,
+             "app_version": row.app_version, "queued": sum(_queued(row.queued_json).values()),
+             "reported_at": utc(row.reported_at)} for row in rows]

@@ -73,6 +73,10 @@ devices = sa.Table(
     sa.Column("server_half", sa.String(64), nullable=True),
     # SHA-256 of the secret issued once at registration; NULL for devices registered before it existed.
     sa.Column("secret_hash", sa.String(64), nullable=True),
+    # What the desk last said of itself (PUT /devices/me/report, migration 0009).
+    sa.Column("app_version", sa.String(40), nullable=False, server_default=""),
+    sa.Column("queued_json", sa.Text, nullable=False, server_default="{}"),  # {user id: changes waiting}
+    sa.Column("reported_at", TS, nullable=True),
 )
 
 sessions = sa.Table(

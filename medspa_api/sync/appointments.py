@@ -92,18 +92,20 @@ def _refuse_blocked_time(ctx: PushContext, appt: Appointment) -> None:
     The desk's own check (``scheduling.blocking``) stopped it everywhere the block had synced; this is the
     same rule on the server, so a desk offline at the time still gets the refusal, in its inbox.
     """
-    r = t.records.c
-    rows = ctx.conn.execute(sa.select(r.data).where(
-        r.tenant_id == ctx.tenant_id, r.entity == BlockedTime.entity, r.location_id == appt.location_id)).scalars()
-    block = blocking(appt, (BlockedTime.model_validate_json(data) for data in rows))
+    rows = ctx.log.location_records(BlockedTime.entity, appt.location_id)  # a block earlier in this push too
+    block = blocking(appt, (BlockedTime.from_stored(data) for data in rows))
     if block is None:
         return
-    location = ctx.log.get(appt.location_id, entity="location") or {}
-    zone = ZoneInfo(location.get("time_zone") or "UTC")
+    zone = location_zone(ctx, appt.location_id)
     holder = "provider" if block.provider_id is not None else "room"
     raise Rejected(TIME_BLOCKED, f"The {holder} is blocked {format_span(block.starts_at, block.ends_at, zone)} on "
                                  f"{block.starts_at.astimezone(zone):%A %B} {block.starts_at.astimezone(zone).day} "
                                  f"({BLOCK_REASONS[block.kind]}). Book another time, provider or room.")
+
+
+def location_zone(ctx: PushContext, location_id: UUID) -> ZoneInfo:
+    location = ctx.log.get(location_id, entity="location") or {}
+    return ZoneInfo(location.get("time_zone") or "UTC")
 
 
 def book(ctx: PushContext) -> Appointment:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
 
 from medspa_api.data.changes import ChangeLog
-from medspa_api.signin import Caller
+from medspa_api.sessions import Caller
 from medspa_api.sync.outcomes import Rejected
 from medspa_desk.protocol import Mutation
 from medspa_desk.records import Record

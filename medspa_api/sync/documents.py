@@ -32,13 +32,15 @@ def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
         {k: v for k, v in b.items() if k not in _COMPARE_EXCLUDE}
 
 
-def _insert_once(ctx: PushContext, record: Record) -> Record:
+def insert_once(ctx: PushContext, record: Record, *, what: str = "A signed document") -> Record:
+    """Insert ``record``, never changed after: the same content again is harmless, other content a conflict."""
     existing = ctx.log.get(record.id)
     if existing is not None:
         if _same_content(existing, record.to_json()):
             return type(record).from_json(existing)
-        raise Conflicted("immutable", "A signed document with this id already exists with different content; "
-                         "a correction must be a new document or an addendum.", current=existing)
+        raise Conflicted("immutable", f"{what} with this id already exists with different content; "
+                         "a correction must be a new one" + (" or an addendum." if what == "A signed document"
+                                                             else "."), current=existing)
     return ctx.log.save(record.model_copy(update={"version": 1, "updated_at": utc_now()}),
                         mutation_id=ctx.mutation.id, is_new=True)
 
@@ -56,19 +58,19 @@ def _require_intact(record: IntakeForm | SignedConsent) -> None:
 def submit_intake(ctx: PushContext) -> Record:
     form = parse(IntakeForm, _payload(ctx))
     _require_intact(form)
-    return _insert_once(ctx, form)
+    return insert_once(ctx, form)
 
 
 def sign_consent(ctx: PushContext) -> Record:
     consent = parse(SignedConsent, _payload(ctx))
     _require_intact(consent)
-    return _insert_once(ctx, consent)
+    return insert_once(ctx, consent)
 
 
 def publish_template(ctx: PushContext) -> Record:
     template = parse(ConsentTemplate, _payload(ctx))
     # Who published is who pushed: the payload's published_by is the desk's claim, not evidence.
-    return _insert_once(ctx, template.model_copy(update={"published_by": ctx.caller.user_id}))
+    return insert_once(ctx, template.model_copy(update={"published_by": ctx.caller.user_id}))
 
 
 def save_treatment(ctx: PushContext) -> Record:

@@ -27,7 +27,7 @@ from medspa_api.data.changes import latest_seq
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
 from medspa_api.db.dialect import uuid_text, walk_in_seq_order
-from medspa_api.signin import Caller
+from medspa_api.sessions import Caller
 from medspa_desk.records import AuditAction, utc_now
 
 

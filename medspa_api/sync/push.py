@@ -33,8 +33,17 @@ from medspa_api.db import tables as t
 from medspa_api.db.database import Database
 from medspa_api.errors import ApiError, clock_skew
 from medspa_api.permissions import may_push
-from medspa_api.signin import Caller
-from medspa_api.sync import appointments, clients, documents, reference
+from medspa_api.sessions import Caller
+from medspa_api.sync import (
+    appointments,
+    blocked_time,
+    clients,
+    comms,
+    documents,
+    evidence,
+    reference,
+    waitlist,
+)
 from medspa_api.sync.context import PushContext
 from medspa_api.sync.outcomes import Conflicted, Rejected
 from medspa_desk.protocol import (
@@ -68,6 +77,15 @@ HANDLERS: dict[MutationKind, Handler] = {
     K.TREATMENT_SIGN: documents.sign_treatment,
     K.TREATMENT_ADDENDUM: documents.add_addendum,
     K.REFERENCE_UPSERT: reference.upsert,
+    K.DISCLOSURE_RECORD: evidence.record_disclosure,
+    K.EVIDENCE_SAVE: evidence.save,
+    K.POLICY_ACKNOWLEDGE: evidence.acknowledge,
+    K.CONTACT_CONSENT_RECORD: comms.record_contact_consent,
+    K.CALL_NOTE_LOG: comms.log_call,
+    K.CALL_NOTE_FOLLOW_UP: comms.follow_up_call,
+    K.BLOCKED_TIME_PUT: blocked_time.put,
+    K.WAITLIST_ADD: waitlist.add,
+    K.WAITLIST_CLOSE: waitlist.close,
 }
 EXPECTED_ENTITY: dict[MutationKind, str] = {
     K.CLIENT_CREATE: "client", K.CLIENT_UPDATE: "client", K.APPOINTMENT_BOOK: "appointment",
@@ -75,11 +93,18 @@ EXPECTED_ENTITY: dict[MutationKind, str] = {
     K.APPOINTMENT_SET_STATUS: "appointment", K.INTAKE_SUBMIT: "intake", K.CONSENT_SIGN: "consent",
     K.CONSENT_TEMPLATE_PUBLISH: "consent_template", K.TREATMENT_SAVE: "treatment",
     K.TREATMENT_SIGN: "treatment", K.TREATMENT_ADDENDUM: "treatment",
+    K.DISCLOSURE_RECORD: "disclosure", K.POLICY_ACKNOWLEDGE: "acknowledgment",
+    K.CONTACT_CONSENT_RECORD: "contact_consent", K.CALL_NOTE_LOG: "call_note", K.CALL_NOTE_FOLLOW_UP: "call_note",
+    K.BLOCKED_TIME_PUT: "blocked_time",
+    K.WAITLIST_ADD: "waitlist_entry", K.WAITLIST_CLOSE: "waitlist_entry",
 }
 AUDIT_ACTION: dict[MutationKind, AuditAction] = {
     K.CLIENT_CREATE: AuditAction.CREATE, K.APPOINTMENT_BOOK: AuditAction.CREATE,
     K.INTAKE_SUBMIT: AuditAction.CREATE, K.CONSENT_SIGN: AuditAction.SIGN,
     K.CONSENT_TEMPLATE_PUBLISH: AuditAction.CREATE, K.TREATMENT_SIGN: AuditAction.SIGN,
+    K.DISCLOSURE_RECORD: AuditAction.CREATE, K.POLICY_ACKNOWLEDGE: AuditAction.SIGN,
+    K.CONTACT_CONSENT_RECORD: AuditAction.CREATE, K.CALL_NOTE_LOG: AuditAction.CREATE,
+    K.WAITLIST_ADD: AuditAction.CREATE,
 }
 
 

@@ -1,16 +1,23 @@
-"""Reference data (locations, providers, shifts, rooms, services, products, blocked time): managers and admins."""
+"""Reference data (locations, providers, shifts, rooms, services, products): managers and admins.
+
+Blocked time has its own kind (``blocked_time.put``); one sent as reference (an older desk's) takes
+the same path and checks.
+"""
 
 from __future__ import annotations
 
+from medspa_api.sync import blocked_time
 from medspa_api.sync.context import PushContext, parse
 from medspa_api.sync.outcomes import Rejected
-from medspa_desk.records import SYNCED_RECORDS, Record, utc_now
+from medspa_desk.records import SYNCED_RECORDS, BlockedTime, Record, utc_now
 
 REFERENCE_ENTITIES = frozenset({"location", "provider", "shift", "room", "service", "product", "blocked_time"})
 
 
 def upsert(ctx: PushContext) -> Record:
     entity = ctx.mutation.entity
+    if entity == BlockedTime.entity:
+        return blocked_time.put(ctx)
     if entity not in REFERENCE_ENTITIES:
         raise Rejected("invalid_payload", f"reference.upsert takes one of {', '.join(sorted(REFERENCE_ENTITIES))}.")
     record = parse(SYNCED_RECORDS[entity], {**ctx.mutation.payload, "id": str(ctx.mutation.entity_id)})

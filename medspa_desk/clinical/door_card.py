@@ -23,6 +23,7 @@ from medspa_desk.records import (
     LaserSettings,
     ProductUnit,
     TreatmentRecord,
+    booked_service_name,
     utc_now,
 )
 
@@ -121,7 +122,7 @@ def load_door_card(store: Any, *, appointment_id: UUID, actor: Any, location: An
         appointment=appt, client_name=client.full_name + (f" ({client.preferred_name})"
                                                           if client.preferred_name else ""),
         age=_age(client.birth_date, today), allergies=client.allergies, alerts=client.alerts,
-        service_name=services[appt.service_id].name if appt.service_id in services else "Service",
+        service_name=booked_service_name(appt, services),
         provider_name=providers.get(appt.provider_id, "Provider"), visits=visits,
         visit_count=visit_count - (1 if draft else 0), check_in=status, clinical=clinical,
         may_chart=may_chart(actor.role),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,20 @@ from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
+from medspa_desk.audit import spreadsheet_safe
 from medspa_desk.documents.pdf_layout import render, spacer, styles, text
 from medspa_desk.store.errors import StoreError
 from medspa_desk.store.files import write_atomic
 from medspa_desk.store.recall import RecallCriteria, RecallHit, record_recall_export
 
-CSV_COLUMNS = ("last_name", "first_name", "phone", "email", "address", "treated_on", "product", "lot")
+# A table cell's left and right padding (reportlab's default, 6 pt each side).
+CELL_PADDING = 12
+CSV_COLUMNS = ("last_name", "first_name", "birth_date", "phone", "email", "address", "treated_on", "product", "lot")
 
 
 class ExportFormat(StrEnum):
@@ -49,12 +54,30 @@ def describe_criteria(criteria: RecallCriteria, *, product_names: Mapping[UUID, 
     return ", ".join(parts)
 
 
-def _safe_cell(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _dates(hit: RecallHit, zone: ZoneInfo) -> str:
     return "; ".join(f"{u.performed_at.astimezone(zone):%Y-%m-%d}" for u in hit.uses)
+
+
+def _day_words(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def _treated_lines(hit: RecallHit, zone: ZoneInfo) -> str:
+    """Each visit's date on its own line ("Mar 1, 2026"): a date is never split across lines."""
+    return "\n".join(dict.fromkeys(_day_words(u.performed_at.astimezone(zone).date()) for u in hit.uses))
+
+
+def _email_lines(email: str, width: float, style: ParagraphStyle) -> str:
+    """An address too long for its column breaks before the "@", never in the middle of a name."""
+    if stringWidth(email, style.fontName, style.fontSize) <= width or "@" not in email:
+        return email
+    local, _, domain = email.rpartition("@")
+    return f"{local}\n@{domain}"
+
+
+def born_words(hit: RecallHit) -> str:
+    """The birth date as a person reads it ("Mar 14, 1985"): two clients of one name are told apart by it."""
+    return _day_words(hit.born) if hit.born else ""
 
 
 def _products(hit: RecallHit, product_names: Mapping[UUID, str]) -> str:
@@ -70,8 +93,8 @@ def recall_csv(hits: Sequence[RecallHit], *, product_names: Mapping[UUID, str], 
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for hit in hits:
-        writer.writerow([_safe_cell(v) for v in (
-            hit.last_name, hit.first_name, hit.phone, hit.email, hit.address, _dates(hit, zone),
+        writer.writerow([spreadsheet_safe(v) for v in (
+            hit.last_name, hit.first_name, hit.birth_date, hit.phone, hit.email, hit.address, _dates(hit, zone),
             _products(hit, product_names), _lots(hit))])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read accents right
 
@@ -80,12 +103,15 @@ def recall_pdf(hits: Sequence[RecallHit], *, criteria: RecallCriteria, product_n
                practice_name: str, zone: ZoneInfo) -> bytes:
     s = styles()
     title = f"Lot recall: {describe_criteria(criteria, product_names=product_names, zone=zone)}"
-    # What was used and when first, then how to reach the client; e-mail gets room for a whole address.
-    rows = [[Paragraph(h, s.small) for h in ("Client", "Product", "Treated", "Lot", "Phone", "Email", "Address")]]
-    rows += [[Paragraph(text(v), s.cell) for v in (hit.full_name, _products(hit, product_names), _dates(hit, zone),
-                                                    _lots(hit), hit.phone, hit.email, hit.address)] for hit in hits]
-    table = Table(rows, colWidths=[1.4 * inch, 1.4 * inch, 0.85 * inch, 0.8 * inch, 1.05 * inch, 2.4 * inch,
-                                   1.6 * inch], repeatRows=1, hAlign="LEFT")
+    # Who (with the birth date, to tell namesakes apart), what was used and when, then how to reach the
+    # client. Each date on its own line; a phone number and an e-mail address are never broken mid-way.
+    widths = [1.25 * inch, 1.05 * inch, 1.05 * inch, 1.0 * inch, 0.8 * inch, 1.2 * inch, 2.0 * inch, 1.15 * inch]
+    rows = [[Paragraph(h, s.small) for h in ("Client", "Born", "Product", "Treated", "Lot", "Phone", "Email",
+                                             "Address")]]
+    rows += [[Paragraph(text(v), s.cell) for v in (
+        hit.full_name, born_words(hit), _products(hit, product_names), _treated_lines(hit, zone), _lots(hit),
+        hit.phone, _email_lines(hit.email, widths[6] - CELL_PADDING, s.cell), hit.address)] for hit in hits]
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.HexColor("#5b6775")),
                                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#d5dbe1"))]))

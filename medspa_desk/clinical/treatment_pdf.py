@@ -19,7 +19,7 @@ from medspa_desk.clinical.addenda import addenda_in_order
 from medspa_desk.clinical.face_chart_pdf import FaceChartFlowable, product_colours
 from medspa_desk.clinical.totals import chart_totals, format_amount
 from medspa_desk.documents.pdf import format_moment
-from medspa_desk.documents.pdf_layout import render, spacer, styles, text
+from medspa_desk.documents.pdf_layout import render, spacer, styles, text, whose
 from medspa_desk.records import Client, LaserSettings, TreatmentRecord
 
 CONTENT_WIDTH = 7.0 * inch
@@ -112,5 +112,7 @@ def treatment_pdf(record: TreatmentRecord, *, client: Client, practice_name: str
             Paragraph(text(addendum.text), s.body),
             Paragraph(f"SHA-256 {addendum.content_sha256}", s.mono)]))
     state = "signed" if record.is_signed else "DRAFT"
+    performed = record.performed_at.astimezone(zone)
     return render(story, header=practice_name, title=f"Treatment record {record.performed_at:%Y-%m-%d}",
-                  footer=f"Treatment record · {client.initials} · {record.performed_at:%Y-%m-%d} · {state}")
+                  footer=f"Treatment record · {whose(client.full_name, client.birth_date)} · "
+                         f"{performed:%b} {performed.day}, {performed.year} · {state}")

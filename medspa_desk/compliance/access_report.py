@@ -23,16 +23,20 @@ from medspa_desk.compliance.audit_trail import (
     TrailRow,
     every_row,
 )
+from medspa_desk.records import Disclosure
 
 MOST_ROWS = 100_000  # six years of a busy client's record is a few thousand events
 # What each kind of record is called in a report a client reads.
 RECORD_WORDS = {"client": "profile", "appointment": "visit", "consent": "signed consent",
-                "intake": "health questionnaire", "treatment": "treatment record", "photo": "photo"}
+                "intake": "health questionnaire", "treatment": "treatment record", "photo": "photo",
+                "disclosure": "disclosure record", "access_request": "request for the record"}
 FILED_UNDER = (("appointment", "SELECT id FROM appointments WHERE client_id = ?"),
                ("consent", "SELECT id FROM consents WHERE client_id = ?"),
                ("intake", "SELECT id FROM intakes WHERE client_id = ?"),
                ("treatment", "SELECT id FROM treatments WHERE client_id = ?"),
-               ("photo", "SELECT id FROM photos WHERE client_id = ?"))
+               ("photo", "SELECT id FROM photos WHERE client_id = ?"),
+               ("disclosure", "SELECT id FROM evidence WHERE client_id = ? AND entity = 'disclosure'"),
+               ("access_request", "SELECT id FROM evidence WHERE client_id = ? AND entity = 'access_request'"))
 
 
 @dataclass(frozen=True)
@@ -44,13 +48,15 @@ class AccessReport:
     kinds: dict[UUID, str]  # record id -> its kind ("client", "appointment", ...)
     online: bool  # False: this workstation's events only (the server could not be reached)
     complete: bool  # False: more than MOST_ROWS events (narrow the period)
+    # Disclosures outside treatment, payment and operations in the period (45 CFR 164.528), oldest first.
+    disclosures: tuple[Disclosure, ...] = ()
 
 
 def client_records(store: Any, client_id: UUID) -> dict[UUID, str]:
     """The client and every record filed under them on this desk, by id, with its kind (not audited: ids only)."""
     kinds = {client_id: "client"}
     for kind, query in FILED_UNDER:
-        for (record_id,) in store._rows(query, (str(client_id),)):
+        for (record_id,) in store.select(query, (str(client_id),)):
             kinds[UUID(record_id)] = kind
     return kinds
 

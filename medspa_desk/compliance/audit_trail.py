@@ -20,7 +20,7 @@ from uuid import UUID
 
 from medspa_desk.records import AuditAction, AuditEvent
 from medspa_desk.sync.api import CentralApi
-from medspa_desk.sync.audit_wire import AuditCheckpoint, AuditRowWire
+from medspa_desk.sync.audit_wire import AuditCheckpoint, AuditRowWire, AuditVerification
 from medspa_desk.sync.errors import ConnectionTrouble, ServerTrouble
 
 AUDIT_ENTITY = "audit"
@@ -138,11 +138,23 @@ class ChainStatus:
     signature: str
     local_ok: bool  # this desk's own trail verifies
     local_problem: str = ""
+    verified: AuditVerification | None = None  # the server's walk of the whole chain
+
 
     def words(self) -> str:
         local = ("This workstation's own trail verifies." if self.local_ok
                  else f"This workstation's own trail does not verify: {self.local_problem}.")
-        return (f"The server signed the chain through event {self.seq:,} at {self.signed_at:%Y-%m-%d %H:%M} UTC "
+        walked = ""
+        if self.verified is not None and self.verified.ok:
+            through = (f" through event {self.verified.verified_through_seq:,} of "
+                       f"{self.verified.verified_through_at:%Y-%m-%d %H:%M} UTC"
+                       if self.verified.verified_through_at else "")
+            walked = (f"The server walked the whole chain at {self.verified.checked_at:%Y-%m-%d %H:%M} UTC: "
+                      f"{self.verified.rows:,} events verified{through}. ")
+        elif self.verified is not None:
+            walked = (f"The server's walk of the chain FAILED at event {self.verified.first_bad_seq:,}: report it "
+                      "as a security incident. ")
+        return (f"{walked}The server signed the chain through event {self.seq:,} at {self.signed_at:%Y-%m-%d %H:%M} UTC "
                 f"(head {self.head_hash[:16]}…, signature {self.signature[:16]}…). {local}")
 
 
@@ -157,15 +169,6 @@ def _from_desk(event: AuditEvent, *, unsent: bool) -> TrailRow:
                     detail=event.detail, unsent=unsent)
 
 
-def _desk_events(store: Any, *, after: int, limit: int) -> list[tuple[int, AuditEvent, bool]]:
-    """This desk's events after ``after`` (position, event, not yet sent), oldest first."""
-    rows = store._rows("SELECT a.position, a.event, (a.position > ? AND NOT EXISTS "
-                       "(SELECT 1 FROM audit_sent AS s WHERE s.id = a.id)) FROM audit AS a "
-                       "WHERE a.position > ? ORDER BY a.position LIMIT ?",
-                       (store._audit_sent_through(), after, limit))
-    return [(position, AuditEvent.model_validate_json(event), bool(unsent)) for position, event, unsent in rows]
-
-
 def unsent_rows(store: Any, chosen: TrailFilter, *, limit: int = MAX_PAGE_ROWS) -> tuple[TrailRow, ...]:
     """This desk's matching events still on their way to the server (the newest ``limit``)."""
     events = [e for e in store.unsent_audit(100_000) if chosen.matches(e)]
@@ -176,7 +179,7 @@ def local_page(store: Any, chosen: TrailFilter, *, after: int, limit: int) -> Tr
     """One page of this desk's own trail (offline), its unsent events marked."""
     rows: list[TrailRow] = []
     position = after
-    scanned = _desk_events(store, after=after, limit=LOCAL_SCAN)
+    scanned = store.audit_events_after(after, limit=LOCAL_SCAN)
     for place, event, unsent in scanned:
         position = place
         if chosen.matches(event):
@@ -184,7 +187,7 @@ def local_page(store: Any, chosen: TrailFilter, *, after: int, limit: int) -> Tr
             if len(rows) == limit:
                 break
     more = len(rows) == limit or len(scanned) == LOCAL_SCAN
-    return TrailPage(rows=tuple(rows), has_more=more and bool(_desk_events(store, after=position, limit=1)),
+    return TrailPage(rows=tuple(rows), has_more=more and bool(store.audit_events_after(position, limit=1)),
                      next_after=position, online=False, note=OFFLINE_NOTE)
 
 
@@ -227,6 +230,7 @@ def every_row(store: Any, *, link: ServerLink | None, chosen: TrailFilter, most:
 def chain_status(store: Any, *, link: ServerLink) -> ChainStatus:
     """The server's signed checkpoint of the practice's chain, and whether this desk's own trail verifies."""
     answer: AuditCheckpoint = link.api.audit_checkpoint(access_token=link.access_token())
+    walked = link.api.audit_verify(access_token=link.access_token())
     local = store.audit.verify()
     return ChainStatus(seq=answer.seq, head_hash=answer.hash, signed_at=answer.at, signature=answer.signature,
-                       local_ok=local.ok, local_problem=local.reason)
+                       local_ok=local.ok, local_problem=local.reason, verified=walked)

@@ -18,11 +18,9 @@ def write_export(store: Any, *, data: bytes, path: Path, actor: Actor, entity: s
     try:
         write_atomic(Path(path), data)
     except OSError as exc:
-        with store._write():
-            store._note(actor, AuditAction.EXPORT, entity=entity, entity_id=entity_id, outcome="failed",
-                        detail=detail)
+        store.note(actor, AuditAction.EXPORT, entity=entity, entity_id=entity_id, outcome="failed",
+                   detail=detail)
         raise StoreError(f"The file could not be written to {Path(path).parent} "
                          f"({exc.strerror or type(exc).__name__}). Pick another folder.") from None
-    with store._write():
-        store._note(actor, AuditAction.EXPORT, entity=entity, entity_id=entity_id, detail=detail)
+    store.note(actor, AuditAction.EXPORT, entity=entity, entity_id=entity_id, detail=detail)
     return Path(path)

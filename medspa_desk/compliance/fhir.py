@@ -30,6 +30,7 @@ from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
     Client,
+    ContactConsent,
     IntakeForm,
     Location,
     Product,
@@ -84,6 +85,7 @@ class ClientRecord:
     consents: Sequence[SignedConsent] = ()
     treatments: Sequence[TreatmentRecord] = ()
     photos: Sequence[PhotoCopy] = ()
+    contact_preferences: Sequence[ContactConsent] = ()  # the whole record of yes and no, oldest first
     services: Mapping[UUID, Service] = field(default_factory=dict)
     products: Mapping[UUID, Product] = field(default_factory=dict)
     providers: Mapping[UUID, str] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from medspa_desk.clinical.treatment_pdf import treatment_pdf
 from medspa_desk.compliance.fhir import ClientRecord
+from medspa_desk.desk.comms import CHANNEL_WORDS, HOW_WORDS, PURPOSE_WORDS
 from medspa_desk.documents.pdf import consent_pdf, format_moment, intake_pdf
 from medspa_desk.documents.pdf_layout import render, spacer, styles, text
 from medspa_desk.documents.questionnaire import Questionnaire, shipped_questionnaire
@@ -49,6 +50,9 @@ def _summary(record: ClientRecord, *, generated_at: datetime, parts: list[str]) 
          record.services[a.service_id].name if a.service_id in record.services else "Service",
          record.providers.get(a.provider_id, "Provider"), STATUS_WORDS.get(a.status.value, a.status.value)]
         for a in sorted(record.appointments, key=lambda a: a.starts_at)]
+    preferences = [["Given", "Channel", "Purpose", "Agreed", "How", "Wording", "Recorded by"]] + [
+        [format_moment(e.given_at, zone), CHANNEL_WORDS[e.channel], PURPOSE_WORDS[e.purpose], "yes" if e.agreed else "no",
+         HOW_WORDS[e.given_how], e.text_version, e.recorded_by_name] for e in record.contact_preferences]
     photos = [[format_moment(p.taken_at, zone), f"{p.kind.capitalize()} photo", p.media_type,
                f"{len(p.image) // 1024} KiB"] for p in record.photos]
     story: list[Flowable] = [
@@ -58,6 +62,9 @@ def _summary(record: ClientRecord, *, generated_at: datetime, parts: list[str]) 
         spacer(8), _table(facts[1:], widths=[130, 360]), spacer(10),
         Paragraph("Visits", s.heading),
         _table(visits, widths=[150, 150, 120, 70]) if len(visits) > 1 else Paragraph("No visits.", s.body),
+        spacer(10), Paragraph("Communication preferences (every yes and no, oldest first)", s.heading),
+        _table(preferences, widths=[95, 50, 70, 40, 80, 75, 80]) if len(preferences) > 1
+        else Paragraph("None recorded.", s.body),
         spacer(10), Paragraph("What follows", s.heading),
         *([Paragraph(text(f"• {part}"), s.body) for part in parts] or [Paragraph("Nothing else.", s.body)]),
     ]

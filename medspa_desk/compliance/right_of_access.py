@@ -54,12 +54,13 @@ def gather_client_record(store: Any, *, client_id: UUID, actor: Actor, location:
         intakes=[f for f in by_kind.get("intake", []) if isinstance(f, IntakeForm)],
         consents=[c for c in by_kind.get("consent", []) if isinstance(c, SignedConsent)],
         treatments=treatments, photos=photos,
+        contact_preferences=store.contact_consents_for([client_id], actor=actor, detail="record_export"),
         services={s.id: s for s in store.services()}, products={p.id: p for p in store.products()},
         providers={p.id: p.display_name for p in store.providers()}, question_texts=questions)
 
 
-def bundle_json(record: ClientRecord, *, now: datetime | None = None) -> bytes:
-    """The record's validated bundle as JSON bytes (strict: no NaN, UTF-8)."""
+def bundle_json(record: ClientRecord, *, now: datetime | None = None, one_line: bool = False) -> bytes:
+    """The record's validated bundle as JSON bytes (strict: no NaN, UTF-8); ``one_line`` for NDJSON."""
     client: Client = record.client
     practice = record.location.name
 
@@ -67,7 +68,7 @@ def bundle_json(record: ClientRecord, *, now: datetime | None = None) -> bytes:
         return consent_pdf(consent, client=client, practice_name=practice, zone=record.location.zone)
 
     bundle = client_bundle(record, consent_pdf=signed_pdf, generated_at=now or utc_now())
-    return bundle.model_dump_json(indent=1, exclude_none=True).encode("utf-8")
+    return bundle.model_dump_json(indent=None if one_line else 1, exclude_none=True).encode("utf-8")
 
 
 def _write_audited(store: Any, *, data: bytes, path: Path, actor: Actor, client_id: UUID, detail: str) -> Path:

@@ -89,5 +89,13 @@ def access_report_pdf(report: AccessReport, *, client: Client, practice: str, zo
                                s.body))
     story += [spacer(6), table([["When", "Who", "From", "What"], *lines], widths=[110, 120, 100, 160]) if lines
               else Paragraph("Nobody accessed this record in this period.", s.body)]
+    story += [spacer(10), Paragraph("Disclosures outside treatment, payment and operations", s.heading),
+              Paragraph(text("Every time the practice gave this client's information to someone else for another "
+                             "purpose (45 CFR 164.528), as the practice recorded it."), s.body), spacer(4)]
+    story.append(table([["Date", "To whom", "What was disclosed", "Why", "Recorded by"],
+                        *[[f"{d.disclosed_on:%Y-%m-%d}", f"{d.recipient}, {d.recipient_address}", d.what, d.purpose,
+                           person_words(d.recorded_by, names)] for d in report.disclosures]],
+                       widths=[60, 120, 130, 110, 70]) if report.disclosures
+                 else Paragraph("No disclosures were recorded in this period.", s.body))
     return render(story, header=practice, title=f"Access report — {client.full_name}",
                   footer=f"Access report · {client.initials}")

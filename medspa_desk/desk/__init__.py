@@ -7,6 +7,7 @@ one use case per action and hold no rule of their own.
 
 - ``visits``: book, reschedule, cancel, confirm, check in, send to a room, undo an arrival or a no-show,
   complete, mark no-show (``plausibility`` holds the booking's sanity checks).
+- ``series``: book a visit repeated every N weeks, move or cancel a visit with the later ones of its series.
 - ``clients``: add, change, export a client's record.
 - ``charts``: save, sign, add an addendum.
 - ``forms``: submit intake, sign consent, publish a consent version, override

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from medspa_desk.compliance.right_of_access import export_right_of_access
 from medspa_desk.desk.errors import DeskRefusal
+from medspa_desk.desk.evidence import access_delivered, open_access_request
 from medspa_desk.records import Client, Location
 from medspa_desk.rules import UseCase
 from medspa_desk.store import Changes, ClientHit, Store
@@ -124,5 +125,9 @@ def export_client_record(store: Store, *, actor: Actor, client_id: UUID, locatio
     """The client's whole record for a records request (HIPAA right of access): a readable PDF at
     ``pdf_path`` and an HL7 FHIR R4 bundle beside it; each written atomically (0600) and audited."""
     store.permit(actor, UseCase.EXPORT_CLIENT_RECORD, entity=Client.entity, entity_id=client_id)
-    return export_right_of_access(store, client_id=client_id, actor=actor, location=location, pdf_path=pdf_path,
-                                  fhir_path=fhir_path_beside(pdf_path))
+    written = export_right_of_access(store, client_id=client_id, actor=actor, location=location,
+                                     pdf_path=pdf_path, fhir_path=fhir_path_beside(pdf_path))
+    request = open_access_request(store, client_id)
+    if request is not None:  # the client's request for their record is answered: its delivery is audited
+        access_delivered(store, actor=actor, request=request, how="readable PDF and FHIR R4 bundle")
+    return written

@@ -1,7 +1,10 @@
-"""Compliance: the binder a manager hands an auditor, the audit viewer, a client's access report."""
+"""Compliance: the binder a manager hands an auditor, the whole practice's export at a contract's end, the
+audit viewer, a client's access report."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
@@ -22,7 +25,14 @@ from medspa_desk.compliance.audit_trail import (
 )
 from medspa_desk.compliance.binder import binder_pdf, gather_facts
 from medspa_desk.compliance.exports import write_export
+from medspa_desk.compliance.practice_export import (
+    PRACTICE_EXPORT_ENTITY,
+    PracticeExport,
+    Progress,
+    write_practice_export,
+)
 from medspa_desk.compliance.trail_pdf import access_report_pdf, audit_trail_pdf
+from medspa_desk.desk.evidence import disclosures_in
 from medspa_desk.records import AuditAction, Client, Location, utc_now
 from medspa_desk.rules import UseCase
 from medspa_desk.store import Store
@@ -42,6 +52,17 @@ def save_compliance_binder(store: Store, *, actor: Actor, location: Location, pa
                         entity_id=None, detail="binder")
 
 
+def export_practice(store: Store, *, actor: Actor, location: Location, folder: Path, link: ServerLink | None,
+                    now: datetime | None = None, progress: Progress | None = None,
+                    keep_going: Callable[[], bool] = lambda: True) -> PracticeExport:
+    """Every client's record (FHIR bundles as NDJSON and readable PDFs), the practice's audit trail and a
+    manifest of sizes and SHA-256s, into a new empty ``folder``: what the practice takes with it at the end
+    of a contract. Managers and admins only; audited (one export per client and one for the whole)."""
+    store.permit(actor, UseCase.EXPORT_WHOLE_PRACTICE, entity=PRACTICE_EXPORT_ENTITY)
+    return write_practice_export(store, actor=actor, location=location, folder=folder, link=link, now=now,
+                                 progress=progress, keep_going=keep_going)
+
+
 # --- the audit viewer and a client's access report ------------------------------------------
 
 TRAIL_PDF_MOST = 20_000  # rows in one PDF; more: narrow the filter (the CSV has no such bound)
@@ -51,8 +72,7 @@ NEEDS_SERVER = ("Exporting the practice's trail needs the server, which cannot b
 
 def _viewed(store: Store, actor: Actor, *, detail: str, entity: str = AUDIT_ENTITY,
             entity_id: UUID | None = None) -> None:
-    with store._write():
-        store._note(actor, AuditAction.VIEW, entity=entity, entity_id=entity_id, detail=detail[:500])
+    store.note(actor, AuditAction.VIEW, entity=entity, entity_id=entity_id, detail=detail[:500])
 
 
 def _where(page: TrailPage) -> str:
@@ -77,8 +97,7 @@ def view_chain_status(store: Store, *, actor: Actor, link: ServerLink) -> ChainS
 
 
 def _export_refused(store: Store, actor: Actor, *, detail: str) -> None:
-    with store._write():
-        store._note(actor, AuditAction.EXPORT, entity=AUDIT_ENTITY, outcome="failed", detail=detail)
+    store.note(actor, AuditAction.EXPORT, entity=AUDIT_ENTITY, outcome="failed", detail=detail)
 
 
 def export_audit_csv(store: Store, *, actor: Actor, link: ServerLink | None, chosen: TrailFilter,
@@ -122,12 +141,16 @@ def export_audit_pdf(store: Store, *, actor: Actor, link: ServerLink | None, cho
 
 
 def view_access_report(store: Store, *, actor: Actor, link: ServerLink | None, client_id: UUID,
-                       since: datetime, until: datetime) -> AccessReport:
-    """Everyone who viewed, changed, printed or exported the client's record in the period; audited."""
+                       since: datetime, until: datetime, location: Location) -> AccessReport:
+    """Everyone who viewed, changed, printed or exported the client's record in the period, and the
+    disclosures made outside treatment, payment and operations (the accounting); audited."""
     store.permit(actor, UseCase.MAKE_ACCESS_REPORT, entity=Client.entity, entity_id=client_id)
     report = gather_access_report(store, link=link, client_id=client_id, since=since, until=until)
+    report = replace(report, disclosures=disclosures_in(store, client_id=client_id, since=since, until=until,
+                                                        location=location))
     _viewed(store, actor, entity=ACCESS_REPORT_ENTITY, entity_id=client_id,
-            detail=f"rows={len(report.rows)};{'server' if report.online else 'offline'}")
+            detail=f"rows={len(report.rows)};disclosures={len(report.disclosures)};"
+                   f"{'server' if report.online else 'offline'}")
     return report
 
 

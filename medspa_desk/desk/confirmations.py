@@ -1,9 +1,11 @@
 """Tomorrow's confirmation calls: every visit not yet confirmed, how each client may be reached, one-click
 "confirmed by phone" (who and when go into the visit's history and the audit trail).
 
-How a client may be reached follows what they agreed to on their record: a
-call needs a phone number; a text needs that number and their agreement to
-texts; an email needs an address and their agreement to emails.
+How a client may be reached follows their communication preferences for
+messages about their visits (``medspa_desk.desk.comms.may_contact``): a way
+needs its number or address on file and the client's yes; an opt-out recorded
+a moment ago (on this desk, or synced from another) takes the way off the list
+and off its printed copy.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from medspa_desk.desk.comms import may_contact
 from medspa_desk.desk.visits import change_visit_status
-from medspa_desk.records import AppointmentStatus, Client, Location
+from medspa_desk.records import AppointmentStatus, Location, booked_service_name
 from medspa_desk.rules import UseCase
 from medspa_desk.store import Changes, Store
 from medspa_desk.store.actor import Actor
@@ -36,17 +39,6 @@ class CallEntry:
     provider_name: str
 
 
-def reach_by(client: Client) -> tuple[str, ...]:
-    ways = []
-    if client.phone:
-        ways.append("call")
-        if client.sms_opt_in:
-            ways.append("text")
-    if client.email and client.email_opt_in:
-        ways.append("email")
-    return tuple(ways)
-
-
 def confirmation_list(store: Store, *, actor: Actor, location: Location, day: date) -> tuple[CallEntry, ...]:
     """The visits of ``day`` at ``location`` still waiting to be confirmed, in time order (each client's
     record read is audited)."""
@@ -54,12 +46,13 @@ def confirmation_list(store: Store, *, actor: Actor, location: Location, day: da
     waiting = sorted((a for a in store.day_schedule(location.id, day).appointments
                       if a.status is AppointmentStatus.BOOKED), key=lambda a: a.starts_at)
     clients = {cid: store.client(cid, actor=actor) for cid in dict.fromkeys(a.client_id for a in waiting)}
+    entries = store.contact_consents_for(clients, actor=actor, detail="confirmation_calls")
     services = {s.id: s.name for s in store.services()}
     providers = {p.id: p.display_name for p in store.providers()}
     return tuple(CallEntry(visit_id=a.id, starts_at=a.starts_at, client_name=clients[a.client_id].full_name,
                            initials=clients[a.client_id].initials, phone=clients[a.client_id].phone,
-                           email=clients[a.client_id].email, reach_by=reach_by(clients[a.client_id]),
-                           service_name=services.get(a.service_id, "Service"),
+                           email=clients[a.client_id].email, reach_by=may_contact(clients[a.client_id], entries),
+                           service_name=booked_service_name(a, services),
                            provider_name=providers.get(a.provider_id, "Provider"))
                  for a in waiting)
 

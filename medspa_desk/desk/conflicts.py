@@ -35,8 +35,9 @@ from medspa_desk.records import (
     utc_now,
     without_hidden_text,
 )
+from medspa_desk.rules import UseCase
 from medspa_desk.store import Actor, Changes, InvalidChange, NotFound, Store
-from medspa_desk.store.inbox import inbox_detail
+from medspa_desk.store.inbox import CONFLICT_ENTITY, inbox_detail
 
 
 class Choice(StrEnum):
@@ -84,9 +85,13 @@ def confirmation_needed(conflict: Conflict, choice: Choice) -> str | None:
 
 def resolve_conflict(store: Store, conflict_id: UUID, *, choice: Choice, actor: Actor,
                      confirmed: bool = False) -> Changes:
-    """Apply ``choice`` to an open inbox entry and close it, in one transaction, audited."""
+    """Apply ``choice`` to an open inbox entry and close it, in one transaction, audited.
+
+    Only a role the clinic's table lets resolve conflicts may; a refusal is audited.
+    """
     if not isinstance(actor, Actor):
         raise TypeError("resolving a conflict needs the acting user (an Actor)")
+    store.permit(actor, UseCase.RESOLVE_CONFLICT, entity=CONFLICT_ENTITY, entity_id=conflict_id)
     conflict = store.conflict(conflict_id)
     if choice not in choices_for(conflict):
         raise InvalidChange("That choice does not apply to this conflict. Pick one of the buttons shown "
@@ -126,7 +131,8 @@ def _rebook_at_next_free_slot(store: Store, detail: ConflictDetail, *, actor: Ac
     existing += [a for a in store.appointments_between(day_start, until) if a.provider_id != refused.provider_id]
     slot = scheduling.next_free_slot(service=service, provider_id=refused.provider_id, location=location,
                                      shifts=store.shifts(), rooms=store.rooms(location.id), existing=existing,
-                                     after=max(refused.starts_at, utc_now()), ignoring=refused.id)
+                                     after=max(refused.starts_at, utc_now()), ignoring=refused.id,
+                                     blocks=store.blocked_times(location.id, starts=day_start, ends=until))
     if slot is None:
         raise InvalidChange("There is no free time for this provider in the next month; discard the "
                             "conflict and book with another provider.")

@@ -9,7 +9,7 @@ re-enrolled person receives theirs at their own next sign-in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from medspa_desk.store import Store
 from medspa_desk.store.actor import Actor
 from medspa_desk.sync import manager_api
 from medspa_desk.sync.api import CentralApi
-from medspa_desk.sync.manager_api import AccountChange, Invitation, StaffMember
+from medspa_desk.sync.manager_api import AccountChange, Invitation, StaffMember, WaitingOn
 
 T = TypeVar("T")
 STAFF_ENTITY = "user"
@@ -46,14 +46,23 @@ def queued_here(store: Store, *, actor: Actor, user_id: UUID) -> int:
     return store.outbox_count() - store.outbox_waiting_for_others(user_id)
 
 
-def queued_notice(count: int, *, name: str) -> str:
-    """What the manager is told about a leaver's changes still on this workstation ("" when none)."""
-    if count == 0:
+def queued_notice(count: int, *, name: str, elsewhere: Sequence[WaitingOn] = (),
+                  this_workstation: UUID | None = None) -> str:
+    """What the manager is told about a leaver's changes that never reached the server ("" when none).
+
+    ``count``: on this workstation (its own outbox); ``elsewhere``: on the others, as each last
+    reported to the server (this one, ``this_workstation``, is left out of that list).
+    """
+    others = [w for w in elsewhere if w.changes and w.device_id != this_workstation]
+    if count == 0 and not others:
         return ""
-    changes = "1 change" if count == 1 else f"{count} changes"
-    return (f" This workstation still holds {changes} {name} made that never reached the server; they are sent "
-            f"only when {name} signs in here. To keep them, enable the account for a moment and have them sign "
-            "in on this workstation; other workstations may hold changes of theirs too.")
+    def changes(n: int) -> str:
+        return "1 change" if n == 1 else f"{n} changes"
+    places = ([f"this workstation holds {changes(count)}"] if count else []) + [
+        f"“{w.workstation or 'a workstation with no name'}” holds {changes(w.changes)}" for w in others]
+    return (f" {name} made changes that never reached the server: {'; '.join(places)}. They are sent only when "
+            f"{name} signs in on that workstation. To keep them, enable the account for a moment and have them "
+            "sign in there; otherwise they stay unsent.")
 
 
 class StaffDesk:

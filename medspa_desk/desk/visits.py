@@ -37,10 +37,17 @@ def book_visit(store: Store, *, actor: Actor, visit: Appointment, new_client: Cl
     if new_client is not None and not not_a_duplicate:
         refuse_possible_duplicate(store, new_client)
     _check_plausible(store, visit, asked_for=asked_for, confirmed=confirmed, now=now)
-    visit = visit.model_copy(update={"booked_by": actor.user_id})
+    service = next((s for s in store.services() if s.id == visit.service_id), None)
+    visit = visit.model_copy(update={"booked_by": actor.user_id, "price_cents": service_price(store, visit),
+                                     "service_name": visit.service_name or (service.name if service else "")})
     with store.transaction():
         added = store.create_client(new_client, actor=actor) if new_client is not None else Changes()
         return added | store.book(visit, actor=actor)
+
+
+def service_price(store: Store, visit: Appointment) -> int | None:
+    """The visit's service's price now, in cents (what a booking records and keeps); None if unknown."""
+    return next((s.price_cents for s in store.services() if s.id == visit.service_id), None)
 
 
 def reschedule_visit(store: Store, *, actor: Actor, visit_id: UUID, starts_at: datetime, ends_at: datetime,

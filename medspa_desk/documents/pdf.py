@@ -27,6 +27,7 @@ from medspa_desk.documents.pdf_layout import (
     spacer,
     styles,
     text,
+    whose,
 )
 from medspa_desk.documents.pdf_signature import SignatureDrawing
 from medspa_desk.documents.questionnaire import (
@@ -47,6 +48,7 @@ from medspa_desk.records import (
     Service,
     SignedConsent,
 )
+from medspa_desk.scheduling import format_price
 from medspa_desk.time_words import time_of_day, time_span
 
 _OUTCOME_WORDS = {Outcome.BLOCK: "Do not treat", Outcome.PROVIDER_REVIEW: "Provider review",
@@ -107,8 +109,8 @@ def consent_pdf(consent: SignedConsent, *, client: Client, practice_name: str, z
               spacer(4), *_seal_block(consent)]
     story.append(KeepTogether(signed))
     return render(story, header=practice_name, title=consent.title,
-                  footer=f"Consent, version {consent.template_version} · {client.initials} · "
-                         f"SHA-256 {consent.content_sha256[:12]}…")
+                  footer=f"Consent, version {consent.template_version} · "
+                         f"{whose(client.full_name, client.birth_date)} · SHA-256 {consent.content_sha256[:12]}…")
 
 
 def answer_words(question: Question, answer: object) -> str:
@@ -194,6 +196,7 @@ class DaySheetRow:
     status: str
     flags: str = ""
     notes: str = ""  # the booking's notes (left off a privacy print: they may name the client)
+    price_cents: int | None = None  # the service's price when the visit was booked (None: not recorded)
 
 
 def day_sheet_rows(appointments: Sequence[Appointment], *, clients: Mapping[UUID, Client],
@@ -205,7 +208,8 @@ def day_sheet_rows(appointments: Sequence[Appointment], *, clients: Mapping[UUID
                         service_name=services[a.service_id].name if a.service_id in services else "",
                         provider_name=providers[a.provider_id].display_name if a.provider_id in providers else "",
                         room_name=rooms[a.room_id].name if a.room_id in rooms else "",
-                        status=a.status.value.replace("_", " "), flags=flags.get(a.id, ""), notes=a.notes)
+                        status=a.status.value.replace("_", " "), flags=flags.get(a.id, ""), notes=a.notes,
+                        price_cents=a.price_cents)
             for a in sorted(appointments, key=lambda a: a.starts_at) if a.holds_slot]
 
 
@@ -214,17 +218,19 @@ def day_sheet_pdf(*, practice_name: str, location: Location, day: date, rows: Se
     """The printable schedule for one location and day; ``initials_only`` keeps client names off the page."""
     s = styles()
     zone = location.zone
-    header = ["Time", "Client", "Service", "Provider", "Room", "Status", "Flags"]
+    header = ["Time", "Client", "Service", "Price", "Provider", "Room", "Status", "Flags"]
     body = []
     for row in rows:
         who = row.client.initials if initials_only else f"{row.client.full_name}\n{row.client.phone}".strip()
         when = time_span(row.starts_at.astimezone(zone), row.ends_at.astimezone(zone))
         what = row.service_name if initials_only or not row.notes else f"{row.service_name}\nNote: {row.notes}"
         body.append([Paragraph(text(v), s.cell) for v in
-                     (when, who, what, row.provider_name, row.room_name, row.status, row.flags)])
+                     (when, who, what, format_price(row.price_cents) or "—", row.provider_name, row.room_name,
+                      row.status, row.flags)])
     bold = fonts().bold
     table = Table([[Paragraph(f"<font name='{bold}'>{h}</font>", s.cell) for h in header], *body],
-                  colWidths=[1.2 * inch, 1.5 * inch, 1.2 * inch, 1.1 * inch, 0.85 * inch, 0.85 * inch, None],  # flags widest
+                  colWidths=[1.2 * inch, 1.5 * inch, 1.2 * inch, 0.75 * inch, 1.1 * inch, 0.85 * inch, 0.85 * inch,
+                             None],  # flags widest
                   repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),

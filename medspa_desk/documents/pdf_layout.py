@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,9 @@ def render(story: Sequence[Flowable], *, header: str, footer: str, title: str,
 
 def spacer(points: float) -> Spacer:
     return Spacer(1, points)
+
+
+def whose(full_name: str, born: date) -> str:
+    """A page footer's client: the name and birth date ("Nina Alvarez, born Apr 17, 1988"), never
+    initials ("NA" reads as "not applicable", and two clients share them)."""
+    return f"{full_name}, born {born:%b} {born.day}, {born.year}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -21,7 +22,7 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.rules import require_movable, require_transition
-from medspa_desk.scheduling import blocked_interval, clashes, day_bounds
+from medspa_desk.scheduling import Held, blocked_interval, clashes, day_bounds
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
@@ -159,9 +160,16 @@ class AppointmentsMixin(StoreBase):
     def appointments_between(self, start: datetime, end: datetime, *,
                              provider_id: UUID | None = None,
                              room_id: UUID | None = None) -> list[Appointment]:
-        """Appointments starting in ``[start, end)``, optionally for one provider or room."""
+        """Appointments starting in ``[start, end)``, optionally for one provider or room.
+
+        For one provider or room the (provider or room, blocked_start) index bounds the read: a visit
+        starting in the range has its blocked start less than a day before it (``_LONGEST_BLOCK``).
+        """
         sql = "SELECT data FROM appointments WHERE starts_at >= ? AND starts_at < ?"
         params: list[Any] = [epoch(start), epoch(end)]
+        if provider_id is not None or room_id is not None:
+            sql += " AND blocked_start >= ? AND blocked_start < ?"
+            params += [epoch(start - _LONGEST_BLOCK), epoch(end)]
         if provider_id is not None:
             sql += " AND provider_id = ?"
             params.append(str(provider_id))
@@ -169,6 +177,41 @@ class AppointmentsMixin(StoreBase):
             sql += " AND room_id = ?"
             params.append(str(room_id))
         return self._load_many(Appointment, sql + " ORDER BY starts_at, id", tuple(params))
+
+    def held_between(self, start: datetime, end: datetime, *, provider_ids: Sequence[UUID],
+                     room_ids: Sequence[UUID]) -> Held:
+        """The blocked intervals (buffers included, epoch seconds) holding these providers and rooms in ``[start, end)``.
+
+        Read from the indexed columns, not the records: a fortnight of a 40-provider
+        practice is thousands of visits, and finding free time needs only who, where and when.
+        """
+        providers = {str(i): i for i in provider_ids}
+        rooms = {str(i): i for i in room_ids}
+        if not providers and not rooms:
+            return Held({}, {})
+        marks = ", ".join("?" for _ in providers) or "NULL"
+        room_marks = ", ".join("?" for _ in rooms) or "NULL"
+        # One query for both (SQLite answers the OR from both indexes, each visit once).
+        sql = ("SELECT provider_id, room_id, blocked_start, blocked_end FROM appointments "  # noqa: S608 (marks only)
+               f"WHERE (provider_id IN ({marks}) OR room_id IN ({room_marks})) "
+               "AND blocked_start > ? AND blocked_start < ? AND blocked_end > ? AND holds_slot = 1")
+        rows = self._rows(sql, (*providers, *rooms, epoch(start - _LONGEST_BLOCK), epoch(end), epoch(start)))
+        by_provider: dict[str, list[tuple[int, int]]] = {key: [] for key in providers}
+        by_room: dict[str, list[tuple[int, int]]] = {key: [] for key in rooms}
+        for provider, room, begins, ends in rows:
+            if provider in by_provider:
+                by_provider[provider].append((begins, ends))
+            if room in by_room:
+                by_room[room].append((begins, ends))
+        return Held({providers[k]: v for k, v in by_provider.items()}, {rooms[k]: v for k, v in by_room.items()})
+
+    def series_from(self, visit: Appointment) -> list[Appointment]:
+        """``visit`` and the later visits of its series, in time order (a series is one client's)."""
+        if visit.series_id is None:
+            return [visit]
+        later = self._load_many(Appointment, "SELECT data FROM appointments WHERE client_id = ? AND starts_at >= ? "
+                                "ORDER BY starts_at, id", (str(visit.client_id), epoch(visit.starts_at)))
+        return [v for v in later if v.series_id == visit.series_id]
 
     def appointments_for(self, client_id: UUID, *, actor: Actor) -> list[Appointment]:
         """A client's appointments, newest first (audited view)."""

@@ -49,6 +49,9 @@ from medspa_desk.store.rows import Table
 
 log = logging.getLogger(__name__)
 
+OUTBOX_INSERT = ("INSERT INTO outbox (id, kind, entity, entity_id, data, author_user_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?)")
+
 R = TypeVar("R", bound=Record)
 
 # Both the encrypted driver and the standard library's (the benchmark baseline)
@@ -164,10 +167,26 @@ class StoreBase:
         return self._conn
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Several writes as one: all are kept, or none (a use case such as booking a new client)."""
+    def transaction(self) -> Iterator[Any]:
+        """Several writes as one: all are kept, or none (a use case such as booking a new client).
+
+        The public way to write: the body gets the connection for its own rows
+        (``with store.transaction() as conn``); a store write called inside
+        joins it, and so does a nested transaction. BEGIN IMMEDIATE, then
+        COMMIT, or ROLLBACK on any failure (a database error in plain words).
+        """
+        with self._write() as conn:
+            yield conn
+
+    def select(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
+        """The rows of one read (tuples); a database error comes back in plain words."""
+        return self._rows(sql, params)
+
+    def note(self, actor: Actor | None, action: AuditAction, *, entity: str = "",
+             entity_id: UUID | None = None, detail: str = "", outcome: str = "ok") -> None:
+        """Append one audit event: inside :meth:`transaction` it joins it; otherwise it commits on its own."""
         with self._write():
-            yield
+            self._note(actor, action, entity=entity, entity_id=entity_id, detail=detail, outcome=outcome)
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
@@ -237,19 +256,28 @@ class StoreBase:
 
         ``payload`` is the kind's model (``protocol.payload_model``), the class the server parses it with.
         """
+        mutation, row = StoreBase._outbox_row(actor=actor, kind=kind, record=record, payload=payload,
+                                              base_version=base_version)
+        conn.execute(OUTBOX_INSERT, row)
+        return mutation
+
+    @staticmethod
+    def _outbox_row(*, actor: Actor, kind: MutationKind, record: Record, payload: BaseModel,
+                    base_version: int | None = None) -> tuple[Mutation, tuple[str, ...]]:
+        """The mutation for a change and its outbox row (``OUTBOX_INSERT``), checked for kind and size."""
         if not isinstance(payload, payload_model(kind, record.entity)):
             raise TypeError(f"{kind.value} carries a {payload_model(kind, record.entity).__name__}")
-        mutation = Mutation(id=new_id(), kind=kind, entity=record.entity, entity_id=record.id,
-                            base_version=base_version, payload=payload_json(payload), created_at=utc_now())
+        # Built from typed values the desk made (a validated record, its payload model): constructed,
+        # not validated again; the server validates what arrives.
+        mutation = Mutation.model_construct(id=new_id(), kind=kind, entity=record.entity, entity_id=record.id,
+                                            base_version=base_version, payload=payload_json(payload),
+                                            created_at=utc_now())
         data = mutation.model_dump_json()
         if len(data) > MAX_MUTATION_BYTES:
             raise InvalidChange(f"This {record.entity.replace('_', ' ')} is too large to send to the server "
                                 f"({len(data) // 1024:,} KB; at most {MAX_MUTATION_BYTES // 1024:,} KB). Shorten "
                                 "its longest text and save again.")
-        conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data, author_user_id) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     (str(mutation.id), kind.value, record.entity, str(record.id), data, str(actor.user_id)))
-        return mutation
+        return mutation, (str(mutation.id), kind.value, record.entity, str(record.id), data, str(actor.user_id))
 
     def _note(self, actor: Actor | None, action: AuditAction, *, entity: str = "",
               entity_id: UUID | None = None, detail: str = "", outcome: str = "ok") -> None:
@@ -271,13 +299,13 @@ class StoreBase:
                        detail=use_case.value, outcome="refused")
         raise NotPermitted(refusal(actor.role, use_case))
 
-    def note_refused_step(self, actor: Actor, *, entity: str, entity_id: UUID, detail: str) -> None:
+    def note_refused_step(self, actor: Actor, *, entity: str, entity_id: UUID | None, detail: str) -> None:
         """Audit a step the clinic's table refused (a reason code, never a value); commits on its own."""
         with self._write():
             self._note(actor, AuditAction.UPDATE, entity=entity, entity_id=entity_id, detail=detail,
                        outcome="refused")
 
-    def _audited_view(self, actor: Actor, *, entity: str, entity_id: UUID, detail: str) -> None:
+    def _audited_view(self, actor: Actor, *, entity: str, entity_id: UUID | None, detail: str) -> None:
         if not isinstance(actor, Actor):
             raise TypeError("reading a client's record needs the acting user (an Actor)")
         with self._write():

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
+from medspa_desk.client_import import match_keys
 from medspa_desk.protocol import ClientUpdate, MutationKind
 from medspa_desk.records import AuditAction, AuditEvent, Client, phone_digits, utc_now
 from medspa_desk.store.actor import Actor
-from medspa_desk.store.base import StoreBase
+from medspa_desk.store.base import OUTBOX_INSERT, StoreBase
+from medspa_desk.store.bulk import CHUNK, loading_rows
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.errors import InvalidChange
 from medspa_desk.store.rows import CLIENTS
@@ -59,6 +61,41 @@ class ClientsMixin(StoreBase):
                         payload=client)
             self._note(actor, AuditAction.CREATE, entity=Client.entity, entity_id=client.id)
         return Changes(clients=frozenset({client.id}))
+
+    def add_clients(self, clients: Sequence[Client], *, actor: Actor, detail: str) -> Changes:
+        """Add many new clients as one change (a client list imported): all are kept, or none.
+
+        Each is queued for the server and audited as created (``detail`` says by which import);
+        rows and the search index go in a chunk at a time (``store.bulk``), the outbox and audit
+        rows with one statement each.
+        """
+        if not clients:
+            return Changes()
+        with self._write() as conn:
+            ids = json.dumps([str(c.id) for c in clients])
+            if conn.execute("SELECT EXISTS (SELECT 1 FROM clients WHERE id IN (SELECT value FROM json_each(?)))",
+                            (ids,)).fetchone()[0]:
+                raise InvalidChange("Some of these clients are already saved; nothing was imported.")
+            with loading_rows(conn) as loader:
+                for start in range(0, len(clients), CHUNK):
+                    loader.load(CLIENTS, [CLIENTS.to_row(c) for c in clients[start:start + CHUNK]])
+            conn.executemany(OUTBOX_INSERT, [
+                self._outbox_row(actor=actor, kind=MutationKind.CLIENT_CREATE, record=c, payload=c)[1]
+                for c in clients])
+            self._audit.record_many(AuditEvent(
+                actor_user_id=actor.user_id, device_id=actor.device_id, action=AuditAction.CREATE,
+                entity=Client.entity, entity_id=c.id, detail=detail) for c in clients)
+        return Changes(clients=frozenset(c.id for c in clients))
+
+    def client_match_keys(self) -> Iterator[tuple[UUID, tuple[str, str, str]]]:
+        """Each client on file's id, with name and birth date, phone (last ten digits) and email, lower case.
+
+        What an import compares its rows with (``client_import.match_keys``); not audited, like the
+        duplicate check when one client is added. Read from columns, never from the records.
+        """
+        for client_id, first, last, birth, phone, email in self._rows(
+                "SELECT id, first_name, last_name, birth_date, phone, email FROM clients WHERE deleted = 0", ()):
+            yield UUID(client_id), match_keys(first, last, birth, phone, email)
 
     def _upsert_new(self, conn: Any, client: Client) -> None:
         if conn.execute("SELECT 1 FROM clients WHERE id = ?", (str(client.id),)).fetchone():

@@ -25,19 +25,37 @@ overwritten. SQLCipher keeps its own copies inside the connection (see
 docs/security-model.md, "What is left in memory after lock", for what the
 measurement shows of them after close).
 
-``PRAGMA cipher_memory_security`` (SQLCipher zeroes, and mlocks, every block
-it and SQLite allocate) is OFF: measured, it made the benchmark's worst query
-5.6 times the CPU (search p95) and the bulk import about 10 times, for one
-copy fewer of an opened client's name after lock; issue 14 set the bar at
-1.10. ``MEMORY_SECURITY`` turns it on before the key when set; it is
-process-wide and cannot be turned off again once on (docs/security-model.md,
-"What is left in memory after lock"; docs/benchmarks.md).
+``PRAGMA cipher_memory_security`` is ON for every connection: SQLCipher
+overwrites every block SQLite frees, so a closed (locked) store leaves no
+decrypted page or row behind in freed memory. Two things make it affordable
+(it cost 5.5 times the CPU of a search before; docs/security-model.md,
+"What cipher_memory_security costs"):
+
+- each malloc and free it wraps also calls ``mlock``/``munlock``, and each
+  such call splits or merges the heap's memory mapping in the kernel. The
+  locking is given up (:func:`stop_page_locking`: the soft
+  ``RLIMIT_MEMLOCK`` set to 0, and ``CAP_IPC_LOCK`` dropped from this
+  thread when running as root), so each call fails at once; the wiping stays.
+  SQLCipher's own key buffers, allocated and locked when the library starts,
+  stay locked;
+- a wide lookaside (:data:`LOOKASIDE_SLOTS` slots of
+  :data:`LOOKASIDE_SLOT_BYTES`) serves SQLite's small per-statement
+  allocations from one buffer per connection, instead of one malloc each;
+  the buffer is wiped when the connection closes. SQLite's default (a few
+  dozen slots) is used up by the cached statements, so a search made about
+  540 mallocs, 85 % of them small.
+
+It is process-wide and cannot be turned off again once on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import logging
 import re
+import resource
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +72,8 @@ from medspa_desk.store.errors import (
     unwritable,
 )
 
+log = logging.getLogger(__name__)
+
 KEY_BYTES = 32
 # New stores: fewer, larger pages make a bulk load about a tenth cheaper (less
 # per-page encryption, HMAC and write overhead; see docs/store.md, Performance).
@@ -66,9 +86,16 @@ PAGE_SIZES = (PAGE_SIZE, LEGACY_PAGE_SIZE)
 CACHE_KIB = 65_536
 PLAIN_HEADER = b"SQLite format 3\x00"
 
-# cipher_memory_security: off, for its cost (see the module note). Set True before
-# the first store opens to turn it on (the benchmark's worker that measures it does).
-MEMORY_SECURITY = False
+# cipher_memory_security: on for every connection (see the module note). Only the benchmark's
+# worker that measures its cost sets this False, in a process of its own.
+MEMORY_SECURITY = True
+# SQLite's lookaside: this many slots of this many bytes per connection (600 KB), so that the
+# small allocations of a query do not each go through the wiping allocator (see the module note).
+LOOKASIDE_SLOT_BYTES = 1200
+LOOKASIDE_SLOTS = 500
+_SQLITE_DBCONFIG_LOOKASIDE = 1001
+_CAP_IPC_LOCK = 14
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 # Pragmas after the key check, in order, with the reason for each.
 CONNECTION_PRAGMAS: tuple[str, ...] = (
@@ -167,8 +194,11 @@ def _keyed(uri: str, path: Path, key: bytearray, page_size: int) -> Any:
         raise StoreError(f"The local data file at {path} cannot be opened ({type(exc).__name__}). "
                          "Check the folder's permissions.") from None
     try:
-        # Before the key and every other statement, when on: what SQLCipher frees is zeroed.
+        # Before any statement: SQLite refuses to change a lookaside in use.
+        widen_lookaside(conn)
+        # Before the key and every other statement: what SQLCipher frees is overwritten.
         if MEMORY_SECURITY:
+            stop_page_locking()
             conn.execute("PRAGMA cipher_memory_security = ON")
         _silence_cipher_log(conn)
         material = key_material(key)
@@ -184,6 +214,51 @@ def _keyed(uri: str, path: Path, key: bytearray, page_size: int) -> Any:
         conn.close()
         raise
     return conn
+
+
+def widen_lookaside(conn: Any) -> bool:
+    """Give ``conn`` a lookaside of :data:`LOOKASIDE_SLOTS` slots; False when SQLite refused.
+
+    The driver does not offer ``sqlite3_db_config``; it is called through ctypes on the
+    library the driver is built with, with the connection's ``sqlite3*`` (the first field
+    after the object header in sqlcipher3's ``pysqlite_Connection``). Done before any
+    statement: SQLite refuses (SQLITE_BUSY) while lookaside memory is in use.
+    """
+    from sqlcipher3 import _sqlite3  # the extension module that holds SQLCipher
+
+    library = ctypes.CDLL(_sqlite3.__file__)
+    handle = ctypes.c_void_p.from_address(id(conn) + object.__basicsize__).value
+    library.sqlite3_db_config.restype = ctypes.c_int
+    rc = library.sqlite3_db_config(ctypes.c_void_p(handle), _SQLITE_DBCONFIG_LOOKASIDE, ctypes.c_void_p(None),
+                                   ctypes.c_int(LOOKASIDE_SLOT_BYTES), ctypes.c_int(LOOKASIDE_SLOTS))
+    if rc != 0:
+        log.warning("SQLite kept its default lookaside (sqlite3_db_config returned %d)", rc)
+    return rc == 0
+
+
+def stop_page_locking() -> None:
+    """Make ``mlock`` fail at once in this process, so the wiping allocator is affordable.
+
+    ``cipher_memory_security`` calls ``mlock`` on every allocation and ``munlock`` on every
+    free; each successful call splits or merges a kernel memory mapping (most of its cost).
+    The soft ``RLIMIT_MEMLOCK`` is set to 0 (process-wide; the hard limit is kept) and, as
+    root, ``CAP_IPC_LOCK`` is dropped from this thread's effective set (capabilities are per
+    thread; a child process gets its own back at exec). Locked pages stay locked, SQLCipher's
+    key buffers among them. Idempotent.
+    """
+    _soft, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, hard))
+    if not sys.platform.startswith("linux"):  # capget/capset are Linux's
+        return
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # two of {effective, permitted, inheritable}
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.capget(header, data) != 0 or not data[0] & (1 << _CAP_IPC_LOCK):
+        return
+    data[0] &= ~(1 << _CAP_IPC_LOCK)
+    if libc.capset(header, data) != 0:
+        log.warning("CAP_IPC_LOCK could not be dropped (errno %d)", ctypes.get_errno())
 
 
 def _uri_path(path: Path) -> str:

@@ -5,11 +5,21 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a 0600 temp file in the same folder, fsync, replace.
+    """Write ``data`` to ``path`` through a 0600 temp file in the same folder, fsync, replace."""
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file written a piece at a time that appears at ``path`` only whole: a 0600 temp file in the same
+    folder, fsync, replace. If the block fails, the temp file is removed and ``path`` is untouched.
 
     The temp file is created with 0600 before any byte is written (mkstemp), so
     a client's exported record is never readable by others even for a moment.
@@ -19,7 +29,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)

@@ -29,6 +29,8 @@ from medspa_desk.store.base import StoreBase
 from medspa_desk.store.changes import Changes
 from medspa_desk.store.errors import InvalidChange, NotFound
 
+CONFLICT_ENTITY = "conflict"  # the audit trail's name for an inbox entry
+
 
 def inbox_detail(conflict: Conflict) -> ConflictDetail:
     """What an inbox entry is about, as a model."""
@@ -44,7 +46,7 @@ class InboxMixin(StoreBase):
                      "VALUES (?, ?, ?, 1, ?, ?)",
                      (str(conflict.id), conflict.kind.value, str(conflict.entity_id),
                       conflict.created_at.isoformat(), conflict.model_dump_json()))
-        self._note(None, AuditAction.UPDATE, entity="conflict", entity_id=conflict.id,
+        self._note(None, AuditAction.UPDATE, entity=CONFLICT_ENTITY, entity_id=conflict.id,
                    detail=f"{conflict.kind.value} on {conflict.entity} {conflict.entity_id}")
         return Changes(conflicts=True)
 
@@ -99,7 +101,7 @@ class InboxMixin(StoreBase):
                                     "characters.") from None
             conn.execute("UPDATE conflicts SET open = 0, data = ? WHERE id = ?",
                          (closed.model_dump_json(), str(conflict_id)))
-            self._note(actor, AuditAction.RESOLVE_CONFLICT, entity="conflict",
+            self._note(actor, AuditAction.RESOLVE_CONFLICT, entity=CONFLICT_ENTITY,
                        entity_id=conflict_id, detail=resolution)
             changes = applying() if applying is not None else Changes()
         return changes | Changes(conflicts=True)

@@ -73,21 +73,21 @@ def add_photo(store: Any, *, client_id: UUID, treatment_id: UUID, kind: PhotoKin
         raise InvalidChange(f"That photo is larger than {MAX_PHOTO_BYTES // 1_048_576} MB.")
     info = PhotoInfo(id=new_id(), treatment_id=treatment_id, kind=PhotoKind(kind),
                      media_type=media_type, added_at=utc_now(), size=len(image))
-    with store._write() as conn:
+    with store.transaction() as conn:
         if not conn.execute("SELECT 1 FROM clients WHERE id = ?", (str(client_id),)).fetchone():
             raise NotFound("The client is not in the local store; the photo was not saved.")
         conn.execute("INSERT INTO photos (id, client_id, treatment_id, kind, media_type, added_at, "
                      "sha256, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      (str(info.id), str(client_id), str(treatment_id), info.kind.value, media_type,
                       int(info.added_at.timestamp()), hashlib.sha256(image).hexdigest(), image))
-        store._note(actor, AuditAction.CREATE, entity=PHOTO_ENTITY, entity_id=info.id,
-                    detail=info.kind.value)
+        store.note(actor, AuditAction.CREATE, entity=PHOTO_ENTITY, entity_id=info.id,
+                   detail=info.kind.value)
     return info
 
 
 def photos_for(store: Any, treatment_id: UUID) -> list[PhotoInfo]:
     """The treatment's photos (no image bytes), oldest first."""
-    rows = store._rows("SELECT id, kind, media_type, added_at, length(image) FROM photos "
+    rows = store.select("SELECT id, kind, media_type, added_at, length(image) FROM photos "
                        "WHERE treatment_id = ? ORDER BY added_at, id", (str(treatment_id),))
     return [PhotoInfo(id=UUID(i), treatment_id=treatment_id, kind=PhotoKind(k), media_type=m,
                       added_at=datetime.fromtimestamp(a, UTC), size=s) for i, k, m, a, s in rows]
@@ -95,12 +95,11 @@ def photos_for(store: Any, treatment_id: UUID) -> list[PhotoInfo]:
 
 def photo_image(store: Any, photo_id: UUID, *, actor: Actor) -> bytes:
     """One photo's bytes, checked against the hash stored with it; audited as a view."""
-    row = store._one("SELECT image, sha256 FROM photos WHERE id = ?", (str(photo_id),))
-    if row is None:
+    rows = store.select("SELECT image, sha256 FROM photos WHERE id = ?", (str(photo_id),))
+    if not rows:
         raise NotFound("That photo is not on this workstation.")
-    image, digest = bytes(row[0]), row[1]
+    image, digest = bytes(rows[0][0]), rows[0][1]
     if hashlib.sha256(image).hexdigest() != digest:
         raise InvalidChange("That photo is damaged (it no longer matches its checksum).")
-    with store._write():
-        store._note(actor, AuditAction.VIEW, entity=PHOTO_ENTITY, entity_id=photo_id)
+    store.note(actor, AuditAction.VIEW, entity=PHOTO_ENTITY, entity_id=photo_id)
     return image

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -67,6 +67,7 @@ class RecallHit(NamedTuple):
     client_key: str  # the client's id as stored; ``client_id`` parses it
     first_name: str
     last_name: str
+    birth_date: str  # ISO yyyy-mm-dd as stored: two clients of one name are told apart by it
     phone: str
     email: str
     address: str
@@ -79,6 +80,13 @@ class RecallHit(NamedTuple):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def born(self) -> date | None:
+        try:
+            return date.fromisoformat(self.birth_date)
+        except ValueError:
+            return None
 
 
 def _where(criteria: RecallCriteria) -> tuple[str, list[Any]]:
@@ -111,21 +119,20 @@ def find_recall_clients(store: Any, criteria: RecallCriteria, *, actor: Actor) -
     criteria = criteria.checked()
     where, params = _where(criteria)
     sql = ("SELECT tl.client_id, tl.treatment_id, tl.product_id, tl.lot, tl.at, c.first_name, "  # noqa: S608 (fixed fragments)
-           "c.last_name, c.phone, c.email, c.address "
+           "c.last_name, c.birth_date, c.phone, c.email, c.address "
            f"FROM treatment_lots AS tl JOIN clients AS c ON c.id = tl.client_id WHERE {where} "
            "ORDER BY tl.at")
     with no_cycle_collection():
-        hits = _hits(store._rows(sql, params))
-    with store._write():
-        store._note(actor, AuditAction.VIEW, entity=RECALL_ENTITY, entity_id=criteria.product_id,
-                    detail=f"clients: {len(hits)}")
+        hits = _hits(store.select(sql, params))
+    store.note(actor, AuditAction.VIEW, entity=RECALL_ENTITY, entity_id=criteria.product_id,
+               detail=f"clients: {len(hits)}")
     return hits
 
 
 def _hits(rows: list[Any]) -> list[RecallHit]:
     """Uses grouped by client, clients by last and first name."""
     uses: dict[str, list[RecallUse]] = defaultdict(list)
-    contacts: dict[str, tuple[str, str, str, str, str]] = {}
+    contacts: dict[str, tuple[str, str, str, str, str, str]] = {}
     products: dict[str, UUID] = {}  # a handful of products, named thousands of times
     for client_key, treatment_key, product_key, lot, at, *contact in rows:
         product = products.get(product_key)
@@ -140,13 +147,12 @@ def _hits(rows: list[Any]) -> list[RecallHit]:
 def record_recall_export(store: Any, *, actor: Actor, clients: int, file_format: str,
                          outcome: str = "ok") -> None:
     """The audit line for a recall list written to a file (how many, which format)."""
-    with store._write():
-        store._note(actor, AuditAction.EXPORT, entity=RECALL_ENTITY, outcome=outcome,
-                    detail=f"clients: {clients}, format: {file_format}")
+    store.note(actor, AuditAction.EXPORT, entity=RECALL_ENTITY, outcome=outcome,
+               detail=f"clients: {clients}, format: {file_format}")
 
 
 def lots_used(store: Any, product_id: UUID, *, limit: int = 8) -> list[str]:
     """The lots of a product charted most recently here (for the lot field's suggestions)."""
-    rows = store._rows("SELECT lot, max(at) AS last FROM treatment_lots WHERE product_id = ? "
+    rows = store.select("SELECT lot, max(at) AS last FROM treatment_lots WHERE product_id = ? "
                        "GROUP BY lot ORDER BY last DESC LIMIT ?", (str(product_id), max(1, limit)))
     return [lot for lot, _last in rows]

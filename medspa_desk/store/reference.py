@@ -35,7 +35,7 @@ class ReferenceMixin(StoreBase):
         """
         if not isinstance(record, REFERENCE_TYPES):
             raise InvalidChange(f"A {type(record).__name__} is not reference data.")
-        kind = MutationKind.REFERENCE_UPSERT
+        kind = MutationKind.BLOCKED_TIME_PUT if isinstance(record, BlockedTime) else MutationKind.REFERENCE_UPSERT
         if isinstance(record, ConsentTemplate):
             kind = MutationKind.CONSENT_TEMPLATE_PUBLISH
             if self._one("SELECT 1 FROM reference WHERE id = ?", (str(record.id),)):
@@ -58,6 +58,12 @@ class ReferenceMixin(StoreBase):
         return sorted((b for b in blocks if not b.deleted and b.starts_at < ends and starts < b.ends_at),
                       key=lambda b: b.starts_at)
 
+    def blocked_time(self, block_id: UUID) -> BlockedTime | None:
+        """One block as this desk holds it (a freed one too), or None."""
+        found = self._load_many(BlockedTime, "SELECT data FROM reference WHERE entity = ? AND id = ?",
+                                (BlockedTime.entity, str(block_id)))
+        return found[0] if found else None
+
     def locations(self) -> list[Location]:
         return sorted(self._reference(Location), key=lambda r: r.name.casefold())
 
@@ -75,7 +81,7 @@ class ReferenceMixin(StoreBase):
         return sorted(self._reference(Product), key=lambda r: r.name.casefold())
 
     def shifts(self) -> list[Shift]:
-        return sorted(self._reference(Shift), key=lambda s: (str(s.provider_id), s.weekday, s.starts))
+        return sorted((s for s in self._reference(Shift) if not s.deleted), key=lambda s: (str(s.provider_id), s.weekday, s.starts))
 
     def users(self) -> list[User]:
         return sorted(self._reference(User), key=lambda r: r.username.casefold())

@@ -14,26 +14,38 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.records import (
+    AccessRequest,
     Appointment,
     BlockedTime,
+    BusinessAssociate,
+    CallNote,
     Client,
     ConsentTemplate,
+    ContactConsent,
+    Disclosure,
+    Incident,
     IntakeForm,
     Location,
+    PolicyAcknowledgment,
     Product,
     Provider,
     Record,
+    RestoreDrill,
+    RiskAssessment,
     Room,
     Service,
     Shift,
     SignedConsent,
     TreatmentRecord,
     User,
+    WaitlistEntry,
     phone_digits,
 )
 
 REFERENCE_TYPES: tuple[type[Record], ...] = (Location, Provider, Shift, Room, Service, Product,
                                               ConsentTemplate, User, BlockedTime)
+EVIDENCE_TYPES: tuple[type[Record], ...] = (Disclosure, AccessRequest, RiskAssessment, BusinessAssociate,
+                                             PolicyAcknowledgment, Incident, RestoreDrill)
 
 
 def epoch(instant: datetime) -> int:
@@ -153,6 +165,29 @@ def _treatment_row(t: TreatmentRecord) -> tuple[Any, ...]:
             epoch(t.performed_at), text)
 
 
+def _evidence_row(record: Record) -> tuple[Any, ...]:
+    record_id, text = id_and_json(record)
+    client = getattr(record, "client_id", None)
+    return (record_id, record.entity, record.version, record.seq, str(client) if client else None, text)
+
+
+def _contact_consent_row(c: ContactConsent) -> tuple[Any, ...]:
+    consent_id, text = id_and_json(c)
+    return (consent_id, c.version, c.seq, client_id_text(text, c), c.channel.value, c.purpose.value,
+            epoch(c.given_at), text)
+
+
+def _call_note_row(n: CallNote) -> tuple[Any, ...]:
+    note_id, text = id_and_json(n)
+    return (note_id, n.version, n.seq, str(n.client_id) if n.client_id else "", int(n.open),
+            epoch(n.follow_up_due) if n.follow_up_due else None, epoch(n.taken_at), text)
+
+
+def _waitlist_row(w: WaitlistEntry) -> tuple[Any, ...]:
+    entry_id, text = id_and_json(w)
+    return (entry_id, w.version, w.seq, client_id_text(text, w), _place_text(w.location_id), w.status.value, text)
+
+
 REFERENCE = Table("reference", ("id", "entity", "version", "seq", "data"), _reference_row)
 CLIENTS = Table("clients", ("id", "version", "seq", "first_name", "last_name", "preferred_name",
                             "birth_date", "phone", "phone_digits", "email", "address", "deleted",
@@ -167,14 +202,25 @@ CONSENTS = Table("consents", ("id", "version", "seq", "client_id", "template_key
                  _consent_row)
 TREATMENTS = Table("treatments", ("id", "version", "seq", "client_id", "signed", "at", "data"),
                    _treatment_row)
+CONTACT_CONSENTS = Table("contact_consents", ("id", "version", "seq", "client_id", "channel", "purpose", "at",
+                                              "data"), _contact_consent_row)
+CALL_NOTES = Table("call_notes", ("id", "version", "seq", "client_id", "open", "due", "at", "data"), _call_note_row)
+
+EVIDENCE = Table("evidence", ("id", "entity", "version", "seq", "client_id", "data"), _evidence_row)
+
+WAITLIST = Table("waitlist", ("id", "version", "seq", "client_id", "location_id", "status", "data"), _waitlist_row)
 
 TABLE_FOR_ENTITY: dict[str, Table] = {
     **{cls.entity: REFERENCE for cls in REFERENCE_TYPES},
+    **{cls.entity: EVIDENCE for cls in EVIDENCE_TYPES},
     Client.entity: CLIENTS,
     Appointment.entity: APPOINTMENTS,
     IntakeForm.entity: INTAKES,
     SignedConsent.entity: CONSENTS,
     TreatmentRecord.entity: TREATMENTS,
+    ContactConsent.entity: CONTACT_CONSENTS,
+    CallNote.entity: CALL_NOTES,
+    WaitlistEntry.entity: WAITLIST,
 }
 
 

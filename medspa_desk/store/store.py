@@ -9,14 +9,18 @@ from types import TracebackType
 from typing import Any
 
 from medspa_desk.store.appointments import AppointmentsMixin
+from medspa_desk.store.audit_shipping import AuditShippingMixin
 from medspa_desk.store.base import translate
 from medspa_desk.store.bulk import BulkMixin
 from medspa_desk.store.clients import ClientsMixin
+from medspa_desk.store.comms import CommsMixin
 from medspa_desk.store.connection import bad_pages, open_database
 from medspa_desk.store.documents import DocumentsMixin
+from medspa_desk.store.evidence import EvidenceMixin
 from medspa_desk.store.migrations import migrate
+from medspa_desk.store.outbox import OutboxMixin
 from medspa_desk.store.reference import ReferenceMixin
-from medspa_desk.store.sync_hooks import SyncMixin
+from medspa_desk.store.waitlist import WaitlistMixin
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ def _create_atomically(path: Path, key: bytearray) -> None:
         os.close(fd)
 
 
-class Store(ReferenceMixin, ClientsMixin, AppointmentsMixin, DocumentsMixin, SyncMixin, BulkMixin):
+class Store(ReferenceMixin, ClientsMixin, AppointmentsMixin, DocumentsMixin, EvidenceMixin, CommsMixin, WaitlistMixin,
+            OutboxMixin, AuditShippingMixin, BulkMixin):
     """Clients, the schedule, forms, the outbox and the audit trail in one SQLCipher file.
 
     One thread owns a Store (the UI's database worker). Every read of a

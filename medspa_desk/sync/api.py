@@ -19,9 +19,13 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from medspa_desk.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_MAX,
+    PROTOCOL_MIN,
     PULL_CURSOR_HEADER,
     PULL_HAS_MORE_HEADER,
     ChangesSince,
+    DeviceReport,
     ErrorBody,
     EscrowDeposit,
     EscrowRelease,
@@ -31,7 +35,7 @@ from medspa_desk.protocol import (
     RefreshRequest,
     TokenResponse,
 )
-from medspa_desk.sync.audit_wire import AuditCheckpoint, AuditPage
+from medspa_desk.sync.audit_wire import AuditCheckpoint, AuditPage, AuditVerification
 from medspa_desk.sync.errors import (
     ClockSkew,
     DeviceRevoked,
@@ -60,10 +64,12 @@ PULL = f"{PREFIX}/sync/pull"
 CHANGES = f"{PREFIX}/sync/changes"
 CHANGES_STREAM = f"{PREFIX}/sync/changes/stream"
 ESCROW = f"{PREFIX}/devices/escrow"
+DEVICE_REPORT = f"{PREFIX}/devices/me/report"
 SERVER_HALF = f"{PREFIX}/devices/escrow/server-half"
 AUDIT = f"{PREFIX}/audit"
 AUDIT_CSV = f"{PREFIX}/audit/export.csv"
 AUDIT_CHECKPOINT = f"{PREFIX}/audit/checkpoint"
+AUDIT_VERIFY = f"{PREFIX}/audit/verify"
 LONG_POLL_SLACK_S = 10.0
 # The server writes to an open change stream at least every 30 s (heartbeats); silence for longer
 # means the connection is gone without a word (a sleeping laptop, a dropped Wi-Fi link).
@@ -126,6 +132,8 @@ def error_for(response: httpx.Response) -> SyncError:
     if code == "clock_skew":
         return ClockSkew((message or "This computer's clock is wrong; correct it and sync again.")
                          + " Nothing has been lost: changes wait on this computer until then.")
+    if status == 426:
+        return _other_protocol(response, code=code)
     if status == 423:
         return SignInNeeded(message or "This account is locked for now; try again later.", code=code)
     if status == 429 or status >= 500:
@@ -133,6 +141,25 @@ def error_for(response: httpx.Response) -> SyncError:
                                         "The desk keeps working offline and will try again.")
     return ServerRefused(message or f"The sync server refused the request (error {status}).",
                          code=code, status=status)
+
+
+def _other_protocol(response: httpx.Response, *, code: str) -> SyncError:
+    """The server speaks another sync protocol: say which side is older and who updates it.
+
+    A server states the version it speaks in ``X-Medspa-Protocol`` on every answer; its own
+    words are not used, since an older server's words may blame the wrong side.
+    """
+    stated = response.headers.get(PROTOCOL_HEADER, "")
+    theirs = int(stated) if stated.isdigit() and len(stated) < 6 else None
+    if theirs is not None and theirs < PROTOCOL_MIN:
+        words = (f"The sync server is older than this app (it speaks sync protocol {theirs}; this app needs "
+                 f"{PROTOCOL_MIN}). Ask your IT administrator to update the server.")
+    else:
+        words = ("This app is older than the sync server (it speaks sync protocol "
+                 f"{theirs if theirs is not None else 'another version'}; this app {PROTOCOL_MAX}). "
+                 "Update the app on this workstation.")
+    return ServerRefused(f"{words} Nothing was lost: changes wait on this computer until then.",
+                         code=code or "protocol_unsupported", status=426)
 
 
 @dataclass(frozen=True)
@@ -246,6 +273,10 @@ class CentralApi:
 
     # --- sync ----------------------------------------------------------------------
 
+    def report_device(self, report: DeviceReport, *, access_token: str) -> None:
+        """This workstation's version and whose changes wait on it (after a sync; any signed-in person)."""
+        self._call("PUT", DEVICE_REPORT, None, body=report, access_token=access_token)
+
     def push(self, request: PushRequest, *, access_token: str) -> PushResponse:
         return self._call("POST", PUSH, PushResponse, body=request, access_token=access_token)
 
@@ -299,6 +330,10 @@ class CentralApi:
 
     def audit_checkpoint(self, *, access_token: str) -> AuditCheckpoint:
         return self._call("GET", AUDIT_CHECKPOINT, AuditCheckpoint, access_token=access_token)
+
+    def audit_verify(self, *, access_token: str) -> AuditVerification:
+        """The server walks the practice's whole chain (slow on a long trail: the long-request timeout)."""
+        return self._call("GET", AUDIT_VERIFY, AuditVerification, access_token=access_token)
 
 
 def _follow_events(lines: Any, heard: Callable[[ChangesSince | None], bool]) -> None:

@@ -38,6 +38,18 @@ class AuditPage(BaseModel):
     has_more: bool
 
 
+class AuditVerification(BaseModel):
+    """The server's walk of the whole chain: verified through which event, and when it happened."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    ok: bool
+    rows: int = Field(ge=0)
+    verified_through_seq: int | None = None
+    verified_through_at: datetime | None = None
+    first_bad_seq: int | None = None
+    checked_at: datetime
+
+
 class AuditCheckpoint(BaseModel):
     """The head of the practice's chain, signed by the server (HMAC under its secret key)."""
 

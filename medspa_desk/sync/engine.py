@@ -1,24 +1,28 @@
 """The sync engine: push the outbox, pull changes, hear of others' changes within a second.
 
-Two threads. The *worker* runs sync cycles: push outbox batches (with the
-local audit events) until the outbox is empty, then pull pages of changes
-after the store's cursor. It runs when woken (a notice from the watcher,
+Two threads of its own. The *worker* (``sync-worker``) runs sync cycles: push
+outbox batches (with the local audit events) until the outbox is empty, then
+pull pages of changes after the store's cursor. It runs when woken (a notice from the watcher,
 :meth:`SyncEngine.sync_now`, and every committed write that added to the
 outbox: the engine listens to the store's :class:`OutboxWatch`, so no caller
 has to remember to nudge it), on a timer, and after a failure on an
 exponential backoff with jitter. While a retry waits on the backoff (offline),
 a local write stays queued for that retry instead of opening a connection of
 its own; the network coming back (the watcher reaches the server, or the OS
-says so through :meth:`SyncEngine.network_did_return`) pushes at once. The *watcher* holds the server's change
-stream open (``/sync/changes/stream``; long-polls ``/sync/changes`` on a
-server without it) and wakes the worker when the server has something new.
+says so through :meth:`SyncEngine.network_did_return`) pushes at once. The
+*watcher* (:mod:`medspa_desk.sync.watcher`) holds the server's change stream
+open and wakes the worker when the server has something new; a pull's pages
+are fetched and read ahead by :mod:`medspa_desk.sync.page_pipeline`.
 
-Every store call goes through one lock (and the app's ``store_runner``, which
-can hand it to the UI's database worker), so :meth:`pause` can promise that no
-store call is running or will start: the app may then close the store and
+Neither thread touches the store: every store call is a job on the desk's one
+:class:`~medspa_desk.store.worker.StoreWorker` (the UI's database worker in
+the app), the thread that also opens, locks and closes the store. So
+:meth:`pause` can promise that no store call starts after it (each call checks
+it before it is queued) and that a call queued before it runs ahead of the
+lock's close, which the session queues on the same worker: the app may then
 drop the key. Errors are sorted as STYLE.md says: sign in again, silent when
 cancelled, a plain message and a retry for the rest; conflicts are outcomes
-the store files in its inbox. Anything else (a store runner that timed out, a
+the store files in its inbox. Anything else (a store worker that timed out, a
 wiped key, a row that does not parse) is reported as :data:`UNEXPECTED_TROUBLE`
 and retried on the backoff: neither thread ever ends on an exception. Only
 the exception's type is logged; its message may quote PHI.
@@ -26,11 +30,9 @@ the exception's type is logged; its message may quote PHI.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import functools
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -45,28 +47,32 @@ from medspa_desk.protocol import (
     MAX_CLOCK_SKEW_S,
     MAX_PULL_PAGE,
     MAX_PUSH_BATCH,
-    ChangesSince,
+    MAX_REPORTED_AUTHORS,
+    DeviceReport,
     PushRequest,
     PushResponse,
 )
 from medspa_desk.records import utc_now
 from medspa_desk.store.changes import Changes, ChangesSoFar
 from medspa_desk.store.errors import StoreClosed, StoreError
-from medspa_desk.store.pulled import PulledPage, UnreadablePage
-from medspa_desk.sync.api import UNREADABLE_ANSWER, CentralApi, RawPage
+from medspa_desk.store.pulled import PulledPage
+from medspa_desk.store.worker import StoreWorker
+from medspa_desk.sync.api import CentralApi, RawPage
 from medspa_desk.sync.auth import Session
 from medspa_desk.sync.backoff import Backoff
 from medspa_desk.sync.errors import (
     ClockSkew,
     ConnectionTrouble,
     DeviceRevoked,
-    ServerRefused,
     ServerTrouble,
     SyncCancelled,
     SyncError,
 )
 from medspa_desk.sync.page_parser import OFFLOAD_AT, PageParser
+from medspa_desk.sync.page_pipeline import PagePipeline
 from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus, announce
+from medspa_desk.sync.watcher import ChangeWatcher
+from medspa_desk.version import APP_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +82,9 @@ DEFAULT_PULL_PAGE = 500  # small pages keep each store transaction and parse sho
 # A long pull's pages are read on the helper process, so only the store's transaction grows with
 # them; bigger pages halve its commits (an apply of 2,000 changes is about 0.1 s on the store's thread).
 LONG_PULL_PAGE = 2000
-PAGES_ENDED = ("The sync server's pages did not fit together; nothing from them was saved. "
-               "Sync will try again.")
+STORE_CALL_TIMEOUT_S = 60.0  # a store call waits this long for the worker (behind a view's long job)
 UNEXPECTED_TROUBLE = ("Sync ran into a problem on this computer and will try again by itself. Nothing "
                       "saved here is lost. If this message stays, restart Medspa Desk.")
-
-
-def _run_here(task: Callable[[], T]) -> T:
-    return task()
 
 
 def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[Any]]:
@@ -95,106 +96,16 @@ def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int, int, str]:
             store.refused_audit_count(), store.newest_refusal())
 
 
+def _queued_by_author(store: Any) -> dict[UUID, int]:
+    return store.outbox_by_author(limit=MAX_REPORTED_AUTHORS)
+
+
 def _apply_page(store: Any, *, page: PulledPage) -> Changes:
     return store.apply_pulled(page)
 
 
-class _PagePipeline:
-    """Fetches pages ahead of the one being applied and has each read (parsed into rows) as it lands.
 
-    One thread fetches, in order, and hands each page to the :class:`PageParser`;
-    with the server's cursor header it asks for the next page as soon as one
-    has arrived, so fetching, reading (on the helper process during a long pull)
-    and applying all overlap. Without the header it waits for the page to be
-    read. At most ``depth`` pages wait to be applied (enough to keep every
-    helper reading), so memory stays bounded.
-    :meth:`take` returns the next page in order or raises what fetching or
-    reading it raised. :meth:`close` waits for a fetch in flight (it shares the
-    engine's HTTP client, which must be idle before anything else uses it).
-    """
-
-    def __init__(self, fetch: Callable[..., RawPage], parser: PageParser, *, after: int, depth: int) -> None:
-        self._fetch = fetch
-        self._parser = parser
-        self._ready: queue.Queue[tuple[RawPage, concurrent.futures.Future[PulledPage]] | BaseException] = (
-            queue.Queue(maxsize=depth))
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(after,), name="sync-pull", daemon=True)
-        self._thread.start()
-
-    def __enter__(self) -> _PagePipeline:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def take(self) -> PulledPage:
-        while True:
-            try:
-                item = self._ready.get(timeout=0.5)
-                break
-            except queue.Empty:
-                if not self._thread.is_alive() and self._ready.empty():
-                    raise ServerTrouble(PAGES_ENDED) from None
-        if isinstance(item, BaseException):
-            raise item
-        raw, reading = item
-        try:
-            page = reading.result()
-        except UnreadablePage:
-            raise ServerTrouble(UNREADABLE_ANSWER) from None
-        if raw.next_after is not None and (raw.next_after, raw.has_more) != (page.cursor, page.has_more):
-            raise ServerTrouble(PAGES_ENDED)
-        return page
-
-    def close(self) -> None:
-        self._stopping.set()
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._ready.get_nowait()  # a full queue must not hold the thread's last put
-            self._thread.join(timeout=0.05)
-
-    def _run(self, after: int) -> None:
-        try:
-            while not self._stopping.is_set():
-                raw = self._fetch(after=after)
-                reading = self._parser.submit(raw.content)
-                if not self._put((raw, reading)):
-                    return
-                if raw.next_after is not None:
-                    after, more = raw.next_after, bool(raw.has_more)
-                else:
-                    page = self._read_before_asking_on(reading)
-                    if page is None:
-                        return  # closing, or take() raises what reading it raised
-                    after, more = page.cursor, page.has_more
-                if not more:
-                    return
-        except BaseException as exc:
-            self._put(exc)
-
-    def _read_before_asking_on(self, reading: concurrent.futures.Future[PulledPage]) -> PulledPage | None:
-        """A page without the cursor header, once read; None when closing (not waiting on a stuck reader)."""
-        while not self._stopping.is_set():
-            try:
-                return reading.result(timeout=0.1)
-            except concurrent.futures.TimeoutError:
-                continue
-            except BaseException:
-                return None
-        return None
-
-    def _put(self, item: Any) -> bool:
-        while not self._stopping.is_set():
-            try:
-                self._ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
-class SyncEngine:
+class SyncEngine(ChangeWatcher):
     """Keeps one workstation's store in step with the central API.
 
     ``store`` has the store's sync hooks (``outbox_batch``, ``settle``,
@@ -206,8 +117,7 @@ class SyncEngine:
     """
 
     def __init__(self, store: Any, client_factory: Callable[[], httpx.Client], *, session: Session,
-                 callbacks: SyncCallbacks | None = None,
-                 store_runner: Callable[[Callable[[], Any]], Any] | None = None,
+                 worker: StoreWorker, callbacks: SyncCallbacks | None = None,
                  on_device_revoked: Callable[[], DeviceRevoked | None] | None = None,
                  clock: Callable[[], datetime] = utc_now,
                  push_batch: int = MAX_PUSH_BATCH, pull_page: int | None = None,
@@ -219,9 +129,7 @@ class SyncEngine:
         self._client_factory = client_factory
         self._session = session
         self._callbacks = callbacks or SyncCallbacks()
-        self._runner = store_runner or _run_here
-        # A runner puts every store call on one thread, in order (the UI's database worker).
-        self._serialised = store_runner is not None
+        self._worker = worker  # every store call runs there, in order
         self._on_device_revoked = on_device_revoked
         self._clock = clock
         self._push_batch = push_batch
@@ -233,7 +141,6 @@ class SyncEngine:
         self._backoff = backoff or Backoff()
         # None: read a long pull's pages on the helper process (page_parser.OFFLOAD_AT); True/False: always/never.
         self._offload_pages = offload_pages
-        self._store_lock = threading.RLock()
         self._cycle_lock = threading.Lock()
         self._status_lock = threading.Lock()
         self._status = SyncStatus()
@@ -245,6 +152,7 @@ class SyncEngine:
         self._known_cursor = 0
         # When the worker's next try after a failure is due (monotonic); None when the last cycle worked.
         self._retry_at: float | None = None
+        self._reported: DeviceReport | None = None  # the last report the server took
         self._cycles_ended = 0  # tries by the worker, counted when each ends (well or not)
         self._api: CentralApi | None = None
         self._watch_api: CentralApi | None = None
@@ -320,11 +228,10 @@ class SyncEngine:
     def pause(self) -> None:
         """Stop touching the store (lock, suspend); no new store call starts until :meth:`resume`.
 
-        Without a ``store_runner`` this returns once no store call is running.
-        With one, every store call is already a job on the runner's one thread,
-        in order; waiting here would wait behind a long job there (freezing the
-        window that asked for a lock) or, on that thread, forever. So it does
-        not wait: close the store through the same runner, and a call queued
+        Every store call is a job on the store worker's one thread, in order;
+        waiting here would wait behind a long job there (freezing the window
+        that asked for a lock) or, on that thread, forever. So it does not
+        wait: close the store through the same worker, and a call queued
         before the close runs first, while one queued after it meets a closed
         store and ends as a cancelled sync.
         """
@@ -334,30 +241,25 @@ class SyncEngine:
             # A locked desk hears nothing: end its change stream now, not at the next heartbeat.
             with contextlib.suppress(Exception):
                 watching.interrupt()
-        if not self._serialised:
-            with self._store_lock:
-                pass
         self._set_status(paused=True, progress=None)
 
     def resume(self, store: Any | None = None, *, session: Session | None = None) -> None:
         """Catch up after unlock; ``store`` replaces the one closed at lock, ``session`` a new sign-in."""
-        with self._store_lock:
-            if store is not None:
-                self._store = store
-                self._follow_outbox(store)
-            if session is not None:
-                self._session = session
-            self._paused = False
-            self._halted_by = None
+        if store is not None:
+            self._store = store
+            self._follow_outbox(store)
+        if session is not None:
+            self._session = session
+        self._paused = False
+        self._halted_by = None
         self._set_status(paused=False)
         self._wake.set()
 
     def with_store(self, task: Callable[[Any], T]) -> T:
-        """Run ``task(store)`` under the engine's store lock (for callers sharing the store)."""
-        with self._store_lock:
-            if self._paused:
-                raise SyncCancelled()
-            return self._runner(lambda: task(self._store))
+        """Run ``task(store)`` on the store worker and wait (for callers sharing the store)."""
+        if self._paused:
+            raise SyncCancelled()
+        return self._worker.run_sync(lambda _attached: task(self._store), timeout=STORE_CALL_TIMEOUT_S)
 
     def run_once(self) -> Changes:
         """One whole cycle on the calling thread (push until empty, pull until current); raises SyncError."""
@@ -405,6 +307,7 @@ class SyncEngine:
         try:
             changes = self._push_all()
             changes |= self._pull_all()
+            self._report()
         except SyncCancelled:
             raise
         except DeviceRevoked as error:
@@ -428,6 +331,24 @@ class SyncEngine:
         announce(self._callbacks.sync_did_finish, changes)
         return changes
 
+    def _report(self) -> None:
+        """Tell the server this workstation's version and whose changes wait here, when that changed.
+
+        A manager's workstation list shows them, and disabling a leaver names the workstations where
+        changes of theirs wait. A courtesy: a failure is logged and tried again after the next sync.
+        """
+        report = DeviceReport(app_version=APP_VERSION, queued=self.with_store(_queued_by_author))
+        if report == self._reported:
+            return
+        try:
+            self._session.call(functools.partial(self._server().report_device, report))
+        except DeviceRevoked:
+            raise
+        except SyncError as error:
+            log.info("the workstation report was not taken: %s", type(error).__name__)
+            return
+        self._reported = report
+
     def _failed(self, error: SyncError) -> None:
         log.info("sync failed: %s (retry: %s)", type(error).__name__, error.retry)
         offline = isinstance(error, ConnectionTrouble)
@@ -437,11 +358,10 @@ class SyncEngine:
     def _revoked(self, error: DeviceRevoked) -> DeviceRevoked:
         self._paused = True
         self._halted_by = error
-        with self._store_lock:
-            try:
-                self._runner(self._store.close)
-            except Exception as exc:  # the wipe below must still run
-                log.warning("closing the store before the wipe failed: %s", type(exc).__name__)
+        try:
+            self._worker.run_sync(lambda _attached: self._store.close(), timeout=STORE_CALL_TIMEOUT_S)
+        except Exception as exc:  # the wipe below must still run
+            log.warning("closing the store before the wipe failed: %s", type(exc).__name__)
         wiped = self._on_device_revoked() if self._on_device_revoked is not None else None
         final = wiped or error
         self._set_status(online=False, pending=0, conflicts=0, progress=None, message=final.message)
@@ -506,7 +426,7 @@ class SyncEngine:
     def _pull_all(self) -> Changes:
         """Pull pages until current, each applied with its cursor in one store transaction.
 
-        Pages are fetched and read ahead (:class:`_PagePipeline`) while one is
+        Pages are fetched and read ahead (:class:`PagePipeline`) while one is
         applied: the server's time, the transfer and the reading overlap the
         store's work instead of adding to it. A long pull reads its pages on a
         helper process (:mod:`medspa_desk.sync.page_parser`). Only a page that
@@ -525,7 +445,7 @@ class SyncEngine:
         limit = self._pull_page or (LONG_PULL_PAGE if offload else DEFAULT_PULL_PAGE)
         arrived = ChangesSoFar()  # not a list of every page's Changes: see ChangesSoFar
         done = 0
-        with PageParser(offload=offload) as parser, _PagePipeline(
+        with PageParser(offload=offload) as parser, PagePipeline(
                 functools.partial(self._fetch_page, api, limit=limit), parser, after=cursor,
                 depth=parser.readers + 1) as pages:
             while True:
@@ -557,70 +477,6 @@ class SyncEngine:
             raise ClockSkew(f"This computer's clock is {minutes} minutes off the server's, so sync has "
                             "stopped to keep records in the right order. Correct the clock; nothing has "
                             "been lost and sync resumes by itself.")
-
-    # --- the watcher ---------------------------------------------------------------------
-
-    def _watch(self) -> None:
-        """Hear of others' changes: the change stream, or long-polls on a server without it."""
-        api = self._watch_api = CentralApi(self._client_factory())
-        backoff = Backoff(first_s=1.0, longest_s=30.0)
-        streaming = True  # until the server shows it has no change stream (one older than this desk)
-        try:
-            while not self._stopping.is_set():
-                if self._paused or self._halted_by is not None:
-                    self._stopping.wait(0.5)
-                    continue
-                opened = time.monotonic()
-                try:
-                    if streaming:
-                        self._session.call(functools.partial(
-                            api.follow_changes, after=self._known_cursor, heard=self._heard))
-                    else:
-                        self._wait_by_long_poll(api)
-                except ServerRefused as error:
-                    if streaming and error.status == 404:
-                        log.info("change stream not offered by the server; long-polling instead")
-                        streaming = False
-                        continue
-                    log.info("change watch failed: %s", type(error).__name__)
-                    self._stopping.wait(backoff.next_delay())
-                    continue
-                except SyncError as error:
-                    log.info("change watch failed: %s", type(error).__name__)
-                    self._stopping.wait(backoff.next_delay())
-                    continue
-                except Exception as exc:
-                    # Never let the watcher end: without it, others' changes arrive only on the timer.
-                    log.warning("change watch: unexpected %s", type(exc).__name__)
-                    self._stopping.wait(backoff.next_delay())
-                    continue
-                if streaming and time.monotonic() - opened < 1.0:
-                    # The server ended the stream as soon as it opened it: do not reopen it in a tight loop.
-                    self._stopping.wait(backoff.next_delay())
-                else:
-                    backoff.reset()
-        finally:
-            api.close()
-
-    def _heard(self, notice: ChangesSince | None) -> bool:
-        """A notice (or a heartbeat, None) on the change stream; False closes the stream."""
-        if self._stopping.is_set() or self._paused or self._halted_by is not None:
-            return False
-        # The stream is open: the server answers, so a retry waiting on the backoff need not wait.
-        self.network_did_return()
-        if notice is not None and notice.latest_seq > self._known_cursor:
-            self._wake.set()
-        return True
-
-    def _wait_by_long_poll(self, api: CentralApi) -> None:
-        answer = self._session.call(functools.partial(
-            api.changes_since, after=self._known_cursor, wait_s=self._poll_wait_s))
-        self.network_did_return()  # the server answered: a retry waiting on the backoff need not wait
-        if answer.changed and not self._paused:
-            self._pulled.clear()
-            self._wake.set()
-            # Wait for the worker's pull before asking again, or the same notice repeats.
-            self._pulled.wait(timeout=self._poll_wait_s)
 
     # --- status --------------------------------------------------------------------------
 

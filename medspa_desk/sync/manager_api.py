@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medspa_desk.protocol import DeviceName
 from medspa_desk.records import Role
 from medspa_desk.sync.api import PREFIX, CentralApi
 
@@ -20,6 +21,13 @@ USERS = f"{PREFIX}/users"
 # What a manager may do to an account, as the server's routes name it.
 AccountChange = Literal["disable", "enable", "unlock", "enrolment"]
 USERNAME_PATTERN = r"^[A-Za-z0-9._@-]+$"
+
+
+class WaitingOn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    device_id: UUID
+    workstation: str = Field(max_length=100)
+    changes: int = Field(ge=0)
 
 
 class StaffMember(BaseModel):
@@ -33,6 +41,8 @@ class StaffMember(BaseModel):
     provider_id: UUID | None = None
     active: bool
     locked: bool
+    # Filled when the account is disabled: workstations where changes of theirs wait (as last reported).
+    waiting_on: tuple[WaitingOn, ...] = ()
 
 
 class Invitation(BaseModel):
@@ -86,6 +96,9 @@ class WorkstationInfo(BaseModel):
     revoked_at: datetime | None = None
     last_user: str = Field(default="", max_length=200)
     last_contact_at: datetime | None = None
+    app_version: str = Field(default="", max_length=40)  # as it last reported ("" before it ever did)
+    queued: int = Field(default=0, ge=0)  # changes waiting on it, as it last reported
+    reported_at: datetime | None = None
 
 
 class WorkstationRevoked(BaseModel):
@@ -96,6 +109,11 @@ class WorkstationRevoked(BaseModel):
 
 def list_workstations(api: CentralApi, *, access_token: str) -> list[WorkstationInfo]:
     return api.call_json_list("GET", DEVICES, WorkstationInfo, access_token=access_token)
+
+
+def rename_workstation(api: CentralApi, device_id: UUID, name: str, *, access_token: str) -> WorkstationInfo:
+    return api.call_json("POST", f"{DEVICES}/{device_id}/name", WorkstationInfo, body=DeviceName(name=name),
+                         access_token=access_token)
 
 
 def revoke_workstation(api: CentralApi, device_id: UUID, *, access_token: str) -> WorkstationRevoked:

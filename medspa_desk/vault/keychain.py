@@ -17,6 +17,7 @@ import base64
 import binascii
 import logging
 import secrets as random_source
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -50,6 +51,9 @@ DEVICE_SECRET_MISSING = "The system keychain has no device secret for these loca
 
 _T = TypeVar("_T")
 
+KEYCHAIN_ATTEMPTS = 2
+KEYCHAIN_RETRY_PAUSE_S = 0.25
+
 
 def _unusable_backend(backend: KeyringBackend) -> bool:
     if isinstance(backend, fail.Keyring | null.Keyring):
@@ -58,20 +62,31 @@ def _unusable_backend(backend: KeyringBackend) -> bool:
 
 
 def _ask(operation: Callable[[], _T]) -> _T:
-    """Run one keychain call, turning every way it can fail into KeychainUnavailable."""
+    """Run one keychain call, turning every way it can fail into KeychainUnavailable.
+
+    A call that fails for any reason but a locked or missing keychain is tried once more after a
+    moment: a keychain daemon that exits mid-call (gnome-keyring can abort when a client goes away
+    during its session set-up) is started again by the session bus on the next call, and every
+    operation here (read, write the same value, delete) may be repeated safely.
+    """
     backend = keyring.get_keyring()
     if _unusable_backend(backend):
         raise KeychainUnavailable(NO_KEYCHAIN)
-    try:
-        return operation()
-    except keyring.errors.KeyringLocked:
-        log.warning("system keychain is locked")
-        raise KeychainUnavailable(KEYCHAIN_LOCKED) from None
-    except keyring.errors.NoKeyringError:
-        raise KeychainUnavailable(NO_KEYCHAIN) from None
-    except Exception as exc:  # D-Bus, Secret Service and backend errors all mean "not usable now"
-        log.warning("system keychain failed: %s", type(exc).__qualname__)
-        raise KeychainUnavailable(KEYCHAIN_FAILED) from None
+    for attempt in range(1, KEYCHAIN_ATTEMPTS + 1):
+        try:
+            return operation()
+        except keyring.errors.KeyringLocked:
+            log.warning("system keychain is locked")
+            raise KeychainUnavailable(KEYCHAIN_LOCKED) from None
+        except keyring.errors.NoKeyringError:
+            raise KeychainUnavailable(NO_KEYCHAIN) from None
+        except Exception as exc:  # D-Bus, Secret Service and backend errors all mean "not usable now"
+            log.warning("system keychain failed (try %d of %d): %s", attempt, KEYCHAIN_ATTEMPTS,
+                        type(exc).__qualname__)
+            if attempt == KEYCHAIN_ATTEMPTS:
+                raise KeychainUnavailable(KEYCHAIN_FAILED) from None
+            time.sleep(KEYCHAIN_RETRY_PAUSE_S)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,13 @@ from medspa_desk.compliance.audit_trail import (
 from medspa_desk.desk import clients, compliance, copies
 from medspa_desk.records import AuditAction, Client, Role
 from medspa_desk.rules import NotPermitted
-from medspa_desk.session import DeskSession, SignInOptions, sign_in
+from medspa_desk.session import DeskSession
+from medspa_desk.signing_in import SignInOptions, sign_in
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.transport import make_client
 from tests.support.fault_proxy import proxy_in_front_of
 from tests.support.live_api import LiveApi
+from tests.support.store_workers import store_worker
 
 
 def _unique(last_name: str) -> str:
@@ -47,6 +49,7 @@ def _sign_in(live_api: LiveApi, directory: Path, role: Role) -> DeskSession:
     username = live_api.fresh(role)
     user = live_api._user(username)
     session = sign_in(directory, username=username, password=user.password, totp=live_api.totp(username),
+                      worker=store_worker(),
                       options=SignInOptions(server_url=live_api.base_url, tenant=live_api.tenant.name,
                                             ca_path=live_api.ca_path))
     deadline = time.monotonic() + 30
@@ -78,6 +81,14 @@ def _server_ids(live_api: LiveApi, records: set[UUID], *, since: datetime, until
                                                       a.at >= since, a.at < until)).scalars())
 
 
+def _server_verify_rows(live_api: LiveApi) -> list[str]:
+    """The server's own audit rows of its chain walks (the verify route audits itself)."""
+    a = t.audit.c
+    with live_api.database.transaction(live_api.tenant.id) as conn:
+        return list(conn.execute(sa.select(a.detail).where(a.tenant_id == live_api.tenant.id, a.entity == "audit",
+                                                           a.detail.like("verify;%")).order_by(a.seq)).scalars())
+
+
 def test_the_access_report_lists_exactly_the_events_on_the_clients_record(
         live_api: LiveApi, manager_desk: DeskSession, tmp_path: Path) -> None:
     session, actor = manager_desk, manager_desk.actor
@@ -100,7 +111,8 @@ def test_the_access_report_lists_exactly_the_events_on_the_clients_record(
     until = datetime.now(UTC) + timedelta(minutes=1)
 
     report = _on_store(session, lambda store: compliance.view_access_report(
-        store, actor=actor, link=session.server_link(), client_id=maria.id, since=since, until=until))
+        store, actor=actor, link=session.server_link(), client_id=maria.id, since=since, until=until,
+        location=session.location))
 
     records = _on_store(session, lambda store: set(client_records(store, maria.id)))
     unsent = _on_store(session, lambda store: {e.id for e in store.unsent_audit(10_000) if e.entity_id in records})
@@ -155,6 +167,12 @@ def test_the_viewer_filters_pages_exports_and_audits_each_view(
 
     status = _on_store(session, lambda s: compliance.view_chain_status(s, actor=actor, link=link))
     assert status.seq >= rest.rows[-1].seq and len(status.signature) == 64 and status.local_ok
+    # The server walked the whole chain: verified through its newest event, at least the ones just read.
+    assert status.verified is not None and status.verified.ok and status.verified.rows >= status.seq
+    assert status.verified.verified_through_seq >= rest.rows[-1].seq
+    assert "The server walked the whole chain" in status.words() and "events verified through event" in status.words()
+    verified_row = _server_verify_rows(live_api)
+    assert verified_row and verified_row[-1].startswith("verify;rows=")
 
     csv_path = _on_store(session, lambda s: compliance.export_audit_csv(s, actor=actor, link=link, chosen=chosen,
                                                                         path=tmp_path / "trail.csv"))
@@ -201,7 +219,7 @@ def test_a_period_longer_than_six_years_or_backwards_is_refused_in_plain_words(
                                 (now, now - timedelta(days=1), "before the start")):
         with pytest.raises(TrailFilterError, match=words):
             _on_store(manager_desk, lambda s, a=since, b=until: compliance.view_access_report(
-                s, actor=actor, link=None, client_id=actor.user_id, since=a, until=b))
+                s, actor=actor, link=None, client_id=actor.user_id, since=a, until=b, location=manager_desk.location))
 
 
 def test_the_front_desk_is_refused_the_viewer_and_the_refusal_is_audited(live_api: LiveApi, tmp_path: Path) -> None:
@@ -243,3 +261,36 @@ def test_when_the_server_drops_off_the_viewer_falls_back_to_this_desks_trail_wit
     views = _on_store(session, lambda s: [e.detail.split(";")[1] for e in s.audit.events(limit=100_000)
                                           if e.entity == "audit"])
     assert views == ["server", "offline"]
+
+
+def test_the_whole_practices_export_carries_the_servers_trail_and_this_desks_unsent_events(
+        live_api: LiveApi, manager_desk: DeskSession, tmp_path: Path) -> None:
+    import json
+
+    from medspa_desk.compliance.practice_export import DESK_TRAIL, SERVER_TRAIL
+
+    session, actor = manager_desk, manager_desk.actor
+    maria = Client(first_name="Maria", last_name=_unique("Okafor"), birth_date=date(1988, 4, 2))
+    since = datetime.now(UTC) - timedelta(days=1)
+    _on_store(session, lambda store: clients.add_client(store, actor=actor, client=maria))
+    assert session.sync is not None
+    session.sync.run_once()  # the client and its audit events reach the server
+    sent = _server_ids(live_api, {maria.id}, since=since, until=datetime.now(UTC) + timedelta(minutes=1))
+    assert sent
+
+    done = _on_store(session, lambda store: compliance.export_practice(
+        store, actor=actor, location=session.location, folder=tmp_path / "handover", link=session.server_link()))
+
+    assert done.trail_from_server and done.note == ""
+    with (done.folder / SERVER_TRAIL).open(newline="", encoding="utf-8") as trail:
+        server_rows = list(csv.DictReader(trail))
+    assert sent <= {UUID(r["id"]) for r in server_rows}  # the practice's trail, as the viewer's CSV has it
+    with (done.folder / DESK_TRAIL).open(newline="", encoding="utf-8") as trail:
+        desk_rows = list(csv.DictReader(trail))
+    assert not sent & {UUID(r["id"]) for r in desk_rows}  # only what the server does not hold yet
+    exported_views = {UUID(r["entity_id"]) for r in desk_rows if r["action"] == "view" and r["entity_id"]}
+    assert maria.id in exported_views  # the export's own reading of the record, not on the server yet
+    manifest = json.loads(done.manifest.read_text("utf-8"))
+    assert manifest["audit_trail"]["practice_trail_from_server"] is True
+    assert manifest["counts"]["audit_rows"] == len(server_rows) + len(desk_rows)
+    assert manifest["counts"]["clients"] == done.clients >= 1

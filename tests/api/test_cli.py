@@ -20,7 +20,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 
+from medspa_desk.records import RestoreDrill
 from tests.support.live_api import SUPERUSER_URL, PostgresScratch
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,8 +102,31 @@ def test_an_operator_sets_up_a_practice_and_backs_it_up_with_a_verified_restore(
     assert restored_records >= records
     assert re.search(r"audit chain of 'Demo Spa': \d+ rows, ok", report)
     assert re.search(r"audit chain of 'Lakeside Skin': \d+ rows, ok", report)
+    # The drill reaches each practice's desks as a synced record (Compliance → Evidence, the binder).
+    # One drill per practice the backup holds (other tests of this file may have added practices).
+    practices = re.search(r"tenants\s+(\d+) rows", report)
+    assert practices is not None and int(practices.group(1)) >= 2
+    assert f"Recorded the drill for {practices.group(1)} practices" in report
+    drills = _restore_drills(operator)
+    assert {"Demo Spa", "Lakeside Skin"} <= {name for name, _ in drills}
+    assert len(drills) == int(practices.group(1))  # one per practice, each once
+    assert all(drill.ok and "audit chain of" in drill.report for _, drill in drills)
+    assert "Lakeside" not in next(d.report for name, d in drills if name == "Demo Spa")  # its own line only
     again = operator.run("backup", str(backup))
     assert again.returncode != 0 and "choose a new file name" in again.stderr
+
+
+def _restore_drills(operator: Operator) -> list[tuple[str, RestoreDrill]]:
+    """The restore drills in the live database, with their practice's name (read past row-level security)."""
+    url = operator.env.get("MEDSPA_API_BACKUP_URL") or operator.env["MEDSPA_API_DATABASE_URL"]
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT t.name, r.data FROM records r JOIN tenants t ON t.id = r.tenant_id "
+                                        "WHERE r.entity = 'restore_drill'")).all()
+    finally:
+        engine.dispose()
+    return [(name, RestoreDrill.model_validate_json(data)) for name, data in rows]
 
 
 def test_a_weak_password_for_a_new_user_is_refused_with_the_reason(operator: Operator) -> None:

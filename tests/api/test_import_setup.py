@@ -16,9 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from medspa_api.db import tables as t
+from medspa_desk.desk import practice
 from medspa_desk.records import new_id
-from tests.core.sync.desks import open_desk, secret_service  # noqa: F401 (the keychain the desk needs)
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import open_desk, secret_service  # noqa: F401 (the keychain the desk needs)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -170,3 +171,28 @@ def test_a_file_that_is_not_a_setup_is_refused_plainly(live_api: LiveApi, tmp_pa
     path.write_text(content)
     done = _import(live_api, path)
     assert done.returncode != 0 and says in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_day_a_manager_took_off_on_the_desk_is_not_kept_by_the_next_file(
+        live_api: LiveApi, tmp_path: Path, secret_service: None) -> None:  # noqa: F811
+    """The desk takes a shift off as the shift saved ``deleted``; the file reads it as absent, not as kept."""
+    tag = new_id().hex[-6:]
+    path = _setup_file(tmp_path, tag)
+    assert _import(live_api, path, "--apply").returncode == 0
+    desk = open_desk(live_api, tmp_path / "desk", who="manager")
+    try:
+        desk.engine.run_once()
+        provider = next(p for p in desk.read(lambda store: store.providers()) if tag in p.display_name)
+        lists = desk.read(lambda store: practice.setup_lists(store, actor=desk.actor))
+        form = practice.form_of(provider, lists)
+        midtown = next(loc for loc in lists.locations if loc.name == f"Midtown {tag}")
+        assert form["shift_location_id"] == midtown.id and form["shift_friday"] == "10:00-16:00"
+        desk.write(lambda store: practice.save_setup(store, actor=desk.actor, entity="provider", record_id=provider.id,
+                                                     form={**form, "shift_friday": ""}))
+        desk.engine.run_once()
+        assert desk.read(lambda store: store.outbox_batch(100)) == []
+    finally:
+        desk.close()
+    again = _import(live_api, path)
+    assert again.returncode == 0, again.stderr
+    assert "create 1 shift; change nothing; remove nothing" in again.stdout

@@ -206,7 +206,22 @@ def test_client_audit_events_are_stored_once(desk: Desk) -> None:
 def test_an_unsupported_protocol_version_is_told_to_update(desk: Desk) -> None:
     answer = desk.get("/sync/changes", headers={"X-Medspa-Protocol": "99"})
     assert answer.status_code == 426
-    assert "Update the app" in answer.json()["message"]
+    assert "newer than this server (it speaks 2). Ask your IT administrator to update the server" in (
+        answer.json()["message"])
+
+
+def test_a_desk_speaking_only_protocol_1_is_told_plainly_to_update_the_app(desk: Desk) -> None:
+    """Version 2 changed MutationResult (a typed detail): a version-1 desk could not read a push's answer."""
+    for path in ("/sync/changes", "/sync/pull"):
+        answer = desk.get(path, params={"after": 0}, headers={"X-Medspa-Protocol": "1"})
+        assert answer.status_code == 426
+        assert answer.headers["X-Medspa-Protocol"] == "2"
+        assert answer.json()["code"] == "protocol_unsupported"
+        assert answer.json()["message"] == (
+            "This app speaks sync protocol 1, which this server no longer answers (it speaks 2). Update the "
+            "app on this workstation and try again; changes wait on it until then.")
+    pushed = desk.post("/sync/push", json={"mutations": [], "audit_events": []}, headers={"X-Medspa-Protocol": "1"})
+    assert pushed.status_code == 426
 
 
 def test_booking_validates_through_the_shared_record(desk: Desk, live_api: LiveApi) -> None:

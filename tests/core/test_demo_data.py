@@ -11,15 +11,8 @@ from uuid import UUID
 import pytest
 
 from medspa_api.security.passwords import check_new_password
-from medspa_demo.practice import (
-    BENCHMARK_SCALE,
-    DEMO_PASSWORDS,
-    DEMO_USERS,
-    Practice,
-    Scale,
-    counts,
-    generate_practice,
-)
+from medspa_demo.model import BENCHMARK_SCALE, Practice, Scale, counts
+from medspa_demo.practice import DEMO_PASSWORDS, DEMO_USERS, generate_practice
 from medspa_desk.documents.consents import shipped_templates
 from medspa_desk.records import (
     AppointmentStatus,

@@ -18,18 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from medspa_demo.practice import (
-    BENCHMARK_SCALE,
-    TIME_ZONE,
-    Practice,
-    Scale,
-    _Booked,
-    _Builder,
-    _Placement,
-    _Schedule,
-    _TreatmentSealer,
-    generate_practice,
-)
+from medspa_demo.charting import TreatmentSealer
+from medspa_demo.model import BENCHMARK_SCALE, TIME_ZONE, Practice, Scale
+from medspa_demo.practice import _Builder, generate_practice
+from medspa_demo.schedule import Schedule, _Booked, _Placement
 from medspa_desk.records import AppointmentStatus, TreatmentRecord, content_hash
 from medspa_desk.scheduling import clashes, local_datetime, local_day
 
@@ -120,13 +112,13 @@ def test_booked_times_touching_end_to_start_are_free() -> None:
 def test_the_treatment_sealer_falls_back_to_the_plain_hash_when_the_signed_content_changes_shape(
         monkeypatch: pytest.MonkeyPatch) -> None:
     treatment = practice().treatments[0]
-    assert _TreatmentSealer().hash(treatment) == treatment.content_sha256
+    assert TreatmentSealer().hash(treatment) == treatment.content_sha256
     plain_content = TreatmentRecord.signed_content
     monkeypatch.setattr(TreatmentRecord, "signed_content",
                         lambda self: {**plain_content(self), "consent_note": "Patient asked for a copy"})
     changed = content_hash(treatment.signed_content())
     assert changed != treatment.content_sha256
-    assert _TreatmentSealer().hash(treatment) == changed
+    assert TreatmentSealer().hash(treatment) == changed
 
 
 def test_the_cycle_collector_is_left_as_it_was_found() -> None:
@@ -147,7 +139,7 @@ def test_a_room_booked_twice_stops_the_build_even_when_other_bookings_came_in_be
     builder = _Builder(random.Random(3), size=Scale(clients=30, months_back=1, months_ahead=1),
                        zone=ZoneInfo(TIME_ZONE), today=TODAY)
     p = builder.build()
-    schedule = _Schedule(builder, p)
+    schedule = Schedule(builder, p)
     day = TODAY + timedelta(days=7)  # ahead: every booking holds its room
     service = next(s for s in p.services if s.name == "Botox Cosmetic")
     room = next(r for r in p.rooms if r.kind == "treatment")
@@ -163,4 +155,4 @@ def test_a_room_booked_twice_stops_the_build_even_when_other_bookings_came_in_be
     overlapping = [_Placement(day, first, service, room, *at(10)), _Placement(day, second, service, room, *at(14)),
                    _Placement(day, third, service, room, *at(10, 15))]
     with pytest.raises(AssertionError, match="double-booked"):
-        _Schedule(builder, p)._book(overlapping)
+        Schedule(builder, p)._book(overlapping)

@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 from medspa_desk.records import (
     Appointment,
     AppointmentStatus,
+    BlockedTime,
+    BlockKind,
     Location,
     OpeningHours,
+    Provider,
     ProviderKind,
     Room,
     Service,
@@ -22,14 +25,18 @@ from medspa_desk.records import (
     Shift,
 )
 from medspa_desk.scheduling import (
+    Held,
     Slot,
     blocked_interval,
+    blocking,
     clashes,
     day_bounds,
     free_slots,
     local_datetime,
+    next_free_any,
     next_free_slot,
     outside_hours,
+    rooms_for,
     snap,
 )
 from medspa_desk.time_words import time_span
@@ -393,3 +400,67 @@ def test_shifts_of_another_provider_do_not_limit_this_one() -> None:
     location = make_location(hours=MON_TO_SAT)
     other = Shift(provider_id=PROVIDER_B, location_id=location.id, weekday=2, starts=time(9), ends=time(10))
     assert outside_hours(appt(start=ny(ORDINARY_DAY, 15), minutes=30), location=location, shifts=[other]) is None
+
+
+# --- next free times with any provider, against a brute-force model -------------------------------
+
+def _brute_force_any(*, service: Service, providers: list[Provider], location: Location, rooms: tuple[Room, ...],
+                     existing: list[Appointment], blocks: list[BlockedTime], after: datetime, days: int,
+                     count: int) -> list[tuple[datetime, UUID]]:
+    """Every grid start from ``after`` tested with the desk's own rules (clashes, blocking, outside_hours)."""
+    found: list[tuple[datetime, UUID]] = []
+    step = location.booking_step_min
+    t = snap(after, step_min=step, zone=location.zone)
+    end = after + timedelta(days=days)
+    while t < end and len(found) < count:
+        for provider in providers:
+            for room in rooms_for(service, location=location, rooms=rooms):
+                candidate = Appointment(location_id=location.id, client_id=CLIENT, provider_id=provider.id,
+                                        room_id=room.id, service_id=service.id, starts_at=t,
+                                        ends_at=t + timedelta(minutes=service.duration_min),
+                                        buffer_before_min=service.buffer_before_min,
+                                        buffer_after_min=service.buffer_after_min)
+                if (not clashes(candidate, existing, zone=location.zone) and blocking(candidate, blocks) is None
+                        and outside_hours(candidate, location=location, shifts=()) is None):
+                    found.append((t, provider.id))
+                    break
+            if len(found) >= count:
+                break
+        t = snap(t + timedelta(minutes=step), step_min=step, zone=location.zone)
+    return found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(busy=st.lists(st.tuples(st.integers(0, 3 * 24 * 4), st.integers(1, 8), st.integers(0, 1), st.integers(0, 1)),
+                     max_size=25),
+       blocked=st.lists(st.tuples(st.integers(0, 3 * 24 * 4), st.integers(1, 12), st.integers(0, 1)), max_size=3),
+       step=st.sampled_from([5, 15, 20, 60]), on_dst_day=st.booleans())
+def test_next_free_any_matches_testing_every_grid_start(busy: list[tuple[int, int, int, int]],
+                                                       blocked: list[tuple[int, int, int]], step: int,
+                                                       on_dst_day: bool) -> None:
+    location = make_location(hours={wd: (time(1), time(20)) for wd in range(7)}).model_copy(
+        update={"booking_step_min": step})
+    rooms = (Room(location_id=location.id, name="Room 1", kind="treatment"),
+             Room(location_id=location.id, name="Room 2", kind="treatment"))
+    providers = [Provider(id=PROVIDER_A, display_name="A", kind=ProviderKind.INJECTOR),
+                 Provider(id=PROVIDER_B, display_name="B", kind=ProviderKind.INJECTOR)]
+    first = SPRING_FORWARD - timedelta(days=1) if on_dst_day else ORDINARY_DAY
+    after = local_datetime(first, time(0), location.zone)
+    existing = [appt(start=after + timedelta(minutes=15 * q), minutes=15 * n, provider=providers[p].id,
+                     room=rooms[r].id, after=10) for q, n, p, r in busy]
+    blocks = [BlockedTime(location_id=location.id, provider_id=providers[p].id, kind=BlockKind.BREAK,
+                          starts_at=after + timedelta(minutes=15 * q),
+                          ends_at=after + timedelta(minutes=15 * (q + n))) for q, n, p in blocked]
+    held = Held(by_provider={p.id: [(int(a.starts_at.timestamp()) - 60 * a.buffer_before_min,
+                                     int(a.ends_at.timestamp()) + 60 * a.buffer_after_min)
+                                    for a in existing if a.provider_id == p.id] for p in providers},
+                by_room={r.id: [(int(a.starts_at.timestamp()) - 60 * a.buffer_before_min,
+                                 int(a.ends_at.timestamp()) + 60 * a.buffer_after_min)
+                                for a in existing if a.room_id == r.id] for r in rooms})
+
+    found = next_free_any(service=BOTOX, providers=providers, location=location, shifts=(), rooms=rooms, held=held,
+                          blocks=blocks, after=after, days=3, count=5)
+
+    assert [(c.slot.starts_at, c.provider.id) for c in found] == _brute_force_any(
+        service=BOTOX, providers=providers, location=location, rooms=rooms, existing=existing, blocks=blocks,
+        after=after, days=3, count=5)

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from medspa_desk.records import AuditAction
-from medspa_desk.session import DeskSession, SignInOptions, sign_in
+from medspa_desk.session import DeskSession
+from medspa_desk.signing_in import SignInOptions, sign_in
 from medspa_desk.sync.errors import SignInNeeded, TotpRequired
 from medspa_desk.vault import PinUnavailable, TryAgainLater, WrongPassword, WrongPin
 from medspa_desk.workstation import Workstation
 from tests.support.live_api import LiveApi
+from tests.support.store_workers import store_worker
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def options(api: LiveApi) -> SignInOptions:
 def first_sign_in(api: LiveApi, directory: Path, who: str = "front_desk") -> DeskSession:
     user = api.users[who]
     return sign_in(directory, username=user.username, password=user.password, totp=api.totp(who),
-                   options=options(api))
+                   options=options(api), worker=store_worker())
 
 
 def wait_for_location(session: DeskSession) -> None:
@@ -45,7 +47,8 @@ def wait_for_location(session: DeskSession) -> None:
 def test_first_sign_in_needs_the_authenticator_code(api: LiveApi, tmp_path: Path) -> None:
     user = api.users["front_desk"]
     with pytest.raises(TotpRequired):
-        sign_in(tmp_path / "desk", username=user.username, password=user.password, options=options(api))
+        sign_in(tmp_path / "desk", username=user.username, password=user.password, options=options(api),
+                worker=store_worker())
     assert not (tmp_path / "desk" / "desk.db").exists()
 
 
@@ -66,7 +69,7 @@ def test_an_enrolled_user_signs_in_offline_from_the_keyslot(api: LiveApi, tmp_pa
     first_sign_in(api, tmp_path / "desk").sign_out()
     api.stop()
     user = api.users["front_desk"]
-    session = sign_in(tmp_path / "desk", username=user.username, password=user.password)
+    session = sign_in(tmp_path / "desk", worker=store_worker(), username=user.username, password=user.password)
     try:
         assert session.sync is None  # no server: working from the encrypted cache
         assert session.store is not None and session.user.id == user.id
@@ -134,8 +137,8 @@ def test_after_signing_out_the_next_sign_in_goes_online_again_with_the_code(api:
     first_sign_in(api, tmp_path / "desk").sign_out()  # sign-out forgets the refresh token
     user = api.users["front_desk"]
     with pytest.raises(TotpRequired):
-        sign_in(tmp_path / "desk", username=user.username, password=user.password)
-    session = sign_in(tmp_path / "desk", username=user.username, password=user.password,
+        sign_in(tmp_path / "desk", worker=store_worker(), username=user.username, password=user.password)
+    session = sign_in(tmp_path / "desk", worker=store_worker(), username=user.username, password=user.password,
                       totp=api.totp("front_desk"))
     try:
         assert session.sync is not None  # syncing, not stranded offline
@@ -149,7 +152,8 @@ def test_a_kept_session_resumes_without_the_password_being_sent(api: LiveApi, tm
     session.lock()  # closing the app locks; the refresh token stays in the keychain
     session.sync.stop(timeout_s=5)
     user = api.users["front_desk"]
-    again = sign_in(tmp_path / "desk", username=user.username, password=user.password)  # no code asked
+    again = sign_in(tmp_path / "desk", worker=store_worker(), username=user.username,
+                    password=user.password)  # no code asked
     try:
         assert again.sync is not None
     finally:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.sync.desks import secret_service
 from tests.support.fault_proxy import FaultProxy, proxy_in_front_of
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import secret_service
 
 __all__ = ["live", "proxy", "secret_service"]
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from uuid import UUID
 
 from medspa_desk.store.store import Store
+from medspa_desk.store.worker import StoreWorker
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session
 from medspa_desk.sync.credentials import load_device_proof, load_refresh_token, save_refresh_token
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.status import SyncCallbacks, SyncStatus
 from medspa_desk.vault import Vault
-from tests.core.sync.desks import DESK_PASSWORD, client_factory
+from tests.support.sync_desks import DESK_PASSWORD, client_factory
 
 
 def report(status: SyncStatus) -> None:
@@ -36,7 +37,8 @@ def main(argv: list[str]) -> int:
     directory, server_url, ca_path, user, device, page, batch = argv
     user_id, device_id = UUID(user), UUID(device)
     key, user_secret = Vault.load(Path(directory)).unlock_with_user_secret(user_id, DESK_PASSWORD)
-    store = Store.open(Path(directory) / "desk.db", key.buffer)
+    worker = StoreWorker()  # as the app's database worker: the store opens there and sync's calls run there
+    store = worker.open(lambda: Store.open(Path(directory) / "desk.db", key.buffer))
     factory = client_factory(server_url, ca_path)
     token = load_refresh_token(server_url=server_url, user_id=user_id, user_secret=user_secret)
     if token is None:
@@ -48,11 +50,12 @@ def main(argv: list[str]) -> int:
                              keep_refresh_token=functools.partial(save_refresh_token, server_url=server_url,
                                                                   user_id=user_id, user_secret=user_secret),
                              device_secret=proof)
-    engine = SyncEngine(store, factory, session=session, long_poll=False, pull_page=int(page),
+    engine = SyncEngine(store, factory, session=session, worker=worker, long_poll=False, pull_page=int(page),
                         push_batch=int(batch), callbacks=SyncCallbacks(status_did_change=report))
     engine.run_once()
     engine.stop()
-    store.close()
+    worker.detach(close=True)
+    worker.stop()
     print("done", flush=True)
     return 0
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.sync.desks import Desk, new_client, open_desk
 from tests.resilience.ledger import cached_records, changes_per_mutation, latest_seq, server_records
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, new_client, open_desk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,13 +47,13 @@ def finish(process: subprocess.Popen[str]) -> list[str]:
 def hand_over(desk: Desk) -> None:
     """The test's own engine and store step aside: the desk process owns the workstation now."""
     desk.engine.stop()
-    desk.store.close()
+    desk.worker.run_sync(lambda _store: desk.store.close())
 
 
 def reopen(desk: Desk) -> None:
     from medspa_desk.store.store import Store
 
-    desk.store = Store.open(desk.database_path, desk.key.buffer)
+    desk.store = desk.worker.open(lambda: Store.open(desk.database_path, desk.key.buffer))
 
 
 @pytest.mark.slow

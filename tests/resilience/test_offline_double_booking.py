@@ -7,11 +7,11 @@ from pathlib import Path
 
 from medspa_desk.records import Appointment, ConflictKind
 from medspa_desk.sync.errors import ConnectionCause
-from tests.core.sync.desks import booking, new_client, open_desk, wait_until
 from tests.resilience.ledger import cached_records, latest_seq, server_records
 from tests.resilience.workload import slot_start
 from tests.support.fault_proxy import FaultProxy
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import booking, new_client, open_desk, wait_until
 
 
 def test_second_offline_booking_of_a_slot_goes_to_the_inbox(

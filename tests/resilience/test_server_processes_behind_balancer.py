@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 from medspa_api.db import tables as t
 from medspa_desk.store import Store
-from tests.core.sync.desks import new_client, open_desk, wait_until
 from tests.support.live_api import LiveApi
 from tests.support.server_process import haproxy, pgbouncer, start_server_process
+from tests.support.sync_desks import new_client, open_desk, wait_until
 
 pytestmark = pytest.mark.postgres
 

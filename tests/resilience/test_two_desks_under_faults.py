@@ -9,7 +9,6 @@ from uuid import UUID
 
 import pytest
 
-from tests.core.sync.desks import open_desk, wait_until
 from tests.resilience.ledger import (
     audit_rows_for,
     cached_records,
@@ -21,6 +20,7 @@ from tests.resilience.ledger import (
 from tests.resilience.workload import Workload
 from tests.support.fault_proxy import EVERY_FAULT, FaultProxy
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import open_desk, wait_until
 
 MUTATIONS = 1000
 MIN_FAULTS = 20

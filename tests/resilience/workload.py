@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from medspa_desk.records import Appointment, AppointmentStatus
 from medspa_desk.store.store import Store
-from tests.core.sync.desks import Desk, new_client
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, new_client
 
 SLOTS_PER_DAY = 20
 ZONE = ZoneInfo("America/New_York")

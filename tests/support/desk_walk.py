@@ -19,26 +19,36 @@ from uuid import UUID
 from medspa_desk.desk import (
     blocked_time,
     charts,
+    client_import,
     clients,
+    comms,
     compliance,
+    conflicts,
     copies,
+    evidence,
     forms,
     practice,
     staff,
     visits,
+    waitlist,
     workstations,
 )
 from medspa_desk.documents.gating import CheckInItem, CheckInStatus, ItemKind
-from medspa_desk.protocol import Mutation, MutationKind
+from medspa_desk.protocol import Mutation, MutationKind, MutationResult, Outcome
 from medspa_desk.records import (
     Appointment,
     AuditAction,
     BlockedTime,
     BlockKind,
     Client,
+    Conflict,
+    ConsentSource,
     ConsentTemplate,
+    ContactChannel,
+    ContactPurpose,
     IntakeForm,
     Location,
+    PolicyKind,
     Provider,
     ProviderKind,
     Role,
@@ -49,6 +59,7 @@ from medspa_desk.records import (
     SignedConsent,
     TreatmentRecord,
     User,
+    WaitlistEntry,
     content_hash,
     new_id,
 )
@@ -110,10 +121,33 @@ class Scene:
         visits.mark_no_show(self.store, actor=self.staff[Role.FRONT_DESK], visit_id=visit.id)
         return visit
 
+    def waitlisted(self, *, on: date | None = None) -> WaitlistEntry:
+        """A client waiting for Botox with anyone, on ``on`` (any day of the walk when None), set up by the desk."""
+        desk = self.staff[Role.FRONT_DESK]
+        entry = WaitlistEntry(client_id=self.client().id, location_id=self.location.id, service_id=self.botox.id,
+                              first_day=on or FIRST_DAY, last_day=on or FIRST_DAY + timedelta(days=180),
+                              created_by=desk.user_id)
+        waitlist.add_to_waitlist(self.store, actor=desk, entry=entry)
+        return entry
+
+    def conflict(self) -> Conflict:
+        """An open inbox entry: the server refused a new client the front desk added."""
+        client = self.client()
+        queued = next(m for m in self.store.outbox_batch(1_000_000) if m.entity_id == client.id)
+        self.store.settle([MutationResult(mutation_id=queued.id, outcome=Outcome.REJECTED, entity=client.entity,
+                                          entity_id=client.id, code="invalid", reason="refused for the walk")])
+        return next(c for c in self.store.conflicts() if c.entity_id == client.id)
+
     def draft_chart(self) -> TreatmentRecord:
         return TreatmentRecord(client_id=self.client().id, provider_id=self.injector.id,
                                service_id=self.botox.id, performed_at=datetime(2099, 1, 1, 15, tzinfo=UTC),
                                clinical_notes="glabella 20u")
+
+    def open_call(self) -> UUID:
+        """A call the front desk logged, not yet followed up."""
+        comms.log_call(self.store, actor=self.staff[Role.FRONT_DESK], caller_name="New caller",
+                       callback_number="555-010-4000", reason="Asks about filler prices")
+        return self.store.open_calls(actor=self.staff[Role.FRONT_DESK])[0].id
 
     def signed_chart(self) -> TreatmentRecord:
         record = self.draft_chart()
@@ -145,11 +179,46 @@ def _override(scene: Scene, actor: Actor) -> None:
                                 reason="Questionnaire taken on paper.")
 
 
+WALK_NOW = datetime(2099, 1, 5, 15, tzinfo=UTC)
+
+
+def _acknowledge(scene: Scene, actor: Actor) -> None:
+    """The person is on the desk's staff list (as a manager sets them up), then signs the training."""
+    scene.store.put_reference(User(id=actor.user_id, username=f"walker{actor.user_id.hex[:8]}", display_name="Walker",
+                                   role=actor.role), actor=scene.staff[Role.MANAGER])
+    evidence.acknowledge_policy(scene.store, actor=actor, kind=PolicyKind.TRAINING, typed_name="Walker", now=WALK_NOW)
+
+
 def _read_clinical(scene: Scene, actor: Actor) -> None:
     """Reading clinical detail is not refused outright: it comes back without it (counts as refused here)."""
     record = scene.signed_chart()
     if scene.store.treatment(record.id, actor=actor).clinical_notes != record.clinical_notes:
         raise NotPermitted("clinical detail withheld")
+
+
+def _import_a_list(scene: Scene, actor: Actor) -> None:
+    """A one-client list each time, so each role's import is new (a different name and phone)."""
+    scene.slots_used += 1
+    path = scene.folder / "client-list.csv"
+    path.write_text(f"first_name,last_name,birth_date,phone\nLena,Imported{scene.slots_used},1980-01-01,"
+                    f"555-020-{scene.slots_used:04d}\n", encoding="utf-8")
+    preview = client_import.preview_client_import(scene.store, actor=actor, path=path, today=date.today())
+    client_import.import_clients(scene.store, actor=actor, preview=preview)
+
+
+def _import_appointments(scene: Scene, actor: Actor) -> None:
+    """One upcoming appointment each time, for a client on file found by email, on a day of its own."""
+    scene.slots_used += 1
+    email = f"vera{scene.slots_used}@example.com"
+    scene.store.create_client(Client(first_name="Vera", last_name="Walk", birth_date=date(1980, 1, 1), email=email),
+                              actor=scene.staff[Role.FRONT_DESK])
+    day = FIRST_DAY + timedelta(days=scene.slots_used)
+    path = scene.folder / "appointments.csv"
+    path.write_text(f"Date,Time,Customer,Email,Service,Provider\n{day.isoformat()},10:00 AM,Vera Walk,{email},"
+                    f"{scene.botox.name},{scene.injector.display_name}\n", encoding="utf-8")
+    preview = client_import.preview_visit_import(scene.store, actor=actor, path=path, location=scene.location,
+                                                 now=datetime(2098, 1, 1, tzinfo=UTC))
+    client_import.import_visits(scene.store, actor=actor, preview=preview)
 
 
 Scenario = Callable[[Scene, Actor], object]
@@ -158,6 +227,8 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.ADD_CLIENT: lambda s, a: clients.add_client(
         s.store, actor=a, client=Client(first_name="Ana", last_name="Ruiz", birth_date=date(1990, 1, 2)),
         not_a_duplicate=True),
+    UseCase.IMPORT_CLIENTS: lambda s, a: _import_a_list(s, a),
+    UseCase.IMPORT_VISITS: lambda s, a: _import_appointments(s, a),
     UseCase.CHANGE_CLIENT: lambda s, a: clients.change_client(
         s.store, actor=a, client_id=s.client().id, changes={"phone": "555-010-3000"}),
     UseCase.BOOK_VISIT: lambda s, a: visits.book_visit(
@@ -204,15 +275,48 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.BLOCK_TIME: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(
         location_id=s.location.id, room_id=s.room2.id, kind=BlockKind.MAINTENANCE,
         starts_at=datetime(2099, 6, 1, 12, tzinfo=UTC), ends_at=datetime(2099, 6, 1, 13, tzinfo=UTC))),
+    UseCase.BLOCK_BREAK: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(
+        location_id=s.location.id, provider_id=s.injector.id, kind=BlockKind.BREAK,
+        starts_at=datetime(2099, 6, 2, 12, tzinfo=UTC), ends_at=datetime(2099, 6, 2, 13, tzinfo=UTC))),
     # Offline (no server link): the viewer reads this desk's own trail.
     UseCase.READ_AUDIT_TRAIL: lambda s, a: compliance.view_audit_page(
         s.store, actor=a, link=None, chosen=compliance.TrailFilter()),
     UseCase.EXPORT_AUDIT_TRAIL: lambda s, a: compliance.export_audit_pdf(
         s.store, actor=a, link=None, chosen=compliance.TrailFilter(), location=s.location,
         path=s.folder / f"trail-{new_id()}.pdf"),
+    UseCase.EXPORT_WHOLE_PRACTICE: lambda s, a: compliance.export_practice(
+        s.store, actor=a, location=s.location, folder=s.folder / f"practice-{new_id()}", link=None),
+    UseCase.RECORD_CONTACT_PREFERENCE: lambda s, a: comms.record_contact_preference(
+        s.store, actor=a, client_id=s.client().id, channel=ContactChannel.SMS, purpose=ContactPurpose.MARKETING,
+        agreed=False, how=ConsentSource.CLIENT_STOP),
+    UseCase.LOG_CALL: lambda s, a: comms.log_call(s.store, actor=a, caller_name="Jo Park",
+                                                  callback_number="555-010-5000", reason="Wants a consult"),
+    UseCase.FOLLOW_UP_CALL: lambda s, a: comms.mark_followed_up(s.store, actor=a, call_id=s.open_call(),
+                                                               note="Booked a consult"),
+    UseCase.ADD_TO_WAITLIST: lambda s, a: waitlist.add_to_waitlist(s.store, actor=a, entry=WaitlistEntry(
+        client_id=s.client().id, location_id=s.location.id, service_id=s.botox.id, first_day=FIRST_DAY,
+        last_day=FIRST_DAY + timedelta(days=30), created_by=a.user_id)),
+    UseCase.REMOVE_FROM_WAITLIST: lambda s, a: waitlist.remove_from_waitlist(
+        s.store, actor=a, entry_id=s.waitlisted().id, reason="Booked elsewhere"),
+    UseCase.BOOK_FROM_WAITLIST: lambda s, a: waitlist.book_from_waitlist(
+        s.store, actor=a, entry_id=s.waitlisted().id, starts_at=(v := s.next_visit(s.client())).starts_at,
+        provider_id=v.provider_id, room_id=v.room_id, confirmed=True),
     UseCase.MAKE_ACCESS_REPORT: lambda s, a: compliance.view_access_report(
         s.store, actor=a, link=None, client_id=s.client().id, since=datetime(2098, 1, 1, tzinfo=UTC),
-        until=datetime(2100, 1, 1, tzinfo=UTC)),
+        until=datetime(2100, 1, 1, tzinfo=UTC), location=s.location),
+    UseCase.RECORD_DISCLOSURE: lambda s, a: evidence.record_disclosure(
+        s.store, actor=a, location=s.location, client_id=s.client().id, disclosed_on=date(2099, 1, 2),
+        recipient="County court clerk", recipient_address="1 Court Street", what="Visit dates",
+        purpose="Court order", now=WALK_NOW),
+    UseCase.TRACK_ACCESS_REQUEST: lambda s, a: evidence.record_access_request(
+        s.store, actor=a, location=s.location, client_id=s.client().id, requested_on=date(2099, 1, 2), now=WALK_NOW),
+    UseCase.KEEP_COMPLIANCE_RECORDS: lambda s, a: evidence.save_business_associate(
+        s.store, actor=a, vendor="Text reminders", service="SMS"),
+    UseCase.READ_COMPLIANCE_RECORDS: lambda s, a: evidence.view_evidence(
+        s.store, actor=a, location=s.location, now=WALK_NOW),
+    UseCase.ACKNOWLEDGE_POLICY: _acknowledge,
+    UseCase.RESOLVE_CONFLICT: lambda s, a: conflicts.resolve_conflict(
+        s.store, s.conflict().id, choice=conflicts.Choice.DISCARD, actor=a),
 }
 
 

@@ -2,7 +2,7 @@
 
 ``seed_offline_workstation`` leaves a folder as a first sync would: a vault
 every listed user holds a keyslot in, the workstation settings and the
-encrypted store holding ``records``. ``medspa_desk.session.sign_in`` then opens
+encrypted store holding ``records``. ``medspa_desk.signing_in.sign_in`` then opens
 a real ``DeskSession`` from it, offline (no refresh token is kept, so no sync
 engine starts).
 """

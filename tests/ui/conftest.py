@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from medspa_desk.session import DeskSession
-from medspa_desk.session import sign_in as session_sign_in
+from medspa_desk.signing_in import sign_in as session_sign_in
 from tests.support.live_api import LiveApi
 from tests.ui.practice import (
     PASSWORDS,
@@ -55,7 +55,8 @@ def sign_in(workstation: SeededWorkstation, qapp: Any) -> Iterator[Callable[...,
     sessions: list[DeskSession] = []
 
     def signed_in(username: str, *, pin: str | None = "2468") -> DeskSession:
-        session = session_sign_in(workstation.directory, username=username, password=PASSWORDS[username])
+        session = session_sign_in(workstation.directory, username=username, password=PASSWORDS[username],
+                                  worker=db_worker())
         if pin:
             session.set_pin(pin)
         db_worker().attach(session.store)
@@ -90,3 +91,12 @@ def release_worker() -> None:
 def live_api(tmp_path: Path) -> Iterator[LiveApi]:
     with LiveApi.start(tmp_path / "server") as live:
         yield live
+
+
+@pytest.fixture
+def desk_style(qapp: Any) -> Iterator[None]:
+    """The app's own look (ui.style: Fusion and the desk stylesheet, its 10.5 pt font) while a test runs."""
+    from ui.style import desk_style as app_look
+
+    with app_look():
+        yield

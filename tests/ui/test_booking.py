@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 from pytestqt.qtbot import QtBot
 
-from medspa_desk.records import utc_now
+from medspa_desk.desk.blocked_time import block_time
+from medspa_desk.records import BlockedTime, BlockKind, utc_now
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from ui.booking import BookingDialog
 from ui.qt import QDate, Qt, QTime
@@ -154,3 +155,57 @@ def test_no_red_clash_before_anything_is_chosen(qtbot: QtBot, desk: Desk) -> Non
     assert dialog.conflicts.styleSheet() != PROBLEM_STYLE  # said, not shouted: nothing was chosen yet
     dialog.provider.activated.emit(dialog.provider.currentIndex())  # the person picks the provider
     assert dialog.conflicts.styleSheet() == PROBLEM_STYLE
+
+
+def _dialog_at_lunch(qtbot: QtBot, desk: Desk) -> BookingDialog:  # noqa: F811
+    """The booking dialog at 12:00 with the injector, whose break the manager blocked 12:00–13:00."""
+    lunch = BlockedTime(location_id=desk.location.id, provider_id=desk.injector.id, kind=BlockKind.BREAK,
+                        starts_at=desk.at(DAY, 12), ends_at=desk.at(DAY, 13))
+    desk.run(lambda store: block_time(store, actor=desk.as_user("manager").actor, block=lunch))
+    dialog = _dialog(qtbot, desk, hour=12, provider_id=desk.injector.id, client_id=desk.add_client().id,
+                     client_name="Maria Lopez")
+    qtbot.waitUntil(lambda: "(a break)" in dialog.conflicts.text())
+    return dialog
+
+
+def test_the_free_line_names_a_providers_break_before_anything_is_saved(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    dialog = _dialog_at_lunch(qtbot, desk)
+    assert not dialog.conflicts.text().startswith("Free:")
+    dialog.save_button.click()
+    assert "is blocked" in dialog.problem.text() and _all_appointments(desk) == []
+    dialog.time.setTime(QTime(13, 0))
+    qtbot.waitUntil(lambda: dialog.conflicts.text().startswith("Free: 1"))
+
+
+def test_next_free_slot_steps_over_a_providers_break(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    dialog = _dialog_at_lunch(qtbot, desk)
+
+    dialog.next_free.click()
+    qtbot.waitUntil(lambda: dialog.next_free.isEnabled() and dialog.time.time() != QTime(12, 0), timeout=5000)
+    assert dialog.date.date() == QDate(DAY.year, DAY.month, DAY.day)
+    assert dialog.time.time() == QTime(13, 0)  # not 12:00 inside the break, as the old search offered
+    qtbot.waitUntil(lambda: dialog.conflicts.text().startswith("Free: 1:00"))
+
+
+def test_the_dialog_moves_a_visit_to_another_day_provider_and_room_in_one_audited_change(
+        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    visit = desk.book(desk.add_client("Aisha", "Okafor"), day=DAY, hour=10, service="consult")
+    later = DAY + timedelta(days=7)
+    other = desk.laser_tech
+    dialog = BookingDialog(desk, moving=visit, client_name="Aisha Okafor")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.service.count() > 0 and dialog.conflicts.text().startswith("Free:"))
+    assert dialog.windowTitle() == "Move visit" and dialog.save_button.text() == "Move"
+    assert not dialog.service.isEnabled() and "Aisha Okafor" in dialog.chosen_client.text()
+
+    dialog.prefill(starts_at=desk.at(later, 14), provider_id=other.id, room_id=desk.rooms["room2"].id)
+    qtbot.waitUntil(lambda: dialog.conflicts.text().startswith("Free: 2"))
+    with qtbot.waitSignal(dialog.booked):
+        dialog.save_button.click()
+
+    moved = desk.appointment(visit.id)
+    assert (moved.starts_at, moved.provider_id, moved.room_id) == (desk.at(later, 14), other.id,
+                                                                   desk.rooms["room2"].id)
+    assert moved.ends_at - moved.starts_at == visit.ends_at - visit.starts_at
+    assert desk.run(lambda store: store.outbox_batch(50))[-1].kind.value == "appointment.reschedule"

@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 
 from medspa_desk.records import utc_now
-from medspa_desk.session import DeskSession, SignInOptions
-from medspa_desk.session import sign_in as session_sign_in
+from medspa_desk.session import DeskSession
+from medspa_desk.signing_in import SignInOptions
+from medspa_desk.signing_in import sign_in as session_sign_in
 from tests.support.live_api import LiveApi
+from tests.support.store_workers import store_worker
 from tests.ui.conftest import release_worker
 from tests.ui.online import sign_in_as_the_app_does, wait_for
 from ui.booking import BookingDialog
@@ -30,7 +32,7 @@ def desks(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[tuple[DeskSe
     manager = live_api.users["manager"]
     a = sign_in_as_the_app_does(live_api, tmp_path / "a")
     b = session_sign_in(tmp_path / "b", username=manager.username, password=manager.password,
-                        totp=live_api.totp("manager"),
+                        totp=live_api.totp("manager"), worker=store_worker(),
                         options=SignInOptions(server_url=live_api.base_url, tenant=live_api.tenant.name,
                                               ca_path=live_api.ca_path))
     try:

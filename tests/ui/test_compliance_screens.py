@@ -23,8 +23,9 @@ from ui.client_profile import ClientProfile
 from ui.compliance import compliance_menu, open_audit_viewer
 from ui.compliance.access_report import AccessReportWindow
 from ui.compliance.audit_viewer import AuditViewer
+from ui.compliance.practice_export import PracticeExportDialog
 from ui.operations import db_worker
-from ui.qt import QImage, QWidget
+from ui.qt import QImage, Qt, QWidget
 
 
 def _save(widget: QWidget, name: str, tmp_path: Path) -> None:
@@ -40,13 +41,15 @@ def _audit_events(entity: str) -> list[Any]:
     return db_worker().run_sync(lambda store: [e for e in store.audit.events(limit=100_000) if e.entity == entity])
 
 
-def test_only_managers_get_the_compliance_menu(qtbot: Any, sign_in: Any) -> None:
+def test_everyone_signs_policies_from_the_compliance_menu_and_only_managers_get_the_rest(
+        qtbot: Any, sign_in: Any) -> None:
     manager, front_desk = sign_in("mgr.lee"), sign_in("desk.amy")
     window = QWidget()
     qtbot.addWidget(window)
-    assert compliance_menu(window, front_desk) is None
-    menu = compliance_menu(window, manager)
-    assert menu is not None and [a.text() for a in menu.actions()] == ["&Audit trail…", "Compliance &binder…"]
+    assert [a.text() for a in compliance_menu(window, front_desk).actions()] == ["&Sign policies…"]
+    assert [a.text() for a in compliance_menu(window, manager).actions()] == [
+        "&Audit trail…", "&Evidence records…", "Compliance &binder…", "Export the &whole practice…",
+        "&Sign policies…"]
 
 
 def test_the_binder_from_the_menu_is_saved_where_the_manager_chose_and_audited(
@@ -149,3 +152,34 @@ def test_the_access_report_opens_on_a_leap_day_with_six_years_back(
         window = AccessReportWindow(session, client_id=client.id, client_name="Leap Day")
         qtbot.addWidget(window)
     assert (window.since.date().toPython(), window.until.date().toPython()) == (date(2022, 3, 1), date(2028, 2, 29))
+
+
+def test_a_manager_exports_the_whole_practice_into_a_folder_they_chose_and_is_told_where_and_how_many(
+        qtbot: Any, sign_in: Any, practice: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    import json
+
+    session = sign_in("mgr.lee")
+    window = QWidget()
+    qtbot.addWidget(window)
+    target = tmp_path / "handover"
+    target.mkdir()
+    monkeypatch.setattr("ui.compliance.practice_export.QFileDialog.getExistingDirectory",
+                        lambda *_a: str(target))
+    [action] = [a for a in compliance_menu(window, session).actions() if "whole practice" in a.text()]
+    action.trigger()
+    dialog = window.practice_export
+    assert isinstance(dialog, PracticeExportDialog)
+    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    assert dialog.folder.text() == str(target)
+    with qtbot.waitSignal(dialog.did_export, timeout=60_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+
+    manifest = json.loads((target / "manifest.json").read_text("utf-8"))
+    clients = db_worker().run_sync(lambda store: len(store.select("SELECT id FROM clients WHERE deleted = 0")))
+    assert manifest["counts"]["clients"] == clients >= len(practice.known)
+    words = dialog.outcome.text()
+    assert f"Exported {clients} clients to {target}" in words and str(target / "manifest.json") in words
+    assert dialog.trail_note.text().startswith("The server could not be reached")  # offline here: said plainly
+    assert dialog.progress.value() == clients and not dialog.export_button.isEnabled()
+    assert [e.outcome for e in _audit_events("practice_export")] == ["ok"]
+    _save(dialog, "compliance-practice-export.png", tmp_path)

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from medspa_demo.practice import Scale, generate_practice
+from medspa_demo.model import Scale
+from medspa_demo.practice import generate_practice
 from tests.ui.conftest import release_worker
 from ui.app import DeskApp
 from ui.demo import FRONT_DESK, PROVIDER, start_demo

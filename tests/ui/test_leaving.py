@@ -60,6 +60,16 @@ def _window(qtbot: Any, session: DeskSession) -> tuple[MainWindow, list[str]]:
     return window, heard
 
 
+def _ticking() -> tuple[list[int], QTimer]:
+    """A timer on the GUI thread that notes each tick: it ticks only while that thread is free."""
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    return ticks, timer
+
+
 def _on_server(live: LiveApi, record_id: UUID) -> bool:
     with live.database.transaction(live.tenant.id, write=False) as conn:
         return conn.execute(sa.select(t.records.c.id).where(
@@ -75,11 +85,7 @@ def _save_client(session: DeskSession, first: str) -> Client:
 def test_signing_out_while_the_network_holds_every_request_keeps_the_window_turning(
         qtbot: Any, desk: DeskSession, proxy: FaultProxy) -> None:
     window, heard = _window(qtbot, desk)
-    ticks: list[int] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(1))
-    timer.start()
+    ticks, timer = _ticking()
     proxy.random_faults(1.0, rng=random.Random(3), kinds=[Fault.BLACK_HOLE])
     window.sign_out()
     # Sync stopping and the logout request are held by the network for seconds; meanwhile the
@@ -136,3 +142,21 @@ def test_signing_out_from_the_lock_view_offline_says_how_many_changes_wait(
     assert window.leaving_notice is not None
     assert f"1 change made by {desk.user.display_name} could not be sent yet" in window.leaving_notice.text()
     window.leaving_notice.close()
+
+
+def test_quitting_while_the_network_holds_a_push_keeps_the_window_turning_and_stops_sync(
+        qtbot: Any, desk: DeskSession, proxy: FaultProxy) -> None:
+    window, heard = _window(qtbot, desk)
+    ticks, timer = _ticking()
+    proxy.random_faults(1.0, rng=random.Random(5), kinds=[Fault.BLACK_HOLE])
+    _save_client(desk, "Quitting")  # its push is held by the network when the person quits
+    qtbot.waitUntil(lambda: proxy.counts[Fault.BLACK_HOLE] >= 1, timeout=10_000)
+    window.quit_action.trigger()
+    # The desk locks at once; stopping sync waits on the held push, on the network pool, while the
+    # GUI thread keeps handling events and the window stays until sync has stopped.
+    qtbot.waitUntil(lambda: len(ticks) >= 30, timeout=10_000)
+    assert window.locker.locked and window.isVisible()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    timer.stop()
+    assert desk.sync is None and desk.store is None
+    assert heard == []  # quitting is not signing out: the sign-in is kept for next time

@@ -131,7 +131,9 @@ def test_a_manager_invites_changes_a_role_resets_disables_enables_and_unlocks(
 
     desk = MainWindow(session)
     qtbot.addWidget(desk)
-    assert [a.text() for a in desk.manager_actions] == ["&Staff…", "&Workstations…"]
+    assert [a.text() for a in desk.manager_actions] == [
+        "&Staff…", "&Workstations…", "Set-up &assistant…", "Location…", "Rooms…", "Providers…", "Services…",
+        "Products…", "&Consent texts…", "&Import clients…", "Import upcoming &appointments…"]
     assert "&Manager" in [a.text() for a in desk.menuBar().actions()]
     desk.locker.stop()
 

@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from medspa_desk.records import Client, ConflictKind
-from medspa_desk.session import DeskSession, SignInOptions
-from medspa_desk.session import sign_in as session_sign_in
+from medspa_desk.session import DeskSession
+from medspa_desk.signing_in import SignInOptions
+from medspa_desk.signing_in import sign_in as session_sign_in
 from medspa_desk.store import StoreError
 from medspa_desk.sync.status import Progress, SyncStatus
 from tests.support.live_api import LiveApi
+from tests.support.store_workers import store_worker
 from tests.ui.conftest import release_worker
 from tests.ui.online import wait_for
 from ui.conflicts import ConflictInbox
@@ -93,7 +95,7 @@ def two_desks(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[TwoDesks
         server=live_api.base_url, tenant=live_api.tenant.name, username=front.username,
         password=front.password, totp=live_api.totp("front_desk"))
     b = session_sign_in(tmp_path / "b", username=manager.username, password=manager.password,
-                        totp=live_api.totp("manager"),
+                        totp=live_api.totp("manager"), worker=store_worker(),
                         options=SignInOptions(server_url=live_api.base_url, tenant=live_api.tenant.name,
                                               ca_path=live_api.ca_path))
     try:
@@ -179,3 +181,25 @@ def test_discarding_a_conflict_keeps_the_other_desks_value(qtbot: Any, two_desks
         lambda store: store.client(two_desks.client.id, actor=two_desks.a.actor).allergies) == "Aspirin",
         what="desk A to show the other desk's value")
     assert allergies_on(two_desks.b, two_desks.client.id) == "Aspirin"
+
+
+def test_an_admin_sees_the_conflict_and_who_may_settle_it_but_no_choices(
+        qtbot: Any, two_desks: TwoDesks, live_api: LiveApi, tmp_path: Path) -> None:
+    make_allergy_conflict(two_desks, mine="Penicillin", theirs="Latex")
+    release_worker()
+    two_desks.a.sign_out()  # the front desk leaves; the practice's admin signs in on the same workstation
+    admin = live_api.users["admin"]
+    session = session_sign_in(tmp_path / "a", username=admin.username, password=admin.password,
+                              totp=live_api.totp("admin"), worker=db_worker(),
+                              options=SignInOptions(server_url=live_api.base_url, tenant=live_api.tenant.name,
+                                                    ca_path=live_api.ca_path))
+    db_worker().attach(session.store)
+    try:
+        inbox = open_inbox(qtbot, session)
+        assert "Allergies: this desk “Penicillin”, other desk “Latex”." in inbox.explanation.text()
+        assert "Only the front desk" in inbox.explanation.text() and "Ask" in inbox.explanation.text()
+        assert not any(button.isVisible() for button in inbox.buttons.values())  # the core would refuse each
+        assert inbox.close_button.isVisible()
+    finally:
+        release_worker()
+        session.sign_out()

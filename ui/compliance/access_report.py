@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from medspa_desk.compliance.access_report import AccessReport
 from medspa_desk.compliance.trail_pdf import person_words, workstation_words
 from medspa_desk.desk import compliance
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.documents.validity import add_months
 from ui.compliance.audit_viewer import date_edit, date_range, moment_words, read_only_table
+from ui.lists import fit_columns
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
     QFileDialog,
@@ -34,7 +35,7 @@ class AccessReportWindow(QWidget):
     did_show = Signal()
     did_save = Signal(object)  # Path
 
-    def __init__(self, session: Any, *, client_id: UUID, client_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, *, client_id: UUID, client_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle(f"Access report — {client_name}")
         self.setAccessibleName("Access report")
@@ -75,9 +76,11 @@ class AccessReportWindow(QWidget):
     def show_report(self) -> None:
         since, until = date_range(self.since, self.until, self._session.location.zone)
         actor, link, client_id = self._session.actor, self._session.server_link(), self.client_id
+        location = self._session.location
         self.summary.setText("Reading the trail…")
         QueryOp(self, body=lambda store: compliance.view_access_report(store, actor=actor, link=link,
-                                                                       client_id=client_id, since=since, until=until),
+                                                                       client_id=client_id, since=since, until=until,
+                                                                       location=location),
                 success=self._show, failure=lambda exc: self.summary.setText(describe_error(exc))).run()
 
     def _show(self, report: AccessReport) -> None:
@@ -91,11 +94,14 @@ class AccessReportWindow(QWidget):
                      "not yet sent" if r.unsent else ""]
             for column, value in enumerate(cells):
                 self.table.setItem(number, column, QTableWidgetItem(value))
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)  # with a 1.25× font the six columns were wider than the window
         where = "" if report.online else ("The server cannot be reached: this shows only what was done on this "
                                           "workstation. ")
+        told = len(report.disclosures)
         self.summary.setText(f"{where}{len(report.rows)} access{'es' if len(report.rows) != 1 else ''} "
-                             "to this client's record in the period.")
+                             f"to this client's record in the period, and {told or 'no'} disclosure"
+                             f"{'s' if told != 1 else ''} outside treatment, payment and operations "
+                             "(listed in the PDF).")
         self.save_button.setEnabled(True)
         self.did_show.emit()
 

@@ -22,9 +22,13 @@ from medspa_desk.compliance.audit_trail import (
 )
 from medspa_desk.compliance.trail_pdf import person_words, workstation_words
 from medspa_desk.desk import compliance
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.records import AuditAction
 from medspa_desk.scheduling import local_datetime
+from medspa_desk.store import Store
 from medspa_desk.time_words import time_of_day
+from ui.dates import date_field_format, short_date
+from ui.lists import fit_columns
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
     QComboBox,
@@ -44,7 +48,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.screen_fit import size_for_screen
+from ui.screen_fit import place_over_parent, size_for_screen
 
 COLUMNS = ["When", "Sent", "Who", "Workstation", "Did", "Record", "Outcome", "Detail"]
 THIS_WORKSTATION = "this"
@@ -59,9 +63,9 @@ def trail_cells(row: TrailRow, *, names: dict[UUID, str], zone: Any) -> list[str
 
 
 def moment_words(moment: datetime, zone: Any) -> str:
-    """The date and the desk's own clock style (12- or 24-hour, as the screens write times)."""
+    """The date in the desk's locale order and the desk's own clock style (12- or 24-hour, as the screens write times)."""
     local = moment.astimezone(zone)
-    return f"{local:%Y-%m-%d} {time_of_day(local)}"
+    return f"{short_date(local.date())} {time_of_day(local)}"
 
 
 def fill_table(table: QTableWidget, rows: list[TrailRow], *, names: dict[UUID, str], zone: Any) -> None:
@@ -69,7 +73,7 @@ def fill_table(table: QTableWidget, rows: list[TrailRow], *, names: dict[UUID, s
     for number, row in enumerate(rows):
         for column, value in enumerate(trail_cells(row, names=names, zone=zone)):
             table.setItem(number, column, QTableWidgetItem(value))
-    table.resizeColumnsToContents()
+    fit_columns(table)  # eight columns: a long record or detail wraps within the window's width
 
 
 def date_range(since: QDateEdit, until: QDateEdit, zone: Any) -> tuple[datetime, datetime]:
@@ -91,12 +95,12 @@ def read_only_table(headers: list[str], name: str) -> QTableWidget:
 def date_edit(day: Any, name: str) -> QDateEdit:
     edit = QDateEdit(QDate(day.year, day.month, day.day))
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDisplayFormat(date_field_format())
     edit.setAccessibleName(name)
     return edit
 
 
-def filter_from(store: Any, form: dict[str, Any]) -> TrailFilter:
+def filter_from(store: Store, form: dict[str, Any]) -> TrailFilter:
     """The form's filter; a client's name becomes that client's record (one match only)."""
     records: tuple[UUID, ...] = ()
     if form["client"]:
@@ -116,7 +120,7 @@ class AuditViewer(QWidget):
     did_show = Signal()
     did_export = Signal(object)  # Path
 
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Audit trail")
         self.setAccessibleName("Audit trail")
@@ -149,6 +153,7 @@ class AuditViewer(QWidget):
         dates.addWidget(self.since)
         dates.addWidget(QLabel("to"))
         dates.addWidget(self.until)
+        dates.addStretch(1)  # the two dates side by side, not pushed to the window's edges
         form.addRow("Between", dates)
         form.addRow("&Person", self.person)
         form.addRow("&Workstation", self.workstation)
@@ -186,6 +191,7 @@ class AuditViewer(QWidget):
         self.pdf_button.clicked.connect(lambda: self._pick("pdf"))
         self.chain_button.clicked.connect(self.check_chain)
         size_for_screen(self, QSize(1100, 640))
+        place_over_parent(self)
         QueryOp(self, body=lambda store: store.users(), success=self._fill_people).run()
 
     def _fill_people(self, users: list[Any]) -> None:
@@ -213,7 +219,7 @@ class AuditViewer(QWidget):
         kept = self.chosen  # the next page is of what is shown, whatever the form says now
         self.summary.setText("Loading…")
 
-        def body(store: Any) -> tuple[TrailFilter, TrailPage]:
+        def body(store: Store) -> tuple[TrailFilter, TrailPage]:
             chosen = kept if form is None else filter_from(store, form)
             return chosen, compliance.view_audit_page(store, actor=actor, link=link, chosen=chosen, after=after)
         QueryOp(self, body=body, success=lambda answer: self._show(*answer, appended=after > 0),
@@ -266,7 +272,7 @@ class AuditViewer(QWidget):
         chosen, actor, link, location = self.chosen, self._session.actor, self._session.server_link(), \
             self._session.location
 
-        def body(store: Any) -> Path:
+        def body(store: Store) -> Path:
             if kind == "csv":
                 return compliance.export_audit_csv(store, actor=actor, link=link, chosen=chosen, path=path)
             return compliance.export_audit_pdf(store, actor=actor, link=link, chosen=chosen, path=path,

@@ -9,9 +9,9 @@ the core's ``sign_consent`` use case in a ``CollectionOp``.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.forms import sign_consent
 from medspa_desk.documents.consents import SigningRefused, sign
 from medspa_desk.records import Client, ConsentTemplate, utc_now
@@ -40,7 +40,7 @@ class ConsentForm(QWidget):
 
     signed = Signal(object)  # the saved SignedConsent
 
-    def __init__(self, session: Any, *, template: ConsentTemplate, client: Client,
+    def __init__(self, session: SignedIn, *, template: ConsentTemplate, client: Client,
                  appointment_id: UUID | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("consentForm")
@@ -53,6 +53,7 @@ class ConsentForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.heading = QLabel(f"<b>{escape(template.title)}</b> (version {template.template_version})")
         self.heading.setAccessibleName("Consent title and version")
+        self.heading.setWordWrap(True)  # a long title wraps rather than holding the window wide
         layout.addWidget(self.heading)
         self.text = QTextBrowser()
         self.text.setAccessibleName("Consent text")

@@ -29,12 +29,12 @@ from medspa_desk.records import (
     TreatmentRecord,
     utc_now,
 )
-from medspa_desk.store import NotFound
+from medspa_desk.store import Actor, NotFound, Store
 from ui.forms.pdf_view import Document
 from ui.operations import Refusal
 
 
-def consent_document(store: Any, *, actor: Any, location: Location, client_id: UUID,
+def consent_document(store: Store, *, actor: Actor, location: Location, client_id: UUID,
                      consent_id: UUID) -> Document:
     consent = next((c for c in store.consents_for(client_id, actor=actor) if c.id == consent_id), None)
     if consent is None:
@@ -50,7 +50,7 @@ def consent_document(store: Any, *, actor: Any, location: Location, client_id: U
                     tamper=verify_signed(consent))
 
 
-def _visit_words(store: Any, appointment_id: UUID | None, location: Location) -> str:
+def _visit_words(store: Store, appointment_id: UUID | None, location: Location) -> str:
     """"Botox with Dana Reyes, NP on December 7, 2026" for the visit a consent was signed at."""
     if appointment_id is None:
         return ""
@@ -64,7 +64,7 @@ def _visit_words(store: Any, appointment_id: UUID | None, location: Location) ->
     return f"{service} with {provider} on {visit.starts_at.astimezone(location.zone):%B %-d, %Y}"
 
 
-def _booked_categories(store: Any, client_id: UUID, *, actor: Any) -> list[ServiceCategory]:
+def _booked_categories(store: Store, client_id: UUID, *, actor: Actor) -> list[ServiceCategory]:
     """The kinds of treatment the client is booked for from today on (not cancelled)."""
     services = {s.id: s.category for s in store.services()}
     today = utc_now().date() - timedelta(days=1)  # a visit earlier today still counts, in any zone
@@ -83,7 +83,7 @@ def intake_findings(intake: IntakeForm, *, categories: Iterable[ServiceCategory]
     return sorted(seen.values(), key=lambda f: (f.outcome != "block", f.outcome != "provider_review"))
 
 
-def intake_document(store: Any, *, actor: Any, location: Location, client_id: UUID, intake_id: UUID) -> Document:
+def intake_document(store: Store, *, actor: Actor, location: Location, client_id: UUID, intake_id: UUID) -> Document:
     intake = next((f for f in store.intakes_for(client_id, actor=actor) if f.id == intake_id), None)
     if intake is None:
         raise Refusal("This health questionnaire is not on this desk yet. Try again after the next sync.")
@@ -101,7 +101,7 @@ def intake_document(store: Any, *, actor: Any, location: Location, client_id: UU
                     tamper=verify_signed(intake))
 
 
-def treatment_document(store: Any, *, actor: Any, location: Location, treatment_id: UUID) -> Document:
+def treatment_document(store: Store, *, actor: Actor, location: Location, treatment_id: UUID) -> Document:
     """A treatment record with its face chart, for the client's file and for printing (clinicians)."""
     record = store.treatment(treatment_id, actor=actor)
     client = store.client(record.client_id, actor=actor)
@@ -117,7 +117,7 @@ def treatment_document(store: Any, *, actor: Any, location: Location, treatment_
                     entity_id=record.id, detail="treatment_pdf", file_name=f"treatment-{day:%Y%m%d}.pdf")
 
 
-def day_sheet_document(store: Any, *, actor: Any, location: Location, day: date, privacy: bool) -> Document:
+def day_sheet_document(store: Store, *, actor: Actor, location: Location, day: date, privacy: bool) -> Document:
     appointments = store.day_schedule(location.id, day).appointments
     client_ids = dict.fromkeys(a.client_id for a in appointments if a.holds_slot)
     clients = {cid: store.client(cid, actor=actor) for cid in client_ids}
@@ -139,8 +139,8 @@ def day_sheet_document(store: Any, *, actor: Any, location: Location, day: date,
 FLAG_WORDS = {Outcome.BLOCK: "Do not treat", Outcome.PROVIDER_REVIEW: "Provider review", Outcome.WARN: "Note"}
 
 
-def day_sheet_flags(store: Any, appointments: Any, *, clients: dict[UUID, Client], services: dict[UUID, Service],
-                    location: Location, day: date, actor: Any, privacy: bool) -> dict[UUID, str]:
+def day_sheet_flags(store: Store, appointments: Any, *, clients: dict[UUID, Client], services: dict[UUID, Service],
+                    location: Location, day: date, actor: Actor, privacy: bool) -> dict[UUID, str]:
     """Per appointment: what check-in would stop or flag, allergies and alerts, and the booking's notes.
 
     An initials-only sheet is for where clients may see it: it names the kind

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from medspa_desk.desk.context import HandsBack
 from ui.events import bus
 from ui.lock import LockView
 from ui.operations import NetworkOp, db_worker, describe_error
@@ -49,7 +50,7 @@ class HandToClientWindow(QWidget):
     did_return = Signal()  # staff unlocked: the desk is back
     did_hand_back = Signal()  # the form is gone and the desk locked, waiting for staff
 
-    def __init__(self, session: Any, *, form: QWidget, title: str, finished: Any) -> None:
+    def __init__(self, session: HandsBack, *, form: QWidget, title: str, finished: Any) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setObjectName("handToClient")
         self.setAccessibleName("Form for the client")
@@ -137,9 +138,8 @@ class HandToClientWindow(QWidget):
         note.setFont(font)
         column.addStretch(1)
         column.addWidget(note)
-        user = getattr(self._session, "user", None)
-        self.staff_view = LockView(page, user_label=getattr(user, "display_name", ""),
-                                   pin_available=bool(getattr(self._session, "pin_available", False)))
+        self.staff_view = LockView(page, user_label=self._session.user.display_name,
+                                   pin_available=self._session.pin_available)
         self.staff_view.setAccessibleName("Staff unlock")
         self.staff_view.switch.hide()  # switching user or signing out happens on the desk's own lock page
         self.staff_view.leave.hide()
@@ -155,7 +155,7 @@ class HandToClientWindow(QWidget):
     def _lock_desk(self) -> None:
         """The session's lock, as the desk's own lock runs it: sync paused here, the store closed on the worker."""
         session = self._session
-        engine = getattr(session, "sync", None)
+        engine = session.sync
         if engine is not None:
             engine.pause()  # from the GUI thread: the engine may be waiting on the worker
         worker = db_worker()
@@ -177,7 +177,7 @@ class HandToClientWindow(QWidget):
         view = self.staff_view
         if view is not None:
             view.show_message(describe_error(exc))
-            view.set_pin_available(bool(getattr(self._session, "pin_available", False)))
+            view.set_pin_available(self._session.pin_available)
             view.focus_first()
 
     def _unlocked(self) -> None:
@@ -215,7 +215,7 @@ class HandToClientWindow(QWidget):
         super().closeEvent(event)
 
 
-def hand_to_client(session: Any, *, form: QWidget, title: str, finished: Any) -> HandToClientWindow:
+def hand_to_client(session: HandsBack, *, form: QWidget, title: str, finished: Any) -> HandToClientWindow:
     """Hide the app and show ``form`` full screen until staff unlock (see the module docstring)."""
     window = HandToClientWindow(session, form=form, title=title, finished=finished)
     window.start()

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.copies import PrintedForm, record_printing, save_form_copy
 from medspa_desk.documents.sealing import TamperCheck
-from medspa_desk.session import DeskSession
 from ui.forms.pdf_pages import PrinterRefused, page_images, print_pdf
 from ui.operations import CollectionOp, describe_error
 from ui.qt import (
@@ -32,13 +32,17 @@ from ui.qt import (
     QHBoxLayout,
     QKeySequence,
     QLabel,
+    QPainter,
+    QPaintEvent,
     QPixmap,
     QPrintDialog,
     QPrinter,
     QPushButton,
+    QRect,
     QScrollArea,
     QShortcut,
     QSize,
+    QSizePolicy,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -70,10 +74,51 @@ class Document:
         return PrintedForm(entity=self.entity, entity_id=self.entity_id, detail=self.detail)
 
 
+# The narrowest a page is drawn: a viewer narrower than this scrolls sideways rather than show a thumbnail.
+NARROWEST_PAGE = 240
+
+
+class PageLabel(QLabel):
+    """One page, drawn as wide as the viewer is, never wider than the page at 100 %: a person sees
+    the whole width of the page without scrolling sideways (a day sheet in landscape was wider than
+    a laptop at 150 %), and scrolls down through the pages; the height follows the width."""
+
+    def __init__(self, page: QPixmap) -> None:
+        super().__init__()
+        self.page = page
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _full(self) -> QSize:
+        """The page at 100 %, in logical pixels."""
+        return self.page.deviceIndependentSize().toSize()
+
+    def sizeHint(self) -> QSize:
+        return self._full()
+
+    def minimumSizeHint(self) -> QSize:
+        width = min(self._full().width(), NARROWEST_PAGE)
+        return QSize(width, self.heightForWidth(width))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        full = self._full()
+        return round(full.height() * min(width, full.width()) / max(full.width(), 1))
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        width = min(self.width(), self._full().width())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(QRect((self.width() - width) // 2, 0, width, self.heightForWidth(width)), self.page)
+
+
 class PdfViewer(QDialog):
     """The pages of one document, with Print… and Save a copy…; ``session``: ``.actor``."""
 
-    def __init__(self, session: DeskSession, *, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, *, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(document.title)
         self.setAccessibleName(f"Document: {document.title}")
@@ -124,7 +169,7 @@ class PdfViewer(QDialog):
         self.print_button.clicked.connect(self.print_document)
         self.save_button.clicked.connect(self.choose_copy_path)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_document)
-        self.page_labels: list[QLabel] = []
+        self.page_labels: list[PageLabel] = []
         size_for_screen(self, QSize(self.fontMetrics().averageCharWidth() * 110,
                                     self.fontMetrics().lineSpacing() * 48))
         self._show_pages()
@@ -140,10 +185,8 @@ class PdfViewer(QDialog):
         for number, image in enumerate(images, start=1):
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(ratio)
-            label = QLabel()
-            label.setPixmap(pixmap)
+            label = PageLabel(pixmap)
             label.setAccessibleName(f"Page {number} of {len(images)}")
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             self._page_column.addWidget(label)
             self.page_labels.append(label)
         self._page_column.addStretch(1)

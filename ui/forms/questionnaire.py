@@ -18,6 +18,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.forms import submit_intake
 from medspa_desk.documents.questionnaire import (
     AnswersInvalid,
@@ -66,7 +67,7 @@ class QuestionnaireForm(QWidget):
 
     submitted = Signal(object)  # the saved IntakeForm
 
-    def __init__(self, session: Any, *, client: Client, questionnaire: Questionnaire | None = None,
+    def __init__(self, session: SignedIn, *, client: Client, questionnaire: Questionnaire | None = None,
                  previous: IntakeForm | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("questionnaireForm")

@@ -12,11 +12,11 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.forms import publish_consent_version
 from medspa_desk.documents.consents import TemplateRefused, import_template_text, shipped_templates
 from medspa_desk.records import ConsentTemplate
 from medspa_desk.rules import UseCase, may, refusal
-from medspa_desk.session import DeskSession
 from ui.forms.consent_form import sentence
 from ui.operations import CollectionOp, QueryOp, Refusal, describe_error
 from ui.qt import (
@@ -49,7 +49,7 @@ KEPT_NOTE = ("Forms already signed keep the text and version they were signed on
              "shows its version. New signatures use the newest version.")
 
 
-def can_manage_templates(session: DeskSession) -> bool:
+def can_manage_templates(session: SignedIn) -> bool:
     return may(session.user.role, UseCase.PUBLISH_CONSENT_VERSION)
 
 
@@ -85,7 +85,7 @@ class PublishVersionDialog(FormDialog):
 
     published = Signal(object)  # the new ConsentTemplate, saved
 
-    def __init__(self, session: DeskSession, *, current: ConsentTemplate, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, *, current: ConsentTemplate, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"New version of {current.title}")
         self.setAccessibleName("Publish a new consent version")
@@ -167,7 +167,7 @@ class PublishVersionDialog(FormDialog):
 class TemplateManager(QDialog):
     """Every consent and its versions; the text of the one picked; publish a new version."""
 
-    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, parent: QWidget | None = None) -> None:
         if not can_manage_templates(session):
             raise Refusal(refusal(session.user.role, UseCase.PUBLISH_CONSENT_VERSION))
         super().__init__(parent)
@@ -280,7 +280,7 @@ class TemplateManager(QDialog):
         self.publish_dialog = dialog
 
 
-def template_manager_action(parent: QWidget, session: DeskSession) -> QAction | None:
+def template_manager_action(parent: QWidget, session: SignedIn) -> QAction | None:
     """"Consent forms…" for a menu: None for roles that may not change consent forms."""
     if not can_manage_templates(session):
         return None

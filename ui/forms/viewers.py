@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.desk.context import SignedIn
 from ui.forms.documents import (
     consent_document,
     day_sheet_document,
@@ -33,7 +34,7 @@ from ui.qt import QWidget
 Shown = Callable[[PdfViewer], None] | None
 
 
-def _open(parent: QWidget | None, session: Any, body: Callable[[Any], Document], shown: Shown) -> None:
+def _open(parent: QWidget | None, session: SignedIn, body: Callable[[Any], Document], shown: Shown) -> None:
     def show(document: Document) -> None:
         viewer = PdfViewer(session, document=document, parent=parent)
         viewer.open()
@@ -43,27 +44,27 @@ def _open(parent: QWidget | None, session: Any, body: Callable[[Any], Document],
     QueryOp(parent, body=body, success=show).run()
 
 
-def open_consent_pdf(parent: QWidget | None, session: Any, consent_id: UUID, *, client_id: UUID,
+def open_consent_pdf(parent: QWidget | None, session: SignedIn, consent_id: UUID, *, client_id: UUID,
                      shown: Shown = None) -> None:
     actor, location = session.actor, session.location
     _open(parent, session, lambda store: consent_document(store, actor=actor, location=location,
                                                           client_id=client_id, consent_id=consent_id), shown)
 
 
-def open_intake_pdf(parent: QWidget | None, session: Any, intake_id: UUID, *, client_id: UUID,
+def open_intake_pdf(parent: QWidget | None, session: SignedIn, intake_id: UUID, *, client_id: UUID,
                     shown: Shown = None) -> None:
     actor, location = session.actor, session.location
     _open(parent, session, lambda store: intake_document(store, actor=actor, location=location,
                                                          client_id=client_id, intake_id=intake_id), shown)
 
 
-def open_treatment_pdf(parent: QWidget | None, session: Any, treatment_id: UUID, *, shown: Shown = None) -> None:
+def open_treatment_pdf(parent: QWidget | None, session: SignedIn, treatment_id: UUID, *, shown: Shown = None) -> None:
     actor, location = session.actor, session.location
     _open(parent, session, lambda store: treatment_document(store, actor=actor, location=location,
                                                             treatment_id=treatment_id), shown)
 
 
-def open_day_sheet(parent: QWidget | None, session: Any, day: date, *, privacy: bool, shown: Shown = None) -> None:
+def open_day_sheet(parent: QWidget | None, session: SignedIn, day: date, *, privacy: bool, shown: Shown = None) -> None:
     actor, location = session.actor, session.location
     _open(parent, session, lambda store: day_sheet_document(store, actor=actor, location=location, day=day,
                                                             privacy=privacy), shown)

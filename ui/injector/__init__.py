@@ -16,11 +16,12 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.clinical.access import may_read_clinical
+from medspa_desk.desk.context import SignedIn
 from ui.injector.door_card import DoorCardDialog
 from ui.qt import QAction, QKeySequence, QMessageBox, Qt, QWidget
 
 
-def open_door_card(parent: QWidget | None, session: Any, appointment: Any) -> DoorCardDialog:
+def open_door_card(parent: QWidget | None, session: SignedIn, appointment: Any) -> DoorCardDialog:
     """Show the card for ``appointment`` (non-modal: the schedule stays usable behind it)."""
     appointment_id = appointment if isinstance(appointment, UUID) else appointment.id
     dialog = DoorCardDialog(session, appointment_id=appointment_id, parent=parent)
@@ -32,7 +33,7 @@ def open_door_card(parent: QWidget | None, session: Any, appointment: Any) -> Do
     return dialog
 
 
-def door_card_action(parent: QWidget, session: Any, *, selected: Callable[[], Any]) -> QAction:
+def door_card_action(parent: QWidget, session: SignedIn, *, selected: Callable[[], Any]) -> QAction:
     """"Client at the door" on Space or Ctrl+I, for the appointment ``selected()`` gives."""
     action = QAction("Client at the &door", parent)
     action.setShortcuts([QKeySequence("Space"), QKeySequence("Ctrl+I")])
@@ -53,7 +54,7 @@ def door_card_action(parent: QWidget, session: Any, *, selected: Callable[[], An
     return action
 
 
-def lot_recall_action(parent: QWidget, session: Any) -> QAction:
+def lot_recall_action(parent: QWidget, session: SignedIn) -> QAction:
     """"Lot recall…" for providers and managers (front desk gets a plain refusal)."""
     action = QAction("&Lot recall…", parent)
     action.setToolTip("Find every client who received a lot or a product")

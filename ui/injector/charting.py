@@ -13,13 +13,14 @@ from calendar import monthrange
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.clinical.charting import ChartedVisit, build_treatment
+from medspa_desk.clinical.last_chart import copy_points
 from medspa_desk.clinical.lots import LotRefused, LotState, check_lot, clean_lot
 from medspa_desk.clinical.totals import ChartingError, chart_totals, format_amount
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.records import (
     AuditAction,
     AuditEvent,
@@ -30,6 +31,7 @@ from medspa_desk.records import (
     TreatmentRecord,
     new_id,
 )
+from medspa_desk.store import Store
 from medspa_desk.store.photos import PhotoInfo, PhotoKind
 from medspa_desk.time_words import time_of_day
 from ui.injector.charting_data import (
@@ -43,6 +45,7 @@ from ui.injector.charting_data import (
 from ui.injector.face_chart import FaceChartWidget, Pen
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
+    QAbstractScrollArea,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -65,6 +68,7 @@ from ui.qt import (
     QPushButton,
     QShortcut,
     QSize,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -93,7 +97,7 @@ class ChartingDialog(QDialog):
     did_load = Signal()
     did_save = Signal(object)  # TreatmentRecord
 
-    def __init__(self, session: Any, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chartingDialog")
         self.setWindowTitle("Treatment chart")
@@ -128,7 +132,7 @@ class ChartingDialog(QDialog):
         body = QHBoxLayout()
         outer.addLayout(body, 1)
         left = QVBoxLayout()
-        body.addLayout(left)
+        body.addLayout(left, 2)
         self.product_group = QGroupBox("Product on the chart")
         form = QFormLayout(self.product_group)
         self.product = QComboBox()
@@ -158,9 +162,39 @@ class ChartingDialog(QDialog):
         form.addRow("&Expiry", self.expiry)
         form.addRow("&Amount per point", self.amount)
         form.addRow(self.lot_status)
+        self.copy_last = QPushButton("Copy points from the last chart")
+        self.copy_last.setToolTip("Last time's points of this product, with the lot above; adjust them after")
+        self.copy_last.setVisible(False)
+        form.addRow(self.copy_last)
         left.addWidget(self.product_group)
         self.laser_group = self._laser_form()
         left.addWidget(self.laser_group)
+        # The totals sit under the product they count, beside the face: a third column was too narrow
+        # for the product's name on a laptop at 150 % ("odu…", "12 uni").
+        left.addWidget(QLabel("Totals (from the chart)"))
+        self.totals = QTableWidget(0, 3)
+        self.totals.setAccessibleName("Totals per area and product")
+        self.totals.setHorizontalHeaderLabels(["Area", "Product", "Amount"])
+        self.totals.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.totals.verticalHeader().setVisible(False)
+        header = self.totals.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.totals.setWordWrap(True)
+        # As tall as its rows, so the face beside it is not stretched to a blank table's height.
+        self.totals.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.totals.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        left.addWidget(self.totals)
+        self.product_totals = QLabel()
+        self.product_totals.setAccessibleName("Totals per product")
+        self.product_totals.setWordWrap(True)
+        left.addWidget(self.product_totals)
+        left.addWidget(self._above_usual_box())
+        self.addenda = QLabel()
+        self.addenda.setAccessibleName("Addenda")
+        self.addenda.setWordWrap(True)
+        left.addWidget(self.addenda)
+
         photos = QGroupBox("Photos (kept encrypted)")
         photo_row = QVBoxLayout(photos)
         self.before_button = QPushButton("Add before photo…")
@@ -192,29 +226,6 @@ class ChartingDialog(QDialog):
         hint = QLabel("Click to place a point with the amount above; right-click a point to remove it.")
         hint.setWordWrap(True)
         middle.addWidget(hint)
-
-        right = QVBoxLayout()
-        body.addLayout(right, 2)
-        right.addWidget(QLabel("Totals (from the chart)"))
-        self.totals = QTableWidget(0, 3)
-        self.totals.setAccessibleName("Totals per area and product")
-        self.totals.setHorizontalHeaderLabels(["Area", "Product", "Amount"])
-        self.totals.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.totals.verticalHeader().setVisible(False)
-        header = self.totals.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.totals.setWordWrap(True)
-        right.addWidget(self.totals, 1)
-        self.product_totals = QLabel()
-        self.product_totals.setAccessibleName("Totals per product")
-        self.product_totals.setWordWrap(True)
-        right.addWidget(self.product_totals)
-        right.addWidget(self._above_usual_box())
-        self.addenda = QLabel()
-        self.addenda.setAccessibleName("Addenda")
-        self.addenda.setWordWrap(True)
-        right.addWidget(self.addenda)
 
         notes_row = QHBoxLayout()
         self.notes = QPlainTextEdit()
@@ -261,6 +272,7 @@ class ChartingDialog(QDialog):
         self.sign_button.clicked.connect(self.ask_to_sign)
         self.addendum_button.clicked.connect(self.ask_for_addendum)
         self.compare_button.clicked.connect(self.open_compare)
+        self.copy_last.clicked.connect(self.copy_last_chart)
         self.before_button.clicked.connect(lambda: self.pick_photo(PhotoKind.BEFORE))
         self.after_button.clicked.connect(lambda: self.pick_photo(PhotoKind.AFTER))
         save_key = QShortcut(QKeySequence("Ctrl+S"), self)
@@ -313,7 +325,7 @@ class ChartingDialog(QDialog):
         above = self.above_usual_maximum()
         actor, appointment_id = self._session.actor, self._appointment_id
 
-        def body(store: Any) -> None:
+        def body(store: Store) -> None:
             for product, _amount in above:
                 store.audit.record(AuditEvent(
                     actor_user_id=actor.user_id, device_id=actor.device_id, action=AuditAction.OVERRIDE,
@@ -396,6 +408,10 @@ class ChartingDialog(QDialog):
             if record.laser:
                 self._fill_laser(record.laser[0])
         self._show_photos(list(data.photos))
+        if data.last is not None:
+            self.copy_last.setText(f"Copy points from the chart of {self._day_of(data.last):%B %-d, %Y}")
+        self.copy_last.setVisible(data.uses_face_chart and data.last is not None
+                                  and not (record is not None and record.is_signed))
         self._pen_changed()
         self._show_totals()
         self._lock_if_signed()
@@ -504,7 +520,7 @@ class ChartingDialog(QDialog):
             self._say("Say why this visit needs more than the usual maximum (beside the totals) before saving.")
             return None
         appt = data.appointment
-        provider_id = getattr(self._session.user, "provider_id", None) or appt.provider_id
+        provider_id = self._session.user.provider_id or appt.provider_id
         visit = ChartedVisit(client_id=appt.client_id, provider_id=provider_id, service_id=appt.service_id,
                              performed_at=appt.starts_at, appointment_id=appt.id, points=self.chart.points,
                              expiries=self._expiries, laser=self._laser_settings(),
@@ -599,7 +615,7 @@ class ChartingDialog(QDialog):
         if self.record is None:
             return
         actor, record_id = self._session.actor, self.record.id
-        name = getattr(self._session.user, "display_name", "Provider")
+        name = self._session.user.display_name
         CollectionOp(self, body=lambda store: add_signed_addendum(store, record_id, text=text, actor=actor,
                                                                   author_name=name),
                      success=lambda updated: self._saved(updated, "Addendum signed and added."),
@@ -647,6 +663,31 @@ class ChartingDialog(QDialog):
         dialog = CompareDialog(self._session, current=record, parent=self)
         dialog.open()
         self.compare_dialog = dialog
+
+    def _day_of(self, record: TreatmentRecord) -> date:
+        return record.performed_at.astimezone(self._session.location.zone).date()
+
+    def copy_last_chart(self) -> None:
+        """Last time's points of the product on the pen, each with the lot on the pen (the vial in hand)."""
+        last = self.data.last if self.data is not None else None
+        product = self.current_product()
+        if last is None or product is None or (self.record is not None and self.record.is_signed):
+            return
+        pen = self.chart.pen
+        if pen is None:
+            self._say(f"Enter the lot and expiry of the {product.name} vial in hand first: the copied points "
+                      "take them.")
+            return
+        copied = copy_points(last, onto=self.chart.points, product_id=product.id, lot=pen.lot)
+        others = f" Not copied: {', '.join(copied.left_out)} (choose that product and its lot, then copy again)." \
+            if copied.left_out else ""
+        if not copied.added:
+            self._say(f"The chart of {self._day_of(last):%B %-d, %Y} has no {product.name} points to add.{others}",
+                      warn=True)
+            return
+        self.chart.set_points(copied.points)
+        self._say(f"Copied {copied.added} {product.name} points from the chart of {self._day_of(last):%B %-d, %Y} "
+                  f"with lot {pen.lot}. Check each amount before saving.{others}", warn=True)
 
     # --- messages ---------------------------------------------------------------------------------
 

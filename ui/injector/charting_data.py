@@ -9,6 +9,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.clinical.access import require_charting
+from medspa_desk.clinical.last_chart import last_chart
 from medspa_desk.desk.charts import add_addendum, save_chart, sign_chart
 from medspa_desk.records import (
     Appointment,
@@ -40,6 +41,7 @@ class ChartingData:
     lots: dict[UUID, list[str]] = field(default_factory=dict)
     photos: tuple[PhotoInfo, ...] = ()
     signer_names: dict[UUID, str] = field(default_factory=dict)
+    last: TreatmentRecord | None = None  # the client's last signed chart of this service: a starting draft
 
     @property
     def uses_face_chart(self) -> bool:
@@ -57,12 +59,14 @@ def load_charting(store: Store, *, appointment_id: UUID, actor: Actor, zone: Zon
     service = next(s for s in store.services() if s.id == appt.service_id)
     wanted = FACE_CATEGORIES.get(service.category, (ServiceCategory.NEUROTOXIN, ServiceCategory.DERMAL_FILLER))
     catalog = tuple(p for p in store.products() if p.active and p.category in wanted)
-    record = next((t for t in store.treatments_for(client.id, actor=actor) if t.appointment_id == appt.id), None)
+    history = store.treatments_for(client.id, actor=actor)
+    record = next((t for t in history if t.appointment_id == appt.id), None)
     photos = tuple(photos_for(store, record.id)) if record else ()
     return ChartingData(appointment=appt, client_name=client.full_name, service=service,
                         day=appt.starts_at.astimezone(zone).date(), catalog=catalog, record=record,
                         lots={p.id: lots_used(store, p.id) for p in catalog}, photos=photos,
-                        signer_names={u.id: u.display_name for u in store.users()})
+                        signer_names={u.id: u.display_name for u in store.users()},
+                        last=last_chart(history, service_id=appt.service_id, before=appt.starts_at))
 
 
 def save_draft(store: Store, record: TreatmentRecord, *, actor: Actor) -> Changes:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from medspa_desk.clinical.compare import compare_charts, previous_for_same_area
 from medspa_desk.clinical.totals import format_amount
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.records import ChartView, TreatmentRecord
 from ui.injector.face_chart import FaceChartWidget
 from ui.operations import QueryOp, describe_error
@@ -30,7 +29,7 @@ from ui.screen_fit import scrolling_body, size_for_screen
 class CompareDialog(QDialog):
     did_load = Signal()
 
-    def __init__(self, session: Any, *, current: TreatmentRecord, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, *, current: TreatmentRecord, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare with the last visit")
         self.setAccessibleName("Compare with the last visit")

@@ -14,9 +14,11 @@ from uuid import UUID
 
 from medspa_desk.clinical.door_card import DoorCard, load_door_card
 from medspa_desk.clinical.totals import format_amount
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.documents.gating import ItemKind
 from medspa_desk.time_words import time_of_day
 from ui.events import bus
+from ui.lists import fit_columns
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
     QDialog,
@@ -58,7 +60,7 @@ def _bullets(lines: tuple[str, ...]) -> str:
 class DoorCardDialog(QDialog):
     did_load = Signal()
 
-    def __init__(self, session: Any, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, *, appointment_id: UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("doorCard")
         self.setWindowTitle("Client at the door")
@@ -167,7 +169,9 @@ class DoorCardDialog(QDialog):
         self.flags.setText(_bullets(tuple(finding_line(i) for i in findings)) if findings
                            else "None from the current health questionnaire." if card.intake_on_file
                            else "No health questionnaire on file, so none could be checked.")
-        self.flags.setStyleSheet(STYLES[severity(findings[0])] if findings else OK_STYLE)
+        # No questionnaire means nothing was checked: amber, never the green of "checked and clear".
+        self.flags.setStyleSheet(STYLES[severity(findings[0])] if findings
+                                 else OK_STYLE if card.intake_on_file else PROBLEM_STYLE)
         self.forms.setText(_bullets(card.form_problems) if card.form_problems
                            else "Consent and health questionnaire are in order for today.")
         self.forms.setStyleSheet(PROBLEM_STYLE if card.form_problems else OK_STYLE)
@@ -204,8 +208,7 @@ class DoorCardDialog(QDialog):
             for index, row in enumerate(rows or [[visit.service_name, "", "", ""]]):
                 QTreeWidgetItem(self.history, [day if index == 0 else "", *row,
                                                visit.provider_name if index == 0 else ""])
-        for column in range(self.history.columnCount()):
-            self.history.resizeColumnToContents(column)
+        fit_columns(self.history)  # a long product or device name wraps within the card's width
         self.history_title.setText("Last treatments" if card.visits else "Last treatments: none yet")
 
     # --- actions ------------------------------------------------------------------------

@@ -85,6 +85,11 @@ class FaceChartWidget(QWidget):
         self.update()
         self.points_changed.emit()
 
+    @property
+    def pen(self) -> Pen | None:
+        """What a click places now (None while the product's lot or expiry is refused)."""
+        return self._pen
+
     def set_pen(self, pen: Pen | None, *, refusal: str = "") -> None:
         """What a click places; with ``None``, a click shows ``refusal`` instead."""
         self._pen = pen

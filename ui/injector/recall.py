@@ -12,8 +12,10 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.clinical.recall_export import ExportFormat, export_recall
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.scheduling import local_datetime
 from medspa_desk.store.recall import RecallCriteria, RecallHit, find_recall_clients
+from ui.dates import date_field_format, short_date
 from ui.operations import QueryOp, describe_error
 from ui.qt import (
     QComboBox,
@@ -33,16 +35,17 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.screen_fit import size_for_screen
+from ui.screen_fit import place_over_parent, size_for_screen
 
 ANY_PRODUCT = ""
+COLUMNS = ("Client", "Born", "Treated", "Lot", "Phone", "Email", "Address")
 
 
 class LotRecallWindow(QWidget):
     did_search = Signal()
     did_export = Signal(object)  # Path
 
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SignedIn, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Lot recall")
         self.setAccessibleName("Lot recall")
@@ -63,7 +66,7 @@ class LotRecallWindow(QWidget):
         self.until = QDateEdit(QDate(today.year, today.month, today.day))
         for edit, name in ((self.since, "From"), (self.until, "To (inclusive)")):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(date_field_format())
             edit.setAccessibleName(name)
         form.addRow("&Lot", self.lot)
         form.addRow("&Product", self.product)
@@ -71,6 +74,7 @@ class LotRecallWindow(QWidget):
         dates.addWidget(self.since)
         dates.addWidget(QLabel("to"))
         dates.addWidget(self.until)
+        dates.addStretch(1)  # the two dates side by side, not pushed to the window's edges
         form.addRow("Treated between", dates)
         layout.addLayout(form)
         row = QHBoxLayout()
@@ -86,10 +90,11 @@ class LotRecallWindow(QWidget):
         self.summary.setAccessibleName("Recall result")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, len(COLUMNS))
         self.table.setAccessibleName("Clients to contact")
-        # What identifies the recall first (when, which lot), then how to reach the client.
-        self.table.setHorizontalHeaderLabels(["Client", "Treated", "Lot", "Phone", "Email", "Address"])
+        # Who (the birth date tells namesakes apart), what identifies the recall (when, which lot),
+        # then how to reach the client.
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table, 1)
@@ -100,6 +105,7 @@ class LotRecallWindow(QWidget):
         self.csv_button.clicked.connect(lambda: self.pick_export(ExportFormat.CSV))
         self.pdf_button.clicked.connect(lambda: self.pick_export(ExportFormat.PDF))
         size_for_screen(self, QSize(980, 560))
+        place_over_parent(self)
         QueryOp(self, body=lambda store: store.products(), success=self._fill_products).run()
 
     def _fill_products(self, products: list[Any]) -> None:
@@ -132,9 +138,10 @@ class LotRecallWindow(QWidget):
                              if hits else "No client received that lot or product in that time.")
         self.table.setRowCount(len(hits))
         for row, hit in enumerate(hits):
-            treated = ", ".join(f"{u.performed_at.astimezone(zone):%Y-%m-%d}" for u in hit.uses)
+            treated = ", ".join(short_date(u.performed_at.astimezone(zone).date()) for u in hit.uses)
             lots = ", ".join(dict.fromkeys(u.lot for u in hit.uses))
-            for column, value in enumerate((hit.full_name, treated, lots, hit.phone, hit.email, hit.address)):
+            born = short_date(hit.born) if hit.born else ""
+            for column, value in enumerate((hit.full_name, born, treated, lots, hit.phone, hit.email, hit.address)):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
         self.csv_button.setEnabled(bool(hits))

@@ -3,14 +3,13 @@
 The list comes from the server (who signed in last, last contact, revoked). A
 revoked workstation erases the practice's data at its next contact; one that
 never calls back must be treated as a lost device, which the screen says plainly
-before and after revoking. The server has no rename and records no app version,
-so the screen offers neither.
+before and after revoking. Each workstation's app version and the changes
+waiting on it are what it last reported after a sync; a manager may rename one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from medspa_desk.desk.workstations import (
     LOST_DEVICE_WARNING,
@@ -18,11 +17,21 @@ from medspa_desk.desk.workstations import (
     WorkstationsDesk,
     open_workstations,
 )
+from medspa_desk.session import DeskSession
 from ui.manager.common import ask_first, fill, list_table
 from ui.operations import NetworkOp, QueryOp, describe_error
-from ui.qt import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from ui.qt import (
+    QDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-HEADERS = ("Name", "Signed in last", "Last contact", "Revoked")
+HEADERS = ("Name", "Signed in last", "Last contact", "App version", "Changes waiting", "Revoked")
 
 
 def when(moment: datetime | None) -> str:
@@ -31,7 +40,7 @@ def when(moment: datetime | None) -> str:
 
 
 class WorkstationsDialog(QDialog):
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.desk = WorkstationsDesk(session, role=session.user.role)
@@ -48,12 +57,15 @@ class WorkstationsDialog(QDialog):
         self.warning.setObjectName("lostDeviceWarning")
         self.warning.setWordWrap(True)
         self.revoke_button = QPushButton("&Revoke…", self)
+        self.rename_button = QPushButton("Re&name…", self)
+        self.rename_prompt: QInputDialog | None = None
         self.message = QLabel("Loading the workstations…", self)
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Workstations message")
         close = QPushButton("Close", self)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.rename_button)
         buttons.addWidget(self.revoke_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
@@ -63,8 +75,10 @@ class WorkstationsDialog(QDialog):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self.revoke_button.clicked.connect(self.ask_then_revoke)
+        self.rename_button.clicked.connect(self.ask_for_name)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.revoke_button.setEnabled(False)
+        self.rename_button.setEnabled(False)
         QueryOp(self, body=lambda store: open_workstations(store, actor=session.actor),
                 success=lambda _none: self.reload(), failure=self._failed).run()
 
@@ -74,10 +88,10 @@ class WorkstationsDialog(QDialog):
 
     def _show(self, listed: list[WorkstationInfo], said: str) -> None:
         self.listed = listed
-        fill(self.table, [[self.name_of(w), w.last_user, when(w.last_contact_at), when(w.revoked_at)]
-                          for w in listed])
+        fill(self.table, [[self.name_of(w), w.last_user, when(w.last_contact_at), w.app_version or "not yet reported",
+                           str(w.queued) if w.reported_at else "", when(w.revoked_at)] for w in listed])
         self.message.setText(said or f"{len(listed)} workstation{'' if len(listed) == 1 else 's'}. "
-                                 "Select one to revoke it.")
+                                 "Select one to rename or revoke it.")
         self._selection_changed()
 
     def name_of(self, workstation: WorkstationInfo) -> str:
@@ -91,6 +105,29 @@ class WorkstationsDialog(QDialog):
     def _selection_changed(self) -> None:
         chosen = self.selected()
         self.revoke_button.setEnabled(chosen is not None and chosen.revoked_at is None)
+        self.rename_button.setEnabled(chosen is not None)
+
+    def ask_for_name(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        prompt = QInputDialog(self)
+        prompt.setWindowTitle("Rename the workstation")
+        prompt.setLabelText("The name people use for it, such as “Front desk 2” or “Room 3 laptop”:")
+        prompt.setTextValue(chosen.name)
+        prompt.textValueSelected.connect(lambda text: self.rename(chosen, text))
+        prompt.finished.connect(self._forget_prompt)
+        self.rename_prompt = prompt
+        prompt.open()
+
+    def _forget_prompt(self) -> None:
+        self.rename_prompt = None
+
+    def rename(self, chosen: WorkstationInfo, text: str) -> None:
+        self.message.setText("Renaming…")
+        NetworkOp(self, body=lambda: self.desk.rename(chosen.id, text),
+                  success=lambda renamed: self.reload(then=f"Renamed: “{renamed.name}”."),
+                  failure=self._failed).run()
 
     def ask_then_revoke(self) -> None:
         chosen = self.selected()

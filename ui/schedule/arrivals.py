@@ -19,6 +19,7 @@ from medspa_desk.scheduling import format_time
 from ui.qt import (
     QAbstractItemView,
     QApplication,
+    QEvent,
     QFont,
     QFontMetrics,
     QHeaderView,
@@ -29,6 +30,7 @@ from ui.qt import (
     QPalette,
     QPoint,
     QRect,
+    QResizeEvent,
     QSize,
     QStyle,
     QStyledItemDelegate,
@@ -127,7 +129,7 @@ def flow_rows(day: ScheduleDay, *, now: datetime, privacy: bool) -> list[FlowRow
             continue
         rows.append(FlowRow(appointment_id=appt.id, stage=stage, time=format_time(appt.starts_at, day.zone),
                             client=day.client_label(appt.client_id, privacy=privacy),
-                            service=day.service_name(appt.service_id),
+                            service=day.service_name(appt),
                             provider=day.provider_name(appt.provider_id), minutes=minutes,
                             starts_at=appt.starts_at,
                             room=day.room_name(appt.room_id) if stage == "in_room" else ""))
@@ -203,6 +205,27 @@ class ClientOverVisit(QStyledItemDelegate):
         painter.restore()
 
 
+class BoardTable(QTableWidget):
+    """The board's table: says when the room for its columns (the viewport's width) or its font changed.
+
+    The client column's width is set by the board from the viewport's width, not by the header's
+    Stretch mode: the header stretches later (a deferred resize) and tells no one, so rows sized
+    for the old width kept their heights and a wrapped third line printed over the next client.
+    """
+
+    room_changed = Signal()  # the viewport's width
+    text_changed = Signal()  # the font or the style: every cell measures again
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # the viewport's resizes come here too
+        super().resizeEvent(event)
+        self.room_changed.emit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.text_changed.emit()
+
+
 class ArrivalsBoard(QWidget):
     """A table of today's flow, refreshed every 30 seconds so waiting times stay true."""
 
@@ -225,7 +248,7 @@ class ArrivalsBoard(QWidget):
         self.summary.setAccessibleName("Arrivals summary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table = BoardTable(0, len(self.HEADERS))
         self.table.setAccessibleName("Arrivals list")
         self.table.setHorizontalHeaderLabels(self.HEADERS)
         self.table.verticalHeader().hide()
@@ -235,14 +258,17 @@ class ArrivalsBoard(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Time and status take what they need; client and visit take the rest and wrap at words
-        # (rows grow to fit), so a narrow panel or a large scaling never cuts a name.
+        # (rows grow to fit), so a narrow panel or a large scaling never cuts a name. The board sets
+        # every width itself (_fit_columns), so it knows when the text must re-wrap.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(self.VISIT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setStretchLastSection(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        # Rows are sized once per refresh and when a column's width changes (the text re-wraps),
-        # not after every cell set: the header's own ResizeToContents sized every row per cell.
+        # Rows are sized once per refresh and when the client column's width changes (the text
+        # re-wraps), not after every cell set: the header's own ResizeToContents sized every row per cell.
         header.sectionResized.connect(self._column_resized)
+        self.table.room_changed.connect(self._fit_columns)
+        self.table.text_changed.connect(self._measure_again)
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.setItemDelegateForColumn(self.VISIT, ClientOverVisit(self.table))
@@ -262,6 +288,25 @@ class ArrivalsBoard(QWidget):
     def _column_resized(self, column: int, _old: int, _new: int) -> None:
         if column == self.VISIT and not self._filling:
             self.table.resizeRowsToContents()
+
+    def _measure_again(self) -> None:
+        if not self._filling:
+            self._fit_columns(contents=True)
+            self.table.resizeRowsToContents()
+
+    def _fit_columns(self, *, contents: bool = False) -> None:
+        """Time and status as wide as their text (``contents``: measured again), the client column
+        the rest of the viewport; a changed client column re-sizes the rows (``_column_resized``)."""
+        if self._filling:
+            return
+        table, header = self.table, self.table.horizontalHeader()
+        if contents:
+            for column in (self.TIME, self.STATUS):
+                header.resizeSection(column, max(table.sizeHintForColumn(column), header.sectionSizeHint(column)))
+        rest = table.viewport().width() - header.sectionSize(self.TIME) - header.sectionSize(self.STATUS)
+        visit = max(rest, header.sectionSizeHint(self.VISIT))
+        if header.sectionSize(self.VISIT) != visit:
+            header.resizeSection(self.VISIT, visit)
 
     def set_day(self, day: ScheduleDay | None) -> None:
         self._day = day
@@ -298,6 +343,7 @@ class ArrivalsBoard(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 self.table.setItem(r, c, item)
         self._filling = False
+        self._fit_columns(contents=True)
         self.table.resizeRowsToContents()
         counts = {stage: sum(1 for r in self._rows if r.stage == stage) for stage in _STAGE_ORDER}
         self.summary.setText(f"<b>Waiting {counts['waiting']}</b> · In a room {counts['in_room']} · "

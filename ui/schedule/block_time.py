@@ -1,4 +1,5 @@
-"""Blocking time on the schedule (managers): a provider's time off or break, a room's maintenance.
+"""Blocking time on the schedule: a provider's break (the front desk too), time off or a room's maintenance
+(managers); the dialog offers what the signed-in role may block (``rules.blocking_use_case``).
 
 Saved through ``block_time`` (audited, synced as the practice's set-up); from
 then on this desk refuses a booking or a move into it, and every other desk
@@ -11,9 +12,11 @@ from datetime import date, time
 from typing import Any
 from uuid import UUID
 
-from medspa_desk.desk.blocked_time import WHY, block_time
+from medspa_desk.desk.blocked_time import block_time
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.records import BlockedTime, BlockKind
-from medspa_desk.scheduling import local_datetime
+from medspa_desk.rules import blocking_use_case, may
+from medspa_desk.scheduling import block_title, local_datetime
 from ui.locale_time import time_field_format
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
@@ -39,7 +42,7 @@ class BlockTimeDialog(FormDialog):
 
     did_block = Signal(object)  # the BlockedTime as saved
 
-    def __init__(self, session: Any, *, parent: QWidget | None = None, day: date) -> None:
+    def __init__(self, session: SignedIn, *, parent: QWidget | None = None, day: date) -> None:
         super().__init__(parent)
         self._session = session
         self.setWindowTitle("Block time")
@@ -51,8 +54,12 @@ class BlockTimeDialog(FormDialog):
         self.holder.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.why = QComboBox(self)
         self.why.setAccessibleName("Why")
+        role = session.actor.role
+        self._rooms_too = any(may(role, blocking_use_case(kind, for_provider=False)) for kind in BlockKind)
         for kind in BlockKind:
-            self.why.addItem(WHY[kind].removeprefix("a ").capitalize(), kind.value)
+            if may(role, blocking_use_case(kind, for_provider=True)) or (
+                    self._rooms_too and may(role, blocking_use_case(kind, for_provider=False))):
+                self.why.addItem(block_title(kind), kind.value)
         self.day = QDateEdit(QDate(day.year, day.month, day.day), self)
         self.day.setDisplayFormat(US_DATE_FORMAT)
         self.day.setCalendarPopup(True)
@@ -91,7 +98,7 @@ class BlockTimeDialog(FormDialog):
         for provider in providers:
             add_choice(self.holder, f"{provider.display_name} (provider)", provider.id)
             self.holder.setItemData(self.holder.count() - 1, PROVIDER, _KIND_ROLE)
-        for room in rooms:
+        for room in rooms if self._rooms_too else ():
             add_choice(self.holder, f"{room.name} (room)", room.id)
             self.holder.setItemData(self.holder.count() - 1, ROOM, _KIND_ROLE)
 

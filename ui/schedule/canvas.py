@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from medspa_desk.records import Appointment, AppointmentStatus, utc_now
-from medspa_desk.scheduling import clashes, format_span, local_datetime
+from medspa_desk.scheduling import block_title, clashes, format_span, local_datetime
 from ui.qt import (
     QAbstractScrollArea,
     QBrush,
@@ -51,14 +51,23 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.schedule.colors import NOW_LINE_COLOR, SELECTION_COLOR, STATUS_STYLES, status_label
-from ui.schedule.layout import DayLayout, PlacedBlock
+from ui.schedule.colors import (
+    BLOCKED_FILL,
+    BLOCKED_HATCH,
+    NOW_LINE_COLOR,
+    SELECTION_COLOR,
+    STATUS_STYLES,
+    status_label,
+)
+from ui.schedule.layout import HIDDEN_STATUSES, DayLayout, PlacedBlock, PlacedHold
 from ui.schedule.model import ColumnMode, ScheduleDay
 
 RESIZE_GRIP_PX = 6
 BLOCK_PAD = 4
 # A column holds this many average bold characters on a line: a usual client's name, whole.
 READABLE_CHARS = 16
+# Visits shorter than this (a 5- or 10-minute touch-up) may show as a bar: rows are not grown for them.
+SHORTEST_LEGIBLE_VISIT_MIN = 15.0
 
 
 _BRUSHES = {status: (QBrush(QColor(style.fill)), QBrush(QColor(style.border)))
@@ -66,6 +75,10 @@ _BRUSHES = {status: (QBrush(QColor(style.fill)), QBrush(QColor(style.border)))
 _TEXT_COLOR = QColor(STATUS_STYLES[AppointmentStatus.BOOKED].text)
 _DRAGGED_VEIL = QColor(255, 255, 255, 150)
 _QUARTER_LINE = QColor("#eceef2")
+_HELD_FILL = QColor(BLOCKED_FILL)
+_HELD_HATCH = QBrush(QColor(BLOCKED_HATCH), Qt.BrushStyle.BDiagPattern)
+_HELD_EDGE = QColor(BLOCKED_HATCH)
+_HELD_TEXT = QColor("#2f3540")
 _HOUR_LINE = QColor("#c9ced6")
 
 
@@ -85,6 +98,11 @@ class _Drag:
     press: QPoint
     started: bool = False
     candidate: Appointment | None = None
+
+
+def _text_pad(height: float, line_h: int) -> int:
+    """The padding above and below a block's text: slim when the rows are fitted tight to the window."""
+    return BLOCK_PAD if height >= line_h + 2 * BLOCK_PAD else 1
 
 
 class ScheduleCanvas(QAbstractScrollArea):
@@ -181,8 +199,11 @@ class ScheduleCanvas(QAbstractScrollArea):
         self._gutter_w = self._fm.horizontalAdvance("12 AM") + 16
         # The block's text starts BLOCK_PAD + 4 in from a rectangle 4 narrower than the column.
         self._min_col_w = max(self._fm_bold.averageCharWidth() * READABLE_CHARS + 2 * BLOCK_PAD + 8, 110)
-        # A 30-minute appointment (the usual visit) must hold its three lines whole.
-        self._px_per_min = max(1.5, (self._line_h * 3 + 2 * BLOCK_PAD + 2) / 30)
+        # Roomy: a 30-minute appointment (the usual visit) holds its three lines whole. Legible (per day,
+        # ``_legible_for_day``), the least the rows shrink to so the working day fits the window: the day's
+        # shortest visit still holds its client's name (with a slim padding, ``_text_pad``).
+        self._roomy_px_per_min = max(1.5, (self._line_h * 3 + 2 * BLOCK_PAD + 2) / 30)
+        self._px_per_min = self._roomy_px_per_min
 
     def _header_height(self, *, title_lines: int) -> int:
         return self._line_h * (title_lines + 1) + 10
@@ -209,9 +230,48 @@ class ScheduleCanvas(QAbstractScrollArea):
         if self._day is None:
             self._layout = None
         else:
+            self._px_per_min = self._fitted_px_per_min()
             self._layout = DayLayout.build(self._day, mode=self._mode, px_per_min=self._px_per_min)
         self._update_geometry()
         self.viewport().update()
+
+    def working_hours(self) -> tuple[datetime, datetime] | None:
+        """The day's opening hours, first opening to last closing (None on a closed day)."""
+        day = self._day
+        periods = [h for h in day.location.opening_hours if h.weekday == day.day.weekday()] if day else []
+        if day is None or not periods:
+            return None
+        return (min(local_datetime(day.day, p.opens, day.zone) for p in periods),
+                max(local_datetime(day.day, p.closes, day.zone) for p in periods))
+
+    def shows_working_day(self) -> bool:
+        """Does the whole working day fit the window at the rows' height (no scrolling needed)?"""
+        hours = self.working_hours()
+        if hours is None or self._layout is None:
+            return False
+        grid = self._layout.grid
+        return grid.y_at(hours[1]) - grid.y_at(hours[0]) <= self.viewport().height() - self._header_h
+
+    def _legible_for_day(self) -> float:
+        """The least the rows shrink to on this day: its shortest visit (of 15 to 30 minutes) still holds its
+        client's name. A 15-minute visit at the 30-minute scale was a bar too thin for any text at 150 %."""
+        shown = [a for a in self._day.appointments if a.status not in HIDDEN_STATUSES] if self._day else []
+        shortest = min(((a.ends_at - a.starts_at).total_seconds() / 60 for a in shown), default=30.0)
+        return (self._line_h + 4) / max(SHORTEST_LEGIBLE_VISIT_MIN, min(30.0, shortest))
+
+    def _fitted_px_per_min(self) -> float:
+        """Rows as tall as lets the working day fit the window without scrolling, between legible and
+        roomy: a long day on a short screen stays legible (and scrolls); a short one is never stretched."""
+        legible = self._legible_for_day()
+        roomy = max(self._roomy_px_per_min, legible)
+        hours = self.working_hours()
+        if hours is None:
+            return roomy
+        minutes = (hours[1] - hours[0]).total_seconds() / 60
+        visible_h = self.viewport().height() - self._header_h - 2
+        if minutes <= 0 or visible_h <= 0:
+            return roomy
+        return max(legible, min(roomy, visible_h / minutes))
 
     def _update_geometry(self) -> None:
         columns = len(self._layout.columns) if self._layout else 0
@@ -293,6 +353,9 @@ class ScheduleCanvas(QAbstractScrollArea):
         """The whole text of what is under ``pos`` (a block, or a column heading): its tooltip."""
         if block is not None:
             return self.appointment_text(block.appointment_id)
+        for held in self._layout.held if self._layout else ():
+            if self.held_rect(held).contains(pos.x(), pos.y()) and pos.y() >= self._header_h:
+                return self.held_text(held)
         column = self._column_at(pos.x()) if pos.y() < self._header_h and pos.x() >= self._gutter_w else None
         if column is None or self._layout is None:
             return ""
@@ -348,7 +411,7 @@ class ScheduleCanvas(QAbstractScrollArea):
         place = self._place_of(appt)
         together = f"{span} · {place}"
         client = day.client_label(appt.client_id, privacy=self._privacy)
-        others = [day.service_name(appt.service_id)]
+        others = [day.service_name(appt)]
         others += [together] if self._fm.horizontalAdvance(together) <= avail else [place, span]
         # Room for service and room (or "time · room") under a two-line name: wrap it.
         wrap = max_lines >= 4
@@ -371,7 +434,7 @@ class ScheduleCanvas(QAbstractScrollArea):
             return ""
         # The booking's notes may name the client: left out while privacy mode hides names.
         notes = () if self._privacy or not appt.notes.strip() else (f"Notes: {appt.notes.strip()}",)
-        return "\n".join((day.client_label(appt.client_id, privacy=self._privacy), day.service_name(appt.service_id),
+        return "\n".join((day.client_label(appt.client_id, privacy=self._privacy), day.service_name(appt),
                           f"{format_span(appt.starts_at, appt.ends_at, day.zone)}",
                           f"{day.room_name(appt.room_id)} · {day.provider_name(appt.provider_id)}",
                           status_label(appt.status), *notes))
@@ -393,8 +456,9 @@ class ScheduleCanvas(QAbstractScrollArea):
             rect = QRectF(block.column * self._col_w + block.lane * lane_w + 2, block.top + 1, lane_w - 4,
                           max(4.0, block.bottom - block.top - 2))
             lines: list[tuple[bool, QPointF, QStaticText]] = []
-            y = rect.top() + BLOCK_PAD
-            bottom = rect.bottom() - BLOCK_PAD + 1
+            pad = _text_pad(rect.height(), self._line_h)
+            y = rect.top() + pad
+            bottom = rect.bottom() - pad + 1
             max_lines = int((bottom - y) // self._line_h)
             for bold, text in self._block_label(block, rect.width(), max_lines=max_lines):
                 # A line is drawn only if it fits whole: never clipped mid-glyph.
@@ -449,6 +513,7 @@ class ScheduleCanvas(QAbstractScrollArea):
         painter.setBrush(_HOUR_LINE)
         painter.drawRects(hours)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        self._paint_held(painter, width, height)
         self._paint_blocks(painter, ox, oy, width, height)
         self._paint_now_line(painter, oy, width)
         self._paint_ghost(painter)
@@ -473,6 +538,39 @@ class ScheduleCanvas(QAbstractScrollArea):
         for top, bottom in zip(edges[::2], edges[1::2], strict=True):
             if bottom > top:
                 painter.fillRect(QRectF(left, oy + top, width - left, bottom - top), shade)
+
+    def held_rect(self, held: PlacedHold) -> QRectF:
+        """Where blocked time is drawn, in viewport coordinates: its column's whole width."""
+        ox, oy = self._origin()
+        return QRectF(ox + held.column * self._col_w + 1, oy + held.top, self._col_w - 2, held.bottom - held.top)
+
+    def held_text(self, held: PlacedHold) -> str:
+        """What blocked time says: "Break 12:00–1:00 PM", and the staff note when there is one."""
+        day = self._day
+        span = format_span(held.block.starts_at, held.block.ends_at, day.zone) if day else ""
+        note = f" · {held.block.note}" if held.block.note else ""
+        return f"{block_title(held.block.kind)} {span}{note}"
+
+    def _paint_held(self, painter: QPainter, width: int, height: int) -> None:
+        """Blocked time as a hatched band across its column, titled, under any visit still in it."""
+        layout = self._layout
+        if layout is None or not layout.held:
+            return
+        painter.save()
+        painter.setClipRect(QRectF(self._gutter_w, self._header_h, width - self._gutter_w, height - self._header_h))
+        painter.setFont(self._font)
+        for held in layout.held:
+            rect = self.held_rect(held)
+            painter.fillRect(rect, _HELD_FILL)
+            painter.fillRect(rect, _HELD_HATCH)
+            painter.setPen(_HELD_EDGE)
+            painter.drawRect(rect.adjusted(0, 0, -1, -1))
+            if rect.height() >= self._fm.height() + 2:
+                painter.setPen(_HELD_TEXT)
+                text = self._fm.elidedText(self.held_text(held), Qt.TextElideMode.ElideRight, int(rect.width()) - 8)
+                painter.drawText(rect.adjusted(4, 1, -4, 0),
+                                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), text)
+        painter.restore()
 
     def _paint_blocks(self, painter: QPainter, ox: float, oy: float, width: int, height: int) -> None:
         """Fills, bars and borders batched per status, then labels batched per font."""
@@ -750,13 +848,19 @@ class ScheduleCanvas(QAbstractScrollArea):
             return
         self.setAccessibleDescription(
             f"{format_span(appt.starts_at, appt.ends_at, day.zone)}, "
-            f"{day.client_label(appt.client_id, privacy=self._privacy)}, {day.service_name(appt.service_id)}, "
+            f"{day.client_label(appt.client_id, privacy=self._privacy)}, {day.service_name(appt)}, "
             f"{day.room_name(appt.room_id)}, {status_label(appt.status)}")
 
     # --- size -----------------------------------------------------------------------------
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        # Refitted whenever the grid's height changes (the window, the first-sync page, a message above it).
+        if self._layout is not None and abs(self._fitted_px_per_min() - self._px_per_min) > 0.005:
+            top = self._layout.grid.instant_at(self.verticalScrollBar().value(), snap_min=1)
+            self._relayout()  # the rows follow the window's height; the hour at the top stays there
+            self.scroll_to_time(top)
+            return
         self._update_geometry()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:

@@ -29,6 +29,10 @@ STATUS_STYLES: dict[AppointmentStatus, StatusStyle] = {
     AppointmentStatus.CANCELLED: StatusStyle("Cancelled", fill="#f1f1f1", border="#9a9a9a"),
 }
 
+# Blocked time (a break, time off, maintenance): grey, hatched, unlike any visit's status colour.
+BLOCKED_FILL = "#e3e6eb"
+BLOCKED_HATCH = "#9aa3b2"
+
 # The order the legend reads in: the day's flow, then the exceptions.
 LEGEND_ORDER: tuple[AppointmentStatus, ...] = (
     AppointmentStatus.BOOKED,

@@ -12,11 +12,12 @@ from typing import Any
 from uuid import UUID
 
 from medspa_desk.desk.blocked_time import blocked_on
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.errors import NeedsConfirmation
+from medspa_desk.desk.series import cancel_series_from
 from medspa_desk.desk.visits import cancel_visit, reschedule_visit
 from medspa_desk.records import Appointment, utc_now
 from medspa_desk.scheduling import local_datetime
-from medspa_desk.session import DeskSession
 from medspa_desk.store import Changes, Store
 from ui.events import bus
 from ui.operations import CollectionOp, QueryOp, describe_error
@@ -35,6 +36,7 @@ from ui.qt import (
     QSize,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     Qt,
     QTimer,
     QToolButton,
@@ -50,6 +52,8 @@ from ui.schedule.legend import StatusLegend
 from ui.schedule.loading import load_schedule_day
 from ui.schedule.model import ClientLabel, ColumnMode, ScheduleDay
 from ui.schedule.visit_menu import run_visit_step, visit_menu
+from ui.schedule.week_view import WeekScheduleView
+from ui.waitlist import offer_freed_time
 
 MESSAGE_SECONDS = 15
 
@@ -86,12 +90,12 @@ class DayHeading(QLabel):
 
 
 class DayScheduleView(QWidget):
-    """One location's day. ``session`` gives ``.location`` and ``.actor`` (a DeskSession)."""
+    """One location's day. ``session`` gives ``.location`` and ``.actor`` (a ``SignedIn``: the app's session or the tour's desk)."""
 
     day_did_load = Signal(object)  # ScheduleDay
     appointment_opened = Signal(object)  # UUID, after the view opened it
 
-    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, day: date | None = None,
+    def __init__(self, session: SignedIn, parent: QWidget | None = None, *, day: date | None = None,
                  clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(parent)
         self._clock = clock
@@ -112,15 +116,15 @@ class DayScheduleView(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(4, 4, 4, 4)  # the navigation row fits 150 % with a long day name
         nav = QHBoxLayout()
-        self.previous_button = QPushButton("◀ Previous")
+        self.previous_button = QPushButton("◀")  # the words are its name and tip: the row fits 150 %
         self.previous_button.setAccessibleName("Previous day")
         self.previous_button.setToolTip("Previous day (Ctrl+Left)")
         self.today_button = QPushButton("Today")
         self.today_button.setAccessibleName("Today")
         self.today_button.setToolTip("Go to today (T)")
-        self.next_button = QPushButton("Next ▶")
+        self.next_button = QPushButton("▶")
         self.next_button.setAccessibleName("Next day")
         self.next_button.setToolTip("Next day (Ctrl+Right)")
         self.date_picker = QDateEdit()
@@ -144,16 +148,30 @@ class DayScheduleView(QWidget):
             button.setCheckable(True)
             self.mode_group.addButton(button)
         self.by_provider.setChecked(True)
+        # Day or week: the week of one provider or room (ui/schedule/week_view), made when first asked for.
+        self.day_button = QToolButton()
+        self.day_button.setText("Day")
+        self.day_button.setAccessibleName("Show the day")
+        self.week_button = QToolButton()
+        self.week_button.setText("Week")
+        self.week_button.setAccessibleName("Show the week")
+        self.week_button.setToolTip("The week of one provider or one room (W)")
+        self.span_group = QButtonGroup(self)
+        for button in (self.day_button, self.week_button):
+            button.setCheckable(True)
+            self.span_group.addButton(button)
+        self.day_button.setChecked(True)
+        self.week: WeekScheduleView | None = None
         self.book_button = QPushButton("New booking…")
         self.book_button.setAccessibleName("New booking")
         self.book_button.setToolTip("Book an appointment (Ctrl+N)")
         for widget in (self.previous_button, self.today_button, self.next_button, self.date_picker):
             nav.addWidget(widget)
-        nav.addSpacing(12)
         nav.addWidget(self.day_label, 1)
+        nav.addWidget(self.day_button)
+        nav.addWidget(self.week_button)
         nav.addWidget(self.by_provider)
         nav.addWidget(self.by_room)
-        nav.addSpacing(12)
         nav.addWidget(self.book_button)
         layout.addLayout(nav)
 
@@ -181,7 +199,9 @@ class DayScheduleView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
 
-        layout.addWidget(self.splitter, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.splitter)
+        layout.addWidget(self.pages, 1)
         self.legend = StatusLegend()
         layout.addWidget(self.legend)
         self.setTabOrder(self.previous_button, self.today_button)
@@ -200,6 +220,7 @@ class DayScheduleView(QWidget):
         self.date_picker.dateChanged.connect(lambda d: self.go_to(date(d.year(), d.month(), d.day())))
         self.by_provider.toggled.connect(lambda on: on and self.set_mode(ColumnMode.PROVIDERS))
         self.by_room.toggled.connect(lambda on: on and self.set_mode(ColumnMode.ROOMS))
+        self.week_button.toggled.connect(self.show_week)
         self.book_button.clicked.connect(lambda: self.new_booking())
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for keys, action in ((QKeySequence("Ctrl+Left"), lambda: self.go_to(self._day - timedelta(days=1))),
@@ -212,6 +233,9 @@ class DayScheduleView(QWidget):
         today = QShortcut(QKeySequence("T"), self.canvas)
         today.setContext(Qt.ShortcutContext.WidgetShortcut)
         today.activated.connect(lambda: self.go_to(self.today()))
+        week = QShortcut(QKeySequence("W"), self.canvas)
+        week.setContext(Qt.ShortcutContext.WidgetShortcut)
+        week.activated.connect(lambda: self.show_week(True))
         self.canvas.appointment_opened.connect(self.open_appointment)
         self.arrivals.appointment_opened.connect(self.open_appointment)
         self.canvas.slot_opened.connect(self._book_at)
@@ -244,6 +268,33 @@ class DayScheduleView(QWidget):
         self._day = day
         self.reload()
 
+    def show_week(self, on: bool = True) -> None:
+        """The week of one provider or room (the column mode's first, or the selected visit's), or the day."""
+        (self.week_button if on else self.day_button).setChecked(True)
+        for widget in (self.previous_button, self.today_button, self.next_button, self.date_picker, self.day_label,
+                       self.by_provider, self.by_room, self.legend):
+            widget.setVisible(not on)
+        if not on:
+            self.blocked_line.setVisible(bool(self.blocked_line.text().removeprefix("Blocked: ")))
+            self.pages.setCurrentWidget(self.splitter)
+            return
+        self.blocked_line.hide()
+        selected = self._shown.appointment(self.canvas.selected) if self._shown and self.canvas.selected else None
+        holder = None
+        if selected is not None:
+            holder = selected.room_id if self.canvas.mode is ColumnMode.ROOMS else selected.provider_id
+        if self.week is None:
+            self.week = WeekScheduleView(self._session, day=self._day, clock=self._clock)
+            self.week.day_opened.connect(self._open_day_of_week)
+            self.pages.addWidget(self.week)
+        self.week.go_to(self._day)
+        self.week.set_mode(self.canvas.mode, holder)
+        self.pages.setCurrentWidget(self.week)
+
+    def _open_day_of_week(self, day: date) -> None:
+        self.show_week(False)
+        self.go_to(day)
+
     def set_mode(self, mode: ColumnMode) -> None:
         self.canvas.set_mode(mode)
         (self.by_room if mode is ColumnMode.ROOMS else self.by_provider).setChecked(True)
@@ -268,7 +319,7 @@ class DayScheduleView(QWidget):
     def _show_blocked(self, lines: tuple[str, ...], *, request: int) -> None:
         if request == self._request:
             self.blocked_line.setText("Blocked: " + " · ".join(lines))
-            self.blocked_line.setVisible(bool(lines))
+            self.blocked_line.setVisible(bool(lines) and not self.week_button.isChecked())
 
     def _show_day_heading(self, day: date) -> None:
         today = day == self.today()
@@ -293,12 +344,16 @@ class DayScheduleView(QWidget):
         self.day_did_load.emit(loaded)
 
     def _scroll_to_start_of_day(self, loaded: ScheduleDay) -> None:
-        """At the first opening hour; today while the practice is open, at the hour before now."""
+        """At the first opening hour; today while the practice is open, at the hour before now, unless
+        the whole working day fits the window."""
         now = self._clock()
         periods = [(local_datetime(loaded.day, h.opens, loaded.zone), local_datetime(loaded.day, h.closes, loaded.zone))
                    for h in loaded.location.opening_hours if h.weekday == loaded.day.weekday()]
         opens = min((start for start, _end in periods), default=local_datetime(loaded.day, time(8), loaded.zone))
         open_now = any(start <= now < end for start, end in periods)
+        # The whole working day on screen (canvas rows fitted to it): from its start, whatever the time.
+        if self.canvas.shows_working_day():
+            open_now = False
         self.canvas.scroll_to_time(max(opens, now - timedelta(hours=1)) if open_now else opens)
 
     def _load_failed(self, exc: BaseException) -> None:
@@ -348,7 +403,9 @@ class DayScheduleView(QWidget):
                 return
             self.show_message(f"Can't move the appointment there. {describe_error(exc)}")
 
-        CollectionOp(self, body=body, failure=failed).run()
+        freed = self._shown.appointment(candidate.id) if self._shown else None  # where it was: the waitlist may want it
+        CollectionOp(self, body=body, success=lambda _changes: offer_freed_time(self, self._session, freed),
+                     failure=failed).run()
 
     def _confirm_move(self, candidate: Appointment, doubt: NeedsConfirmation) -> None:
         """Ask (without blocking the window) before a move the core doubts; move only on "Move anyway"."""
@@ -362,15 +419,21 @@ class DayScheduleView(QWidget):
         self.confirm_box = box
 
     def ask_to_cancel(self, appointment_id: UUID) -> None:
-        dialog = CancelReasonDialog(self)
+        visit = self._shown.appointment(appointment_id) if self._shown else None
+        dialog = CancelReasonDialog(self, in_series=visit is not None and visit.series_id is not None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.cancel_appointment(appointment_id, reason=dialog.reason()))
+        dialog.accepted.connect(lambda: self.cancel_appointment(appointment_id, reason=dialog.reason(),
+                                                                with_following=dialog.with_following()))
         dialog.open()
         self.cancel_dialog = dialog
 
-    def cancel_appointment(self, appointment_id: UUID, *, reason: str) -> None:
+    def cancel_appointment(self, appointment_id: UUID, *, reason: str, with_following: bool = False) -> None:
+        """Cancel the visit (with the later visits of its series when ``with_following``)."""
         actor = self._session.actor
-        CollectionOp(self, body=lambda store: cancel_visit(store, actor=actor, visit_id=appointment_id, reason=reason),
+        freed = self._shown.appointment(appointment_id) if self._shown else None
+        cancel = cancel_series_from if with_following else cancel_visit
+        CollectionOp(self, body=lambda store: cancel(store, actor=actor, visit_id=appointment_id, reason=reason),
+                     success=lambda _changes: offer_freed_time(self, self._session, freed),
                      failure=lambda exc: self.show_message(f"The appointment was not cancelled. {describe_error(exc)}")
                      ).run()
 
@@ -384,8 +447,22 @@ class DayScheduleView(QWidget):
             run_step=lambda step: run_visit_step(self, actor=self._session.actor, visit_id=appointment_id,
                                                  step=step, refused=self.show_message),
             check_in=lambda: self.open_appointment(appointment_id),
-            cancel=lambda: self.ask_to_cancel(appointment_id))
+            cancel=lambda: self.ask_to_cancel(appointment_id),
+            move=lambda: self.move_in_dialog(appointment_id))
         self.visit_menu.popup(at)
+
+    def move_in_dialog(self, appointment_id: UUID) -> None:
+        """The booking dialog on this visit, to move it to any day, time, provider and room."""
+        from ui.booking import BookingDialog
+
+        visit = self._shown.appointment(appointment_id) if self._shown else None
+        if visit is None:
+            return
+        name = self._shown.client_label(visit.client_id, privacy=False) if self._shown else ""
+        dialog = BookingDialog(self._session, parent=self, moving=visit, client_name=name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.open_dialog = dialog
 
     def open_appointment(self, appointment_id: UUID) -> None:
         from ui.checkin import CheckInDialog

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from medspa_desk.records import Appointment, AppointmentStatus
+from medspa_desk.records import Appointment, AppointmentStatus, BlockedTime
 from medspa_desk.scheduling import day_bounds
 from medspa_desk.time_words import hour_mark
 from ui.schedule.model import ColumnMode, ScheduleDay
@@ -96,6 +96,16 @@ class PlacedBlock:
     bottom: float
 
 
+@dataclass(frozen=True)
+class PlacedHold:
+    """Blocked time (a break, time off, maintenance) in its provider's or room's column."""
+
+    block: BlockedTime
+    column: int
+    top: float
+    bottom: float
+
+
 # Kinds in the clinic's words; a kind not listed reads as itself, with its first letter raised.
 KIND_WORDS = {"iv": "IV therapy", "iv_lounge": "IV therapy", "laser": "Laser", "treatment": "Treatment",
               "iv_nurse": "IV nurse", "laser_technician": "Laser technician", "injector": "Injector",
@@ -116,6 +126,11 @@ def columns_for(day: ScheduleDay, mode: ColumnMode) -> list[Column]:
 
 def column_key(appointment: Appointment, mode: ColumnMode) -> UUID | None:
     return appointment.room_id if mode is ColumnMode.ROOMS else appointment.provider_id
+
+
+def hold_key(block: BlockedTime, mode: ColumnMode) -> UUID | None:
+    """The column blocked time belongs in: its provider's, or its room's (None in the other view)."""
+    return block.room_id if mode is ColumnMode.ROOMS else block.provider_id
 
 
 def _assign_lanes(items: list[tuple[datetime, datetime, UUID]]) -> dict[UUID, tuple[int, int]]:
@@ -152,6 +167,8 @@ class DayLayout:
     blocks: list[PlacedBlock]
     # Blocks whose provider or room has no column (an inactive provider, a room not set).
     unplaced: tuple[UUID, ...]
+    # Blocked time in the columns shown: a provider's in provider columns, a room's in room columns.
+    held: tuple[PlacedHold, ...] = ()
 
     @classmethod
     def build(cls, day: ScheduleDay, *, mode: ColumnMode, px_per_min: float) -> DayLayout:
@@ -176,7 +193,10 @@ class DayLayout:
                 lane, count = lanes[appointment_id]
                 blocks.append(PlacedBlock(appointment_id, column, lane, count, grid.y_at(start), grid.y_at(end)))
         blocks.sort(key=lambda b: (b.column, b.top, b.lane))
-        return cls(grid=grid, columns=columns, blocks=blocks, unplaced=tuple(unplaced))
+        held = tuple(PlacedHold(b, index[key], grid.y_at(max(b.starts_at, grid.start)),
+                                grid.y_at(min(b.ends_at, grid.end)))
+                     for b in day.blocks if (key := hold_key(b, mode)) is not None and key in index)
+        return cls(grid=grid, columns=columns, blocks=blocks, unplaced=tuple(unplaced), held=held)
 
     def block(self, appointment_id: UUID) -> PlacedBlock | None:
         return next((b for b in self.blocks if b.appointment_id == appointment_id), None)

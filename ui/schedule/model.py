@@ -13,7 +13,15 @@ from functools import cached_property
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from medspa_desk.records import Appointment, Location, Provider, Room, Service
+from medspa_desk.records import (
+    Appointment,
+    BlockedTime,
+    Location,
+    Provider,
+    Room,
+    Service,
+    booked_service_name,
+)
 
 
 class ColumnMode(StrEnum):
@@ -39,6 +47,7 @@ class ScheduleDay:
     services: dict[UUID, Service]
     appointments: tuple[Appointment, ...]
     clients: dict[UUID, ClientLabel] = field(default_factory=dict)
+    blocks: tuple[BlockedTime, ...] = ()  # breaks, time off, maintenance overlapping the day
 
     @property
     def zone(self) -> ZoneInfo:
@@ -63,9 +72,8 @@ class ScheduleDay:
             return "No room"
         return self._names.get(room_id, "Unknown room")
 
-    def service_name(self, service_id: UUID) -> str:
-        service = self.services.get(service_id)
-        return service.name if service else "Unknown service"
+    def service_name(self, appt: Appointment) -> str:
+        return booked_service_name(appt, self.services)
 
     def client_label(self, client_id: UUID, *, privacy: bool) -> str:
         label = self.clients.get(client_id)

@@ -14,13 +14,13 @@ from medspa_api.api.deps import DatabaseDep, SettingsDep, requires
 from medspa_api.api.long_poll import MAX_SEQ
 from medspa_api.api.routes import ERRORS
 from medspa_api.api.routing import TextSafeRoute
-from medspa_api.api.schemas import AuditCheckpoint, AuditPage, AuditRow
-from medspa_api.audit_log import flush
+from medspa_api.api.schemas import AuditCheckpoint, AuditPage, AuditRow, AuditVerification
+from medspa_api.audit_log import flush, verify_chain
 from medspa_api.data.audit_queries import AuditFilter, as_csv, audit_rows, checkpoint
 from medspa_api.db.dialect import as_utc
 from medspa_api.permissions import Action
-from medspa_api.signin import Caller
-from medspa_desk.records import AuditAction, AwareDatetime
+from medspa_api.sessions import Caller
+from medspa_desk.records import AuditAction, AwareDatetime, utc_now
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERRORS, route_class=TextSafeRoute)
 Reader = Annotated[Caller, Depends(requires(Action.AUDIT_READ))]
@@ -97,3 +97,23 @@ def audit_checkpoint(caller: Reader, db: DatabaseDep, settings: SettingsDep) -> 
     with db.transaction(caller.tenant_id) as conn:
         seq, head, at, signature = checkpoint(conn, tenant_id=caller.tenant_id, secret_key=settings.secret_key)
     return AuditCheckpoint(tenant_id=caller.tenant_id, seq=seq, hash=head, at=at, signature=signature)
+
+
+@router.get("/verify", response_model=AuditVerification)
+def audit_verify(caller: Reader, db: DatabaseDep) -> AuditVerification:
+    """Walk the practice's whole chain now (every link, under the server's keys); the check is audited.
+
+    One pass over the practice's trail in seq order: seconds for millions of rows, so the desk asks for it
+    only when a manager presses "Check the chain".
+    """
+    with db.transaction(caller.tenant_id, write=False) as conn:
+        check = verify_chain(conn, tenant_id=caller.tenant_id)
+    with db.transaction(caller.tenant_id) as conn:
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.VIEW,
+                      entity="audit", outcome="ok" if check.ok else "failed",
+                      detail=f"verify;rows={check.rows}" + ("" if check.ok else f";first_bad={check.first_bad_seq}"))
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+    return AuditVerification(ok=check.ok, rows=check.rows, verified_through_seq=check.last_seq if check.ok else None,
+                             verified_through_at=check.last_at if check.ok else None,
+                             first_bad_seq=check.first_bad_seq, checked_at=utc_now())

@@ -30,15 +30,9 @@ from medspa_api.db.database import Database
 from medspa_api.errors import ApiError
 from medspa_api.security.passwords import WeakPassword
 from medspa_api.security.totp import enrolment_uri
+from medspa_api.sessions import Caller, refresh_session, sign_out
 from medspa_api.settings import Settings
-from medspa_api.signin import (
-    Caller,
-    check_current_password,
-    refresh_session,
-    reveal_enrolment_once,
-    sign_in,
-    sign_out,
-)
+from medspa_api.signin import check_current_password, reveal_enrolment_once, sign_in
 from medspa_desk.protocol import LoginRequest, RefreshRequest, TokenResponse
 from medspa_desk.records import AuditAction
 

@@ -24,14 +24,15 @@ from medspa_api.data import devices
 from medspa_api.db.database import Database
 from medspa_api.errors import ApiError, not_found
 from medspa_api.permissions import Action
-from medspa_api.signin import Caller
-from medspa_desk.protocol import EscrowDeposit, EscrowRelease
+from medspa_api.sessions import Caller
+from medspa_desk.protocol import DeviceName, DeviceReport, EscrowDeposit, EscrowRelease
 from medspa_desk.records import AuditAction
 
 router = APIRouter(prefix="/devices", tags=["devices"], responses=ERRORS, route_class=TextSafeRoute)
 Escrower = Annotated[Caller, Depends(requires(Action.DEVICE_ESCROW))]
 Revoker = Annotated[Caller, Depends(requires(Action.DEVICE_REVOKE))]
 Lister = Annotated[Caller, Depends(requires(Action.DEVICE_LIST))]
+Reporter = Annotated[Caller, Depends(requires(Action.DEVICE_REPORT))]
 
 
 def _refuse_unproven(db: Database, caller: Caller, *, detail: str, refused: str) -> None:
@@ -92,6 +93,28 @@ def list_devices(caller: Lister, db: DatabaseDep) -> list[DeviceSummary]:
     """The practice's workstations: name, who signed in last, last contact, revoked when."""
     with db.transaction(caller.tenant_id, write=False) as conn:
         return [DeviceSummary(**row) for row in devices.list_devices(conn, tenant_id=caller.tenant_id)]
+
+
+@router.put("/me/report", status_code=204)
+def report(body: DeviceReport, caller: Reporter, db: DatabaseDep) -> None:
+    """What the caller's workstation says of itself after a sync: its app version, whose changes wait."""
+    with db.transaction(caller.tenant_id) as conn:
+        devices.record_report(conn, tenant_id=caller.tenant_id, device_id=caller.device_id,
+                              app_version=body.app_version, queued=body.queued)
+
+
+@router.post("/{device_id}/name", response_model=DeviceSummary)
+def rename(device_id: UUID, body: DeviceName, caller: Revoker, db: DatabaseDep) -> DeviceSummary:
+    """A manager names a workstation ("Front desk 2", "Room 3 laptop"); audited, no value kept in the trail."""
+    with db.transaction(caller.tenant_id) as conn:
+        if not devices.rename(conn, tenant_id=caller.tenant_id, device_id=device_id, name=body.name):
+            raise not_found("workstation")
+        buffer = caller.audit()
+        buffer.record(actor_user_id=caller.user_id, device_id=caller.device_id, action=AuditAction.DEVICE,
+                      entity="device", entity_id=device_id, detail="renamed")
+        flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
+        listed = devices.list_devices(conn, tenant_id=caller.tenant_id)
+    return DeviceSummary(**next(row for row in listed if row["id"] == device_id))
 
 
 @router.post("/{device_id}/revoke", response_model=DeviceRevoked)

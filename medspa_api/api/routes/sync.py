@@ -15,7 +15,7 @@ from medspa_api.api.routes import ERRORS
 from medspa_api.api.routing import TextSafeRoute, answers_each_item
 from medspa_api.permissions import Action
 from medspa_api.security.tokens import token_hash
-from medspa_api.signin import Caller, check_access_token
+from medspa_api.sessions import Caller, check_access_token
 from medspa_api.sync.pull import pull_page
 from medspa_api.sync.push import push
 from medspa_desk.protocol import (

@@ -16,16 +16,16 @@ from fastapi import APIRouter, Depends
 from medspa_api.api.deps import DatabaseDep, requires
 from medspa_api.api.routes import ERRORS
 from medspa_api.api.routing import TextSafeRoute
-from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, RoleChange, UserSummary
+from medspa_api.api.schemas import NewUserAnswer, NewUserRequest, RoleChange, UserSummary, WaitingOn
 from medspa_api.audit_log import flush
-from medspa_api.data import users
+from medspa_api.data import devices, users
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
 from medspa_api.db.dialect import as_utc
 from medspa_api.errors import ApiError, not_found
 from medspa_api.permissions import Action
 from medspa_api.security.passwords import WeakPassword
-from medspa_api.signin import Caller
+from medspa_api.sessions import Caller
 from medspa_desk.records import AuditAction, Role, utc_now
 
 router = APIRouter(prefix="/users", tags=["users"], responses=ERRORS, route_class=TextSafeRoute)
@@ -114,9 +114,14 @@ def _change(caller: Caller, db, user_id: UUID, detail: str, change) -> UserSumma
 
 @router.post("/{user_id}/disable", response_model=UserSummary)
 def disable_user(user_id: UUID, caller: Manager, db: DatabaseDep) -> UserSummary:
-    """Disable the account and end all its sessions at once."""
-    return _change(caller, db, user_id, "disabled", lambda conn: users.set_user_active(
+    """Disable the account and end all its sessions at once; say where changes of theirs still wait."""
+    summary = _change(caller, db, user_id, "disabled", lambda conn: users.set_user_active(
         conn, tenant_id=caller.tenant_id, user_id=user_id, active=False))
+    with db.transaction(caller.tenant_id, write=False) as conn:
+        waiting = devices.queued_for(conn, tenant_id=caller.tenant_id, user_id=user_id)
+    return summary.model_copy(update={"waiting_on": [WaitingOn(device_id=device_id, workstation=name,
+                                                               changes=count)
+                                                     for device_id, name, count in waiting]})
 
 
 @router.post("/{user_id}/enable", response_model=UserSummary)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from medspa_demo.practice import Practice
+from medspa_demo.model import Practice
 from medspa_desk.clinical.charting import ChartedVisit
 from medspa_desk.records import (
     Appointment,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from medspa_demo.practice import Practice, generate_practice
+from medspa_demo.model import Practice
+from medspa_demo.practice import generate_practice
 from medspa_desk.records import Role
 from medspa_desk.store import Actor, Store
 

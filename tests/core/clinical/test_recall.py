@@ -151,6 +151,11 @@ def test_recall_exports_to_csv_and_pdf_owner_only_and_audited(store, demo, manag
     pdf_text = "".join(page.extract_text() for page in PdfReader(tmp_path / "recall.pdf").pages)
     assert f"Lot recall: lot {lot}" in pdf_text
     assert hits[0].last_name in pdf_text and f"{len(hits)} clients to contact" in pdf_text
+    # The birth date tells two clients of one name apart, on paper and in the spreadsheet.
+    born = {c.id: c.birth_date for c in demo.clients}
+    first = born[hits[0].client_id]
+    assert "Born" in pdf_text and f"{first:%b} {first.day}, {first.year}" in pdf_text
+    assert [r["birth_date"] for r in rows] == [born[h.client_id].isoformat() for h in hits]
     exports = [e for e in store.audit.events(limit=100_000) if e.action is AuditAction.EXPORT]
     assert [e.detail for e in exports] == [f"clients: {len(hits)}, format: csv",
                                            f"clients: {len(hits)}, format: pdf"]

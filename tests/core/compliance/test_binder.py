@@ -31,8 +31,11 @@ def test_the_binder_shows_the_ten_line_items_with_evidence_and_says_missing_wher
     assert f"after {demo.location.idle_lock_minutes} minutes" in words
     assert f"{sum(u.active for u in demo.users)} active staff accounts" in words
     assert "SQLCipher 4." in words
-    assert words.count(f"{MISSING}:") == 6  # risk assessment, restore drill, training, sanctions, incidents, BAAs
-    assert "4 of 10 line items are fully evidenced" in words
+    # risk assessment, restore drill, training and the security policy, sanctions, BAAs; an empty incident log
+    # beside the written procedure is evidence
+    assert words.count(f"{MISSING}:") == 6
+    assert "5 of 10 line items are fully evidenced" in words
+    assert "Incident log: kept in the app; no incidents recorded." in words
     exports = [(e.action, e.entity, e.actor_user_id) for e in store.audit.events(after_position=before)
                if e.action is AuditAction.EXPORT]
     assert exports == [(AuditAction.EXPORT, BINDER_ENTITY, manager.user_id)]
@@ -66,3 +69,45 @@ def test_only_a_manager_or_admin_makes_the_binder_and_a_refusal_is_audited(store
         save_compliance_binder(store, actor=front_desk, location=demo.location, path=tmp_path / "b.pdf")
     assert not (tmp_path / "b.pdf").exists()
     assert [e.action for e in store.audit.events(after_position=before)] == [AuditAction.ACCESS_DENIED]
+
+
+def test_the_binder_shows_the_practices_records_and_nothing_missing_once_they_are_kept(store, demo, manager, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from medspa_desk.compliance.policies import POLICIES
+    from medspa_desk.desk import evidence
+    from medspa_desk.protocol import Change
+    from medspa_desk.records import AssetKind, Level, RestoreDrill, RiskItem
+    from medspa_desk.scheduling import local_day
+    from medspa_desk.store.pulled import pulled_from_changes
+    from tests.core.clinical.conftest import actor_for
+
+    now = datetime.now(UTC)
+    today = local_day(now, demo.location.zone)
+    evidence.save_risk_assessment(store, actor=manager, location=demo.location, assessed_on=today, now=now, items=[
+        RiskItem(asset="Front desk PC", asset_kind=AssetKind.WORKSTATION, threats="Theft of the laptop",
+                 controls="Encrypted cache, idle lock", likelihood=Level.HIGH, impact=Level.HIGH,
+                 treatment="Cable lock", owner="Practice manager", due_on=today + timedelta(days=30),
+                 residual=Level.LOW)])
+    evidence.save_business_associate(store, actor=manager, vendor="Harbor Hosting", service="Server host",
+                                     baa_signed_on=today - timedelta(days=100))
+    for user in (u for u in demo.users if u.active):
+        for kind in POLICIES:
+            evidence.acknowledge_policy(store, actor=actor_for(demo, user.username), kind=kind,
+                                        typed_name=user.display_name, now=now)
+    drill = RestoreDrill(checked_at=now - timedelta(days=10), ok=True, report="audit chain of 'Glow': 9 rows, ok",
+                         seq=1)
+    store.apply_pulled(pulled_from_changes([Change(seq=1, entity=drill.entity, entity_id=drill.id, version=1,
+                                                   data=drill.to_json())], cursor=1))
+
+    words = _words(save_compliance_binder(store, actor=manager, location=demo.location, path=tmp_path / "b.pdf",
+                                          now=now))
+
+    assert f"{MISSING}:" not in words
+    assert "10 of 10 line items are fully evidenced" in words
+    assert "Front desk PC (workstation): risk high (likelihood high, impact high); threats: Theft of the laptop" in words
+    assert "1 assets assessed, 1 at high risk" in words
+    assert "Harbor Hosting (Server host): BAA signed" in words
+    active = sum(u.active for u in demo.users)
+    assert f"Sanction policy, version 2026.1: signed in the app by {active} of {active} active staff" in words
+    assert "the restored copy verified" in words

@@ -64,12 +64,48 @@ def test_the_other_room_and_a_freed_block_take_bookings(scene: Scene) -> None:
     assert scene.store.appointment(visit.id).room_id == scene.room2.id
 
 
-def test_the_front_desk_may_not_block_time(scene: Scene) -> None:
+def test_the_front_desk_may_not_block_time_off(scene: Scene) -> None:
     visit = scene.next_visit(scene.client())
-    with pytest.raises(NotPermitted, match="Only a manager or an admin can block time on the schedule"):
+    with pytest.raises(NotPermitted, match="Only a manager or an admin can block time off or a room's maintenance"):
         blocked_time.block_time(scene.store, actor=scene.staff[Role.FRONT_DESK], block=BlockedTime(
             location_id=scene.location.id, provider_id=scene.injector.id, kind=BlockKind.TIME_OFF,
             starts_at=visit.starts_at, ends_at=visit.ends_at))
+
+
+def test_the_front_desk_blocks_a_providers_break_and_frees_it_but_not_a_managers_time_off(scene: Scene) -> None:
+    visit = scene.next_visit(scene.client())
+    desk = scene.staff[Role.FRONT_DESK]
+    lunch = BlockedTime(location_id=scene.location.id, provider_id=scene.injector.id, kind=BlockKind.BREAK,
+                        starts_at=visit.starts_at, ends_at=visit.ends_at)
+
+    blocked_time.block_time(scene.store, actor=desk, block=lunch)
+    assert scene.store.blocked_times(scene.location.id, starts=visit.starts_at, ends=visit.ends_at) == [lunch]
+    assert scene.store.outbox_batch(50)[-1].kind.value == "blocked_time.put"
+    with pytest.raises(NotPermitted, match="block time off"):  # a break is not turned into time off
+        blocked_time.block_time(scene.store, actor=desk, block=lunch.model_copy(update={"kind": BlockKind.TIME_OFF}))
+    blocked_time.block_time(scene.store, actor=desk, block=lunch.model_copy(update={"deleted": True}))
+    assert scene.store.blocked_times(scene.location.id, starts=visit.starts_at, ends=visit.ends_at) == []
+
+    off = BlockedTime(location_id=scene.location.id, provider_id=scene.injector.id, kind=BlockKind.TIME_OFF,
+                      starts_at=visit.starts_at, ends_at=visit.ends_at)
+    blocked_time.block_time(scene.store, actor=scene.staff[Role.MANAGER], block=off)
+    with pytest.raises(NotPermitted):  # nor time off turned into a break, nor freed, by the desk
+        blocked_time.block_time(scene.store, actor=desk, block=off.model_copy(update={"kind": BlockKind.BREAK}))
+    with pytest.raises(NotPermitted):
+        blocked_time.block_time(scene.store, actor=desk, block=off.model_copy(update={"deleted": True}))
+
+
+def test_a_block_over_a_visit_on_the_books_is_refused_until_the_visit_moves(scene: Scene) -> None:
+    visit = scene.booked()  # 10:00-10:30 with Dana Reyes in Room 1
+    lunch = BlockedTime(location_id=scene.location.id, provider_id=scene.injector.id, kind=BlockKind.BREAK,
+                        starts_at=visit.starts_at, ends_at=visit.ends_at + timedelta(minutes=30))
+
+    with pytest.raises(blocked_time.TimeBooked, match=r"A visit is booked .* Move or cancel the visit first"):
+        blocked_time.block_time(scene.store, actor=scene.staff[Role.FRONT_DESK], block=lunch)
+    assert scene.store.blocked_times(scene.location.id, starts=lunch.starts_at, ends=lunch.ends_at) == []
+
+    visits.cancel_visit(scene.store, actor=scene.staff[Role.FRONT_DESK], visit_id=visit.id, reason="moved")
+    blocked_time.block_time(scene.store, actor=scene.staff[Role.FRONT_DESK], block=lunch)
 
 
 def test_a_block_is_for_one_provider_or_one_room_and_ends_after_it_starts(scene: Scene) -> None:

@@ -9,7 +9,8 @@ from tests.support.desk_walk import walk_desk
 
 
 def test_every_mutation_kind_has_a_payload_model() -> None:
-    assert set(PAYLOADS) | {MutationKind.REFERENCE_UPSERT} == set(MutationKind)
+    # reference.upsert and evidence.save carry the record their entity names (SYNCED_RECORDS, EVIDENCE_RECORDS).
+    assert set(PAYLOADS) | {MutationKind.REFERENCE_UPSERT, MutationKind.EVIDENCE_SAVE} == set(MutationKind)
 
 
 def test_the_desk_queues_every_kind_with_its_model(tmp_path: Path) -> None:

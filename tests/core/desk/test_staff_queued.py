@@ -32,4 +32,5 @@ def test_the_manager_is_told_how_many_of_a_leavers_changes_wait_here(tmp_path: P
         assert any(e.action is AuditAction.ACCESS_DENIED and e.actor_user_id == colleague.user_id
                    for e in store.audit.events(limit=1000))
     assert queued_notice(0, name="Ana") == ""
-    assert "2 changes Ana made" in queued_notice(2, name="Ana")
+    assert "Ana made changes that never reached the server: this workstation holds 2 changes." in queued_notice(
+        2, name="Ana")

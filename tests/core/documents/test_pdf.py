@@ -218,3 +218,19 @@ def test_day_sheet_shows_a_bookings_notes_but_not_on_a_privacy_print() -> None:
 
     assert "Note: Bring her sunglasses back" in " ".join(named.split())  # the cell wraps
     assert "sunglasses" not in private
+
+
+def test_every_page_of_a_consent_names_the_client_and_birth_date_never_initials_that_read_as_na(
+        tmp_path: Path) -> None:
+    """Issue 15: the footer printed the client's initials: "NA" for Nina Alvarez, read as "not applicable"."""
+    nina = client(first_name="Nina", last_name="Alvarez", birth_date=date(1990, 2, 3))
+    consent = sign(shipped_templates()["laser_hair_removal"], client=nina, signer_name="Nina Alvarez",
+                   signature=signature(), signed_at=at(2025, 3, 9, 14, 5), witness=None)
+    data = consent_pdf(consent, client=nina, practice_name=PRACTICE, zone=ZONE)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+    assert len(pages) >= 2
+    for page in pages:
+        assert "Nina Alvarez, born Feb 3, 1990" in page
+        assert "NA" not in page.split()
+        assert "· NA ·" not in page
+    render_pages(data, tmp_path)

@@ -74,23 +74,34 @@ def make_store_with_canary(folder: Path, key: bytearray) -> str:
 
 
 def measure_after_lock(folder: Path, key: bytearray, client_id: str, *,
-                       memory_security: bool = False) -> MemoryCount:
+                       memory_security: bool = True) -> MemoryCount:
     """Run the desk core in a child, read its memory with the record open and after lock."""
     needles = [CANARY_FIRST.encode(), key.hex().encode()]
     child = subprocess.Popen([sys.executable, "-m", "tests.core.store.phi_memory_child", str(folder), client_id,
-                              *(["memory-security"] if memory_security else [])],
+                              *([] if memory_security else ["no-memory-security"])],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO,
                              # A fixed hash seed: the same dict layouts, so the same count run to run.
                              env={**os.environ, "PYTHONHASHSEED": "0"})
+    assert child.stdin is not None
+    child.stdin.write(bytes(key))
+    child.stdin.flush()
+    opened, locked = read_at_open_and_lock(child, needles)
+    return MemoryCount(canary_open=opened[needles[0]], canary_locked=locked[needles[0]],
+                       key_hex_open=opened[needles[1]], key_hex_locked=locked[needles[1]])
+
+
+def read_at_open_and_lock(child: subprocess.Popen[bytes], needles: list[bytes]
+                          ) -> tuple[dict[bytes, int], dict[bytes, int]]:
+    """Count ``needles`` in ``child`` at its ``open`` pause and at its ``locked`` pause, then let it end."""
     try:
         assert child.stdin is not None and child.stdout is not None
-        child.stdin.write(bytes(key))
-        child.stdin.flush()
-        assert child.stdout.readline().strip() == b"open"
+        line = child.stdout.readline().strip()
+        assert line == b"open", line
         opened = count_in_memory(child.pid, needles)
         child.stdin.write(b"go\n")
         child.stdin.flush()
-        assert child.stdout.readline().strip() == b"locked"
+        line = child.stdout.readline().strip()
+        assert line == b"locked", line
         locked = count_in_memory(child.pid, needles)
         child.stdin.write(b"go\n")
         child.stdin.flush()
@@ -98,5 +109,21 @@ def measure_after_lock(folder: Path, key: bytearray, client_id: str, *,
     finally:
         with contextlib.suppress(ProcessLookupError):
             child.kill()
-    return MemoryCount(canary_open=opened[needles[0]], canary_locked=locked[needles[0]],
-                       key_hex_open=opened[needles[1]], key_hex_locked=locked[needles[1]])
+    return opened, locked
+
+
+def measure_session_after_lock(directory: Path, *, server_url: str, tenant: str, ca_path: str, username: str,
+                               password: str, totp: str, client_id: str,
+                               memory_security: bool = True) -> tuple[int, int]:
+    """A whole desk session in a child (``phi_session_child``): the canary's copies while open and after lock."""
+    child = subprocess.Popen([sys.executable, "-m", "tests.core.store.phi_session_child", str(directory), server_url,
+                              tenant, ca_path, username, client_id,
+                              *([] if memory_security else ["no-memory-security"])],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO,
+                             env={**os.environ, "PYTHONHASHSEED": "0", "QT_QPA_PLATFORM": "offscreen"})
+    assert child.stdin is not None
+    child.stdin.write(f"{password}\n{totp}\n".encode())
+    child.stdin.flush()
+    needle = CANARY_FIRST.encode()
+    opened, locked = read_at_open_and_lock(child, [needle])
+    return opened[needle], locked[needle]

@@ -1,12 +1,12 @@
 """The desk core in a process of its own: open one client's record, lock, then wait to be read.
 
-``python -m tests.core.store.phi_memory_child FOLDER CLIENT_ID [memory-security]`` with the data key on
+``python -m tests.core.store.phi_memory_child FOLDER CLIENT_ID [no-memory-security]`` with the data key on
 stdin (read straight into a ``bytearray``). It opens the store, reads the client as the desk
 does when someone opens the card (the record, a search, the timeline), prints ``open`` and
 waits for a line; then locks as ``DeskSession.lock`` does (the store closed, its caches
 dropped, the key zeroed), collects garbage, prints ``locked`` and waits for a line before it
-exits. The parent reads ``/proc/PID/mem`` at each pause. With ``memory-security`` the store
-opens with ``cipher_memory_security`` on (off by default; see store/connection.py).
+exits. The parent reads ``/proc/PID/mem`` at each pause. With ``no-memory-security`` the store
+opens with ``cipher_memory_security`` off (on in the desk; see store/connection.py), for comparison.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _read_key() -> bytearray:
 
 
 def main(folder: str, client_id: str, *options: str) -> None:
-    connection.MEMORY_SECURITY = "memory-security" in options
+    connection.MEMORY_SECURITY = "no-memory-security" not in options
     key = _read_key()
     actor = Actor(user_id=new_id(), device_id=new_id(), role=Role.FRONT_DESK)
     store = Store.open(Path(folder) / "desk.db", key)

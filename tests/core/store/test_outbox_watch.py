@@ -40,7 +40,7 @@ def test_a_rolled_back_save_and_a_write_without_outbox_entry_are_not_heard(store
 
 def test_an_entry_queued_then_rolled_back_is_not_heard_by_the_next_commit(store: Store, actor: Actor) -> None:
     heard = _listened(store)
-    with pytest.raises(RuntimeError), store._write() as conn:
+    with pytest.raises(RuntimeError), store.transaction() as conn:
         conn.execute("INSERT INTO outbox (id, kind, entity, entity_id, data) "
                      "VALUES ('x', 'client_create', 'client', 'y', '{}')")
         raise RuntimeError("cancelled before the commit")

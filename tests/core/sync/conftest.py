@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.core.sync.desks import secret_service
+from tests.support.sync_desks import secret_service
 
 __all__ = ["secret_service"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.core.sync.desks import Desk, new_client, open_desk, wait_until
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, new_client, open_desk, wait_until
 
 HOURLY = {"interval_s": 3600.0}
 

@@ -15,24 +15,20 @@ import pytest
 from medspa_desk.desk import blocked_time, clients, confirmations, visits
 from medspa_desk.desk.blocked_time import TimeBlocked
 from medspa_desk.records import AppointmentStatus, BlockedTime, BlockKind, Client
-from tests.core.sync.desks import Desk, booking, new_client, next_opening, open_desk, wait_until
 from tests.resilience.conftest import live, proxy
 from tests.support.fault_proxy import FaultProxy
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import (
+    booking,
+    held_on,
+    new_client,
+    next_opening,
+    open_desk,
+    status_on,
+    wait_until,
+)
 
 __all__ = ["live", "proxy"]  # fixtures: the live API and the fault proxy in front of it
-
-
-def _client_on(desk: Desk, client: Client) -> Client | None:
-    row = desk.read(lambda store: store.connection.execute(
-        "SELECT data FROM clients WHERE id = ?", (str(client.id),)).fetchone())
-    return Client.model_validate_json(row[0]) if row else None
-
-
-def _status_on(desk: Desk, visit_id: object) -> str | None:
-    row = desk.read(lambda store: store.connection.execute(
-        "SELECT json_extract(data, '$.status') FROM appointments WHERE id = ?", (str(visit_id),)).fetchone())
-    return row[0] if row else None
 
 
 def test_an_offline_edit_and_an_undone_arrival_reach_the_other_desk_merged_with_its_own_edit(
@@ -47,7 +43,7 @@ def test_an_offline_edit_and_an_undone_arrival_reach_the_other_desk_merged_with_
         a.write(lambda store: visits.check_in(store, actor=a.actor, visit_id=visit.id))
         tomorrow = booking(live, client_id=client.id, starts_at=next_opening(11, days_ahead=3))
         a.write(lambda store: visits.book_visit(store, actor=a.actor, visit=tomorrow, confirmed=True))
-        wait_until(lambda: _status_on(b, visit.id) == "arrived" and _status_on(b, tomorrow.id) == "booked",
+        wait_until(lambda: status_on(b, visit.id) == "arrived" and status_on(b, tomorrow.id) == "booked",
                    timeout_s=20, what="the arrival and the second booking to reach B")
         wait_until(lambda: a.read(lambda store: store.outbox_count()) == 0, timeout_s=20,
                    what="A to hear the server kept its pushes")
@@ -59,18 +55,18 @@ def test_an_offline_edit_and_an_undone_arrival_reach_the_other_desk_merged_with_
         a.write(lambda store: confirmations.confirm_by_phone(store, actor=a.actor, visit_id=tomorrow.id))
         b.write(lambda store: clients.change_client(store, actor=b.actor, client_id=client.id,
                                                     changes={"phone": "555-010-2000"}))
-        assert _status_on(a, visit.id) == AppointmentStatus.CONFIRMED.value  # the desk works on, offline
+        assert status_on(a, visit.id) == AppointmentStatus.CONFIRMED.value  # the desk works on, offline
         assert a.read(lambda store: store.outbox_count()) == 3
 
         proxy.go_online()
-        wait_until(lambda: _status_on(b, visit.id) == "confirmed", timeout_s=30, what="the undone arrival on B")
-        wait_until(lambda: _status_on(b, tomorrow.id) == "confirmed", timeout_s=30, what="the phone confirmation")
-        wait_until(lambda: (c := _client_on(b, client)) is not None and c.allergies == "Latex", timeout_s=30,
+        wait_until(lambda: status_on(b, visit.id) == "confirmed", timeout_s=30, what="the undone arrival on B")
+        wait_until(lambda: status_on(b, tomorrow.id) == "confirmed", timeout_s=30, what="the phone confirmation")
+        wait_until(lambda: (c := held_on(b, Client, client.id)) is not None and c.allergies == "Latex", timeout_s=30,
                    what="A's offline edit on B")
-        wait_until(lambda: (c := _client_on(a, client)) is not None and c.phone == "555-010-2000", timeout_s=30,
+        wait_until(lambda: (c := held_on(a, Client, client.id)) is not None and c.phone == "555-010-2000", timeout_s=30,
                    what="B's edit on A")
-        assert _client_on(a, client).allergies == "Latex"
-        assert _client_on(b, client).phone == "555-010-2000"
+        assert held_on(a, Client, client.id).allergies == "Latex"
+        assert held_on(b, Client, client.id).phone == "555-010-2000"
     finally:
         proxy.go_online()
         a.close()

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from medspa_desk.protocol import MAX_CLOCK_SKEW_S
 from medspa_desk.records import utc_now
 from medspa_desk.store.store import Store
+from medspa_desk.store.worker import Outcome, StoreWorker
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import load_refresh_token, refresh_token_entry
@@ -33,8 +33,10 @@ from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
 from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus
 from medspa_desk.vault import Vault
 from medspa_desk.vault.keychain import device_secret_entry
-from tests.core.sync.desks import Desk, client_factory, new_client, open_desk, wait_until
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, client_factory, new_client, open_desk, wait_until
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -193,7 +195,7 @@ def test_pause_keeps_writes_pending_and_resume_catches_up(
     a, b = two_desks
     wait_until(lambda: a.engine.status.last_success_at is not None, timeout_s=20, what="first sync")
     a.engine.pause()
-    a.store.close()  # the lock drops the key and closes the store
+    a.worker.run_sync(lambda _store: a.store.close())  # the lock closes the store on its worker
     with pytest.raises(SyncCancelled):
         a.engine.with_store(lambda store: store.outbox_count())
     assert a.engine.status.paused
@@ -201,7 +203,7 @@ def test_pause_keeps_writes_pending_and_resume_catches_up(
     b.write(lambda store: store.create_client(client, actor=b.actor))
     wait_until(lambda: b.engine.status.pending == 0 and b.read(lambda s: s.outbox_count()) == 0,
                timeout_s=20, what="desk B's push")
-    reopened = Store.open(a.database_path, a.key.buffer)
+    reopened = a.worker.open(lambda: Store.open(a.database_path, a.key.buffer))
     a.store = reopened
     a.engine.resume(reopened)
     wait_until(lambda: count(a, "SELECT count(*) FROM clients WHERE id = ?", str(client.id)) == 1,
@@ -238,38 +240,39 @@ def test_initial_sync_reports_progress_up_to_the_total(live: LiveApi, tmp_path: 
     assert steps[0].total == steps[-1].total
 
 
-class RaisesOnceOnTheWorker:
-    """A store runner like the UI's, whose next call from the sync worker times out once."""
+class RaisesOnceForTheSyncWorker(StoreWorker):
+    """A store worker like the app's, whose next call from the sync worker times out once."""
 
     MARKER = "Quintessa Marchbanks"  # stands for PHI an exception message might quote
 
     def __init__(self) -> None:
+        super().__init__(name="test-db-worker")
         self.armed = False
         self.raised = 0
 
-    def __call__(self, task: Callable[[], Any]) -> Any:
+    def run_sync(self, body: Callable[[Any], T], *, timeout: float = 60.0) -> T:
         if self.armed and threading.current_thread().name == "sync-worker":
             self.armed = False
             self.raised += 1
             raise TimeoutError(f"the database worker did not answer in time while saving {self.MARKER}")
-        return task()
+        return super().run_sync(body, timeout=timeout)
 
 
-def test_an_unexpected_error_from_the_store_runner_is_reported_and_sync_carries_on(
+def test_an_unexpected_error_from_the_store_worker_is_reported_and_sync_carries_on(
         live: LiveApi, tmp_path: Path, secret_service: None, caplog: pytest.LogCaptureFixture) -> None:
-    runner = RaisesOnceOnTheWorker()
+    worker = RaisesOnceForTheSyncWorker()
     messages: list[str] = []
     failures: list[Any] = []
-    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False, store_runner=runner,
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False, worker=worker,
                      callbacks=SyncCallbacks(status_did_change=lambda status: messages.append(status.message),
                                              sync_did_fail=failures.append))
     caplog.set_level(logging.INFO, logger="medspa_desk.sync.engine")
     try:
         client = new_client("Runner", "Trouble")
         desk.write(lambda store: store.create_client(client, actor=desk.actor))
-        runner.armed = True
+        worker.armed = True
         desk.engine.start()  # the worker's first store call (the outbox batch) times out
-        wait_until(lambda: runner.raised == 1, timeout_s=20, what="the failing store call")
+        wait_until(lambda: worker.raised == 1, timeout_s=20, what="the failing store call")
         wait_until(lambda: desk.read(lambda store: store.outbox_count()) == 0
                    and desk.engine.status.last_success_at is not None,
                    timeout_s=30, what="sync to carry on after the error")
@@ -278,78 +281,58 @@ def test_an_unexpected_error_from_the_store_runner_is_reported_and_sync_carries_
         assert [type(error) for error in failures] == [ServerTrouble]
         assert all(thread.is_alive() for thread in desk.engine._threads)
         assert "TimeoutError" in caplog.text
-        assert RaisesOnceOnTheWorker.MARKER not in caplog.text
+        assert RaisesOnceForTheSyncWorker.MARKER not in caplog.text
     finally:
         desk.close()
 
 
-class OneThreadRunner:
-    """Every store call as a job on one thread, in order, like the UI's database worker."""
+class SaysWhenQueued(StoreWorker):
+    """The app's kind of store worker, which says when a job has been queued."""
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        super().__init__(name="test-db-worker")
         self.queued = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="test-db-worker", daemon=True)
-        self._thread.start()
 
-    def _loop(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            job()
-
-    def submit(self, task: Callable[[], Any]) -> Future[Any]:
-        future: Future[Any] = Future()
-
-        def job() -> None:
-            try:
-                future.set_result(task())
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        self._jobs.put(job)
+    def _enqueue(self, job: Callable[[], None] | None) -> None:
+        super()._enqueue(job)
         self.queued.set()
-        return future
-
-    def __call__(self, task: Callable[[], Any]) -> Any:
-        return self.submit(task).result()
-
-    def stop(self) -> None:
-        self._jobs.put(None)
 
 
-def test_with_a_store_runner_pause_does_not_wait_behind_a_long_job(
+def test_pause_does_not_wait_behind_a_long_job_on_the_store_worker(
         live: LiveApi, tmp_path: Path, secret_service: None) -> None:
-    runner = OneThreadRunner()
-    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False, store_runner=runner)
+    worker = SaysWhenQueued()
+    desk = open_desk(live, tmp_path / "desk", who="front_desk", start=False, worker=worker)
     try:
         started, release = threading.Event(), threading.Event()
-        runner.submit(lambda: (started.set(), release.wait(20)))  # a long report holding the worker
-        assert started.wait(5)
-        runner.queued.clear()
+        worker.submit(lambda _store: (started.set(), release.wait(20)), done=lambda _outcome: None)
+        assert started.wait(5)  # a long report holding the worker
+        worker.queued.clear()
         in_flight: Future[int] = Future()
         caller = threading.Thread(target=lambda: in_flight.set_result(
             desk.engine.with_store(lambda store: store.outbox_count())))
-        caller.start()  # holds the engine's store lock while its call waits behind the long job
-        assert runner.queued.wait(5)
+        caller.start()  # its call waits behind the long job
+        assert worker.queued.wait(5)
 
         paused = threading.Event()
         threading.Thread(target=lambda: (desk.engine.pause(), paused.set()), daemon=True).start()
         assert paused.wait(5), "pause must not wait for the worker's long job"
         assert not release.is_set() and not in_flight.done()
-        closed = runner.submit(desk.store.close)  # the lock's close, queued after the call in flight
+        closed: Future[Outcome] = Future()
+        # The lock's close, queued after the call in flight.
+        worker.submit(lambda _store: desk.store.close(), done=closed.set_result)
 
         release.set()
         assert in_flight.result(timeout=10) == 0  # ran on the open store, before the close
-        closed.result(timeout=10)
+        assert closed.result(timeout=10).error is None
         caller.join(5)
         with pytest.raises(SyncCancelled):
             desk.engine.with_store(lambda store: store.outbox_count())
-        desk.store = runner(lambda: Store.open(desk.database_path, desk.key.buffer))
+        desk.store = worker.open(lambda: Store.open(desk.database_path, desk.key.buffer))
         desk.engine.resume(desk.store)
         desk.engine.run_once()
         assert desk.engine.status.last_success_at is not None and not desk.engine.status.paused
     finally:
         desk.close()
-        runner.stop()
 
 
 def test_a_sign_in_that_claims_the_workstation_without_its_proof_gets_no_key(

@@ -13,8 +13,8 @@ from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.errors import ServerRefused, SignInNeeded
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
-from tests.core.sync.desks import DESK_PASSWORD, client_factory
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import DESK_PASSWORD, client_factory
 from tests.support.vaults import desk_vault
 
 

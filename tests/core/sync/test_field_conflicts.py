@@ -19,8 +19,8 @@ from medspa_desk.desk.conflicts import Choice, NeedsConfirmation, resolve_confli
 from medspa_desk.records import Client, Conflict, ConflictKind
 from medspa_desk.store import NotFound
 from tests.api.desk import Desk as ApiDesk
-from tests.core.sync.desks import Desk, new_client, open_desk
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, new_client, open_desk
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from medspa_desk.store.store import Store
-from tests.core.sync.desks import Desk, booking, new_client, next_opening, open_desk, wait_until
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, booking, new_client, next_opening, open_desk, wait_until
 
 # Long enough that only the outbox watch (never the timer or a stream notice) can explain a push.
 QUIET_INTERVAL_S = 120.0

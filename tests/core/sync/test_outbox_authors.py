@@ -13,9 +13,9 @@ from medspa_api.db import tables as t
 from medspa_desk.store.actor import Actor
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
-from tests.core.sync.desks import Desk, client_factory, new_client, open_desk
 from tests.resilience.ledger import server_records
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, client_factory, new_client, open_desk
 
 
 @pytest.fixture

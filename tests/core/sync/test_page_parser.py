@@ -20,7 +20,8 @@ from medspa_desk.store.pulled import UnreadablePage, pulled_from_changes, read_p
 from medspa_desk.store.rows import CLIENTS as CLIENT_ROWS
 from medspa_desk.sync.api import PULL, CentralApi
 from medspa_desk.sync.page_parser import PageParser
-from tests.core.sync.desks import (
+from tests.support.live_api import LiveApi
+from tests.support.sync_desks import (
     Desk,
     client_factory,
     clients_on_server,
@@ -28,7 +29,6 @@ from tests.core.sync.desks import (
     page_readers,
     process_alive,
 )
-from tests.support.live_api import LiveApi
 
 ROOT = Path(__file__).resolve().parents[3]
 CLIENTS = 12

@@ -22,8 +22,8 @@ from medspa_desk.protocol import Mutation, MutationKind, RejectedChange
 from medspa_desk.records import Client, ConflictKind, new_id, utc_now
 from medspa_desk.store.inbox import inbox_detail
 from tests.api.desk import Desk as ApiDesk
-from tests.core.sync.desks import Desk, new_client, open_desk
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, new_client, open_desk
 
 POISONED_NOTES = "Scanned card: 4417\x00 8890"
 

@@ -22,7 +22,8 @@ from medspa_desk.sync.api import RawPage
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import ServerTrouble
 from medspa_desk.sync.page_parser import default_readers
-from tests.core.sync.desks import (
+from tests.support.live_api import LiveApi
+from tests.support.sync_desks import (
     Desk,
     client_factory,
     clients_on_server,
@@ -30,7 +31,6 @@ from tests.core.sync.desks import (
     open_desk,
     page_readers,
 )
-from tests.support.live_api import LiveApi
 
 CLIENTS = 60
 PAGE = 20
@@ -84,7 +84,7 @@ class WatchedStore:
 
 def engine_for(live: LiveApi, desk: Desk, store: WatchedStore) -> SyncEngine:
     return SyncEngine(store, client_factory(live.base_url, live.ca_path), session=desk.session,
-                      pull_page=PAGE, long_poll=False)
+                      worker=desk.worker, pull_page=PAGE, long_poll=False)
 
 
 def clients_cached(desk: Desk) -> int:
@@ -155,7 +155,7 @@ def test_a_long_pull_reads_its_pages_on_the_helper_process_and_caches_every_reco
 
     store = CountsHelpers(reader.store)
     engine = SyncEngine(store, client_factory(live.base_url, live.ca_path), session=reader.session,
-                        pull_page=PAGE, long_poll=False, offload_pages=True)
+                        worker=reader.worker, pull_page=PAGE, long_poll=False, offload_pages=True)
     try:
         engine.run_once()
     finally:
@@ -177,7 +177,7 @@ class WithoutCursorHeaders(SyncEngine):
 def test_a_server_without_cursor_headers_is_pulled_page_after_page(live: LiveApi, reader: Desk) -> None:
     store = WatchedStore(reader.store)
     engine = WithoutCursorHeaders(store, client_factory(live.base_url, live.ca_path), session=reader.session,
-                                  pull_page=PAGE, long_poll=False)
+                                  worker=reader.worker, pull_page=PAGE, long_poll=False)
     try:
         engine.run_once()
     finally:
@@ -196,7 +196,7 @@ class HeadersDisagree(SyncEngine):
 def test_a_page_whose_headers_disagree_with_its_body_is_not_applied(live: LiveApi, reader: Desk) -> None:
     store = WatchedStore(reader.store)
     engine = HeadersDisagree(store, client_factory(live.base_url, live.ca_path), session=reader.session,
-                             pull_page=PAGE, long_poll=False)
+                             worker=reader.worker, pull_page=PAGE, long_poll=False)
     try:
         with pytest.raises(ServerTrouble, match="did not fit together"):
             engine.run_once()
@@ -224,7 +224,7 @@ def test_only_a_pull_far_behind_the_server_uses_the_helper_and_long_pages(
     monkeypatch.setattr(engine_module, "OFFLOAD_AT", behind_at)
     store = CountsHelpers(reader.store)
     engine = SyncEngine(store, client_factory(live.base_url, live.ca_path), session=reader.session,
-                        long_poll=False)
+                        worker=reader.worker, long_poll=False)
     try:
         engine.run_once()
     finally:

@@ -74,3 +74,23 @@ def test_every_error_has_words_for_a_person() -> None:
         error = error_for(answer(status, code))
         assert isinstance(error, SyncError)
         assert error.message.strip()
+
+
+def test_a_server_speaking_only_protocol_1_is_named_as_the_older_side() -> None:
+    """What a version-1 server answers a version-2 desk: 426, its own version in the header, words that blame the app."""
+    old_server = httpx.Response(426, headers={"X-Medspa-Protocol": "1"}, json={
+        "code": "protocol_unsupported",
+        "message": "This app speaks sync protocol 2; the server speaks 1 to 1. Update the app (or the server) and "
+                   "try again."})
+    error = error_for(old_server)
+    assert type(error) is ServerRefused and not error.retry
+    assert error.code == "protocol_unsupported"
+    assert error.message == ("The sync server is older than this app (it speaks sync protocol 1; this app needs 2). "
+                             "Ask your IT administrator to update the server. Nothing was lost: changes wait on "
+                             "this computer until then.")
+
+
+def test_a_newer_server_asks_for_the_app_to_be_updated() -> None:
+    error = error_for(httpx.Response(426, headers={"X-Medspa-Protocol": "3"}, json={"code": "protocol_unsupported"}))
+    assert error.message.startswith("This app is older than the sync server (it speaks sync protocol 3; this app 2). "
+                                    "Update the app on this workstation.")

@@ -1,7 +1,7 @@
 """A first sign-in cut off at any step leaves a workstation on which the next sign-in succeeds.
 
 The vault is built under a pending name and put in place only after the key is in
-escrow, the store made and the settings saved (``medspa_desk.session._sign_in_online``).
+escrow, the store made and the settings saved (``medspa_desk.signing_in._sign_in_online``).
 Faults are real: the live API over TLS, the fault proxy breaking the escrow exchanges
 (before the deposit, a deposit the server never saw, one it committed but never
 answered), and a process that dies at each local step (``first_sign_in_child``):
@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from medspa_desk.records import Role
-from medspa_desk.session import DeskSession, SignInOptions, sign_in
+from medspa_desk.session import DeskSession
+from medspa_desk.signing_in import SignInOptions, sign_in
 from medspa_desk.sync.errors import SyncError
 from medspa_desk.vault import Vault
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME, PENDING_KEYSLOT_FILE_NAME
@@ -28,6 +29,7 @@ from tests.core.vault.first_sign_in_child import KILLED, STEPS
 from tests.resilience.conftest import live, proxy
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.live_api import LiveApi, SeededUser
+from tests.support.store_workers import store_worker
 
 __all__ = ["live", "proxy"]  # the real API over TLS and the fault proxy before it (tests/resilience)
 pytestmark = pytest.mark.usefixtures("secret_service")
@@ -43,7 +45,7 @@ def _options(live: LiveApi, server_url: str) -> SignInOptions:
 
 def _sign_in(live: LiveApi, directory: Path, user: SeededUser, *, server_url: str | None = None) -> DeskSession:
     return sign_in(directory, username=user.username, password=user.password, totp=live.totp(user.username),
-                   options=_options(live, server_url or live.base_url))
+                   options=_options(live, server_url or live.base_url), worker=store_worker())
 
 
 def _assert_the_workstation_works(live: LiveApi, directory: Path, first: SeededUser) -> None:

@@ -1,6 +1,6 @@
 """Signing in on a workstation whose files are damaged or cannot be written: each fault named.
 
-Real faults, through ``medspa_desk.session.sign_in`` against the live API over TLS: one bit
+Real faults, through ``medspa_desk.signing_in.sign_in`` against the live API over TLS: one bit
 flipped in the person's own keyslot (restored online from the escrowed key; offline, the
 desk says the key file is damaged and never counts a wrong password), ``chattr +i`` on the
 data file, and the data folder seen through a read-only bind mount.
@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from medspa_desk.records import AuditAction
-from medspa_desk.session import DeskSession, SignInOptions, sign_in
+from medspa_desk.session import DeskSession
+from medspa_desk.signing_in import SignInOptions, sign_in
 from medspa_desk.store.errors import DiskFull, ReadOnly
 from medspa_desk.vault import KeyslotDamaged, Vault
 from medspa_desk.vault.keyslots import KEYSLOT_FILE_NAME
@@ -22,13 +23,14 @@ from tests.core.store.test_disk_faults import _chattr, _fill, _mounted, _run
 from tests.core.vault.test_keyslot_damage import _flip_in_slot
 from tests.resilience.conftest import live
 from tests.support.live_api import LiveApi, SeededUser
+from tests.support.store_workers import store_worker
 
 __all__ = ["live"]
 pytestmark = pytest.mark.usefixtures("secret_service")
 
 
 def _sign_in(live: LiveApi, directory: Path, user: SeededUser, *, code: bool = True) -> DeskSession:
-    return sign_in(directory, username=user.username, password=user.password,
+    return sign_in(directory, worker=store_worker(), username=user.username, password=user.password,
                    totp=live.totp(user.username) if code else None,
                    options=SignInOptions(server_url=live.base_url, tenant=live.tenant.name, ca_path=live.ca_path))
 
@@ -55,7 +57,7 @@ def test_a_damaged_own_keyslot_is_restored_from_escrow_online_and_named_offline(
     live.stop()  # offline: nothing to restore from
     for password in (person.password, "not the password", person.password):
         with pytest.raises(KeyslotDamaged) as told:
-            sign_in(directory, username=person.username, password=password)
+            sign_in(directory, worker=store_worker(), username=person.username, password=password)
         assert "key file is damaged" in str(told.value) and "not counted as wrong" in str(told.value)
     held = Workstation(directory).held_audit()
     assert [event.action for event in held[-3:]] == [AuditAction.SIGN_IN_FAILED] * 3

@@ -85,3 +85,19 @@ def test_the_recall_window_finds_the_clients_and_exports_them(qtbot: QtBot, desk
     assert clinic.client.id
     exports = [e for e in provider.run(lambda s: s.audit.events(limit=10_000)) if e.action is AuditAction.EXPORT]
     assert [e.detail for e in exports] == ["clients: 1, format: csv"]
+
+
+def test_a_client_with_no_health_questionnaire_is_never_shown_as_checked_and_clear(
+        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    from ui.injector.door_card import OK_STYLE, PROBLEM_STYLE
+
+    provider = desk.as_user("provider")
+    clinic = open_clinic(provider)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    card = open_door_card(parent, provider, clinic.today)
+    qtbot.waitUntil(lambda: card.card is not None)
+    assert not card.card.intake_on_file  # the clinic's client never filled one in
+    assert card.flags.text() == "No health questionnaire on file, so none could be checked."
+    assert card.flags.styleSheet() == PROBLEM_STYLE != OK_STYLE  # amber, not the green of "clear"
+    card.close()

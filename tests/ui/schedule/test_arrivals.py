@@ -177,3 +177,54 @@ def test_a_treated_client_stays_on_the_board_as_ready_for_checkout(qtbot: QtBot,
     assert board.table.item(0, board.STATUS).text().split("\n")[0] == "Ready for checkout"
     assert "ready for checkout" in board.table.item(0, board.VISIT).toolTip()
     assert "Checkout 1" in board.summary.text()
+
+
+def _needed_height(board: ArrivalsBoard, row: int, column: int) -> int:
+    """The height a cell's text takes wrapped at its column's width, measured apart from the board's own
+    sizing (the client column pads 2 px above and below its lines)."""
+    width = _text_width(board, column)
+    lines = _cell_lines(board, row, column)
+    text = sum(QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), WRAP, line).height()
+               for font, line in lines)
+    return text + (2 * arrivals.CELL_PAD_Y if column == board.VISIT else 0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5], ids=["100 %", "150 %"])
+@pytest.mark.usefixtures("desk_style")
+def test_a_wrapped_third_line_never_prints_over_the_next_client(qtbot: QtBot, desk: Desk, scale: float) -> None:  # noqa: F811
+    """Issue 15: the board opened, then the window took the laptop's size at 100 % and at 150 %
+    (1366×728 and 910×485 logical px), in the desk's own style: a long name and service wrap to a third line, and each row
+    is as tall as its wrapped text, so no line is drawn over the next client's row. The rows were
+    sized for the width the board had when it was filled; the client column was narrowed later by
+    the header's own (deferred) stretch, which told no one, so the rows kept their old heights."""
+    today = desk.today
+    long = desk.book(desk.add_client("Maximiliana-Josephine", "Vanderkloot-Abernathy"), day=today, hour=0,
+                     minute=5, service="laser", provider=desk.laser_tech, room="laser")
+    desk.run(lambda store: store.set_status(long.id, AppointmentStatus.ARRIVED, actor=desk.actor))
+    others = (("Bea", "Baxter"), ("Marisol", "Quintanilla"), ("Lee", "Nguyen"), ("Wilhelmina", "Ashgrove"),
+              ("Theodora", "Vanterpool"), ("Cora", "Cole"), ("Dina", "Dunn"), ("Ella", "Eaton"))
+    for hour, (first, last) in enumerate(others, 9):  # more than the panel shows: its scroll bar comes
+        desk.book(desk.add_client(first, last), day=today, hour=hour)
+    done = desk.book(desk.add_client("Ella", "Eatonhurst"), day=today, hour=0, minute=5, service="consult",
+                     room="room2")  # "Ready for checkout" widens the status column
+    for status in (AppointmentStatus.ARRIVED, AppointmentStatus.IN_ROOM, AppointmentStatus.COMPLETED):
+        desk.run(lambda store, s=status: store.set_status(done.id, s, actor=desk.actor))
+    view = DayScheduleView(desk, day=today)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.shown is not None and view.arrivals.table.rowCount() == 10)
+    view.resize(int(1366 / scale), int(728 / scale))
+    for _ in range(5):  # the deferred layout and header work, as the event loop runs it
+        qtbot.wait(20)
+    board = view.arrivals
+    table = board.table
+    assert any(_needed_height(board, r, board.VISIT) > 2 * QFontMetrics(table.font()).height() + 4
+               for r in _shown_rows(board)), "the long name must wrap to a third line"
+    for row in _shown_rows(board):
+        for column in range(table.columnCount()):
+            cell = table.visualRect(table.model().index(row, column))
+            assert cell.height() + 1 >= _needed_height(board, row, column), (  # a pixel of rounding
+                f"row {row} ({table.item(row, board.VISIT).text().splitlines()[0]}), column "
+                f"{board.HEADERS[column]!r}: {cell.height()} px high, its text needs "
+                f"{_needed_height(board, row, column)} px and prints over the next row")

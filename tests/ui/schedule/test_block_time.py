@@ -81,3 +81,19 @@ def test_the_block_and_booking_time_fields_write_times_in_the_desks_one_format(
         assert (block.starts.text(), booking.time.text()) == (shown, shown)
     finally:
         use_clock_style(saved)
+
+
+def test_the_front_desk_blocks_a_providers_break_and_is_offered_nothing_else(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    view = _view(qtbot, desk)
+    dialog = block_dialog(qtbot, desk)  # signed in as the front desk
+    assert [dialog.why.itemData(i) for i in range(dialog.why.count())] == [BlockKind.BREAK.value]
+    holders = [dialog.holder.itemText(i) for i in range(dialog.holder.count())]
+    assert all(h.endswith("(provider)") for h in holders) and f"{desk.injector.display_name} (provider)" in holders
+    dialog.holder.setCurrentIndex(dialog.holder.findText(f"{desk.injector.display_name} (provider)"))
+    dialog.starts.setTime(QTime(12, 0))
+    dialog.ends.setTime(QTime(12, 30))
+    with qtbot.waitSignal(dialog.did_block):
+        dialog.save_button.click()
+
+    qtbot.waitUntil(lambda: view.blocked_line.isVisible())
+    assert "(a break)" in view.blocked_line.text()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 from pytestqt.qtbot import QtBot
 
-from medspa_desk.records import AppointmentStatus
+from medspa_desk.records import AppointmentStatus, Role, User
+from medspa_desk.store import Actor
 from medspa_desk.time_words import time_of_day, time_span
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from ui.qt import QMessageBox, QPoint, Qt
@@ -51,7 +53,8 @@ def test_a_drag_onto_a_taken_slot_is_refused_with_the_reason_and_the_block_stays
     assert view.message.isVisible()
     assert f"provider is already booked {time_span(time(10), time(10, 30))}" in view.message.text()
     assert desk.appointment(second.id).starts_at == second.starts_at
-    assert view.canvas.layout_cache.block(second.id).top == grid.y_at(second.starts_at)
+    now_grid = view.canvas.layout_cache.grid  # the message above the grid may have refitted the rows
+    assert view.canvas.layout_cache.block(second.id).top == now_grid.y_at(second.starts_at)
     assert desk.appointment(first.id).starts_at == first.starts_at
 
 
@@ -76,7 +79,9 @@ def test_dragging_the_bottom_edge_makes_the_appointment_longer(qtbot: QtBot, des
     grid = view.canvas.layout_cache.grid
     rect = view.canvas.block_rect(view.canvas.layout_cache.block(appt.id))
     edge = QPoint(int(rect.center().x()), int(rect.bottom()) - 2)
-    _drag(qtbot, view, start=edge, end=edge + QPoint(0, int(grid.px_per_min * 15)))
+    # Down to where 10:45 is drawn (rows are fitted to the window: a pixel may be more than half a minute).
+    quarter_to_eleven = int(view.canvas._origin()[1] + grid.y_at(desk.at(DAY, 10, 45)))
+    _drag(qtbot, view, start=edge, end=QPoint(edge.x(), quarter_to_eleven))
     _move_anyway(qtbot, view)
     qtbot.waitUntil(lambda: desk.appointment(appt.id).ends_at == desk.at(DAY, 10, 45))
 
@@ -211,3 +216,23 @@ def test_a_sync_too_big_to_name_its_clients_redraws_the_day_and_one_elsewhere_do
     assert view._request == asked
     bus.changes_did_arrive.emit(Changes(everything=True))
     assert view._request == asked + 1
+
+
+def test_a_provider_sees_their_own_column_first_and_everyone_else_the_practices_order(
+        qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    lee = User(username="lee.park", display_name="Lee Park", role=Role.PROVIDER, provider_id=desk.laser_tech.id)
+    desk.run(lambda store: store.put_reference(lee, actor=Actor(user_id=desk.user.id, device_id=desk.actor.device_id,
+                                                                role=Role.ADMIN)))
+    laser_tech = replace(desk, user=lee, actor=Actor(user_id=lee.id, device_id=desk.actor.device_id, role=lee.role))
+
+    theirs = _view(qtbot, laser_tech)
+    assert [c.title for c in theirs.canvas.layout_cache.columns] == ["Lee Park", "Dana Reyes"]
+    front = _view(qtbot, desk)
+    assert [c.title for c in front.canvas.layout_cache.columns] == ["Dana Reyes", "Lee Park"]
+    injector = _view(qtbot, desk.as_user("provider"))  # Dana: first in the practice's order already
+    assert [c.title for c in injector.canvas.layout_cache.columns] == ["Dana Reyes", "Lee Park"]
+
+    theirs.week_button.click()  # and the week opens on their own week
+    qtbot.waitUntil(lambda: theirs.week is not None and theirs.week.shown is not None)
+    assert theirs.week.shown.holder.id == desk.laser_tech.id
+    assert theirs.week.holder.currentText() == "Lee Park"

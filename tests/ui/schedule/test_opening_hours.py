@@ -15,10 +15,10 @@ from ui.schedule.layout import columns_for
 from ui.schedule.model import ColumnMode
 
 
-def _top_of_view_at(qtbot: QtBot, desk: Desk, now: datetime) -> datetime:  # noqa: F811
+def _top_of_view_at(qtbot: QtBot, desk: Desk, now: datetime, *, height: int = 600) -> datetime:  # noqa: F811
     view = DayScheduleView(desk, clock=lambda: now)
     qtbot.addWidget(view)
-    view.resize(1000, 600)
+    view.resize(1000, height)
     view.show()
     qtbot.waitUntil(lambda: view.shown is not None)
     grid = view.canvas._layout.grid
@@ -31,10 +31,16 @@ def test_today_before_opening_starts_at_the_first_opening_hour(qtbot: QtBot, des
     assert _top_of_view_at(qtbot, desk, three_am) == local_datetime(today, time(8), desk.zone)
 
 
-def test_today_while_open_starts_an_hour_before_now(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+def test_today_while_open_starts_an_hour_before_now_when_the_day_does_not_fit(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
     today = desk.today
     two_pm = local_datetime(today, time(14), desk.zone)
-    assert _top_of_view_at(qtbot, desk, two_pm) == local_datetime(today, time(13), desk.zone)
+    assert _top_of_view_at(qtbot, desk, two_pm, height=320) == local_datetime(today, time(13), desk.zone)
+
+
+def test_today_while_open_shows_the_whole_working_day_when_it_fits(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    today = desk.today
+    two_pm = local_datetime(today, time(14), desk.zone)  # 8:00-19:00 fits 600 px: now is on screen too
+    assert _top_of_view_at(qtbot, desk, two_pm, height=600) == local_datetime(today, time(8), desk.zone)
 
 
 def test_today_after_closing_starts_at_the_first_opening_hour(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811

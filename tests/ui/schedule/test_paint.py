@@ -29,7 +29,10 @@ def test_forty_providers_by_twenty_appointments_paint_every_block_in_its_status_
     canvas = _canvas(qtbot, providers=40, per_provider=20, width=40 * 120 + 80, height=600)
     layout = canvas.layout_cache
     assert layout is not None
-    canvas.resize(int(canvas._gutter_w + 40 * canvas._min_col_w) + 60, int(layout.grid.height + canvas._header_h) + 60)
+    # Tall enough for the whole day at the roomiest rows (rows are fitted to the height, up to roomy).
+    canvas.resize(int(canvas._gutter_w + 40 * canvas._min_col_w) + 60,
+                  int(canvas._roomy_px_per_min * layout.grid.minutes + canvas._header_h) + 60)
+    layout = canvas.layout_cache
     assert canvas.horizontalScrollBar().maximum() == 0 and canvas.verticalScrollBar().maximum() == 0
     day = canvas.day
     assert len(layout.blocks) == sum(1 for a in day.appointments if a.status is not AppointmentStatus.CANCELLED)
@@ -70,7 +73,7 @@ def test_privacy_mode_paints_initials_instead_of_names(qtbot: QtBot) -> None:
 
 
 def test_a_narrow_block_keeps_the_room_whole_and_drops_the_time_first(qtbot: QtBot) -> None:
-    canvas = _canvas(qtbot, providers=12, per_provider=6, width=800, height=600)
+    canvas = _canvas(qtbot, providers=12, per_provider=6, width=800, height=1400)  # roomy rows: 11 hours fit
     day = canvas.day
     painted = canvas._painted_blocks()[0]
     appt = day.appointment(painted.block.appointment_id)
@@ -103,7 +106,7 @@ def test_hovering_a_block_or_a_heading_shows_its_whole_text(qtbot: QtBot) -> Non
     canvas.verticalScrollBar().setValue(int(block.top))
     qtbot.mouseMove(canvas.viewport(), canvas.block_rect(block).center().toPoint())
     tip = canvas.viewport().toolTip()
-    for part in (day.client_label(appt.client_id, privacy=False), day.service_name(appt.service_id),
+    for part in (day.client_label(appt.client_id, privacy=False), day.service_name(appt),
                  day.room_name(appt.room_id), day.provider_name(appt.provider_id), "Booked"):
         assert part in tip, part
     heading = QPoint(int(canvas._gutter_w + canvas._col_w * 3 + 10), 4)
@@ -135,4 +138,4 @@ def test_a_long_client_name_wraps_in_a_block_tall_enough_and_is_elided_in_a_shor
     assert short[0].endswith("…") and len(short) >= 3
     tall = canvas._block_lines(block, width, max_lines=5)
     assert name.startswith(tall[0]) and tall[0] != name
-    assert day.service_name(day.appointment(block.appointment_id).service_id).startswith(tall[2].rstrip("…"))
+    assert day.service_name(day.appointment(block.appointment_id)).startswith(tall[2].rstrip("…"))

@@ -1,11 +1,13 @@
-"""Workstations for the sync tests: a real vault, SQLCipher store, keychain and engine each.
+"""Workstations for the sync tests (and the sync benchmark): a real vault, SQLCipher store, keychain and engine each.
 
 A :class:`Desk` signs in online through the real API (behind the fault proxy
 when one is given), creates its vault and store, and runs a :class:`SyncEngine`
-whose refresh tokens rotate into the real keychain. Tests write through
-``desk.write(...)`` so their writes and the engine's never interleave on the
-one SQLCipher connection; nothing nudges the engine by hand (the store's
-outbox watch does, as it does in the app).
+whose refresh tokens rotate into the real keychain. Each desk has its own
+:class:`StoreWorker`, as each workstation's app has its database worker: the
+store is opened there and the engine's store calls run there. Tests write
+through ``desk.write(...)``, a job on the same worker, so their writes and the
+engine's never interleave on the one SQLCipher connection; nothing nudges the
+engine by hand (the store's outbox watch does, as it does in the app).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,9 +28,11 @@ import keyring
 import pytest
 from keyring.backends import SecretService
 
-from medspa_desk.records import Appointment, Client, Role
+from medspa_desk.records import Appointment, Client, Record, Role
 from medspa_desk.store.actor import Actor
+from medspa_desk.store.rows import TABLE_FOR_ENTITY
 from medspa_desk.store.store import Store
+from medspa_desk.store.worker import StoreWorker
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.backoff import Backoff
@@ -43,9 +48,11 @@ from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.sync.transport import make_client
 from medspa_desk.vault import SecretKey, Vault
 from medspa_desk.vault.keychain import forget_device_secret
+from tests.support.fault_proxy import FaultProxy
 from tests.support.live_api import LiveApi
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Record)
 DESK_PASSWORD = "desk password for tests 42"
 TEST_TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 
@@ -71,6 +78,7 @@ class Desk:
     user_secret: SecretKey
     store: Store
     session: Session
+    worker: StoreWorker
     engine: SyncEngine
     events: list[tuple[str, Any]] = field(default_factory=list)
     device_secret: str | None = None  # the workstation's proof, issued at its registration
@@ -84,7 +92,7 @@ class Desk:
         return self.directory / "desk.db"
 
     def write(self, task: Callable[[Store], T]) -> T:
-        """A local write under the engine's store lock; the store's outbox watch wakes the engine."""
+        """A local write on the desk's store worker; the store's outbox watch wakes the engine."""
         return self.engine.with_store(task)
 
     def read(self, task: Callable[[Store], T]) -> T:
@@ -98,8 +106,8 @@ class Desk:
     def close(self) -> None:
         self.engine.stop()
         self.session.close()
-        if self.store.is_open:
-            self.store.close()
+        self.worker.run_sync(lambda _attached: self.store.close())
+        self.worker.stop()
         for user in self.vault.users():
             forget_refresh_token(server_url=self.server_url, user_id=user)
         forget_device_secret(self.vault.vault_id)
@@ -110,10 +118,12 @@ class Desk:
 
 def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | None = None,
               name: str = "desk", start: bool = True,
-              on_request: Callable[[httpx.Request], None] | None = None, **engine_options: Any) -> Desk:
+              on_request: Callable[[httpx.Request], None] | None = None, worker: StoreWorker | None = None,
+              **engine_options: Any) -> Desk:
     """Sign ``who`` (a seeded role or username) in online and set up a workstation in ``directory``.
 
-    ``on_request`` hears each request the engine's HTTP clients send (httpx's own event hook).
+    ``on_request`` hears each request the engine's HTTP clients send (httpx's own event hook);
+    ``worker`` is the desk's store worker (a new one unless given), stopped by :meth:`Desk.close`.
     """
     url = server_url or live.base_url
     factory = client_factory(url, live.ca_path)
@@ -127,14 +137,15 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
         save_device_proof(tokens.device_secret, server_url=url, device_id=tokens.device_id)
     vault, key, user_secret = Vault.create_with_user_secret(directory, user_id=tokens.user.id,
                                                             password=DESK_PASSWORD)
-    store = Store.open(directory / "desk.db", key.buffer, create=True)
+    worker = worker or StoreWorker(name=f"{name}-store-worker")
+    store = worker.open(lambda: Store.open(directory / "desk.db", key.buffer, create=True))
     events: list[tuple[str, Any]] = []
     session = Session(api=api, tokens=tokens,
                       keep_refresh_token=functools.partial(save_refresh_token, server_url=url,
                                                            user_id=tokens.user.id, user_secret=user_secret))
     desk = Desk(name=name, directory=directory, server_url=url, vault=vault, key=key,
                 user_secret=user_secret, store=store,
-                session=session, engine=None, events=events,  # type: ignore[arg-type]
+                session=session, worker=worker, engine=None, events=events,  # type: ignore[arg-type]
                 device_secret=tokens.device_secret)
     callbacks = engine_options.pop("callbacks", None) or SyncCallbacks(
         sync_did_fail=lambda error: events.append(("sync_did_fail", error)),
@@ -143,11 +154,28 @@ def open_desk(live: LiveApi, directory: Path, *, who: str, server_url: str | Non
     options: dict[str, Any] = {"backoff": Backoff(first_s=0.2, longest_s=2.0), "poll_wait_s": 2.0,
                                "interval_s": 5.0}
     options.update(engine_options)
-    desk.engine = SyncEngine(store, factory, session=session, callbacks=callbacks,
+    desk.engine = SyncEngine(store, factory, session=session, worker=worker, callbacks=callbacks,
                              on_device_revoked=desk.wipe, **options)
     if start:
         desk.engine.start()
     return desk
+
+
+@contextmanager
+def two_desks(live: LiveApi, proxy: FaultProxy, directory: Path) -> Iterator[tuple[Desk, Desk]]:
+    """Desk A (the front desk, reaching the server through ``proxy``, so a test can take it offline)
+    and desk B (a manager, straight to the server), each after its first sync; both closed after."""
+    a = open_desk(live, directory / "a", who="front_desk", name="A", server_url=proxy.url, interval_s=120.0)
+    b = open_desk(live, directory / "b", who="manager", name="B", interval_s=120.0)
+    try:
+        for desk in (a, b):
+            wait_until(lambda d=desk: d.engine.status.last_success_at is not None, timeout_s=30,
+                       what=f"desk {desk.name}'s first sync")
+        yield a, b
+    finally:
+        proxy.go_online()
+        a.close()
+        b.close()
 
 
 def _hooked_client(factory: Callable[[], httpx.Client], on_request: Callable[[httpx.Request], None]) -> httpx.Client:
@@ -182,6 +210,20 @@ def next_opening(hour: int = 10, *, days_ahead: int = 2) -> datetime:
     zone = ZoneInfo("America/New_York")
     day = datetime.now(zone).date() + timedelta(days=days_ahead)
     return datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+
+
+def held_on(desk: Desk, cls: type[R], record_id: object) -> R | None:
+    """The desk's stored copy of a synced record, or None while it has none."""
+    table = TABLE_FOR_ENTITY[cls.entity]
+    row = desk.read(lambda store: store.connection.execute(
+        f"SELECT data FROM {table.name} WHERE id = ?", (str(record_id),)).fetchone())  # noqa: S608 (our table)
+    return cls.model_validate_json(row[0]) if row else None
+
+
+def status_on(desk: Desk, visit_id: object) -> str | None:
+    """A visit's status on the desk, as its value (``"booked"``), or None while the desk has none."""
+    visit = held_on(desk, Appointment, visit_id)
+    return visit.status.value if visit else None
 
 
 def synced_records(store: Store) -> dict[str, dict[str, Any]]:

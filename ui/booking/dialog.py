@@ -1,4 +1,5 @@
-"""The booking dialog: find or add the client, pick the service, see conflicts as you choose.
+"""The booking dialog: find or add the client, pick the service, see conflicts and blocked time as you choose;
+or move a booked visit (``moving``) to any day, time, provider and room through ``reschedule_visit``.
 
 Every read (client search, the day's other appointments, the next free slot)
 runs through ``QueryOp``; Save is one ``CollectionOp`` around the core's
@@ -11,7 +12,6 @@ clocks skip is refused with the gap named.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
 from uuid import UUID
@@ -19,30 +19,31 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from medspa_desk.desk.clients import PossibleDuplicate
+from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.errors import NeedsConfirmation
 from medspa_desk.desk.plausibility import WallTime
-from medspa_desk.desk.visits import book_visit
+from medspa_desk.desk.series import SeriesClashes, book_series, move_series_from
+from medspa_desk.desk.visits import book_visit, reschedule_visit
 from medspa_desk.records import (
     Appointment,
     Client,
     Location,
-    Provider,
-    Room,
     Service,
-    Shift,
     utc_now,
 )
 from medspa_desk.scheduling import (
     Slot,
-    clashes,
+    format_price,
     format_span,
     local_datetime,
     next_free_slot,
     rooms_for,
 )
-from medspa_desk.session import DeskSession
 from medspa_desk.store import Changes, ClientHit, Store
-from ui.dates import date_hint, example_date, parse_birth_date
+from ui.booking.choices import BookingChoices, load_choices
+from ui.booking.new_client import NewClientForm
+from ui.booking.repeat import RepeatRow
+from ui.booking.slot import DayHeld, load_day, slot_problems
 from ui.duplicate_choice import DuplicateClientDialog
 from ui.locale_time import time_field_format
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
@@ -80,96 +81,43 @@ from ui.schedule.forms import (
     chosen_id,
     select_id,
 )
+from ui.schedule.series_scope import SeriesScope
 from ui.screen_fit import scrolling_body
 
 SEARCH_DELAY_MS = 120
 
 
-@dataclass(frozen=True)
-class BookingChoices:
-    """The reference data the dialog chooses from, read once when it opens."""
-
-    location: Location
-    services: tuple[Service, ...]
-    providers: tuple[Provider, ...]
-    rooms: tuple[Room, ...]
-    shifts: tuple[Shift, ...]
-
-
-def load_choices(store: Store, *, location: Location) -> BookingChoices:
-    return BookingChoices(
-        location=location,
-        services=tuple(s for s in store.services() if s.active),
-        providers=tuple(p for p in store.providers() if p.active),
-        rooms=tuple(r for r in store.rooms(location.id) if r.active),
-        shifts=tuple(store.shifts()),
-    )
-
-
-class NewClientForm(QGroupBox):
-    """The compact form for a client who is not in the system yet."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("New client", parent)
-        form = QFormLayout(self)
-        self.first_name = QLineEdit()
-        self.first_name.setAccessibleName("First name")
-        self.last_name = QLineEdit()
-        self.last_name.setAccessibleName("Last name")
-        self.birth_date = QLineEdit()
-        self.birth_date.setAccessibleName("Date of birth")
-        self.birth_date.setPlaceholderText(date_hint())
-        self.birth_date_error = QLabel()
-        self.birth_date_error.setAccessibleName("Date of birth problem")
-        self.birth_date_error.setWordWrap(True)
-        self.birth_date_error.setStyleSheet(PROBLEM_STYLE)
-        self.birth_date_error.hide()
-        self.birth_date.textEdited.connect(lambda _text: self.birth_date_error.hide())
-        self.phone = QLineEdit()
-        self.phone.setAccessibleName("Mobile phone")
-        self.email = QLineEdit()
-        self.email.setAccessibleName("Email")
-        form.addRow("First name", self.first_name)
-        form.addRow("Last name", self.last_name)
-        form.addRow("Date of birth", self.birth_date)
-        form.addRow("", self.birth_date_error)  # the problem beside the field it is about
-        form.addRow("Mobile phone", self.phone)
-        form.addRow("Email", self.email)
-
-    def client(self) -> Client:
-        """The client as typed; raises ValueError with plain words for what to fix."""
-        born = parse_birth_date(self.birth_date.text())
-        if born is None:
-            words = f"Date of birth: type it as {date_hint()}, for example {example_date()}."
-            self.birth_date_error.setText(words)
-            self.birth_date_error.show()
-            raise ValueError(words)
-        try:
-            return Client(first_name=self.first_name.text(), last_name=self.last_name.text(), birth_date=born,
-                          phone=self.phone.text(), email=self.email.text())
-        except ValidationError as exc:
-            raise ValueError(validation_message(exc).replace("birth date", "Date of birth")) from exc
-
-
 class BookingDialog(FormDialog):
-    """Book one appointment. ``session`` gives ``.location`` and ``.actor``."""
+    """Book one appointment, or (with ``moving``) move one to any day, time, provider and room.
 
-    booked = Signal(object)  # the Appointment as saved
+    ``session`` gives ``.location`` and ``.actor``. Moving keeps the client and the service; Save is
+    one ``reschedule_visit`` (conflicts, blocked time and doubts checked like a booking).
+    """
 
-    def __init__(self, session: DeskSession, parent: QWidget | None = None, *, starts_at: datetime | None = None,
+    booked = Signal(object)  # the Appointment as saved (booked, or moved)
+
+    def __init__(self, session: SignedIn, parent: QWidget | None = None, *, starts_at: datetime | None = None,
                  provider_id: UUID | None = None, room_id: UUID | None = None,
-                 client_id: UUID | None = None, client_name: str = "") -> None:
+                 client_id: UUID | None = None, client_name: str = "", moving: Appointment | None = None,
+                 service_id: UUID | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New booking")
-        self.setAccessibleName("New booking")
+        self._moving = moving
+        self._verb = "Move" if moving is not None else "Book"
+        title = "Move visit" if moving is not None else "New booking"
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        if moving is not None:
+            starts_at, provider_id, room_id = moving.starts_at, moving.provider_id, moving.room_id
+            client_id = moving.client_id
         self._session = session
         self._location: Location = session.location
         self._zone = self._location.zone
         self._choices: BookingChoices | None = None
         self._wanted_provider = provider_id
         self._wanted_room = room_id
+        self._wanted_service = service_id  # a time picked in "Find next free…" (ui/next_free.py) is for it
         self._client_id: UUID | None = client_id
-        self._day_cache: dict[date, tuple[Appointment, ...]] = {}
+        self._day_cache: dict[date, DayHeld] = {}
         self._search_generation = 0
         self._saving = False
         self._doubted: tuple[object, ...] | None = None  # the booking the person was asked to confirm
@@ -179,6 +127,11 @@ class BookingDialog(FormDialog):
         self._build(start)
         if client_id is not None:
             self._show_chosen_client(client_name or "Client chosen")
+        if moving is not None:
+            self.change_client.hide()  # a moved visit keeps its client and its service
+            self.service.setEnabled(False)
+            self.notes.setPlainText(moving.notes)
+            self.notes.setReadOnly(True)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -252,6 +205,11 @@ class BookingDialog(FormDialog):
         when_row.addWidget(self.date)
         when_row.addWidget(self.time)
         when_row.addWidget(self.next_free)
+        # A new booking may repeat; a visit of a series may move alone or with the visits after it.
+        self.repeat = RepeatRow()
+        self.repeat.setVisible(self._moving is None)
+        self.series_scope = SeriesScope("Move")
+        self.series_scope.setVisible(self._moving is not None and self._moving.series_id is not None)
         self.provider = QComboBox()
         self.provider.setAccessibleName("Provider")
         self.room = QComboBox()
@@ -270,6 +228,8 @@ class BookingDialog(FormDialog):
         visit.addRow("Service", self.service)
         visit.addRow("", self.timing)
         visit.addRow("When", when_row)
+        visit.addRow("", self.repeat)
+        visit.addRow("", self.series_scope)
         visit.addRow("Provider", self.provider)
         visit.addRow("Room", self.room)
         visit.addRow("", self.conflicts)
@@ -278,11 +238,12 @@ class BookingDialog(FormDialog):
 
         dialog_layout.addWidget(self.problem_label())
         buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("Book", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setAccessibleName("Book")
-        self.save_button.setToolTip("Save the booking (Ctrl+S)")
+        self.save_button = buttons.addButton(self._verb, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setAccessibleName(self._verb)
+        self.save_button.setToolTip("Save the booking (Ctrl+S)" if self._moving is None
+                                    else "Move the visit here (Ctrl+S)")
         close = buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
-        close.setAccessibleName("Close without booking")
+        close.setAccessibleName("Close without booking" if self._moving is None else "Close without moving")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         dialog_layout.addWidget(buttons)
@@ -303,6 +264,8 @@ class BookingDialog(FormDialog):
         self.room.currentIndexChanged.connect(self._refresh_conflicts)
         self.time.timeChanged.connect(self._refresh_conflicts)
         self.date.dateChanged.connect(self._load_day)
+        self.repeat.changed.connect(self._refresh_conflicts)
+        self.series_scope.following.toggled.connect(self._refresh_conflicts)  # a doubt is asked afresh
         self.next_free.clicked.connect(self.find_next_free_slot)
         # A clash turns red once the person has chosen something; the slot they opened on is not theirs yet.
         for combo in (self.service, self.provider, self.room):
@@ -320,12 +283,16 @@ class BookingDialog(FormDialog):
         for service in choices.services:
             add_choice(self.service, service.name, service.id)
         self.service.blockSignals(blocker)
-        if self._wanted_room is not None:
+        if self._moving is not None:
+            select_id(self.service, self._moving.service_id)
+        elif self._wanted_room is not None:
             # Booking from a room column: start from a service that room can hold.
             room = next((r for r in choices.rooms if r.id == self._wanted_room), None)
             index = next((i for i, s in enumerate(choices.services)
                           if room is not None and (not s.room_kinds or room.kind in s.room_kinds)), 0)
             self.service.setCurrentIndex(index)
+        if self._wanted_service is not None:
+            select_id(self.service, self._wanted_service)
         self._service_changed()
         self._load_day()
 
@@ -344,7 +311,8 @@ class BookingDialog(FormDialog):
             parts.append(f"{service.buffer_before_min} min set-up")
         if service.buffer_after_min:
             parts.append(f"{service.buffer_after_min} min clean-up")
-        self.timing.setText(" + ".join(parts))
+        price = f" · {format_price(service.price_cents)}" if service.price_cents else ""  # recorded with the visit
+        self.timing.setText(" + ".join(parts) + price)
         wanted_provider = chosen_id(self.provider) or self._wanted_provider
         wanted_room = chosen_id(self.room) or self._wanted_room
         for combo in (self.provider, self.room):
@@ -446,7 +414,24 @@ class BookingDialog(FormDialog):
 
     def _booking_key(self) -> tuple[object, ...]:
         wall = self.wall_time()
-        return (wall.day, wall.at, self.current_service(), chosen_id(self.provider), chosen_id(self.room))
+        return (wall.day, wall.at, self.current_service(), chosen_id(self.provider), chosen_id(self.room),
+                self.repeat.repeats(), self.series_scope.with_following())
+
+    def prefill(self, *, starts_at: datetime, provider_id: UUID | None = None, room_id: UUID | None = None) -> None:
+        """Put the dialog on this time (and provider and room, where given), as a person would pick them.
+
+        The seam for whoever found the slot (next free slot across providers, a waitlist match)."""
+        local = starts_at.astimezone(self._zone)
+        self.date.setDate(QDate(local.year, local.month, local.day))
+        self.time.setTime(QTime(local.hour, local.minute))
+        for combo, wanted in ((self.provider, provider_id), (self.room, room_id)):
+            if wanted is not None:
+                select_id(combo, wanted)
+        if provider_id is not None:
+            self._wanted_provider = provider_id
+        if room_id is not None:
+            self._wanted_room = room_id
+        self._chose()
 
     def candidate(self, *, client_id: UUID | None = None) -> Appointment | None:
         service = self.current_service()
@@ -454,6 +439,10 @@ class BookingDialog(FormDialog):
         if service is None or provider_id is None:
             return None
         start = self.starts_at()
+        if self._moving is not None:
+            return self._moving.model_copy(update={
+                "provider_id": provider_id, "room_id": chosen_id(self.room), "starts_at": start,
+                "ends_at": start + (self._moving.ends_at - self._moving.starts_at)})
         return Appointment(
             location_id=self._location.id, client_id=client_id or self._client_id or self._location.id,
             provider_id=provider_id, room_id=chosen_id(self.room), service_id=service.id,
@@ -466,24 +455,22 @@ class BookingDialog(FormDialog):
         if day in self._day_cache:
             self._refresh_conflicts()
             return
-        location_id = self._location.id
-        QueryOp(self, body=lambda store: store.day_schedule(location_id, day).appointments,
-                success=lambda appts: self._day_loaded(day, appts),
+        location = self._location
+        QueryOp(self, body=lambda store: load_day(store, location=location, day=day),
+                success=lambda held: self._day_loaded(day, held),
                 failure=lambda exc: self._problem(describe_error(exc))).run()
 
-    def _day_loaded(self, day: date, appointments: tuple[Appointment, ...]) -> None:
-        self._day_cache[day] = tuple(appointments)
+    def _day_loaded(self, day: date, held: DayHeld) -> None:
+        self._day_cache[day] = held
         self._refresh_conflicts()
 
     def current_clashes(self) -> list[str]:
+        """Why the chosen slot cannot be had (blocked time, other visits); empty when it is free."""
         candidate = self.candidate()
         day = self.starts_at().astimezone(self._zone).date()
         if candidate is None or self._choices is None or day not in self._day_cache:
             return []
-        found = clashes(candidate, self._day_cache[day], zone=self._zone,
-                        service_names={s.id: s.name for s in self._choices.services},
-                        room_names={r.id: r.name for r in self._choices.rooms})
-        return [c.message for c in found]
+        return slot_problems(candidate, self._day_cache[day], choices=self._choices, zone=self._zone)
 
     def _chose(self, *_args: object) -> None:
         self._chosen = True
@@ -492,7 +479,8 @@ class BookingDialog(FormDialog):
     def _refresh_conflicts(self) -> None:
         if self._doubted is not None and self._doubted != self._booking_key():
             self._doubted = None  # a changed booking is asked about afresh
-            self.save_button.setText("Book")
+            self.save_button.setText(self._verb)
+        self.repeat.show_days(self.wall_time())
         if self.starts_at().astimezone(self._zone).date() not in self._day_cache:
             self._load_day()
             return
@@ -503,7 +491,10 @@ class BookingDialog(FormDialog):
             self.conflicts.setText("\n".join(messages) + "\nTry “Next free slot”.")
         elif candidate is not None:
             self.conflicts.setStyleSheet(OK_STYLE)
-            self.conflicts.setText(f"Free: {format_span(candidate.starts_at, candidate.ends_at, self._zone)}")
+            free = f"Free: {format_span(candidate.starts_at, candidate.ends_at, self._zone)}"
+            if self.repeat.repeats() is not None:
+                free += " on the first date; the others are checked when you book."
+            self.conflicts.setText(free)
         else:
             self.conflicts.clear()
 
@@ -517,9 +508,11 @@ class BookingDialog(FormDialog):
         self.next_free.setEnabled(False)
 
         def body(store: Store) -> Slot | None:
-            existing = store.appointments_between(after - timedelta(hours=12), after + timedelta(days=31))
+            starts, ends = after - timedelta(hours=12), after + timedelta(days=31)
             return next_free_slot(service=service, provider_id=provider_id, location=location,
-                                  shifts=choices.shifts, rooms=choices.rooms, existing=existing, after=after)
+                                  shifts=choices.shifts, rooms=choices.rooms,
+                                  existing=store.appointments_between(starts, ends), after=after,
+                                  blocks=store.blocked_times(location.id, starts=starts, ends=ends))
 
         def found(slot: Slot | None) -> None:
             self.next_free.setEnabled(True)
@@ -575,8 +568,22 @@ class BookingDialog(FormDialog):
         actor, wall = self._session.actor, self.wall_time()
         confirmed = self._doubted is not None and self._doubted == self._booking_key()
         not_a_duplicate = new_client is not None and self._told_new == self._new_client_key()
+        repeats, with_following = self.repeat.repeats(), self.series_scope.with_following()
 
         def body(store: Store) -> Changes:
+            if self._moving is not None and with_following:
+                return move_series_from(store, actor=actor, visit_id=candidate.id, starts_at=candidate.starts_at,
+                                        provider_id=candidate.provider_id, room_id=candidate.room_id,
+                                        asked_for=wall, confirmed=confirmed)
+            if self._moving is not None:
+                return reschedule_visit(store, actor=actor, visit_id=candidate.id, starts_at=candidate.starts_at,
+                                        ends_at=candidate.ends_at, provider_id=candidate.provider_id,
+                                        room_id=candidate.room_id, asked_for=wall, confirmed=confirmed)
+            if repeats is not None:
+                every_weeks, count = repeats
+                return book_series(store, actor=actor, visit=candidate, every_weeks=every_weeks, count=count,
+                                   new_client=new_client, asked_for=wall, confirmed=confirmed,
+                                   not_a_duplicate=not_a_duplicate)
             return book_visit(store, actor=actor, visit=candidate, new_client=new_client, asked_for=wall,
                               confirmed=confirmed, not_a_duplicate=not_a_duplicate)
 
@@ -623,9 +630,13 @@ class BookingDialog(FormDialog):
         if isinstance(exc, NeedsConfirmation):
             # Nothing was saved: the same booking, pressed again, goes ahead.
             self._doubted = self._booking_key()
-            self.save_button.setText("Book anyway")
+            self.save_button.setText(f"{self._verb} anyway")
             self._problem(str(exc))
             return
         self._day_cache.clear()
         self._load_day()
-        self._problem(f"Not booked. {describe_error(exc)}")
+        if isinstance(exc, SeriesClashes):
+            # One line per clashing date, so the person sees which weeks to change.
+            self._problem("\n".join([exc.headline, *exc.lines(), exc.advice]))
+            return
+        self._problem(f"{'Not moved' if self._moving is not None else 'Not booked'}. {describe_error(exc)}")

@@ -1,0 +1,60 @@
+"""What a view needs from the signed-in session, as typing Protocols (the seam between ``ui`` and the core).
+
+The app hands its views a :class:`medspa_desk.session.DeskSession`; the screen tour and the
+UI tests hand them ``ui.screen_tour.Desk`` (a practice in a store of its own, signed in offline).
+Both satisfy these Protocols structurally, so a view names what it uses, not which of the two it got.
+Views that only the app's session reaches (the main window, the lock, the PIN and the Manager's staff
+and workstation screens) name ``DeskSession`` itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from medspa_desk.records import Location, User
+from medspa_desk.store.actor import Actor
+
+if TYPE_CHECKING:  # annotations only: the sync engine and the audit trail's link pull in the network stack
+    from medspa_desk.compliance.audit_trail import ServerLink
+    from medspa_desk.store import Store
+    from medspa_desk.sync.engine import SyncEngine
+
+
+class SignedIn(Protocol):
+    """Who is signed in, as whom they act, and at which location (and its time zone)."""
+
+    @property
+    def actor(self) -> Actor: ...
+
+    @property
+    def location(self) -> Location: ...
+
+    @property
+    def user(self) -> User: ...
+
+    @property
+    def zone(self) -> ZoneInfo: ...
+
+    def server_link(self) -> ServerLink | None:
+        """The central API and the person's token for the Compliance reads; None when offline."""
+        ...
+
+
+class HandsBack(SignedIn, Protocol):
+    """A session that hand-to-client mode can lock and staff unlock again (``ui.forms.handoff``)."""
+
+    @property
+    def pin_available(self) -> bool: ...
+
+    @property
+    def sync(self) -> SyncEngine | None: ...
+
+    @property
+    def store(self) -> Store | None: ...
+
+    def lock(self) -> None: ...
+
+    def unlock_with_pin(self, pin: str) -> Store: ...
+
+    def unlock_with_password(self, password: str) -> Store: ...
