@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 from medspa_desk.sync.backoff import Backoff
-from tests.core.sync.desks import Desk, new_client, open_desk, wait_until
 from tests.resilience.conftest import live, proxy
 from tests.support.fault_proxy import FaultProxy
 from tests.support.live_api import LiveApi
+from tests.support.sync_desks import Desk, new_client, open_desk, wait_until
 
 SAVES = 20
 __all__ = ["live", "proxy"]  # fixtures: the live API and the fault proxy in front of it
@@ -56,10 +56,13 @@ def test_when_the_line_comes_back_the_probe_pushes_the_queued_saves_at_once(
             desk.write(lambda store, i=i: store.create_client(new_client(f"Queued{i}", "Save"), actor=desk.actor))
         wait_until(lambda: desk.engine.waiting_to_retry, timeout_s=10, what="the engine's failed try")
         proxy.go_online()
-        # The engine's own retry is 30 s or more away; the watcher's probe (its stream opening) ends the wait.
-        wait_until(lambda: desk.read(lambda store: store.outbox_count()) == 0, timeout_s=25,
-                   what="the queued saves to be pushed once the server answers again")
-        assert not desk.engine.waiting_to_retry
+        # The engine's own retry is 60 s away; the watcher's probe (its stream opening) ends the wait.
+        # The outbox empties mid-cycle (the push settles before the pull); the backoff ends when that
+        # cycle ends, so both are awaited together (a failed try still in flight when the line came
+        # back may set the backoff again, and the cycle the probe woke clears it).
+        wait_until(lambda: desk.read(lambda store: store.outbox_count()) == 0
+                   and not desk.engine.waiting_to_retry and desk.engine.status.online, timeout_s=25,
+                   what="the queued saves pushed, the backoff over and the desk online once the server answers")
     finally:
         desk.close()
 
