@@ -25,12 +25,12 @@ from medspa_desk.rules import UseCase, may, refusal
 from medspa_desk.session import NotReady
 from ui.conflict_subjects import KIND_WORDS, Inbox, inbox_line, load_inbox
 from ui.events import bus
+from ui.lists import wrapping_list
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
@@ -77,9 +77,7 @@ class ConflictInbox(QDialog):
         self.setWindowTitle("Conflict inbox")
         self.setAccessibleName("Conflict inbox")
         self.resize(720, 420)
-        self.list = QListWidget(self)
-        self.list.setAccessibleName("Open conflicts")
-        self.list.setWordWrap(True)
+        self.list = wrapping_list(self, "Open conflicts")
         self.explanation = QLabel("", self)
         self.explanation.setWordWrap(True)
         self.rebook = QPushButton("Book at the &next free slot", self)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from medspa_desk.desk.clients import DuplicateMatch, PossibleDuplicate
+from ui.lists import wrapping_list
 from ui.qt import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     Qt,
@@ -44,10 +44,7 @@ class DuplicateClientDialog(QDialog):
         self.setAccessibleName("Possible duplicate client")
         self.explanation = QLabel(str(asked), self)
         self.explanation.setWordWrap(True)
-        self.matches = QListWidget(self)
-        self.matches.setAccessibleName("Clients on file who match")
-        self.matches.setWordWrap(True)
-        self.matches.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.matches = wrapping_list(self, "Clients on file who match")
         # Wide enough for a name, a birth date and a phone number on one line.
         self.matches.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)
         for match in asked.matches:

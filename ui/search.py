@@ -13,13 +13,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from ui.lists import wrapping_list
 from ui.operations import QueryOp
 from ui.qt import (
     QDialog,
     QKeyEvent,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     Qt,
     QVBoxLayout,
@@ -62,8 +62,7 @@ class ClientSearch(QDialog):
         self.query.setPlaceholderText("Name or phone number")
         self.query.setAccessibleName("Search clients by name or phone")
         self.query.setClearButtonEnabled(True)
-        self.results = QListWidget(self)
-        self.results.setAccessibleName("Matching clients")
+        self.results = wrapping_list(self, "Matching clients")
         self.hint = QLabel("Type a first or last name, or any part of a phone number.", self)
         self.hint.setWordWrap(True)
         layout = QVBoxLayout(self)

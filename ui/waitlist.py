@@ -39,7 +39,6 @@ from ui.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     Qt,
@@ -175,8 +174,7 @@ class WaitlistDialog(FormDialog):
         self.find = QLineEdit(self)
         self.find.setAccessibleName("Find client")
         self.find.setPlaceholderText("Client: name, phone or date of birth")
-        self.hits = QListWidget(self)
-        self.hits.setAccessibleName("Matching clients")
+        self.hits = wrapping_list(self, "Matching clients")
         self.hits.setFixedHeight(max(self.fontMetrics().height() * 4, self.hits.minimumSizeHint().height()))
         self.service = QComboBox(self)
         self.service.setAccessibleName("Service")

@@ -45,6 +45,7 @@ from ui.booking.new_client import NewClientForm
 from ui.booking.repeat import RepeatRow
 from ui.booking.slot import DayHeld, load_day, slot_problems
 from ui.duplicate_choice import DuplicateClientDialog
+from ui.lists import wrapping_list
 from ui.locale_time import time_field_format
 from ui.operations import CollectionOp, QueryOp, describe_error, validation_message
 from ui.qt import (
@@ -58,7 +59,6 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
@@ -163,8 +163,7 @@ class BookingDialog(FormDialog):
         find_row.addWidget(self.search_field, 1)
         find_row.addWidget(self.new_client_button)
         client_layout.addLayout(find_row)
-        self.results = QListWidget()
-        self.results.setAccessibleName("Matching clients")
+        self.results = wrapping_list(self, "Matching clients")
         self.results.setMaximumHeight(self.fontMetrics().height() * 7)
         self.results.hide()
         client_layout.addWidget(self.results)

@@ -27,7 +27,7 @@ from medspa_desk.scheduling import local_datetime, local_day
 from medspa_desk.store import Store
 from ui.compliance.audit_viewer import date_edit, moment_words, read_only_table
 from ui.dates import date_hint, parse_date, short_date
-from ui.lists import fit_columns
+from ui.lists import fit_columns, wrapping_list
 from ui.operations import CollectionOp, NetworkOp, QueryOp, describe_error
 from ui.qt import (
     QCheckBox,
@@ -38,7 +38,6 @@ from ui.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSize,
@@ -314,9 +313,7 @@ class EvidenceWindow(QWidget):
         self.setAccessibleName("Compliance evidence")
         self.session = session
         self.summary: EvidenceSummary | None = None
-        self.reminders = QListWidget()
-        self.reminders.setAccessibleName("What needs doing")
-        self.reminders.setWordWrap(True)
+        self.reminders = wrapping_list(self, "What needs doing")
         self.reminders.setMaximumHeight(self.reminders.fontMetrics().lineSpacing() * 8 + 8)
         self.tabs = QTabWidget()
         self.risk = QTableWidget(0, len(RISK_COLUMNS))
