@@ -11,11 +11,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.desk.practice import needs_setup
 from medspa_desk.records import utc_now
 from medspa_desk.rules import UseCase, may
 from medspa_desk.session import DeskSession, NotReady, changes_waiting_notice
+from medspa_desk.store import Changes
 from ui.calls import CallsToReturn
 from ui.client_profile import ClientProfile
 from ui.compliance import compliance_menu
@@ -46,6 +48,7 @@ from ui.qt import (
     is_alive,
 )
 from ui.schedule.block_time import BlockTimeDialog
+from ui.schedule.day_view import DayScheduleView
 from ui.screen_fit import size_for_screen
 from ui.search import ClientSearch
 from ui.status_bar import DeskStatusBar, FirstSyncPage
@@ -55,31 +58,19 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "Medspa Desk"
 
-ScheduleFactory = Callable[[QWidget, Any], QWidget]
-
-
-def default_schedule_factory(parent: QWidget, session: DeskSession) -> QWidget:
-    """The day view (a factory, so a test can put a lighter widget in its place)."""
-    from ui.schedule.day_view import DayScheduleView
-
-    return DayScheduleView(session, parent)
-
-
 class MainWindow(QMainWindow):
     signed_out = Signal()
     switch_user_requested = Signal()
 
-    def __init__(self, session: DeskSession, *, policy: LockPolicy | None = None,
-                 schedule_factory: ScheduleFactory | None = None) -> None:
+    def __init__(self, session: DeskSession, *, policy: LockPolicy | None = None) -> None:
         super().__init__()
         self.session = session
-        self.schedule_factory = schedule_factory or default_schedule_factory
         self.setObjectName("mainWindow")
         size_for_screen(self, QSize(1280, 820))
         self.pages = QStackedWidget(self)
         self.setCentralWidget(self.pages)
         self.desk: QTabWidget | None = None
-        self.schedule: QWidget | None = None
+        self.schedule: DayScheduleView | None = None
         self.search: ClientSearch | None = None
         self.inbox: ConflictInbox | None = None
         self.lock_view: LockView | None = None
@@ -217,11 +208,10 @@ class MainWindow(QMainWindow):
         self.desk.setAccessibleName("Desk")
         self.desk.setTabsClosable(True)
         self.desk.tabCloseRequested.connect(self._close_tab)
-        self.schedule = self.schedule_factory(self.desk, self.session)
-        canvas = getattr(self.schedule, "canvas", None)
-        if canvas is not None:
-            # Space or Ctrl+I on the selected appointment: the client-at-the-door card.
-            door_card_action(self.schedule, self.session, selected=lambda: canvas.selected)
+        self.schedule = DayScheduleView(self.session, self.desk)
+        canvas = self.schedule.canvas
+        # Space or Ctrl+I on the selected appointment: the client-at-the-door card.
+        door_card_action(self.schedule, self.session, selected=lambda: canvas.selected)
         self.desk.addTab(self.schedule, "&Schedule")
         self.desk.tabBar().setTabButton(0, self.desk.tabBar().ButtonPosition.RightSide, None)
         self.pages.addWidget(self.desk)
@@ -304,7 +294,7 @@ class MainWindow(QMainWindow):
         except NotReady:
             return "Front desk"
 
-    def _zone(self) -> Any:
+    def _zone(self) -> ZoneInfo | None:
         try:
             return self.session.zone
         except NotReady:
@@ -407,9 +397,8 @@ class MainWindow(QMainWindow):
 
     def _privacy_changed(self, on: bool) -> None:
         self.privacy_action.setChecked(on)
-        set_privacy = getattr(self.schedule, "set_privacy", None)
-        if callable(set_privacy):
-            set_privacy(on)
+        if self.schedule is not None:
+            self.schedule.set_privacy(on)
         for profile in self.client_profiles():
             self._title_client_tab(profile)
 
@@ -424,13 +413,14 @@ class MainWindow(QMainWindow):
         self.calls_to_return.open()
 
     def open_block_time(self) -> None:
-        day = getattr(self.schedule, "day", None) or utc_now().astimezone(self.session.location.zone).date()
+        day = self.schedule.day if self.schedule is not None else \
+            utc_now().astimezone(self.session.location.zone).date()
         self.block_dialog = BlockTimeDialog(self.session, parent=self, day=day)
         self.block_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.block_dialog.open()
 
     def open_next_free(self) -> None:
-        day = getattr(self.schedule, "day", None)
+        day = self.schedule.day if self.schedule is not None else None
         self.next_free_dialog = NextFreeDialog(self.session, parent=self, day=day)
         self.next_free_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.next_free_dialog.open()
@@ -441,9 +431,8 @@ class MainWindow(QMainWindow):
         self.waitlist_dialog.open()
 
     def open_day_sheet(self) -> None:
-        day = getattr(self.schedule, "day", None)
-        if day is not None:
-            open_day_sheet(self, self.session, day, privacy=bus.privacy_mode,
+        if self.schedule is not None:
+            open_day_sheet(self, self.session, self.schedule.day, privacy=bus.privacy_mode,
                            shown=lambda viewer: setattr(self, "day_sheet", viewer))
 
     def open_conflict_inbox(self) -> None:
@@ -455,8 +444,8 @@ class MainWindow(QMainWindow):
         self.inbox.show()
         self.inbox.raise_()
 
-    def _on_changes(self, changes: Any, _initiator: Any) -> None:
-        if getattr(changes, "conflicts", False):
+    def _on_changes(self, changes: Changes, _initiator: object) -> None:
+        if changes.conflicts:
             self._refresh_conflict_count()
 
     def _refresh_conflict_count(self) -> None:
@@ -471,9 +460,8 @@ class MainWindow(QMainWindow):
 
     def sync_now(self) -> None:
         engine = self.session.sync
-        request = getattr(engine, "sync_now", None) or getattr(engine, "request_sync", None)
-        if callable(request):
-            request()
+        if engine is not None:
+            engine.sync_now()
 
     # --- leaving -------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from medspa_desk.desk.errors import DeskRefusal
 from medspa_desk.documents.gating import OverrideRefused
 from medspa_desk.records import InvalidTransition
 from medspa_desk.rules import NotPermitted
-from medspa_desk.store import StoreError
+from medspa_desk.store import Changes, StoreError
 from medspa_desk.store.worker import DeskLocked, Outcome, StoreWorker
 from medspa_desk.sync.errors import SyncError
 from medspa_desk.vault import VaultError
@@ -196,10 +196,9 @@ class NetworkOp(_Op[T]):
         network_pool().submit(job)
 
 
-def changes_of(value: Any) -> Any:
-    """The ``Changes`` a write returned: the value itself, or its ``.changes``."""
-    if value is None:
-        return None
-    if hasattr(value, "days") and hasattr(value, "clients"):
+def changes_of(value: object) -> Changes | None:
+    """The ``Changes`` a write returned: the value itself, or its ``.changes`` (a use case's outcome)."""
+    if isinstance(value, Changes):
         return value
-    return getattr(value, "changes", None)
+    changes = getattr(value, "changes", None)
+    return changes if isinstance(changes, Changes) else None
