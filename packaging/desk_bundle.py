@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # Files a bundle never needs: byte code is rebuilt by PyInstaller, the rest is editor debris.
 _SKIPPED_SUFFIXES = (".pyc", ".pyo", "~", ".swp", ".orig", ".rej")
 
-# Shipped whole: the app imports some of its own modules by name (ui.main_window finds the
-# schedule view, ui.operations the core's error classes), which an import scan cannot follow.
-# medspa_demo is the --demo server: the bundle starts itself with --serve-demo and main.py hands
-# that to medspa_demo.server before ui is imported (the desk's modules never import it).
+# The app's own packages. Their modules are not listed: every one is imported by name in code, so
+# PyInstaller's scan from main.py finds them (the two the app starts by name, the page reader and
+# the --demo server, main.py imports for the frozen build; tests/test_packaging.py checks that no
+# other module is named only in a string). Their non-Python files (the store's .sql migrations,
+# read with importlib.resources) ship beside their modules.
 APP_PACKAGES: tuple[str, ...] = ("medspa_desk", "medspa_demo", "ui")
 
 # Imported by name at run time (entry points, cffi, ctypes), so PyInstaller's import scan misses them.
