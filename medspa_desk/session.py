@@ -51,6 +51,9 @@ from medspa_desk.workstation import Workstation, WorkstationConfig
 
 T = TypeVar("T")
 
+NEEDS_THE_SERVER = ("This needs the practice's server, and the desk is working offline. Try again when the "
+                    "server is back (the status bar says when).")
+
 log = logging.getLogger(__name__)
 
 # How long signing out or switching user waits for the person's own changes to reach the server.
@@ -278,13 +281,17 @@ class DeskSession:
                 self._key = None
             self._forget_token_keeper()
 
+    @property
+    def workstation_id(self) -> UUID | None:
+        """This workstation's id at the server (None before its first sign-in online)."""
+        return self.config.device_id
+
     def call_server(self, request: Callable[[CentralApi, str], T]) -> T:
         """``request(api, access_token)`` with this person's online session (a manager's staff and
         workstation calls); an expired access token is refreshed once. Network pool only."""
         online, api = self._online, self._api
         if online is None or api is None:
-            raise ServerTrouble("This needs the practice's server, and the desk is working offline. Try "
-                                "again when the server is back (the status bar says when).")
+            raise ServerTrouble(NEEDS_THE_SERVER)
         return online.call(lambda access_token: request(api, access_token))
 
     def _forget_token_keeper(self) -> None:

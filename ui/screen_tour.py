@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from medspa_desk.documents.questionnaire import build_intake, shipped_questionnaire
@@ -56,12 +56,17 @@ from medspa_desk.records import (
     utc_now,
 )
 from medspa_desk.scheduling import local_datetime
+from medspa_desk.session import NEEDS_THE_SERVER
 from medspa_desk.store import Actor, Store
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.errors import ServerTrouble
 from ui.layout_check import Display, Violation, check_window, fit_to, larger_font
 from ui.operations import db_worker
 from ui.qt import QApplication, QEvent, QWidget
 from ui.screen_fit import laptop_work_area, work_area
 from ui.style import desk_style
+
+T = TypeVar("T")
 
 # --- the practice and who is signed in ---------------------------------------------------
 
@@ -93,6 +98,16 @@ class Desk:
     def server_link(self) -> None:
         """No server here (like a session signed in offline)."""
         return None
+
+    # --- what the Manager's staff and workstation screens ask (``medspa_desk.desk.context.ReachesServer``)
+
+    @property
+    def workstation_id(self) -> None:
+        return None
+
+    def call_server(self, request: Callable[[CentralApi, str], T]) -> T:
+        """Answered as a session signed in offline answers."""
+        raise ServerTrouble(NEEDS_THE_SERVER)
 
     # --- what hand-to-client mode asks of a session (``medspa_desk.desk.context.HandsBack``) ---
     # The tour shows that mode's screens but never hands back: no PIN, no sync, and it never locks.

@@ -10,9 +10,10 @@ re-enrolled person receives theirs at their own next sign-in.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
+from medspa_desk.desk.context import ServerCaller
 from medspa_desk.records import Role
 from medspa_desk.rules import UseCase, require
 from medspa_desk.store import Store
@@ -23,12 +24,6 @@ from medspa_desk.sync.manager_api import AccountChange, Invitation, StaffMember,
 
 T = TypeVar("T")
 STAFF_ENTITY = "user"
-
-
-class ServerCaller(Protocol):
-    """The signed-in session's door to the server (:meth:`medspa_desk.session.DeskSession.call_server`)."""
-
-    def call_server(self, request: Callable[[CentralApi, str], T]) -> T: ...
 
 
 def open_staff(store: Store, *, actor: Actor) -> None:

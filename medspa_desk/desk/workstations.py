@@ -15,8 +15,8 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
+from medspa_desk.desk.context import ServerCaller
 from medspa_desk.desk.errors import DeskRefusal
-from medspa_desk.desk.staff import ServerCaller
 from medspa_desk.protocol import DeviceName
 from medspa_desk.records import Role
 from medspa_desk.rules import UseCase, require

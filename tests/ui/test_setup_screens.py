@@ -15,6 +15,7 @@ from medspa_desk.records import Appointment, utc_now
 from tests.ui.schedule.desk import Desk, desk  # noqa: F401 (fixture)
 from ui.booking import BookingDialog
 from ui.manager.practice import SetupDialog, SetupScreen
+from ui.qt import QPushButton, Qt
 from ui.schedule.loading import load_schedule_day
 
 OPEN: list[SetupDialog] = []  # the dialog a test opened, kept alive while it runs
@@ -107,3 +108,23 @@ def test_the_front_desk_is_told_who_may_change_the_set_up(qtbot: QtBot, desk: De
     assert "Only a manager or an admin can change the practice's set-up" in dialog.panel.message.text()
     assert [r.name for r in desk.run(lambda store: store.rooms(desk.location.id))] == sorted(
         r.name for r in desk.rooms.values())
+
+
+def test_the_assistants_staff_step_offline_says_the_server_is_needed(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    """The assistant takes what the staff screen needs (``ReachesServer``); a desk working offline gets
+    the screen and a sentence saying what to do, not an error about a missing attribute."""
+    from ui.manager.setup_assistant import SetupAssistant
+    from ui.manager.staff import StaffDialog
+
+    assistant = SetupAssistant(desk.as_user("manager"))
+    qtbot.addWidget(assistant)
+    assistant.show()
+    qtbot.waitUntil(lambda: len(assistant.steps) > 0)
+    row = next(i for i, step in enumerate(assistant.steps) if step.key == "staff")
+    assistant.step_list.setCurrentRow(row)
+    qtbot.mouseClick(assistant.findChild(QPushButton, "open-staff"), Qt.MouseButton.LeftButton)
+    staff = assistant.linked
+    assert isinstance(staff, StaffDialog)
+    qtbot.waitUntil(lambda: "working offline" in staff.message.text())
+    assert "Try again when the server is back" in staff.message.text()
+    staff.close()

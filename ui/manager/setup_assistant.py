@@ -11,7 +11,7 @@ at the first step not done. Every save is an ordinary, audited set-up change.
 
 from __future__ import annotations
 
-from medspa_desk.desk.context import SignedIn
+from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.practice import SetupStep, setup_progress
 from ui.manager.practice import SCREENS, SetupScreen
 from ui.operations import QueryOp, describe_error
@@ -51,7 +51,7 @@ ENTITY_OF = {
 
 
 class SetupAssistant(QDialog):
-    def __init__(self, session: SignedIn, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.steps: tuple[SetupStep, ...] = ()

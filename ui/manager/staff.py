@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.staff import (
     StaffDesk,
     StaffMember,
@@ -20,7 +21,6 @@ from medspa_desk.desk.staff import (
     queued_notice,
 )
 from medspa_desk.records import Role
-from medspa_desk.session import DeskSession
 from ui.manager.common import ask_first, fill, list_table
 from ui.operations import NetworkOp, QueryOp, describe_error
 from ui.qt import (
@@ -135,7 +135,7 @@ class InviteDialog(QDialog):
 class StaffDialog(QDialog):
     """The staff list and what a manager does to an account."""
 
-    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.desk = StaffDesk(session, role=session.user.role)
@@ -273,7 +273,7 @@ class StaffDialog(QDialog):
         # A leaver's changes still queued on this workstation: the manager is told how many.
         QueryOp(self, body=lambda store: queued_here(store, actor=self.session.actor, user_id=member.id),
                 success=lambda count: self.reload(then=said + queued_notice(
-                    count, name=member.display_name, elsewhere=member.waiting_on, this_workstation=self.session.config.device_id)),
+                    count, name=member.display_name, elsewhere=member.waiting_on, this_workstation=self.session.workstation_id)),
                 failure=lambda _exc: self.reload(then=said)).run()
 
     def change_role(self) -> None:

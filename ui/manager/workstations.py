@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.workstations import (
     LOST_DEVICE_WARNING,
     WorkstationInfo,
     WorkstationsDesk,
     open_workstations,
 )
-from medspa_desk.session import DeskSession
 from ui.manager.common import ask_first, fill, list_table
 from ui.operations import NetworkOp, QueryOp, describe_error
 from ui.qt import (
@@ -40,11 +40,11 @@ def when(moment: datetime | None) -> str:
 
 
 class WorkstationsDialog(QDialog):
-    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.desk = WorkstationsDesk(session, role=session.user.role)
-        self.this_device = session.config.device_id
+        self.this_device = session.workstation_id
         self.listed: list[WorkstationInfo] = []
         self.confirmation: QMessageBox | None = None
         self.setObjectName("workstationsDialog")
