@@ -23,6 +23,7 @@ from medspa_desk.protocol import FieldConflict, RejectedChange
 from medspa_desk.records import Conflict, ConflictKind
 from medspa_desk.rules import UseCase, may, refusal
 from medspa_desk.session import NotReady
+from medspa_desk.store import Changes
 from ui.conflict_subjects import KIND_WORDS, Inbox, inbox_line, load_inbox
 from ui.events import bus
 from ui.lists import wrapping_list
@@ -129,8 +130,8 @@ class ConflictInbox(QDialog):
             self.subjects = inbox.subjects
             self._show(inbox.conflicts)
 
-    def _on_changes(self, changes: Any, _initiator: Any) -> None:
-        if getattr(changes, "conflicts", False):
+    def _on_changes(self, changes: Changes, _initiator: object) -> None:
+        if changes.conflicts:
             self.reload()
 
     def _show(self, conflicts: list[Conflict]) -> None:

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from medspa_desk.store import Changes
 from ui.qt import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class CoreEventBridge:
             if total:
                 call_on_gui_thread(lambda: self._bus.initial_sync_did_progress.emit(done, total))
 
-    def changes_did_arrive(self, changes: Any = None) -> None:
+    def changes_did_arrive(self, changes: Changes) -> None:
         self._emit("changes_did_arrive", changes)
 
     def session_will_lock(self, *_: Any) -> None:

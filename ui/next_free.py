@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.free_time import CHOICES, DAYS_AHEAD, find_next_free
@@ -35,7 +36,7 @@ from ui.qt import (
 from ui.schedule.forms import US_DATE_FORMAT, FormDialog, add_choice, chosen_id
 
 
-def choice_words(choice: Choice, *, zone: Any, room_names: dict[Any, str]) -> str:
+def choice_words(choice: Choice, *, zone: ZoneInfo, room_names: dict[Any, str]) -> str:
     """"Mon Jan 5  10:00–10:30 AM  Dana Reyes, Room 1" in the practice's time zone."""
     local = choice.slot.starts_at.astimezone(zone)
     words = f"{local:%a %b} {local.day}  {format_span(choice.slot.starts_at, choice.slot.ends_at, zone)}  " \

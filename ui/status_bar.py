@@ -13,7 +13,6 @@ the window wider than the screen.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from medspa_desk.sync.status import SyncStatus
@@ -35,7 +34,7 @@ from ui.qt import (
 )
 
 
-def last_sync_words(when: datetime | None, *, now: datetime, zone: Any) -> str:
+def last_sync_words(when: datetime | None, *, now: datetime, zone: ZoneInfo) -> str:
     if when is None:
         return "Not synced yet"
     seconds = (now - when).total_seconds()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.desk.context import SignedIn
 from medspa_desk.desk.waitlist import (
@@ -51,7 +52,7 @@ from ui.qt import (
 from ui.schedule.forms import US_DATE_FORMAT, FormDialog, add_choice, chosen_id
 
 
-def offer_words(offer: Offer, *, zone: Any, privacy: bool) -> str:
+def offer_words(offer: Offer, *, zone: ZoneInfo, privacy: bool) -> str:
     """"Ines Morales — Botox, Tue Jun 16 11:00–11:30 AM with Dana Reyes" (initials in privacy mode)."""
     who = (offer.client.initials if offer.client else "?") if privacy else offer.client_name
     slot = offer.choice.slot

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from medspa_desk.compliance.access_report import client_records
 from medspa_desk.compliance.audit_trail import (
@@ -54,7 +55,7 @@ COLUMNS = ["When", "Sent", "Who", "Workstation", "Did", "Record", "Outcome", "De
 THIS_WORKSTATION = "this"
 
 
-def trail_cells(row: TrailRow, *, names: dict[UUID, str], zone: Any) -> list[str]:
+def trail_cells(row: TrailRow, *, names: dict[UUID, str], zone: ZoneInfo) -> list[str]:
     return [moment_words(row.at, zone),
             "not yet sent" if row.unsent else ("on the server" if row.seq else "this workstation"),
             person_words(row.person_id, names), workstation_words(row.workstation_id),
@@ -62,13 +63,13 @@ def trail_cells(row: TrailRow, *, names: dict[UUID, str], zone: Any) -> list[str
             f"{row.entity} {str(row.record_id)[:8]}" if row.record_id else row.entity, row.outcome, row.detail]
 
 
-def moment_words(moment: datetime, zone: Any) -> str:
+def moment_words(moment: datetime, zone: ZoneInfo) -> str:
     """The date in the desk's locale order and the desk's own clock style (12- or 24-hour, as the screens write times)."""
     local = moment.astimezone(zone)
     return f"{short_date(local.date())} {time_of_day(local)}"
 
 
-def fill_table(table: QTableWidget, rows: list[TrailRow], *, names: dict[UUID, str], zone: Any) -> None:
+def fill_table(table: QTableWidget, rows: list[TrailRow], *, names: dict[UUID, str], zone: ZoneInfo) -> None:
     table.setRowCount(len(rows))
     for number, row in enumerate(rows):
         for column, value in enumerate(trail_cells(row, names=names, zone=zone)):
@@ -76,7 +77,7 @@ def fill_table(table: QTableWidget, rows: list[TrailRow], *, names: dict[UUID, s
     fit_columns(table)  # eight columns: a long record or detail wraps within the window's width
 
 
-def date_range(since: QDateEdit, until: QDateEdit, zone: Any) -> tuple[datetime, datetime]:
+def date_range(since: QDateEdit, until: QDateEdit, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The two dates as the location's midnights, the end date included."""
     start = local_datetime(since.date().toPython(), time(0), zone)
     end = local_datetime(until.date().toPython() + timedelta(days=1), time(0), zone)

@@ -14,7 +14,7 @@ signed and saved (a form is never edited).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from typing import Any
 
@@ -192,7 +192,7 @@ class QuestionnaireForm(QWidget):
 
     # --- answers ------------------------------------------------------------------------
 
-    def _today(self) -> Any:
+    def _today(self) -> date:
         return utc_now().astimezone(self._zone).date()
 
     def raw_answers(self) -> tuple[dict[str, Any], dict[str, str]]:

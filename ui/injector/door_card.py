@@ -9,13 +9,13 @@ also get "Chart this visit".
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 from uuid import UUID
 
 from medspa_desk.clinical.door_card import DoorCard, load_door_card
 from medspa_desk.clinical.totals import format_amount
 from medspa_desk.desk.context import SignedIn
 from medspa_desk.documents.gating import ItemKind
+from medspa_desk.store import Changes
 from medspa_desk.time_words import time_of_day
 from ui.events import bus
 from ui.lists import fit_columns
@@ -143,8 +143,8 @@ class DoorCardDialog(QDialog):
         self.heading.setText("The card could not be opened.")
         self.subheading.setText(describe_error(exc))
 
-    def _on_changes(self, changes: Any, _initiator: object = None) -> None:
-        if self.card is not None and self.card.appointment.client_id in getattr(changes, "clients", ()):
+    def _on_changes(self, changes: Changes, _initiator: object = None) -> None:
+        if self.card is not None and self.card.appointment.client_id in changes.clients:
             self.reload()
 
     def _show(self, card: DoorCard) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from uuid import UUID
 
 from medspa_desk.desk.blocked_time import blocked_on
@@ -359,24 +358,22 @@ class DayScheduleView(QWidget):
     def _load_failed(self, exc: BaseException) -> None:
         self.show_message(f"The schedule could not be loaded. {describe_error(exc)}")
 
-    def _on_changes(self, changes: Any, _initiator: object = None) -> None:
-        for client_id in getattr(changes, "clients", ()):
+    def _on_changes(self, changes: Changes, _initiator: object = None) -> None:
+        for client_id in changes.clients:
             self._labels.pop(client_id, None)
         if self._concerns_me(changes):
             self.reload()
 
-    def _on_sync_changes(self, changes: Any) -> None:
-        # A sync page may not say which days it touched; then reloading is the safe answer.
-        if changes is None or not hasattr(changes, "days") or self._concerns_me(changes):
+    def _on_sync_changes(self, changes: Changes) -> None:
+        # A long pull names no days (``everything``): then reloading is the safe answer.
+        if self._concerns_me(changes):
             self.reload()
 
-    def _concerns_me(self, changes: Any) -> bool:
-        if getattr(changes, "reference", False) or getattr(changes, "everything", False):
-            return True
-        if (self._location.id, self._day) in getattr(changes, "days", frozenset()):
+    def _concerns_me(self, changes: Changes) -> bool:
+        if changes.reference or changes.everything or (self._location.id, self._day) in changes.days:
             return True
         shown = self._shown.clients if self._shown else {}
-        return any(client_id in shown for client_id in getattr(changes, "clients", frozenset()))
+        return any(client_id in shown for client_id in changes.clients)
 
     # --- messages ------------------------------------------------------------------------------
 
