@@ -39,6 +39,7 @@ bench: setup postgres
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 package: setup
 	packaging/build.sh

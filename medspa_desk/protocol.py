@@ -289,7 +289,8 @@ class RejectedChange(Wire):
 
 ConflictDetail = Annotated[DoubleBooking | FieldConflict | RecordConflict | RejectedChange,
                            Field(discriminator="kind")]
-_CONFLICT_DETAIL: TypeAdapter[ConflictDetail] = TypeAdapter(ConflictDetail)
+# (An Annotated union is a type form, not a class: pydantic takes it; mypy says so on some runs only.)
+_CONFLICT_DETAIL: TypeAdapter[ConflictDetail] = TypeAdapter(ConflictDetail)  # type: ignore[arg-type, unused-ignore]
 
 
 def conflict_detail(data: dict[str, Any]) -> ConflictDetail:

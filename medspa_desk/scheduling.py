@@ -633,9 +633,9 @@ def next_free_any(*, service: Service, providers: Sequence[Provider], location: 
         if b.deleted:
             continue
         if b.provider_id in wanted:
-            provider_busy[b.provider_id].append(_blocked_seconds(b, before=before, after=after_buffer))  # type: ignore[index]
+            provider_busy[b.provider_id].append(_blocked_seconds(b, before=before, after=after_buffer))
         if b.room_id in room_busy:
-            room_busy[b.room_id].append(_blocked_seconds(b, before=before, after=after_buffer))  # type: ignore[index]
+            room_busy[b.room_id].append(_blocked_seconds(b, before=before, after=after_buffer))
     p_busy = {pid: _Busy(busy) for pid, busy in provider_busy.items()}
     r_busy = {rid: _Busy(busy) for rid, busy in room_busy.items()}
     zone = location.zone

@@ -300,6 +300,7 @@ def _sign_in_online(workstation: Workstation, config: WorkstationConfig, *, user
             again.wipe()
         else:
             deposit_escrow(api=api, session=online, vault=vault, data_key=key)
+        assert user_secret is not None  # a new vault's or the escrow slot's, set on both paths above
         with user_secret:
             keeper.use_secret(user_secret)
         store = Store.open(workstation.database_path, key.buffer, create=new_workstation)

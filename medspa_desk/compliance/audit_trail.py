@@ -209,7 +209,7 @@ def read_page(store: Any, *, link: ServerLink | None, chosen: TrailFilter, after
                 raise  # a later page of the server's trail: this desk's positions would not follow on
             return local_page(store, chosen, after=0, limit=limit)
         rows = tuple(_from_server(r) for r in page.rows)
-        return TrailPage(rows=rows, has_more=page.has_more, next_after=rows[-1].seq if rows else after,
+        return TrailPage(rows=rows, has_more=page.has_more, next_after=page.rows[-1].seq if page.rows else after,
                          online=True, unsent=unsent_rows(store, chosen) if after == 0 else ())
     return local_page(store, chosen, after=after, limit=limit)
 

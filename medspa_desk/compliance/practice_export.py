@@ -104,6 +104,10 @@ class _Folder:
         self.files.append(written)
         return written
 
+    def write_bytes(self, name: str, data: bytes) -> WrittenFile:
+        """A file whose bytes are already in memory (a PDF, the manifest)."""
+        return self.write(name, lambda out: out.write(data))
+
     def remove(self) -> None:
         if self.made:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -247,7 +251,7 @@ def _write_all(store: Any, target: _Folder, *, actor: Actor, location: Location,
     server_trail = _server_trail(link)  # first: a trail the server will not give fails before the long part
     counts = {"clients": 0, "appointments": 0, "treatments": 0, "consents": 0, "intakes": 0, "photos": 0}
     if server_trail is not None:
-        target.write(SERVER_TRAIL, lambda out: out.write(server_trail))
+        target.write_bytes(SERVER_TRAIL, server_trail)
     ids = client_ids(store)
     exported: list[UUID] = []
     with atomic_file(target.root / BUNDLES) as bundles:
@@ -258,7 +262,7 @@ def _write_all(store: Any, target: _Folder, *, actor: Actor, location: Location,
             record = gather_client_record(store, client_id=client_id, actor=actor, location=location)
             hashed.write(bundle_json(record, now=at, one_line=True) + b"\n")
             pdf = record_pdf(record, generated_at=at)
-            target.write(record_file_name(record.client), lambda out, pdf=pdf: out.write(pdf))
+            target.write_bytes(record_file_name(record.client), pdf)
             counts["clients"] += 1
             for kind, n in _counts(record).items():
                 counts[kind] += n
@@ -280,11 +284,11 @@ def _write_all(store: Any, target: _Folder, *, actor: Actor, location: Location,
     counts["audit_rows"] = desk_rows + (_csv_rows(server_trail) if server_trail is not None else 0)
     note = "" if server_trail is not None else NO_SERVER_TRAIL
     sums = "".join(f"{f.sha256}  {f.path}\n" for f in target.files).encode("utf-8")
-    target.write(SUMS, lambda out: out.write(sums))
+    target.write_bytes(SUMS, sums)
     listed = tuple(target.files)  # the sums file too: the manifest lists every other file
     manifest = _manifest(store, actor=actor, location=location, at=at, counts=counts, files=listed,
                          from_server=server_trail is not None, note=note)
-    target.write(MANIFEST, lambda out: out.write(manifest))
+    target.write_bytes(MANIFEST, manifest)
     store.note(actor, AuditAction.EXPORT, entity=PRACTICE_EXPORT_ENTITY,
                detail=f"clients={counts['clients']};files={len(listed)};audit_rows={counts['audit_rows']};"
                       f"{'server' if server_trail is not None else 'offline'}")

@@ -73,7 +73,7 @@ def access_report_pdf(report: AccessReport, *, client: Client, practice: str, zo
     s = styles()
     lines = [[_moment(r.at, zone), person_words(r.person_id, names), workstation_words(r.workstation_id),
               f"{DOING.get(r.action, r.action.value.replace('_', ' '))} the "
-              f"{RECORD_WORDS.get(report.kinds.get(r.record_id, r.entity), 'record')}"
+              f"{RECORD_WORDS.get(report.kinds.get(r.record_id, r.entity) if r.record_id else r.entity, 'record')}"
               + (" (not yet sent to the server)" if r.unsent else "")] for r in report.rows]
     story: list[Flowable] = [
         Paragraph(f"Who accessed the record of {text(client.full_name)}", s.title),

@@ -93,7 +93,7 @@ def blocked_words(block: BlockedTime, *, names: Mapping[UUID, str], zone: ZoneIn
     Said on saving (``refuse_blocked_time``) and as the booking dialog's slot line before it.
     """
     holder = block.provider_id or block.room_id
-    who = names.get(holder) if holder is not None else None  # type: ignore[arg-type]
+    who = names.get(holder) if holder is not None else None
     who = who or ("The provider" if block.provider_id is not None else "The room")
     local = block.starts_at.astimezone(zone)
     return (f"{who} is blocked {format_span(block.starts_at, block.ends_at, zone)} "

@@ -135,12 +135,12 @@ def governing(client: Client, entries: Iterable[ContactConsent]) -> dict[tuple[C
     latest: dict[tuple[ContactChannel, ContactPurpose], ContactConsent] = {}
     for entry in sorted((e for e in entries if e.client_id == client.id), key=_order):
         latest[entry.channel, entry.purpose] = entry
-    found = {}
+    found: dict[tuple[ContactChannel, ContactPurpose], Preference] = {}
     for channel in ContactChannel:
         for purpose in ContactPurpose:
-            entry = latest.get((channel, purpose))
-            agreed = entry.agreed if entry is not None else _default(client, channel, purpose)
-            found[channel, purpose] = Preference(channel=channel, purpose=purpose, agreed=agreed, entry=entry)
+            kept = latest.get((channel, purpose))
+            agreed = kept.agreed if kept is not None else _default(client, channel, purpose)
+            found[channel, purpose] = Preference(channel=channel, purpose=purpose, agreed=agreed, entry=kept)
     return found
 
 

@@ -12,7 +12,7 @@ never rewrites history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal, InvalidOperation
@@ -260,12 +260,13 @@ def _same_name(store: Store, record: Record) -> bool:
 def _listing(store: Store, entity: str) -> list[Any]:
     if entity == "room":
         return [room for location in store.locations() for room in store.rooms(location.id)]
-    return {
+    listings: dict[str, Callable[[], Sequence[Any]]] = {
         "location": store.locations,
         "provider": store.providers,
         "service": store.services,
         "product": store.products,
-    }[entity]()
+    }
+    return list(listings[entity]())
 
 
 @dataclass(frozen=True)

@@ -104,11 +104,12 @@ def check_in_requirements(*, client: Client, services: Sequence[Service], intake
     """What stops or flags this client's check-in for today's ``services``."""
     intakes = [f for f in intakes if f.client_id == client.id]
     consents = [c for c in consents if c.client_id == client.id]
+    forms: list[IntakeForm | SignedConsent] = [*intakes, *consents]
     titles = templates if templates is not None else shipped_templates()
     items = [CheckInItem(kind=ItemKind.TAMPERED, blocks=False, record_id=form.id,
                          message=f"A stored {_kind_of(form)} has been altered since it was signed and is "
                                  "being ignored. Tell the practice manager.")
-             for form in (*intakes, *consents) if not form.is_intact]
+             for form in forms if not form.is_intact]
 
     needs_intake = [s for s in services if s.requires_intake]
     if needs_intake:

@@ -207,7 +207,7 @@ def day_sheet_rows(appointments: Sequence[Appointment], *, clients: Mapping[UUID
     return [DaySheetRow(starts_at=a.starts_at, ends_at=a.ends_at, client=clients[a.client_id],
                         service_name=services[a.service_id].name if a.service_id in services else "",
                         provider_name=providers[a.provider_id].display_name if a.provider_id in providers else "",
-                        room_name=rooms[a.room_id].name if a.room_id in rooms else "",
+                        room_name=rooms[a.room_id].name if a.room_id is not None and a.room_id in rooms else "",
                         status=a.status.value.replace("_", " "), flags=flags.get(a.id, ""), notes=a.notes,
                         price_cents=a.price_cents)
             for a in sorted(appointments, key=lambda a: a.starts_at) if a.holds_slot]

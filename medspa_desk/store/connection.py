@@ -203,7 +203,7 @@ def _keyed(uri: str, path: Path, key: bytearray, page_size: int) -> Any:
         _silence_cipher_log(conn)
         material = key_material(key)
         try:
-            conn.set_key(material)
+            conn.set_key(material)  # type: ignore[arg-type]  # the driver takes bytes; its stub says str
         finally:
             material[:] = bytes(len(material))
         # After the key, before the first read (SQLCipher's rule); a literal
@@ -224,7 +224,7 @@ def widen_lookaside(conn: Any) -> bool:
     after the object header in sqlcipher3's ``pysqlite_Connection``). Done before any
     statement: SQLite refuses (SQLITE_BUSY) while lookaside memory is in use.
     """
-    from sqlcipher3 import _sqlite3  # the extension module that holds SQLCipher
+    from sqlcipher3 import _sqlite3  # type: ignore[attr-defined]  # the extension module that holds SQLCipher
 
     library = ctypes.CDLL(_sqlite3.__file__)
     handle = ctypes.c_void_p.from_address(id(conn) + object.__basicsize__).value

@@ -107,14 +107,14 @@ class DocumentsMixin(StoreBase):
             if draft.is_signed:
                 raise Immutable("This treatment record is already signed.")
             when = at or utc_now()
+            sealed = content_hash(draft.signed_content())
             signed = TreatmentRecord.model_validate({
                 **draft.to_json(), "signed_at": when, "signed_by": actor.user_id,
-                "content_sha256": content_hash(draft.signed_content()),
-                "version": draft.version + 1, "updated_at": utc_now()})
+                "content_sha256": sealed, "version": draft.version + 1, "updated_at": utc_now()})
             self._upsert(conn, TREATMENTS, signed)
             self._queue(conn, actor=actor, kind=MutationKind.TREATMENT_SIGN, record=signed,
                         base_version=draft.version,
-                        payload=ChartSignature(signed_at=when, content_sha256=signed.content_sha256))
+                        payload=ChartSignature(signed_at=when, content_sha256=sealed))
             self._note(actor, AuditAction.SIGN, entity=TreatmentRecord.entity, entity_id=treatment_id)
         return Changes(clients=frozenset({signed.client_id}))
 

@@ -134,7 +134,7 @@ class OutboxMixin(PullMixin, InboxMixin):
         table = TABLE_FOR_ENTITY.get(mutation.entity)
         row = conn.execute(f"SELECT data FROM {table.name} WHERE id = ?",  # noqa: S608 (our table)
                            (str(mutation.entity_id),)).fetchone() if table else None
-        if row is not None and result.version is not None:
+        if table is not None and row is not None and result.version is not None:
             record = SYNCED_RECORDS[mutation.entity].model_validate_json(row[0])
             update: dict[str, Any] = {"seq": result.seq or record.seq}
             if not self._pending(conn, mutation.entity_id):

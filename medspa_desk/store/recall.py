@@ -91,7 +91,8 @@ class RecallHit(NamedTuple):
 
 def _where(criteria: RecallCriteria) -> tuple[str, list[Any]]:
     # Fixed fragments only; the values go in as parameters.
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[str | int] = []
     if criteria.lot:
         clauses.append("tl.lot = ?")
         params.append(criteria.lot)
@@ -139,7 +140,7 @@ def _hits(rows: list[Any]) -> list[RecallHit]:
         if product is None:
             product = products[product_key] = UUID(product_key)
         uses[client_key].append(RecallUse(treatment_key, product, lot, datetime.fromtimestamp(at, UTC)))
-        contacts[client_key] = contact  # type: ignore[assignment]
+        contacts[client_key] = contact
     order = sorted(contacts, key=lambda k: (contacts[k][1].casefold(), contacts[k][0].casefold(), k))
     return [RecallHit(key, *contacts[key], tuple(uses[key])) for key in order]
 

@@ -201,12 +201,10 @@ class CentralApi:
                 # The plain socket's shutdown: an SSLSocket's own would drop its TLS state under the reader.
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
-    def _call(self, method: str, path: str, answer: type[M] | None, *, access_token: str | None = None,
+    def _call(self, method: str, path: str, answer: type[M], *, access_token: str | None = None,
               body: BaseModel | None = None, params: dict[str, Any] | None = None,
-              timeout: float | None = None) -> M | None:
+              timeout: float | None = None) -> M:
         response = self._send(method, path, access_token=access_token, body=body, params=params, timeout=timeout)
-        if answer is None:
-            return None
         try:
             return answer.model_validate_json(response.content)
         except (ValidationError, ValueError):
@@ -254,7 +252,7 @@ class CentralApi:
         return self._call("POST", REFRESH, TokenResponse, body=request)
 
     def sign_out(self, *, access_token: str) -> None:
-        self._call("POST", LOGOUT, None, access_token=access_token)
+        self._send("POST", LOGOUT, access_token=access_token)
 
     def fetch_enrolment(self, request: EnrolmentRequest) -> EnrolmentAnswer:
         """The authenticator secret a manager's enrolment left waiting for this person (given out once)."""
@@ -266,7 +264,7 @@ class CentralApi:
         return self._call("GET", SERVER_HALF, ServerHalf, access_token=access_token)
 
     def deposit_escrow(self, deposit: EscrowDeposit, *, access_token: str) -> None:
-        self._call("POST", ESCROW, None, body=deposit, access_token=access_token)
+        self._send("POST", ESCROW, body=deposit, access_token=access_token)
 
     def fetch_escrow(self, *, access_token: str) -> EscrowRelease:
         return self._call("GET", ESCROW, EscrowRelease, access_token=access_token)
@@ -275,7 +273,7 @@ class CentralApi:
 
     def report_device(self, report: DeviceReport, *, access_token: str) -> None:
         """This workstation's version and whose changes wait on it (after a sync; any signed-in person)."""
-        self._call("PUT", DEVICE_REPORT, None, body=report, access_token=access_token)
+        self._send("PUT", DEVICE_REPORT, body=report, access_token=access_token)
 
     def push(self, request: PushRequest, *, access_token: str) -> PushResponse:
         return self._call("POST", PUSH, PushResponse, body=request, access_token=access_token)

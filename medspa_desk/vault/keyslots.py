@@ -39,7 +39,7 @@ import binascii
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeAlias
 from uuid import UUID, uuid4
 
 from pydantic import (
@@ -66,8 +66,8 @@ from medspa_desk.vault.crypto import (
 from medspa_desk.vault.errors import KeyslotFileCorrupt, KeyslotFileMissing, KeyslotFileTooNew
 from medspa_desk.vault.secrets import SecretKey
 
-FORMAT_NAME = "medspa-desk keyslots"
-FORMAT_VERSION = 1
+FORMAT_NAME: Final = "medspa-desk keyslots"
+FORMAT_VERSION: Final = 1
 KEYSLOT_FILE_NAME = "keyslots.json"
 # A new vault is written here first and renamed to KEYSLOT_FILE_NAME only once
 # its key is safe in escrow (see Vault.put_in_place): a first sign-in cut off
@@ -98,10 +98,16 @@ def _sized(low: int, high: int) -> Any:
     ]
 
 
-Salt = _sized(16, 64)
-Nonce = _sized(NONCE_BYTES, NONCE_BYTES)
-SealedKey = _sized(KEY_BYTES + 16, KEY_BYTES + 16)
-Check = _sized(16, 16)
+if TYPE_CHECKING:  # a type checker sees bytes; pydantic sees the sized, base64-encoded field
+    Salt: TypeAlias = bytes
+    Nonce: TypeAlias = bytes
+    SealedKey: TypeAlias = bytes
+    Check: TypeAlias = bytes
+else:
+    Salt = _sized(16, 64)
+    Nonce = _sized(NONCE_BYTES, NONCE_BYTES)
+    SealedKey = _sized(KEY_BYTES + 16, KEY_BYTES + 16)
+    Check = _sized(16, 16)
 
 
 class _Strict(BaseModel):

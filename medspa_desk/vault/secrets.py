@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from medspa_desk.vault.errors import KeyWiped
 
@@ -94,7 +94,7 @@ class SecretKey:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("a SecretKey cannot be pickled")
 
     def __del__(self) -> None:
