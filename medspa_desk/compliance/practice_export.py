@@ -197,8 +197,12 @@ def _csv_rows(data: bytes) -> int:
     return max(0, sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1)
 
 
-def _server_trail(link: ServerLink | None) -> bytes | None:
-    """The practice's whole trail as the server's CSV, or None when the server cannot be reached."""
+def practice_trail(link: ServerLink | None) -> bytes | None:
+    """The practice's whole trail as the server's CSV, or None when the server cannot be reached.
+
+    Network only (the network pool): fetched before the export's store work starts, so a slow server
+    never holds the database worker, and a trail the server will not give is known before the long part.
+    """
     if link is None:
         return None
     try:
@@ -213,11 +217,12 @@ def _counts(record: ClientRecord) -> dict[str, int]:
 
 
 def write_practice_export(store: Any, *, actor: Actor, location: Location, folder: Path,
-                          link: ServerLink | None, now: datetime | None = None, progress: Progress | None = None,
+                          server_trail: bytes | None, now: datetime | None = None, progress: Progress | None = None,
                           keep_going: Callable[[], bool] = lambda: True) -> PracticeExport:
     """Write the export (see the module's note); audited as one export of the practice and one per client.
 
-    The caller has checked the clinic's table (``medspa_desk.desk.compliance.export_practice``).
+    ``server_trail`` is :func:`practice_trail`'s answer (None: the server could not be reached). The
+    caller has checked the clinic's table (``medspa_desk.desk.compliance.export_practice``).
     """
     at = now or utc_now()
     try:
@@ -227,8 +232,8 @@ def write_practice_export(store: Any, *, actor: Actor, location: Location, folde
                    detail="folder_refused")
         raise refusal from None
     try:
-        return _write_all(store, target, actor=actor, location=location, link=link, at=at, progress=progress,
-                          keep_going=keep_going)
+        return _write_all(store, target, actor=actor, location=location, server_trail=server_trail, at=at,
+                          progress=progress, keep_going=keep_going)
     except BaseException as exc:
         target.remove()
         reason = "stopped" if isinstance(exc, _Stopped) else type(exc).__name__
@@ -246,9 +251,8 @@ class _Stopped(Exception):
     pass
 
 
-def _write_all(store: Any, target: _Folder, *, actor: Actor, location: Location, link: ServerLink | None,
+def _write_all(store: Any, target: _Folder, *, actor: Actor, location: Location, server_trail: bytes | None,
                at: datetime, progress: Progress | None, keep_going: Callable[[], bool]) -> PracticeExport:
-    server_trail = _server_trail(link)  # first: a trail the server will not give fails before the long part
     counts = {"clients": 0, "appointments": 0, "treatments": 0, "consents": 0, "intakes": 0, "photos": 0}
     if server_trail is not None:
         target.write_bytes(SERVER_TRAIL, server_trail)

@@ -29,6 +29,7 @@ from medspa_desk.compliance.practice_export import (
     PRACTICE_EXPORT_ENTITY,
     PracticeExport,
     Progress,
+    practice_trail,
     write_practice_export,
 )
 from medspa_desk.compliance.trail_pdf import access_report_pdf, audit_trail_pdf
@@ -52,15 +53,22 @@ def save_compliance_binder(store: Store, *, actor: Actor, location: Location, pa
                         entity_id=None, detail="binder")
 
 
-def export_practice(store: Store, *, actor: Actor, location: Location, folder: Path, link: ServerLink | None,
+def fetch_practice_trail(link: ServerLink | None) -> bytes | None:
+    """The practice's audit trail for :func:`export_practice`, from the server; None when it cannot be
+    reached (the export then says so). Network pool only: the database worker never waits on the server."""
+    return practice_trail(link)
+
+
+def export_practice(store: Store, *, actor: Actor, location: Location, folder: Path, server_trail: bytes | None,
                     now: datetime | None = None, progress: Progress | None = None,
                     keep_going: Callable[[], bool] = lambda: True) -> PracticeExport:
-    """Every client's record (FHIR bundles as NDJSON and readable PDFs), the practice's audit trail and a
-    manifest of sizes and SHA-256s, into a new empty ``folder``: what the practice takes with it at the end
-    of a contract. Managers and admins only; audited (one export per client and one for the whole)."""
+    """Every client's record (FHIR bundles as NDJSON and readable PDFs), the practice's audit trail
+    (``server_trail``, from :func:`fetch_practice_trail`) and a manifest of sizes and SHA-256s, into a new
+    empty ``folder``: what the practice takes with it at the end of a contract. Managers and admins only;
+    audited (one export per client and one for the whole)."""
     store.permit(actor, UseCase.EXPORT_WHOLE_PRACTICE, entity=PRACTICE_EXPORT_ENTITY)
-    return write_practice_export(store, actor=actor, location=location, folder=folder, link=link, now=now,
-                                 progress=progress, keep_going=keep_going)
+    return write_practice_export(store, actor=actor, location=location, folder=folder, server_trail=server_trail,
+                                 now=now, progress=progress, keep_going=keep_going)
 
 
 # --- the audit viewer and a client's access report ------------------------------------------

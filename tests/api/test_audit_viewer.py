@@ -278,8 +278,10 @@ def test_the_whole_practices_export_carries_the_servers_trail_and_this_desks_uns
     sent = _server_ids(live_api, {maria.id}, since=since, until=datetime.now(UTC) + timedelta(minutes=1))
     assert sent
 
+    # As the dialog does: the trail from the server first (the network pool), then the store's part.
+    fetched = compliance.fetch_practice_trail(session.server_link())
     done = _on_store(session, lambda store: compliance.export_practice(
-        store, actor=actor, location=session.location, folder=tmp_path / "handover", link=session.server_link()))
+        store, actor=actor, location=session.location, folder=tmp_path / "handover", server_trail=fetched))
 
     assert done.trail_from_server and done.note == ""
     with (done.folder / SERVER_TRAIL).open(newline="", encoding="utf-8") as trail:

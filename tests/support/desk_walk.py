@@ -285,7 +285,8 @@ SCENARIOS: dict[UseCase, Scenario] = {
         s.store, actor=a, link=None, chosen=compliance.TrailFilter(), location=s.location,
         path=s.folder / f"trail-{new_id()}.pdf"),
     UseCase.EXPORT_WHOLE_PRACTICE: lambda s, a: compliance.export_practice(
-        s.store, actor=a, location=s.location, folder=s.folder / f"practice-{new_id()}", link=None),
+        s.store, actor=a, location=s.location, folder=s.folder / f"practice-{new_id()}",
+        server_trail=None),
     UseCase.RECORD_CONTACT_PREFERENCE: lambda s, a: comms.record_contact_preference(
         s.store, actor=a, client_id=s.client().id, channel=ContactChannel.SMS, purpose=ContactPurpose.MARKETING,
         agreed=False, how=ConsentSource.CLIENT_STOP),

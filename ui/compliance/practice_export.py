@@ -1,7 +1,7 @@
 """Export the whole practice: what a manager hands back at the end of a contract, with a manifest to check it.
 
-The export runs on the database worker (one ``QueryOp``); each client written is reported here through
-the GUI thread's queue. Stop, closing the dialog or the desk locking ends it, and what was written is
+The practice's trail is fetched first on the network pool; then the export runs on the database worker
+(one ``QueryOp``); each client written is reported here through the GUI thread's queue. Stop, closing the dialog or the desk locking ends it, and what was written is
 removed.
 """
 
@@ -13,7 +13,7 @@ from medspa_desk.compliance.practice_export import SUMS, PracticeExport
 from medspa_desk.desk import compliance
 from medspa_desk.desk.context import SignedIn
 from ui.events import post_to_gui_thread
-from ui.operations import QueryOp, db_worker, describe_error
+from ui.operations import NetworkOp, QueryOp, db_worker, describe_error
 from ui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -130,10 +130,15 @@ class PracticeExportDialog(QDialog):
         def progress(done: int, total: int) -> None:  # called on the worker
             post_to_gui_thread(lambda: self._progressed(done, total))
 
-        QueryOp(self, body=lambda store: compliance.export_practice(
-                    store, actor=actor, location=location, folder=folder, link=link, progress=progress,
-                    keep_going=keep_going),
-                success=self._exported, failure=self._failed).run()
+        def write(server_trail: bytes | None) -> None:
+            QueryOp(self, body=lambda store: compliance.export_practice(
+                        store, actor=actor, location=location, folder=folder, server_trail=server_trail,
+                        progress=progress, keep_going=keep_going),
+                    success=self._exported, failure=self._failed).run()
+
+        # The practice's trail first, on the network pool: the database worker never waits on the server.
+        NetworkOp(self, body=lambda: compliance.fetch_practice_trail(link), success=write,
+                  failure=self._failed).run()
 
     def stop(self) -> None:
         self._stopping = True

@@ -96,7 +96,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory, practice: Practice) -> It
         before = opened.audit.count()
         progress: list[tuple[int, int]] = []
         done = export_practice(opened, actor=manager, location=practice.location, folder=folder / "handover",
-                               link=None, now=NOW, progress=lambda n, total: progress.append((n, total)))
+                               server_trail=None, now=NOW, progress=lambda n, total: progress.append((n, total)))
         yield Exported(store=opened, folder=folder / "handover", done=done, progress=progress,
                        events=opened.audit.events(after_position=before))
 
@@ -108,7 +108,7 @@ def _png() -> bytes:
 
 
 def _export(store, practice, actor, folder: Path, **kwargs):
-    return export_practice(store, actor=actor, location=practice.location, folder=folder, link=None, now=NOW,
+    return export_practice(store, actor=actor, location=practice.location, folder=folder, server_trail=None, now=NOW,
                            **kwargs)
 
 
