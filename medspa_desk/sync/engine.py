@@ -70,6 +70,7 @@ from medspa_desk.sync.errors import (
 )
 from medspa_desk.sync.page_parser import OFFLOAD_AT, PageParser
 from medspa_desk.sync.page_pipeline import PagePipeline
+from medspa_desk.sync.photo_sync import PhotoTransfers
 from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus, announce
 from medspa_desk.sync.watcher import ChangeWatcher
 from medspa_desk.version import APP_VERSION
@@ -157,6 +158,8 @@ class SyncEngine(ChangeWatcher):
         self._api: CentralApi | None = None
         self._watch_api: CentralApi | None = None
         self._threads: list[threading.Thread] = []
+        # Photo bytes go in chunks beside the push and the pull (the session read each time: resume may change it).
+        self._photos = PhotoTransfers(with_store=self.with_store, session=lambda: self._session, api=self._server)
         self._follow_outbox(store)
 
     # --- public --------------------------------------------------------------------------
@@ -305,8 +308,13 @@ class SyncEngine(ChangeWatcher):
     def _cycle(self) -> Changes:
         announce(self._callbacks.sync_did_start)
         try:
+            self._photos.send()  # before the push: the server takes a photo's record once it holds its bytes
             changes = self._push_all()
             changes |= self._pull_all()
+            fetched = self._photos.fetch()
+            if not fetched.empty:
+                announce(self._callbacks.changes_did_arrive, fetched)
+            changes |= fetched
             self._report()
         except SyncCancelled:
             raise

@@ -21,23 +21,24 @@ from medspa_desk.clinical.last_chart import copy_points
 from medspa_desk.clinical.lots import LotRefused, LotState, check_lot, clean_lot
 from medspa_desk.clinical.totals import ChartingError, chart_totals, format_amount
 from medspa_desk.desk.context import SignedIn
+from medspa_desk.desk.photos import import_photo
 from medspa_desk.records import (
     AuditAction,
     AuditEvent,
     ChartView,
     LaserSettings,
+    PhotoKind,
     Product,
     ProductUnit,
     TreatmentRecord,
     new_id,
 )
 from medspa_desk.store import Store
-from medspa_desk.store.photos import PhotoInfo, PhotoKind
+from medspa_desk.store.photos import PhotoInfo
 from medspa_desk.time_words import time_of_day
 from ui.injector.charting_data import (
     ChartingData,
     add_signed_addendum,
-    import_photo,
     load_charting,
     save_and_sign,
     save_draft,
