@@ -140,6 +140,11 @@ def photos_to_upload(store: Any) -> list[Photo]:
     return [Photo.model_validate_json(data) for (data,) in rows]
 
 
+def photos_being_sent(store: Any) -> set[UUID]:
+    """Ids of the photos whose bytes are still to be sent: their records wait in the outbox until then."""
+    return {UUID(photo_id) for (photo_id,) in store.select("SELECT photo_id FROM photo_uploads WHERE refused = ''")}
+
+
 def photo_bytes(store: Any, photo_id: UUID, *, at: int, size: int) -> bytes:
     """``size`` bytes of a stored photo from byte ``at`` (read from the BLOB, never a whole copy)."""
     rows = store.select("SELECT substr(image, ?, ?) FROM photos WHERE id = ?", (at + 1, size, str(photo_id)))

@@ -49,12 +49,14 @@ from medspa_desk.protocol import (
     MAX_PUSH_BATCH,
     MAX_REPORTED_AUTHORS,
     DeviceReport,
+    MutationKind,
     PushRequest,
     PushResponse,
 )
 from medspa_desk.records import utc_now
 from medspa_desk.store.changes import Changes, ChangesSoFar
 from medspa_desk.store.errors import StoreClosed, StoreError
+from medspa_desk.store.photos import photos_being_sent
 from medspa_desk.store.pulled import PulledPage
 from medspa_desk.store.worker import StoreWorker
 from medspa_desk.sync.api import CentralApi, RawPage
@@ -89,7 +91,15 @@ UNEXPECTED_TROUBLE = ("Sync ran into a problem on this computer and will try aga
 
 
 def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[Any]]:
-    return store.outbox_batch(limit, author=author), store.unsent_audit(AUDIT_BATCH)
+    """The next push: the author's queued changes and the unsent audit events.
+
+    A photo's record waits while its bytes are still being sent (a photo added after this cycle's
+    uploads began): the server would refuse it. Its commit woke the engine, so the next cycle sends both.
+    """
+    sending = photos_being_sent(store)
+    batch = store.outbox_batch(limit, author=author)
+    ready = [m for m in batch if not (m.kind is MutationKind.PHOTO_ADD and m.entity_id in sending)]
+    return ready, store.unsent_audit(AUDIT_BATCH)
 
 
 def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int, int, str]:
