@@ -53,9 +53,14 @@ def _audited(db: Database, caller: Caller, *, action: AuditAction, photo_id: UUI
         flush(conn, tenant_id=caller.tenant_id, buffer=buffer)
 
 
-def _refuse(db: Database, caller: Caller, refused: PhotoRefused, *, photo_id: UUID, step: str) -> ApiError:
-    """Audit the refusal in its own transaction (the step's was rolled back) and turn it into the answer."""
-    action = AuditAction.ACCESS_DENIED if refused.status == 404 else AuditAction.CREATE
+def _refuse(db: Database, caller: Caller, refused: PhotoRefused, *, photo_id: UUID, step: str,
+            doing: AuditAction = AuditAction.CREATE) -> ApiError:
+    """Audit the refusal in its own transaction (the step's was rolled back) and turn it into the answer.
+
+    Another practice's photo (or none) is an ``access_denied``; any other refusal is recorded as what was
+    being done (``create`` for an upload step, ``view`` for a read) with the code as its outcome.
+    """
+    action = AuditAction.ACCESS_DENIED if refused.status == 404 else doing
     _audited(db, caller, action=action, photo_id=photo_id, outcome=refused.code, detail=step)
     return ApiError(refused.status, refused.code, refused.message)
 
@@ -129,7 +134,7 @@ def read_content(photo_id: UUID, caller: Reader, db: DatabaseDep,
         match = _RANGE.fullmatch(range_.strip())
         if match is None or (match.group(2) and int(match.group(2)) < int(match.group(1))):
             raise _refuse(db, caller, PhotoRefused(416, "range_not_satisfiable", "Ask for one byte range as "
-                          "bytes=first-last."), photo_id=photo_id, step="read")
+                          "bytes=first-last."), photo_id=photo_id, step="read", doing=AuditAction.VIEW)
         first = int(match.group(1))
         last = int(match.group(2)) if match.group(2) else first + MAX_PHOTO_CHUNK_BYTES - 1
     last = min(last, first + MAX_PHOTO_CHUNK_BYTES - 1)
@@ -138,7 +143,7 @@ def read_content(photo_id: UUID, caller: Reader, db: DatabaseDep,
             photo, data, last = photos.read_range(conn, tenant_id=caller.tenant_id, photo_id=photo_id, first=first,
                                                   last=last)
     except PhotoRefused as refused:
-        raise _refuse(db, caller, refused, photo_id=photo_id, step="read") from None
+        raise _refuse(db, caller, refused, photo_id=photo_id, step="read", doing=AuditAction.VIEW) from None
     if first == 0:
         _audited(db, caller, action=AuditAction.VIEW, photo_id=photo_id, detail="bytes")
     return Response(content=data, status_code=206, media_type=OCTETS,
