@@ -1,9 +1,9 @@
-"""A photo a provider adds on one workstation shows in the charting screen on another (issue 16 item 14).
+"""A photo a provider adds on one workstation shows in the charting screen open on another (issue 16 item 14).
 
 Desk B is the app's own path (signed in through ``DeskBackend``, the store on the database worker, the
 charting screen reading through it); desk A is a second workstation in the same practice, with its own
-store worker, where the provider books, adds the photo through the use case the charting screen calls
-(``import_photo``) and saves the draft. Nothing nudges sync on either desk.
+store worker, where the provider books and charts, then adds the photo through the use case the charting
+screen calls (``import_photo``). Nothing nudges sync on either desk, and B's screen is not reopened.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def desks(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[tuple[DeskSe
             session.sign_out()
 
 
-def test_a_photo_added_on_desk_a_shows_in_the_charting_screen_on_desk_b(
+def test_a_photo_added_on_desk_a_shows_in_the_charting_screen_open_on_desk_b(
         qtbot: Any, live_api: LiveApi, desks: tuple[DeskSession, DeskSession], tmp_path: Path) -> None:
     a, b = desks
     assert a.sync is not None
@@ -65,20 +65,28 @@ def test_a_photo_added_on_desk_a_shows_in_the_charting_screen_on_desk_b(
     path = tmp_path / "before.jpg"
     path.write_bytes(image)
 
-    def a_charts(store: Any) -> Any:
+    def a_books_and_charts(store: Any) -> None:
         visits.book_visit(store, actor=a.actor, visit=visit, new_client=client, confirmed=True)
-        photo = import_photo(store, path, client_id=client.id, treatment_id=draft.id, kind=PhotoKind.BEFORE,
-                             actor=a.actor)
-        charts.save_chart(store, actor=a.actor, record=draft.model_copy(update={"photo_ids": (photo.id,)}))
-        return photo
+        charts.save_chart(store, actor=a.actor, record=draft)
 
-    photo = a.sync.with_store(a_charts)
-    wait_for(lambda: [p.id for p in db_worker().run_sync(lambda store: photos_for(store, draft.id))] == [photo.id],
-             what="the photo's bytes on desk B", timeout_s=60)
-
+    a.sync.with_store(a_books_and_charts)
+    wait_for(lambda: db_worker().run_sync(lambda store: store.select(
+        "SELECT 1 FROM treatments WHERE id = ?", (str(draft.id),))) != [], what="A's draft on desk B")
     chart = ChartingDialog(b, appointment_id=visit.id)
     qtbot.addWidget(chart)
     chart.show()
     qtbot.waitUntil(lambda: chart.data is not None or chart.message.text() != "", timeout=10_000)
     assert chart.data is not None, chart.message.text()
-    assert chart.photo_list.text() == "1 before, 0 after"
+    assert chart.photo_list.text() == "No photos yet."
+
+    def a_adds_the_photo(store: Any) -> Any:
+        photo = import_photo(store, path, client_id=client.id, treatment_id=draft.id, kind=PhotoKind.BEFORE,
+                             actor=a.actor)
+        charts.save_chart(store, actor=a.actor, record=draft.model_copy(update={"photo_ids": (photo.id,),
+                                                                                "version": 2}))
+        return photo
+
+    photo = a.sync.with_store(a_adds_the_photo)
+    # The open screen shows it when its bytes have arrived, without being reopened.
+    qtbot.waitUntil(lambda: chart.photo_list.text() == "1 before, 0 after", timeout=60_000)
+    assert [p.id for p in db_worker().run_sync(lambda store: photos_for(store, draft.id))] == [photo.id]
