@@ -33,6 +33,8 @@ by the desk and parsed by the server with the same class):
   (``rules.block_use_case``).
 - ``waitlist.add``: the full waitlist entry; ``waitlist.close``:
   ``{"status", "visit_id", "reason"}`` (booked from the waitlist, or removed).
+- ``photo.add``: one ``Photo`` (what it is, never its bytes), insert-only; the server takes it only once
+  the photo's bytes are all uploaded (``PhotoUploadStart`` and the chunk routes below) and match it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from medspa_desk.records import (
+    MAX_PHOTO_BYTES,
     SYNCED_RECORDS,
     AccessRequest,
     Addendum,
@@ -62,6 +65,7 @@ from medspa_desk.records import (
     Incident,
     IntakeForm,
     OneLine,
+    Photo,
     PolicyAcknowledgment,
     Record,
     RiskAssessment,
@@ -120,6 +124,7 @@ class MutationKind(StrEnum):
     BLOCKED_TIME_PUT = "blocked_time.put"
     WAITLIST_ADD = "waitlist.add"
     WAITLIST_CLOSE = "waitlist.close"
+    PHOTO_ADD = "photo.add"
 
 
 class Mutation(Wire):
@@ -211,6 +216,7 @@ PAYLOADS: dict[MutationKind, type[BaseModel]] = {
     MutationKind.BLOCKED_TIME_PUT: BlockedTime,
     MutationKind.WAITLIST_ADD: WaitlistEntry,
     MutationKind.WAITLIST_CLOSE: WaitlistClose,
+    MutationKind.PHOTO_ADD: Photo,
 }
 # ``evidence.save`` carries the compliance record its ``entity`` names.
 EVIDENCE_RECORDS: dict[str, type[Record]] = {
@@ -229,6 +235,39 @@ def payload_model(kind: MutationKind, entity: str) -> type[BaseModel]:
 def payload_json(payload: BaseModel) -> dict[str, Any]:
     """A payload model as it travels."""
     return payload.model_dump(mode="json")
+
+
+# --- Photo bytes: uploaded and fetched in chunks, apart from the push ---------------------------
+# A photo's bytes go up as numbered chunks of ``chunk_size`` bytes (the last one shorter), each PUT
+# with its SHA-256 in ``PHOTO_CHUNK_SHA256_HEADER``; the server keeps every chunk it has checked, so an
+# interrupted upload resumes with the chunks it still lacks (``PhotoUpload.held``). They come down by
+# byte range (``Range: bytes=a-b``), at most ``MAX_PHOTO_CHUNK_BYTES`` per answer.
+PHOTO_CHUNK_BYTES = 1024 * 1024
+MAX_PHOTO_CHUNK_BYTES = 4 * 1024 * 1024
+MIN_PHOTO_CHUNK_BYTES = 64 * 1024
+PHOTO_CHUNK_SHA256_HEADER = "Medspa-Chunk-Sha256"
+
+
+class PhotoUploadStart(Wire):
+    """``POST /photos/uploads``: the photo whose bytes follow (asked again to resume: the same answer)."""
+
+    photo_id: UUID
+    client_id: UUID
+    size: Annotated[int, Field(ge=1, le=MAX_PHOTO_BYTES)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    media_type: Literal["image/jpeg", "image/png"]
+    chunk_size: Annotated[int, Field(ge=MIN_PHOTO_CHUNK_BYTES, le=MAX_PHOTO_CHUNK_BYTES)] = PHOTO_CHUNK_BYTES
+
+
+class PhotoUpload(Wire):
+    """Where an upload stands: the chunks the server holds, and whether the photo is whole."""
+
+    photo_id: UUID
+    size: int
+    chunk_size: int
+    chunks: int
+    held: list[int]
+    complete: bool
 
 
 class Outcome(StrEnum):

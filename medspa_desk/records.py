@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -887,6 +887,46 @@ class TreatmentRecord(Record):
         return data
 
 
+
+# --- Photos -------------------------------------------------------------------
+
+MAX_PHOTO_BYTES = 25 * 1024 * 1024
+PHOTO_MEDIA_TYPES = ("image/jpeg", "image/png")
+
+
+def photo_media_type(first_bytes: bytes) -> str | None:
+    """'image/jpeg' or 'image/png' read from a photo's first bytes (its magic number); None for anything else.
+
+    The desk checks a file with it before storing it, the server the first chunk of an upload.
+    """
+    if first_bytes[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if first_bytes[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    return None
+
+
+class PhotoKind(StrEnum):
+    BEFORE = "before"
+    AFTER = "after"
+
+
+class Photo(Record):
+    """A before/after photo of a treatment, as it syncs: what it is, never its bytes.
+
+    The bytes travel apart, in chunks (``/api/v1/photos``), and are checked against ``sha256``.
+    """
+
+    entity: ClassVar[str] = "photo"
+    client_id: UUID
+    treatment_id: UUID
+    kind: PhotoKind
+    media_type: Literal["image/jpeg", "image/png"]
+    added_at: AwareDatetime
+    size: Annotated[int, Field(ge=1, le=MAX_PHOTO_BYTES)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 # --- Audit -------------------------------------------------------------------
 
 
@@ -1125,5 +1165,5 @@ SYNCED_RECORDS: dict[str, type[Record]] = {
     for cls in (User, Location, Provider, Shift, Room, Service, Client, Appointment, IntakeForm,
                 ConsentTemplate, SignedConsent, Product, TreatmentRecord, BlockedTime, Disclosure, AccessRequest,
                 RiskAssessment, BusinessAssociate, PolicyAcknowledgment, Incident, RestoreDrill, ContactConsent,
-                CallNote, WaitlistEntry)
+                CallNote, WaitlistEntry, Photo)
 }

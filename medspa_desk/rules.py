@@ -85,6 +85,7 @@ class UseCase(StrEnum):
     REMOVE_FROM_WAITLIST = "remove_from_waitlist"
     BOOK_FROM_WAITLIST = "book_from_waitlist"  # a freed time offered to whoever waits for it
     RESOLVE_CONFLICT = "resolve_conflict"  # pick what happens to a conflict-inbox entry
+    ADD_PHOTO = "add_photo"  # a before/after photo of a treatment
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
                              doing="chart or sign a treatment"),
     U.ADD_ADDENDUM: Permission(PROVIDERS, frozenset({K.TREATMENT_ADDENDUM}), who="a provider",
                                doing="add an addendum to a treatment"),
+    U.ADD_PHOTO: Permission(PROVIDERS, frozenset({K.PHOTO_ADD}), who="a provider",
+                            doing="add a before or after photo"),
     U.READ_CLINICAL_DETAIL: Permission(CLINICAL_READERS, who="providers, managers and admins",
                                        doing="read treatment details and notes"),
     U.EXPORT_CLIENT_RECORD: Permission(MANAGERS, who="a manager or an admin",
@@ -214,6 +217,8 @@ class ServerAction(StrEnum):
     AUDIT_EXPORT = "audit.export"
     USER_MANAGE = "user.manage"
     USER_LIST = "user.list"
+    PHOTO_UPLOAD = "photo.upload"  # a photo's bytes, in chunks: whoever may add a photo
+    PHOTO_READ = "photo.read"  # a photo's bytes: whoever may read treatment details
 
 
 SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyType({
@@ -227,6 +232,8 @@ SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyTy
     ServerAction.AUDIT_EXPORT: MANAGERS,
     ServerAction.USER_MANAGE: MANAGERS,
     ServerAction.USER_LIST: MANAGERS,
+    ServerAction.PHOTO_UPLOAD: USE_CASES[UseCase.ADD_PHOTO].roles,
+    ServerAction.PHOTO_READ: USE_CASES[UseCase.READ_CLINICAL_DETAIL].roles,
 })
 
 

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from medspa_api.api.middleware import HttpMiddleware, answer, error_body
-from medspa_desk.protocol import MAX_PUSH_BATCH
+from medspa_desk.protocol import MAX_PHOTO_CHUNK_BYTES, MAX_PUSH_BATCH
 
 KIB = 1024
 # Sign-in and refresh carry a few short fields: a password of 1,024 characters, each escaped as \\uXXXX,
@@ -49,7 +49,15 @@ _SURROGATE_ESCAPES = (b"\\ud", b"\\uD")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# One chunk of a photo's bytes (PUT /api/v1/photos/{id}/chunks/{index}): the chunk and nothing else.
+PHOTO_CHUNK_BODY_LIMIT = MAX_PHOTO_CHUNK_BYTES
+_PHOTO_CHUNK_PATH = re.compile(r"^/api/v1/photos/[^/]{1,64}/chunks/[^/]{1,12}$")
+BYTES_TYPE = b"application/octet-stream"
+
+
 def body_limit(path: str) -> int:
+    if _PHOTO_CHUNK_PATH.match(path):
+        return PHOTO_CHUNK_BODY_LIMIT
     return BODY_LIMITS.get(path, OTHER_BODY_LIMIT)
 
 
@@ -129,7 +137,7 @@ class BodyLimits(HttpMiddleware):
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if (refusal := strict_json_refusal(body)) is not None:
+        if not _is_bytes(scope) and (refusal := strict_json_refusal(body)) is not None:
             await answer(send, 422, refusal)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -140,6 +148,12 @@ def _may_carry_body(scope: dict[str, Any]) -> bool:
         if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
             return True
     return False
+
+
+def _is_bytes(scope: dict[str, Any]) -> bool:
+    """A binary body (a photo's chunk): not JSON, so not searched for NaN."""
+    return any(name == b"content-type" and value.split(b";")[0].strip().lower() == BYTES_TYPE
+               for name, value in scope["headers"])
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:

@@ -11,7 +11,8 @@ the JSON as ``\\\\u0000`` (the backslash escaped) and are ordinary text.
 
 A route whose body is a batch answered item by item (the sync push) is marked
 with :func:`answers_each_item`: its body is not refused whole, and its handler
-rejects the one item that carries a NUL.
+rejects the one item that carries a NUL. A route whose body is bytes, not text
+(a photo's chunk), is marked with :func:`takes_bytes`: a NUL is just a byte there.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ NUL_REFUSED = ApiError(422, "invalid_request", "The request contains a NUL chara
 # A JSON escape \u0000: the backslash before it is not itself escaped (an even run of backslashes before it).
 _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _EACH_ITEM = "_medspa_answers_each_item"
+_BYTES = "_medspa_takes_bytes"
 E = TypeVar("E", bound=Callable[..., Any])
 
 
@@ -45,10 +47,16 @@ def answers_each_item(endpoint: E) -> E:
     return endpoint
 
 
+def takes_bytes(endpoint: E) -> E:
+    """Mark an endpoint whose body is binary (put it under the route decorator): its body is not text."""
+    setattr(endpoint, _BYTES, True)
+    return endpoint
+
+
 class TextSafeRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
-        check_body = not getattr(self.endpoint, _EACH_ITEM, False)
+        check_body = not (getattr(self.endpoint, _EACH_ITEM, False) or getattr(self.endpoint, _BYTES, False))
 
         async def refuse_nul_then_handle(request: Request) -> Response:
             if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope["path"]:

@@ -230,4 +230,30 @@ audit_checkpoints = sa.Table(
     sa.Column("at", TS, nullable=False),
 )
 
+# A photo's bytes (migration 0010), kept like every other record of the practice: in its database, keyed by
+# tenant first. ``photo_uploads`` says what the photo is to be (size, hash, type, chunk size) and when it
+# became whole; ``photo_chunks`` holds each chunk checked and kept, so an upload cut short resumes.
+photo_uploads = sa.Table(
+    "photo_uploads", metadata,
+    tenant_col(),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("client_id", sa.Uuid, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("media_type", sa.String(20), nullable=False),
+    sa.Column("chunk_size", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.Uuid, nullable=False),
+    sa.Column("device_id", sa.Uuid, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("completed_at", TS, nullable=True),
+)
+
+photo_chunks = sa.Table(
+    "photo_chunks", metadata,
+    tenant_col(),
+    sa.Column("photo_id", sa.Uuid, primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
 TENANT_TABLES: tuple[str, ...] = tuple(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)

@@ -41,6 +41,7 @@ from medspa_api.sync import (
     comms,
     documents,
     evidence,
+    photos,
     reference,
     waitlist,
 )
@@ -86,6 +87,7 @@ HANDLERS: dict[MutationKind, Handler] = {
     K.BLOCKED_TIME_PUT: blocked_time.put,
     K.WAITLIST_ADD: waitlist.add,
     K.WAITLIST_CLOSE: waitlist.close,
+    K.PHOTO_ADD: photos.add,
 }
 EXPECTED_ENTITY: dict[MutationKind, str] = {
     K.CLIENT_CREATE: "client", K.CLIENT_UPDATE: "client", K.APPOINTMENT_BOOK: "appointment",
@@ -97,6 +99,7 @@ EXPECTED_ENTITY: dict[MutationKind, str] = {
     K.CONTACT_CONSENT_RECORD: "contact_consent", K.CALL_NOTE_LOG: "call_note", K.CALL_NOTE_FOLLOW_UP: "call_note",
     K.BLOCKED_TIME_PUT: "blocked_time",
     K.WAITLIST_ADD: "waitlist_entry", K.WAITLIST_CLOSE: "waitlist_entry",
+    K.PHOTO_ADD: "photo",
 }
 AUDIT_ACTION: dict[MutationKind, AuditAction] = {
     K.CLIENT_CREATE: AuditAction.CREATE, K.APPOINTMENT_BOOK: AuditAction.CREATE,
@@ -104,7 +107,7 @@ AUDIT_ACTION: dict[MutationKind, AuditAction] = {
     K.CONSENT_TEMPLATE_PUBLISH: AuditAction.CREATE, K.TREATMENT_SIGN: AuditAction.SIGN,
     K.DISCLOSURE_RECORD: AuditAction.CREATE, K.POLICY_ACKNOWLEDGE: AuditAction.SIGN,
     K.CONTACT_CONSENT_RECORD: AuditAction.CREATE, K.CALL_NOTE_LOG: AuditAction.CREATE,
-    K.WAITLIST_ADD: AuditAction.CREATE,
+    K.WAITLIST_ADD: AuditAction.CREATE, K.PHOTO_ADD: AuditAction.CREATE,
 }
 
 

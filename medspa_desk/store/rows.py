@@ -26,6 +26,7 @@ from medspa_desk.records import (
     Incident,
     IntakeForm,
     Location,
+    Photo,
     PolicyAcknowledgment,
     Product,
     Provider,
@@ -188,6 +189,11 @@ def _waitlist_row(w: WaitlistEntry) -> tuple[Any, ...]:
     return (entry_id, w.version, w.seq, client_id_text(text, w), _place_text(w.location_id), w.status.value, text)
 
 
+def _photo_row(p: Photo) -> tuple[Any, ...]:
+    photo_id, text = id_and_json(p)
+    return (photo_id, p.version, p.seq, client_id_text(text, p), str(p.treatment_id), text)
+
+
 REFERENCE = Table("reference", ("id", "entity", "version", "seq", "data"), _reference_row)
 CLIENTS = Table("clients", ("id", "version", "seq", "first_name", "last_name", "preferred_name",
                             "birth_date", "phone", "phone_digits", "email", "address", "deleted",
@@ -208,6 +214,8 @@ CALL_NOTES = Table("call_notes", ("id", "version", "seq", "client_id", "open", "
 
 EVIDENCE = Table("evidence", ("id", "entity", "version", "seq", "client_id", "data"), _evidence_row)
 
+PHOTOS = Table("photo_records", ("id", "version", "seq", "client_id", "treatment_id", "data"), _photo_row)
+
 WAITLIST = Table("waitlist", ("id", "version", "seq", "client_id", "location_id", "status", "data"), _waitlist_row)
 
 TABLE_FOR_ENTITY: dict[str, Table] = {
@@ -221,6 +229,7 @@ TABLE_FOR_ENTITY: dict[str, Table] = {
     ContactConsent.entity: CONTACT_CONSENTS,
     CallNote.entity: CALL_NOTES,
     WaitlistEntry.entity: WAITLIST,
+    Photo.entity: PHOTOS,
 }
 
 

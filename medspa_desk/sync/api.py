@@ -9,16 +9,19 @@ API writes them for people.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from medspa_desk.protocol import (
+    PHOTO_CHUNK_SHA256_HEADER,
     PROTOCOL_HEADER,
     PROTOCOL_MAX,
     PROTOCOL_MIN,
@@ -30,6 +33,8 @@ from medspa_desk.protocol import (
     EscrowDeposit,
     EscrowRelease,
     LoginRequest,
+    PhotoUpload,
+    PhotoUploadStart,
     PushRequest,
     PushResponse,
     RefreshRequest,
@@ -66,6 +71,7 @@ CHANGES_STREAM = f"{PREFIX}/sync/changes/stream"
 ESCROW = f"{PREFIX}/devices/escrow"
 DEVICE_REPORT = f"{PREFIX}/devices/me/report"
 SERVER_HALF = f"{PREFIX}/devices/escrow/server-half"
+PHOTOS = f"{PREFIX}/photos"
 AUDIT = f"{PREFIX}/audit"
 AUDIT_CSV = f"{PREFIX}/audit/export.csv"
 AUDIT_CHECKPOINT = f"{PREFIX}/audit/checkpoint"
@@ -171,6 +177,13 @@ class RawPage:
     has_more: bool | None
 
 
+def _typed(answer: type[M], response: httpx.Response) -> M:
+    try:
+        return answer.model_validate_json(response.content)
+    except (ValidationError, ValueError):
+        raise ServerTrouble(UNREADABLE_ANSWER) from None
+
+
 def _raw_page(response: httpx.Response) -> RawPage:
     cursor, more = response.headers.get(PULL_CURSOR_HEADER), response.headers.get(PULL_HAS_MORE_HEADER)
     if cursor is None or more not in ("0", "1") or not cursor.isdigit():
@@ -205,10 +218,7 @@ class CentralApi:
               body: BaseModel | None = None, params: dict[str, Any] | None = None,
               timeout: float | None = None) -> M:
         response = self._send(method, path, access_token=access_token, body=body, params=params, timeout=timeout)
-        try:
-            return answer.model_validate_json(response.content)
-        except (ValidationError, ValueError):
-            raise ServerTrouble(UNREADABLE_ANSWER) from None
+        return _typed(answer, response)
 
     def _send(self, method: str, path: str, *, access_token: str | None = None, body: BaseModel | None = None,
               params: dict[str, Any] | None = None, timeout: float | None = None) -> httpx.Response:
@@ -220,13 +230,19 @@ class CentralApi:
         extra: dict[str, Any] = {}
         if timeout is not None:
             extra["timeout"] = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        return self._exchange(method, path, headers=headers, content=content, params=params, **extra)
+
+    def _exchange(self, method: str, path: str, *, headers: dict[str, str], content: bytes | None = None,
+                  **options: Any) -> httpx.Response:
+        """One request; the answer when it is a success, else the :class:`SyncError` that says what went wrong."""
         try:
-            response = self.client.request(method, path, headers=headers, content=content, params=params, **extra)
+            response = self.client.request(method, path, headers=headers, content=content, **options)
         except httpx.TransportError as exc:
             raise explain_connection_failure(exc, server="the sync server") from None
         if response.status_code >= 400:
             error = error_for(response)
-            log.info("%s %s refused: %s %s", method, path, response.status_code, type(error).__name__)
+            log.info("%s %s refused: %s %s", method, path, response.status_code,
+                     type(error).__name__)
             raise error
         return response
 
@@ -268,6 +284,30 @@ class CentralApi:
 
     def fetch_escrow(self, *, access_token: str) -> EscrowRelease:
         return self._call("GET", ESCROW, EscrowRelease, access_token=access_token)
+
+    # --- photo bytes ---------------------------------------------------------------
+
+    def start_photo_upload(self, start: PhotoUploadStart, *, access_token: str) -> PhotoUpload:
+        """Open (or resume) a photo's upload: the answer lists the chunks the server already holds."""
+        return self._call("POST", f"{PHOTOS}/uploads", PhotoUpload, body=start, access_token=access_token)
+
+    def put_photo_chunk(self, photo_id: UUID, index: int, data: bytes, *, access_token: str) -> PhotoUpload:
+        """One chunk of a photo's bytes, with its SHA-256 (the server checks it and keeps it once)."""
+        response = self._exchange("PUT", f"{PHOTOS}/{photo_id}/chunks/{index}", content=data, headers={
+            "Authorization": f"Bearer {access_token}", "Content-Type": "application/octet-stream",
+            PHOTO_CHUNK_SHA256_HEADER: hashlib.sha256(data).hexdigest()})
+        return _typed(PhotoUpload, response)
+
+    def complete_photo_upload(self, photo_id: UUID, *, access_token: str) -> PhotoUpload:
+        return self._call("POST", f"{PHOTOS}/{photo_id}/complete", PhotoUpload, access_token=access_token)
+
+    def photo_bytes(self, photo_id: UUID, *, first: int, last: int, access_token: str) -> bytes:
+        """Bytes ``first`` to ``last`` of a photo (fewer when the server cuts the range at its limit)."""
+        response = self._exchange("GET", f"{PHOTOS}/{photo_id}/content", headers={
+            "Authorization": f"Bearer {access_token}", "Range": f"bytes={first}-{last}"})
+        if response.status_code != 206 or not response.headers.get("content-range", "").startswith(f"bytes {first}-"):
+            raise ServerTrouble(UNREADABLE_ANSWER)
+        return response.content
 
     # --- sync ----------------------------------------------------------------------
 

@@ -49,12 +49,14 @@ from medspa_desk.protocol import (
     MAX_PUSH_BATCH,
     MAX_REPORTED_AUTHORS,
     DeviceReport,
+    MutationKind,
     PushRequest,
     PushResponse,
 )
 from medspa_desk.records import utc_now
 from medspa_desk.store.changes import Changes, ChangesSoFar
 from medspa_desk.store.errors import StoreClosed, StoreError
+from medspa_desk.store.photos import photos_being_sent
 from medspa_desk.store.pulled import PulledPage
 from medspa_desk.store.worker import StoreWorker
 from medspa_desk.sync.api import CentralApi, RawPage
@@ -70,6 +72,7 @@ from medspa_desk.sync.errors import (
 )
 from medspa_desk.sync.page_parser import OFFLOAD_AT, PageParser
 from medspa_desk.sync.page_pipeline import PagePipeline
+from medspa_desk.sync.photo_sync import PhotoTransfers
 from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus, announce
 from medspa_desk.sync.watcher import ChangeWatcher
 from medspa_desk.version import APP_VERSION
@@ -88,7 +91,15 @@ UNEXPECTED_TROUBLE = ("Sync ran into a problem on this computer and will try aga
 
 
 def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[Any]]:
-    return store.outbox_batch(limit, author=author), store.unsent_audit(AUDIT_BATCH)
+    """The next push: the author's queued changes and the unsent audit events.
+
+    A photo's record waits while its bytes are still being sent (a photo added after this cycle's
+    uploads began): the server would refuse it. Its commit woke the engine, so the next cycle sends both.
+    """
+    sending = photos_being_sent(store)
+    batch = store.outbox_batch(limit, author=author)
+    ready = [m for m in batch if not (m.kind is MutationKind.PHOTO_ADD and m.entity_id in sending)]
+    return ready, store.unsent_audit(AUDIT_BATCH)
 
 
 def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int, int, str]:
@@ -157,6 +168,8 @@ class SyncEngine(ChangeWatcher):
         self._api: CentralApi | None = None
         self._watch_api: CentralApi | None = None
         self._threads: list[threading.Thread] = []
+        # Photo bytes go in chunks beside the push and the pull (the session read each time: resume may change it).
+        self._photos = PhotoTransfers(with_store=self.with_store, session=lambda: self._session, api=self._server)
         self._follow_outbox(store)
 
     # --- public --------------------------------------------------------------------------
@@ -305,8 +318,13 @@ class SyncEngine(ChangeWatcher):
     def _cycle(self) -> Changes:
         announce(self._callbacks.sync_did_start)
         try:
+            self._photos.send()  # before the push: the server takes a photo's record once it holds its bytes
             changes = self._push_all()
             changes |= self._pull_all()
+            fetched = self._photos.fetch()
+            if not fetched.empty:
+                announce(self._callbacks.changes_did_arrive, fetched)
+            changes |= fetched
             self._report()
         except SyncCancelled:
             raise

@@ -27,6 +27,7 @@ from medspa_desk.desk import (
     copies,
     evidence,
     forms,
+    photos,
     practice,
     staff,
     visits,
@@ -48,6 +49,7 @@ from medspa_desk.records import (
     ContactPurpose,
     IntakeForm,
     Location,
+    PhotoKind,
     PolicyKind,
     Provider,
     ProviderKind,
@@ -221,6 +223,12 @@ def _import_appointments(scene: Scene, actor: Actor) -> None:
     client_import.import_visits(scene.store, actor=actor, preview=preview)
 
 
+def _photo_file(scene: Scene) -> Path:
+    path = scene.folder / f"photo-{new_id()}.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    return path
+
+
 Scenario = Callable[[Scene, Actor], object]
 SCENARIOS: dict[UseCase, Scenario] = {
     # The walk adds the same person once per role: each time past the duplicate question.
@@ -260,6 +268,9 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.SIGN_CHART: lambda s, a: charts.sign_chart(s.store, actor=a, record=s.draft_chart()),
     UseCase.ADD_ADDENDUM: lambda s, a: charts.add_addendum(s.store, actor=a, treatment_id=s.signed_chart().id,
                                                            text="Lot corrected.", author_name="Walker"),
+    UseCase.ADD_PHOTO: lambda s, a: photos.import_photo(
+        s.store, _photo_file(s), client_id=s.client().id, treatment_id=s.draft_chart().id, kind=PhotoKind.BEFORE,
+        actor=a),
     UseCase.READ_CLINICAL_DETAIL: _read_clinical,
     UseCase.EXPORT_CLIENT_RECORD: lambda s, a: clients.export_client_record(
         s.store, actor=a, client_id=s.client().id, location=s.location, pdf_path=s.folder / f"export-{new_id()}.pdf"),

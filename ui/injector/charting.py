@@ -9,6 +9,7 @@ signed, dated addenda can be added.
 
 from __future__ import annotations
 
+import logging
 from calendar import monthrange
 from datetime import date, datetime
 from html import escape
@@ -21,23 +22,25 @@ from medspa_desk.clinical.last_chart import copy_points
 from medspa_desk.clinical.lots import LotRefused, LotState, check_lot, clean_lot
 from medspa_desk.clinical.totals import ChartingError, chart_totals, format_amount
 from medspa_desk.desk.context import SignedIn
+from medspa_desk.desk.photos import import_photo
 from medspa_desk.records import (
     AuditAction,
     AuditEvent,
     ChartView,
     LaserSettings,
+    PhotoKind,
     Product,
     ProductUnit,
     TreatmentRecord,
     new_id,
 )
-from medspa_desk.store import Store
-from medspa_desk.store.photos import PhotoInfo, PhotoKind
+from medspa_desk.store import Changes, Store
+from medspa_desk.store.photos import PhotoInfo, photos_for
 from medspa_desk.time_words import time_of_day
+from ui.events import bus
 from ui.injector.charting_data import (
     ChartingData,
     add_signed_addendum,
-    import_photo,
     load_charting,
     save_and_sign,
     save_draft,
@@ -87,6 +90,8 @@ WARN_STYLE = "color: #7a4f00;"
 REFUSED_STYLE = "color: #a4161a; font-weight: bold;"
 OK_STYLE = "color: #17603a;"
 
+log = logging.getLogger(__name__)
+
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
@@ -110,6 +115,7 @@ class ChartingDialog(QDialog):
         self._expiries: dict[tuple[UUID, str], date] = {}
         self._photo_ids: list[UUID] = []
         self._build()
+        bus.changes_did_arrive.connect(self._on_sync_changes)
         self.reload()
 
     # --- building ----------------------------------------------------------------------
@@ -645,6 +651,15 @@ class ChartingDialog(QDialog):
                   "with the chart.", ok=True)
         self._photos.append(info)
         self._show_photos(self._photos)
+
+    def _on_sync_changes(self, changes: Changes) -> None:
+        """Photos of this chart fetched from the server (taken on another workstation) show at once."""
+        if self.data is None or not (changes.everything or self.data.appointment.client_id in changes.clients):
+            return
+        treatment_id = self._draft_id
+        # A background refresh: a failure (the desk locking) is the log's, not a message on the chart.
+        QueryOp(self, body=lambda store: photos_for(store, treatment_id), success=self._show_photos,
+                failure=lambda exc: log.info("photos not refreshed: %s", type(exc).__name__)).run()
 
     def _show_photos(self, photos: list[PhotoInfo]) -> None:
         self._photos = list(photos)

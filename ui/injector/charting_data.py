@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -18,9 +17,8 @@ from medspa_desk.records import (
     ServiceCategory,
     TreatmentRecord,
 )
-from medspa_desk.rules import UseCase
 from medspa_desk.store import Actor, Changes, Store
-from medspa_desk.store.photos import PhotoInfo, PhotoKind, add_photo, photos_for, read_photo_file
+from medspa_desk.store.photos import PhotoInfo, photos_for
 from medspa_desk.store.recall import lots_used
 
 FACE_CATEGORIES = {
@@ -82,10 +80,3 @@ def add_signed_addendum(store: Store, treatment_id: UUID, *, text: str, actor: A
                         author_name: str) -> TreatmentRecord:
     add_addendum(store, actor=actor, treatment_id=treatment_id, text=text, author_name=author_name)
     return store.treatment(treatment_id, actor=actor)
-
-
-def import_photo(store: Store, path: Path, *, client_id: UUID, treatment_id: UUID, kind: PhotoKind,
-                 actor: Actor) -> PhotoInfo:
-    store.permit(actor, UseCase.SAVE_CHART, entity=TreatmentRecord.entity, entity_id=treatment_id)
-    return add_photo(store, client_id=client_id, treatment_id=treatment_id, kind=kind,
-                     image=read_photo_file(path), actor=actor)

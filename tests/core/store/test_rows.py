@@ -20,6 +20,8 @@ from medspa_desk.records import (
     Disclosure,
     Incident,
     Level,
+    Photo,
+    PhotoKind,
     PolicyAcknowledgment,
     PolicyKind,
     RestoreDrill,
@@ -64,7 +66,10 @@ def test_every_kind_of_record_gets_its_own_id_and_json_in_its_row() -> None:
     # Nor does it keep a waitlist: one entry stands in for that kind.
     waiting = WaitlistEntry(client_id=visit.client_id, location_id=visit.location_id, service_id=visit.service_id,
                             first_day=visit.starts_at.date(), last_day=visit.starts_at.date(), created_by=visit.client_id)
-    for record in [*practice.all_records(), upkeep, *evidence, *comms, waiting]:
+    # Nor does it hold photos: one record (what it is, never its bytes) stands in for that kind.
+    photo = Photo(client_id=visit.client_id, treatment_id=new_id(), kind=PhotoKind.BEFORE, media_type="image/png",
+                  added_at=at, size=1000, sha256="a" * 64)
+    for record in [*practice.all_records(), upkeep, *evidence, *comms, waiting, photo]:
         row = table_for(record).to_row(record)
         assert row[0] == str(record.id)
         assert row[-1] == record_json(record) == record.model_dump_json()
