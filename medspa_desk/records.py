@@ -891,10 +891,11 @@ class TreatmentRecord(Record):
 # --- Photos -------------------------------------------------------------------
 
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
-PHOTO_MEDIA_TYPES = ("image/jpeg", "image/png")
+PhotoMediaType = Literal["image/jpeg", "image/png"]
+PHOTO_MEDIA_TYPES: tuple[PhotoMediaType, ...] = ("image/jpeg", "image/png")
 
 
-def photo_media_type(first_bytes: bytes) -> str | None:
+def photo_media_type(first_bytes: bytes) -> PhotoMediaType | None:
     """'image/jpeg' or 'image/png' read from a photo's first bytes (its magic number); None for anything else.
 
     The desk checks a file with it before storing it, the server the first chunk of an upload.
@@ -921,7 +922,7 @@ class Photo(Record):
     client_id: UUID
     treatment_id: UUID
     kind: PhotoKind
-    media_type: Literal["image/jpeg", "image/png"]
+    media_type: PhotoMediaType
     added_at: AwareDatetime
     size: Annotated[int, Field(ge=1, le=MAX_PHOTO_BYTES)]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

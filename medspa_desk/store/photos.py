@@ -26,6 +26,7 @@ from medspa_desk.records import (
     AuditAction,
     Photo,
     PhotoKind,
+    PhotoMediaType,
     new_id,
     photo_media_type,
     utc_now,
@@ -49,7 +50,7 @@ class PhotoInfo:
     size: int
 
 
-def media_type_of(image: bytes) -> str:
+def media_type_of(image: bytes) -> PhotoMediaType:
     """'image/jpeg' or 'image/png' from the file's first bytes; anything else is refused."""
     if found := photo_media_type(image):
         return found

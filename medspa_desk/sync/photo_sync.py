@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from medspa_desk.protocol import PHOTO_CHUNK_BYTES, PhotoUploadStart
 from medspa_desk.records import Photo
@@ -43,8 +43,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class StoreRunner(Protocol):
+    """The engine's ``with_store``: a task run on the store worker, its answer handed back."""
+
+    def __call__(self, task: Callable[[Any], T], /) -> T: ...
+
+
 class PhotoTransfers:
-    def __init__(self, *, with_store: Callable[[Callable[[Any], T]], T], session: Callable[[], Session],
+    def __init__(self, *, with_store: StoreRunner, session: Callable[[], Session],
                  api: Callable[[], CentralApi], chunk_bytes: int = PHOTO_CHUNK_BYTES) -> None:
         self._with_store = with_store
         self._session = session
