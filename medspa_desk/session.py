@@ -258,18 +258,34 @@ class DeskSession:
         Stopping sync and the logout request are network I/O: the app runs this
         on its network pool, never on the GUI thread.
         """
+        self._leave(keep_server_session=False)
+
+    def hand_over(self) -> None:
+        """Switch user: leave as :meth:`sign_out` does, but keep this person's server session.
+
+        Their refresh token stays in the keychain, sealed under their user
+        secret, and the server session stays open (unused) until the practice's
+        switch window ends, so they switch back in with their password alone
+        inside it; after it the server refuses the token and the code is asked.
+        Stopping sync is network I/O: the network pool only.
+        """
+        self._leave(keep_server_session=True)
+
+    def _leave(self, *, keep_server_session: bool) -> None:
+        detail = "switch user, server session kept" if keep_server_session else ""
         with self._guard:
             if self.sync is not None:
                 self.sync.stop(timeout_s=5.0)
                 self.sync = None
             if self.store is not None:
-                self._worker.run_sync(lambda _attached: self._close_store(AuditAction.SIGN_OUT))
+                self._worker.run_sync(lambda _attached: self._close_store(AuditAction.SIGN_OUT, detail=detail))
             else:
-                self._hold(AuditAction.SIGN_OUT)
+                self._hold(AuditAction.SIGN_OUT, detail=detail)
             if self._online is not None:
                 online, self._online = self._online, None
-                online.sign_out(forget=lambda: forget_refresh_token(server_url=self.config.server_url,
-                                                                    user_id=self.user.id))
+                if not keep_server_session:
+                    online.sign_out(forget=lambda: forget_refresh_token(server_url=self.config.server_url,
+                                                                        user_id=self.user.id))
             if self._api is not None:
                 self._api.close()
                 self._api = None
@@ -340,9 +356,9 @@ class DeskSession:
         assert self.store is not None
         self.store.audit.record(self._event(action, outcome=outcome, detail=detail))
 
-    def _close_store(self, action: AuditAction) -> None:
+    def _close_store(self, action: AuditAction, *, detail: str = "") -> None:
         """Audit ``action`` and close the store (on the store worker)."""
-        self._audit(action)
+        self._audit(action, detail=detail)
         assert self.store is not None
         self.store.close()
         self.store = None

@@ -79,7 +79,7 @@ def _user_record(info: UserInfo) -> User:
 
 def sign_in(directory: Path, *, username: str, password: str, worker: StoreWorker, totp: str | None = None,
             options: SignInOptions | None = None, callbacks: SyncCallbacks | None = None,
-            timeout_s: float = SIGN_IN_TIMEOUT_S) -> DeskSession:
+            timeout_s: float = SIGN_IN_TIMEOUT_S, handed_over_by: UUID | None = None) -> DeskSession:
     """Sign ``username`` in on the workstation in ``directory``, as one job on ``worker``.
 
     The store is opened on the worker's thread, and the session locks,
@@ -93,13 +93,24 @@ def sign_in(directory: Path, *, username: str, password: str, worker: StoreWorke
     person can act on; a file the data folder cannot write (a full or
     read-only disk) is named as such, never a bare OSError; TimeoutError when
     the worker did not finish it within ``timeout_s``.
+
+    ``handed_over_by``: the person who switched user on this desk just before
+    (:meth:`DeskSession.hand_over`); a colleague signing in then is audited as
+    a ``switch`` from them, on this workstation's trail (synced to the server).
     """
     def job(_attached: object) -> DeskSession:
         try:
-            return _sign_in_at(directory, username=username, password=password, totp=totp, options=options,
-                               worker=worker, callbacks=callbacks)
+            session = _sign_in_at(directory, username=username, password=password, totp=totp, options=options,
+                                  worker=worker, callbacks=callbacks)
         except OSError as exc:
             raise from_os_error(exc, folder=Path(directory)) from None
+        if handed_over_by is not None and handed_over_by != session.user.id and session.store is not None:
+            session.store.audit.record(AuditEvent(
+                actor_user_id=session.user.id, device_id=session.config.device_id, action=AuditAction.SWITCH,
+                entity="user", entity_id=handed_over_by,
+                detail=f"handed over by {handed_over_by} to {session.user.id}",
+            ))
+        return session
 
     return worker.run_sync(job, timeout=timeout_s)
 

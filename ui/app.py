@@ -82,6 +82,7 @@ class DeskApp(QObject):
         self.session = session
         self.window = MainWindow(session)
         self.window.signed_out.connect(self._signed_out)
+        self.window.switch_user_requested.connect(lambda: self._handed_over(session))
         self.sign_in.hide()
         self.window.show()
         freeze_long_lived()  # the desk's windows and views live as long as the session
@@ -95,6 +96,11 @@ class DeskApp(QObject):
             return
         self.pin_dialog = SetPinDialog(self.session, self.window)
         self.pin_dialog.open()
+
+    def _handed_over(self, session: DeskSession) -> None:
+        """The next person to sign in takes over from this one: audited as a switch."""
+        if hasattr(self.backend, "handed_over_by"):
+            self.backend.handed_over_by = session.user.id
 
     def _signed_out(self) -> None:
         self.window = None

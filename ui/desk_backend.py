@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from medspa_desk.session import DeskSession
 from medspa_desk.signing_in import SignInOptions
@@ -87,6 +88,8 @@ class DeskBackend:
         self.device_name = device_name
         self.bridge = bridge or CoreEventBridge()
         self.server_unreachable = False
+        # Who switched user on this desk last (DeskSession.hand_over): the next sign-in is audited as a switch.
+        self.handed_over_by: UUID | None = None
         follow_session_events()
 
     @property
@@ -122,11 +125,13 @@ class DeskBackend:
         worker = db_worker()
         try:
             session = session_sign_in(self.directory, username=username, password=password, totp=totp,
-                                      options=options, worker=worker, callbacks=sync_callbacks(self.bridge))
+                                      options=options, worker=worker, callbacks=sync_callbacks(self.bridge),
+                                      handed_over_by=self.handed_over_by)
         except ConnectionTrouble as exc:
             self.server_unreachable = not isinstance(exc, InsecureServerAddress)
             raise
         self.server_unreachable = False
+        self.handed_over_by = None
         worker.attach(session.store)
         # What signing in loaded (the store, the engine, their modules) lives as long as the session.
         freeze_long_lived()
