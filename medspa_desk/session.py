@@ -15,14 +15,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.compliance.audit_trail import ServerLink
-from medspa_desk.records import AuditAction, AuditEvent, Location, User
+from medspa_desk.records import AuditAction, AuditEvent, Location, User, utc_now
 from medspa_desk.store import Actor, Store, StoreError
 from medspa_desk.store.worker import StoreWorker
+from medspa_desk.switching import drop_every_warm_seat, keep_warm
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session
 from medspa_desk.sync.credentials import (
@@ -69,7 +71,7 @@ class DeskSession:
     def __init__(self, *, workstation: Workstation, config: WorkstationConfig, vault: Vault, store: Store,
                  key: SecretKey, user: User, online: Session | None, api: CentralApi | None,
                  worker: StoreWorker, callbacks: SyncCallbacks | None,
-                 token_keeper: TokenKeeper | None = None) -> None:
+                 token_keeper: TokenKeeper | None = None, signed_in_at: datetime | None = None) -> None:
         self.workstation = workstation
         self.config = config
         self.vault = vault
@@ -86,6 +88,8 @@ class DeskSession:
         self.sync: SyncEngine | None = None
         self._location: Location | None = None
         self._own_waiting_at_lock = 0
+        # The last sign-in here with the password (a PIN switch carries it over): a warm seat's age.
+        self.signed_in_at = signed_in_at or utc_now()
         self.reload_location()
         if online is not None:
             self._start_sync(online)
@@ -142,7 +146,14 @@ class DeskSession:
                 raise SignInNeeded("Unlock first, then set a PIN.")
             if self._pin is None:
                 self._pin = PinLock(user_id=self.user.id)
-            self._pin.set_pin(pin, key=self._key)
+            # Sealed with the key: the user secret, so the PIN may bring this person back after a
+            # switch while their server session lasts (medspa_desk.switching).
+            companion = self._keeper.secret_copy() if self._keeper is not None else None
+            try:
+                self._pin.set_pin(pin, key=self._key, companion=companion)
+            finally:
+                if companion is not None:
+                    companion.wipe()
 
     def lock(self) -> None:
         """Pause sync, audit, close the store and wipe the key (a PIN keeps a sealed copy in memory).
@@ -290,7 +301,14 @@ class DeskSession:
                 self._api.close()
                 self._api = None
             if self._pin is not None:
-                self._pin.drop()
+                if keep_server_session and self._pin.has_companion:
+                    # A warm seat: their PIN may bring them back while the server keeps their session.
+                    if not self._pin.is_locked and self._key is not None:
+                        self._pin.lock(self._key)
+                    keep_warm(self.workstation.directory, user_id=self.user.id, lock=self._pin,
+                              signed_in_at=self.signed_in_at)
+                else:
+                    self._pin.drop()
                 self._pin = None
             if self._key is not None:
                 self._key.wipe()
@@ -398,6 +416,7 @@ def flush_held_audit(workstation: Workstation, store: Store | None) -> None:
 
 def erase_workstation(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
     assert config.vault_id is not None
+    drop_every_warm_seat()
     if config.device_id is not None:
         forget_device_proof(server_url=config.server_url, device_id=config.device_id)
     return wipe_workstation(database_path=workstation.database_path,

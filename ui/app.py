@@ -114,8 +114,10 @@ class DeskApp(QObject):
         ends another way, sync is stopped on the network pool and not waited for: its threads end
         with the process, and a push cut short is sent again at the next start.
         """
+        from medspa_desk.switching import drop_every_warm_seat
         from ui.operations import db_worker, network_pool
 
+        drop_every_warm_seat()  # a PIN brings nobody back into a new run of the app
         session, self.session = self.session, None
         if session is not None:
             try:

@@ -38,10 +38,13 @@ def desk_app(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[DeskApp]:
     app.sign_in.close()
 
 
-def _types_and_signs_in(qtbot: Any, app: DeskApp, live: LiveApi, who: str, *, code_expected: bool) -> None:
+def _types_and_signs_in(qtbot: Any, app: DeskApp, live: LiveApi, who: str, *, code_expected: bool,
+                        secret: str | None = None, sets_pin: str | None = None) -> None:
+    """``who`` types their name and password (or ``secret``: a PIN), the code when asked, then sets
+    ``sets_pin`` in the PIN dialog the app offers, or skips it."""
     window, user = app.sign_in, live.users[who]
     window.username.setText(user.username)
-    window.password.setText(user.password)
+    window.password.setText(secret or user.password)
     window.sign_in_button.click()
     if code_expected:
         qtbot.waitUntil(lambda: window.totp.isVisible(), timeout=60_000)
@@ -49,10 +52,18 @@ def _types_and_signs_in(qtbot: Any, app: DeskApp, live: LiveApi, who: str, *, co
         window.sign_in_button.click()
     qtbot.waitUntil(lambda: app.window is not None, timeout=60_000)
     assert not window.totp.isVisible()
+    if app.session.pin_available:
+        return  # a PIN switch: the same PIN locks this session, no dialog
     if app.pin_dialog is None:
         qtbot.waitUntil(lambda: app.pin_dialog is not None, timeout=5_000)
-    app.pin_dialog.reject()  # no PIN now
-    app.pin_dialog = None
+    dialog, app.pin_dialog = app.pin_dialog, None
+    if sets_pin is None:
+        dialog.skip_button.click()  # no PIN now
+        return
+    dialog.pin.setText(sets_pin)
+    dialog.repeat.setText(sets_pin)
+    dialog.set_button.click()
+    qtbot.waitUntil(lambda: app.session.pin_available, timeout=30_000)
 
 
 def _switches(app: DeskApp) -> list[tuple[Any, Any]]:
@@ -112,3 +123,20 @@ def test_the_manager_sets_the_switch_window_on_the_location_screen(
     finally:
         release_worker()
         session.sign_out()
+
+
+def test_a_warm_colleague_comes_back_with_the_pin_and_a_cold_one_is_asked_for_the_password(
+        qtbot: Any, desk_app: DeskApp, live_api: LiveApi) -> None:
+    _types_and_signs_in(qtbot, desk_app, live_api, "front_desk", code_expected=True, sets_pin="2468")
+    _switch_user(qtbot, desk_app)
+    _types_and_signs_in(qtbot, desk_app, live_api, "provider", code_expected=True)  # sets no PIN
+    _switch_user(qtbot, desk_app)
+    window = desk_app.sign_in
+    window.username.setText(live_api.users["provider"].username)
+    assert window.password_label.text() == "Pass&word"  # no PIN was set: not warm
+    window.username.setText(live_api.users["front_desk"].username)
+    assert window.password_label.text() == "Pass&word or PIN"
+    _types_and_signs_in(qtbot, desk_app, live_api, "front_desk", code_expected=False, secret="2468")
+    assert desk_app.session.sync is not None
+    front_desk, provider = live_api.users["front_desk"].id, live_api.users["provider"].id
+    assert _switches(desk_app)[-1] == (front_desk, provider)
