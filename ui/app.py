@@ -99,8 +99,7 @@ class DeskApp(QObject):
 
     def _handed_over(self, session: DeskSession) -> None:
         """The next person to sign in takes over from this one: audited as a switch."""
-        if hasattr(self.backend, "handed_over_by"):
-            self.backend.handed_over_by = session.user.id
+        self.backend.handed_over_by = session.user.id
 
     def _signed_out(self) -> None:
         self.window = None

@@ -53,6 +53,9 @@ class SignInBackend(Protocol):
     def fetch_enrolment(self, *, server: str, tenant: str, username: str, password: str) -> Any:
         """The authenticator secret waiting for this person (``secret``, ``totp_uri``), given out once."""
 
+    def pin_switch_possible(self, username: str) -> bool:
+        """May this person type their PIN instead of the password (a warm session after a switch)?"""
+
 
 def needs_code(exc: BaseException) -> bool:
     """The server accepted the password and wants the six-digit code."""
@@ -185,8 +188,7 @@ class SignInWindow(QWidget):
 
     def offer_pin(self) -> None:
         """After a switch, a person whose session is still warm here may type their PIN instead."""
-        check = getattr(self.backend, "pin_switch_possible", None)
-        warm = bool(self.username.text().strip()) and callable(check) and check(self.username.text())
+        warm = bool(self.username.text().strip()) and self.backend.pin_switch_possible(self.username.text())
         self.password_label.setText("Pass&word or PIN" if warm else "Pass&word")
         self.password.setAccessibleName("Password or PIN" if warm else "Password")
 

@@ -7,7 +7,7 @@ refusal are audited there. Each call runs on the network pool, never on the GUI 
 
 from __future__ import annotations
 
-from medspa_desk.desk.staff import ServerCaller
+from medspa_desk.desk.context import ServerCaller
 from medspa_desk.protocol import SWITCH_WINDOW_HOURS_MAX, SWITCH_WINDOW_HOURS_MIN
 from medspa_desk.records import Role
 from medspa_desk.rules import UseCase, may, require

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from medspa_desk.desk.context import SignedIn
+from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.practice import (
     LABELS,
     WEEKDAYS,
@@ -247,7 +247,7 @@ class SetupScreen(QWidget):
 
     saved = Signal(object)  # the Saved answer, after every save or (de)activation
 
-    def __init__(self, session: SignedIn, entity: str, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, entity: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.spec = SCREENS[entity]
@@ -538,7 +538,7 @@ class SetupScreen(QWidget):
 class SetupDialog(QDialog):
     """One set-up screen on its own, from the Manager menu."""
 
-    def __init__(self, session: SignedIn, entity: str, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, entity: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.panel = SetupScreen(session, entity, self)
         self.setObjectName(f"setupDialog-{entity}")

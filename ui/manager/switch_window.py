@@ -3,29 +3,29 @@ password alone. The server keeps it and enforces it; every call runs on the netw
 
 from __future__ import annotations
 
-from typing import Any
-
+from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.switch_window import (
     SWITCH_WINDOW_HOURS_MAX,
     SWITCH_WINDOW_HOURS_MIN,
     SwitchWindowDesk,
     open_switch_window,
 )
+from medspa_desk.rules import NotPermitted
+from medspa_desk.sync.errors import ServerTrouble
 from ui.operations import NetworkOp, QueryOp, describe_error
 from ui.qt import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 EXPLAINED = ("After signing in with their authenticator code, a person may switch back in on a shared desk "
              "with their password alone for this long. After it, the code is asked again.")
-NEEDS_SERVER = "Connect to the practice's server to see or change the switch window."
 
 
 class SwitchWindowBox(QGroupBox):
     """The switch window in whole hours (1–24), read from and saved to the practice's server."""
 
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, parent: QWidget | None = None) -> None:
         super().__init__("Switching user", parent)
         self.setObjectName("switchWindow")
-        self.desk = SwitchWindowDesk(session, role=session.user.role) if hasattr(session, "call_server") else None
+        self.desk = SwitchWindowDesk(session, role=session.user.role)
         explained = QLabel(EXPLAINED, self)
         explained.setWordWrap(True)
         self.hours = QSpinBox(self)
@@ -56,9 +56,6 @@ class SwitchWindowBox(QGroupBox):
         self.save_button.setEnabled(on)
 
     def reload(self) -> None:
-        if self.desk is None:
-            self.message.setText(NEEDS_SERVER)
-            return
         NetworkOp(self, body=self.desk.hours, success=lambda hours: self._show(hours, ""),
                   failure=self._failed).run()
 
@@ -68,8 +65,6 @@ class SwitchWindowBox(QGroupBox):
         self.message.setText(said)
 
     def save(self) -> None:
-        if self.desk is None:
-            return
         wanted, desk = self.hours.value(), self.desk
         self._enable(False)
         self.message.setText("Saving…")
@@ -79,5 +74,5 @@ class SwitchWindowBox(QGroupBox):
                   failure=self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:
-        self._enable(self.desk is not None)
+        self._enable(not isinstance(exc, NotPermitted | ServerTrouble))  # offline: nothing to change
         self.message.setText(describe_error(exc))
