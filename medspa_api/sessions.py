@@ -2,6 +2,13 @@
 
 The bearer token of each request names its session; :func:`check_access_token` answers
 who is calling (a :class:`Caller`) from a short-lived cache of checked tokens.
+
+A session lasts the practice's *switch window* (1 to 24 hours, 12 by default) from
+its sign-in with the authenticator code, idle or not: a person who handed a shared
+workstation to a colleague keeps it, unused, and switches back in with their
+password alone inside it; after it, the code is asked again. The window is read
+when the session opens and on each refresh, so a manager's change applies to the
+sessions already open too.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import AuditBuffer, Origin, flush
+from medspa_api.data.tenants import switch_window_s
 from medspa_api.data.users import end_sessions
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
@@ -70,11 +78,12 @@ def open_session(conn: Connection, *, tenant_id: UUID, user: sa.Row, request: Lo
     device = register_device(conn, tenant_id=tenant_id, user_id=user.id, device_id=request.device_id,
                               secret=request.device_secret, name=request.device_name, buffer=buffer)
     session_id = new_id()
+    expires_at = now + timedelta(seconds=switch_window_s(conn, tenant_id=tenant_id))
     conn.execute(t.sessions.insert().values(
         tenant_id=tenant_id, id=session_id, user_id=user.id, device_id=device.id, created_at=now,
-        last_seen_at=now, expires_at=now + timedelta(seconds=settings.session_absolute_s),
-        device_proven=device.proven))
-    access, refresh = issue_tokens(conn, tenant_id=tenant_id, session_id=session_id, settings=settings)
+        last_seen_at=now, expires_at=expires_at, device_proven=device.proven))
+    access, refresh = issue_tokens(conn, tenant_id=tenant_id, session_id=session_id, settings=settings,
+                                   session_expires=expires_at)
     if enrolled:
         buffer.record(actor_user_id=user.id, device_id=device.id, action=AuditAction.UPDATE, entity="user",
                       entity_id=user.id, detail="totp_enrolment_confirmed")
@@ -84,7 +93,9 @@ def open_session(conn: Connection, *, tenant_id: UUID, user: sa.Row, request: Lo
     return access, refresh, device
 
 
-def issue_tokens(conn: Connection, *, tenant_id: UUID, session_id: UUID, settings: Settings) -> tuple[str, str]:
+def issue_tokens(conn: Connection, *, tenant_id: UUID, session_id: UUID, settings: Settings,
+                 session_expires: datetime) -> tuple[str, str]:
+    """A new access and refresh token; the refresh token lasts as long as its session may."""
     now = utc_now()
     access, refresh = tokens.new_token(tenant_id), tokens.new_token(tenant_id)
     access_hash = tokens.token_hash(access)
@@ -92,7 +103,7 @@ def issue_tokens(conn: Connection, *, tenant_id: UUID, session_id: UUID, setting
         {"tenant_id": tenant_id, "token_hash": access_hash, "session_id": session_id,
          "kind": "access", "expires_at": now + timedelta(seconds=settings.access_token_ttl_s), "access_hash": None},
         {"tenant_id": tenant_id, "token_hash": tokens.token_hash(refresh), "session_id": session_id,
-         "kind": "refresh", "expires_at": now + timedelta(seconds=settings.session_absolute_s),
+         "kind": "refresh", "expires_at": session_expires,
          "access_hash": access_hash},
     ])
     return access, refresh
@@ -157,7 +168,8 @@ def _refresh(db: Database, *, tenant_id: UUID, request: RefreshRequest, origin: 
         # must not both see it unused.
         row = conn.execute(for_update(
             sa.select(t.tokens, t.sessions.c.user_id, t.sessions.c.device_id, t.sessions.c.ended_at,
-                      t.sessions.c.last_seen_at, t.sessions.c.expires_at.label("session_expires"))
+                      t.sessions.c.created_at.label("session_created"), t.sessions.c.last_seen_at,
+                      t.sessions.c.expires_at.label("session_expires"))
             .join(t.sessions, sa.and_(t.sessions.c.tenant_id == t.tokens.c.tenant_id,
                                       t.sessions.c.id == t.tokens.c.session_id))
             .where(t.tokens.c.tenant_id == tenant_id,
@@ -186,17 +198,18 @@ def _refresh(db: Database, *, tenant_id: UUID, request: RefreshRequest, origin: 
             flush(conn, tenant_id=tenant_id, buffer=buffer)
             reused = True
         else:
-            _check_session_limits(conn, row=row, now=now, settings=settings, tenant_id=tenant_id)
+            session_expires = _check_session_limits(conn, row=row, now=now, tenant_id=tenant_id)
             user = conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id,
                                                          t.users.c.id == row.user_id)).first()
             if user is None or not user.active:
                 raise _RefusedRefresh("account disabled", row, SESSION_OVER)
-            access, refresh = issue_tokens(conn, tenant_id=tenant_id, session_id=row.session_id, settings=settings)
+            access, refresh = issue_tokens(conn, tenant_id=tenant_id, session_id=row.session_id, settings=settings,
+                                           session_expires=session_expires)
             # A retry keeps the first rotation's time, so the grace never stretches past it.
             conn.execute(t.tokens.update().where(t.tokens.c.tenant_id == tenant_id,
                                                  t.tokens.c.token_hash == row.token_hash)
                          .values(used_at=row.used_at or now, replaced_by=tokens.token_hash(refresh)))
-            seen: dict[str, object] = {"last_seen_at": now}
+            seen: dict[str, object] = {"last_seen_at": now, "expires_at": session_expires}
             if proves_device:
                 seen["device_proven"] = True
             conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
@@ -233,13 +246,17 @@ def _spend_unused_successor(conn: Connection, *, row: sa.Row, now: datetime, set
     return True
 
 
-def _check_session_limits(conn: Connection, *, row: sa.Row, now: datetime, settings: Settings,
-                          tenant_id: UUID) -> None:
-    idle = now - as_utc(row.last_seen_at) > timedelta(seconds=settings.session_idle_s)
-    if idle or as_utc(row.session_expires) <= now:
-        end_sessions(conn, tenant_id=tenant_id, reason="idle" if idle else "absolute_limit",
-                     session_id=row.session_id)
+def _check_session_limits(conn: Connection, *, row: sa.Row, now: datetime, tenant_id: UUID) -> datetime:
+    """When the session ends under the practice's switch window as it is now; ended (401) if that has passed.
+
+    The window counts from the sign-in with the code (``created_at``), so a manager who shortens it
+    ends the sessions already older than the new window at their next refresh or request.
+    """
+    ends = as_utc(row.session_created) + timedelta(seconds=switch_window_s(conn, tenant_id=tenant_id))
+    if ends <= now:
+        end_sessions(conn, tenant_id=tenant_id, reason="switch_window", session_id=row.session_id)
         raise SESSION_OVER
+    return ends
 
 
 def authenticate(db: Database, *, token: str, origin: Origin, settings: Settings) -> Caller:
@@ -250,7 +267,8 @@ def authenticate(db: Database, *, token: str, origin: Origin, settings: Settings
 # Built once: every request runs it, and building and keying the statement cost as much as running it.
 _ACCESS_TOKEN_CHECK = (
     sa.select(t.tokens.c.expires_at, t.sessions.c.id.label("session_id"), t.sessions.c.user_id,
-              t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.last_seen_at,
+              t.sessions.c.device_id, t.sessions.c.ended_at, t.sessions.c.created_at.label("session_created"),
+              t.sessions.c.last_seen_at,
               t.sessions.c.expires_at.label("session_expires"), t.sessions.c.device_proven,
               t.users.c.username, t.users.c.role,
               t.users.c.provider_id, t.users.c.active, t.devices.c.revoked_at)
@@ -278,17 +296,19 @@ def check_access_token(db: Database, *, token: str, origin: Origin, settings: Se
         raise device_revoked()
     if row.ended_at is not None or not row.active or as_utc(row.expires_at) <= now:
         raise SESSION_OVER
+    session_ends = as_utc(row.session_expires)
     if (now - as_utc(row.last_seen_at)).total_seconds() > LAST_SEEN_GRANULARITY_S:
         with db.transaction(tenant_id) as conn:
-            _check_session_limits(conn, row=row, now=now, settings=settings, tenant_id=tenant_id)
+            session_ends = _check_session_limits(conn, row=row, now=now, tenant_id=tenant_id)
             conn.execute(t.sessions.update().where(t.sessions.c.tenant_id == tenant_id,
-                                                   t.sessions.c.id == row.session_id).values(last_seen_at=now))
-    elif as_utc(row.session_expires) <= now:
+                                                   t.sessions.c.id == row.session_id)
+                         .values(last_seen_at=now, expires_at=session_ends))
+    elif session_ends <= now:
         raise SESSION_OVER
     caller = Caller(tenant_id=tenant_id, user_id=row.user_id, username=row.username, role=Role(row.role),
                     provider_id=row.provider_id, device_id=row.device_id, session_id=row.session_id, origin=origin,
                     device_proven=bool(row.device_proven))
-    ends = min(as_utc(row.expires_at), as_utc(row.session_expires))
+    ends = min(as_utc(row.expires_at), session_ends)
     return caller, (ends - now).total_seconds()
 
 

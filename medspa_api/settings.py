@@ -43,8 +43,7 @@ class Settings:
     secret_key: str = ""
     environment: str = "production"
     access_token_ttl_s: int = 600
-    session_idle_s: int = 30 * 60
-    session_absolute_s: int = 12 * 60 * 60
+    # A session's length is the practice's switch window (tenant_policies), not a setting here.
     # A refresh token presented again this soon after its rotation, while the token that rotation
     # issued is still unused, is a retry after a lost answer rather than theft.
     refresh_grace_s: int = 30

@@ -466,6 +466,19 @@ class DeviceName(Wire):
     name: Annotated[str, Field(min_length=1, max_length=100), OneLine]
 
 
+# How long a person's server session lasts after a sign-in with the authenticator code, so that
+# they may switch back in on a shared workstation with their password alone (the practice's choice).
+SWITCH_WINDOW_HOURS_DEFAULT = 12
+SWITCH_WINDOW_HOURS_MIN = 1
+SWITCH_WINDOW_HOURS_MAX = 24
+
+
+class SwitchWindow(Wire):
+    """The practice's switch window in whole hours; the server checks the bounds (a refusal is audited)."""
+
+    hours: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
 class EscrowRelease(Wire):
     wrapped_key: str
     vault_id: UUID

@@ -949,6 +949,7 @@ class AuditAction(StrEnum):
     RESOLVE_CONFLICT = "resolve_conflict"
     ACCESS_DENIED = "access_denied"
     DEVICE = "device"
+    SWITCH = "switch"  # a colleague took over a signed-in workstation (entity_id: who handed it over)
 
 
 class AuditEvent(BaseModel):

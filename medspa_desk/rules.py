@@ -69,6 +69,7 @@ class UseCase(StrEnum):
     BLOCK_BREAK = "block_break"  # a provider's break: the front desk may block (or free) one
     MANAGE_STAFF = "manage_staff"  # invite, disable, enable, unlock, reset an authenticator, change a role
     MANAGE_WORKSTATIONS = "manage_workstations"  # see the practice's workstations, rename one, revoke a lost one
+    SET_SWITCH_WINDOW = "set_switch_window"  # how long a colleague may switch back in without a new code
     READ_AUDIT_TRAIL = "read_audit_trail"
     EXPORT_AUDIT_TRAIL = "export_audit_trail"
     EXPORT_WHOLE_PRACTICE = "export_whole_practice"  # every client's record and the trail, at a contract's end
@@ -155,6 +156,9 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     U.MANAGE_STAFF: Permission(MANAGERS, who="a manager or an admin", doing="manage staff accounts"),
     # ServerAction.DEVICE_LIST and DEVICE_REVOKE: see, rename and revoke the practice's workstations.
     U.MANAGE_WORKSTATIONS: Permission(MANAGERS, who="a manager or an admin", doing="manage workstations"),
+    # ServerAction.PRACTICE_SIGN_IN_POLICY: the server keeps it and ends sessions by it; nothing is pushed.
+    U.SET_SWITCH_WINDOW: Permission(MANAGERS, who="a manager or an admin",
+                                    doing="change how long people may switch back in without a code"),
     # The Compliance menu: the practice's trail, its exports, and one client's access report.
     U.READ_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="read the audit trail"),
     U.EXPORT_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="export the audit trail"),
@@ -219,6 +223,7 @@ class ServerAction(StrEnum):
     USER_LIST = "user.list"
     PHOTO_UPLOAD = "photo.upload"  # a photo's bytes, in chunks: whoever may add a photo
     PHOTO_READ = "photo.read"  # a photo's bytes: whoever may read treatment details
+    PRACTICE_SIGN_IN_POLICY = "practice.sign_in_policy"  # read and set the switch window
 
 
 SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyType({
@@ -234,6 +239,7 @@ SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyTy
     ServerAction.USER_LIST: MANAGERS,
     ServerAction.PHOTO_UPLOAD: USE_CASES[UseCase.ADD_PHOTO].roles,
     ServerAction.PHOTO_READ: USE_CASES[UseCase.READ_CLINICAL_DETAIL].roles,
+    ServerAction.PRACTICE_SIGN_IN_POLICY: MANAGERS,
 })
 
 

@@ -15,14 +15,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from medspa_desk.compliance.audit_trail import ServerLink
-from medspa_desk.records import AuditAction, AuditEvent, Location, User
+from medspa_desk.records import AuditAction, AuditEvent, Location, User, utc_now
 from medspa_desk.store import Actor, Store, StoreError
 from medspa_desk.store.worker import StoreWorker
+from medspa_desk.switching import drop_every_warm_seat, keep_warm
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session
 from medspa_desk.sync.credentials import (
@@ -69,7 +71,7 @@ class DeskSession:
     def __init__(self, *, workstation: Workstation, config: WorkstationConfig, vault: Vault, store: Store,
                  key: SecretKey, user: User, online: Session | None, api: CentralApi | None,
                  worker: StoreWorker, callbacks: SyncCallbacks | None,
-                 token_keeper: TokenKeeper | None = None) -> None:
+                 token_keeper: TokenKeeper | None = None, signed_in_at: datetime | None = None) -> None:
         self.workstation = workstation
         self.config = config
         self.vault = vault
@@ -86,6 +88,8 @@ class DeskSession:
         self.sync: SyncEngine | None = None
         self._location: Location | None = None
         self._own_waiting_at_lock = 0
+        # The last sign-in here with the password (a PIN switch carries it over): a warm seat's age.
+        self.signed_in_at = signed_in_at or utc_now()
         self.reload_location()
         if online is not None:
             self._start_sync(online)
@@ -142,7 +146,14 @@ class DeskSession:
                 raise SignInNeeded("Unlock first, then set a PIN.")
             if self._pin is None:
                 self._pin = PinLock(user_id=self.user.id)
-            self._pin.set_pin(pin, key=self._key)
+            # Sealed with the key: the user secret, so the PIN may bring this person back after a
+            # switch while their server session lasts (medspa_desk.switching).
+            companion = self._keeper.secret_copy() if self._keeper is not None else None
+            try:
+                self._pin.set_pin(pin, key=self._key, companion=companion)
+            finally:
+                if companion is not None:
+                    companion.wipe()
 
     def lock(self) -> None:
         """Pause sync, audit, close the store and wipe the key (a PIN keeps a sealed copy in memory).
@@ -258,23 +269,46 @@ class DeskSession:
         Stopping sync and the logout request are network I/O: the app runs this
         on its network pool, never on the GUI thread.
         """
+        self._leave(keep_server_session=False)
+
+    def hand_over(self) -> None:
+        """Switch user: leave as :meth:`sign_out` does, but keep this person's server session.
+
+        Their refresh token stays in the keychain, sealed under their user
+        secret, and the server session stays open (unused) until the practice's
+        switch window ends, so they switch back in with their password alone
+        inside it; after it the server refuses the token and the code is asked.
+        Stopping sync is network I/O: the network pool only.
+        """
+        self._leave(keep_server_session=True)
+
+    def _leave(self, *, keep_server_session: bool) -> None:
+        detail = "switch user, server session kept" if keep_server_session else ""
         with self._guard:
             if self.sync is not None:
                 self.sync.stop(timeout_s=5.0)
                 self.sync = None
             if self.store is not None:
-                self._worker.run_sync(lambda _attached: self._close_store(AuditAction.SIGN_OUT))
+                self._worker.run_sync(lambda _attached: self._close_store(AuditAction.SIGN_OUT, detail=detail))
             else:
-                self._hold(AuditAction.SIGN_OUT)
+                self._hold(AuditAction.SIGN_OUT, detail=detail)
             if self._online is not None:
                 online, self._online = self._online, None
-                online.sign_out(forget=lambda: forget_refresh_token(server_url=self.config.server_url,
-                                                                    user_id=self.user.id))
+                if not keep_server_session:
+                    online.sign_out(forget=lambda: forget_refresh_token(server_url=self.config.server_url,
+                                                                        user_id=self.user.id))
             if self._api is not None:
                 self._api.close()
                 self._api = None
             if self._pin is not None:
-                self._pin.drop()
+                if keep_server_session and self._pin.has_companion:
+                    # A warm seat: their PIN may bring them back while the server keeps their session.
+                    if not self._pin.is_locked and self._key is not None:
+                        self._pin.lock(self._key)
+                    keep_warm(self.workstation.directory, user_id=self.user.id, lock=self._pin,
+                              signed_in_at=self.signed_in_at)
+                else:
+                    self._pin.drop()
                 self._pin = None
             if self._key is not None:
                 self._key.wipe()
@@ -340,9 +374,9 @@ class DeskSession:
         assert self.store is not None
         self.store.audit.record(self._event(action, outcome=outcome, detail=detail))
 
-    def _close_store(self, action: AuditAction) -> None:
+    def _close_store(self, action: AuditAction, *, detail: str = "") -> None:
         """Audit ``action`` and close the store (on the store worker)."""
-        self._audit(action)
+        self._audit(action, detail=detail)
         assert self.store is not None
         self.store.close()
         self.store = None
@@ -382,6 +416,7 @@ def flush_held_audit(workstation: Workstation, store: Store | None) -> None:
 
 def erase_workstation(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
     assert config.vault_id is not None
+    drop_every_warm_seat()
     if config.device_id is not None:
         forget_device_proof(server_url=config.server_url, device_id=config.device_id)
     return wipe_workstation(database_path=workstation.database_path,

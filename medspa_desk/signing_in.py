@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from medspa_desk.session import DeskSession, erase_workstation, flush_held_audit
 from medspa_desk.store import Store, StoreError
 from medspa_desk.store.errors import from_os_error
 from medspa_desk.store.worker import StoreWorker
+from medspa_desk.switching import drop_warm, warm_seat
 from medspa_desk.sync.api import CentralApi, EnrolmentAnswer, EnrolmentRequest
 from medspa_desk.sync.auth import Session, sign_in_online
 from medspa_desk.sync.credentials import (
@@ -46,6 +48,7 @@ from medspa_desk.sync.transport import make_client
 from medspa_desk.token_keeper import TokenKeeper
 from medspa_desk.vault import (
     KeyslotDamaged,
+    PinUnavailable,
     SecretKey,
     UnknownUser,
     Vault,
@@ -58,6 +61,18 @@ log = logging.getLogger(__name__)
 
 # Signing in may wait for Argon2 and for the server; the store worker's job gets this long.
 SIGN_IN_TIMEOUT_S = 180.0
+PIN_NOT_WARM = ("A PIN brings you back only after you switched user on this desk with a PIN set, within the "
+                "practice's switch window. Type your password.")
+PIN_SESSION_ENDED = "Your sign-in at the practice's server has ended. Type your password."
+PIN_NEEDS_SERVER = ("The practice's server cannot be reached to confirm your sign-in, so a PIN is not enough. "
+                    "Type your password.")
+
+
+class PasswordNeeded(SignInNeeded):
+    """A PIN switch was refused: the person types their password (and the code when the server asks)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, code="password_needed")
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,7 @@ def _user_record(info: UserInfo) -> User:
 
 def sign_in(directory: Path, *, username: str, password: str, worker: StoreWorker, totp: str | None = None,
             options: SignInOptions | None = None, callbacks: SyncCallbacks | None = None,
-            timeout_s: float = SIGN_IN_TIMEOUT_S) -> DeskSession:
+            timeout_s: float = SIGN_IN_TIMEOUT_S, handed_over_by: UUID | None = None) -> DeskSession:
     """Sign ``username`` in on the workstation in ``directory``, as one job on ``worker``.
 
     The store is opened on the worker's thread, and the session locks,
@@ -93,15 +108,98 @@ def sign_in(directory: Path, *, username: str, password: str, worker: StoreWorke
     person can act on; a file the data folder cannot write (a full or
     read-only disk) is named as such, never a bare OSError; TimeoutError when
     the worker did not finish it within ``timeout_s``.
+
+    ``handed_over_by``: the person who switched user on this desk just before
+    (:meth:`DeskSession.hand_over`); a colleague signing in then is audited as
+    a ``switch`` from them, on this workstation's trail (synced to the server).
     """
     def job(_attached: object) -> DeskSession:
         try:
-            return _sign_in_at(directory, username=username, password=password, totp=totp, options=options,
-                               worker=worker, callbacks=callbacks)
+            session = _sign_in_at(directory, username=username, password=password, totp=totp, options=options,
+                                  worker=worker, callbacks=callbacks)
         except OSError as exc:
             raise from_os_error(exc, folder=Path(directory)) from None
+        _audit_switch(session, handed_over_by=handed_over_by)
+        return session
 
     return worker.run_sync(job, timeout=timeout_s)
+
+
+def _audit_switch(session: DeskSession, *, handed_over_by: UUID | None) -> None:
+    """Who took the desk over from whom, on this workstation's trail (it syncs to the server)."""
+    if handed_over_by is None or handed_over_by == session.user.id or session.store is None:
+        return
+    session.store.audit.record(AuditEvent(
+        actor_user_id=session.user.id, device_id=session.config.device_id, action=AuditAction.SWITCH,
+        entity="user", entity_id=handed_over_by, detail=f"handed over by {handed_over_by} to {session.user.id}"))
+
+
+def pin_switch_possible(directory: Path, *, username: str) -> bool:
+    """May ``username`` try their PIN here (a warm seat: see ``medspa_desk.switching``)? For the sign-in window."""
+    workstation = Workstation(directory)
+    if not workstation.is_set_up():
+        return False
+    user_id = workstation.load().users.get(username.strip().lower())
+    return user_id is not None and warm_seat(directory, user_id=user_id) is not None
+
+
+def sign_in_with_pin(directory: Path, *, username: str, pin: str, worker: StoreWorker,
+                     callbacks: SyncCallbacks | None = None, handed_over_by: UUID | None = None,
+                     timeout_s: float = SIGN_IN_TIMEOUT_S) -> DeskSession:
+    """Switch back in with the PIN: only a warm seat, and only if the server takes the kept session.
+
+    A person not enrolled here, without a warm seat, whose server session ended (the
+    switch window passed, signed out elsewhere, revoked) or on a desk that cannot reach
+    the server gets :class:`PasswordNeeded`; a wrong PIN is :class:`WrongPin` and the
+    fifth drops the seat (:class:`PinUnavailable`), each audited. Network I/O: never on
+    the GUI thread.
+    """
+    def job(_attached: object) -> DeskSession:
+        try:
+            session = _pin_sign_in_at(Workstation(directory), username=username, pin=pin, worker=worker,
+                                      callbacks=callbacks)
+        except OSError as exc:
+            raise from_os_error(exc, folder=Path(directory)) from None
+        _audit_switch(session, handed_over_by=handed_over_by)
+        return session
+
+    return worker.run_sync(job, timeout=timeout_s)
+
+
+def _pin_sign_in_at(workstation: Workstation, *, username: str, pin: str, worker: StoreWorker,
+                    callbacks: SyncCallbacks | None) -> DeskSession:
+    if not workstation.is_set_up() or not (workstation.directory / KEYSLOT_FILE_NAME).exists():
+        raise PasswordNeeded(PIN_NOT_WARM)
+    config = workstation.load()
+    name = username.strip().lower()
+    user_id = config.users.get(name)
+    seat = warm_seat(workstation.directory, user_id=user_id) if user_id is not None else None
+    if user_id is None or seat is None:
+        raise PasswordNeeded(PIN_NOT_WARM)
+    try:
+        key, user_secret = seat.lock.open_with_pin(pin)
+    except VaultError as exc:
+        if isinstance(exc, PinUnavailable):
+            drop_warm(workstation.directory, user_id=user_id)
+        workstation.hold_audit(AuditEvent(
+            actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN_FAILED, entity="user",
+            entity_id=user_id, outcome="denied",
+            detail=f"pin switch misses={getattr(exc, 'failures', 0)} reason={type(exc).__name__}"))
+        raise
+    # The seat is spent whatever follows: in use now, or refused (the password is needed then).
+    drop_warm(workstation.directory, user_id=user_id)
+    assert user_secret is not None  # a warm seat always holds it (``warm_seat`` checks)
+    with user_secret:
+        try:
+            vault = Vault.load(workstation.directory)
+        except BaseException:
+            key.wipe()
+            raise
+        session = _open_here(workstation, config, vault=vault, key=key, user_secret=user_secret, username=name,
+                             user_id=user_id, password=None, totp=None, worker=worker, callbacks=callbacks,
+                             how="pin switch", signed_in_at=seat.signed_in_at)
+    session.set_pin(pin)  # their PIN locks this session too, and may bring them back after the next switch
+    return session
 
 
 def _sign_in_at(directory: Path, *, username: str, password: str, totp: str | None,
@@ -142,34 +240,49 @@ def _sign_in_here(workstation: Workstation, config: WorkstationConfig, *, userna
     except VaultError as exc:
         _hold_refusal(workstation, config, user_id=user_id, exc=exc)
         raise
+    drop_warm(workstation.directory, user_id=user_id)  # the password is in: a PIN seat of theirs is stale
     # The token keeper takes its own copy; this one is wiped whatever happens.
     with user_secret:
-        try:
-            store = Store.open(workstation.database_path, key.buffer)
-        except BaseException as exc:
-            key.wipe()
-            if isinstance(exc, StoreError):  # a read-only or full disk, a damaged file: named, audited
-                _hold_refusal(workstation, config, user_id=user_id, exc=exc)
-            raise
-        flush_held_audit(workstation, store)
-        user = next((u for u in store.users() if u.id == user_id), None)
-        if user is None or not user.active:
-            store.close()
-            key.wipe()
-            raise SignInNeeded("Your account is not active at this practice; ask a manager.")
-        try:
-            online, api, keeper = _go_online(workstation, config, username=username, user_id=user_id,
-                                             password=password, totp=totp, user_secret=user_secret)
-        except BaseException:
-            store.close()
-            key.wipe()
-            raise
+        return _open_here(workstation, config, vault=vault, key=key, user_secret=user_secret, username=username,
+                          user_id=user_id, password=password, totp=totp, worker=worker, callbacks=callbacks,
+                          how="keyslot")
+
+
+def _open_here(workstation: Workstation, config: WorkstationConfig, *, vault: Vault, key: SecretKey,
+               user_secret: SecretKey, username: str, user_id: UUID, password: str | None, totp: str | None,
+               worker: StoreWorker, callbacks: SyncCallbacks | None, how: str,
+               signed_in_at: datetime | None = None) -> DeskSession:
+    """Open the store with the person's key and go online (``password`` None: a PIN switch)."""
+    try:
+        store = Store.open(workstation.database_path, key.buffer)
+    except BaseException as exc:
+        key.wipe()
+        if isinstance(exc, StoreError):  # a read-only or full disk, a damaged file: named, audited
+            _hold_refusal(workstation, config, user_id=user_id, exc=exc)
+        raise
+    flush_held_audit(workstation, store)
+    user = next((u for u in store.users() if u.id == user_id), None)
+    if user is None or not user.active:
+        store.close()
+        key.wipe()
+        raise SignInNeeded("Your account is not active at this practice; ask a manager.")
+    try:
+        online, api, keeper = _go_online(workstation, config, username=username, user_id=user_id,
+                                         password=password, totp=totp, user_secret=user_secret)
+    except BaseException as exc:
+        if isinstance(exc, PasswordNeeded):
+            store.audit.record(AuditEvent(
+                actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN_FAILED,
+                entity="user", entity_id=user_id, outcome="denied", detail=f"{how}: password needed"))
+        store.close()
+        key.wipe()
+        raise
     store.audit.record(AuditEvent(actor_user_id=user_id, device_id=config.device_id, action=AuditAction.SIGN_IN,
                                   entity="user", entity_id=user_id,
-                                  detail="keyslot, online" if online else "keyslot, offline"))
+                                  detail=f"{how}, online" if online else f"{how}, offline"))
     return DeskSession(workstation=workstation, config=config, vault=vault, store=store, key=key, user=user,
                        online=online, api=api, worker=worker, callbacks=callbacks,
-                       token_keeper=keeper)
+                       token_keeper=keeper, signed_in_at=signed_in_at)
 
 
 def _hold_refusal(workstation: Workstation, config: WorkstationConfig, *, user_id: UUID,
@@ -214,7 +327,7 @@ def _api_for(config: WorkstationConfig) -> CentralApi:
 
 
 def _go_online(workstation: Workstation, config: WorkstationConfig, *, username: str, user_id: UUID,
-               password: str, totp: str | None,
+               password: str | None, totp: str | None,
                user_secret: SecretKey) -> tuple[Session | None, CentralApi | None, TokenKeeper | None]:
     """Sync for a person enrolled here, or work from the cache when the server is out of reach.
 
@@ -224,8 +337,13 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
     (:class:`TotpRequired` reaches the sign-in window). A token kept under an
     earlier user secret (the password was changed since) does not open, so
     that, too, is a sign-in with the code. A revoked workstation is erased.
+
+    ``password`` None is a PIN switch: only a kept session the server takes will do;
+    anything else (none kept, ended, unreachable) is :class:`PasswordNeeded`.
     """
     if config.device_id is None:
+        if password is None:
+            raise PasswordNeeded(PIN_NEEDS_SERVER)
         return None, None, None
     api = _api_for(config)
     token = load_refresh_token(server_url=config.server_url, user_id=user_id, user_secret=user_secret)
@@ -240,6 +358,10 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
                 return session, api, keeper
             except SignInNeeded as exc:
                 log.info("kept session of user %s ended (%s); signing in again", user_id, exc.code)
+                if password is None:
+                    raise PasswordNeeded(PIN_SESSION_ENDED) from None
+        if password is None:
+            raise PasswordNeeded(PIN_SESSION_ENDED)
         tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
                                 device_id=config.device_id, device_secret=proof)
         return Session(api=api, tokens=tokens, keep_refresh_token=keeper, device_secret=proof), api, keeper
@@ -247,11 +369,15 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
         api.close()
         keeper.forget()
         raise erase_workstation(workstation, config) from None
-    except (TotpRequired, EnrolmentRequired):  # the sign-in window asks for the code or the set-up
+    except (TotpRequired, EnrolmentRequired, PasswordNeeded):  # the sign-in window asks for more
         api.close()
         keeper.forget()
         raise
     except SyncError as exc:
+        if password is None:  # a PIN switch needs the server to vouch for the session
+            api.close()
+            keeper.forget()
+            raise PasswordNeeded(PIN_NEEDS_SERVER) from None
         # Unreachable, or the server refused the password this keyslot took (changed
         # elsewhere): the person works from the cache and the desk says it is offline.
         log.info("working offline for user %s: %s", user_id, type(exc).__name__)
@@ -343,4 +469,5 @@ def _abandon_sign_in(workstation: Workstation, *, api: CentralApi, store: Store 
             workstation.discard_unfinished_set_up()
 
 
-__all__ = ["SignInOptions", "UnknownUser", "fetch_enrolment", "sign_in"]
+__all__ = ["PasswordNeeded", "SignInOptions", "UnknownUser", "fetch_enrolment", "pin_switch_possible", "sign_in",
+           "sign_in_with_pin"]

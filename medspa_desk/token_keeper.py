@@ -54,6 +54,11 @@ class TokenKeeper:
             save_refresh_token(token, server_url=self._config.server_url, user_id=self._user_id,
                                user_secret=self._secret)
 
+    def secret_copy(self) -> SecretKey | None:
+        """A copy of the user secret (the caller wipes it), for a PIN that may bring its person back."""
+        with self._guard:
+            return self._secret.copy() if self._secret is not None and not self._forgotten else None
+
     def forget(self) -> None:
         """Wipe the secret copy; a token rotated after this is kept in memory only."""
         with self._guard:

@@ -82,6 +82,7 @@ class DeskApp(QObject):
         self.session = session
         self.window = MainWindow(session)
         self.window.signed_out.connect(self._signed_out)
+        self.window.switch_user_requested.connect(lambda: self._handed_over(session))
         self.sign_in.hide()
         self.window.show()
         freeze_long_lived()  # the desk's windows and views live as long as the session
@@ -96,6 +97,10 @@ class DeskApp(QObject):
         self.pin_dialog = SetPinDialog(self.session, self.window)
         self.pin_dialog.open()
 
+    def _handed_over(self, session: DeskSession) -> None:
+        """The next person to sign in takes over from this one: audited as a switch."""
+        self.backend.handed_over_by = session.user.id
+
     def _signed_out(self) -> None:
         self.window = None
         self.session = None
@@ -108,8 +113,10 @@ class DeskApp(QObject):
         ends another way, sync is stopped on the network pool and not waited for: its threads end
         with the process, and a push cut short is sent again at the next start.
         """
+        from medspa_desk.switching import drop_every_warm_seat
         from ui.operations import db_worker, network_pool
 
+        drop_every_warm_seat()  # a PIN brings nobody back into a new run of the app
         session, self.session = self.session, None
         if session is not None:
             try:

@@ -17,13 +17,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from medspa_desk.session import DeskSession
-from medspa_desk.signing_in import SignInOptions
+from medspa_desk.signing_in import SignInOptions, pin_switch_possible, sign_in_with_pin
 from medspa_desk.signing_in import sign_in as session_sign_in
 from medspa_desk.sync.errors import ConnectionTrouble, InsecureServerAddress, SignInNeeded
 from medspa_desk.sync.page_parser import OFFLOAD_AT
 from medspa_desk.sync.status import SyncCallbacks
+from medspa_desk.vault.session_lock import PIN_PATTERN
 from medspa_desk.workstation import Workstation, WorkstationSettingsError
 from ui.collector import follow_session_events, freeze_long_lived, full_collections
 from ui.events import CoreEventBridge, post_to_gui_thread
@@ -87,6 +89,8 @@ class DeskBackend:
         self.device_name = device_name
         self.bridge = bridge or CoreEventBridge()
         self.server_unreachable = False
+        # Who switched user on this desk last (DeskSession.hand_over): the next sign-in is audited as a switch.
+        self.handed_over_by: UUID | None = None
         follow_session_events()
 
     @property
@@ -118,20 +122,34 @@ class DeskBackend:
     def sign_in(self, *, server: str = "", tenant: str = "", username: str, password: str,
                 totp: str | None = None) -> DeskSession:
         """A signed-in session whose store the database worker owns; raises with words to show."""
-        options = self._options(server=server, tenant=tenant)
         worker = db_worker()
         try:
-            session = session_sign_in(self.directory, username=username, password=password, totp=totp,
-                                      options=options, worker=worker, callbacks=sync_callbacks(self.bridge))
+            if totp is None and PIN_PATTERN.fullmatch(password) and self.pin_switch_possible(username):
+                # Back after a switch, with the PIN: a warm seat and a session the server still takes.
+                session = sign_in_with_pin(self.directory, username=username, pin=password, worker=worker,
+                                           callbacks=sync_callbacks(self.bridge),
+                                           handed_over_by=self.handed_over_by)
+            else:
+                session = session_sign_in(self.directory, username=username, password=password, totp=totp,
+                                          options=self._options(server=server, tenant=tenant), worker=worker,
+                                          callbacks=sync_callbacks(self.bridge), handed_over_by=self.handed_over_by)
         except ConnectionTrouble as exc:
             self.server_unreachable = not isinstance(exc, InsecureServerAddress)
             raise
         self.server_unreachable = False
+        self.handed_over_by = None
         worker.attach(session.store)
         # What signing in loaded (the store, the engine, their modules) lives as long as the session.
         freeze_long_lived()
         log.info("signed in user %s (%s)", session.user.id, "online" if session.sync else "offline")
         return session
+
+    def pin_switch_possible(self, username: str) -> bool:
+        """May this person type their PIN instead of the password (a warm seat after a switch)?"""
+        try:
+            return pin_switch_possible(self.directory, username=username)
+        except (OSError, WorkstationSettingsError):
+            return False
 
     def fetch_enrolment(self, *, server: str = "", tenant: str = "", username: str, password: str) -> Any:
         """The authenticator secret a manager left waiting for this person (once; network pool only)."""

@@ -502,8 +502,10 @@ class MainWindow(QMainWindow):
             self.locker.lock("sign out")
         self.locker.stop()
         session = self.session
-        self._off_the_gui_thread(session.sign_out,
-                                 then=lambda _done: self._signed_out(switching=switching, waiting=waiting))
+        # Switching keeps the person's server session (their password alone brings them back inside the
+        # practice's switch window); signing out ends it. Either way: the network pool, never this thread.
+        leave = session.hand_over if switching else session.sign_out
+        self._off_the_gui_thread(leave, then=lambda _done: self._signed_out(switching=switching, waiting=waiting))
 
     def _signed_out(self, *, switching: bool, waiting: int | None) -> None:
         notice = changes_waiting_notice(waiting or 0, who=self.session.user.display_name)

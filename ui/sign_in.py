@@ -53,6 +53,9 @@ class SignInBackend(Protocol):
     def fetch_enrolment(self, *, server: str, tenant: str, username: str, password: str) -> Any:
         """The authenticator secret waiting for this person (``secret``, ``totp_uri``), given out once."""
 
+    def pin_switch_possible(self, username: str) -> bool:
+        """May this person type their PIN instead of the password (a warm session after a switch)?"""
+
 
 def needs_code(exc: BaseException) -> bool:
     """The server accepted the password and wants the six-digit code."""
@@ -116,7 +119,7 @@ class SignInWindow(QWidget):
             label.setBuddy(field)
             form.addRow(label, field)
             labels.append(label)
-        self.server_label, self.tenant_label = labels[0], labels[1]
+        self.server_label, self.tenant_label, self.password_label = labels[0], labels[1], labels[3]
         form.addRow(self.totp_label, self.totp)
         # Under the fields, as wide as they are: the one thing to do next.
         form.addRow(None, self.sign_in_button)
@@ -169,6 +172,7 @@ class SignInWindow(QWidget):
         self.sign_in_button.clicked.connect(self.submit)
         for field in (self.server, self.tenant, self.username, self.password, self.totp):
             field.returnPressed.connect(self.submit)
+        self.username.textChanged.connect(self.offer_pin)
         self.busy = False
         self.enrolment: Any = None  # the one-time authenticator set-up, while it is open
         self.refresh_set_up()
@@ -180,6 +184,13 @@ class SignInWindow(QWidget):
         for label, field in ((self.server_label, self.server), (self.tenant_label, self.tenant)):
             label.setVisible(self.needs_set_up)
             field.setVisible(self.needs_set_up)
+        self.offer_pin()
+
+    def offer_pin(self) -> None:
+        """After a switch, a person whose session is still warm here may type their PIN instead."""
+        warm = bool(self.username.text().strip()) and self.backend.pin_switch_possible(self.username.text())
+        self.password_label.setText("Pass&word or PIN" if warm else "Pass&word")
+        self.password.setAccessibleName("Password or PIN" if warm else "Password")
 
     def show_code_field(self, shown: bool) -> None:
         self.totp.setVisible(shown)

@@ -11,6 +11,7 @@ from medspa_api.data.changes import ChangeLog
 from medspa_api.db import tables as t
 from medspa_api.db.dialect import set_tenant
 from medspa_desk.audit import GENESIS_HASH
+from medspa_desk.protocol import SWITCH_WINDOW_HOURS_DEFAULT
 from medspa_desk.records import Location, new_id, utc_now
 
 
@@ -38,3 +39,17 @@ def create_location(conn: Connection, *, tenant_id: UUID, location: Location) ->
     stored = log.save(location, is_new=True)
     log.finish()
     return stored
+
+
+def switch_window_s(conn: Connection, *, tenant_id: UUID) -> int:
+    """How long a session of this practice lasts after a sign-in with the code (12 hours unless set)."""
+    kept = conn.execute(sa.select(t.tenant_policies.c.switch_window_s)
+                        .where(t.tenant_policies.c.tenant_id == tenant_id)).scalar()
+    return int(kept) if kept is not None else SWITCH_WINDOW_HOURS_DEFAULT * 3600
+
+
+def set_switch_window(conn: Connection, *, tenant_id: UUID, seconds: int) -> None:
+    updated = conn.execute(t.tenant_policies.update().where(t.tenant_policies.c.tenant_id == tenant_id)
+                           .values(switch_window_s=seconds)).rowcount
+    if not updated:
+        conn.execute(t.tenant_policies.insert().values(tenant_id=tenant_id, switch_window_s=seconds))

@@ -222,6 +222,15 @@ audit_keyed_from = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
 )
 
+# The practice's sign-in policy (schema 0011); no row means the defaults.
+tenant_policies = sa.Table(
+    "tenant_policies", metadata,
+    tenant_col(),
+    # How long a session lasts after a sign-in with the authenticator code, idle or not: within it the
+    # person switches back in on a shared workstation with their password alone.
+    sa.Column("switch_window_s", sa.Integer, nullable=False),
+)
+
 audit_checkpoints = sa.Table(
     "audit_checkpoints", metadata,
     tenant_col(),

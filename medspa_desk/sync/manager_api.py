@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medspa_desk.protocol import DeviceName
+from medspa_desk.protocol import DeviceName, SwitchWindow
 from medspa_desk.records import Role
 from medspa_desk.sync.api import PREFIX, CentralApi
 
@@ -118,3 +118,15 @@ def rename_workstation(api: CentralApi, device_id: UUID, name: str, *, access_to
 
 def revoke_workstation(api: CentralApi, device_id: UUID, *, access_token: str) -> WorkstationRevoked:
     return api.call_json("POST", f"{DEVICES}/{device_id}/revoke", WorkstationRevoked, access_token=access_token)
+
+
+SWITCH_WINDOW = f"{PREFIX}/practice/switch-window"
+
+
+def switch_window(api: CentralApi, *, access_token: str) -> SwitchWindow:
+    return api.call_json("GET", SWITCH_WINDOW, SwitchWindow, access_token=access_token)
+
+
+def set_switch_window(api: CentralApi, hours: int, *, access_token: str) -> SwitchWindow:
+    return api.call_json("PUT", SWITCH_WINDOW, SwitchWindow, body=SwitchWindow(hours=hours),
+                         access_token=access_token)

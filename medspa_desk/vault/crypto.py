@@ -87,11 +87,12 @@ def seal(key: SecretKey, plaintext: bytearray, *, associated_data: bytes) -> tup
     return nonce, AESGCM(key.buffer).encrypt(nonce, plaintext, associated_data)
 
 
-def open_sealed(key: SecretKey, *, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> SecretKey:
-    """Decrypt a sealed key straight into a fresh SecretKey; :class:`WrongKey` if it does not open."""
-    if len(ciphertext) != KEY_BYTES + 16 or len(nonce) != NONCE_BYTES:
+def open_sealed(key: SecretKey, *, nonce: bytes, ciphertext: bytes, associated_data: bytes,
+                size: int = KEY_BYTES) -> SecretKey:
+    """Decrypt a sealed key (``size`` bytes) straight into a fresh SecretKey; :class:`WrongKey` if it does not open."""
+    if len(ciphertext) != size + 16 or len(nonce) != NONCE_BYTES:
         raise WrongKey()
-    out = SecretKey.empty(KEY_BYTES)
+    out = SecretKey.empty(size)
     try:
         AESGCM(key.buffer).decrypt_into(nonce, ciphertext, associated_data, out.buffer)
     except InvalidTag:

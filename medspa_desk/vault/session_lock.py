@@ -7,6 +7,10 @@ mixed by HKDF with a random pepper that exists only in this process). On
 Nothing here is ever written to disk. A PIN has at most 10**12 values, so the
 protection is the miss limit, not the KDF: after five wrong PINs the sealed
 copy and the pepper are dropped and only the password opens the vault again.
+
+A *companion* secret (the person's user secret, which opens their kept refresh
+token) may be sealed with the key under the same PIN, for a PIN switch back
+into a warm session (``medspa_desk.switching``); the same five misses drop both.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class PinLock:
         self._pepper: SecretKey | None = None
         self._kdf: Argon2Params | None = None
         self._sealed: tuple[bytes, bytes] | None = None
+        self._with_companion = False
 
     @property
     def has_pin(self) -> bool:
@@ -66,15 +71,22 @@ class PinLock:
     def misses(self) -> int:
         return self._misses
 
-    def set_pin(self, pin: str, *, key: SecretKey) -> None:
-        """Seal a copy of ``key`` under this PIN (replacing any earlier PIN). ``key`` stays the caller's."""
+    def set_pin(self, pin: str, *, key: SecretKey, companion: SecretKey | None = None) -> None:
+        """Seal a copy of ``key`` (and of ``companion``) under this PIN, replacing any earlier PIN.
+
+        ``key`` and ``companion`` stay the caller's."""
         check_pin(pin)
         self.drop()
         self._pepper = SecretKey(bytearray(random_source.token_bytes(KEY_BYTES)))
         self._kdf = Argon2Params(memory_kib=PIN_MEMORY_KIB, time_cost=PIN_TIME_COST,
                                  parallelism=PIN_PARALLELISM, salt=random_source.token_bytes(16))
-        with self._pin_key(pin) as pin_key:
-            self._sealed = seal(pin_key, key.buffer, associated_data=self._associated_data())
+        both = SecretKey.empty(len(key) + (len(companion) if companion is not None else 0))
+        both.buffer[:len(key)] = key.buffer
+        if companion is not None:
+            both.buffer[len(key):] = companion.buffer
+        self._with_companion = companion is not None
+        with self._pin_key(pin) as pin_key, both:
+            self._sealed = seal(pin_key, both.buffer, associated_data=self._associated_data())
         self._misses = 0
         log.info("PIN set for user %s", self.user_id)
 
@@ -84,15 +96,26 @@ class PinLock:
         self._locked = True
         log.info("session locked for user %s", self.user_id)
 
+    @property
+    def has_companion(self) -> bool:
+        return self.has_pin and self._with_companion
+
     def unlock_with_pin(self, pin: str) -> SecretKey:
         """The data key again. :class:`WrongPin` per miss; the fifth miss drops the copy
         (:class:`PinUnavailable` with ``failures``); afterwards the password is needed."""
+        key, companion = self.open_with_pin(pin)
+        if companion is not None:
+            companion.wipe()
+        return key
+
+    def open_with_pin(self, pin: str) -> tuple[SecretKey, SecretKey | None]:
+        """The data key and the companion sealed with it (None without one); misses as :meth:`unlock_with_pin`."""
         if not self._locked:
             raise SessionNotLocked()
         if self._sealed is None or self._pepper is None or self._kdf is None:
             raise PinUnavailable()
-        key = self._open(pin) if isinstance(pin, str) and PIN_PATTERN.fullmatch(pin) else None
-        if key is None:
+        both = self._open(pin) if isinstance(pin, str) and PIN_PATTERN.fullmatch(pin) else None
+        if both is None:
             self._misses += 1
             log.warning("wrong PIN for user %s (%d in a row)", self.user_id, self._misses)
             if self._misses >= self.max_misses:
@@ -104,7 +127,10 @@ class PinLock:
         self._misses = 0
         self._locked = False
         log.info("session unlocked with PIN for user %s", self.user_id)
-        return key
+        with both:
+            key = SecretKey(both.buffer[:KEY_BYTES])  # a slice is a new bytearray: the key's own buffer
+            companion = SecretKey(both.buffer[KEY_BYTES:]) if self._with_companion else None
+        return key, companion
 
     def drop(self) -> None:
         """Forget the PIN and its sealed copy (sign-out, too many misses, new PIN)."""
@@ -113,6 +139,7 @@ class PinLock:
         self._pepper = None
         self._kdf = None
         self._sealed = None
+        self._with_companion = False
         self._misses = 0
 
     def _open(self, pin: str) -> SecretKey | None:
@@ -121,7 +148,8 @@ class PinLock:
         with self._pin_key(pin) as pin_key:
             try:
                 return open_sealed(pin_key, nonce=nonce, ciphertext=ciphertext,
-                                   associated_data=self._associated_data())
+                                   associated_data=self._associated_data(),
+                                   size=KEY_BYTES * (2 if self._with_companion else 1))
             except WrongKey:
                 return None
 
@@ -132,4 +160,5 @@ class PinLock:
                               info=f"medspa-desk PIN lock|user {self.user_id}".encode())
 
     def _associated_data(self) -> bytes:
-        return f"medspa-desk PIN lock|user {self.user_id}".encode()
+        companion = "|with user secret" if self._with_companion else ""
+        return f"medspa-desk PIN lock|user {self.user_id}{companion}".encode()

@@ -30,6 +30,7 @@ from medspa_desk.desk import (
     photos,
     practice,
     staff,
+    switch_window,
     visits,
     waitlist,
     workstations,
@@ -281,6 +282,7 @@ SCENARIOS: dict[UseCase, Scenario] = {
         pdf=b"%PDF-1.4", path=s.folder / f"copy-{new_id()}.pdf"),
     UseCase.MANAGE_STAFF: lambda s, a: staff.open_staff(s.store, actor=a),
     UseCase.MANAGE_WORKSTATIONS: lambda s, a: workstations.open_workstations(s.store, actor=a),
+    UseCase.SET_SWITCH_WINDOW: lambda s, a: switch_window.open_switch_window(s.store, actor=a),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
     UseCase.BLOCK_TIME: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from medspa_desk.desk.context import SignedIn
+from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.practice import (
     LABELS,
     WEEKDAYS,
@@ -30,8 +30,10 @@ from medspa_desk.desk.practice import (
     set_active,
     setup_lists,
 )
+from medspa_desk.desk.switch_window import may_set_switch_window
 from medspa_desk.records import ProductUnit, ProviderKind, Record, ServiceCategory
 from ui.lists import wrapping_list
+from ui.manager.switch_window import SwitchWindowBox
 from ui.operations import CollectionOp, QueryOp, describe_error
 from ui.qt import (
     QCheckBox,
@@ -245,7 +247,7 @@ class SetupScreen(QWidget):
 
     saved = Signal(object)  # the Saved answer, after every save or (de)activation
 
-    def __init__(self, session: SignedIn, entity: str, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, entity: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.spec = SCREENS[entity]
@@ -295,6 +297,11 @@ class SetupScreen(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
+        self.switch_window: SwitchWindowBox | None = None
+        if entity == "location" and may_set_switch_window(session.user.role):
+            # The practice's sign-in policy: kept by the server, saved on its own (not with the form).
+            self.switch_window = SwitchWindowBox(session, self)
+            layout.addWidget(self.switch_window)
         self.list.currentRowChanged.connect(self._chosen)
         self.new_button.clicked.connect(self.new)
         self.save_button.clicked.connect(self.save)
@@ -531,7 +538,7 @@ class SetupScreen(QWidget):
 class SetupDialog(QDialog):
     """One set-up screen on its own, from the Manager menu."""
 
-    def __init__(self, session: SignedIn, entity: str, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReachesServer, entity: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.panel = SetupScreen(session, entity, self)
         self.setObjectName(f"setupDialog-{entity}")

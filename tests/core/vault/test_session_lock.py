@@ -150,3 +150,34 @@ def test_the_pin_copy_is_never_written_to_disk(tmp_path: Path, monkeypatch: pyte
         for secret in (original, sealed, nonce, PIN.encode(), PIN.encode("utf-16-le")):
             assert secret not in content
 
+
+
+def test_a_companion_sealed_with_the_key_comes_back_with_it_and_five_misses_drop_both() -> None:
+    key, secret = a_data_key(), a_data_key()
+    original_key, original_secret = bytes(key.buffer), bytes(secret.buffer)
+    lock = PinLock(user_id=uuid4())
+    lock.set_pin(PIN, key=key, companion=secret)
+    secret.wipe()  # the caller's copy: the lock keeps its own sealed one
+    lock.lock(key)
+    assert lock.has_companion
+
+    opened, companion = lock.open_with_pin(PIN)
+    assert bytes(opened.buffer) == original_key
+    assert companion is not None and bytes(companion.buffer) == original_secret
+
+    lock.lock(opened)
+    for _ in range(4):
+        with pytest.raises(WrongPin):
+            lock.open_with_pin("000000")
+    with pytest.raises(PinUnavailable):
+        lock.open_with_pin("000000")
+    assert not lock.has_pin and not lock.has_companion
+    with pytest.raises(PinUnavailable):
+        lock.open_with_pin(PIN)
+
+
+def test_a_lock_without_a_companion_opens_no_companion() -> None:
+    lock, original = locked()
+    assert not lock.has_companion
+    key, companion = lock.open_with_pin(PIN)
+    assert bytes(key.buffer) == original and companion is None
