@@ -128,3 +128,14 @@ def test_the_assistants_staff_step_offline_says_the_server_is_needed(qtbot: QtBo
     qtbot.waitUntil(lambda: "working offline" in staff.message.text())
     assert "Try again when the server is back" in staff.message.text()
     staff.close()
+
+
+def test_the_switch_window_offline_shows_no_number_the_practice_did_not_set(qtbot: QtBot, desk: Desk) -> None:  # noqa: F811
+    """Offline the window cannot be read: the box shows a dash and says why, never a made-up 1 hour."""
+    from ui.manager.switch_window import SwitchWindowBox
+
+    box = SwitchWindowBox(desk.as_user("manager"))
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitUntil(lambda: "working offline" in box.message.text())
+    assert box.hours.text() == "—" and not box.hours.isEnabled() and not box.save_button.isEnabled()

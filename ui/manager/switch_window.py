@@ -29,8 +29,13 @@ class SwitchWindowBox(QGroupBox):
         explained = QLabel(EXPLAINED, self)
         explained.setWordWrap(True)
         self.hours = QSpinBox(self)
-        self.hours.setRange(SWITCH_WINDOW_HOURS_MIN, SWITCH_WINDOW_HOURS_MAX)
-        self.hours.setSuffix(" hours")
+        # One below the range stands for "not known yet" (loading, or the server out of reach): the box
+        # never shows a window the practice did not set.
+        self.hours.setRange(SWITCH_WINDOW_HOURS_MIN - 1, SWITCH_WINDOW_HOURS_MAX)
+        self.hours.setSpecialValueText("—")
+        self.hours.setValue(self.hours.minimum())
+        self.hours.valueChanged.connect(self._name_unit)
+        self._name_unit(self.hours.value())
         self.hours.setAccessibleName("Switch window (hours)")
         self.save_button = QPushButton("Save switch &window", self)
         self.message = QLabel(self)
@@ -51,6 +56,9 @@ class SwitchWindowBox(QGroupBox):
         QueryOp(self, body=lambda store: open_switch_window(store, actor=session.actor),
                 success=lambda _none: self.reload(), failure=self._failed).run()
 
+    def _name_unit(self, hours: int) -> None:
+        self.hours.setSuffix(" hour" if hours == 1 else " hours")
+
     def _enable(self, on: bool) -> None:
         self.hours.setEnabled(on)
         self.save_button.setEnabled(on)
@@ -60,6 +68,7 @@ class SwitchWindowBox(QGroupBox):
                   failure=self._failed).run()
 
     def _show(self, hours: int, said: str) -> None:
+        self.hours.setMinimum(SWITCH_WINDOW_HOURS_MIN)  # known now: "not known" is no longer a choice
         self.hours.setValue(hours)
         self._enable(True)
         self.message.setText(said)
@@ -69,8 +78,8 @@ class SwitchWindowBox(QGroupBox):
         self._enable(False)
         self.message.setText("Saving…")
         NetworkOp(self, body=lambda: desk.set_hours(wanted),
-                  success=lambda hours: self._show(hours, f"Saved: {hours} hours. It applies at once, "
-                                                          "also to people signed in now."),
+                  success=lambda hours: self._show(hours, f"Saved: {hours} hour{'' if hours == 1 else 's'}. "
+                                                          "It applies at once, also to people signed in now."),
                   failure=self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:
