@@ -229,6 +229,8 @@ class LockView(QWidget):
 
     def __init__(self, parent: QWidget | None, *, user_label: str, pin_available: bool) -> None:
         super().__init__(parent)
+        self._locking = False  # the key still in memory (see set_locking)
+        self._pin_available = pin_available
         self.setObjectName("lockView")
         self.setAccessibleName("Desk locked")
         title = QLabel("This desk is locked", self)
@@ -298,14 +300,14 @@ class LockView(QWidget):
 
     @property
     def locking(self) -> bool:
-        return getattr(self, "_locking", False)
+        return self._locking
 
     def set_locking(self, locking: bool) -> None:
         """While the key is still in memory: no PIN, password, unlock or sign-out, and a note saying why."""
         self._locking = locking
         for control in (self.password, self.unlock, self.switch, self.leave):
             control.setEnabled(not locking)
-        self.pin.setEnabled(not locking and getattr(self, "_pin_available", True))
+        self.pin.setEnabled(not locking and self._pin_available)
         self.show_message(LOCKING if locking else "")
         if not locking:
             self.focus_first()

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from medspa_desk.store import ClientHit
 from ui.lists import wrapping_list
 from ui.operations import QueryOp
 from ui.qt import (
@@ -36,13 +37,13 @@ def format_birth_date(value: date | None) -> str:
     return value.strftime("%b %d, %Y").replace(" 0", " ") if value else ""
 
 
-def hit_label(hit: Any) -> str:
+def hit_label(hit: ClientHit) -> str:
     """One line of a search result: name, date of birth, phone."""
     parts = [hit.display_name]
-    born = format_birth_date(getattr(hit, "birth_date", None))
+    born = format_birth_date(hit.birth_date)
     if born:
         parts.append(f"born {born}")
-    if getattr(hit, "phone", ""):
+    if hit.phone:
         parts.append(hit.phone)
     return "  ·  ".join(parts)
 
@@ -111,7 +112,7 @@ class ClientSearch(QDialog):
         self._run(*waiting)
         return True
 
-    def _answered(self, generation: int, hits: list[Any]) -> None:
+    def _answered(self, generation: int, hits: list[ClientHit]) -> None:
         if not self._ran_newer() and generation == self.generation:
             self._show(generation, hits)
 
@@ -122,7 +123,7 @@ class ClientSearch(QDialog):
             self.results.clear()
             self.hint.setText(describe_error(exc))
 
-    def _show(self, generation: int, hits: list[Any]) -> None:
+    def _show(self, generation: int, hits: list[ClientHit]) -> None:
         self.results.clear()
         for hit in hits:
             item = QListWidgetItem(hit_label(hit))
