@@ -347,7 +347,9 @@ class DeskSession:
                            dev_mode=self.config.dev_mode)
 
     def _start_sync(self, online: Session) -> None:
-        self.sync = SyncEngine(self.store, self._client_factory, session=online, callbacks=self._callbacks,
+        store = self.store
+        assert store is not None  # a session starts sync at sign-in, its store open
+        self.sync = SyncEngine(store, self._client_factory, session=online, callbacks=self._callbacks,
                                worker=self._worker, on_device_revoked=self._wipe_after_revocation)
         self.sync.start()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from medspa_desk.compliance.audit_trail import (
@@ -24,6 +24,9 @@ from medspa_desk.compliance.audit_trail import (
     every_row,
 )
 from medspa_desk.records import Disclosure
+
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
 
 MOST_ROWS = 100_000  # six years of a busy client's record is a few thousand events
 # What each kind of record is called in a report a client reads.
@@ -52,7 +55,7 @@ class AccessReport:
     disclosures: tuple[Disclosure, ...] = ()
 
 
-def client_records(store: Any, client_id: UUID) -> dict[UUID, str]:
+def client_records(store: Store, client_id: UUID) -> dict[UUID, str]:
     """The client and every record filed under them on this desk, by id, with its kind (not audited: ids only)."""
     kinds = {client_id: "client"}
     for kind, query in FILED_UNDER:
@@ -70,7 +73,7 @@ def check_period(since: datetime, until: datetime) -> None:
         raise TrailFilterError("An access report covers at most six years; choose a shorter period.")
 
 
-def gather_access_report(store: Any, *, link: ServerLink | None, client_id: UUID, since: datetime,
+def gather_access_report(store: Store, *, link: ServerLink | None, client_id: UUID, since: datetime,
                          until: datetime) -> AccessReport:
     """Every event on the client's record in ``[since, until)``, oldest first."""
     check_period(since, until)

@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from medspa_desk.records import AuditAction, AuditEvent
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.audit_wire import AuditCheckpoint, AuditRowWire, AuditVerification
 from medspa_desk.sync.errors import ConnectionTrouble, ServerTrouble
+
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
 
 AUDIT_ENTITY = "audit"
 PAGE_ROWS = 200
@@ -169,13 +172,13 @@ def _from_desk(event: AuditEvent, *, unsent: bool) -> TrailRow:
                     detail=event.detail, unsent=unsent)
 
 
-def unsent_rows(store: Any, chosen: TrailFilter, *, limit: int = MAX_PAGE_ROWS) -> tuple[TrailRow, ...]:
+def unsent_rows(store: Store, chosen: TrailFilter, *, limit: int = MAX_PAGE_ROWS) -> tuple[TrailRow, ...]:
     """This desk's matching events still on their way to the server (the newest ``limit``)."""
     events = [e for e in store.unsent_audit(100_000) if chosen.matches(e)]
     return tuple(_from_desk(e, unsent=True) for e in events[-limit:])
 
 
-def local_page(store: Any, chosen: TrailFilter, *, after: int, limit: int) -> TrailPage:
+def local_page(store: Store, chosen: TrailFilter, *, after: int, limit: int) -> TrailPage:
     """One page of this desk's own trail (offline), its unsent events marked."""
     rows: list[TrailRow] = []
     position = after
@@ -191,7 +194,7 @@ def local_page(store: Any, chosen: TrailFilter, *, after: int, limit: int) -> Tr
                      next_after=position, online=False, note=OFFLINE_NOTE)
 
 
-def read_page(store: Any, *, link: ServerLink | None, chosen: TrailFilter, after: int = 0,
+def read_page(store: Store, *, link: ServerLink | None, chosen: TrailFilter, after: int = 0,
               limit: int = PAGE_ROWS) -> TrailPage:
     """One page of the trail: the server's when it answers, else this desk's with :data:`OFFLINE_NOTE`.
 
@@ -214,7 +217,7 @@ def read_page(store: Any, *, link: ServerLink | None, chosen: TrailFilter, after
     return local_page(store, chosen, after=after, limit=limit)
 
 
-def every_row(store: Any, *, link: ServerLink | None, chosen: TrailFilter, most: int) -> Iterator[TrailPage]:
+def every_row(store: Store, *, link: ServerLink | None, chosen: TrailFilter, most: int) -> Iterator[TrailPage]:
     """Every page of the filtered trail, up to ``most`` rows in all (for a PDF or a report)."""
     after, seen = 0, 0
     while True:
@@ -227,7 +230,7 @@ def every_row(store: Any, *, link: ServerLink | None, chosen: TrailFilter, most:
         after = page.next_after
 
 
-def chain_status(store: Any, *, link: ServerLink) -> ChainStatus:
+def chain_status(store: Store, *, link: ServerLink) -> ChainStatus:
     """The server's signed checkpoint of the practice's chain, and whether this desk's own trail verifies."""
     answer: AuditCheckpoint = link.api.audit_checkpoint(access_token=link.access_token())
     walked = link.api.audit_verify(access_token=link.access_token())

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
@@ -43,6 +43,9 @@ from medspa_desk.records import (
     User,
 )
 from medspa_desk.scheduling import local_day
+
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
 
 MISSING = "Missing"
 
@@ -73,7 +76,7 @@ class PracticeFacts:
     evidence: EvidenceSummary
 
 
-def gather_facts(store: Any, *, location: Location, now: datetime) -> PracticeFacts:
+def gather_facts(store: Store, *, location: Location, now: datetime) -> PracticeFacts:
     check = store.audit.verify()
     first = store.audit.events(limit=1)
     cipher = store.connection.execute("PRAGMA cipher_version").fetchone()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medspa_desk.compliance.policies import POLICIES, Policy
 from medspa_desk.records import (
@@ -26,6 +26,9 @@ from medspa_desk.records import (
     User,
 )
 from medspa_desk.scheduling import local_day
+
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
 
 SOON_DAYS = 30  # a review or an agreement's expiry this close is a reminder
 
@@ -85,7 +88,7 @@ def needs_notice(incident: Incident) -> bool:
     )
 
 
-def evidence_summary(store: Any, *, zone: Any, now: datetime) -> EvidenceSummary:
+def evidence_summary(store: Store, *, zone: Any, now: datetime) -> EvidenceSummary:
     today = local_day(now, zone)
     assessments = sorted(
         store.evidence(RiskAssessment), key=lambda a: (a.assessed_on, a.updated_at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from medspa_desk.records import AuditAction
@@ -11,8 +11,11 @@ from medspa_desk.store.actor import Actor
 from medspa_desk.store.errors import StoreError
 from medspa_desk.store.files import write_atomic
 
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
 
-def write_export(store: Any, *, data: bytes, path: Path, actor: Actor, entity: str, entity_id: UUID | None,
+
+def write_export(store: Store, *, data: bytes, path: Path, actor: Actor, entity: str, entity_id: UUID | None,
                  detail: str) -> Path:
     """The export, or its failure, is one audit event; a failure names the folder and what to do."""
     try:

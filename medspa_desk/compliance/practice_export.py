@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from uuid import UUID
 
 from medspa_desk.audit import CSV_COLUMNS, spreadsheet_safe
@@ -41,6 +41,9 @@ from medspa_desk.store.actor import Actor
 from medspa_desk.store.files import atomic_file
 from medspa_desk.sync.errors import ConnectionTrouble, ServerTrouble
 from medspa_desk.version import APP_VERSION
+
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
 
 PRACTICE_EXPORT_ENTITY = "practice_export"
 CLIENT_DETAIL = "practice_export"  # each client's own export event (their access report shows it)
@@ -151,7 +154,7 @@ def open_empty_folder(folder: Path) -> _Folder:
     return _Folder(folder, made=True)
 
 
-def client_ids(store: Any) -> list[UUID]:
+def client_ids(store: Store) -> list[UUID]:
     """Every client on file, by name (ids only: the records are read one at a time)."""
     rows = store.select("SELECT id FROM clients WHERE deleted = 0 ORDER BY last_name, first_name, id")
     return [UUID(client_id) for (client_id,) in rows]
@@ -164,7 +167,7 @@ def record_file_name(client: Client) -> str:
     return f"{RECORDS}/{plain(client.last_name)}-{plain(client.first_name)}-{client.id}.pdf"
 
 
-def _desk_trail_rows(store: Any, *, unsent_only: bool) -> Iterator[AuditEvent]:
+def _desk_trail_rows(store: Store, *, unsent_only: bool) -> Iterator[AuditEvent]:
     after = 0
     while page := store.audit_events_after(after, limit=TRAIL_PAGE):
         for position, event, unsent in page:
@@ -216,7 +219,7 @@ def _counts(record: ClientRecord) -> dict[str, int]:
             "consents": len(record.consents), "intakes": len(record.intakes), "photos": len(record.photos)}
 
 
-def write_practice_export(store: Any, *, actor: Actor, location: Location, folder: Path,
+def write_practice_export(store: Store, *, actor: Actor, location: Location, folder: Path,
                           server_trail: bytes | None, now: datetime | None = None, progress: Progress | None = None,
                           keep_going: Callable[[], bool] = lambda: True) -> PracticeExport:
     """Write the export (see the module's note); audited as one export of the practice and one per client.
@@ -251,7 +254,7 @@ class _Stopped(Exception):
     pass
 
 
-def _write_all(store: Any, target: _Folder, *, actor: Actor, location: Location, server_trail: bytes | None,
+def _write_all(store: Store, target: _Folder, *, actor: Actor, location: Location, server_trail: bytes | None,
                at: datetime, progress: Progress | None, keep_going: Callable[[], bool]) -> PracticeExport:
     counts = {"clients": 0, "appointments": 0, "treatments": 0, "consents": 0, "intakes": 0, "photos": 0}
     if server_trail is not None:
@@ -300,7 +303,7 @@ def _write_all(store: Any, target: _Folder, *, actor: Actor, location: Location,
                           trail_from_server=server_trail is not None, note=note)
 
 
-def _manifest(store: Any, *, actor: Actor, location: Location, at: datetime, counts: dict[str, int],
+def _manifest(store: Store, *, actor: Actor, location: Location, at: datetime, counts: dict[str, int],
               files: tuple[WrittenFile, ...], from_server: bool, note: str) -> bytes:
     names = {u.id: u.display_name or u.username for u in store.users()}
     document = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from medspa_desk.compliance.exports import write_export
@@ -31,11 +31,14 @@ from medspa_desk.records import (
 from medspa_desk.store.actor import Actor
 from medspa_desk.store.photos import photo_image, photos_for
 
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
+
 FHIR_DETAIL = "fhir_r4_bundle"
 PDF_DETAIL = "record_pdf"
 
 
-def gather_client_record(store: Any, *, client_id: UUID, actor: Actor, location: Location) -> ClientRecord:
+def gather_client_record(store: Store, *, client_id: UUID, actor: Actor, location: Location) -> ClientRecord:
     """Everything the desk holds about the client, read as ``actor`` may read it (audited views)."""
     client = store.client(client_id, actor=actor)
     timeline = store.client_timeline(client_id, actor=actor)
@@ -71,12 +74,12 @@ def bundle_json(record: ClientRecord, *, now: datetime | None = None, one_line: 
     return bundle.model_dump_json(indent=None if one_line else 1, exclude_none=True).encode("utf-8")
 
 
-def _write_audited(store: Any, *, data: bytes, path: Path, actor: Actor, client_id: UUID, detail: str) -> Path:
+def _write_audited(store: Store, *, data: bytes, path: Path, actor: Actor, client_id: UUID, detail: str) -> Path:
     return write_export(store, data=data, path=path, actor=actor, entity=Client.entity, entity_id=client_id,
                         detail=detail)
 
 
-def export_client_fhir(store: Any, *, client_id: UUID, actor: Actor, location: Location, path: Path,
+def export_client_fhir(store: Store, *, client_id: UUID, actor: Actor, location: Location, path: Path,
                        now: datetime | None = None) -> Path:
     """Write the client's FHIR bundle to ``path``; the export (or its failure) is audited."""
     data = bundle_json(gather_client_record(store, client_id=client_id, actor=actor, location=location),
@@ -84,7 +87,7 @@ def export_client_fhir(store: Any, *, client_id: UUID, actor: Actor, location: L
     return _write_audited(store, data=data, path=path, actor=actor, client_id=client_id, detail=FHIR_DETAIL)
 
 
-def export_right_of_access(store: Any, *, client_id: UUID, actor: Actor, location: Location, pdf_path: Path,
+def export_right_of_access(store: Store, *, client_id: UUID, actor: Actor, location: Location, pdf_path: Path,
                            fhir_path: Path, now: datetime | None = None) -> tuple[Path, Path]:
     """Both copies a client may ask for, from one reading of the record: the readable PDF and the
     FHIR bundle; each written atomically and audited as its own export."""

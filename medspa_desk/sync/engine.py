@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import httpx
@@ -77,6 +77,9 @@ from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus, announc
 from medspa_desk.sync.watcher import ChangeWatcher
 from medspa_desk.version import APP_VERSION
 
+if TYPE_CHECKING:  # annotations only
+    from medspa_desk.store import Store
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -90,7 +93,7 @@ UNEXPECTED_TROUBLE = ("Sync ran into a problem on this computer and will try aga
                       "saved here is lost. If this message stays, restart Medspa Desk.")
 
 
-def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[Any]]:
+def _outgoing(store: Store, *, author: UUID, limit: int) -> tuple[list[Any], list[Any]]:
     """The next push: the author's queued changes and the unsent audit events.
 
     A photo's record waits while its bytes are still being sent (a photo added after this cycle's
@@ -102,16 +105,16 @@ def _outgoing(store: Any, *, author: UUID, limit: int) -> tuple[list[Any], list[
     return ready, store.unsent_audit(AUDIT_BATCH)
 
 
-def _counts(store: Any, *, signed_in: UUID) -> tuple[int, int, int, int, str]:
+def _counts(store: Store, *, signed_in: UUID) -> tuple[int, int, int, int, str]:
     return (store.outbox_count(), store.outbox_waiting_for_others(signed_in), len(store.conflicts()),
             store.refused_audit_count(), store.newest_refusal())
 
 
-def _queued_by_author(store: Any) -> dict[UUID, int]:
+def _queued_by_author(store: Store) -> dict[UUID, int]:
     return store.outbox_by_author(limit=MAX_REPORTED_AUTHORS)
 
 
-def _apply_page(store: Any, *, page: PulledPage) -> Changes:
+def _apply_page(store: Store, *, page: PulledPage) -> Changes:
     return store.apply_pulled(page)
 
 
@@ -127,7 +130,7 @@ class SyncEngine(ChangeWatcher):
     :mod:`medspa_desk.sync.revocation`) after the engine has closed the store.
     """
 
-    def __init__(self, store: Any, client_factory: Callable[[], httpx.Client], *, session: Session,
+    def __init__(self, store: Store, client_factory: Callable[[], httpx.Client], *, session: Session,
                  worker: StoreWorker, callbacks: SyncCallbacks | None = None,
                  on_device_revoked: Callable[[], DeviceRevoked | None] | None = None,
                  clock: Callable[[], datetime] = utc_now,
@@ -256,7 +259,7 @@ class SyncEngine(ChangeWatcher):
                 watching.interrupt()
         self._set_status(paused=True, progress=None)
 
-    def resume(self, store: Any | None = None, *, session: Session | None = None) -> None:
+    def resume(self, store: Store | None = None, *, session: Session | None = None) -> None:
         """Catch up after unlock; ``store`` replaces the one closed at lock, ``session`` a new sign-in."""
         if store is not None:
             self._store = store
@@ -386,7 +389,7 @@ class SyncEngine(ChangeWatcher):
         announce(self._callbacks.sync_did_fail, final)
         return final
 
-    def _follow_outbox(self, store: Any) -> None:
+    def _follow_outbox(self, store: Store) -> None:
         store.outbox_watch.listen(self.notify_local_write)
 
     def _server(self) -> CentralApi:
@@ -422,7 +425,7 @@ class SyncEngine(ChangeWatcher):
                 return changes
 
     @staticmethod
-    def _settle(store: Any, *, response: PushResponse, audit: list[Any]) -> Changes:
+    def _settle(store: Store, *, response: PushResponse, audit: list[Any]) -> Changes:
         done = store.settle(list(response.results))
         # Only what the server says it holds counts as sent. An event it left out was refused
         # (its actor never signed in on this workstation): kept on this desk for the manager,
