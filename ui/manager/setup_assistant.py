@@ -63,7 +63,8 @@ class SetupAssistant(QDialog):
         self.setMinimumSize(640, 420)
         self.step_list = QListWidget(self)
         self.step_list.setAccessibleName("Set-up steps")
-        self.step_list.setMaximumWidth(max(190, self.fontMetrics().averageCharWidth() * 30))
+        # Wide enough for a step's longest detail ("1 location, 1 with opening hours") on one line.
+        self.step_list.setMaximumWidth(max(190, self.fontMetrics().averageCharWidth() * 44))
         self.step_list.setWordWrap(True)
         self.stack = QStackedWidget(self)
         self.heading = QLabel(self)
