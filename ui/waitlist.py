@@ -52,6 +52,15 @@ from ui.qt import (
 from ui.schedule.forms import US_DATE_FORMAT, FormDialog, add_choice, chosen_id
 
 
+def wish_words(entry: WaitlistEntry) -> str:
+    """When a client can come: "Dec 10–Dec 21, 9:00 AM–5:00 PM"; one day as "Dec 10"; the whole day
+    (the form's default) as "any time"."""
+    first, last = entry.first_day, entry.last_day
+    days = f"{first:%b} {first.day}" + ("" if first == last else f"–{last:%b} {last.day}")
+    whole_day = entry.earliest == time(0) and entry.latest >= time(23, 59)
+    return f"{days}, {'any time' if whole_day else time_span(entry.earliest, entry.latest)}"
+
+
 def offer_words(offer: Offer, *, zone: ZoneInfo, privacy: bool) -> str:
     """"Ines Morales — Botox, Tue Jun 16 11:00–11:30 AM with Dana Reyes" (initials in privacy mode)."""
     who = (offer.client.initials if offer.client else "?") if privacy else offer.client_name
@@ -274,10 +283,8 @@ class WaitlistDialog(FormDialog):
         for entry in self._entries:
             label = labels.get(entry.client_id)
             who = (label.initials if bus.privacy_mode else label.shown_name) if label else "A client not yet on this desk"
-            days = f"{entry.first_day:%b} {entry.first_day.day}–{entry.last_day:%b} {entry.last_day.day}"
             text = (f"{who} — {self._names.get(entry.service_id, 'a service')} with "
-                    f"{self._names.get(entry.provider_id, 'any provider')}, {days}, "
-                    f"{time_span(entry.earliest, entry.latest)}")
+                    f"{self._names.get(entry.provider_id, 'any provider')}, {wish_words(entry)}")
             item = QListWidgetItem(f"{text}. {entry.note}" if entry.note and not bus.privacy_mode else text)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, item.text())
             self.waiting.addItem(item)

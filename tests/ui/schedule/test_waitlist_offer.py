@@ -110,3 +110,22 @@ def test_a_long_waitlist_entry_wraps_inside_the_list_with_no_sideways_bar(qtbot:
     shown = listing.visualItemRect(listing.item(0))
     assert shown.right() <= listing.viewport().width()
     assert shown.height() >= 2 * listing.fontMetrics().lineSpacing()  # wrapped onto more lines, not cut
+
+
+def test_a_wish_reads_as_a_person_says_it() -> None:
+    """One day is one date, the whole day is "any time", else the days and the times."""
+    from datetime import date, time
+    from uuid import uuid4
+
+    from medspa_desk.records import WaitlistEntry
+    from ui.waitlist import wish_words
+
+    def wish(first: date, last: date, earliest: time = time(0), latest: time = time(23, 59)) -> str:
+        return wish_words(WaitlistEntry(location_id=uuid4(), client_id=uuid4(), service_id=uuid4(),
+                                        first_day=first, last_day=last, earliest=earliest, latest=latest,
+                                        created_by=uuid4()))
+
+    assert wish(date(2027, 12, 10), date(2027, 12, 10)) == "Dec 10, any time"
+    assert wish(date(2027, 12, 30), date(2028, 1, 2)) == "Dec 30–Jan 2, any time"
+    assert wish(date(2027, 12, 10), date(2027, 12, 21), time(9), time(17)) in (
+        "Dec 10–Dec 21, 9:00 AM–5:00 PM", "Dec 10–Dec 21, 09:00–17:00")  # the desk's clock style
