@@ -24,6 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
+from pydantic import ValidationError
+
 from medspa_desk.clinical.addenda import AddendumRefused
 from medspa_desk.desk.errors import DeskRefusal
 from medspa_desk.documents.gating import OverrideRefused
@@ -92,10 +94,6 @@ def describe_error(exc: BaseException) -> str:
         return str(exc) or GENERIC_FAILURE
     if isinstance(exc, CORE_REFUSALS):
         return getattr(exc, "message", None) or str(exc)
-    try:
-        from pydantic import ValidationError
-    except ImportError:  # pragma: no cover - pydantic is a core dependency
-        ValidationError = ()  # type: ignore[assignment]
     if isinstance(exc, ValidationError):
         return validation_message(exc)
     return GENERIC_FAILURE

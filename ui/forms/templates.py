@@ -247,7 +247,9 @@ class TemplateManager(QDialog):
             self.tree.addTopLevelItem(top)
             if chosen is not None:
                 top.setExpanded(True)
-        self.tree.setCurrentItem(chosen or self.tree.topLevelItem(0))
+        first = chosen or self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)
 
     def template_for(self, item: QTreeWidgetItem | None) -> ConsentTemplate | None:
         if item is None:

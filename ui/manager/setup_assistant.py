@@ -145,8 +145,9 @@ class SetupAssistant(QDialog):
     def page(self, key: str) -> QWidget:
         if key not in self.pages:
             if key in ENTITY_OF:
-                page: QWidget = SetupScreen(self.session, ENTITY_OF[key], self.stack)
-                page.saved.connect(lambda _saved: self.refresh())
+                screen = SetupScreen(self.session, ENTITY_OF[key], self.stack)
+                screen.saved.connect(lambda _saved: self.refresh())
+                page: QWidget = screen
             else:
                 page = QWidget(self.stack)
                 text, button_text = LINKED[key]

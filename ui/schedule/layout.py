@@ -180,7 +180,8 @@ class DayLayout:
         for appt in day.appointments:
             if appt.status in HIDDEN_STATUSES:
                 continue
-            column = index.get(column_key(appt, mode)) if column_key(appt, mode) else None
+            key = column_key(appt, mode)
+            column = index.get(key) if key is not None else None
             if column is None:
                 unplaced.append(appt.id)
                 continue
