@@ -10,7 +10,7 @@ commit a smaller seq later.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection
 from medspa_api.db import tables as t
 from medspa_api.db.dialect import for_update
 from medspa_desk.records import Record, utc_now
+
+R = TypeVar("R", bound=Record)
 
 LOCATION_SCOPED = frozenset({"appointment", "room", "shift", "blocked_time", "waitlist_entry"})
 
@@ -96,8 +98,8 @@ class ChangeLog:
                 rows[record_id] = row["data"]
         return [json.loads(data) for data in rows.values()]
 
-    def save(self, record: Record, *, mutation_id: UUID | None = None, deleted: bool = False,
-             is_new: bool | None = None) -> Record:
+    def save(self, record: R, *, mutation_id: UUID | None = None, deleted: bool = False,
+             is_new: bool | None = None) -> R:
         """Store ``record`` with the next seq; returns it as stored (seq set)."""
         seq = self.lock() + 1
         self.last_seq = seq
