@@ -103,6 +103,9 @@ class PhotoTransfers:
             except InvalidChange:
                 log.warning("a fetched photo did not match its checksum; it is fetched again next time")
             except ServerRefused as refused:
+                if refused.status == 403:  # the server no longer lets this person read them (a role changed)
+                    log.info("a photo's bytes wait for someone allowed to read them; asked again next sync")
+                    continue
                 log.info("a photo's bytes are not on the server (%s); asked again next sync", refused.code)
         return arrived
 
