@@ -102,6 +102,10 @@ class DeskApp(QObject):
         self.backend.handed_over_by = session.user.id
 
     def _signed_out(self) -> None:
+        if self.window is not None:
+            # The window closed itself; deleted too, so no hidden window of the last person (its
+            # application-wide shortcuts, its views) outlives their session.
+            self.window.deleteLater()
         self.window = None
         self.session = None
         self.show_sign_in()

@@ -32,9 +32,17 @@ def desk_app(live_api: LiveApi, tmp_path: Path, qapp: Any) -> Iterator[DeskApp]:
                   tenant=live_api.tenant.name)
     app.show_sign_in()
     yield app
+    if app.window is not None:
+        # Closed, not left open: its actions' application-wide shortcuts (Ctrl+L) would make the next
+        # test's window's ambiguous, and a shown window can take the next test's pointer.
+        app.window.locker.stop()
+        app.window.close()
+        app.window.deleteLater()
     if app.session is not None:
         release_worker()
         app.session.sign_out()
+    if app.pin_dialog is not None:
+        app.pin_dialog.close()
     app.sign_in.close()
 
 
