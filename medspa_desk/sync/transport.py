@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +37,12 @@ _OLD_TLS_REASONS = {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_
                     "WRONG_SSL_VERSION", "VERSION_TOO_LOW"}
 
 
+# One context made at a time: the sync worker and the change watcher each make theirs when sync starts,
+# and CI saw the process crash (SIGSEGV) with both threads inside SSLContext() at once. Making a
+# context is rare and quick; serialising it costs nothing a person notices.
+_MAKING_CONTEXT = threading.Lock()
+
+
 def make_ssl_context(*, ca_path: str | Path | None = None, pin_ca: bool = False) -> ssl.SSLContext:
     """A client context that refuses anything below TLS 1.2 and verifies the server's name.
 
@@ -44,6 +51,11 @@ def make_ssl_context(*, ca_path: str | Path | None = None, pin_ca: bool = False)
     """
     if pin_ca and ca_path is None:
         raise ValueError("Pinning the server's CA needs the CA certificate file; set its path in the settings.")
+    with _MAKING_CONTEXT:
+        return _new_context(ca_path=ca_path, pin_ca=pin_ca)
+
+
+def _new_context(*, ca_path: str | Path | None, pin_ca: bool) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = True
