@@ -32,7 +32,7 @@ demo: setup
 	@scripts/with-keyring.sh scripts/run-demo.sh $(PY)
 
 test: setup postgres
-	QT_QPA_PLATFORM=offscreen scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen scripts/report-crash.sh scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup postgres
 	QT_QPA_PLATFORM=offscreen scripts/with-keyring.sh $(PY) -m bench $(BENCH_ARGS)

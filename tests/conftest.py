@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 from datetime import UTC, datetime
@@ -20,10 +21,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
              "('2027-03-14T01:50 America/New_York' or ISO 8601 with offset), in every Python process it starts")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own faulthandler plugin, which this one replaces
 def pytest_configure(config: pytest.Config) -> None:
     wanted = config.getoption("--clock-at")
     if wanted and shifted_to() is None:
         shift_everything_to(wanted)
+    crash_log = os.environ.get("MEDSPA_CRASH_LOG")
+    if crash_log:
+        # A crash in native code (Qt, OpenSSL, SQLCipher) dumps every thread's stack here;
+        # scripts/report-crash.sh prints it, with the crashing thread last (a CI log keeps its tail).
+        config._medspa_crash_log = open(crash_log, "w")  # type: ignore[attr-defined]  # noqa: SIM115
+        faulthandler.enable(file=config._medspa_crash_log, all_threads=True)  # type: ignore[attr-defined]
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
