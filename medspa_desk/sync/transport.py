@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,8 +43,32 @@ _OLD_TLS_REASONS = {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_
 # context is rare and quick; serialising it costs nothing a person notices.
 _MAKING_CONTEXT = threading.Lock()
 
+# The one application protocol the desk offers (make_client turns HTTP/2 off).
+ALPN_PROTOCOLS = ("http/1.1",)
 
-def make_ssl_context(*, ca_path: str | Path | None = None, pin_ca: bool = False) -> ssl.SSLContext:
+
+class DeskTlsContext(ssl.SSLContext):
+    """A client context whose ALPN list is set once, when it is made, and never changed while in use.
+
+    httpcore sets the ALPN list on the client's context again for every new connection. CPython frees
+    the old list as it sets the new one, while a connection being opened on another thread may be
+    copying it (python/cpython#141012: a use-after-free, a crash at random). A session's API client is
+    shared by the network pool's threads (the Compliance menu, staff screens, the PIN), so two of its
+    connections can open at once. Setting the list it already has is therefore skipped.
+    """
+
+    alpn_changes = 0  # how many times the list was really set: once for a desk's context
+
+    def set_alpn_protocols(self, alpn_protocols: Iterable[str]) -> None:
+        wanted = tuple(alpn_protocols)
+        if wanted == getattr(self, "_alpn", None):
+            return
+        super().set_alpn_protocols(wanted)
+        self._alpn = wanted
+        self.alpn_changes += 1
+
+
+def make_ssl_context(*, ca_path: str | Path | None = None, pin_ca: bool = False) -> DeskTlsContext:
     """A client context that refuses anything below TLS 1.2 and verifies the server's name.
 
     ``ca_path`` adds a CA bundle to the system store; with ``pin_ca`` it
@@ -55,8 +80,9 @@ def make_ssl_context(*, ca_path: str | Path | None = None, pin_ca: bool = False)
         return _new_context(ca_path=ca_path, pin_ca=pin_ca)
 
 
-def _new_context(*, ca_path: str | Path | None, pin_ca: bool) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+def _new_context(*, ca_path: str | Path | None, pin_ca: bool) -> DeskTlsContext:
+    context = DeskTlsContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.set_alpn_protocols(ALPN_PROTOCOLS)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = True
     context.verify_mode = ssl.CERT_REQUIRED

@@ -71,6 +71,7 @@ from medspa_desk.records import (
     Service,
     ServiceCategory,
 )
+from medspa_desk.sync.transport import make_ssl_context
 from tests.support.tls import make_tls
 
 SUPERUSER_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -291,8 +292,9 @@ class LiveApi:
                 time.sleep(0.1)
 
     def ssl_context(self) -> ssl.SSLContext:
-        """A client context that trusts only this server's throwaway CA."""
-        return ssl.create_default_context(cafile=self.ca_path)
+        """A client context that trusts only this server's throwaway CA: the desk's own kind, so a test
+        client shared by threads does not race on its ALPN list (``DeskTlsContext``)."""
+        return make_ssl_context(ca_path=self.ca_path, pin_ca=True)
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(verify=self.ssl_context(), timeout=30, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 from pathlib import Path
 
 import httpx
@@ -161,3 +162,26 @@ def test_proxy_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatc
         proxied = [pattern for pattern, transport in client._mounts.items()
                    if transport is not None and pattern.scheme == "https"]
     assert proxied, "HTTPS_PROXY from the environment should route https through the proxy"
+
+
+def test_connections_opened_at_once_on_threads_never_change_the_shared_contexts_alpn_list(
+        ca: trustme.CA, ca_file: Path) -> None:
+    """httpcore sets the ALPN list again for each new connection; on a context shared by threads that
+    frees a list another thread's connection may be copying (python/cpython#141012). The desk's context
+    keeps the list it was made with, so those sets change nothing."""
+    context = make_ssl_context(ca_path=ca_file, pin_ca=True)
+    answers: list[str] = []
+    with https_server(server_context(ca.issue_cert("127.0.0.1"))) as port, \
+            httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=context, http1=True, http2=False) as client:
+
+        def fetch_several() -> None:
+            for _ in range(5):  # the server closes each connection: every request opens a new one
+                answers.append(client.get("/").text)
+
+        threads = [threading.Thread(target=fetch_several) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert answers == ["ok"] * 20
+    assert context.alpn_changes == 1
