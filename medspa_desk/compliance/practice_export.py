@@ -33,7 +33,7 @@ from uuid import UUID
 from medspa_desk.audit import CSV_COLUMNS, spreadsheet_safe
 from medspa_desk.compliance.audit_trail import ServerLink
 from medspa_desk.compliance.fhir import ClientRecord
-from medspa_desk.compliance.record_pdf import record_pdf
+from medspa_desk.compliance.record_pdf import record_pdf, signed_consent_pdfs
 from medspa_desk.compliance.right_of_access import bundle_json, gather_client_record
 from medspa_desk.desk.errors import DeskRefusal
 from medspa_desk.records import AuditAction, AuditEvent, Client, Location, utc_now
@@ -267,8 +267,9 @@ def _write_all(store: Store, target: _Folder, *, actor: Actor, location: Locatio
             if not keep_going():
                 raise _Stopped
             record = gather_client_record(store, client_id=client_id, actor=actor, location=location)
-            hashed.write(bundle_json(record, now=at, one_line=True) + b"\n")
-            pdf = record_pdf(record, generated_at=at)
+            consents = signed_consent_pdfs(record)  # drawn once for both copies
+            hashed.write(bundle_json(record, now=at, one_line=True, consent_pdfs=consents) + b"\n")
+            pdf = record_pdf(record, generated_at=at, consent_pdfs=consents)
             target.write_bytes(record_file_name(record.client), pdf)
             counts["clients"] += 1
             for kind, n in _counts(record).items():

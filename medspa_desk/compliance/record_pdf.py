@@ -11,8 +11,9 @@ images themselves travel in the FHIR bundle.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from uuid import UUID
 
 import pypdfium2
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
@@ -75,10 +76,22 @@ def _summary(record: ClientRecord, *, generated_at: datetime, parts: list[str]) 
                   footer=f"Client record · {c.initials}")
 
 
-def record_pdf(record: ClientRecord, *, generated_at: datetime,
-               questionnaire: Questionnaire | None = None) -> bytes:
-    """The summary, then every treatment, consent and intake, as one PDF."""
+def signed_consent_pdfs(record: ClientRecord) -> dict[UUID, bytes]:
+    """Each of the record's signed consents drawn as its PDF, by id: drawn once for an export, so the
+    readable record and the FHIR bundle (the Consent's source attachment) carry the same document."""
     c, zone, practice = record.client, record.location.zone, record.location.name
+    return {consent.id: consent_pdf(consent, client=c, practice_name=practice, zone=zone)
+            for consent in record.consents}
+
+
+def record_pdf(record: ClientRecord, *, generated_at: datetime, questionnaire: Questionnaire | None = None,
+               consent_pdfs: Mapping[UUID, bytes] | None = None) -> bytes:
+    """The summary, then every treatment, consent and intake, as one PDF.
+
+    ``consent_pdfs`` (:func:`signed_consent_pdfs`) when the caller has drawn them already.
+    """
+    c, zone, practice = record.client, record.location.zone, record.location.name
+    drawn = consent_pdfs if consent_pdfs is not None else signed_consent_pdfs(record)
     questionnaire = questionnaire or shipped_questionnaire()
     documents: list[tuple[str, bytes]] = []
     for t in sorted(record.treatments, key=lambda t: t.performed_at):
@@ -90,7 +103,7 @@ def record_pdf(record: ClientRecord, *, generated_at: datetime,
                                         product_names={p.id: p.name for p in record.products.values()})))
     for consent in sorted(record.consents, key=lambda c: c.signed_at):
         documents.append((f"Signed consent: {consent.title}, {format_moment(consent.signed_at, zone)}",
-                          consent_pdf(consent, client=c, practice_name=practice, zone=zone)))
+                          drawn[consent.id]))
     for intake in sorted(record.intakes, key=lambda f: f.submitted_at):
         if (intake.questionnaire_id, intake.questionnaire_version) != (questionnaire.id, questionnaire.version):
             continue  # answered on another questionnaire version: in the electronic copy

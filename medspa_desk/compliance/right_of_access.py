@@ -9,6 +9,7 @@ writer (0600, fsync, replace) and audits the export, or its failure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,8 +17,7 @@ from uuid import UUID
 
 from medspa_desk.compliance.exports import write_export
 from medspa_desk.compliance.fhir import ClientRecord, PhotoCopy, client_bundle
-from medspa_desk.compliance.record_pdf import record_pdf
-from medspa_desk.documents.pdf import consent_pdf
+from medspa_desk.compliance.record_pdf import record_pdf, signed_consent_pdfs
 from medspa_desk.documents.questionnaire import shipped_questionnaire
 from medspa_desk.records import (
     Appointment,
@@ -62,13 +62,16 @@ def gather_client_record(store: Store, *, client_id: UUID, actor: Actor, locatio
         providers={p.id: p.display_name for p in store.providers()}, question_texts=questions)
 
 
-def bundle_json(record: ClientRecord, *, now: datetime | None = None, one_line: bool = False) -> bytes:
-    """The record's validated bundle as JSON bytes (strict: no NaN, UTF-8); ``one_line`` for NDJSON."""
-    client: Client = record.client
-    practice = record.location.name
+def bundle_json(record: ClientRecord, *, now: datetime | None = None, one_line: bool = False,
+                consent_pdfs: Mapping[UUID, bytes] | None = None) -> bytes:
+    """The record's validated bundle as JSON bytes (strict: no NaN, UTF-8); ``one_line`` for NDJSON.
+
+    ``consent_pdfs`` (:func:`signed_consent_pdfs`) when the caller has drawn them already.
+    """
+    drawn = consent_pdfs if consent_pdfs is not None else signed_consent_pdfs(record)
 
     def signed_pdf(consent: SignedConsent) -> bytes:
-        return consent_pdf(consent, client=client, practice_name=practice, zone=record.location.zone)
+        return drawn[consent.id]
 
     bundle = client_bundle(record, consent_pdf=signed_pdf, generated_at=now or utc_now())
     return bundle.model_dump_json(indent=None if one_line else 1, exclude_none=True).encode("utf-8")
@@ -92,9 +95,9 @@ def export_right_of_access(store: Store, *, client_id: UUID, actor: Actor, locat
     """Both copies a client may ask for, from one reading of the record: the readable PDF and the
     FHIR bundle; each written atomically and audited as its own export."""
     record = gather_client_record(store, client_id=client_id, actor=actor, location=location)
-    at = now or utc_now()
-    readable = _write_audited(store, data=record_pdf(record, generated_at=at), path=pdf_path, actor=actor,
-                              client_id=client_id, detail=PDF_DETAIL)
-    electronic = _write_audited(store, data=bundle_json(record, now=at), path=fhir_path, actor=actor,
-                                client_id=client_id, detail=FHIR_DETAIL)
+    at, consents = now or utc_now(), signed_consent_pdfs(record)
+    readable = _write_audited(store, data=record_pdf(record, generated_at=at, consent_pdfs=consents), path=pdf_path,
+                              actor=actor, client_id=client_id, detail=PDF_DETAIL)
+    electronic = _write_audited(store, data=bundle_json(record, now=at, consent_pdfs=consents), path=fhir_path,
+                                actor=actor, client_id=client_id, detail=FHIR_DETAIL)
     return readable, electronic

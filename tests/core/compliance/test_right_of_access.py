@@ -138,3 +138,36 @@ def test_the_readable_copy_holds_every_visit_treatment_consent_and_intake_in_one
     exports = [(e.detail, e.outcome) for e in store.audit.events(after_position=before)
                if e.action is AuditAction.EXPORT]
     assert exports == [(PDF_DETAIL, "ok"), (FHIR_DETAIL, "ok")]
+
+
+def test_each_signed_consent_is_drawn_once_for_both_copies_and_the_bundle_carries_that_drawing(
+        store, demo, manager, tmp_path, monkeypatch):
+    """The readable PDF and the FHIR bundle come from one drawing of each consent (it was drawn twice)."""
+    import sys
+
+    from medspa_desk.compliance.right_of_access import export_right_of_access
+    from medspa_desk.documents.pdf import consent_pdf
+
+    drawn: list[bytes] = []
+
+    def drawing_counted(*args, **kwargs):
+        drawn.append(consent_pdf(*args, **kwargs))
+        return drawn[-1]
+
+    # Every module of the compliance package that holds the drawing function counts through it.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("medspa_desk.compliance") and getattr(module, "consent_pdf", None) is consent_pdf:
+            monkeypatch.setattr(module, "consent_pdf", drawing_counted)
+    client_id = _client_with_everything(demo)
+    consents = [c for c in demo.consents if c.client_id == client_id]
+    assert consents
+
+    _pdf, fhir_path = export_right_of_access(store, client_id=client_id, actor=manager, location=demo.location,
+                                            pdf_path=tmp_path / "record.pdf", fhir_path=tmp_path / "record.json")
+
+    assert len(drawn) == len(consents)
+    bundle = json.loads(fhir_path.read_bytes())
+    attached = [base64.b64decode(attachment["data"])
+                for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Consent"
+                for attachment in [entry["resource"]["sourceAttachment"]]]
+    assert sorted(attached) == sorted(drawn)
