@@ -17,6 +17,10 @@ interpreter; on this 2-core machine each side gets about one core.
   to the moment the desk has the answer. Answers without a change (the wait
   ran out) are not samples. api.errors.<db>: failed or non-200 answers
   (pushes and polls).
+- api.poll_p99_ms.two_processes: the same on PostgreSQL with two ``medspa-api
+  serve`` processes behind HAProxy (TCP, round robin; the real Debian package),
+  so about half the desks stream from the process that did not take the push
+  and hear it through LISTEN/NOTIFY. Its server CPU is both processes'.
 
 - api.signin_concurrent_health_p99_ms.<db>: p99 of ``GET /healthz`` (one kept-alive
   connection, a request every 20 ms) while 32 sign-ins run at once, each from
@@ -53,8 +57,9 @@ import ssl
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -88,7 +93,7 @@ def _scale() -> float:
 
 
 def _parts() -> set[str]:
-    return set(os.environ.get("MEDSPA_BENCH_API_PARTS", "pull,push,poll,signin,oversize").split(","))
+    return set(os.environ.get("MEDSPA_BENCH_API_PARTS", "pull,push,poll,poll2,signin,oversize").split(","))
 
 
 def run(report: Report) -> None:
@@ -118,13 +123,16 @@ def run(report: Report) -> None:
                 health_p99.append(_signin_health(report, api, backend))
             if "oversize" in parts:
                 _oversize(report, api, backend)
-            if "poll" in parts:
+            if "poll" in parts or ("poll2" in parts and backend == "postgresql"):
                 desk_tokens = _desk_sessions(api, DESKS)
                 # The load generator holds the 500,000-record practice: keep its garbage collector from
                 # walking it in the middle of the measurement (a pause there is the generator's, not the server's).
                 gc.collect()
                 gc.freeze()
+            if "poll" in parts:
                 _run_fast(_poll(report, api, headers, tokens_["device_id"], desk_tokens, backend))
+            if "poll2" in parts and backend == "postgresql":
+                _poll_behind_balancer(report, api, headers, tokens_["device_id"], desk_tokens)
     if health_p99:
         report.figure("api.signin_concurrent_health_p99_ms", max(health_p99), unit="ms", target=SIGNIN_HEALTH_MS)
 
@@ -240,14 +248,14 @@ class _DeskConnection:
     the load generator rather than the server.
     """
 
-    def __init__(self, api: LiveApi, token: str, context: ssl.SSLContext) -> None:
-        self.api, self.token, self.context = api, token, context
+    def __init__(self, port: int, token: str, context: ssl.SSLContext) -> None:
+        self.port, self.token, self.context = port, token, context
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def _connect(self) -> asyncio.StreamReader:
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.api.port, ssl=self.context)
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port, ssl=self.context)
         assert self.reader is not None
         return self.reader
 
@@ -349,8 +357,42 @@ def _server_cpu_s(api: LiveApi) -> float:
     process = api._process
     if process is None:
         return float("nan")
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _process_cpu_s(process.pid)
+
+
+def _process_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class _Front:
+    """Where the desks connect and whose CPU is the server's: the API's process, or a balancer before several."""
+
+    port: int
+    base_url: str
+    server_cpu_s: Callable[[], float]
+    label: str
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/api/v1{path}"
+
+
+def _front_of(api: LiveApi, backend: str) -> _Front:
+    return _Front(port=api.port, base_url=api.base_url, server_cpu_s=lambda: _server_cpu_s(api), label=backend)
+
+
+def _poll_behind_balancer(report: Report, api: LiveApi, headers: dict[str, str], device_id: str,
+                          desk_tokens: list[str]) -> None:
+    """api.poll_p99_ms.two_processes: two server processes on the database, HAProxy before them."""
+    from tests.support.server_process import haproxy, server_process
+
+    with server_process(api) as one, server_process(api) as two, haproxy(api, [one, two]) as balancer:
+        port = int(balancer.url.rsplit(":", 1)[1])
+        front = _Front(port=port, base_url=balancer.url, label="two_processes",
+                       server_cpu_s=lambda: _process_cpu_s(one.process.pid) + _process_cpu_s(two.process.pid))
+        _run_fast(_notice_latency(report, api, headers, device_id, desk_tokens, "postgresql", mode="stream",
+                                  front=front))
 
 
 async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id: str, desk_tokens: list[str],
@@ -360,7 +402,8 @@ async def _poll(report: Report, api: LiveApi, headers: dict[str, str], device_id
 
 
 async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str], device_id: str,
-                          desk_tokens: list[str], backend: str, *, mode: str) -> None:
+                          desk_tokens: list[str], backend: str, *, mode: str, front: _Front | None = None) -> None:
+    front = front or _front_of(api, backend)
     committed_at: dict[int, float] = {}  # seq -> epoch seconds of its commit (server clock = this clock)
     answers: list[tuple[float, int, int]] = []  # (heard at, cursor before, latest seq heard)
     errors = 0
@@ -369,7 +412,7 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
 
     async def long_polling_desk(token: str) -> None:
         nonlocal errors
-        connection = _DeskConnection(api, token, context)
+        connection = _DeskConnection(front.port, token, context)
         _, first = await connection.get("after=0")
         cursor = first["latest_seq"]
         ready.append(token)
@@ -405,7 +448,7 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
 
         loop = asyncio.get_running_loop()
         desk_stream = _StreamingDesk(token, 0, heard)
-        await loop.create_connection(lambda: desk_stream, "127.0.0.1", api.port, ssl=context)
+        await loop.create_connection(lambda: desk_stream, "127.0.0.1", front.port, ssl=context)
         await started.wait()
         done, _ = await asyncio.wait({desk_stream.ended}, timeout=max(0.0, stop - time.monotonic()))
         if done:
@@ -416,7 +459,7 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
     async def push_one(http: httpx.AsyncClient) -> None:
         nonlocal errors
         try:
-            answer = await http.post(api.url("/sync/push"), json=_push_body(device_id, 1))
+            answer = await http.post(front.url("/sync/push"), json=_push_body(device_id, 1))
             if answer.status_code != 200:
                 errors += 1
                 return
@@ -447,11 +490,11 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
     while len(ready) < len(desks) and time.monotonic() < deadline and not any(d.done() for d in desks):
         await asyncio.sleep(0.2)
     stop = time.monotonic() + POLL_SECONDS
-    wall, generator_cpu, server_cpu = time.monotonic(), time.process_time(), _server_cpu_s(api)
+    wall, generator_cpu, server_cpu = time.monotonic(), time.process_time(), front.server_cpu_s()
     started.set()
     await asyncio.gather(pusher(), *desks)
     wall = time.monotonic() - wall
-    generator_cpu, server_cpu = time.process_time() - generator_cpu, _server_cpu_s(api) - server_cpu
+    generator_cpu, server_cpu = time.process_time() - generator_cpu, front.server_cpu_s() - server_cpu
     latencies = []
     first_heard: dict[int, float] = {}  # seq -> the first desk's latency for it
     for heard, cursor, latest in answers:
@@ -459,7 +502,7 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
         if oldest is not None:
             latencies.append((heard - committed_at[oldest]) * 1000)
             first_heard[oldest] = min(first_heard.get(oldest, math.inf), latencies[-1])
-    print(f"   {backend} ({mode}): {len(committed_at)} pushes, {len(latencies)} change notices heard by "
+    print(f"   {front.label} ({mode}): {len(committed_at)} pushes, {len(latencies)} change notices heard by "
           f"{len(desk_tokens)} desks; p50 {percentile(latencies, 50):.1f} ms, max "
           f"{max(latencies, default=float('nan')):.1f} ms; first desk to hear a change: p50 "
           f"{percentile(list(first_heard.values()), 50):.1f} ms, p99 {percentile(list(first_heard.values()), 99):.1f} ms; "
@@ -467,10 +510,11 @@ async def _notice_latency(report: Report, api: LiveApi, headers: dict[str, str],
           f"{generator_cpu / wall:.0%}, server {server_cpu / wall:.0%} of a core; machine load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     name = "poll" if mode == "stream" else "long_poll"
-    report.figure(f"api.{name}_p99_ms.{backend}", percentile(latencies, 99), unit="ms", target=100)
-    report.figure(f"api.{name}_generator_cpu_pct.{backend}", generator_cpu / wall * 100, unit="%")
-    report.figure(f"api.{name}_server_cpu_pct.{backend}", server_cpu / wall * 100, unit="%")
-    report.figure(f"api.{name}_errors.{backend}" if mode != "stream" else f"api.errors.{backend}", errors,
+    label = front.label
+    report.figure(f"api.{name}_p99_ms.{label}", percentile(latencies, 99), unit="ms", target=100)
+    report.figure(f"api.{name}_generator_cpu_pct.{label}", generator_cpu / wall * 100, unit="%")
+    report.figure(f"api.{name}_server_cpu_pct.{label}", server_cpu / wall * 100, unit="%")
+    report.figure(f"api.{name}_errors.{label}" if mode != "stream" else f"api.errors.{label}", errors,
                   unit="count", target=0)
 
 
