@@ -803,6 +803,16 @@ def _setup(scene: Scene, entity: str) -> QWidget:
     return _shown(dialog, lambda: dialog.panel.lists is not None)
 
 
+def _switching_user(scene: Scene) -> QWidget:
+    """Manager → Location's second tab: the practice's switch window (offline here: a dash, and why)."""
+    from ui.manager.practice import SetupDialog
+
+    dialog = SetupDialog(scene.manager, "location")
+    assert dialog.panel.tabs is not None  # a manager sees the tab
+    dialog.panel.tabs.setCurrentIndex(1)
+    return _shown(dialog, lambda: dialog.panel.lists is not None)
+
+
 def _assistant(scene: Scene) -> QWidget:
     from ui.manager.setup_assistant import SetupAssistant
 
@@ -903,6 +913,7 @@ SCREENS: tuple[ScreenCase, ...] = (
     ScreenCase("calls to return", _calls_to_return),
     ScreenCase("log a call", _log_call),
     ScreenCase("manager: location", lambda s: _setup(s, "location")),
+    ScreenCase("manager: location, switching user", _switching_user),
     ScreenCase("manager: rooms", lambda s: _setup(s, "room")),
     ScreenCase("manager: providers", lambda s: _setup(s, "provider")),
     ScreenCase("manager: services", lambda s: _setup(s, "service")),

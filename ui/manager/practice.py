@@ -50,6 +50,7 @@ from ui.qt import (
     QSize,
     QSplitter,
     Qt,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -293,15 +294,27 @@ class SetupScreen(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.switch_window: SwitchWindowBox | None = None
+        self.tabs: QTabWidget | None = None
+        if entity == "location" and may_set_switch_window(session.user.role):
+            # The practice's sign-in policy: kept by the server, saved on its own (not with the form), on a
+            # tab of its own so the location's form keeps the window's height (under it, at 150 % on a
+            # laptop, the form showed five fields before it scrolled).
+            self.tabs = QTabWidget(self)
+            page = QWidget(self.tabs)
+            layout.addWidget(self.tabs)
+            layout = QVBoxLayout(page)
+            self.tabs.addTab(page, "The location")
+            policy = QWidget(self.tabs)
+            self.switch_window = SwitchWindowBox(session, policy)
+            policy_layout = QVBoxLayout(policy)
+            policy_layout.addWidget(self.switch_window)
+            policy_layout.addStretch(1)
+            self.tabs.addTab(policy, "Switching user")
         layout.addWidget(intro)
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
-        self.switch_window: SwitchWindowBox | None = None
-        if entity == "location" and may_set_switch_window(session.user.role):
-            # The practice's sign-in policy: kept by the server, saved on its own (not with the form).
-            self.switch_window = SwitchWindowBox(session, self)
-            layout.addWidget(self.switch_window)
         self.list.currentRowChanged.connect(self._chosen)
         self.new_button.clicked.connect(self.new)
         self.save_button.clicked.connect(self.save)
