@@ -40,7 +40,7 @@ from medspa_desk.sync.errors import (
 )
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
-from medspa_desk.sync.transport import make_client
+from medspa_desk.sync.transport import ServerAddress, make_client
 from medspa_desk.token_keeper import TokenKeeper
 from medspa_desk.vault import (
     PinLock,
@@ -315,6 +315,12 @@ class DeskSession:
                 self._key.wipe()
                 self._key = None
             self._forget_token_keeper()
+
+    @property
+    def server_address(self) -> ServerAddress:
+        """The practice's server and how this desk trusts it (End of contract keeps it with the receipt)."""
+        c = self.config
+        return ServerAddress(url=c.server_url, ca_path=c.ca_path, pin_ca=c.pin_ca, dev_mode=c.dev_mode)
 
     @property
     def workstation_id(self) -> UUID | None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,7 @@ from pydantic import ValidationError
 
 from medspa_desk.compliance.destruction_certificate import certificate_pdf
 from medspa_desk.compliance.practice_export import MANIFEST
-from medspa_desk.desk.context import ServerCaller
+from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.errors import DeskRefusal
 from medspa_desk.protocol import (
     DESTRUCTION_REASON_MAX,
@@ -46,6 +47,7 @@ from medspa_desk.store.actor import Actor
 from medspa_desk.store.files import atomic_file
 from medspa_desk.sync import manager_api
 from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.transport import ServerAddress, make_client
 
 DESTRUCTION_ENTITY = "practice"
 CERTIFICATE = "certificate-of-destruction.pdf"
@@ -66,6 +68,14 @@ class ExportProof:
     folder: Path
     manifest_sha256: str
     counts: dict[str, int]
+
+
+class EndsContract(ReachesServer, Protocol):
+    """The signed-in session End of contract uses: the server, and where it is."""
+
+    @property
+    def server_address(self) -> ServerAddress:
+        ...
 
 
 @dataclass(frozen=True)
@@ -121,7 +131,7 @@ def check_export(folder: Path) -> ExportProof:
 class EndOfContractDesk:
     """A manager's steps of the destruction, each one call to the server."""
 
-    def __init__(self, session: ServerCaller, *, role: Role) -> None:
+    def __init__(self, session: EndsContract, *, role: Role) -> None:
         self.session = session
         self.role = role
 
@@ -151,10 +161,12 @@ class EndOfContractDesk:
         body = DestructionConfirm(request_id=request_id, practice_name=practice_name[:200])
         cert = self.session.call_server(
             lambda api, token: manager_api.confirm_destruction(api, body, access_token=token))
-        return save_certificate(cert, folder=Path(folder), zone=zone, now=now or utc_now())
+        return save_certificate(cert, folder=Path(folder), zone=zone, now=now or utc_now(),
+                                server=self.session.server_address)
 
 
-def save_certificate(cert: DestructionCertificate, *, folder: Path, zone: ZoneInfo, now: datetime) -> SavedCertificate:
+def save_certificate(cert: DestructionCertificate, *, folder: Path, zone: ZoneInfo, now: datetime,
+                     server: ServerAddress | None = None) -> SavedCertificate:
     """The certificate PDF, the destruction's audit events (JSON) and, when the key came with it, the receipt."""
     pdf = folder / CERTIFICATE
     with atomic_file(pdf) as handle:
@@ -165,28 +177,47 @@ def save_certificate(cert: DestructionCertificate, *, folder: Path, zone: ZoneIn
         handle.write((json.dumps({"practice": cert.practice, "practice_id": str(cert.practice_id),
                                   "events": events}, indent=2, ensure_ascii=False) + "\n").encode())
     receipt = folder / RECEIPT
-    if cert.certificate_key is not None:
+    if cert.certificate_key is not None and server is not None:
         with atomic_file(receipt) as handle:
             handle.write((json.dumps({"practice_id": str(cert.practice_id), "certificate_key": cert.certificate_key,
-                                      "time_zone": zone.key}, indent=2) + "\n").encode())
+                                      "time_zone": zone.key, "server": asdict(server)}, indent=2) + "\n").encode())
     return SavedCertificate(certificate=cert.model_copy(update={"certificate_key": None}), pdf=pdf, audit=audit,
                             receipt=receipt)
 
 
-def refresh_certificate(api: CentralApi, *, folder: Path, now: datetime | None = None) -> SavedCertificate:
-    """Make the certificate in ``folder`` again from the server's record (no sign-in: the receipt's key),
-    with the workstations that have confirmed their wipe since."""
+def refresh_certificate(folder: Path, *, now: datetime | None = None) -> SavedCertificate:
+    """Make the certificate in ``folder`` again from the server's record, with the workstations that have
+    confirmed their wipe since. No sign-in: the receipt saved at the confirmation holds the key and the
+    server's address (``medspa-desk --certificate-of-destruction FOLDER``, or the End of contract dialog)."""
     try:
         receipt = json.loads((Path(folder) / RECEIPT).read_bytes())
         request = CertificateRequest(practice_id=receipt["practice_id"], certificate_key=receipt["certificate_key"])
         zone = ZoneInfo(str(receipt.get("time_zone", "UTC")))
+        server = ServerAddress(**receipt["server"])
     except (OSError, ValueError, KeyError, TypeError, ValidationError):
         raise ExportNotReady(f"No receipt of a destruction in this folder ({RECEIPT}). Choose the folder where "
                              "the certificate was saved.") from None
-    cert = api.destruction_certificate(request)
+    api = CentralApi(make_client(server.url, ca_path=server.ca_path, pin_ca=server.pin_ca, dev_mode=server.dev_mode))
+    try:
+        cert = api.destruction_certificate(request)
+    finally:
+        api.close()
     return save_certificate(cert, folder=Path(folder), zone=zone, now=now or utc_now())
 
 
-__all__ = ["CERTIFICATE", "DESTRUCTION_AUDIT", "RECEIPT", "EndOfContractDesk", "ExportNotReady",
-           "ExportProof", "SavedCertificate", "check_export", "may_destroy_practice", "open_end_of_contract",
-           "refresh_certificate", "save_certificate"]
+__all__ = [
+    "CERTIFICATE",
+    "DESTRUCTION_AUDIT",
+    "RECEIPT",
+    "EndOfContractDesk",
+    "EndsContract",
+    "ExportNotReady",
+    "ExportProof",
+    "SavedCertificate",
+    "ServerAddress",
+    "check_export",
+    "may_destroy_practice",
+    "open_end_of_contract",
+    "refresh_certificate",
+    "save_certificate",
+]
