@@ -18,6 +18,11 @@ def signed_in_desk(live: LiveApi, directory: Path, username: str) -> DeskSession
     session = sign_in(directory, username=username, password=user.password, totp=live.totp(username),
                       worker=store_worker(),
                       options=SignInOptions(server_url=live.base_url, tenant=live.tenant.name, ca_path=live.ca_path))
+    return after_first_sync(session)
+
+
+def after_first_sync(session: DeskSession) -> DeskSession:
+    """``session`` once its first sync brought the practice's location (what every screen reads)."""
     deadline = time.monotonic() + 30
     assert session.sync is not None
     while not session.sync.with_store(lambda _s: session.reload_location()):
