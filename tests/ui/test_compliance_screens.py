@@ -163,7 +163,7 @@ def test_a_manager_exports_the_whole_practice_into_a_folder_they_chose_and_is_to
     qtbot.addWidget(window)
     target = tmp_path / "handover"
     target.mkdir()
-    monkeypatch.setattr("ui.compliance.practice_export.QFileDialog.getExistingDirectory",
+    monkeypatch.setattr("ui.compliance.folder_row.QFileDialog.getExistingDirectory",
                         lambda *_a: str(target))
     [action] = [a for a in compliance_menu(window, session).actions() if "whole practice" in a.text()]
     action.trigger()

@@ -21,13 +21,12 @@ from medspa_desk.desk.end_of_contract import (
 from medspa_desk.protocol import DESTRUCTION_REASON_MAX, DestructionPending
 from medspa_desk.rules import NotPermitted
 from ui.compliance.audit_viewer import moment_words
+from ui.compliance.folder_row import folder_row, labelled
 from ui.operations import NetworkOp, QueryOp, describe_error
 from ui.qt import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -65,16 +64,10 @@ class EndOfContractDialog(QDialog):
         steps = QLabel(STEPS)
         steps.setWordWrap(True)
 
-        self.folder = QLineEdit()
-        self.folder.setAccessibleName("Export folder")
-        self.folder.setPlaceholderText("The folder of the whole practice's export")
-        self.choose_button = QPushButton("&Choose folder…")
-        where = QHBoxLayout()
-        folder_label = QLabel("&Export folder")
-        folder_label.setBuddy(self.folder)
-        where.addWidget(folder_label)
-        where.addWidget(self.folder, 1)
-        where.addWidget(self.choose_button)
+        where, self.folder, self.choose_button = folder_row(
+            self, label="&Export folder", name="Export folder",
+            placeholder="The folder of the whole practice's export",
+            choose_title="Choose the folder of the practice's export")
 
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason")
@@ -83,12 +76,7 @@ class EndOfContractDialog(QDialog):
         self.ask_button = QPushButton("&Ask for the destruction")
         ask_box = QGroupBox("1. Ask (first manager)")
         ask = QVBoxLayout(ask_box)
-        reason_row = QHBoxLayout()
-        reason_label = QLabel("&Reason")
-        reason_label.setBuddy(self.reason)
-        reason_row.addWidget(reason_label)
-        reason_row.addWidget(self.reason, 1)
-        ask.addLayout(reason_row)
+        ask.addLayout(labelled("&Reason", self.reason))
         ask.addWidget(self.ask_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.request = QLabel("Loading…")
@@ -102,12 +90,7 @@ class EndOfContractDialog(QDialog):
         confirm_box = QGroupBox("2. Confirm (a second manager)")
         confirm = QVBoxLayout(confirm_box)
         confirm.addWidget(self.request)
-        name_row = QHBoxLayout()
-        name_label = QLabel("Practice &name")
-        name_label.setBuddy(self.practice_name)
-        name_row.addWidget(name_label)
-        name_row.addWidget(self.practice_name, 1)
-        confirm.addLayout(name_row)
+        confirm.addLayout(labelled("Practice &name", self.practice_name))
         confirm.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.again_button = QPushButton("Make the &certificate again")
@@ -138,7 +121,6 @@ class EndOfContractDialog(QDialog):
         layout.addWidget(self.body_scroll, 1)
         layout.addWidget(self.buttons)
 
-        self.choose_button.clicked.connect(self.choose_folder)
         self.ask_button.clicked.connect(self.ask)
         self.confirm_button.clicked.connect(self.confirm)
         self.again_button.clicked.connect(self.make_again)
@@ -147,12 +129,6 @@ class EndOfContractDialog(QDialog):
         size_for_screen(self, QSize(700, 660))
         QueryOp(self, body=lambda store: open_end_of_contract(store, actor=session.actor),
                 success=lambda _none: self.reload(), failure=self._failed).run()
-
-    def choose_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Choose the folder of the practice's export",
-                                                  self.folder.text() or str(Path.home()))
-        if chosen:
-            self.folder.setText(chosen)
 
     def _chosen_folder(self) -> Path | None:
         text = self.folder.text().strip()
