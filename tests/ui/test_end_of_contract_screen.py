@@ -22,6 +22,7 @@ from tests.support.desk_sessions import after_first_sync, signed_in_desk
 from tests.support.live_api import LiveApi
 from tests.ui.conftest import release_worker
 from tests.ui.online import sign_in_as_the_app_does
+from ui.app import main
 from ui.compliance import compliance_menu
 from ui.compliance.end_of_contract import NO_REQUEST, EndOfContractDialog
 from ui.compliance.practice_export import PracticeExportDialog
@@ -40,7 +41,7 @@ def _leave(session: DeskSession) -> None:
 
 
 def test_two_managers_end_the_contract_and_the_certificate_made_again_shows_both_desks_wiped(
-        qtbot: Any, live: LiveApi, tmp_path: Path) -> None:
+        qtbot: Any, live: LiveApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     here = after_first_sync(sign_in_as_the_app_does(live, tmp_path / "desk", who="manager"))
     other = signed_in_desk(live, tmp_path / "other-desk", live.fresh(Role.MANAGER))
     try:
@@ -78,6 +79,9 @@ def test_two_managers_end_the_contract_and_the_certificate_made_again_shows_both
         dialog.again_button.click()
         qtbot.waitUntil(lambda: "2 of 2 workstations have confirmed" in dialog.outcome.text(), timeout=30_000)
         assert (tmp_path / "handover" / CERTIFICATE).is_file()
+        # After the last desk is wiped there is no sign-in left: the app's command line makes it again.
+        assert main(["--certificate-of-destruction", str(tmp_path / "handover")]) == 0
+        assert "2 of 2 workstations have confirmed their wipe" in capsys.readouterr().out
     finally:
         release_worker()
         _leave(here)
