@@ -62,6 +62,12 @@ def is_destroyed(conn: Connection, *, practice_id: UUID) -> bool:
     return conn.execute(sa.select(D.c.destroyed_at).where(D.c.practice_id == practice_id)).scalar() is not None
 
 
+def is_destroyed_workstation(conn: Connection, *, device_id: UUID, secret: str) -> bool:
+    """Is this (proven) workstation one of a destroyed practice's? Its sign-in is then told to wipe."""
+    row = conn.execute(sa.select(W.c.secret_hash).where(W.c.device_id == device_id)).first()
+    return row is not None and device_proof(row.secret_hash, secret) is None
+
+
 def _row(conn: Connection, practice_id: UUID) -> sa.Row | None:
     return conn.execute(sa.select(D).where(D.c.practice_id == practice_id)).first()
 
@@ -254,5 +260,5 @@ def record_wipe(conn: Connection, *, device_id: UUID, secret: str, now: datetime
 
 
 __all__ = ["KEPT_TABLES", "certificate", "certificate_by_key", "confirm", "confirmation_refusal",
-           "delete_practice_rows", "is_destroyed", "pending", "practice_destroyed", "record_wipe",
+           "delete_practice_rows", "is_destroyed", "is_destroyed_workstation", "pending", "practice_destroyed", "record_wipe",
            "refuse_confirmation", "request"]

@@ -116,6 +116,9 @@ def _postgresql_function() -> None:
                            AND d.confirmed_by <> d.requested_by) THEN
                 RAISE EXCEPTION 'no confirmed destruction for this practice' USING ERRCODE = 'insufficient_privilege';
             END IF;
+            -- Every insert into a practice's table checks its foreign key to the practice (FOR KEY SHARE):
+            -- this waits for those in flight and holds off new ones, so no row escapes the deletes below.
+            PERFORM 1 FROM tenants WHERE id = practice FOR UPDATE;
             PERFORM set_config('app.tenant_id', practice::text, true);
             PERFORM set_config('medspa.destroying', practice::text, true);
             FOR target IN

@@ -33,7 +33,7 @@ from medspa_desk.desk.end_of_contract import (
 from medspa_desk.records import Client, Role
 from medspa_desk.rules import NotPermitted
 from medspa_desk.session import DeskSession
-from medspa_desk.sync.errors import ServerRefused
+from medspa_desk.sync.errors import PracticeDestroyed, ServerRefused
 from tests.support.desk_sessions import signed_in_desk
 from tests.support.live_api import LiveApi
 from tests.support.sync_desks import secret_service, wait_until
@@ -178,3 +178,28 @@ def test_destruction_is_refused_without_an_export_to_a_non_manager_and_with_the_
     finally:
         _leave(manager)
         _leave(other)
+
+
+def test_a_desk_everyone_signed_out_of_wipes_itself_at_its_next_sign_in_and_confirms(
+        live: LiveApi, tmp_path: Path, secret_service: None) -> None:
+    asking = live.fresh(Role.MANAGER)
+    a = signed_in_desk(live, tmp_path / "desk-a", asking)
+    b = signed_in_desk(live, tmp_path / "desk-b", live.fresh(Role.MANAGER))
+    try:
+        handover = _export(a, tmp_path / "handover")
+        asked = EndOfContractDesk(a, role=a.actor.role).ask(export_folder=handover, reason="The contract ended")
+        a.sign_out()  # no token left on desk A for the server to refuse
+        assert asked.request_id is not None
+        EndOfContractDesk(b, role=b.actor.role).confirm(request_id=asked.request_id, practice_name=live.tenant.name,
+                                                        folder=handover, zone=b.location.zone)
+        assert _files_in(tmp_path / "desk-a") != []
+
+        with pytest.raises(PracticeDestroyed, match="erased"):
+            signed_in_desk(live, tmp_path / "desk-a", asking)
+        assert _files_in(tmp_path / "desk-a") == []
+        wait_until(lambda: _files_in(tmp_path / "desk-b") == [], timeout_s=60, what="the wipe of desk B")
+        final = refresh_certificate(handover)
+        assert final.confirmed == 2 and _rows_left(live, live.tenant.id) == {}
+    finally:
+        _leave(a)
+        _leave(b)
