@@ -230,10 +230,17 @@ CERTIFICATE_UNKNOWN = ApiError(404, "no_certificate", "No certificate of destruc
                                "key. Use the receipt saved beside the certificate when the practice was destroyed.")
 
 
-def certificate_by_key(conn: Connection, *, practice_id: UUID, key: str) -> DestructionCertificate:
+def certificate_by_key(conn: Connection, *, practice_id: UUID, key: str,
+                       now: datetime) -> DestructionCertificate | ApiError:
+    """The certificate for the holder of its key; a wrong key is kept in the destruction's events (the
+    refusal to give, committed with them) and answered as if there were no such certificate."""
     stored = conn.execute(sa.select(D.c.certificate_hash).where(D.c.practice_id == practice_id)).scalar()
-    if stored is None or not hmac.compare_digest(stored, hashlib.sha256(key.encode()).hexdigest()):
-        raise CERTIFICATE_UNKNOWN
+    if stored is None:
+        return CERTIFICATE_UNKNOWN
+    if not hmac.compare_digest(stored, hashlib.sha256(key.encode()).hexdigest()):
+        _keep_event(conn, practice_id=practice_id, event=DestructionEvent(
+            at=now, who="someone without the key", action="certificate", outcome="wrong_key"))
+        return CERTIFICATE_UNKNOWN
     return certificate(conn, practice_id=practice_id)
 
 
@@ -241,14 +248,18 @@ WORKSTATION_UNKNOWN = ApiError(404, "not_a_destroyed_workstation", "This worksta
                                "practice's; nothing to confirm.")
 
 
-def record_wipe(conn: Connection, *, device_id: UUID, secret: str, now: datetime) -> datetime:
-    """The workstation wiped itself: recorded once (a repeat keeps the first time), proven by its secret."""
+def record_wipe(conn: Connection, *, device_id: UUID, secret: str, now: datetime) -> datetime | ApiError:
+    """The workstation wiped itself: recorded once (a repeat keeps the first time), proven by its secret.
+    A refusal comes back (not raised) so its event in the destruction's trail is committed."""
     row = conn.execute(sa.select(W).where(W.c.device_id == device_id)).first()
     if row is None:
-        raise WORKSTATION_UNKNOWN
+        return WORKSTATION_UNKNOWN
     if device_proof(row.secret_hash, secret) is not None:
-        raise ApiError(401, "invalid_device_secret", "This workstation could not prove it is the one that was "
-                       "registered; its wipe is not recorded.")
+        _keep_event(conn, practice_id=row.practice_id, event=DestructionEvent(
+            at=now, who=row.name or "a workstation", workstation=device_id, action="workstation_wiped",
+            outcome="invalid_device_secret", detail="not recorded: the device secret did not match"))
+        return ApiError(401, "invalid_device_secret", "This workstation could not prove it is the one that was "
+                        "registered; its wipe is not recorded.")
     if row.wiped_at is not None:
         return _utc(row.wiped_at)
     conn.execute(W.update().where(W.c.practice_id == row.practice_id, W.c.device_id == device_id)

@@ -51,7 +51,7 @@ def certificate_pdf(cert: DestructionCertificate, *, zone: ZoneInfo, generated_a
     waiting = [w for w in cert.workstations if w.wiped_at is None]
     story: list[Flowable] = [
         Paragraph(TITLE, s.title),
-        Paragraph(text(f"The records of {cert.practice} held by Medspa Desk were destroyed "
+        Paragraph(text(f"The records of {cert.practice} held by Medspa Desk were destroyed on "
                        f"{_when(cert.destroyed_at, zone)}, at the end of its contract. This certificate was made "
                        f"{_when(generated_at, zone)}."), s.body),
         Paragraph(text(f"{len(cert.workstations) - len(waiting)} of {len(cert.workstations)} workstations have "
@@ -63,9 +63,10 @@ def certificate_pdf(cert: DestructionCertificate, *, zone: ZoneInfo, generated_a
                ["Confirmed by", f"{cert.confirmed_by_name}, {_when(cert.confirmed_at, zone)}"],
                ["Destroyed", _when(cert.destroyed_at, zone)]], widths=[110, 390]),
         spacer(4), Paragraph("Returned first: the practice's export", s.heading),
-        Paragraph(text(f"SHA-256 of the export's manifest.json: {cert.export_sha256}. "
-                       + ", ".join(f"{name.replace('_', ' ')}: {count:,}"
-                                   for name, count in sorted(cert.export_counts.items()))), s.body),
+        Paragraph(text(f"SHA-256 of the export's manifest.json: {cert.export_sha256}."), s.body),
+        Paragraph(text("What it holds: " + (", ".join(f"{name.replace('_', ' ')} {count:,}" for name, count
+                                                      in sorted(cert.export_counts.items())) or "(no counts)")
+                       + "."), s.body),
         spacer(4), Paragraph("Destroyed on the central server", s.heading),
         Paragraph(text(SERVER_METHOD), s.body), Paragraph(text(BACKUP_METHOD), s.body),
         table([["Table", "Rows deleted"], *[[name, f"{count:,}"] for name, count in sorted(cert.deleted.items())],

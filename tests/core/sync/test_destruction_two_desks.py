@@ -30,10 +30,13 @@ from medspa_desk.desk.end_of_contract import (
     ExportNotReady,
     refresh_certificate,
 )
+from medspa_desk.protocol import CertificateRequest, WipeConfirmation
 from medspa_desk.records import Client, Role
 from medspa_desk.rules import NotPermitted
 from medspa_desk.session import DeskSession
-from medspa_desk.sync.errors import PracticeDestroyed, ServerRefused
+from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.errors import PracticeDestroyed, ServerRefused, SignInNeeded
+from medspa_desk.sync.transport import make_client
 from tests.support.desk_sessions import signed_in_desk
 from tests.support.live_api import LiveApi
 from tests.support.sync_desks import secret_service, wait_until
@@ -194,12 +197,24 @@ def test_a_desk_everyone_signed_out_of_wipes_itself_at_its_next_sign_in_and_conf
                                                         folder=handover, zone=b.location.zone)
         assert _files_in(tmp_path / "desk-a") != []
 
+        # Forged: another's device id with a wrong secret, a certificate asked for with a wrong key.
+        api = CentralApi(make_client(live.base_url, ca_path=live.ca_path, pin_ca=True))
+        try:
+            with pytest.raises(SignInNeeded, match="could not prove"):
+                api.confirm_wipe(WipeConfirmation(device_id=b.config.device_id, device_secret="x" * 43))
+            with pytest.raises(ServerRefused, match="No certificate of destruction matches"):
+                api.destruction_certificate(CertificateRequest(practice_id=live.tenant.id, certificate_key="y" * 43))
+        finally:
+            api.close()
+
         with pytest.raises(PracticeDestroyed, match="erased"):
             signed_in_desk(live, tmp_path / "desk-a", asking)
         assert _files_in(tmp_path / "desk-a") == []
         wait_until(lambda: _files_in(tmp_path / "desk-b") == [], timeout_s=60, what="the wipe of desk B")
         final = refresh_certificate(handover)
         assert final.confirmed == 2 and _rows_left(live, live.tenant.id) == {}
+        refused = {(e.action, e.outcome) for e in final.certificate.events}
+        assert {("workstation_wiped", "invalid_device_secret"), ("certificate", "wrong_key")} <= refused
     finally:
         _leave(a)
         _leave(b)
