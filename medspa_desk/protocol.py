@@ -499,16 +499,20 @@ class DestructionRequest(Wire):
 
 
 class DestructionConfirm(Wire):
-    """A second manager confirms the request by its id, typing the practice's name."""
+    """A second manager confirms the request by its id, typing the practice's name. The desk makes the key
+    that reads the certificate later and keeps it before asking; the server keeps only its SHA-256, so an
+    answer lost on the way still leaves the certificate within reach."""
 
     request_id: UUID
     practice_name: Annotated[str, Field(max_length=200)]
+    certificate_key_sha256: Sha256Hex
 
 
 class DestructionPending(Wire):
     """A request waiting for a second manager; ``request_id`` None when none is pending."""
 
     request_id: UUID | None = None
+    practice_id: UUID | None = None
     practice: str = ""
     requested_by: UUID | None = None
     requested_by_name: str = ""
@@ -538,8 +542,8 @@ class DestructionEvent(Wire):
 
 
 class DestructionCertificate(Wire):
-    """What the certificate of destruction says; ``certificate_key`` only in the confirmation's answer
-    (it reads this again later, from the tombstone, with the workstations' confirmations)."""
+    """What the certificate of destruction says (read again later, from the tombstone, with the
+    workstations' confirmations)."""
 
     practice_id: UUID
     practice: str
@@ -555,7 +559,6 @@ class DestructionCertificate(Wire):
     deleted: dict[str, int]  # rows deleted per server table
     workstations: list[DestroyedWorkstation]
     events: list[DestructionEvent]
-    certificate_key: str | None = None
 
 
 class CertificateRequest(Wire):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -117,7 +116,7 @@ def pending(conn: Connection, *, tenant_id: UUID, now: datetime) -> DestructionP
     row = _row(conn, tenant_id)
     if row is None or not _lives(row, now):
         return DestructionPending()
-    return DestructionPending(request_id=row.id, practice=row.practice_name, requested_by=row.requested_by,
+    return DestructionPending(request_id=row.id, practice_id=tenant_id, practice=row.practice_name, requested_by=row.requested_by,
                               requested_by_name=row.requested_by_name, requested_at=as_utc(row.requested_at),
                               expires_at=_expires(row), reason=row.reason, export_sha256=row.export_sha256,
                               export_counts=json.loads(row.export_counts))
@@ -168,9 +167,9 @@ def refuse_confirmation(conn: Connection, *, caller: Caller, outcome: str, now: 
     _audit(conn, caller, who=who, now=now, outcome=outcome, detail="confirm refused")
 
 
-def confirm(conn: Connection, *, caller: Caller, now: datetime) -> DestructionCertificate:
+def confirm(conn: Connection, *, caller: Caller, body: DestructionConfirm, now: datetime) -> DestructionCertificate:
     """Destroy the practice (confirmation checked by :func:`confirmation_refusal`): every row of it on this
-    server, in this transaction. Returns the certificate with the key that reads it again later."""
+    server, in this transaction. The certificate is read again later with the key whose hash came with it."""
     tenant_id = caller.tenant_id
     who = _name_of(conn, tenant_id=tenant_id, user_id=caller.user_id)
     conn.execute(D.update().where(D.c.practice_id == tenant_id)
@@ -183,14 +182,12 @@ def confirm(conn: Connection, *, caller: Caller, now: datetime) -> DestructionCe
                                    "secret_hash": d.secret_hash, "revoked_at": d.revoked_at} for d in devices])
     deleted = delete_practice_rows(conn, practice_id=tenant_id)
     forget_cached_checks(conn)
-    key = secrets.token_urlsafe(32)
     conn.execute(D.update().where(D.c.practice_id == tenant_id)
-                 .values(destroyed_at=now, deleted_json=json.dumps(deleted),
-                         certificate_hash=hashlib.sha256(key.encode()).hexdigest()))
+                 .values(destroyed_at=now, deleted_json=json.dumps(deleted), certificate_hash=body.certificate_key_sha256))
     _keep_event(conn, practice_id=tenant_id, event=DestructionEvent(
         at=now, who="the server", action="destruction", outcome="ok",
         detail=f"deleted {sum(deleted.values())} rows in one transaction from {len(deleted)} tables"))
-    return certificate(conn, practice_id=tenant_id).model_copy(update={"certificate_key": key})
+    return certificate(conn, practice_id=tenant_id)
 
 
 def delete_practice_rows(conn: Connection, *, practice_id: UUID) -> dict[str, int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from medspa_desk.store.actor import Actor
 from medspa_desk.store.files import atomic_file
 from medspa_desk.sync import manager_api
 from medspa_desk.sync.api import CentralApi
+from medspa_desk.sync.errors import ConnectionTrouble, ServerTrouble, SyncError
 from medspa_desk.sync.transport import ServerAddress, make_client
 
 DESTRUCTION_ENTITY = "practice"
@@ -156,18 +158,38 @@ class EndOfContractDesk:
         """Confirm a colleague's request: the server destroys the practice and answers with the certificate,
         written into ``folder`` (the export's) with the destruction's audit events and the receipt."""
         require(self.role, UseCase.DESTROY_PRACTICE)
-        if not Path(folder).is_dir():
+        folder = Path(folder)
+        if not folder.is_dir():
             raise ExportNotReady("Choose the folder of the practice's export: the certificate is saved beside it.")
-        body = DestructionConfirm(request_id=request_id, practice_name=practice_name[:200])
-        cert = self.session.call_server(
-            lambda api, token: manager_api.confirm_destruction(api, body, access_token=token))
-        return save_certificate(cert, folder=Path(folder), zone=zone, now=now or utc_now(),
-                                server=self.session.server_address)
+        waiting = self.pending()
+        key = secrets.token_urlsafe(32)
+        body = DestructionConfirm(request_id=request_id, practice_name=practice_name[:200],
+                                  certificate_key_sha256=hashlib.sha256(key.encode()).hexdigest())
+        # The receipt first: should the answer be lost once the server has destroyed the practice, the
+        # certificate is still made from it (Make the certificate again).
+        receipt = _write_receipt(folder, practice_id=waiting.practice_id, key=key, zone=zone,
+                                 server=self.session.server_address)
+        try:
+            cert = self.session.call_server(
+                lambda api, token: manager_api.confirm_destruction(api, body, access_token=token))
+        except SyncError as refused:
+            if not isinstance(refused, ConnectionTrouble | ServerTrouble):  # refused: nothing was destroyed
+                receipt.unlink(missing_ok=True)
+            raise
+        return save_certificate(cert, folder=folder, zone=zone, now=now or utc_now())
 
 
-def save_certificate(cert: DestructionCertificate, *, folder: Path, zone: ZoneInfo, now: datetime,
-                     server: ServerAddress | None = None) -> SavedCertificate:
-    """The certificate PDF, the destruction's audit events (JSON) and, when the key came with it, the receipt."""
+def _write_receipt(folder: Path, *, practice_id: UUID | None, key: str, zone: ZoneInfo,
+                   server: ServerAddress) -> Path:
+    receipt = folder / RECEIPT
+    with atomic_file(receipt) as handle:
+        handle.write((json.dumps({"practice_id": str(practice_id), "certificate_key": key, "time_zone": zone.key,
+                                  "server": asdict(server)}, indent=2) + "\n").encode())
+    return receipt
+
+
+def save_certificate(cert: DestructionCertificate, *, folder: Path, zone: ZoneInfo, now: datetime) -> SavedCertificate:
+    """The certificate PDF and the destruction's audit events (JSON), beside the receipt."""
     pdf = folder / CERTIFICATE
     with atomic_file(pdf) as handle:
         handle.write(certificate_pdf(cert, zone=zone, generated_at=now))
@@ -176,13 +198,7 @@ def save_certificate(cert: DestructionCertificate, *, folder: Path, zone: ZoneIn
     with atomic_file(audit) as handle:
         handle.write((json.dumps({"practice": cert.practice, "practice_id": str(cert.practice_id),
                                   "events": events}, indent=2, ensure_ascii=False) + "\n").encode())
-    receipt = folder / RECEIPT
-    if cert.certificate_key is not None and server is not None:
-        with atomic_file(receipt) as handle:
-            handle.write((json.dumps({"practice_id": str(cert.practice_id), "certificate_key": cert.certificate_key,
-                                      "time_zone": zone.key, "server": asdict(server)}, indent=2) + "\n").encode())
-    return SavedCertificate(certificate=cert.model_copy(update={"certificate_key": None}), pdf=pdf, audit=audit,
-                            receipt=receipt)
+    return SavedCertificate(certificate=cert, pdf=pdf, audit=audit, receipt=folder / RECEIPT)
 
 
 def refresh_certificate(folder: Path, *, now: datetime | None = None) -> SavedCertificate:

@@ -86,13 +86,13 @@ def request_destruction(body: DestructionRequest, caller: Destroyer, db: Databas
 @router.post("/destruction/confirm", response_model=DestructionCertificate)
 def confirm_destruction(body: DestructionConfirm, caller: Destroyer, db: DatabaseDep) -> DestructionCertificate:
     """Confirm another manager's request: every row of the practice on this server is deleted now, in one
-    transaction. The answer is the certificate, with the key that reads it again as workstations confirm
-    their wipes. Refusals (the same manager, a lapsed or replaced request, the name mistyped) are audited."""
+    transaction. The answer is the certificate; the key whose SHA-256 came with the confirmation reads it
+    again as workstations confirm their wipes. Refusals (the same manager, a lapsed or replaced request, the name mistyped) are audited."""
     now = utc_now()
     with db.transaction(caller.tenant_id) as conn:
         refused = destruction.confirmation_refusal(conn, caller=caller, body=body, now=now)
         if refused is not None:
             destruction.refuse_confirmation(conn, caller=caller, outcome=refused[1], now=now)
         else:
-            return destruction.confirm(conn, caller=caller, now=now)
+            return destruction.confirm(conn, caller=caller, body=body, now=now)
     raise refused[0]

@@ -26,6 +26,7 @@ from medspa_desk.desk import clients, compliance
 from medspa_desk.desk.end_of_contract import (
     CERTIFICATE,
     DESTRUCTION_AUDIT,
+    RECEIPT,
     EndOfContractDesk,
     ExportNotReady,
     refresh_certificate,
@@ -172,6 +173,7 @@ def test_destruction_is_refused_without_an_export_to_a_non_manager_and_with_the_
             EndOfContractDesk(other, role=other.actor.role).confirm(
                 request_id=asked.request_id, practice_name="Another practice", folder=handover,
                 zone=other.location.zone)
+        assert not (handover / RECEIPT).exists()  # refused: nothing destroyed, no receipt left behind
         with live.database.transaction(live.tenant.id, write=False) as conn:
             refused = conn.execute(sa.select(t.audit.c.outcome).where(
                 t.audit.c.tenant_id == live.tenant.id, t.audit.c.entity == "practice")
