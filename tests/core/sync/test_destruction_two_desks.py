@@ -38,6 +38,7 @@ from medspa_desk.session import DeskSession
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.errors import PracticeDestroyed, ServerRefused, SignInNeeded
 from medspa_desk.sync.transport import make_client
+from tests.api.desk import Desk
 from tests.support.desk_sessions import signed_in_desk
 from tests.support.live_api import LiveApi
 from tests.support.sync_desks import secret_service, wait_until
@@ -168,6 +169,11 @@ def test_destruction_is_refused_without_an_export_to_a_non_manager_and_with_the_
         asked = desk.ask(export_folder=handover, reason="Moving to another system")
         with pytest.raises(NotPermitted):
             EndOfContractDesk(other, role=Role.FRONT_DESK).pending()
+        with Desk.sign_in(live, live.fresh(Role.FRONT_DESK)) as front_desk:  # the server refuses it too
+            answer = front_desk.post("/practice/destruction/confirm", json={
+                "request_id": str(asked.request_id), "practice_name": live.tenant.name,
+                "certificate_key_sha256": "0" * 64})
+        assert (answer.status_code, answer.json()["code"]) == (403, "forbidden")
         assert asked.request_id is not None
         with pytest.raises(ServerRefused, match="does not match"):
             EndOfContractDesk(other, role=other.actor.role).confirm(
@@ -179,6 +185,10 @@ def test_destruction_is_refused_without_an_export_to_a_non_manager_and_with_the_
                 t.audit.c.tenant_id == live.tenant.id, t.audit.c.entity == "practice")
                 .order_by(t.audit.c.seq)).scalars().all()
         assert refused == ["ok", "name_mismatch"]
+        with live.database.transaction(live.tenant.id, write=False) as conn:
+            denied = conn.execute(sa.select(t.audit.c.detail).where(
+                t.audit.c.tenant_id == live.tenant.id, t.audit.c.action == "access_denied")).scalars().all()
+        assert "practice.destroy" in denied
         assert _rows_left(live, live.tenant.id) != {}  # nothing destroyed
     finally:
         _leave(manager)
