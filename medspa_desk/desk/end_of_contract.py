@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ from medspa_desk.desk.context import ReachesServer
 from medspa_desk.desk.errors import DeskRefusal
 from medspa_desk.protocol import (
     DESTRUCTION_REASON_MAX,
+    MAX_EXPORT_COUNTS,
     CertificateRequest,
     DestructionCertificate,
     DestructionConfirm,
@@ -122,11 +124,22 @@ def check_export(folder: Path) -> ExportProof:
                              f"unreadable). {again}") from None
     if not isinstance(document, dict) or document.get("export") != EXPORT_KIND:
         raise ExportNotReady(f"This folder's {MANIFEST} is not a Medspa Desk practice export. {again}")
-    for listed in document.get("files", []):
-        path = Path(folder) / str(listed.get("path", ""))
-        if not path.is_file() or path.stat().st_size != listed.get("bytes") or _sha256_of(path) != listed.get("sha256"):
+    trail = document.get("audit_trail")
+    if not isinstance(trail, dict) or trail.get("practice_trail_from_server") is not True:
+        raise ExportNotReady("This export does not hold the practice's audit trail from the server (it was made "
+                             f"while the server could not be reached), and the trail is destroyed too. {again}")
+    listed_files = document.get("files")
+    if not isinstance(listed_files, list) or not all(isinstance(f, dict) for f in listed_files):
+        raise ExportNotReady(f"This folder's {MANIFEST} lists no files. {again}")
+    root = Path(folder).resolve()
+    for listed in listed_files:
+        path = (root / str(listed.get("path", ""))).resolve()
+        if (not path.is_relative_to(root) or not path.is_file() or path.stat().st_size != listed.get("bytes")
+                or _sha256_of(path) != listed.get("sha256")):
             raise ExportNotReady(f"The export is not intact: {listed.get('path')} is missing or changed. {again}")
-    counts = {str(k): int(v) for k, v in dict(document.get("counts", {})).items()}
+    stated = document.get("counts")
+    counts = {str(k): v for k, v in (stated.items() if isinstance(stated, dict) else ())
+              if re.fullmatch(r"[a-z_]{1,40}", str(k)) and isinstance(v, int) and 0 <= v <= 1_000_000_000}
     return ExportProof(folder=Path(folder), manifest_sha256=_sha256_of(manifest), counts=counts)
 
 
@@ -149,7 +162,7 @@ class EndOfContractDesk:
             raise ExportNotReady(f"The reason is longer than {DESTRUCTION_REASON_MAX} characters; shorten it.")
         proof = check_export(export_folder)
         body = DestructionRequest(reason=reason.strip(), export_sha256=proof.manifest_sha256,
-                                  export_counts={k: v for k, v in proof.counts.items() if k.isidentifier()})
+                                  export_counts=dict(list(proof.counts.items())[:MAX_EXPORT_COUNTS]))
         return self.session.call_server(
             lambda api, token: manager_api.request_destruction(api, body, access_token=token))
 
