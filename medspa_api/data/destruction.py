@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import flush
 from medspa_api.db import tables as t
-from medspa_api.db.dialect import as_utc, is_sqlite
+from medspa_api.db.dialect import as_utc, for_update, is_sqlite
 from medspa_api.device_proof import device_proof
 from medspa_api.errors import ApiError
 from medspa_api.security.token_cache import forget_cached_checks
@@ -116,8 +116,9 @@ def pending(conn: Connection, *, tenant_id: UUID, now: datetime) -> DestructionP
     row = _row(conn, tenant_id)
     if row is None or not _lives(row, now):
         return DestructionPending()
-    return DestructionPending(request_id=row.id, practice_id=tenant_id, practice=row.practice_name, requested_by=row.requested_by,
-                              requested_by_name=row.requested_by_name, requested_at=as_utc(row.requested_at),
+    return DestructionPending(request_id=row.id, practice_id=tenant_id, practice=row.practice_name,
+                              requested_by=row.requested_by, requested_by_name=row.requested_by_name,
+                              requested_at=as_utc(row.requested_at),
                               expires_at=_expires(row), reason=row.reason, export_sha256=row.export_sha256,
                               export_counts=json.loads(row.export_counts))
 
@@ -143,8 +144,9 @@ def request(conn: Connection, *, caller: Caller, body: DestructionRequest, now: 
 
 def confirmation_refusal(conn: Connection, *, caller: Caller, body: DestructionConfirm,
                          now: datetime) -> tuple[ApiError, str] | None:
-    """Why this confirmation is refused (the answer and its audit outcome), or None to go ahead."""
-    row = _row(conn, caller.tenant_id)
+    """Why this confirmation is refused (the answer and its audit outcome), or None to go ahead. The request
+    stays locked until the transaction ends: of two managers confirming at once, the second finds it gone."""
+    row = conn.execute(for_update(sa.select(D).where(D.c.practice_id == caller.tenant_id))).first()
     if not _lives(row, now):
         return ApiError(409, "no_destruction_request", "There is no request to destroy the practice waiting "
                         "(none was made, or it lapsed after 24 hours). A manager asks for it first, after "
