@@ -20,7 +20,17 @@ from medspa_api.api.change_stream import OpenStreams
 from medspa_api.api.deps import record_refused_request
 from medspa_api.api.long_poll import ChangesFastPath
 from medspa_api.api.middleware import ProtocolAndLog, StrictTransport
-from medspa_api.api.routes import audit, auth, devices, health, photos, practice, sync, users
+from medspa_api.api.routes import (
+    audit,
+    auth,
+    destructions,
+    devices,
+    health,
+    photos,
+    practice,
+    sync,
+    users,
+)
 from medspa_api.audit_log import AuditUnavailable, chain_keys, use_chain_keys
 from medspa_api.data.changes import latest_seq
 from medspa_api.db.database import Database
@@ -117,7 +127,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.change_listener = listener
     app.state.streams = streams
     for router in (auth.router, sync.router, devices.router, audit.router, users.router, photos.router,
-                   practice.router):
+                   practice.router, destructions.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
 

@@ -42,7 +42,7 @@ from medspa_api.data.tenants import create_location, create_tenant, tenant_id_by
 from medspa_api.data.users import create_user, reveal_enrolment
 from medspa_api.db import tables as t
 from medspa_api.db.database import Database
-from medspa_api.db.dialect import libpq_url
+from medspa_api.db.dialect import as_utc, libpq_url
 from medspa_api.migrate import upgrade_database
 from medspa_api.security.passwords import WeakPassword
 from medspa_api.security.totp import enrolment_uri
@@ -300,11 +300,17 @@ def _record_drills(settings: Settings, *, backup: Path, chains: list[ChainCheck]
     other practices' names and the server's row counts are not its business)."""
     db = _database(settings)
     recorded = 0
+    destroyed_in_backup: list[str] = []
     try:
         with db.transaction(write=False) as conn:
             known = {row.id for row in conn.execute(sa.select(t.tenants.c.id))}
+            destroyed = {row.practice_id: row.destroyed_at for row in conn.execute(
+                sa.select(t.practice_destructions.c.practice_id, t.practice_destructions.c.destroyed_at)
+                .where(t.practice_destructions.c.destroyed_at.is_not(None)))}
         at = datetime.now(UTC)
-        for tenant_id, _name, ok, line in chains:
+        for tenant_id, name, ok, line in chains:
+            if tenant_id in destroyed:
+                destroyed_in_backup.append(f"{name} (destroyed {as_utc(destroyed[tenant_id]):%Y-%m-%d})")
             if tenant_id not in known:
                 continue
             drill = RestoreDrill(checked_at=at, ok=ok, report=(
@@ -321,7 +327,12 @@ def _record_drills(settings: Settings, *, backup: Path, chains: list[ChainCheck]
             recorded += 1
     finally:
         db.dispose()
-    return f"Recorded the drill for {recorded} practice{'s' if recorded != 1 else ''}: their desks show it."
+    said = f"Recorded the drill for {recorded} practice{'s' if recorded != 1 else ''}: their desks show it."
+    if destroyed_in_backup:
+        said += ("\nThis backup still holds practices destroyed at the end of their contract: "
+                 f"{', '.join(destroyed_in_backup)}. Destroy the backup file once your backup retention allows, "
+                 "and keep no copy of it past that.")
+    return said
 
 
 def cmd_purge_audit(settings: Settings, args: argparse.Namespace) -> None:

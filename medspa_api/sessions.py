@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import AuditBuffer, Origin, flush
+from medspa_api.data import destruction
 from medspa_api.data.tenants import switch_window_s
 from medspa_api.data.users import end_sessions
 from medspa_api.db import tables as t
@@ -128,6 +129,14 @@ def _tenant_of(token: str) -> UUID:
         raise ApiError(401, "invalid_token", "Sign in again: the token is not valid.") from exc
 
 
+def _refuse_if_destroyed(db: Database, tenant_id: UUID) -> None:
+    """403 ``practice_destroyed`` for a token of a practice destroyed at the end of its contract: its
+    workstation wipes itself and confirms (medspa_api.data.destruction)."""
+    with db.transaction(write=False) as conn:
+        if destruction.is_destroyed(conn, practice_id=tenant_id):
+            raise destruction.practice_destroyed()
+
+
 def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, settings: Settings) -> TokenResponse:
     """Rotate a refresh token. Presenting one that was already rotated ends its whole family.
 
@@ -137,6 +146,7 @@ def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, se
     (presenting it later counts as reuse). Later, or once the successor was used, reuse ends the family.
     """
     tenant_id = _tenant_of(request.refresh_token)
+    _refuse_if_destroyed(db, tenant_id)
     try:
         return _refresh(db, tenant_id=tenant_id, request=request, origin=origin, settings=settings)
     except _RefusedRefresh as refused:
@@ -291,6 +301,7 @@ def check_access_token(db: Database, *, token: str, origin: Origin, settings: Se
         row = conn.execute(_ACCESS_TOKEN_CHECK, {"tenant_id": tenant_id, "token_hash": tokens.token_hash(token)}
                            ).first()
     if row is None:
+        _refuse_if_destroyed(db, tenant_id)
         raise ApiError(401, "invalid_token", "Sign in again: the token is not valid or has ended.")
     if row.revoked_at is not None:
         raise device_revoked()

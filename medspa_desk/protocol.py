@@ -479,6 +479,105 @@ class SwitchWindow(Wire):
     hours: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 
+# --- the end of a contract: the practice destroyed on two managers' word -----------------------------------
+
+DESTRUCTION_CONFIRM_WITHIN_H = 24  # a request lapses if no second manager confirms it within this
+DESTRUCTION_REASON_MAX = 500
+MAX_EXPORT_COUNTS = 20
+Sha256Hex = Annotated[str, Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")]
+CountName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+
+
+class DestructionRequest(Wire):
+    """A manager asks for the practice to be destroyed, after exporting it: the SHA-256 of the export's
+    manifest and its counts go on record (and on the certificate)."""
+
+    reason: Annotated[str, Field(max_length=DESTRUCTION_REASON_MAX)]
+    export_sha256: Sha256Hex
+    export_counts: Annotated[dict[CountName, Annotated[int, Field(ge=0, le=1_000_000_000)]],
+                             Field(max_length=MAX_EXPORT_COUNTS)]
+
+
+class DestructionConfirm(Wire):
+    """A second manager confirms the request by its id, typing the practice's name. The desk makes the key
+    that reads the certificate later and keeps it before asking; the server keeps only its SHA-256, so an
+    answer lost on the way still leaves the certificate within reach."""
+
+    request_id: UUID
+    practice_name: Annotated[str, Field(max_length=200)]
+    certificate_key_sha256: Sha256Hex
+
+
+class DestructionPending(Wire):
+    """A request waiting for a second manager; ``request_id`` None when none is pending."""
+
+    request_id: UUID | None = None
+    practice_id: UUID | None = None
+    practice: str = ""
+    requested_by: UUID | None = None
+    requested_by_name: str = ""
+    requested_at: datetime | None = None
+    expires_at: datetime | None = None
+    reason: str = ""
+    export_sha256: str = ""
+    export_counts: dict[str, int] = Field(default_factory=dict)
+
+
+class DestroyedWorkstation(Wire):
+    device_id: UUID
+    name: str
+    revoked_at: datetime | None = None  # revoked before the destruction: already wiped or never to call again
+    wiped_at: datetime | None = None  # when it confirmed its wipe; None: not yet
+
+
+class DestructionEvent(Wire):
+    """One audit event of the destruction itself, kept for the practice after its trail is gone."""
+
+    at: datetime
+    who: str
+    workstation: UUID | None = None
+    action: str
+    outcome: str
+    detail: str = ""
+
+
+class DestructionCertificate(Wire):
+    """What the certificate of destruction says (read again later, from the tombstone, with the
+    workstations' confirmations)."""
+
+    practice_id: UUID
+    practice: str
+    request_id: UUID
+    requested_by_name: str
+    requested_at: datetime
+    reason: str
+    export_sha256: str
+    export_counts: dict[str, int]
+    confirmed_by_name: str
+    confirmed_at: datetime
+    destroyed_at: datetime
+    deleted: dict[str, int]  # rows deleted per server table
+    workstations: list[DestroyedWorkstation]
+    events: list[DestructionEvent]
+
+
+class CertificateRequest(Wire):
+    practice_id: UUID
+    certificate_key: Annotated[str, Field(min_length=16, max_length=128)]
+
+
+class WipeConfirmation(Wire):
+    """A destroyed practice's workstation says it wiped itself, proven by its device secret."""
+
+    device_id: UUID
+    device_secret: Annotated[str, Field(min_length=16, max_length=512)]
+
+
+class WipeRecorded(Wire):
+    device_id: UUID
+    wiped_at: datetime
+
+
 class EscrowRelease(Wire):
     wrapped_key: str
     vault_id: UUID

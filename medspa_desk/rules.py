@@ -69,6 +69,7 @@ class UseCase(StrEnum):
     BLOCK_BREAK = "block_break"  # a provider's break: the front desk may block (or free) one
     MANAGE_STAFF = "manage_staff"  # invite, disable, enable, unlock, reset an authenticator, change a role
     MANAGE_WORKSTATIONS = "manage_workstations"  # see the practice's workstations, rename one, revoke a lost one
+    DESTROY_PRACTICE = "destroy_practice"  # the end of a contract: asked by one manager, confirmed by another
     SET_SWITCH_WINDOW = "set_switch_window"  # how long a colleague may switch back in without a new code
     READ_AUDIT_TRAIL = "read_audit_trail"
     EXPORT_AUDIT_TRAIL = "export_audit_trail"
@@ -159,6 +160,9 @@ USE_CASES: MappingProxyType[UseCase, Permission] = MappingProxyType({
     # ServerAction.PRACTICE_SIGN_IN_POLICY: the server keeps it and ends sessions by it; nothing is pushed.
     U.SET_SWITCH_WINDOW: Permission(MANAGERS, who="a manager or an admin",
                                     doing="change how long people may switch back in without a code"),
+    # ServerAction.PRACTICE_DESTROY: the server deletes the practice once a second manager confirms.
+    U.DESTROY_PRACTICE: Permission(MANAGERS, who="a manager or an admin",
+                                   doing="ask for or confirm the destruction of the practice's records"),
     # The Compliance menu: the practice's trail, its exports, and one client's access report.
     U.READ_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="read the audit trail"),
     U.EXPORT_AUDIT_TRAIL: Permission(MANAGERS, who="a manager or an admin", doing="export the audit trail"),
@@ -224,6 +228,7 @@ class ServerAction(StrEnum):
     PHOTO_UPLOAD = "photo.upload"  # a photo's bytes, in chunks: whoever may add a photo
     PHOTO_READ = "photo.read"  # a photo's bytes: whoever may read treatment details
     PRACTICE_SIGN_IN_POLICY = "practice.sign_in_policy"  # read and set the switch window
+    PRACTICE_DESTROY = "practice.destroy"  # ask for, read and confirm the practice's destruction
 
 
 SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyType({
@@ -240,6 +245,7 @@ SERVER_ACTIONS: MappingProxyType[ServerAction, frozenset[Role]] = MappingProxyTy
     ServerAction.PHOTO_UPLOAD: USE_CASES[UseCase.ADD_PHOTO].roles,
     ServerAction.PHOTO_READ: USE_CASES[UseCase.READ_CLINICAL_DETAIL].roles,
     ServerAction.PRACTICE_SIGN_IN_POLICY: MANAGERS,
+    ServerAction.PRACTICE_DESTROY: MANAGERS,
 })
 
 

@@ -34,12 +34,13 @@ from medspa_desk.sync.credentials import (
 from medspa_desk.sync.engine import SyncEngine
 from medspa_desk.sync.errors import (
     DeviceRevoked,
+    PracticeDestroyed,
     ServerTrouble,
     SignInNeeded,
 )
 from medspa_desk.sync.revocation import wipe_workstation
 from medspa_desk.sync.status import SyncCallbacks
-from medspa_desk.sync.transport import make_client
+from medspa_desk.sync.transport import ServerAddress, make_client
 from medspa_desk.token_keeper import TokenKeeper
 from medspa_desk.vault import (
     PinLock,
@@ -316,6 +317,12 @@ class DeskSession:
             self._forget_token_keeper()
 
     @property
+    def server_address(self) -> ServerAddress:
+        """The practice's server and how this desk trusts it (End of contract keeps it with the receipt)."""
+        c = self.config
+        return ServerAddress(url=c.server_url, ca_path=c.ca_path, pin_ca=c.pin_ca, dev_mode=c.dev_mode)
+
+    @property
     def workstation_id(self) -> UUID | None:
         """This workstation's id at the server (None before its first sign-in online)."""
         return self.config.device_id
@@ -353,7 +360,7 @@ class DeskSession:
                                worker=self._worker, on_device_revoked=self._wipe_after_revocation)
         self.sync.start()
 
-    def _wipe_after_revocation(self) -> DeviceRevoked:
+    def _wipe_after_revocation(self, why: DeviceRevoked) -> DeviceRevoked:
         store = self.store
         if store is not None:  # (the engine closed it on the worker already; closing twice is nothing)
             with contextlib.suppress(Exception):
@@ -364,7 +371,8 @@ class DeskSession:
                 self._key.wipe()
                 self._key = None
             self._forget_token_keeper()
-            return erase_workstation(self.workstation, self.config)
+            return erase_workstation(self.workstation, self.config,
+                                     practice_destroyed=isinstance(why, PracticeDestroyed))
 
     # --- audit -------------------------------------------------------------------------------
 
@@ -416,13 +424,19 @@ def flush_held_audit(workstation: Workstation, store: Store | None) -> None:
     workstation.forget_held_audit()
 
 
-def erase_workstation(workstation: Workstation, config: WorkstationConfig) -> DeviceRevoked:
+def erase_workstation(workstation: Workstation, config: WorkstationConfig, *,
+                      practice_destroyed: bool = False) -> DeviceRevoked:
+    """The revocation's erase: store files, keyslots, keychain entries. For a practice destroyed at the end
+    of its contract, the rest of what the practice left here goes too (its set-up and held events)."""
     assert config.vault_id is not None
     drop_every_warm_seat()
     if config.device_id is not None:
         forget_device_proof(server_url=config.server_url, device_id=config.device_id)
-    return wipe_workstation(database_path=workstation.database_path,
-                            keyslot_path=workstation.directory / KEYSLOT_FILE_NAME, vault_id=config.vault_id,
-                            user_ids=list(config.users.values()), server_url=config.server_url)
+    erased = wipe_workstation(database_path=workstation.database_path,
+                              keyslot_path=workstation.directory / KEYSLOT_FILE_NAME, vault_id=config.vault_id,
+                              user_ids=list(config.users.values()), server_url=config.server_url)
+    if practice_destroyed:
+        workstation.forget_practice()
+    return erased
 
 

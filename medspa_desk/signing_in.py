@@ -37,12 +37,14 @@ from medspa_desk.sync.errors import (
     ConnectionTrouble,
     DeviceRevoked,
     EnrolmentRequired,
+    PracticeDestroyed,
     ServerTrouble,
     SignInNeeded,
     SyncError,
     TotpRequired,
 )
 from medspa_desk.sync.escrow import deposit_escrow, enroll_from_escrow
+from medspa_desk.sync.revocation import confirm_destroyed_wipe
 from medspa_desk.sync.status import SyncCallbacks
 from medspa_desk.sync.transport import make_client
 from medspa_desk.token_keeper import TokenKeeper
@@ -365,10 +367,13 @@ def _go_online(workstation: Workstation, config: WorkstationConfig, *, username:
         tokens = sign_in_online(api, tenant=config.tenant, username=username, password=password, totp=totp,
                                 device_id=config.device_id, device_secret=proof)
         return Session(api=api, tokens=tokens, keep_refresh_token=keeper, device_secret=proof), api, keeper
-    except DeviceRevoked:
-        api.close()
+    except DeviceRevoked as refused:
         keeper.forget()
-        raise erase_workstation(workstation, config) from None
+        erased = erase_workstation(workstation, config, practice_destroyed=isinstance(refused, PracticeDestroyed))
+        if isinstance(refused, PracticeDestroyed):
+            erased = confirm_destroyed_wipe(api, device_id=config.device_id, device_secret=proof)
+        api.close()
+        raise erased from None
     except (TotpRequired, EnrolmentRequired, PasswordNeeded):  # the sign-in window asks for more
         api.close()
         keeper.forget()

@@ -13,6 +13,7 @@ next unlock.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -173,6 +174,19 @@ class Workstation:
             except ValueError:
                 continue  # a line cut by a crash mid-append; the rest still count
         return events
+
+    def forget_practice(self) -> None:
+        """Remove what a destroyed practice left in this folder besides the store and keyslot (which the
+        erase removed): the set-up, a half-made keyslot, held events and the logs."""
+        for path in (self.config_path, self.directory / PENDING_KEYSLOT_FILE_NAME,
+                     self.directory / PENDING_AUDIT_FILE):
+            path.unlink(missing_ok=True)
+        if self.log_dir.is_dir():
+            for path in self.log_dir.iterdir():
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.log_dir.rmdir()
 
     def forget_held_audit(self) -> None:
         (self.directory / PENDING_AUDIT_FILE).unlink(missing_ok=True)

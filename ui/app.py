@@ -42,6 +42,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ca-file", metavar="PEM",
                         help="the certificate authority that signed the server's certificate, when it "
                              "is not one the system already trusts (asked only at first set-up)")
+    parser.add_argument("--certificate-of-destruction", metavar="FOLDER",
+                        help="make the certificate of destruction in FOLDER again (where End of contract saved it), "
+                             "with the workstations that have confirmed their wipe since, and exit")
     parser.add_argument("--report-start-up", action="store_true", help=argparse.SUPPRESS)
     # The demo practice's sizes for --demo and --screenshot, as JSON; the demo's server checks them.
     parser.add_argument("--demo-scale", default="", help=argparse.SUPPRESS)
@@ -133,8 +136,25 @@ class DeskApp(QObject):
             self._on_quit()
 
 
+def _certificate_of_destruction(folder: Path) -> int:
+    """No window: the practice is gone, and so is every workstation's sign-in."""
+    from medspa_desk.desk.end_of_contract import ExportNotReady, refresh_certificate
+    from medspa_desk.sync.errors import SyncError
+
+    try:
+        saved = refresh_certificate(folder)
+    except (ExportNotReady, SyncError) as exc:
+        print(f"medspa-desk: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
+        return 2
+    total = len(saved.certificate.workstations)
+    print(f"{saved.pdf}: {saved.confirmed} of {total} workstations have confirmed their wipe.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.certificate_of_destruction:
+        return _certificate_of_destruction(Path(args.certificate_of_destruction))
     directory = Path(args.data_dir) if args.data_dir else _data_dir()
     _configure_logging(directory)
     from medspa_desk.vault import disable_core_dumps

@@ -60,6 +60,7 @@ from medspa_desk.session import NEEDS_THE_SERVER
 from medspa_desk.store import Actor, Store
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.errors import ServerTrouble
+from medspa_desk.sync.transport import ServerAddress
 from ui.layout_check import Display, Violation, check_window, fit_to, larger_font
 from ui.operations import db_worker
 from ui.qt import QApplication, QEvent, QWidget
@@ -104,6 +105,11 @@ class Desk:
     @property
     def workstation_id(self) -> None:
         return None
+
+    @property
+    def server_address(self) -> ServerAddress:
+        """Where End of contract's receipt would say the server is (the tour never reaches one)."""
+        return ServerAddress(url="https://127.0.0.1:8443")
 
     def call_server(self, request: Callable[[CentralApi, str], T]) -> T:
         """Answered as a session signed in offline answers."""
@@ -609,6 +615,16 @@ def _practice_export(scene: Scene) -> QWidget:
     return _shown(dialog, lambda: dialog.result is not None)
 
 
+def _end_of_contract(scene: Scene) -> QWidget:
+    """Two managers' destruction of the practice, offline here: what it says, the three steps, why not now."""
+    from ui.compliance.end_of_contract import EndOfContractDialog
+
+    dialog = EndOfContractDialog(scene.manager)
+    dialog.folder.setText(str(scene.workstation / "practice-export"))
+    dialog.reason.setText("The contract ended on the agreed date")
+    return _shown(dialog, lambda: dialog.outcome.text() != "")
+
+
 def _inbox(scene: Scene, row: int) -> QWidget:
     from ui.conflicts import ConflictInbox
 
@@ -890,6 +906,7 @@ SCREENS: tuple[ScreenCase, ...] = (
     ScreenCase("audit trail", _audit_trail),
     ScreenCase("access report", _access_report),
     ScreenCase("export the whole practice", _practice_export),
+    ScreenCase("end of contract", _end_of_contract),
     ScreenCase("conflict inbox (double booking)", lambda s: _inbox(s, 0)),
     ScreenCase("conflict inbox (changed on two desks)", lambda s: _inbox(s, 1)),
     ScreenCase("conflict inbox (not accepted)", lambda s: _inbox(s, 2)),

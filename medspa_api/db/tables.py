@@ -265,4 +265,41 @@ photo_chunks = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
+# What is kept of a practice destroyed at the end of its contract (migration 0012): keyed by ``practice_id``,
+# never ``tenant_id``, since no row carrying the tenant's id survives its destruction. One row per practice
+# that asked: the request, the second manager's confirmation, then the rows deleted per table and the
+# destruction's own audit events (JSON), handed to the practice with its certificate of destruction.
+practice_destructions = sa.Table(
+    "practice_destructions", metadata,
+    sa.Column("practice_id", sa.Uuid, primary_key=True),
+    sa.Column("id", sa.Uuid, nullable=False),
+    sa.Column("practice_name", sa.String(64), nullable=False),
+    sa.Column("requested_by", sa.Uuid, nullable=False),
+    sa.Column("requested_by_name", sa.String(200), nullable=False),
+    sa.Column("requested_at", TS, nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("export_sha256", sa.String(64), nullable=False),
+    sa.Column("export_counts", sa.Text, nullable=False),
+    sa.Column("confirmed_by", sa.Uuid, nullable=True),
+    sa.Column("confirmed_by_name", sa.String(200), nullable=True),
+    sa.Column("confirmed_at", TS, nullable=True),
+    sa.Column("destroyed_at", TS, nullable=True),
+    sa.Column("deleted_json", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("events_json", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("certificate_hash", sa.String(64), nullable=True),  # SHA-256 of the key that reads the certificate
+)
+
+# The destroyed practice's workstations: each is told on its next contact, wipes, and confirms here with
+# its device secret (checked against ``secret_hash``).
+destroyed_workstations = sa.Table(
+    "destroyed_workstations", metadata,
+    sa.Column("practice_id", sa.Uuid, primary_key=True),
+    sa.Column("device_id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=True),
+    sa.Column("revoked_at", TS, nullable=True),
+    sa.Column("wiped_at", TS, nullable=True),
+    sa.Index("ix_destroyed_workstations_device", "device_id"),
+)
+
 TENANT_TABLES: tuple[str, ...] = tuple(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)

@@ -27,7 +27,9 @@ from medspa_desk.protocol import (
     PROTOCOL_MIN,
     PULL_CURSOR_HEADER,
     PULL_HAS_MORE_HEADER,
+    CertificateRequest,
     ChangesSince,
+    DestructionCertificate,
     DeviceReport,
     ErrorBody,
     EscrowDeposit,
@@ -39,12 +41,15 @@ from medspa_desk.protocol import (
     PushResponse,
     RefreshRequest,
     TokenResponse,
+    WipeConfirmation,
+    WipeRecorded,
 )
 from medspa_desk.sync.audit_wire import AuditCheckpoint, AuditPage, AuditVerification
 from medspa_desk.sync.errors import (
     ClockSkew,
     DeviceRevoked,
     EnrolmentRequired,
+    PracticeDestroyed,
     ServerRefused,
     ServerTrouble,
     SignInNeeded,
@@ -70,6 +75,8 @@ CHANGES = f"{PREFIX}/sync/changes"
 CHANGES_STREAM = f"{PREFIX}/sync/changes/stream"
 ESCROW = f"{PREFIX}/devices/escrow"
 DEVICE_REPORT = f"{PREFIX}/devices/me/report"
+DESTRUCTION_WIPED = f"{PREFIX}/destructions/wiped"
+DESTRUCTION_CERTIFICATE = f"{PREFIX}/destructions/certificate"
 SERVER_HALF = f"{PREFIX}/devices/escrow/server-half"
 PHOTOS = f"{PREFIX}/photos"
 AUDIT = f"{PREFIX}/audit"
@@ -132,6 +139,9 @@ def error_for(response: httpx.Response) -> SyncError:
         if code == "totp_enrolment_required":
             return EnrolmentRequired(message or "Set up your authenticator app to finish signing in.")
         return SignInNeeded(message or "The server no longer accepts this sign-in; sign in again.", code=code)
+    if code == "practice_destroyed":
+        return PracticeDestroyed(message or "This practice's records were destroyed at the end of its contract; "
+                                            "this workstation erases its own copy now.")
     if code == "device_revoked":
         return DeviceRevoked(message or "This workstation has been revoked by the practice; its local data "
                                         "has been erased. Ask a manager to set it up again.")
@@ -310,6 +320,14 @@ class CentralApi:
         return response.content
 
     # --- sync ----------------------------------------------------------------------
+
+    def confirm_wipe(self, confirmation: WipeConfirmation) -> WipeRecorded:
+        """A destroyed practice's workstation says it wiped itself (no sign-in: its device secret proves it)."""
+        return self._call("POST", DESTRUCTION_WIPED, WipeRecorded, body=confirmation)
+
+    def destruction_certificate(self, request: CertificateRequest) -> DestructionCertificate:
+        """The certificate of a destroyed practice as it stands now, for the holder of its key (no sign-in)."""
+        return self._call("POST", DESTRUCTION_CERTIFICATE, DestructionCertificate, body=request)
 
     def report_device(self, report: DeviceReport, *, access_token: str) -> None:
         """This workstation's version and whose changes wait on it (after a sync; any signed-in person)."""

@@ -119,6 +119,11 @@ class Session:
             self._rotate()
         return True
 
+    @property
+    def device_secret(self) -> str | None:
+        """The workstation's proof (a destroyed practice's workstation confirms its wipe with it)."""
+        return self._device_secret
+
     def refresh_now(self, *, stale_access: str) -> None:
         """Rotate unless another thread already did since ``stale_access`` was refused."""
         with self._lock:

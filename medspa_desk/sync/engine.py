@@ -66,6 +66,7 @@ from medspa_desk.sync.errors import (
     ClockSkew,
     ConnectionTrouble,
     DeviceRevoked,
+    PracticeDestroyed,
     ServerTrouble,
     SyncCancelled,
     SyncError,
@@ -73,6 +74,7 @@ from medspa_desk.sync.errors import (
 from medspa_desk.sync.page_parser import OFFLOAD_AT, PageParser
 from medspa_desk.sync.page_pipeline import PagePipeline
 from medspa_desk.sync.photo_sync import PhotoTransfers
+from medspa_desk.sync.revocation import confirm_destroyed_wipe
 from medspa_desk.sync.status import Progress, SyncCallbacks, SyncStatus, announce
 from medspa_desk.sync.watcher import ChangeWatcher
 from medspa_desk.version import APP_VERSION
@@ -127,12 +129,13 @@ class SyncEngine(ChangeWatcher):
     ``conflicts``, ``outbox_count``, ``outbox_waiting_for_others``). ``client_factory`` makes an httpx client
     (:func:`medspa_desk.sync.transport.make_client`); the engine makes one per
     thread. ``on_device_revoked`` erases the workstation (see
-    :mod:`medspa_desk.sync.revocation`) after the engine has closed the store.
+    :mod:`medspa_desk.sync.revocation`) after the engine has closed the store; it is told why
+    (:class:`PracticeDestroyed`: the practice is gone, so everything of it on this workstation goes).
     """
 
     def __init__(self, store: Store, client_factory: Callable[[], httpx.Client], *, session: Session,
                  worker: StoreWorker, callbacks: SyncCallbacks | None = None,
-                 on_device_revoked: Callable[[], DeviceRevoked | None] | None = None,
+                 on_device_revoked: Callable[[DeviceRevoked], DeviceRevoked | None] | None = None,
                  clock: Callable[[], datetime] = utc_now,
                  push_batch: int = MAX_PUSH_BATCH, pull_page: int | None = None,
                  poll_wait_s: float = 25.0, interval_s: float = 60.0, long_poll: bool = True,
@@ -383,8 +386,11 @@ class SyncEngine(ChangeWatcher):
             self._worker.run_sync(lambda _attached: self._store.close(), timeout=STORE_CALL_TIMEOUT_S)
         except Exception as exc:  # the wipe below must still run
             log.warning("closing the store before the wipe failed: %s", type(exc).__name__)
-        wiped = self._on_device_revoked() if self._on_device_revoked is not None else None
+        secret = self._session.device_secret  # read before the erase forgets it
+        wiped = self._on_device_revoked(error) if self._on_device_revoked is not None else None
         final = wiped or error
+        if isinstance(error, PracticeDestroyed):
+            final = confirm_destroyed_wipe(self._server(), device_id=self._session.device_id, device_secret=secret)
         self._set_status(online=False, pending=0, conflicts=0, progress=None, message=final.message)
         announce(self._callbacks.sync_did_fail, final)
         return final

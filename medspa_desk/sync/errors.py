@@ -58,6 +58,11 @@ class DeviceRevoked(SyncError):
     retry = False
 
 
+class PracticeDestroyed(DeviceRevoked):
+    """The practice's records were destroyed at the end of its contract: this workstation erases its own
+    copy (the revocation's erase) and tells the server it did."""
+
+
 class SyncCancelled(SyncError):
     """Sync was paused or stopped on purpose (lock, sign-out): nothing to show."""
 

@@ -13,7 +13,14 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medspa_desk.protocol import DeviceName, SwitchWindow
+from medspa_desk.protocol import (
+    DestructionCertificate,
+    DestructionConfirm,
+    DestructionPending,
+    DestructionRequest,
+    DeviceName,
+    SwitchWindow,
+)
 from medspa_desk.records import Role
 from medspa_desk.sync.api import PREFIX, CentralApi
 
@@ -121,6 +128,21 @@ def revoke_workstation(api: CentralApi, device_id: UUID, *, access_token: str) -
 
 
 SWITCH_WINDOW = f"{PREFIX}/practice/switch-window"
+DESTRUCTION = f"{PREFIX}/practice/destruction"
+
+
+def destruction_pending(api: CentralApi, *, access_token: str) -> DestructionPending:
+    return api.call_json("GET", DESTRUCTION, DestructionPending, access_token=access_token)
+
+
+def request_destruction(api: CentralApi, request: DestructionRequest, *, access_token: str) -> DestructionPending:
+    return api.call_json("POST", DESTRUCTION, DestructionPending, body=request, access_token=access_token)
+
+
+def confirm_destruction(api: CentralApi, confirm: DestructionConfirm, *,
+                        access_token: str) -> DestructionCertificate:
+    return api.call_json("POST", f"{DESTRUCTION}/confirm", DestructionCertificate, body=confirm,
+                         access_token=access_token)
 
 
 def switch_window(api: CentralApi, *, access_token: str) -> SwitchWindow:

@@ -18,6 +18,7 @@ import ipaddress
 import ssl
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,6 +120,17 @@ def check_server_url(server_url: str, *, dev_mode: bool) -> str:
             "The server address uses plain http, which would send health information unencrypted; "
             "use an https:// address.")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """Where the practice's server is and how it is trusted, kept in the receipt: the certificate is made
+    again after every workstation is wiped, when no sign-in (and no workstation set-up) is left."""
+
+    url: str
+    ca_path: str | None = None
+    pin_ca: bool = False
+    dev_mode: bool = False
 
 
 def make_client(server_url: str, *, ca_path: str | Path | None = None, pin_ca: bool = False,

@@ -22,6 +22,7 @@ from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.auth import Session
 from medspa_desk.sync.backoff import Backoff
 from medspa_desk.sync.errors import (
+    DeviceRevoked,
     ServerRefused,
     SyncError,
 )
@@ -67,6 +68,12 @@ class ChangeWatcher:
                         streaming = False
                         continue
                     log.info("change watch failed: %s", type(error).__name__)
+                    self._stopping.wait(backoff.next_delay())
+                    continue
+                except DeviceRevoked:
+                    # Refused for good (revoked, or the practice destroyed): the engine's cycle, woken now
+                    # rather than on its timer, meets the same answer and erases the workstation.
+                    self._wake.set()
                     self._stopping.wait(backoff.next_delay())
                     continue
                 except SyncError as error:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,12 +32,11 @@ from medspa_desk.desk import clients, compliance, copies
 from medspa_desk.records import AuditAction, Client, Role
 from medspa_desk.rules import NotPermitted
 from medspa_desk.session import DeskSession
-from medspa_desk.signing_in import SignInOptions, sign_in
 from medspa_desk.sync.api import CentralApi
 from medspa_desk.sync.transport import make_client
+from tests.support.desk_sessions import signed_in_desk
 from tests.support.fault_proxy import proxy_in_front_of
 from tests.support.live_api import LiveApi
-from tests.support.store_workers import store_worker
 
 
 def _unique(last_name: str) -> str:
@@ -46,18 +44,7 @@ def _unique(last_name: str) -> str:
     return f"{last_name}-{secrets.token_hex(3)}"
 
 def _sign_in(live_api: LiveApi, directory: Path, role: Role) -> DeskSession:
-    username = live_api.fresh(role)
-    user = live_api._user(username)
-    session = sign_in(directory, username=username, password=user.password, totp=live_api.totp(username),
-                      worker=store_worker(),
-                      options=SignInOptions(server_url=live_api.base_url, tenant=live_api.tenant.name,
-                                            ca_path=live_api.ca_path))
-    deadline = time.monotonic() + 30
-    assert session.sync is not None
-    while not session.sync.with_store(lambda _s: session.reload_location()):
-        assert time.monotonic() < deadline, "the first sync did not bring the location"
-        time.sleep(0.05)
-    return session
+    return signed_in_desk(live_api, directory, live_api.fresh(role))
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from medspa_desk.desk import (
     compliance,
     conflicts,
     copies,
+    end_of_contract,
     evidence,
     forms,
     photos,
@@ -283,6 +284,7 @@ SCENARIOS: dict[UseCase, Scenario] = {
     UseCase.MANAGE_STAFF: lambda s, a: staff.open_staff(s.store, actor=a),
     UseCase.MANAGE_WORKSTATIONS: lambda s, a: workstations.open_workstations(s.store, actor=a),
     UseCase.SET_SWITCH_WINDOW: lambda s, a: switch_window.open_switch_window(s.store, actor=a),
+    UseCase.DESTROY_PRACTICE: lambda s, a: end_of_contract.open_end_of_contract(s.store, actor=a),
     UseCase.SET_UP_PRACTICE: lambda s, a: practice.set_up_practice(
         s.store, actor=a, record=Room(location_id=s.location.id, name="Laser room")),
     UseCase.BLOCK_TIME: lambda s, a: blocked_time.block_time(s.store, actor=a, block=BlockedTime(

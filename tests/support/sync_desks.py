@@ -98,7 +98,7 @@ class Desk:
     def read(self, task: Callable[[Store], T]) -> T:
         return self.engine.with_store(task)
 
-    def wipe(self) -> Any:
+    def wipe(self, _why: Any = None) -> Any:
         return wipe_workstation(database_path=self.database_path, keyslot_path=self.vault.path,
                                 vault_id=self.vault.vault_id, user_ids=self.vault.users(),
                                 server_url=self.server_url)

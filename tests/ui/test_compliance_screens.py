@@ -49,7 +49,7 @@ def test_everyone_signs_policies_from_the_compliance_menu_and_only_managers_get_
     assert [a.text() for a in compliance_menu(window, front_desk).actions()] == ["&Sign policies…"]
     assert [a.text() for a in compliance_menu(window, manager).actions()] == [
         "&Audit trail…", "&Evidence records…", "Compliance &binder…", "Export the &whole practice…",
-        "&Sign policies…"]
+        "E&nd of contract…", "&Sign policies…"]
 
 
 def test_the_binder_from_the_menu_is_saved_where_the_manager_chose_and_audited(
@@ -163,7 +163,7 @@ def test_a_manager_exports_the_whole_practice_into_a_folder_they_chose_and_is_to
     qtbot.addWidget(window)
     target = tmp_path / "handover"
     target.mkdir()
-    monkeypatch.setattr("ui.compliance.practice_export.QFileDialog.getExistingDirectory",
+    monkeypatch.setattr("ui.compliance.folder_row.QFileDialog.getExistingDirectory",
                         lambda *_a: str(target))
     [action] = [a for a in compliance_menu(window, session).actions() if "whole practice" in a.text()]
     action.trigger()

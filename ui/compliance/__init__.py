@@ -1,5 +1,5 @@
-"""The Compliance menu: the audit trail, the evidence records, the binder and the whole practice's export
-(managers and admins), and
+"""The Compliance menu: the audit trail, the evidence records, the binder, the whole practice's export and
+the end of its contract (managers and admins), and
 "Sign policies" (everyone); a client's access report, disclosures and record requests (the profile's buttons).
 
 - ``compliance_menu(window, session)``: the menu, with what the person's role may use;
@@ -14,6 +14,7 @@ from uuid import UUID
 
 from medspa_desk.desk.compliance import save_compliance_binder
 from medspa_desk.desk.context import SignedIn
+from medspa_desk.desk.end_of_contract import EndsContract
 from medspa_desk.rules import UseCase, may
 from ui.operations import QueryOp, describe_error
 from ui.qt import QFileDialog, QMenu, QMessageBox, Qt, QWidget
@@ -58,6 +59,12 @@ def open_practice_export(parent: QWidget, session: SignedIn) -> QWidget:
     return _show_window(parent, PracticeExportDialog(session, parent=parent), "practice_export")
 
 
+def open_end_of_contract(parent: QWidget, session: EndsContract) -> QWidget:
+    from ui.compliance.end_of_contract import EndOfContractDialog
+
+    return _show_window(parent, EndOfContractDialog(session, parent=parent), "end_of_contract")
+
+
 def open_sign_policies(parent: QWidget, session: SignedIn) -> QWidget:
     from ui.compliance.evidence import SignPolicyDialog
 
@@ -95,7 +102,7 @@ def _ask_where_to_save_binder(parent: QWidget, session: SignedIn) -> None:
         save_binder(parent, session, Path(path))
 
 
-def compliance_menu(window: QWidget, session: SignedIn) -> QMenu:
+def compliance_menu(window: QWidget, session: EndsContract) -> QMenu:
     """"Compliance": everyone signs the training and policies here; managers and admins also get the audit trail,
     the evidence records and the binder (the clinic's table decides)."""
     role = session.actor.role
@@ -119,6 +126,11 @@ def compliance_menu(window: QWidget, session: SignedIn) -> QMenu:
         handover.setToolTip("At the end of a contract: every client's record (FHIR and PDF), the audit trail and "
                             "a manifest of SHA-256s, into a new folder")
         handover.triggered.connect(lambda _checked=False: open_practice_export(window, session))
+    if may(role, UseCase.DESTROY_PRACTICE):
+        ending = menu.addAction("E&nd of contract…")
+        ending.setToolTip("After the export: two managers destroy the practice's records on the server and every "
+                          "workstation, and a certificate of destruction is saved")
+        ending.triggered.connect(lambda _checked=False: open_end_of_contract(window, session))
     if may(role, UseCase.ACKNOWLEDGE_POLICY):
         sign = menu.addAction("&Sign policies…")
         sign.setToolTip("Read the security training and the practice's policies and sign them with your name")
@@ -127,4 +139,4 @@ def compliance_menu(window: QWidget, session: SignedIn) -> QMenu:
 
 
 __all__ = ["compliance_menu", "open_access_report", "open_access_request", "open_audit_viewer", "open_disclosure",
-           "open_evidence", "open_practice_export", "open_sign_policies", "save_binder"]
+           "open_end_of_contract", "open_evidence", "open_practice_export", "open_sign_policies", "save_binder"]

@@ -12,17 +12,14 @@ from pathlib import Path
 from medspa_desk.compliance.practice_export import SUMS, PracticeExport
 from medspa_desk.desk import compliance
 from medspa_desk.desk.context import SignedIn
+from ui.compliance.folder_row import folder_row
 from ui.events import post_to_gui_thread
 from ui.operations import NetworkOp, QueryOp, db_worker, describe_error
 from ui.qt import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
-    QPushButton,
     QSize,
     Qt,
     QVBoxLayout,
@@ -56,16 +53,9 @@ class PracticeExportDialog(QDialog):
         intro.setWordWrap(True)
         caution = QLabel(CAUTION)
         caution.setWordWrap(True)
-        self.folder = QLineEdit()
-        self.folder.setAccessibleName("Export folder")
-        self.folder.setPlaceholderText("A new or empty folder")
-        self.choose_button = QPushButton("&Choose folder…")
-        where = QHBoxLayout()
-        folder_label = QLabel("&Folder")
-        folder_label.setBuddy(self.folder)
-        where.addWidget(folder_label)
-        where.addWidget(self.folder, 1)
-        where.addWidget(self.choose_button)
+        where, self.folder, self.choose_button = folder_row(
+            self, label="&Folder", name="Export folder", placeholder="A new or empty folder",
+            choose_title="Choose an empty folder for the export")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Clients exported")
         self.progress.setFormat("%v of %m clients")
@@ -98,17 +88,10 @@ class PracticeExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.buttons)
-        self.choose_button.clicked.connect(self.choose_folder)
         self.export_button.clicked.connect(self.export)
         self.stop_button.clicked.connect(self.stop)
         self.buttons.rejected.connect(self.reject)
         size_for_screen(self, QSize(640, 340))
-
-    def choose_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Choose an empty folder for the export",
-                                                  self.folder.text() or str(Path.home()))
-        if chosen:
-            self.folder.setText(chosen)
 
     def export(self) -> None:
         text = self.folder.text().strip()

@@ -233,3 +233,27 @@ def test_a_few_hundred_clients_export_one_line_each(store, practice, tmp_path):
         for line in lines:
             ids.add(Bundle.model_validate_json(line).id)
     assert done.clients == len(ids) == len(practice.clients) + 240
+
+
+def test_an_export_without_the_servers_trail_or_with_a_file_outside_it_cannot_ground_a_destruction(
+        exported, tmp_path):
+    import shutil
+
+    from medspa_desk.desk.end_of_contract import ExportNotReady, check_export
+
+    with pytest.raises(ExportNotReady, match="does not hold the practice's audit trail"):
+        check_export(exported.folder)  # made offline: the trail the destruction deletes is not in it
+    copy = Path(shutil.copytree(exported.folder, tmp_path / "copy"))
+    manifest = json.loads((copy / MANIFEST).read_text("utf-8"))
+    manifest["audit_trail"]["practice_trail_from_server"] = True
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x", "utf-8")
+    manifest["files"].append({"path": "../outside.txt", "bytes": 1, "sha256": hashlib.sha256(b"x").hexdigest()})
+    (copy / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    with pytest.raises(ExportNotReady, match=r"not intact: \.\./outside\.txt"):
+        check_export(copy)
+    manifest["files"].pop()
+    (copy / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    proof = check_export(copy)
+    assert proof.counts["clients"] == exported.done.clients
+    assert proof.manifest_sha256 == hashlib.sha256((copy / MANIFEST).read_bytes()).hexdigest()
