@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import AuditBuffer, Origin, flush
-from medspa_api.data import destruction
+from medspa_api.data import destroyed
 from medspa_api.data.tenants import switch_window_s
 from medspa_api.data.users import end_sessions
 from medspa_api.db import tables as t
@@ -133,8 +133,8 @@ def _refuse_if_destroyed(db: Database, tenant_id: UUID) -> None:
     """403 ``practice_destroyed`` for a token of a practice destroyed at the end of its contract: its
     workstation wipes itself and confirms (medspa_api.data.destruction)."""
     with db.transaction(write=False) as conn:
-        if destruction.is_destroyed(conn, practice_id=tenant_id):
-            raise destruction.practice_destroyed()
+        if destroyed.is_destroyed(conn, practice_id=tenant_id):
+            raise destroyed.practice_destroyed()
 
 
 def refresh_session(db: Database, *, request: RefreshRequest, origin: Origin, settings: Settings) -> TokenResponse:

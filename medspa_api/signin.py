@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import AuditBuffer, Origin, flush
-from medspa_api.data import destruction
+from medspa_api.data import destroyed
 from medspa_api.data.tenants import tenant_id_by_name
 from medspa_api.data.users import confirm_enrolment, reveal_enrolment
 from medspa_api.db import tables as t
@@ -88,9 +88,9 @@ def sign_in(db: Database, *, request: LoginRequest, origin: Origin, settings: Se
         # A workstation of a practice destroyed at the end of its contract, signing in after everyone had
         # signed out (no token left to be refused): told so, it erases itself.
         with db.transaction(write=False) as conn:
-            if destruction.is_destroyed_workstation(conn, device_id=request.device_id,
+            if destroyed.is_destroyed_workstation(conn, device_id=request.device_id,
                                                     secret=request.device_secret):
-                raise destruction.practice_destroyed()
+                raise destroyed.practice_destroyed()
     tenant_id, user = _checked_password(db, tenant=request.tenant, username=request.username,
                                         password=request.password, origin=origin, settings=settings,
                                         device_id=request.device_id)

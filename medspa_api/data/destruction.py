@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from medspa_api.audit_log import flush
+from medspa_api.data.destroyed import is_destroyed, is_destroyed_workstation, practice_destroyed
 from medspa_api.db import tables as t
 from medspa_api.db.dialect import as_utc, for_update, is_sqlite
 from medspa_api.device_proof import device_proof
@@ -42,7 +43,7 @@ from medspa_desk.protocol import (
 )
 from medspa_desk.records import AuditAction, new_id
 
-if TYPE_CHECKING:  # annotations only: medspa_api.sessions asks this module whether a practice was destroyed
+if TYPE_CHECKING:  # annotations only
     from medspa_api.sessions import Caller
 
 ENTITY = "practice"
@@ -50,21 +51,6 @@ D = t.practice_destructions
 W = t.destroyed_workstations
 KEPT_TABLES = frozenset({D.name, W.name})  # the tombstone: keyed by practice_id, kept after the destruction
 EVENTS_MAX = 200  # the destruction's own events kept in the tombstone (requests, refusals, confirmations, wipes)
-
-
-def practice_destroyed() -> ApiError:
-    return ApiError(403, "practice_destroyed", "This practice's records were destroyed at the end of its "
-                    "contract, so this workstation erases its own copy now. Nothing more to do here.")
-
-
-def is_destroyed(conn: Connection, *, practice_id: UUID) -> bool:
-    return conn.execute(sa.select(D.c.destroyed_at).where(D.c.practice_id == practice_id)).scalar() is not None
-
-
-def is_destroyed_workstation(conn: Connection, *, device_id: UUID, secret: str) -> bool:
-    """Is this (proven) workstation one of a destroyed practice's? Its sign-in is then told to wipe."""
-    row = conn.execute(sa.select(W.c.secret_hash).where(W.c.device_id == device_id)).first()
-    return row is not None and device_proof(row.secret_hash, secret) is None
 
 
 def _row(conn: Connection, practice_id: UUID) -> sa.Row | None:
